@@ -1,0 +1,231 @@
+"""Loading and validating records: each mistake an editor can make, with its file:line pinned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from tests.conftest import MakeSite
+from yunzhan.config import load_config
+from yunzhan.content import LoadedContent, load_content
+from yunzhan.model import ImageRequest
+
+
+def _load(site: Path, drafts: bool = False) -> LoadedContent:
+    return load_content(site, load_config(site), drafts=drafts)
+
+
+def _messages(site: Path) -> list[str]:
+    return [p.format() for p in _load(site).problems]
+
+
+def test_three_layouts_load_the_same_way(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/craftsmen/lei-yutian/index.md": "---\nname: 雷雨田\nspecialties: [电缆]\n---\n故事\n",
+            "content/craftsmen/wang.yaml": "name: 示例工匠\nspecialties: [焊接]\nbody: |\n  **正文**\n",
+        }
+    )
+    loaded = _load(site)
+    assert loaded.problems == []
+    by_slug = {r.slug: r for r in loaded.records if r.collection == "craftsmen"}
+    assert set(by_slug) == {"li-qijie", "lei-yutian", "wang"}
+    assert by_slug["lei-yutian"].title == "雷雨田"
+    assert by_slug["wang"].raw_body.strip() == "**正文**"
+    assert by_slug["wang"].body_line == 4
+    assert by_slug["li-qijie"].body_line == 5
+
+
+def test_chinese_file_name_gets_pinyin_slug_and_slug_overrides(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/pages/专家问诊.md": "---\ntitle: 专家问诊\n---\n",
+            "content/pages/x.md": "---\ntitle: X\nslug: custom-x\n---\n",
+        }
+    )
+    slugs = {r.slug for r in _load(site).records if r.collection == "pages"}
+    assert {"zhuan-jia-wen-zhen", "custom-x"} <= slugs
+
+
+def test_types_are_coerced(make_site: MakeSite) -> None:
+    record = next(r for r in _load(make_site()).records if r.slug == "rocket")
+    assert record.fields["date"] == dt.date(2024, 5, 1)
+    assert record.fields["tags"] == ["航天"]
+    assert record.fields["craftsmen"] == ["li-qijie"]
+    assert record.fields["featured"] is None and record.fields["gallery"] == []
+
+
+def test_missing_required_field(make_site: MakeSite) -> None:
+    site = make_site({"content/projects/bad.md": "---\ntitle: 缺字段\nzone: gusu\n---\n"})
+    assert _messages(site) == [
+        "content/projects/bad.md:1: category: 缺少必填字段 category — 加上 category: …"
+    ]
+
+
+def test_bad_date_with_line(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/projects/bad.md": "---\ntitle: 日期\ncategory: 创新项目\nzone: gusu\ndate: 2024-13-45\n---\n"
+        }
+    )
+    assert _messages(site) == [
+        "content/projects/bad.md:5: date: 不存在的日期：2024-13-45 — 检查月份（1–12）和日子是否写对"
+    ]
+
+
+def test_date_in_wrong_format(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/projects/bad.md": "---\ntitle: 日期\ncategory: 创新项目\nzone: gusu\ndate: 2024年5月\n---\n"
+        }
+    )
+    assert "content/projects/bad.md:5: date: 日期格式不对" in _messages(site)[0]
+
+
+def test_unknown_enum_value_lists_allowed_values(make_site: MakeSite) -> None:
+    site = make_site({"content/projects/bad.md": "---\ntitle: 枚举\ncategory: 创新作品\nzone: gusu\n---\n"})
+    (message,) = _messages(site)
+    assert message.startswith('content/projects/bad.md:3: category: "创新作品" 不是可选的值 — ')
+    assert "可选：创新项目、创新产品、非遗绝技" in message
+
+
+def test_wrong_types(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/zones/bad.md": "---\nname: 区\norder: 第一\n---\n",
+            "content/projects/bad.md": "---\ntitle: t\ncategory: 创新项目\nzone: gusu\nfeatured: 是\nwebsite: javascript:alert(1)\n---\n",
+        }
+    )
+    messages = _messages(site)
+    assert any(m.startswith("content/zones/bad.md:3: order: 应当是整数") for m in messages)
+    assert any(m.startswith("content/projects/bad.md:5: featured: 只能是 true 或 false") for m in messages)
+    assert any(m.startswith("content/projects/bad.md:6: website: 不是有效的网址") for m in messages)
+
+
+def test_invalid_yaml_reports_parser_line(make_site: MakeSite) -> None:
+    site = make_site({"content/projects/bad.md": "---\ntitle: t\ncategory: [创新项目\nzone: gusu\n---\n"})
+    (message,) = _messages(site)
+    assert message.startswith("content/projects/bad.md:") and "YAML 格式错误" in message
+    line = int(message.split(":")[1])
+    assert 3 <= line <= 5
+
+
+def test_missing_front_matter_end(make_site: MakeSite) -> None:
+    site = make_site({"content/projects/bad.md": "---\ntitle: t\n正文\n"})
+    assert _messages(site) == [
+        "content/projects/bad.md:1: front matter 没有结束 — 是不是忘了在字段后面加一行 ---？"
+    ]
+
+
+def test_unknown_field_is_a_warning_with_suggestion(make_site: MakeSite) -> None:
+    site = make_site({"content/craftsmen/x.md": "---\nname: 某\nspecialtys: [a]\n---\n"})
+    (problem,) = _load(site).problems
+    assert problem.severity == "warning"
+    assert (
+        problem.format()
+        == 'content/craftsmen/x.md:3: specialtys: 警告：未知字段 "specialtys"（会被忽略） — 是不是 "specialties"？'
+    )
+
+
+def test_duplicate_key_is_reported(make_site: MakeSite) -> None:
+    site = make_site({"content/craftsmen/x.md": "---\nname: 甲\nname: 乙\n---\n"})
+    assert _messages(site) == [
+        'content/craftsmen/x.md:3: name: 字段 "name" 重复出现（第一次在第 2 行） — 删掉其中一个'
+    ]
+
+
+def test_python_tags_and_aliases_are_refused(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/craftsmen/x.md": "---\nname: !!python/object/apply:os.system ['echo hi']\n---\n",
+            "content/craftsmen/y.md": "---\nname: &a 甲\nspecialties: [*a]\n---\n",
+        }
+    )
+    messages = _messages(site)
+    assert any(m.startswith("content/craftsmen/x.md:2: YAML 格式错误") for m in messages)
+    assert any(
+        m.startswith("content/craftsmen/y.md:3: specialties[0]: 不支持 YAML 锚点和别名") for m in messages
+    )
+
+
+def test_absurd_values_are_errors_not_crashes(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/zones/big.md": "---\nname: 区\norder: " + "9" * 5000 + "\n---\n",
+            "content/zones/long.md": "---\nname: " + "长" * 30_000 + "\norder: 1\n---\n",
+            "content/zones/huge.md": "---\nname: 大\norder: 1\n---\n" + "字" * 1_000_000,
+        }
+    )
+    messages = "\n".join(_messages(site))
+    assert "content/zones/big.md" in messages and "数字太长" in messages
+    assert "content/zones/long.md:2: name: 文字太长" in messages
+    assert "content/zones/huge.md: 文件太大" in messages
+
+
+def test_drafts_left_out_unless_asked(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/draft.md": "---\ntitle: 草稿\ndraft: true\n---\n"})
+    assert "draft" not in {r.slug for r in _load(site).records}
+    assert "draft" in {r.slug for r in _load(site, drafts=True).records}
+
+
+def test_image_paths_cannot_leave_content(make_site: MakeSite, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.jpg"
+    outside.write_bytes(b"x")
+    site = make_site(
+        {
+            "content/zones/a.md": "---\nname: 甲\norder: 1\ncover: ../../../../etc/passwd\n---\n",
+            "content/zones/b.md": "---\nname: 乙\norder: 2\ncover: /etc/passwd\n---\n",
+            "content/zones/c.md": "---\nname: 丙\norder: 3\ncover: link.jpg\n---\n",
+        }
+    )
+    os.symlink(outside, site / "content/zones/link.jpg")
+    messages = _messages(site)
+    assert any(
+        m.startswith("content/zones/a.md:4: cover: 图片路径超出了网站的 content 文件夹") for m in messages
+    )
+    assert any(m.startswith("content/zones/b.md:4: cover: 图片路径不能是绝对路径") for m in messages)
+    assert any(
+        m.startswith("content/zones/c.md:4: cover: 图片路径超出了网站的 content 文件夹") for m in messages
+    )
+
+
+def test_gallery_needs_alt_but_accepts_explicit_empty(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/projects/g/index.md": """\
+                ---
+                title: 图集
+                category: 创新项目
+                zone: gusu
+                gallery:
+                  - src: a.jpg
+                    alt: 第一张
+                    caption: 说明
+                  - src: b.jpg
+                  - src: c.jpg
+                    alt: ""
+                ---
+                """
+        }
+    )
+    loaded = _load(site)
+    assert [p.format() for p in loaded.problems] == [
+        'content/projects/g/index.md:9: gallery[1].alt: 图片缺少替代文字 alt — 写一句描述图片内容的话；纯装饰图片写 alt: ""'
+    ]
+    record = next(r for r in loaded.records if r.slug == "g")
+    gallery = record.fields["gallery"]
+    assert [item[0].alt for item in gallery] == ["第一张", ""]
+    assert all(isinstance(item[0], ImageRequest) for item in gallery)
+    assert gallery[0][0].line == 6 and gallery[0][1] == "说明"
+
+
+def test_editor_swap_files_are_ignored(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/.about.md.swp": "junk", "content/pages/about.md~": "junk"})
+    assert _load(site).problems == []
+
+
+def test_duplicate_slugs(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/x.md": "---\ntitle: 甲\nslug: about\n---\n"})
+    messages = _messages(site)
+    assert any("网址与 content/pages/about.md 重复" in m for m in messages)

@@ -1,0 +1,106 @@
+"""The output folder is always a whole build: old or new, never missing, never a mix."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from yunzhan.output import StagedOutput
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _write(output: Path, files: dict[str, bytes]) -> None:
+    staged = StagedOutput(output)
+    for rel, data in files.items():
+        staged.write_bytes(rel, data)
+    staged.commit()
+
+
+def test_first_build_and_replacement(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    _write(out, {"index.html": b"one", "a/index.html": b"a"})
+    assert _tree(out) == {"index.html": b"one", "a/index.html": b"a"}
+    _write(out, {"index.html": b"two"})
+    assert _tree(out) == {"index.html": b"two"}  # files of removed entries disappear
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no staging folder left
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    _write(out, {"same.html": b"same", "changed.html": b"old"})
+    before = (out / "same.html").stat()
+    os.utime(out / "same.html", ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))
+    old_mtime = (out / "same.html").stat().st_mtime_ns
+    staged = StagedOutput(out)
+    staged.write_bytes("same.html", b"same")
+    staged.write_bytes("changed.html", b"new")
+    stats = staged.commit()
+    assert (stats.written, stats.unchanged) == (1, 1)
+    assert (out / "same.html").stat().st_mtime_ns == old_mtime
+    assert (out / "changed.html").read_bytes() == b"new"
+
+
+def test_abort_leaves_output_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    _write(out, {"index.html": b"old"})
+    staged = StagedOutput(out)
+    staged.write_bytes("index.html", b"new")
+    staged.abort()
+    assert _tree(out) == {"index.html": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_leftover_staging_of_a_killed_build_is_cleaned(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    dead = tmp_path / ".output.staging-999999999"
+    dead.mkdir()
+    (dead / "x").write_text("half")
+    _write(out, {"index.html": b"x"})
+    assert not dead.exists()
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from yunzhan.output import StagedOutput
+out, tag = Path(sys.argv[1]), sys.argv[2]
+staged = StagedOutput(out)
+for i in range(400):
+    staged.write_bytes(f"p{i % 40}/f{i}.html", (tag * 200).encode())
+staged.commit()
+"""
+
+
+def test_killed_at_random_moments_output_is_old_or_new(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", WRITER, str(out), "A"], check=True, env=env)
+    duration = time.perf_counter() - start  # kill anywhere from start-up to just after the swap
+    versions = {"A"}
+    rng = random.Random(1234)
+    outcomes = set()
+    for attempt in range(25):
+        tag = "B" if attempt % 2 == 0 else "A"
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(out), tag], env=env)
+        time.sleep(rng.uniform(0.0, 1.3 * duration))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        tree = _tree(out)
+        assert len(tree) == 400, f"output has {len(tree)} files after a kill"
+        contents = {data.decode()[:1] for data in tree.values()}
+        assert len(contents) == 1, "output mixes two builds"
+        outcomes |= contents
+        versions.add(tag)
+    assert outcomes <= versions

@@ -1,0 +1,5 @@
+import sys
+
+from yunzhan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,124 @@
+"""The command line: the only place that prints or exits.
+
+Exit codes: 0 built, 1 content errors, 2 usage or site.toml errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from yunzhan import __version__
+from yunzhan.errors import ConfigError, Problem, YunzhanError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+yunzhan（云展）：把 content/ 里的 Markdown 和 YAML 条目生成为静态展览网站。
+
+常用命令：
+  python build.py              生成网站到 output/（等同于 python build.py build）
+  python build.py --help       显示本帮助
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"命令写得不对：{message}（用 --help 查看用法）", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--site",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="网站文件夹（含 site.toml），默认当前文件夹",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="只显示错误")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="build.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"yunzhan {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    build = commands.add_parser(
+        "build",
+        help="生成网站（默认命令）",
+        description="读取 content/ 和 site.toml，生成网站到 output/。出错时不会改动已有的 output/。",
+    )
+    _site_options(build)
+    _build_options(build)
+    return parser
+
+
+def _build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", type=Path, metavar="DIR", help="输出文件夹，默认是网站文件夹里的 output/")
+    parser.add_argument(
+        "--base-url", metavar="URL", help="网站的完整网址（可含子路径），覆盖 site.toml 里的 base_url"
+    )
+    parser.add_argument("--drafts", action="store_true", help="包含 draft: true 的草稿条目")
+    parser.add_argument("--strict", action="store_true", help="把警告也当作错误（发布前检查用）")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = make_parser()
+    known = {"build", "-h", "--help", "--version"}
+    if not args_list or args_list[0] not in known:
+        args_list.insert(0, "build")  # `python build.py --site x` means build
+    args = parser.parse_args(args_list)
+    try:
+        return _build(args)
+    except KeyboardInterrupt:
+        print("已中断；output/ 保持不变。", file=sys.stderr)
+        return 130
+
+
+def _build(args: argparse.Namespace) -> int:
+    from yunzhan.pipeline import BuildOptions, build
+
+    options = BuildOptions(
+        site_dir=args.site,
+        output_dir=args.output,
+        base_url=args.base_url,
+        drafts=args.drafts,
+        strict=args.strict,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    try:
+        result = build(options)
+    except ConfigError as exc:
+        _print_problems(exc.problems, quiet=False)
+        print("设置有误，没有生成网站。", file=sys.stderr)
+        return EXIT_USAGE
+    except YunzhanError as exc:
+        _print_problems(exc.problems, quiet=args.quiet)
+        errors = sum(p.is_error or args.strict for p in exc.problems)
+        print(f"发现 {errors} 个错误，没有生成网站；output/ 保持原样。改正后再运行一次。", file=sys.stderr)
+        return EXIT_CONTENT
+    _print_problems(result.problems, quiet=args.quiet)
+    if not args.quiet:
+        seconds = sum(result.timings.values())
+        print(
+            f"已生成 {result.pages} 个页面到 {result.output_dir}（{seconds:.2f} 秒；"
+            f"写入 {result.written} 个文件，{result.unchanged} 个未变，删除 {result.removed} 个）"
+        )
+    return EXIT_OK
+
+
+def _print_problems(problems: Sequence[Problem], *, quiet: bool) -> None:
+    for problem in problems:
+        if quiet and not problem.is_error:
+            continue
+        print(problem.format(), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""The site as pure data: records, collections, taxonomies, images and pages. No I/O lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """One ``<source>`` of a ``<picture>``: a MIME type and its srcset."""
+
+    type: str
+    srcset: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """A processed, metadata-free image ready for a template; URLs already carry the base path."""
+
+    src: str
+    width: int
+    height: int
+    alt: str
+    sources: tuple[ImageSource, ...] = ()
+    fallback_srcset: str = ""
+    placeholder: str = "#ddd"
+    large: str = ""
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    image: Image
+    caption: str = ""
+    credit: str = ""
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """An image a record asks for, before processing: where it is and where it was asked for."""
+
+    source: str  # absolute path of the original file
+    alt: str
+    record_path: str  # site-relative path of the record, for error messages
+    line: int | None
+    field: str
+
+
+@dataclass(eq=False)
+class Record:
+    """One entry of a collection. Fields are reachable as attributes (``record.zone``) for templates."""
+
+    collection: str
+    slug: str
+    source: str  # site-relative path of the record file
+    url: str = ""  # prefixed with the base path
+    path: str = ""  # site-relative URL path, e.g. "/projects/rocket/"
+    title: str = ""
+    body: Markup = field(default_factory=Markup)
+    fields: dict[str, Any] = field(default_factory=dict)
+    draft: bool = False
+    weight: int = 0
+    prev: Record | None = None
+    next: Record | None = None
+    backrefs: dict[str, list[Record]] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict, repr=False)  # field name -> line in the source file
+    raw_body: str = field(default="", repr=False)  # Markdown, before rendering
+    body_line: int = 1  # line of the source file where the body starts
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: expose fields to templates as attributes.
+        fields = self.__dict__.get("fields")
+        if fields is not None and name in fields:
+            return fields[name]
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    @property
+    def date(self) -> dt.date | None:
+        value = self.fields.get("date") or self.fields.get("start")
+        return value if isinstance(value, dt.date) else None
+
+    def __repr__(self) -> str:
+        return f"Record({self.collection}/{self.slug})"
+
+
+@dataclass
+class Collection:
+    name: str
+    title: str
+    url: str | None
+    records: list[Record] = field(default_factory=list)
+
+
+@dataclass
+class Term:
+    name: str
+    slug: str
+    url: str
+    path: str
+    records: list[Record] = field(default_factory=list)
+
+
+@dataclass
+class Taxonomy:
+    name: str
+    title: str
+    url: str
+    path: str
+    terms: list[Term] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Paginator:
+    number: int
+    count: int
+    prev_url: str | None
+    next_url: str | None
+    pages: tuple[Link, ...]
+
+
+@dataclass
+class Page:
+    """One HTML file to write: which template, at which URL path, with what in ``page``."""
+
+    kind: str
+    path: str  # site-relative URL path ("/", "/zones/gusu/", "/404.html")
+    url: str  # path with the base path prefix
+    title: str
+    template: str
+    breadcrumbs: list[Link] = field(default_factory=list)
+    record: Record | None = None
+    collection: Collection | None = None
+    records: list[Record] = field(default_factory=list)
+    paginator: Paginator | None = None
+    taxonomy: Taxonomy | None = None
+    term: Term | None = None
+
+    @property
+    def output_file(self) -> str:
+        """Path of the file in the output folder, relative to it."""
+        if self.path.endswith("/"):
+            return self.path.lstrip("/") + "index.html"
+        return self.path.lstrip("/")

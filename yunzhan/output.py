@@ -1,0 +1,186 @@
+"""Write a build so that ``output/`` is always either the previous build or the new one, never a mix.
+
+The new build is written into a staging folder beside ``output/`` and swapped in with one atomic
+``renameat2(RENAME_EXCHANGE)`` on Linux; a build killed at any instant leaves the old folder in place, and the
+leftover staging folder is removed by the next build. Files whose bytes did not change are hard-linked from the
+previous build instead of rewritten, so their modification times stay and a sync to hosting uploads only what
+changed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+STAGING_MARK = ".staging-"
+OLD_MARK = ".old-"
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    files: set[str] = field(default_factory=set)
+
+
+class StagedOutput:
+    """A staging folder for one build; ``commit`` swaps it in, ``abort`` throws it away."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir.absolute()
+        self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(self.output_dir)
+        self.stage = self.output_dir.parent / f".{self.output_dir.name}{STAGING_MARK}{os.getpid()}"
+        self.stage.mkdir()
+        self.old = self.output_dir if self.output_dir.is_dir() else None
+        self.stats = WriteStats()
+        self._dirs: set[Path] = {self.stage}
+
+    def _target(self, rel: str) -> tuple[Path, Path | None]:
+        rel = rel.lstrip("/")
+        if not rel or ".." in Path(rel).parts:
+            raise ValueError(f"unsafe output path: {rel!r}")
+        if rel in self.stats.files:
+            raise ValueError(f"output file written twice: {rel}")
+        self.stats.files.add(rel)
+        dest = self.stage / rel
+        if dest.parent not in self._dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(dest.parent)
+        previous = self.old / rel if self.old else None
+        return dest, previous
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        dest, previous = self._target(rel)
+        if previous is not None and _same_bytes(previous, data):
+            os.link(previous, dest)
+            self.stats.unchanged += 1
+            return
+        dest.write_bytes(data)
+        self.stats.written += 1
+
+    def write_text(self, rel: str, text: str) -> None:
+        self.write_bytes(rel, text.encode("utf-8"))
+
+    def copy_file(self, rel: str, source: Path) -> None:
+        """Place a file (an image derivative, a theme asset) by hard link where possible: no bytes copied."""
+        dest, previous = self._target(rel)
+        if previous is not None and _same_file(previous, source):
+            os.link(previous, dest)
+            self.stats.unchanged += 1
+            return
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copyfile(source, dest)
+        self.stats.written += 1
+
+    def commit(self) -> WriteStats:
+        """Make the staged build the output in one atomic step, then remove the previous build."""
+        if self.old is not None:
+            self.stats.removed = _count_removed(self.old, self.stats.files)
+        os.sync()  # the new files must be on disk before the rename that publishes them
+        if self.old is None:
+            os.rename(self.stage, self.output_dir)
+            return self.stats
+        if _exchange(self.stage, self.output_dir):
+            shutil.rmtree(self.stage, ignore_errors=True)  # the stage now holds the previous build
+            return self.stats
+        # No atomic exchange on this system: two renames, with a tiny window where output/ is missing.
+        backup = self.output_dir.parent / f".{self.output_dir.name}{OLD_MARK}{os.getpid()}"
+        os.rename(self.output_dir, backup)
+        os.rename(self.stage, self.output_dir)
+        shutil.rmtree(backup, ignore_errors=True)
+        return self.stats
+
+    def abort(self) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def clean_leftovers(output_dir: Path) -> None:
+    """Remove staging folders of builds that were killed before they finished."""
+    prefix = f".{output_dir.name}"
+    for entry in output_dir.parent.glob(f"{prefix}*"):
+        rest = entry.name[len(prefix) :]
+        if rest.startswith((STAGING_MARK, OLD_MARK)) and entry.is_dir():
+            pid = rest.rsplit("-", 1)[-1]
+            if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+                continue  # another build is running right now
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A live pid may be an unrelated process reusing the number; only a live yunzhan build matters.
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return b"python" in cmdline
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        sa, sb = a.stat(), b.stat()
+        if (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino):
+            return True
+        if sa.st_size != sb.st_size:
+            return False
+        with a.open("rb") as fa, b.open("rb") as fb:
+            while True:
+                chunk = fa.read(1 << 20)
+                if chunk != fb.read(1 << 20):
+                    return False
+                if not chunk:
+                    return True
+    except OSError:
+        return False
+
+
+def _count_removed(old: Path, kept: set[str]) -> int:
+    count = 0
+    for root, _dirs, files in os.walk(old):
+        for name in files:
+            rel = Path(root, name).relative_to(old).as_posix()
+            count += rel not in kept
+    return count
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2). False where the system cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))

@@ -1,0 +1,284 @@
+"""``build()``: the stages in order, each timed. Everything is gathered and checked first; only a build with no
+errors is written, and then atomically (see output.py), so a bad entry never touches the published site.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from yunzhan import content, images, markup, pages, references, render
+from yunzhan.config import SiteConfig, load_config
+from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
+from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
+from yunzhan.output import StagedOutput
+
+CACHE_DIR_NAME = ".yunzhan-cache"
+BODY_IMAGE_SIZES = "(min-width: 48rem) 44rem, 100vw"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    site_dir: Path
+    output_dir: Path | None = None  # default: <site>/output
+    base_url: str | None = None  # overrides site.toml
+    drafts: bool = False
+    strict: bool = False  # warnings fail the build
+    progress: bool = False
+    cache_dir: Path | None = None  # default: <site>/.yunzhan-cache
+
+
+@dataclass
+class BuildResult:
+    output_dir: Path
+    pages: int
+    problems: list[Problem]  # warnings only; errors raise
+    timings: dict[str, float] = field(default_factory=dict)
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    image_stats: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Gathered:
+    """Everything a build knows before it writes: the pages as HTML plus the files to place beside them."""
+
+    config: SiteConfig
+    pages: list[tuple[Page, str]]
+    files: dict[str, Path]  # output-relative path -> file to copy
+    problems: list[Problem]
+    image_stats: dict[str, int]
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site; raise YunzhanError (with every problem) and leave the output untouched on errors."""
+    timer = _Timer()
+    site_dir = options.site_dir.absolute()
+    output_dir = (options.output_dir or site_dir / "output").absolute()
+    _check_output_dir(output_dir, site_dir)
+    gathered = gather(options, timer)
+    errors = [p for p in gathered.problems if p.is_error or options.strict]
+    if errors:
+        raise YunzhanError(gathered.problems)
+    with timer.step("write"):
+        staged = StagedOutput(output_dir)
+        try:
+            for page, html in gathered.pages:
+                staged.write_text(page.output_file, html)
+            for rel, source in sorted(gathered.files.items()):
+                staged.copy_file(rel, source)
+            stats = staged.commit()
+        except BaseException:
+            staged.abort()
+            raise
+    return BuildResult(
+        output_dir=output_dir,
+        pages=len(gathered.pages),
+        problems=sort_problems(gathered.problems),
+        timings=timer.timings,
+        written=stats.written,
+        unchanged=stats.unchanged,
+        removed=stats.removed,
+        image_stats=gathered.image_stats,
+    )
+
+
+def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
+    """Load, check, process images and render everything, in memory; nothing is written to the output."""
+    timer = timer or _Timer()
+    site_dir = options.site_dir.absolute()
+    with timer.step("config"):
+        config = load_config(site_dir, options.base_url)
+    with timer.step("load"):
+        loaded = content.load_content(site_dir, config, drafts=options.drafts)
+    problems = list(loaded.problems)
+    records = loaded.records
+    with timer.step("references"):
+        problems += references.resolve_references(records, config)
+        grouped = references.order_records(records, config)
+        pages.assign_urls(records, config)
+    with timer.step("markdown"):
+        body_images = _render_markup(records, config, site_dir, problems)
+    with timer.step("images"):
+        requests = _image_requests(records, body_images)
+        cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
+        result = images.process_images(
+            requests,
+            config.images,
+            site_dir=site_dir,
+            cache_dir=cache_dir / "images",
+            url_prefix=config.base_path,
+            progress=options.progress,
+        )
+        problems += result.problems
+    with timer.step("plan"):
+        plan = pages.plan_site(grouped, config)
+        problems += plan.problems
+        static_files, asset_urls = _theme_assets(site_dir, config)
+        env = render.make_environment(site_dir, config, asset_urls)
+        _attach_images(records, result.images, body_images, env)
+    with timer.step("render"):
+        build_options = {"drafts": options.drafts}
+        site = render.site_view(config, loaded.data, plan.collections, plan.taxonomies, build_options)
+        rendered: list[tuple[Page, str]] = []
+        for page, html, problem in render.render_pages(env, plan.pages, site, site_dir):
+            if problem is not None:
+                problems.append(problem)
+            elif html is not None:
+                rendered.append((page, html))
+    files = {**static_files, **result.files}
+    return Gathered(config, rendered, files, problems, dict(result.stats))
+
+
+def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
+    """Refuse to replace a folder that is not a previous build: a wrong --output must not wipe someone's files."""
+    if output_dir in (site_dir, site_dir / "content", Path.home(), Path("/")) or site_dir.is_relative_to(
+        output_dir
+    ):
+        raise ConfigError(
+            [Problem("--output", None, None, f"不能输出到 {output_dir}", "换一个专用的输出文件夹")]
+        )
+    looks_built = (output_dir / "index.html").exists() or (output_dir / "404.html").exists()
+    if output_dir.is_dir() and any(output_dir.iterdir()) and not looks_built:
+        raise ConfigError(
+            [
+                Problem(
+                    "--output",
+                    None,
+                    None,
+                    f"{output_dir} 里已有其他文件，不像是以前生成的网站",
+                    "为了不覆盖别的文件，请换一个空文件夹或删掉它",
+                )
+            ]
+        )
+
+
+def _render_markup(
+    records: list[Record], config: SiteConfig, site_dir: Path, problems: list[Problem]
+) -> dict[int, dict[str, ImageRequest]]:
+    """Bodies and ``text`` fields → safe HTML; links to record files become URLs. Returns body images per record."""
+    by_source = references.record_link_resolver(records)
+    body_images: dict[int, dict[str, ImageRequest]] = {}
+    for record in records:
+        settings = config.collection(record.collection)
+        assert settings is not None
+
+        def resolve(href: str, record: Record = record) -> str | None:
+            target = references.resolve_link(record.source, href, by_source)
+            return target.url if target else None
+
+        result = markup.render_markdown(
+            record.raw_body,
+            path=record.source,
+            body_line=record.body_line,
+            resolve_link=resolve,
+            iframe_hosts=config.markdown.iframe_hosts,
+        )
+        record.body = result.html
+        problems.extend(result.problems)
+        folder = (site_dir / record.source).parent
+        wanted: dict[str, ImageRequest] = {}
+        for img in result.images:
+            request = content.image_request(
+                site_dir, folder, img.src, img.alt, record.source, img.line, "body"
+            )
+            if isinstance(request, Problem):
+                problems.append(request)
+            else:
+                wanted[img.src] = request
+        body_images[id(record)] = wanted
+        for spec in settings.fields:
+            value = record.fields.get(spec.name)
+            if spec.type == "text" and isinstance(value, str):
+                text = markup.render_markdown(
+                    value,
+                    path=record.source,
+                    body_line=record.lines.get(spec.name, 1),
+                    field=spec.name,
+                    resolve_link=resolve,
+                    iframe_hosts=(),
+                )
+                record.fields[spec.name] = text.html
+                problems.extend(text.problems)
+    return body_images
+
+
+def _image_requests(
+    records: list[Record], body_images: dict[int, dict[str, ImageRequest]]
+) -> list[ImageRequest]:
+    requests: list[ImageRequest] = []
+    for record in records:
+        for value in record.fields.values():
+            if isinstance(value, ImageRequest):
+                requests.append(value)
+            elif isinstance(value, list):
+                requests.extend(item[0] for item in value if isinstance(item, tuple))
+        requests.extend(body_images.get(id(record), {}).values())
+    return requests
+
+
+def _attach_images(
+    records: list[Record],
+    processed: dict[str, Image],
+    body_images: dict[int, dict[str, ImageRequest]],
+    env: Any,
+) -> None:
+    """Swap image requests in fields and bodies for processed images (with each use's own alt text)."""
+    picture = env.get_template("_macros.html").module.picture
+
+    def image_for(request: ImageRequest) -> Image | None:
+        found = processed.get(request.source)
+        return dataclasses.replace(found, alt=request.alt) if found else None
+
+    for record in records:
+        for name, value in list(record.fields.items()):
+            if isinstance(value, ImageRequest):
+                record.fields[name] = image_for(value)
+            elif isinstance(value, list) and value and isinstance(value[0], tuple):
+                items = []
+                for request, caption, credit in value:
+                    image = image_for(request)
+                    if image is not None:
+                        items.append(GalleryItem(image, caption, credit))
+                record.fields[name] = items
+        wanted = body_images.get(id(record))
+        if wanted:
+
+            def replace(src: str, alt: str, wanted: dict[str, ImageRequest] = wanted) -> Markup | None:
+                image = image_for(wanted[src]) if src in wanted else None
+                return Markup(picture(image, BODY_IMAGE_SIZES)) if image else None
+
+            record.body = markup.swap_images(record.body, replace)
+
+
+def _theme_assets(site_dir: Path, config: SiteConfig) -> tuple[dict[str, Path], dict[str, str]]:
+    """The theme's static files (and the site's own ``static/``), placed under /assets/."""
+    files: dict[str, Path] = {}
+    for base in (render.theme_static_dir(site_dir, config), site_dir / "static"):
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
+    return files, {}

@@ -1,0 +1,178 @@
+"""Pages → HTML through the theme's Jinja templates. A site overrides one template by putting a file of the same
+name in its own ``templates/`` folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import jinja2
+
+from yunzhan.config import SiteConfig
+from yunzhan.errors import Problem
+from yunzhan.model import Page
+
+ASSET_PREFIX = "/assets/"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What templates see as ``site``."""
+
+    title: str
+    subtitle: str
+    description: str
+    language: str
+    base_url: str
+    footer: str
+    menu: tuple[dict[str, str], ...]
+    data: dict[str, Any]
+    collections: dict[str, Any]
+    taxonomies: dict[str, Any]
+    build_options: dict[str, Any]
+
+
+def theme_dirs(site_dir: Path, config: SiteConfig) -> list[Path]:
+    """Template folders, most specific first: the site's own overrides, then the theme."""
+    themes = [
+        site_dir / "themes" / config.theme,
+        Path(__file__).resolve().parent.parent / "themes" / config.theme,
+    ]
+    theme = next((t for t in themes if t.is_dir()), themes[0])
+    return [site_dir / "templates", theme / "templates"]
+
+
+def theme_static_dir(site_dir: Path, config: SiteConfig) -> Path:
+    return theme_dirs(site_dir, config)[1].parent / "static"
+
+
+def date_zh(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return "" if value is None else str(value)
+
+
+def make_environment(
+    site_dir: Path, config: SiteConfig, asset_urls: dict[str, str] | None = None
+) -> jinja2.Environment:
+    """One environment per build: templates are compiled once and reused for every page."""
+    loader = jinja2.FileSystemLoader([str(d) for d in theme_dirs(site_dir, config) if d.is_dir()])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.ChainableUndefined,
+    )
+    assets = asset_urls or {}
+
+    def url(path: str) -> str:
+        if path.startswith(("http://", "https://", "mailto:", "tel:", "#")):
+            return path
+        return config.base_path + path.lstrip("/")
+
+    def abs_url(path: str) -> str:
+        if path.startswith(config.base_path):
+            path = "/" + path[len(config.base_path) :]
+        return urljoin(config.base_url, path.lstrip("/"))
+
+    def asset(path: str) -> str:
+        return url(ASSET_PREFIX + assets.get(path, path))
+
+    env.globals.update(url=url, abs_url=abs_url, asset=asset)
+    env.filters["date_zh"] = date_zh
+    return env
+
+
+def site_view(
+    config: SiteConfig,
+    data: dict[str, Any],
+    collections: dict[str, Any],
+    taxonomies: dict[str, Any],
+    build_options: dict[str, Any],
+) -> SiteView:
+    menu = tuple(
+        {"title": m.title, "url": config.base_path + m.url.lstrip("/"), "path": m.url} for m in config.menu
+    )
+    return SiteView(
+        title=config.title,
+        subtitle=config.subtitle,
+        description=config.description,
+        language=config.language,
+        base_url=config.base_url,
+        footer=config.footer,
+        menu=menu,
+        data=data,
+        collections=collections,
+        taxonomies=taxonomies,
+        build_options=build_options,
+    )
+
+
+def render_pages(
+    env: jinja2.Environment, pages: list[Page], site: SiteView, site_dir: Path
+) -> Iterator[tuple[Page, str | None, Problem | None]]:
+    """Render each page; a template mistake becomes a Problem naming the template and line, not a traceback."""
+    cache: dict[str, jinja2.Template | Problem] = {}
+    for page in pages:
+        template = cache.get(page.template)
+        if template is None:
+            template = cache[page.template] = _load_template(env, page.template, site_dir)
+        if isinstance(template, Problem):
+            yield page, None, template
+            continue
+        try:
+            yield page, template.render(site=site, page=page), None
+        except jinja2.TemplateError as exc:
+            yield page, None, _template_problem(exc, page.template, site_dir, page)
+        except Exception as exc:  # a theme bug must name the template, never dump a traceback on an editor
+            yield page, None, _runtime_problem(exc, page)
+
+
+def _load_template(env: jinja2.Environment, name: str, site_dir: Path) -> jinja2.Template | Problem:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        return Problem(
+            f"templates/{exc.name}",
+            None,
+            None,
+            f"找不到模板 {exc.name}",
+            "检查 site.toml 里的 template 设置或主题文件夹",
+        )
+    except jinja2.TemplateError as exc:
+        return _template_problem(exc, name, site_dir, None)
+
+
+def _template_problem(exc: jinja2.TemplateError, name: str, site_dir: Path, page: Page | None) -> Problem:
+    filename = getattr(exc, "filename", None) or name
+    try:
+        filename = Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
+    except ValueError:
+        filename = Path(filename).as_posix()
+    line = getattr(exc, "lineno", None)
+    where = f"（渲染 {page.path} 时）" if page else ""
+    return Problem(
+        filename, line, None, f"模板错误{where}：{exc.message or exc}", "检查模板这一行的 Jinja 语法"
+    )
+
+
+def _runtime_problem(exc: Exception, page: Page) -> Problem:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    where = frames[-1] if frames else None
+    path = where.filename if where else page.template
+    source = page.record.source if page.record else page.path
+    return Problem(
+        Path(path).name if where else path,
+        where.lineno if where else None,
+        None,
+        f"渲染 {page.path} 时出错（来源 {source}）：{type(exc).__name__}: {exc}",
+        "检查模板是否处理了这个字段为空的情况",
+    )

@@ -1,0 +1,30 @@
+"""URL slugs: lowercase ASCII, from file names or titles; Chinese becomes pinyin (雷雨田 → lei-yu-tian)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_VALID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def slugify(text: str) -> str:
+    """A stable ASCII slug; CJK characters are spelt in toneless pinyin, one syllable per hyphen."""
+    parts = lazy_pinyin(text, style=Style.NORMAL, errors="default")
+    ascii_text = "-".join(parts)
+    ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode("ascii")
+    return _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+
+
+def is_valid_slug(slug: str) -> bool:
+    return bool(_VALID.fullmatch(slug))
+
+
+def pinyin_forms(text: str) -> tuple[str, str]:
+    """Full pinyin and initials of a name, for search: 雷雨田 → ("leiyutian", "lyt")."""
+    full = "".join(lazy_pinyin(text, style=Style.NORMAL)).lower()
+    initials = "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p).lower()
+    return _NON_SLUG.sub("", full), _NON_SLUG.sub("", initials)
