@@ -1,0 +1,69 @@
+"""The command line as an editor meets it: exit codes, plain messages, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, MakeSite
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_help_explains_commands() -> None:
+    result = _run("--help")
+    assert result.returncode == 0
+    assert "build" in result.stdout and "生成网站" in result.stdout
+    build_help = _run("build", "--help").stdout
+    for option in ("--site", "--output", "--base-url", "--drafts", "--strict", "--quiet"):
+        assert option in build_help
+
+
+def test_build_in_current_folder_exit_0(make_site: MakeSite) -> None:
+    site = make_site()
+    result = _run(cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert (site / "output/index.html").is_file()
+    assert "已生成" in result.stdout
+
+
+def test_content_errors_exit_1_listing_all_without_traceback(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/projects/a.md": "---\ntitle: a\ncategory: 创新项目\nzone: nowhere\n---\n",
+            "content/projects/b.md": "---\ntitle: b\ncategory: 创新项目\nzone: gusu\ndate: 2024-99-01\n---\n",
+        }
+    )
+    result = _run("--site", str(site))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "content/projects/a.md:4: zone:" in result.stderr
+    assert "content/projects/b.md:5: date:" in result.stderr
+    assert not (site / "output").exists()
+
+
+def test_bad_site_toml_exit_2(make_site: MakeSite) -> None:
+    site = make_site()
+    (site / "site.toml").write_text(
+        'title = "x"\nbase_url = "https://e.org/"\ncolour = "red"\n', encoding="utf-8"
+    )
+    result = _run("--site", str(site))
+    assert result.returncode == 2
+    assert "site.toml:3: colour: 未知的设置项" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exit_2() -> None:
+    result = _run("build", "--no-such-option")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_quiet_prints_nothing_on_success(make_site: MakeSite) -> None:
+    result = _run("--site", str(make_site()), "-q")
+    assert result.returncode == 0 and result.stdout == ""
