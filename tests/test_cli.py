@@ -67,3 +67,32 @@ def test_usage_error_exit_2() -> None:
 def test_quiet_prints_nothing_on_success(make_site: MakeSite) -> None:
     result = _run("--site", str(make_site()), "-q")
     assert result.returncode == 0 and result.stdout == ""
+
+
+def test_check_finds_problems_and_exits_1(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/about.md": "---\ntitle: 關於\n---\n\n當(dāng)前的展覽\n"})
+    result = _run("check", "--site", str(site))
+    assert result.returncode == 1, result.stderr
+    assert "content/pages/about.md:5:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (site / "output").exists()  # check writes nothing
+
+
+def test_check_json_format(make_site: MakeSite) -> None:
+    import json
+
+    result = _run("check", "--site", str(make_site()), "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_new_creates_a_record_that_the_build_flags_until_filled(make_site: MakeSite) -> None:
+    site = make_site()
+    result = _run("new", "projects", "感应热处理", "--zone", "gusu", "--site", str(site))
+    assert result.returncode == 0, result.stderr
+    created = site / "content/projects/gan-ying-re-chu-li.md"
+    assert created.is_file() and "zone: gusu" in created.read_text(encoding="utf-8")
+    build = _run("--site", str(site))
+    assert build.returncode == 1 and "content/projects/gan-ying-re-chu-li.md" in build.stderr
+    again = _run("new", "projects", "感应热处理", "--site", str(site))
+    assert again.returncode == 2 and "Traceback" not in again.stderr

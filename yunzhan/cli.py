@@ -55,6 +55,28 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _site_options(build)
     _build_options(build)
+    check = commands.add_parser(
+        "check",
+        help="发布前检查内容（繁体字、乱码、链接、图片……），不生成网站",
+        description="检查 content/ 里的每个条目，列出错误和警告，并列出所有外部链接（不会访问它们）。",
+    )
+    _site_options(check)
+    check.add_argument("--drafts", action="store_true", help="也检查 draft: true 的草稿条目")
+    check.add_argument("--strict", action="store_true", help="有警告也算不通过（退出码 1）")
+    check.add_argument(
+        "--format", choices=("text", "json"), default="text", help="输出格式；json 供其他程序读取"
+    )
+    new = commands.add_parser(
+        "new",
+        help="新建一个条目文件",
+        allow_abbrev=False,
+        description="按栏目的字段新建条目，其余字段写在标题后面，格式为 --字段名 值，例如：\n"
+        '  python build.py new projects "感应热处理工艺调整" --zone kunshan',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("collection", metavar="栏目", help="栏目名（如 projects）或栏目标题（如 创新成果）")
+    new.add_argument("title", metavar="标题", help="条目的标题；文件名由它的拼音生成")
+    _site_options(new)
     return parser
 
 
@@ -70,11 +92,17 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
-    known = {"build", "-h", "--help", "--version"}
+    known = {"build", "check", "new", "-h", "--help", "--version"}
     if not args_list or args_list[0] not in known:
         args_list.insert(0, "build")  # `python build.py --site x` means build
-    args = parser.parse_args(args_list)
+    args, extra = parser.parse_known_args(args_list)
+    if extra and args.command != "new":
+        parser.error(f"不认识的参数：{' '.join(extra)}")
     try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "new":
+            return _new(args, extra)
         return _build(args)
     except KeyboardInterrupt:
         print("已中断；output/ 保持不变。", file=sys.stderr)
@@ -110,6 +138,45 @@ def _build(args: argparse.Namespace) -> int:
             f"已生成 {result.pages} 个页面到 {result.output_dir}（{seconds:.2f} 秒；"
             f"写入 {result.written} 个文件，{result.unchanged} 个未变，删除 {result.removed} 个）"
         )
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from yunzhan import checks
+
+    try:
+        report = checks.check_site(args.site, drafts=args.drafts)
+    except ConfigError as exc:
+        _print_problems(exc.problems, quiet=False)
+        print("设置有误，无法检查。", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        sys.stdout.write(checks.format_json(report))
+    else:
+        _print_problems(report.problems, quiet=args.quiet)
+        if report.external_links and not args.quiet:
+            print("外部链接（没有访问，请人工确认它们还能打开、确实是要放的链接）：")
+            for line in checks.format_external_links(report.external_links):
+                print(f"  {line}")
+        print(checks.summary_line(report), file=sys.stderr)
+    return EXIT_CONTENT if report.failed(args.strict) else EXIT_OK
+
+
+def _new(args: argparse.Namespace, extra: list[str]) -> int:
+    from yunzhan import scaffold
+    from yunzhan.config import load_config
+
+    site = args.site.absolute()
+    try:
+        fields = scaffold.parse_field_args(extra)
+        path = scaffold.new_record(site, load_config(site), args.collection, args.title, fields)
+    except YunzhanError as exc:  # ConfigError included
+        _print_problems(exc.problems, quiet=False)
+        print("没有新建文件。", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"已新建 {path.relative_to(site).as_posix()}。打开它，把标着“必填”的项填好，再运行 python build.py check 检查。"
+    )
     return EXIT_OK
 
 

@@ -35,8 +35,11 @@ class LoadedContent:
     sources: list[Path] = field(default_factory=list)  # every file read, for incremental rebuilds
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a bad date is reported against its field, not as broken YAML."""
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser is ~10x faster when present
+
+
+class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
+    """Safe loader that leaves dates as text, so a bad date is reported against its field, not as broken YAML."""
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -87,7 +87,8 @@ class StagedOutput:
         """Make the staged build the output in one atomic step, then remove the previous build."""
         if self.old is not None:
             self.stats.removed = _count_removed(self.old, self.stats.files)
-        os.sync()  # the new files must be on disk before the rename that publishes them
+        if self.stats.written:
+            os.sync()  # the new files must be on disk before the rename that publishes them
         if self.old is None:
             os.rename(self.stage, self.output_dir)
             return self.stats

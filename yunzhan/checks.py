@@ -1,0 +1,789 @@
+"""Content checks before publishing (``python build.py check``): what the build accepts but should not go live.
+
+Pure functions over loaded records (``content.load_content``); nothing here fetches, renders or writes. Each
+finding is a ``Problem`` phrased for an editor, with the right line of the file:
+
+- Traditional characters in a Simplified Chinese site (warning, with the Simplified form);
+- text garbled by a converter that puts pinyin in brackets after characters, ``當(dāng)前`` (error);
+- raw HTML in Markdown: scripts, styles, iframes, ``on*`` attributes and ``javascript:`` links that the build
+  removes, hidden text and HTML links that look injected, and raw HTML in general (warnings);
+- links to other records that do not resolve (error);
+- images: missing alt text or files (errors), originals that are far too large (warning);
+- duplicate titles within a collection (warning).
+
+External links are listed (never fetched) in ``CheckReport.external_links``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import posixpath
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
+
+from yunzhan import references
+from yunzhan.config import CollectionSettings, SiteConfig
+from yunzhan.content import LoadedContent, image_request
+from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean, sort_problems
+from yunzhan.model import ImageRequest, Record
+
+JSON_FORMAT_VERSION = 1
+MAX_QUOTES = 3  # examples quoted per line before "等 N 处"
+
+# Characters that OpenCC's t2s changes on their own but that are standard Simplified Chinese in some uses
+# (通用规范汉字表): 乾坤/乾隆, the surnames 於 and 麴, 昇/陞 in names, 夥 ("many"), 藉 in 慰藉/狼藉, 瞭望, 幺麽,
+# 哪吒, 宫商角徵羽, 拚弃, 蒜薹, 袷袢.
+SIMPLIFIED_TOO = frozenset("乾於麴昇陞夥藉瞭麽吒徵拚薹袷")
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_SYLLABLE = f"[a-zü{_TONE_MARKS}]{{1,6}}[1-5]?"
+_GARBLED = re.compile(
+    rf"([{_CJK}])[ \t]?[(（][ \t]*({_SYLLABLE}(?:[ \t']+{_SYLLABLE}){{0,3}})[ \t]*[)）](?=([{_CJK}]?))"
+)
+_PINYIN_SHAPE = re.compile(
+    r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[aeiouv]{1,3}(?:ng|n|r)?|er|ng|n|m|hm|hng)"
+)
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_LINK_TARGET = (
+    r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
+)
+_MD_IMAGE = re.compile(r"!\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]" + _LINK_TARGET)
+_MD_LINK = re.compile(r"(?<![!\\])\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]" + _LINK_TARGET)
+_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?")
+_URL = re.compile(r"https?://[^\s<>\"'`()\[\]{}\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?*_~"
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?=[\s/>])((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])"
+    r"|(?:left|top|text-indent)\s*:\s*-\d{3,}",
+    re.IGNORECASE,
+)
+_SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
+_RECORD_SUFFIXES = (".md", ".yaml", ".yml")
+
+# Raw HTML the sanitiser removes entirely (iframes unless their host is allowed in site.toml).
+REMOVED_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "form",
+        "input",
+        "button",
+        "textarea",
+        "select",
+        "option",
+        "link",
+        "meta",
+        "base",
+        "svg",
+        "math",
+        "noscript",
+        "template",
+    ]
+)
+# Inline formatting that is harmless and common in pasted text: not worth a warning of its own.
+PLAIN_TAGS = frozenset(
+    ["br", "sup", "sub", "b", "i", "u", "s", "em", "strong", "mark", "small", "kbd", "abbr", "del", "ins"]
+)
+
+
+class ExternalLink(NamedTuple):
+    """A link to another website: listed for the editor to look over, never fetched."""
+
+    path: str  # site-relative record file
+    line: int | None
+    url: str
+
+
+@dataclass
+class CheckReport:
+    problems: list[Problem] = field(default_factory=list)
+    external_links: list[ExternalLink] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.is_error for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not p.is_error for p in self.problems)
+
+    def failed(self, strict: bool = False) -> bool:
+        """True when publishing should be refused: any error, or any warning with ``--strict``."""
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+
+# ---------------------------------------------------------------------------------------------------- entry points
+
+
+def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
+    """Everything ``check`` reports for a site: loading and reference problems plus the content checks.
+
+    Raises ``ConfigError`` when site.toml is unusable (nothing can be checked then).
+    """
+    from yunzhan.config import load_config
+    from yunzhan.content import load_content
+
+    site_dir = site_dir.absolute()
+    config = load_config(site_dir)
+    loaded = load_content(site_dir, config, drafts=drafts)
+    report = run_checks(loaded, config, site_dir)
+    ref_problems = references.resolve_references(loaded.records, config)
+    report.problems = sort_problems([*loaded.problems, *ref_problems, *report.problems])
+    return report
+
+
+def run_checks(loaded: LoadedContent, config: SiteConfig, site_dir: Path) -> CheckReport:
+    """Check every loaded record; return the problems found (sorted) and the external links (sorted).
+
+    Give it records straight from ``load_content``: before references are resolved or Markdown is rendered.
+    """
+    checker = _Checker(config, site_dir.absolute(), loaded.records)
+    for record in loaded.records:
+        settings = config.collection(record.collection)
+        if settings is not None:
+            checker.check_record(record, settings)
+    checker.problems.extend(duplicate_titles(loaded.records, config))
+    return CheckReport(sort_problems(checker.problems), sorted(set(checker.links), key=_link_key))
+
+
+def list_external_links(
+    records: Iterable[Record], config: SiteConfig | None = None, site_dir: Path = Path(".")
+) -> list[ExternalLink]:
+    """Every http(s) link in bodies and fields, with its line; sorted and without repeats.
+
+    Without ``config`` every text value of a record is searched; ``site_dir`` (the folder the records' paths are
+    relative to) is read only to find lines inside multi-line field values.
+    """
+    checker = _Checker(config, site_dir.absolute(), [], only_links=True)
+    for record in records:
+        settings = config.collection(record.collection) if config else None
+        checker.check_record(record, settings)
+    return sorted(set(checker.links), key=_link_key)
+
+
+def duplicate_titles(records: Iterable[Record], config: SiteConfig) -> list[Problem]:
+    """A warning on every record whose title repeats an earlier one of the same collection, naming both files."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], Record] = {}
+    for record in sorted(records, key=lambda r: (r.collection, r.source)):
+        settings = config.collection(record.collection)
+        title_field = settings.title_field if settings else "title"
+        title = record.fields.get(title_field)
+        if not isinstance(title, str) or not title.strip():
+            continue
+        key = (record.collection, " ".join(title.split()).casefold())
+        first = seen.setdefault(key, record)
+        if first is record:
+            continue
+        kind = settings.title if settings else record.collection
+        problems.append(
+            Problem(
+                record.source,
+                record.lines.get(title_field),
+                title_field,
+                f"标题“{title.strip()}”与 {first.source} 重复",
+                f"同一个“{kind}”栏目里有两个同名条目，访客分不清；改一个标题，或删掉重复的文件",
+                WARNING,
+            )
+        )
+    return problems
+
+
+def format_json(report: CheckReport, other_problems: Iterable[Problem] = ()) -> str:
+    """The report as JSON for ``check --format json``: stable key order, problems sorted, UTF-8 text."""
+    problems = sort_problems([*report.problems, *other_problems])
+    errors = sum(p.is_error for p in problems)
+    data = {
+        "version": JSON_FORMAT_VERSION,
+        "ok": errors == 0,
+        "counts": {
+            "errors": errors,
+            "warnings": len(problems) - errors,
+            "external_links": len(report.external_links),
+        },
+        "problems": [p.as_dict() for p in problems],
+        "external_links": [{"path": x.path, "line": x.line, "url": x.url} for x in report.external_links],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def format_external_links(links: Sequence[ExternalLink]) -> list[str]:
+    """Plain lines for the text output: ``content/x.md:12: https://…``."""
+    return [f"{x.path}:{x.line}: {x.url}" if x.line else f"{x.path}: {x.url}" for x in links]
+
+
+def summary_line(report: CheckReport, other_problems: Iterable[Problem] = ()) -> str:
+    """One closing sentence in plain Chinese."""
+    problems = [*report.problems, *other_problems]
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    links = (
+        f"，外部链接 {len(report.external_links)} 个（未访问，请人工看一遍）" if report.external_links else ""
+    )
+    if errors:
+        return f"检查完毕：{errors} 个错误，{warnings} 个警告{links}。改正错误后才能发布。"
+    if warnings:
+        return f"检查完毕：没有错误，{warnings} 个警告{links}。发布前请看一下警告。"
+    return f"检查完毕：没有发现问题{links}。"
+
+
+def _link_key(link: ExternalLink) -> tuple[str, int, str]:
+    return (link.path, link.line or 0, link.url)
+
+
+# ---------------------------------------------------------------------------------------------------- the checker
+
+
+@dataclass
+class _Text:
+    """A piece of text of a record and where it sits in the file."""
+
+    record: Record
+    field: str | None  # None: the body
+    text: str
+    line: int | None  # line of the field, or of the body's first line
+    exact: bool  # True: text line i is file line ``line + i`` (bodies); else located by searching the file
+    markdown: bool
+
+
+class _Checker:
+    def __init__(
+        self, config: SiteConfig | None, site_dir: Path, records: list[Record], *, only_links: bool = False
+    ) -> None:
+        self.config = config
+        self.site_dir = site_dir
+        self.only_links = only_links
+        language = (config.language if config else "zh-CN").lower()
+        self.chinese = language.startswith("zh")
+        self.simplified = self.chinese and not any(x in language for x in ("hant", "tw", "hk", "mo"))
+        self.iframe_hosts = set(config.markdown.iframe_hosts) if config else set()
+        self.warn_bytes = config.images.warn_bytes if config else 20 * 1024 * 1024
+        self.by_source = references.record_link_resolver(records)
+        self.problems: list[Problem] = []
+        self.links: list[ExternalLink] = []
+        self._file_lines: dict[str, list[str]] = {}
+        self._sized: set[tuple[str, str]] = set()
+        if self.simplified and not only_links and _converter() is None:
+            self.simplified = False
+            self.problems.append(
+                Problem(
+                    "site.toml",
+                    None,
+                    "language",
+                    "没有安装繁简转换组件 opencc，跳过了繁体字检查",
+                    "运行 pip install -e . 安装全部依赖后再检查",
+                    WARNING,
+                )
+            )
+
+    # -- walking a record
+
+    def check_record(self, record: Record, settings: CollectionSettings | None) -> None:
+        if record.raw_body:
+            self.scan(_Text(record, None, record.raw_body, record.body_line, exact=True, markdown=True))
+        if settings is None:  # no spec: every text value, as plain text
+            for name, value in record.fields.items():
+                items = value if isinstance(value, list) else [value]
+                for i, item in enumerate(items):
+                    if isinstance(item, str):
+                        where = f"{name}[{i}]" if isinstance(value, list) else name
+                        line = record.lines.get(where, record.lines.get(name))
+                        self.scan(_Text(record, where, item, line, exact=False, markdown=False))
+            return
+        for spec in settings.fields:
+            value = record.fields.get(spec.name)
+            line = record.lines.get(spec.name)
+            if spec.type in ("ref", "enum", "date", "int", "bool") or value is None:
+                continue
+            if spec.type == "url" and isinstance(value, str):
+                self.links.append(ExternalLink(record.source, line, value))
+            elif spec.type in ("string", "text") and isinstance(value, str):
+                self.scan(_Text(record, spec.name, value, line, exact=False, markdown=spec.type == "text"))
+            elif spec.type == "list" and isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, str):
+                        name = f"{spec.name}[{i}]"
+                        self.scan(_Text(record, name, item, record.lines.get(name, line), False, False))
+            elif isinstance(value, ImageRequest):
+                self.field_image(record, value, value.alt if f"{spec.name}.alt" in record.lines else "")
+            elif spec.type == "gallery" and isinstance(value, list):
+                for item in value:
+                    if isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], ImageRequest):
+                        request, caption, credit = item
+                        self.field_image(record, request, request.alt)
+                        for key, text in (("caption", caption), ("credit", credit)):
+                            name = f"{request.field}.{key}"
+                            if text:
+                                where = record.lines.get(name, request.line)
+                                self.scan(_Text(record, name, text, where, exact=False, markdown=False))
+
+    def field_image(self, record: Record, request: ImageRequest, alt: str) -> None:
+        if alt:
+            name = f"{request.field}.alt"
+            self.scan(_Text(record, name, alt, record.lines.get(name, request.line), False, False))
+        if not self.only_links:
+            shown = os.path.relpath(request.source, (self.site_dir / record.source).parent)
+            self.image_file(record, request.field, request.line, request.source, Path(shown).as_posix())
+
+    # -- text, line by line
+
+    def scan(self, text: _Text) -> None:
+        fence = ""
+        for i, raw in enumerate(text.text.split("\n")):
+            if not raw.strip():
+                continue
+            plain = raw
+            if text.markdown:
+                match = _FENCE.match(raw)
+                if fence:
+                    if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                        fence = ""
+                    plain = ""  # code: shown as it is, never HTML or a link
+                elif match:
+                    fence = match.group(1)
+                    plain = ""
+                elif "`" in raw:
+                    plain = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw)
+            if "://" in plain:
+                for url in _URL.findall(plain):
+                    url = url.rstrip(_URL_TRAILING)
+                    self.links.append(ExternalLink(text.record.source, self.line_of(text, i, url), url))
+            if self.only_links:
+                continue
+            if self.chinese:
+                self.garbled(text, i, raw)
+            if self.simplified:
+                self.traditional(text, i, raw)
+            if text.markdown and ("[" in plain or "<" in plain):
+                self.markdown_line(text, i, plain)
+
+    def line_of(self, text: _Text, index: int, needle: str) -> int | None:
+        """The file line of line ``index`` of a text; multi-line field values are found by searching the file."""
+        if text.line is None:
+            return None
+        if text.exact:
+            return text.line + index
+        if "\n" not in text.text:
+            return text.line
+        lines = self._lines(text.record)
+        needle = needle.strip()[:40]
+        if needle:
+            stop = min(len(lines), text.line + text.text.count("\n") * 3 + 20)
+            for n in range(text.line - 1, stop):
+                if needle in lines[n]:
+                    return n + 1
+        return text.line
+
+    def _lines(self, record: Record) -> list[str]:
+        if record.source not in self._file_lines:
+            try:
+                raw = (self.site_dir / record.source).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                raw = ""
+            self._file_lines[record.source] = raw.replace("\r\n", "\n").split("\n")
+        return self._file_lines[record.source]
+
+    def add(self, text: _Text, index: int, needle: str, message: str, hint: str, severity: str) -> None:
+        line = self.line_of(text, index, needle)
+        self.problems.append(Problem(text.record.source, line, _field_name(text), message, hint, severity))
+
+    # -- Traditional characters and converter garbage
+
+    def traditional(self, text: _Text, index: int, line: str) -> None:
+        table, pattern = _traditional_table()
+        if not pattern.search(line):
+            return
+        converter = _converter()
+        found: list[tuple[str, str]] = []
+        for run in _CJK_RUN.finditer(line):
+            chars = run.group(0)
+            if not pattern.search(chars):
+                continue
+            converted = converter.convert(chars) if converter else chars
+            if len(converted) != len(chars):  # a phrase changed length: fall back to single characters
+                converted = "".join(table.get(c, c) for c in chars)
+            marked = [
+                i for i, (a, b) in enumerate(zip(chars, converted, strict=True)) if a != b and a in table
+            ]
+            found.extend((chars[a:b], converted[a:b]) for a, b in _spans(marked, len(chars)))
+        if not found:
+            return
+        shown = found[:MAX_QUOTES]
+        more = f"等 {len(found)} 处" if len(found) > MAX_QUOTES else ""
+        old = "".join(f"“{a}”" for a, _ in shown)
+        new = "".join(f"“{b}”" for _, b in shown)
+        self.add(
+            text,
+            index,
+            found[0][0],
+            f"发现繁体字{old}{more}，简体应为{new}",
+            "改成简体字；如果整段是从繁体网页复制来的，请找简体原文重新复制",
+            WARNING,
+        )
+
+    def garbled(self, text: _Text, index: int, line: str) -> None:
+        if "(" not in line and "（" not in line:
+            return
+        found = [m for m in _GARBLED.finditer(line) if _is_pinyin(m.group(1), m.group(2))]
+        if not found:
+            return
+        # "欢迎(huān yíng)参": as many characters before the bracket as it has syllables, and the next one
+        quotes = [
+            line[max(0, m.start() - len(m.group(2).replace("'", " ").split()) + 1) : m.end()] + m.group(3)
+            for m in found
+        ]
+        shown = "".join(f"“{q}”" for q in quotes[:MAX_QUOTES])
+        more = f"等 {len(quotes)} 处" if len(quotes) > MAX_QUOTES else ""
+        first = found[0]
+        deliberate = (
+            len(found) == 1
+            and not first.group(2)[-1].isdigit()
+            and first.group(1) not in _traditional_table()[0]
+            and not _is_common(first.group(1))
+        )
+        if deliberate:  # one reading given for a rare character, e.g. 缂（kè）丝: may be on purpose
+            self.add(
+                text,
+                index,
+                quotes[0],
+                f"文字里有带拼音的字{shown}",
+                "如果是有意给生僻字注音，可以忽略；如果是从网页复制时带进来的拼音，请删掉括号和拼音",
+                WARNING,
+            )
+            return
+        self.add(
+            text,
+            index,
+            quotes[0],
+            f"发现夹带拼音的乱码文字{shown}{more}，不能发布",
+            "这是网页转换工具造成的；请从原始来源（原文件或官方文章）重新复制这段文字，不要复制带拼音的版本",
+            ERROR,
+        )
+
+    # -- Markdown: raw HTML, links, images
+
+    def markdown_line(self, text: _Text, index: int, line: str) -> None:
+        record = text.record
+        for match in _MD_IMAGE.finditer(line):
+            alt, src = match.group(1).strip(), _target(match.group(2))
+            if not alt:
+                self.add(
+                    text,
+                    index,
+                    match.group(0),
+                    f"图片 {src} 缺少替代文字",
+                    "在 ![ ] 的方括号里写一句描述图片内容的话，例如 ![李师傅在调试设备](photo.jpg)",
+                    ERROR,
+                )
+            if src and not _SCRIPT_URL.match(src):
+                self.body_image(text, index, src)
+        hrefs = [_target(m.group(2)) for m in _MD_LINK.finditer(line)]
+        ref_def = _REF_DEF.match(line)
+        if ref_def:
+            hrefs.append(ref_def.group(1))
+        for href in hrefs:
+            if _SCRIPT_URL.match(href):
+                self.add(
+                    text,
+                    index,
+                    href[:20],
+                    "javascript: 链接会被移除",
+                    "链接只能指向网址或其他条目的文件；删掉这个链接",
+                    WARNING,
+                )
+            else:
+                self.record_link(text, index, href)
+        if "<" in line:
+            self.raw_html(text, index, line, record)
+
+    def record_link(self, text: _Text, index: int, href: str) -> None:
+        parts = urlsplit(href)
+        path = unquote(parts.path)
+        if parts.scheme or parts.netloc or not path or path.startswith("/"):
+            return
+        if not path.lower().endswith(_RECORD_SUFFIXES):
+            return
+        source = text.record.source
+        if references.resolve_link(source, path, self.by_source) is not None:
+            return
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+        bundle = posixpath.join(target.rsplit(".", 1)[0], "index.md")
+        exists = not target.startswith("../") and any((self.site_dir / t).is_file() for t in (target, bundle))
+        if exists:
+            self.add(
+                text,
+                index,
+                href,
+                f"链接指向的条目不会发布：{href}",
+                "那个条目是草稿（draft: true）或者文件有错误；先把它改好，或去掉这个链接",
+                ERROR,
+            )
+            return
+        here = posixpath.dirname(source)
+        candidates = [posixpath.relpath(s, here) for s in self.by_source]
+        hint = did_you_mean(path, candidates)
+        self.add(
+            text,
+            index,
+            href,
+            f"链接指向的条目不存在：{href}",
+            hint or "链接里写另一个条目的文件路径（相对于本文件），例如 ../craftsmen/li-qijie.md",
+            ERROR,
+        )
+
+    def body_image(self, text: _Text, index: int, src: str) -> None:
+        record = text.record
+        folder = (self.site_dir / record.source).parent
+        line = self.line_of(text, index, src)
+        where = _field_name(text)
+        request = image_request(self.site_dir, folder, src, "", record.source, line, where or "body")
+        if isinstance(request, Problem):
+            self.problems.append(dataclasses.replace(request, field=where))
+            return
+        source = request.source
+        if not Path(source).is_file() and unquote(src) != src:
+            request = image_request(self.site_dir, folder, unquote(src), "", record.source, line, where)
+            source = request.source if isinstance(request, ImageRequest) else source
+        self.image_file(record, where, line, source, src)
+
+    def image_file(
+        self, record: Record, where: str | None, line: int | None, source: str, shown: str
+    ) -> None:
+        path = Path(source)
+        try:
+            size = path.stat().st_size if path.is_file() else None
+        except OSError:
+            size = None
+        if size is None:
+            hint = _missing_file_hint(path)
+            self.problems.append(Problem(record.source, line, where, f"找不到图片文件 {shown}", hint))
+            return
+        if size > self.warn_bytes and (record.source, source) not in self._sized:
+            self._sized.add((record.source, source))
+            limit = self.warn_bytes / 1024 / 1024
+            self.problems.append(
+                Problem(
+                    record.source,
+                    line,
+                    where,
+                    f"图片 {shown} 太大（{size / 1024 / 1024:.1f} MB，超过 {limit:.0f} MB）",
+                    "生成网站会很慢；请先把照片缩小（长边 4000 像素以内即可）再放进来",
+                    WARNING,
+                )
+            )
+
+    def raw_html(self, text: _Text, index: int, line: str, record: Record) -> None:
+        removed: list[str] = []
+        events: list[str] = []
+        hidden: list[str] = []
+        anchors: list[str] = []
+        other: list[str] = []
+        no_alt = False
+        for match in _TAG.finditer(line):
+            closing, tag, attr_text = match.group(1), match.group(2).lower(), match.group(3)
+            if closing:
+                continue
+            attrs = {k.lower(): (v or "").strip("\"'") for k, v in _ATTR.findall(attr_text)}
+            if tag == "iframe" and _allowed_iframe(attrs.get("src", ""), self.iframe_hosts):
+                continue
+            if tag in REMOVED_TAGS:
+                removed.append(f"<{tag}>")
+            elif tag not in PLAIN_TAGS:
+                other.append(f"<{tag}>")
+            events += [name for name in attrs if name.startswith("on")]
+            if _HIDDEN_STYLE.search(attrs.get("style", "")) or "hidden" in attrs:
+                hidden.append(match.group(0)[:60])
+            if any(_SCRIPT_URL.match(attrs.get(k, "")) for k in ("href", "src", "action", "formaction")):
+                events.append("javascript:")
+            if tag == "a" and urlsplit(attrs.get("href", "")).scheme in ("http", "https"):
+                anchors.append(attrs["href"])
+            if tag == "img" and "alt" not in attrs:
+                no_alt = True
+        paste = "从网页复制文字时请用“粘贴为纯文本”"
+        if removed:
+            self.add(
+                text,
+                index,
+                removed[0],
+                f"正文里有 {'、'.join(_unique(removed))} 代码，发布时会被移除",
+                "删掉这段代码"
+                + (
+                    "；视频只能嵌入 site.toml 里 [markdown] iframe_hosts 列出的网站"
+                    if "<iframe>" in removed
+                    else ""
+                )
+                + f"；{paste}",
+                WARNING,
+            )
+        if events:
+            self.add(
+                text,
+                index,
+                events[0],
+                f"HTML 里的 {'、'.join(_unique(events))} 会被移除",
+                f"网页里的脚本不能发布；删掉这些属性，{paste}",
+                WARNING,
+            )
+        if hidden:
+            self.add(
+                text,
+                index,
+                "<",
+                f"有被隐藏起来的文字 {hidden[0]}，可能是网页里被注入的垃圾内容",
+                f"确认后删掉这段 HTML；{paste}",
+                WARNING,
+            )
+        if anchors:
+            self.add(
+                text,
+                index,
+                "<a",
+                f"HTML 写法的外部链接 {anchors[0]}，可能是复制网页时带进来的广告链接",
+                "确认确实需要这个链接；需要就改用 Markdown 写法 [文字](网址)，不需要就删掉",
+                WARNING,
+            )
+        if no_alt:
+            self.add(
+                text,
+                index,
+                "<img",
+                "HTML 图片缺少替代文字 alt",
+                "建议改用 Markdown 写法 ![图片内容的描述](文件名.jpg)",
+                ERROR,
+            )
+        if other and not (removed or events or hidden or anchors):
+            self.add(
+                text,
+                index,
+                other[0][:-1],
+                f"正文里有 HTML 代码 {'、'.join(_unique(other))}，发布时只保留安全的部分",
+                f"建议改用 Markdown 写法（## 标题、**加粗**、[文字](网址)）；{paste}",
+                WARNING,
+            )
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+@cache
+def _converter() -> Any:
+    """OpenCC Traditional → Simplified, or None when the package is missing."""
+    try:
+        import opencc
+    except ImportError:
+        return None
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _traditional_table() -> tuple[dict[str, str], re.Pattern[str]]:
+    """Traditional-only characters → Simplified, and a pattern that finds any of them (built once, ~0.1 s)."""
+    converter = _converter()
+    if converter is None:
+        return {}, re.compile(r"(?!)")
+    chars = [chr(c) for a, b in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for c in range(a, b)]
+    converted = converter.convert("\n".join(chars)).split("\n")
+    table = {
+        a: b
+        for a, b in zip(chars, converted, strict=True)
+        if a != b and len(b) == 1 and a not in SIMPLIFIED_TOO
+    }
+    return table, re.compile("[" + "".join(sorted(table)) + "]")
+
+
+def _spans(marked: list[int], length: int) -> list[tuple[int, int]]:
+    """Each marked character with one neighbour either side, overlapping spans merged: 當前 not just 當."""
+    spans: list[tuple[int, int]] = []
+    for i in marked:
+        start, end = max(0, i - 1), min(length, i + 2)
+        if len(marked) == 1 and end - i == 2:
+            start = i  # a lone character is quoted with the next one only: “當前”
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _toneless(syllable: str) -> str:
+    text = unicodedata.normalize("NFD", syllable.lower().replace("ü", "v"))
+    return "".join(c for c in text if not unicodedata.combining(c)).replace("ü", "v")
+
+
+@cache
+def _readings(char: str) -> frozenset[str]:
+    from pypinyin import Style, pinyin
+
+    return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")[0] if char else ())
+
+
+def _is_pinyin(char: str, content: str) -> bool:
+    """True for 当(dāng), 當(dang1), 当（dāng qián）, 当(dang): a reading, not 项目(AI) or 园区(sip)."""
+    syllables = content.replace("'", " ").split()
+    toned = [any(c in _TONE_MARKS for c in s) or s[-1].isdigit() for s in syllables]
+    bases = [_toneless(s).rstrip("12345") for s in syllables]
+    if not all(_PINYIN_SHAPE.fullmatch(b) for b in bases):
+        return False
+    if all(toned):
+        return True
+    return len(bases) == 1 and bases[0] in _readings(char)
+
+
+def _is_common(char: str) -> bool:
+    """One of the 3,755 most common characters (GB 2312 level 1): nobody annotates those on purpose."""
+    try:
+        encoded = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return 0xB0 <= encoded[0] <= 0xD7
+
+
+def _field_name(text: _Text) -> str | None:
+    """A Markdown file's body has no field name; a YAML record's body is its ``body`` key."""
+    return text.field or (None if text.record.source.endswith(".md") else "body")
+
+
+def _target(raw: str) -> str:
+    return raw[1:-1].strip() if raw.startswith("<") and raw.endswith(">") else raw
+
+
+def _allowed_iframe(src: str, hosts: set[str]) -> bool:
+    parts = urlsplit(src)
+    return parts.scheme == "https" and parts.hostname is not None and parts.hostname in hosts
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _missing_file_hint(path: Path) -> str:
+    folder = path.parent
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    except OSError:
+        names = []
+    same_case = [n for n in names if n.lower() == path.name.lower()]
+    if same_case:
+        return f"文件名大小写不一致：文件夹里是 {same_case[0]}，请改成完全一样"
+    hint = did_you_mean(path.name, names)
+    return hint or "检查文件名和扩展名（.jpg/.png）是否写对，图片路径是相对于本条目文件的"
