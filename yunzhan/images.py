@@ -20,6 +20,9 @@ The rules a photographer expects, and the choices made:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -31,14 +34,13 @@ import sys
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from PIL import Image as PILImage
-from PIL import ImageCms, UnidentifiedImageError
+from PIL import ImageCms, UnidentifiedImageError, features
 
 from yunzhan.config import ImageSettings
 from yunzhan.errors import ERROR, WARNING, Problem
@@ -51,34 +53,25 @@ AVIF_SPEED = 8
 MODERN = {"avif": ("AVIF", "image/avif"), "webp": ("WEBP", "image/webp")}
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".heic", ".heif", ".tif", ".tiff", ".bmp"}
 # Only these decoders may run: no EPS (Ghostscript), no exotic plugins on editor-supplied files.
-DECODERS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "AVIF", "HEIF", "TIFF", "BMP")
+# (JPEG's opener also yields MPO, the multi-picture JPEG of some cameras; HEIF exists once registered.)
+DECODERS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF", "HEIF", "TIFF", "BMP")
 SUPPORTED_HINT = "支持 JPEG、PNG、WebP、AVIF、HEIC、GIF、TIFF、BMP；可用看图软件另存为 JPEG"
-_TRANSPOSE = {
-    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
-    3: PILImage.Transpose.ROTATE_180,
-    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
-    5: PILImage.Transpose.TRANSPOSE,
-    6: PILImage.Transpose.ROTATE_270,
-    7: PILImage.Transpose.TRANSVERSE,
-    8: PILImage.Transpose.ROTATE_90,
-}
+_T = PILImage.Transpose  # EXIF Orientation → the transpose that makes the picture upright (as exif_transpose)
+_UPRIGHT = dict(zip(range(2, 9), (_T.FLIP_LEFT_RIGHT, _T.ROTATE_180, _T.FLIP_TOP_BOTTOM, _T.TRANSPOSE,
+                                  _T.ROTATE_270, _T.TRANSVERSE, _T.ROTATE_90), strict=True))  # fmt: skip
 _heif_registered = False
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ImageResult:
     images: dict[str, Image]  # key: ImageRequest.source; alt is "" (set per use with dataclasses.replace)
     files: dict[str, Path]  # output-relative path -> cache file to copy or hard-link into the output
-    problems: list[Problem] = field(default_factory=list)
-    stats: dict[str, int] = field(default_factory=dict)  # sources, cached, decoded, written, failed
+    problems: list[Problem]
+    stats: dict[str, int]  # sources, cached (nothing to do), decoded, written (files), failed
 
 
 class BadImage(Exception):
-    """The file is not an image we can publish; carries the editor-facing message and hint."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
+    """The file is not an image we can publish; args are the editor-facing (message, hint)."""
 
 
 # ---------------------------------------------------------------- pure planning
@@ -148,7 +141,7 @@ def make_derivatives(
             found = re.search(r"\((\d+) pixels\)", str(exc))
             raise _too_big(int(found[1]) if found else 0, settings) from exc
         except UnidentifiedImageError as exc:
-            if b"\0" not in data[:1024] and _is_text(data[:1024]):
+            if _is_text(data[:1024]):
                 raise BadImage("这个文件是文本，不是图片", SUPPORTED_HINT) from exc
             raise BadImage("文件内容不是可识别的图片格式", SUPPORTED_HINT) from exc
         except MemoryError as exc:
@@ -165,7 +158,8 @@ def make_derivatives(
 def _make(
     data: bytes, settings: ImageSettings, skip: frozenset[str], threads: int
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    im = PILImage.open(io.BytesIO(data), formats=DECODERS)
+    PILImage.init()
+    im = PILImage.open(io.BytesIO(data), formats=[f for f in DECODERS if f in PILImage.OPEN])
     if im.width * im.height > settings.max_pixels:
         raise _too_big(im.width * im.height, settings)
     icc = im.info.get("icc_profile")
@@ -186,7 +180,7 @@ def _make(
     for w in targets:
         if not chain:
             im = im if im.size == stored else im.resize(stored, PILImage.Resampling.LANCZOS, reducing_gap=3.0)
-            im = im.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else im
+            im = im.transpose(_UPRIGHT[orientation]) if orientation in _UPRIGHT else im
             im = _to_srgb(im, icc)  # colour managed after the first shrink: a fraction of the pixels
         else:
             im = im.resize((w, scaled_height(w, width, height)), PILImage.Resampling.LANCZOS)
@@ -212,7 +206,7 @@ def _plain_mode(im: PILImage.Image) -> PILImage.Image:
         return im.convert("LA" if im.mode == "L" else "RGBA")
     if im.mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
         return im
-    return im.convert("RGBA" if "A" in im.mode else "RGB")
+    return im.convert("RGBA" if im.has_transparency_data else "RGB")  # LAB, YCbCr, HSV, RGBa...
 
 
 def _to_srgb(im: PILImage.Image, icc: bytes | None) -> PILImage.Image:
@@ -221,7 +215,7 @@ def _to_srgb(im: PILImage.Image, icc: bytes | None) -> PILImage.Image:
         try:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             out = "RGBA" if im.mode == "RGBA" else "RGB"
-            im = ImageCms.profileToProfile(im, profile, ImageCms.createProfile("sRGB"), outputMode=out)
+            im = ImageCms.profileToProfile(im, profile, _srgb(), outputMode=out)
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # unusable profile: the pixels are taken as sRGB
     if im.mode in ("LA", "RGBA"):
@@ -229,6 +223,11 @@ def _to_srgb(im: PILImage.Image, icc: bytes | None) -> PILImage.Image:
             return im.convert("RGB")
         return im.convert("RGBA")
     return im if im.mode == "RGB" else im.convert("RGB")
+
+
+@functools.cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _dominant(im: PILImage.Image) -> str:
@@ -264,11 +263,8 @@ def _too_big(pixels: int, settings: ImageSettings) -> BadImage:
 
 
 def _is_text(head: bytes) -> bool:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    """A text file named .jpg deserves its own message (UTF-8 cut mid-character at 1 KB is still text)."""
+    return b"\0" not in head and "\ufffd" not in head.decode("utf-8", "replace")[:-1]
 
 
 def _register_heif() -> None:
@@ -299,9 +295,12 @@ def _work(path: str, settings: ImageSettings, cache_root: str, threads: int) -> 
     try:
         meta, blobs = make_derivatives(data, settings, skip=existing, threads=threads)
     except BadImage as exc:
-        return {"error": (exc.message, exc.hint)}
-    for name, blob in blobs.items():
-        write_atomic(folder / name, blob)
+        return {"error": exc.args}
+    try:
+        for name, blob in blobs.items():
+            write_atomic(folder / name, blob)
+    except OSError as exc:
+        return {"error": ("无法写入图片缓存", f"{cache_root}: {exc}")}
     return {"digest": digest, "meta": meta, "written": len(blobs)}
 
 
@@ -319,37 +318,34 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def _run(jobs: list[str], settings: ImageSettings, root: str, progress: bool) -> Iterator[tuple[str, dict]]:
-    """Inline for one job (no pool start-up cost), else a spawn-based process pool, largest files first."""
+    """Inline for one job (no pool start-up cost), else a spawn-based process pool; results as they come."""
     cpus = os.cpu_count() or 1
     workers = min(settings.workers or cpus, len(jobs))
-    bar = None
-    if progress and sys.stderr.isatty() and jobs:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(jobs), desc="图片", unit="张", file=sys.stderr)
-    try:
+    with contextlib.ExitStack() as stack:
         if workers <= 1:
-            for path in jobs:
-                yield path, _work(path, settings, root, 0)
-                if bar:
-                    bar.update()
-            return
-        jobs = sorted(jobs, key=lambda p: -os.stat(p).st_size)
-        threads = max(1, cpus // workers)
-        ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded parent (serve, watchdog)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            results: Iterable[tuple[str, dict]] = ((p, _work(p, settings, root, 0)) for p in jobs)
+        else:
+            ctx = multiprocessing.get_context(
+                "spawn"
+            )  # fork is unsafe in a threaded parent (serve, watchdog)
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=ctx))
+            threads = max(1, cpus // workers)  # AVIF's encoder threads: no oversubscription
             futures = {pool.submit(_work, p, settings, root, threads): p for p in jobs}
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except Exception as exc:  # a crashed worker (out of memory?) must not end the build
-                    result = {"error": ("处理图片时出错", f"{type(exc).__name__}: {exc}"[:200])}
-                yield futures[future], result
-                if bar:
-                    bar.update()
-    finally:
-        if bar:
-            bar.close()
+            results = ((futures[f], _outcome(f)) for f in as_completed(futures))
+        if progress and jobs and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            results = stack.enter_context(
+                tqdm(results, total=len(jobs), desc="图片", unit="张", file=sys.stderr)
+            )
+        yield from results
+
+
+def _outcome(future: Future) -> dict[str, Any]:
+    try:
+        return future.result()
+    except Exception as exc:  # a crashed worker (out of memory?) must not end the build
+        return {"error": ("处理图片时出错", f"{type(exc).__name__}: {exc}"[:200])}
 
 
 # ---------------------------------------------------------------- the stage
@@ -364,99 +360,129 @@ def process_images(
     url_prefix: str,
     progress: bool = False,
 ) -> ImageResult:
-    """Every requested image as template-ready ``Image``s, plus the cache files the output needs.
+    """Every requested image as a template-ready ``Image``, plus the cache files the output needs.
 
-    Each distinct file is decoded at most once, and not at all when the cache already holds every derivative
-    (an unchanged file is recognised by size + mtime without reading it; a touched one is re-hashed).
+    Each distinct file is decoded at most once, and not at all when the cache holds all its derivatives:
+    an unchanged file is recognised by size + mtime without being read; a touched one is re-hashed.
     """
-    content = (site_dir / "content").resolve()
+    problems: list[Problem] = []
+    settings = _usable_formats(settings, problems)
+    content = os.path.realpath(site_dir / "content")
     root = cache_dir / "images"
     manifest, old_text = _load_manifest(root / "manifest.json")
-    prefix = url_prefix if url_prefix.endswith("/") else url_prefix + "/"
-    problems: list[Problem] = []
-    groups: dict[str, list[ImageRequest]] = {}
+    groups: dict[str, list[ImageRequest]] = {}  # resolved path → the requests naming it
     for req in requests:
-        groups.setdefault(str(Path(req.source).resolve()), []).append(req)
+        groups.setdefault(os.path.realpath(req.source), []).append(req)  # strings: pathlib is slow here
 
     def report(reqs: list[ImageRequest], message: str, hint: str, severity: str = ERROR) -> None:
         problems.extend(Problem(r.record_path, r.line, r.field, message, hint, severity) for r in reqs)
 
-    ready: dict[str, tuple[str, dict[str, Any]]] = {}
-    stamps: dict[str, list] = {}
-    jobs: list[str] = []
+    ready: dict[str, tuple[str, dict[str, Any]]] = {}  # path → (sha256, meta)
+    leaders: dict[str, str] = {}  # sha256 → the path decoded for it
+    twins: dict[str, str] = {}  # path to decode → its leader (itself, or a file with the same bytes)
+    stamps: dict[str, list] = {}  # path → [size, mtime_ns, sha256] for the manifest
     for path, reqs in groups.items():
-        p = Path(path)
-        if not p.is_relative_to(content):
-            report(reqs, "图片路径超出了网站的 content 文件夹", "把图片放进 content 文件夹，并使用相对路径")
-            continue
-        if p.suffix.lower() not in EXTENSIONS:
-            report(reqs, f"不支持的图片格式 {p.suffix or '（无扩展名）'}", SUPPORTED_HINT)
-            continue
-        try:
-            st = p.stat()
-        except OSError:
-            st = None
-        if st is None or not stat.S_ISREG(st.st_mode):
-            report(reqs, "图片文件不存在", f"检查文件名和路径（区分大小写）：{_key(path, content)}")
+        st = _check_source(path, content)
+        if not isinstance(st, os.stat_result):
+            report(reqs, *st)
             continue
         if st.st_size > settings.warn_bytes:
-            mb = st.st_size / 1024 / 1024
-            report(
-                reqs, f"原图过大（{mb:.1f} MB），会拖慢构建", "建议导出为长边 4000 像素左右的 JPEG", WARNING
-            )
+            mb = f"{st.st_size / 1024 / 1024:.1f} MB"
+            report(reqs, f"原图过大（{mb}），会拖慢构建", "建议导出为长边 4000 像素左右的 JPEG", WARNING)
         known = manifest["sources"].get(_key(path, content))
-        if known and known[:2] == [st.st_size, st.st_mtime_ns]:
-            digest = known[2]
-        else:
-            try:
-                digest = _hash_file(p)
-            except OSError:
-                report(reqs, "图片文件无法读取", "检查文件权限")
-                continue
+        try:
+            fresh = known and known[:2] == [st.st_size, st.st_mtime_ns]
+            digest = known[2] if fresh else _hash_file(path)
+        except OSError:
+            report(reqs, "图片文件无法读取", "检查文件权限")
+            continue
         stamps[path] = [st.st_size, st.st_mtime_ns, digest]
         meta = manifest["hashes"].get(digest)
-        if meta and all(
-            (root / digest[:2] / digest / n).is_file() for *_, n in derivative_names(meta, settings)
-        ):
+        if meta and {n for *_, n in derivative_names(meta, settings)} <= _listdir(root, digest):
             ready[path] = (digest, meta)
-        else:
-            jobs.append(path)
+        else:  # the same photo copied into two bundles is decoded once
+            twins[path] = leaders.setdefault(digest, path)
 
+    jobs = sorted(leaders.values(), key=lambda p: -stamps[p][0])  # largest first: a shorter tail
     stats = {"sources": len(groups), "cached": len(ready), "decoded": 0, "written": 0, "failed": 0}
-    for path, result in _run(jobs, settings, str(root), progress):
+    results = dict(_run(jobs, settings, str(root), progress))
+    for path, leader in twins.items():
+        result = results[leader]
         if "error" in result:
             stats["failed"] += 1
             report(groups[path], *result["error"])
-            stamps.pop(path, None)
+            del stamps[path]
             continue
-        stats["decoded"] += 1
-        stats["written"] += result["written"]
+        if path == leader:
+            stats["decoded"] += 1
+            stats["written"] += result["written"]
+            stamps[path][2] = result["digest"]  # what was decoded, should the file have changed meanwhile
+        else:
+            stats["cached"] += 1
+            if stamps[path][2] != result["digest"]:  # the leader changed while we ran: re-hash next time
+                del stamps[path]
         ready[path] = (result["digest"], result["meta"])
-        stamps[path][2] = result["digest"]
 
     images: dict[str, Image] = {}
     files: dict[str, Path] = {}
     for path, (digest, meta) in ready.items():
-        image, produced = _image(path, digest, meta, settings, root, prefix)
+        image, produced = _image(groups[path][0].source, digest, meta, settings, root, url_prefix)
         files.update(produced)
         images.update((req.source, image) for req in groups[path])
         manifest["hashes"][digest] = meta
-    for path, stamp in stamps.items():
-        manifest["sources"][_key(path, content)] = stamp
+    manifest["sources"].update((_key(path, content), stamp) for path, stamp in stamps.items())
     _save_manifest(root / "manifest.json", manifest, old_text)
     return ImageResult(images, files, problems, stats)
 
 
+def _usable_formats(settings: ImageSettings, problems: list[Problem]) -> ImageSettings:
+    """Drop modern formats this Pillow cannot write (with a warning) rather than fail the build."""
+    usable = tuple(f for f in settings.formats if f in MODERN and features.check(f))
+    if usable == settings.formats:
+        return settings
+    skipped = "、".join(f for f in settings.formats if f not in usable)
+    hint = "可选 avif、webp（JPEG/PNG 备用图总会生成）"
+    problems.append(
+        Problem("site.toml", None, "images.formats", f"无法生成 {skipped} 格式，已跳过", hint, WARNING)
+    )
+    return dataclasses.replace(settings, formats=usable)
+
+
+def _check_source(path: str, content: str) -> os.stat_result | tuple[str, str]:
+    """The file's stat, or (message, hint) when it must not or cannot be used; nothing is read."""
+    if not path.startswith(content + os.sep):  # path is resolved: a symlink out of content/ is caught too
+        return "图片路径超出了网站的 content 文件夹", "把图片放进 content 文件夹，并使用相对路径"
+    suffix = os.path.splitext(path)[1]
+    if suffix.lower() not in EXTENSIONS:
+        return f"不支持的图片格式 {suffix or '（无扩展名）'}", SUPPORTED_HINT
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return "图片文件不存在", f"检查文件名和路径（区分大小写）：{_key(path, content)}"
+    return st
+
+
+def _listdir(root: Path, digest: str) -> set[str]:
+    try:
+        return set(os.listdir(os.path.join(root, digest[:2], digest)))
+    except OSError:
+        return set()
+
+
 def _image(
-    path: str, digest: str, meta: dict[str, Any], settings: ImageSettings, root: Path, prefix: str
+    source: str, digest: str, meta: dict[str, Any], settings: ImageSettings, root: Path, url_prefix: str
 ) -> tuple[Image, dict[str, Path]]:
     """The template-facing Image and its files: srcsets per format, fallback src at the middle width."""
-    folder = f"media/{url_hash(digest, settings)}/{ascii_stem(path)}"
+    prefix = url_prefix if url_prefix.endswith("/") else url_prefix + "/"
+    stem = f"media/{url_hash(digest, settings)}/{ascii_stem(source)}"
     by_ext: dict[str, list[tuple[int, str]]] = {}
     files: dict[str, Path] = {}
-    for w, ext, name in derivative_names(meta, settings):
-        rel = f"{folder}-{w}.{ext}"
-        files[rel] = root / digest[:2] / digest / name
+    folder = root / digest[:2] / digest
+    for w, ext, cache_name in derivative_names(meta, settings):
+        rel = f"{stem}-{w}.{ext}"
+        files[rel] = folder / cache_name
         by_ext.setdefault(ext, []).append((w, prefix + rel))
 
     def srcset(ext: str) -> str:
@@ -480,17 +506,17 @@ def _image(
 # ---------------------------------------------------------------- manifest
 
 
-def _hash_file(path: Path) -> str:
+def _hash_file(path: str) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
 
 
-def _key(path: str, content: Path) -> str:
+def _key(path: str, content: str) -> str:
     """Manifest key, relative to content/: stays valid when the site folder is cloned elsewhere."""
-    return "content/" + Path(path).relative_to(content).as_posix()
+    return "content/" + path[len(content) + 1 :].replace(os.sep, "/")
 
 
 def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
@@ -508,4 +534,5 @@ def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
 def _save_manifest(path: Path, manifest: dict[str, Any], old_text: str) -> None:
     text = json.dumps({"version": PIPELINE_VERSION, **manifest}, sort_keys=True, separators=(",", ":"))
     if text != old_text:  # a no-change rebuild writes nothing
-        write_atomic(path, text.encode())
+        with contextlib.suppress(OSError):  # only speed is lost: the next build re-hashes
+            write_atomic(path, text.encode())

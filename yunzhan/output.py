@@ -70,18 +70,30 @@ class StagedOutput:
     def write_text(self, rel: str, text: str) -> None:
         self.write_bytes(rel, text.encode("utf-8"))
 
-    def copy_file(self, rel: str, source: Path) -> None:
-        """Place a file (an image derivative, a theme asset) by hard link where possible: no bytes copied."""
+    def copy_file(self, rel: str, source: Path, *, link: bool = False) -> None:
+        """Place a file. ``link`` hard-links it (no bytes copied): only for files that are never modified in
+        place, like cache entries written by rename; an editable source (a theme's CSS) must be copied, or
+        editing it would change the published file behind the build's back."""
         dest, previous = self._target(rel)
-        if previous is not None and _same_file(previous, source):
+        if previous is not None and same_file(previous, source):
             os.link(previous, dest)
             self.stats.unchanged += 1
             return
         try:
+            if not link:
+                raise OSError
             os.link(source, dest)
         except OSError:
             shutil.copyfile(source, dest)
         self.stats.written += 1
+
+    def keep(self, rel: str) -> None:
+        """Carry a file of the previous build over unchanged (its bytes and time stay)."""
+        dest, previous = self._target(rel)
+        if previous is None:
+            raise FileNotFoundError(rel)
+        os.link(previous, dest)
+        self.stats.unchanged += 1
 
     def commit(self) -> WriteStats:
         """Make the staged build the output in one atomic step, then remove the previous build."""
@@ -142,7 +154,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
     try:
         sa, sb = a.stat(), b.stat()
         if (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +15,23 @@ from typing import Any
 from markupsafe import Markup
 
 from yunzhan import content, images, markup, pages, references, render
+from yunzhan.cache import (
+    CacheData,
+    PageEntry,
+    digest,
+    files_digest,
+    fingerprints,
+    load_cache,
+    page_fingerprint,
+    save_cache,
+)
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
-from yunzhan.output import StagedOutput
+from yunzhan.output import StagedOutput, WriteStats, same_file
 
 CACHE_DIR_NAME = ".yunzhan-cache"
+MEDIA_PREFIX = "media/"  # image derivatives: cache files written by rename, safe to hard-link
 BODY_IMAGE_SIZES = "(min-width: 48rem) 44rem, 100vw"
 
 
@@ -33,6 +44,7 @@ class BuildOptions:
     strict: bool = False  # warnings fail the build
     progress: bool = False
     cache_dir: Path | None = None  # default: <site>/.yunzhan-cache
+    use_cache: bool = True  # False: redo everything (the output must be the same)
 
 
 @dataclass
@@ -52,10 +64,14 @@ class Gathered:
     """Everything a build knows before it writes: the pages as HTML plus the files to place beside them."""
 
     config: SiteConfig
-    pages: list[tuple[Page, str]]
-    files: dict[str, Path]  # output-relative path -> file to copy
+    pages: list[tuple[Page, str]]  # pages rendered in this build
+    kept: list[str]  # output files of pages whose previous rendering is still right
+    files: dict[str, Path]  # output-relative path -> file to place (image derivatives, theme assets)
     problems: list[Problem]
     image_stats: dict[str, int]
+    store: CacheData
+    cache_path: Path
+    fresh: dict[str, PageEntry]  # cache entries of the pages rendered now, completed once written
 
 
 class _Timer:
@@ -82,19 +98,12 @@ def build(options: BuildOptions) -> BuildResult:
     if errors:
         raise YunzhanError(gathered.problems)
     with timer.step("write"):
-        staged = StagedOutput(output_dir)
-        try:
-            for page, html in gathered.pages:
-                staged.write_text(page.output_file, html)
-            for rel, source in sorted(gathered.files.items()):
-                staged.copy_file(rel, source)
-            stats = staged.commit()
-        except BaseException:
-            staged.abort()
-            raise
+        stats = _write(gathered, output_dir)
+        if options.use_cache:
+            _remember(gathered, output_dir)
     return BuildResult(
         output_dir=output_dir,
-        pages=len(gathered.pages),
+        pages=len(gathered.pages) + len(gathered.kept),
         problems=sort_problems(gathered.problems),
         timings=timer.timings,
         written=stats.written,
@@ -104,13 +113,60 @@ def build(options: BuildOptions) -> BuildResult:
     )
 
 
+def _write(gathered: Gathered, output_dir: Path) -> WriteStats:
+    """Stage the new build and swap it in; when nothing at all changed, leave the output alone."""
+    if not gathered.pages and _unchanged(gathered, output_dir):
+        return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
+    staged = StagedOutput(output_dir)
+    try:
+        for page, html in gathered.pages:
+            staged.write_text(page.output_file, html)
+        for rel in gathered.kept:
+            staged.keep(rel)
+        for rel, source in sorted(gathered.files.items()):
+            staged.copy_file(rel, source, link=rel.startswith(MEDIA_PREFIX))
+        return staged.commit()
+    except BaseException:
+        staged.abort()
+        raise
+
+
+def _unchanged(gathered: Gathered, output_dir: Path) -> bool:
+    """True when the output already holds exactly this build: same files, same bytes."""
+    if not output_dir.is_dir():
+        return False
+    wanted = set(gathered.kept) | set(gathered.files)
+    present = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*") if not p.is_dir()}
+    if wanted != present:
+        return False
+    return all(same_file(output_dir / rel, source) for rel, source in gathered.files.items())
+
+
+def _remember(gathered: Gathered, output_dir: Path) -> None:
+    """Save the cache with each freshly written page's file identity, so a later build can trust it."""
+    store = gathered.store
+    kept = set(gathered.kept)
+    store.pages = {rel: entry for rel, entry in store.pages.items() if rel in kept}
+    for rel, entry in gathered.fresh.items():
+        try:
+            stat = (output_dir / rel).stat()
+        except OSError:
+            continue
+        entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
+        store.pages[rel] = entry
+    save_cache(gathered.cache_path, store)
+
+
 def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
     """Load, check, process images and render everything, in memory; nothing is written to the output."""
     timer = timer or _Timer()
     site_dir = options.site_dir.absolute()
     with timer.step("config"):
         config = load_config(site_dir, options.base_url)
+    cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
+    cache_path = cache_dir / "build.pickle"
     with timer.step("load"):
+        store = load_cache(cache_path) if options.use_cache else CacheData()
         loaded = content.load_content(site_dir, config, drafts=options.drafts)
     problems = list(loaded.problems)
     records = loaded.records
@@ -119,10 +175,13 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         grouped = references.order_records(records, config)
         pages.assign_urls(records, config)
     with timer.step("markdown"):
-        body_images = _render_markup(records, config, site_dir, problems)
+        used: dict[str, Any] = {}
+        body_images = _render_markup(
+            records, config, site_dir, problems, _MarkdownCache(store.markdown, used)
+        )
+        store.markdown = used
     with timer.step("images"):
         requests = _image_requests(records, body_images)
-        cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
         result = images.process_images(
             requests,
             config.images,
@@ -136,19 +195,86 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         plan = pages.plan_site(grouped, config)
         problems += plan.problems
         static_files, asset_urls = _theme_assets(site_dir, config)
-        env = render.make_environment(site_dir, config, asset_urls)
+        env = render.make_environment(site_dir, config, asset_urls, cache_dir if options.use_cache else None)
         _attach_images(records, result.images, body_images, env)
     with timer.step("render"):
         build_options = {"drafts": options.drafts}
         site = render.site_view(config, loaded.data, plan.collections, plan.taxonomies, build_options)
+        output_dir = (options.output_dir or site_dir / "output").absolute()
+        site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources)
+        prints = fingerprints(records, plan.collections, plan.taxonomies)
         rendered: list[tuple[Page, str]] = []
-        for page, html, problem in render.render_pages(env, plan.pages, site, site_dir):
+        kept: list[str] = []
+        fresh: dict[str, PageEntry] = {}
+        todo: list[tuple[Page, str]] = []
+        for page in plan.pages:
+            fingerprint = digest(site_print, page_fingerprint(page))
+            entry = store.pages.get(page.output_file)
+            if entry is not None and _still_valid(entry, fingerprint, prints, output_dir / page.output_file):
+                kept.append(page.output_file)
+            else:
+                todo.append((page, fingerprint))
+        by_page = {id(page): fingerprint for page, fingerprint in todo}
+        for page, html, problem, touched in render.render_pages(env, [p for p, _ in todo], site, site_dir):
             if problem is not None:
                 problems.append(problem)
             elif html is not None:
                 rendered.append((page, html))
+                deps = tuple(sorted((key, prints[key]) for key in touched if key in prints))
+                fresh[page.output_file] = PageEntry(by_page[id(page)], deps, 0, 0)
     files = {**static_files, **result.files}
-    return Gathered(config, rendered, files, problems, dict(result.stats))
+    return Gathered(config, rendered, kept, files, problems, dict(result.stats), store, cache_path, fresh)
+
+
+def _still_valid(entry: PageEntry, fingerprint: str, prints: dict[Any, str], output_file: Path) -> bool:
+    if entry.fingerprint != fingerprint or any(prints.get(key) != value for key, value in entry.deps):
+        return False
+    try:
+        stat = output_file.stat()
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (entry.size, entry.mtime_ns)
+
+
+def _site_fingerprint(
+    site_dir: Path, config: SiteConfig, options: BuildOptions, asset_urls: dict[str, str], sources: list[Path]
+) -> str:
+    """Everything every page may depend on: settings, data files, templates, and yunzhan's own code."""
+    template_files = [
+        p for d in render.theme_dirs(site_dir, config) if d.is_dir() for p in d.rglob("*") if p.is_file()
+    ]
+    data_files = [p for p in sources if p.parent.name == "data"]
+    code = list(Path(__file__).parent.glob("*.py"))
+    return digest(
+        config,
+        options.drafts,
+        sorted(asset_urls.items()),
+        files_digest([site_dir / "site.toml", *template_files, *data_files, *code]),
+    )
+
+
+class _MarkdownCache:
+    """Markdown conversions by input; an entry stands only while its record links resolve as they did."""
+
+    def __init__(self, old: dict[str, Any], used: dict[str, Any]) -> None:
+        self.old, self.used = old, used
+
+    def convert(self, text: str, resolve: Callable[[str], str | None], **kwargs: Any) -> markup.MarkupResult:
+        key = digest(text, sorted(kwargs.items()))
+        hit = self.old.get(key)
+        if hit is not None and all(resolve(href) == url for href, url in hit[1]):
+            self.used[key] = hit
+            return hit[0]  # type: ignore[no-any-return]
+        lookups: list[tuple[str, str | None]] = []
+
+        def recording(href: str) -> str | None:
+            url = resolve(href)
+            lookups.append((href, url))
+            return url
+
+        result = markup.render_markdown(text, resolve_link=recording, **kwargs)
+        self.used[key] = (result, tuple(lookups))
+        return result
 
 
 def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
@@ -175,7 +301,7 @@ def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
 
 
 def _render_markup(
-    records: list[Record], config: SiteConfig, site_dir: Path, problems: list[Problem]
+    records: list[Record], config: SiteConfig, site_dir: Path, problems: list[Problem], cache: _MarkdownCache
 ) -> dict[int, dict[str, ImageRequest]]:
     """Bodies and ``text`` fields → safe HTML; links to record files become URLs. Returns body images per record."""
     by_source = references.record_link_resolver(records)
@@ -188,11 +314,11 @@ def _render_markup(
             target = references.resolve_link(record.source, href, by_source)
             return target.url if target else None
 
-        result = markup.render_markdown(
+        result = cache.convert(
             record.raw_body,
+            resolve,
             path=record.source,
             body_line=record.body_line,
-            resolve_link=resolve,
             iframe_hosts=config.markdown.iframe_hosts,
         )
         record.body = result.html
@@ -211,12 +337,12 @@ def _render_markup(
         for spec in settings.fields:
             value = record.fields.get(spec.name)
             if spec.type == "text" and isinstance(value, str):
-                text = markup.render_markdown(
+                text = cache.convert(
                     value,
+                    resolve,
                     path=record.source,
                     body_line=record.lines.get(spec.name, 1),
                     field=spec.name,
-                    resolve_link=resolve,
                     iframe_hosts=(),
                 )
                 record.fields[spec.name] = text.html

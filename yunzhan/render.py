@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import jinja2
 
+from yunzhan.cache import DepKey, TrackingEnvironment
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.model import Page
@@ -59,12 +60,20 @@ def date_zh(value: Any) -> str:
 
 
 def make_environment(
-    site_dir: Path, config: SiteConfig, asset_urls: dict[str, str] | None = None
-) -> jinja2.Environment:
-    """One environment per build: templates are compiled once and reused for every page."""
+    site_dir: Path,
+    config: SiteConfig,
+    asset_urls: dict[str, str] | None = None,
+    cache_dir: Path | None = None,
+) -> TrackingEnvironment:
+    """One environment per build: templates are compiled once (and their bytecode kept between builds)."""
     loader = jinja2.FileSystemLoader([str(d) for d in theme_dirs(site_dir, config) if d.is_dir()])
-    env = jinja2.Environment(
+    bytecode = None
+    if cache_dir is not None:
+        (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
+    env = TrackingEnvironment(
         loader=loader,
+        bytecode_cache=bytecode,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -117,23 +126,31 @@ def site_view(
 
 
 def render_pages(
-    env: jinja2.Environment, pages: list[Page], site: SiteView, site_dir: Path
-) -> Iterator[tuple[Page, str | None, Problem | None]]:
-    """Render each page; a template mistake becomes a Problem naming the template and line, not a traceback."""
+    env: TrackingEnvironment, pages: list[Page], site: SiteView, site_dir: Path
+) -> Iterator[tuple[Page, str | None, Problem | None, set[DepKey]]]:
+    """Render each page, noting what it touched; a template mistake becomes a Problem naming the template and
+    line, not a traceback."""
     cache: dict[str, jinja2.Template | Problem] = {}
     for page in pages:
         template = cache.get(page.template)
         if template is None:
             template = cache[page.template] = _load_template(env, page.template, site_dir)
         if isinstance(template, Problem):
-            yield page, None, template
+            yield page, None, template, set()
             continue
+        touched: set[DepKey] = set()
+        env.touched = touched
         try:
-            yield page, template.render(site=site, page=page), None
+            html = template.render(site=site, page=page)
         except jinja2.TemplateError as exc:
-            yield page, None, _template_problem(exc, page.template, site_dir, page)
+            yield page, None, _template_problem(exc, page.template, site_dir, page), touched
+            continue
         except Exception as exc:  # a theme bug must name the template, never dump a traceback on an editor
-            yield page, None, _runtime_problem(exc, page)
+            yield page, None, _runtime_problem(exc, page), touched
+            continue
+        finally:
+            env.touched = None
+        yield page, html, None, touched
 
 
 def _load_template(env: jinja2.Environment, name: str, site_dir: Path) -> jinja2.Template | Problem:

@@ -1,0 +1,132 @@
+"""Incremental builds must equal cold ones, byte for byte, after every kind of edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeSite, jpeg_bytes
+from yunzhan.pipeline import BuildOptions, build
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def _incremental(site: Path) -> Path:
+    build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    return site / "output"
+
+
+def _cold(site: Path, tmp_path: Path, name: str) -> Path:
+    out = tmp_path / f"cold-{name}"
+    build(
+        BuildOptions(
+            site_dir=site, output_dir=out, cache_dir=tmp_path / f"cold-cache-{name}", use_cache=False
+        )
+    )
+    return out
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+EDITS = [
+    (
+        "zone renamed: project pages, lists and home follow",
+        "content/zones/gusu.md",
+        "name: 姑苏展区",
+        "name: 姑苏新展区",
+    ),
+    (
+        "craftsman renamed: the project page lists the new name",
+        "content/craftsmen/li-qijie.md",
+        "name: 李奇杰",
+        "name: 李奇杰（改）",
+    ),
+    ("project moved to a new tag", "content/projects/rocket.md", "tags: [航天]", "tags: [航空]"),
+    ("body edited", "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]"),
+    ("template edited", "templates/page.html", "PAGE", "页面"),
+    ("data file edited", "content/data/figures.yaml", "305", "306"),
+]
+
+
+def test_incremental_equals_cold_after_each_edit(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site(
+        {
+            "templates/page.html": "{% extends 'base.html' %}{% block content %}PAGE {{ page.title }}{% endblock %}",
+            "content/data/figures.yaml": "- {label: 服务企业, value: 305, unit: 家}\n",
+            "content/zones/gusu.md": "---\nname: 姑苏展区\norder: 1\ncover: c.jpg\n---\n正文\n",
+            "content/zones/c.jpg": jpeg_bytes(),
+        }
+    )
+    _incremental(site)
+    for number, (what, rel, old, new) in enumerate(EDITS):
+        _edit(site / rel, old, new)
+        out = _incremental(site)
+        assert _tree(out) == _tree(_cold(site, tmp_path, str(number))), what
+
+
+def test_adding_and_removing_records(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site()
+    _incremental(site)
+    new = site / "content/projects/new.md"
+    new.write_text(
+        "---\ntitle: 新成果\ncategory: 创新项目\nzone: gusu\ndate: 2025-01-01\n---\n新\n", encoding="utf-8"
+    )
+    assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "add"))
+    assert "/projects/new/" in (site / "output/zones/gusu/index.html").read_text()
+    new.unlink()
+    assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "remove"))
+    assert "/projects/new/" not in (site / "output/zones/gusu/index.html").read_text()
+
+
+def test_no_change_rebuild_touches_nothing(make_site: MakeSite) -> None:
+    site = make_site()
+    _incremental(site)
+    before = _mtimes(site / "output")
+    result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    assert result.written == 0
+    assert _mtimes(site / "output") == before
+
+
+def test_one_edit_rewrites_only_affected_pages(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/other.md": "---\ntitle: 其他\n---\n无关\n"})
+    _incremental(site)
+    before = _mtimes(site / "output")
+    _edit(site / "content/pages/about.md", "关于本展。", "关于本展，已更新。")
+    result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    after = _mtimes(site / "output")
+    changed = {rel for rel in after if before.get(rel) != after[rel]}
+    assert changed == {"about/index.html"}
+    assert result.written == 1
+
+
+@pytest.mark.parametrize("damage", ["delete", "garble"])
+def test_a_lost_or_damaged_cache_only_costs_time(make_site: MakeSite, tmp_path: Path, damage: str) -> None:
+    site = make_site()
+    _incremental(site)
+    cache = site.parent / "cache/build.pickle"
+    if damage == "delete":
+        cache.unlink()
+    else:
+        cache.write_bytes(b"not a pickle")
+    _edit(site / "content/zones/gusu.md", "name: 姑苏展区", "name: 姑苏区")
+    assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, damage))
+
+
+def test_output_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site()
+    _incremental(site)
+    (site / "output/about/index.html").write_text("tampered", encoding="utf-8")
+    assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "hand"))

@@ -1,0 +1,463 @@
+"""Markdown → safe HTML: rendering, sanitising, record links, body images, and hostile input."""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from markupsafe import Markup
+
+from yunzhan import markup
+from yunzhan.errors import ERROR, WARNING
+from yunzhan.markup import BodyImage, MarkupLimits, MarkupResult, render_markdown, swap_images
+
+PATH = "content/projects/rocket.md"
+
+
+def render(text: str, **kwargs: object) -> MarkupResult:
+    return render_markdown(text, path=PATH, **kwargs)  # type: ignore[arg-type]
+
+
+def errors(result: MarkupResult) -> list[str]:
+    return [p.message for p in result.problems if p.severity == ERROR]
+
+
+def warnings(result: MarkupResult) -> list[str]:
+    return [p.message for p in result.problems if p.severity == WARNING]
+
+
+# --- Markdown features ------------------------------------------------------------------------------------
+
+
+def test_table_renders_with_alignment() -> None:
+    html = str(render("| 项目 | 年份 |\n|:--|--:|\n| 火箭 | 2024 |\n").html)
+    assert "<table>" in html
+    assert '<th align="left">项目</th>' in html
+    assert '<td align="right">2024</td>' in html
+
+
+def test_footnotes_render_with_ids_and_backlink() -> None:
+    html = str(render("正文[^1]\n\n[^1]: 注释内容\n").html)
+    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>' in html
+    assert '<div class="footnote">' in html
+    assert '<li id="fn:1">' in html
+    assert 'class="footnote-backref" href="#fnref:1"' in html
+
+
+def test_fenced_code_is_escaped_and_keeps_language_class() -> None:
+    html = str(render('```python\nprint("<b>")\n```\n').html)
+    assert '<pre><code class="language-python">' in html
+    assert "&lt;b&gt;" in html
+    assert "<b>" not in html
+
+
+def test_attr_list_id_on_heading_is_kept_and_unknown_class_dropped() -> None:
+    html = str(render("## 成果 {#results .fancy}\n").html)
+    assert '<h2 id="results">成果</h2>' in html
+    assert "fancy" not in html
+
+
+def test_sane_lists_keep_start_number() -> None:
+    assert '<ol start="3">' in str(render("3. 第三\n4. 第四\n").html)
+
+
+def test_chinese_quotes_and_dashes_are_not_smartened() -> None:
+    html = str(render('他说"劳模精神"和 “工匠精神” -- 不变\n').html)
+    assert '"劳模精神"' in html or "&quot;劳模精神&quot;" in html
+    assert "“工匠精神”" in html
+    assert " -- " in html
+
+
+def test_output_is_deterministic() -> None:
+    text = "## 标题\n\n正文[^a] [链接](https://example.org)\n\n[^a]: 注\n"
+    assert render(text).html == render(text).html
+
+
+# --- headings ---------------------------------------------------------------------------------------------
+
+
+def test_chinese_heading_ids_keep_cjk() -> None:
+    result = render("## 技术攻关\n\n### 成果 A&B\n")
+    assert '<h2 id="技术攻关">技术攻关</h2>' in str(result.html)
+    assert result.headings == ((2, "技术攻关", "技术攻关"), (3, "成果 A&B", "成果-ab"))
+
+
+def test_duplicate_heading_ids_are_deduplicated() -> None:
+    result = render("## 概述\n\n## 概述\n\n## 概述\n")
+    assert [h[2] for h in result.headings] == ["概述", "概述-1", "概述-2"]
+    assert '<h2 id="概述-2">' in str(result.html)
+
+
+def test_heading_without_word_characters_gets_an_id() -> None:
+    result = render("## ——\n\n## ——\n")
+    assert [h[2] for h in result.headings] == ["section", "section-1"]
+
+
+def test_no_state_leaks_between_documents() -> None:
+    first = render("## 概述\n\n正文[^1]\n\n[^1]: 第一篇的脚注\n")
+    assert "第一篇的脚注" in str(first.html)
+    second = render("## 概述\n\n另一篇正文\n")
+    assert second.headings == ((2, "概述", "概述"),)
+    assert "footnote" not in str(second.html)
+    assert "第一篇的脚注" not in str(second.html)
+
+
+# --- sanitising -------------------------------------------------------------------------------------------
+
+# (source, must not appear in the output, must appear in a warning); each source sits on line 9 of the file.
+HOSTILE = [
+    ("<script>alert(1)</script>", ["<script", "alert(1)"], "<script>"),
+    ('<img src="a.jpg" alt="图" onerror="alert(1)">', ["onerror", "alert"], "onerror"),
+    ("[点我](javascript:alert(1))", ["javascript:", "alert"], "javascript:"),
+    ('<a href="JaVa&#x09;ScRiPt:alert(1)">点我</a>', ["alert", "script:"], "javascript:"),  # line unknown
+    ('<img src="data:image/png;base64,AAAA" alt="图">', ["data:", "<img"], "data:"),
+    ('<a href="data:text/html,<script>x</script>">x</a>', ["data:", "<script"], "data:"),
+    ("<style>body{display:none}</style>", ["<style", "display"], "<style>"),
+    ('<p style="position:fixed">字</p>', ["style=", "position"], "style"),
+    ('<object data="x.swf">内嵌</object>', ["<object", "x.swf", "内嵌"], "<object>"),
+    ('<embed src="x.swf">', ["<embed", "x.swf"], "<embed>"),
+    ("<svg><script>alert(1)</script><circle r=1 /></svg>", ["<svg", "<script", "alert", "circle"], "<svg>"),
+    ('<svg onload="alert(1)"></svg>', ["<svg", "onload", "alert"], "<svg>"),
+    ('<iframe src="https://evil.example/x"></iframe>', ["<iframe", "evil.example"], "<iframe>"),
+    ('<a href="https://example.org" target="_blank">外</a>', ["target", "_blank"], "target"),
+    ('<form action="https://evil.example"><input name="x"></form>', ["<form", "<input", "evil"], "<form>"),
+    ('图片 ![图](a.jpg){: onclick="alert(1)" }', ["onclick", "alert"], "onclick"),
+]
+
+
+@pytest.mark.parametrize(("source", "forbidden", "mentioned"), HOSTILE)
+def test_dangerous_markup_is_removed_with_a_warning(
+    source: str, forbidden: list[str], mentioned: str
+) -> None:
+    result = render(f"第一段\n\n{source}\n", body_line=7)
+    html = str(result.html)
+    for needle in forbidden:
+        assert needle.lower() not in html.lower()
+    found = [p for p in result.problems if p.severity == WARNING and mentioned in p.message]
+    assert found, result.problems
+    assert found[0].path == PATH
+    assert found[0].field == "body"
+    assert found[0].line == (None if "&#x09;" in source else 9)
+    assert found[0].message.startswith("正文")
+
+
+def test_script_warning_is_plain_chinese() -> None:
+    result = render("<script>alert(1)</script>\n")
+    assert "正文中的 <script> 已被移除：网站不会发布脚本" in warnings(result)
+    assert not errors(result)
+
+
+def test_clean_markdown_has_no_problems() -> None:
+    result = render("## 标题\n\n普通**正文**，[外链](https://example.org)。\n\n<del>删去</del>\n")
+    assert result.problems == ()
+
+
+def test_iframe_from_allowed_host_is_kept_with_safe_attributes() -> None:
+    source = (
+        '<iframe src="https://player.bilibili.com/player.html?bvid=1" frameborder="0" '
+        'sandbox="allow-top-navigation" allowfullscreen="true">替代<img src="x.jpg"></iframe>\n'
+    )
+    result = render(source, iframe_hosts=["player.bilibili.com"])
+    html = str(result.html)
+    assert '<iframe src="https://player.bilibili.com/player.html?bvid=1"' in html
+    assert 'sandbox="allow-scripts allow-same-origin allow-presentation"' in html
+    assert 'loading="lazy"' in html
+    assert "allow-top-navigation" not in html
+    assert "frameborder" not in html
+    assert "x.jpg" not in html and result.images == ()
+    assert not warnings(result)
+
+
+@pytest.mark.parametrize(
+    "src",
+    ["https://evil.example/x", "http://player.bilibili.com/x", "https://player.bilibili.com.evil.example/x"],
+)
+def test_iframe_from_other_host_or_plain_http_is_dropped(src: str) -> None:
+    result = render(f'前\n\n<iframe src="{src}">里面</iframe>\n\n后', iframe_hosts=["player.bilibili.com"])
+    assert "<iframe" not in str(result.html)
+    assert "里面" not in str(result.html)
+    assert any("iframe_hosts" in w for w in warnings(result))
+
+
+def test_iframe_dropped_when_no_hosts_configured() -> None:
+    result = render('<iframe src="https://player.bilibili.com/x"></iframe>\n')
+    assert "<iframe" not in str(result.html)
+    assert any("<iframe>" in w for w in warnings(result))
+
+
+def test_external_links_get_rel_and_others_do_not() -> None:
+    html = str(
+        render("[a](https://example.org/x) [b](//example.org) [c](#fn) [d](/zones/) [e](mailto:a@b.cn)").html
+    )
+    assert '<a href="https://example.org/x" rel="noopener noreferrer">a</a>' in html
+    assert '<a href="//example.org" rel="noopener noreferrer">b</a>' in html
+    assert '<a href="#fn">c</a>' in html
+    assert '<a href="/zones/">d</a>' in html
+    assert '<a href="mailto:a@b.cn">e</a>' in html
+
+
+# --- record links -----------------------------------------------------------------------------------------
+
+
+def resolver(calls: list[str]) -> Callable[[str], str | None]:
+    def resolve(href: str) -> str | None:
+        calls.append(href)
+        return {
+            "../craftsmen/li-qijie.md": "/craftsmen/li-qijie/",
+            "../zones/古城.yaml": "/zones/gucheng/",
+        }.get(href)
+
+    return resolve
+
+
+def test_record_links_are_resolved_and_keep_anchor() -> None:
+    calls: list[str] = []
+    text = "见[李启杰](../craftsmen/li-qijie.md#生平)和[展区](../zones/%E5%8F%A4%E5%9F%8E.yaml)。\n"
+    result = render(text, resolve_link=resolver(calls))
+    html = str(result.html)
+    assert '<a href="/craftsmen/li-qijie/#生平">李启杰</a>' in html
+    assert '<a href="/zones/gucheng/">展区</a>' in html
+    assert calls == ["../craftsmen/li-qijie.md", "../zones/古城.yaml"]
+    assert result.problems == ()
+
+
+def test_broken_record_link_is_an_error_with_line() -> None:
+    text = "第一行\n\n第三行 [王](../craftsmen/wang.md) 和 [李](../craftsmen/li-qijie.md)\n"
+    result = render(text, body_line=10, resolve_link=resolver([]))
+    [problem] = result.problems
+    assert problem.severity == ERROR
+    assert problem.line == 12
+    assert problem.field == "body"
+    assert problem.message == '链接 "../craftsmen/wang.md" 指向的条目不存在'
+    assert problem.hint == "检查文件名是否写对"
+
+
+def test_other_relative_links_are_left_alone() -> None:
+    calls: list[str] = []
+    result = render("[下载](files/说明.pdf) [顶部](#top) [首页](/index.md)\n", resolve_link=resolver(calls))
+    assert calls == []
+    assert '<a href="files/说明.pdf">下载</a>' in str(result.html)
+
+
+def test_without_resolver_record_links_are_untouched() -> None:
+    result = render("[王](../craftsmen/wang.md)\n")
+    assert '<a href="../craftsmen/wang.md">王</a>' in str(result.html)
+    assert result.problems == ()
+
+
+# --- body images ------------------------------------------------------------------------------------------
+
+
+def test_body_images_are_collected_with_lines() -> None:
+    text = "开头\n\n![车间全景](images/hall.jpg)\n\n文字\n\n![细节 一](images/detail.jpg)\n\n![车间全景](images/hall.jpg)\n"
+    result = render(text, body_line=5)
+    assert result.images == (
+        BodyImage("images/hall.jpg", "车间全景", 7),
+        BodyImage("images/detail.jpg", "细节 一", 11),
+        BodyImage("images/hall.jpg", "车间全景", 13),
+    )
+    assert result.problems == ()
+
+
+def test_image_without_alt_is_an_error() -> None:
+    result = render("文字\n![](images/a.jpg)\n", body_line=3)
+    [problem] = result.problems
+    assert problem.severity == ERROR
+    assert "缺少替代文字 alt" in problem.message
+    assert "![描述](图片.jpg)" in problem.hint
+    assert problem.line == 4
+
+
+@pytest.mark.parametrize(
+    "src", ["https://cdn.example.org/a.jpg", "//cdn.example.org/a.jpg", "HTTP://x.org/a.png"]
+)
+def test_external_images_are_removed_with_a_warning(src: str) -> None:
+    result = render(f"![外部图片]({src})\n")
+    assert "<img" not in str(result.html)
+    assert result.images == ()
+    assert any("外部图片" in w for w in warnings(result))
+
+
+def test_swap_images_replaces_only_matching_images() -> None:
+    result = render('![甲](a.jpg)\n\n![乙 "引号"](b.jpg)\n\n<img src="c&amp;d.jpg" alt="丙">\n')
+    seen: list[tuple[str, str]] = []
+
+    def replace(src: str, alt: str) -> Markup | None:
+        seen.append((src, alt))
+        return Markup("<picture>B</picture>") if src == "b.jpg" else None
+
+    html = str(swap_images(result.html, replace))
+    assert seen == [("a.jpg", "甲"), ("b.jpg", '乙 "引号"'), ("c&d.jpg", "丙")]
+    assert "<picture>B</picture>" in html
+    assert 'src="a.jpg"' in html and 'src="c&amp;d.jpg"' in html
+    assert 'src="b.jpg"' not in html
+    assert isinstance(swap_images(result.html, replace), Markup)
+
+
+# --- text fields -------------------------------------------------------------------------------
+
+
+def test_text_field_problems_name_the_field() -> None:
+    result = render("<script>x</script>", field="summary", body_line=4)
+    [problem] = result.problems
+    assert problem.field == "summary"
+    assert problem.line == 4
+    assert problem.message.startswith("这段文字")
+
+
+# --- hostile input ----------------------------------------------------------------------------------------
+
+LIMIT = 1.0
+MARGIN = 1.5
+PATHOLOGICAL = {
+    "nested brackets": "[" * 50_000,
+    "nested images": "![" * 25_000,
+    "footnote brackets": "[^" * 25_000,
+    "backtick run": "`" * 10_000,
+    "blockquotes": "> " * 50_000 + "x",
+    "inline nested lists": "- " * 50_000 + "x",
+    "links without end": "[a](" * 12_000,
+    "open html tags": "<div " * 10_000,
+    "autolink starts": "<http://" * 10_000,
+    "nested divs": "<div>" * 39_000,
+    "self-closed divs": "<div/>" * 30_000,
+    "nested list items": "<ul><li>" * 20_000,
+    "nested formatting": "<b><i><u><s>" * 10_000,
+    "divs hidden from naive counting": "<div><!--</div>-->" * 10_000,
+}
+
+
+@pytest.mark.parametrize("source", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_input_returns_a_problem_in_bounded_time(source: str) -> None:
+    started = time.perf_counter()
+    result = render(source, limits=MarkupLimits(time_limit=LIMIT))
+    assert time.perf_counter() - started < LIMIT + MARGIN
+    assert errors(result), result.problems
+    assert result.html == ""
+
+
+# Raw HTML that html5ever (inside nh3, where no timer can interrupt it) would nest thousands deep, or rebuild
+# thousands of times: the depth model must see through comments, quoting, raw text and re-opened formatting.
+DEEP_HTML = {
+    "reopened formatting": "".join(f'<p><b title="{i}"></p>' for i in range(200)) + "<p>x</p>" * 200,
+    "formatting kept open by object": "".join(
+        f'<p><b title="{i}"><object></b></object></p>' for i in range(200)
+    ),
+    "misnested formatting": "<b><div></b>" * 200,
+    "end tags hidden in noscript": "<div><noscript></div></noscript>" * 200,
+    "end tags hidden in svg cdata": "<div><svg><![CDATA[></div>]]></svg>" * 200,
+    "end tags hidden in comments": "<div><!--</div>-->" * 200,
+    "end tags hidden in attributes": "<div title='</div>'>" * 200,
+    "tags hidden from a naive quote reader": '<div ="><div><div><div>">' * 60,
+    "unclosed cells": "<table>" + "<tr><td><div>" * 200,
+}
+
+
+@pytest.mark.parametrize("source", DEEP_HTML.values(), ids=DEEP_HTML.keys())
+def test_deep_raw_html_is_refused_before_sanitising(source: str) -> None:
+    with pytest.raises(markup._TooDeep):
+        markup._Depth(160).feed(source)
+    result = render(source, limits=MarkupLimits(time_limit=5.0))
+    assert errors(result) == ["正文中的 HTML 标签嵌套太深（超过 160 层），没有转换"]
+
+
+def test_ordinary_html_is_not_counted_too_deep() -> None:
+    source = "<table>" + "<tr><td>格</td><td>格" * 500 + "</table>" + "<p><b>粗</b>字<p><i>斜" * 500
+    source += "<ul>" + "<li>项<li><b>项</b>" * 500 + "</ul>" + '<p><b class="x">字</p>' * 500
+    markup._Depth(160).feed(source)  # does not raise
+    nested = "\n".join("    " * i + "- 项" for i in range(40)) + "\n\n" + "> " * 40 + "引用\n"
+    result = render(nested)
+    assert result.problems == ()
+
+
+def test_long_runs_of_angle_brackets_are_escaped_quickly() -> None:
+    started = time.perf_counter()
+    result = render("<" * 50_000, limits=MarkupLimits(time_limit=5.0))  # ~0.3 s on an idle machine
+    assert time.perf_counter() - started < 5.0 + MARGIN
+    assert str(result.html) == "<p>" + "&lt;" * 50_000 + "</p>"
+
+
+def test_deeply_indented_list_is_rejected_before_converting() -> None:
+    text = "正文\n" + "\n".join("    " * i + "- 项" for i in range(2_000))
+    started = time.perf_counter()
+    result = render(text, body_line=20, limits=MarkupLimits(max_chars=10**8, time_limit=LIMIT))
+    assert time.perf_counter() - started < LIMIT + MARGIN
+    [problem] = result.problems
+    assert problem.message == "正文的嵌套层次太深（列表超过 40 层），没有转换"
+    assert problem.line == 21 + 40  # item i (from 0) on line 21 + i is nested i + 1 deep
+    assert problem.hint == "简化这段文字的嵌套结构"
+
+
+def test_too_long_input_is_an_error_without_conversion() -> None:
+    result = render("字" * 101, limits=MarkupLimits(max_chars=100))
+    assert result.html == "" and result.images == () and result.headings == ()
+    assert "太长" in errors(result)[0]
+
+
+def test_moderate_nesting_is_fine() -> None:
+    text = (
+        "\n".join("    " * i + "- 项" for i in range(10)) + "\n\n" + "> " * 10 + "引用\n\n[[[链接]]](a.md)\n"
+    )
+    result = render(text)
+    assert result.problems == ()
+    assert str(result.html).count("<ul>") == 10
+    assert str(result.html).count("<blockquote>") == 10
+
+
+def test_timeout_reports_a_problem_and_next_conversion_works() -> None:
+    result = render("[a](" * 12_000, limits=MarkupLimits(time_limit=0.2))
+    assert any("秒" in m for m in errors(result))
+    after = render("## 概述\n\n正文\n")
+    assert after.problems == ()
+    assert after.headings == ((2, "概述", "概述"),)
+
+
+def test_previous_alarm_handler_and_timer_are_restored() -> None:
+    fired: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        fired.append(signum)
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30.0)
+        render("## 标题\n", limits=MarkupLimits(time_limit=LIMIT))
+        render("[a](" * 12_000, limits=MarkupLimits(time_limit=0.2))
+        assert signal.getsignal(signal.SIGALRM) is handler
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 25.0 < remaining <= 30.0
+        assert fired == []
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_conversion_outside_the_main_thread_works() -> None:
+    results: list[MarkupResult] = []
+    thread = threading.Thread(target=lambda: results.append(render("## 线程\n\n正文[^1]\n\n[^1]: 注\n")))
+    thread.start()
+    thread.join(10)
+    assert results and results[0].headings == ((2, "线程", "线程"),)
+    assert "fn:1" in str(results[0].html)
+
+
+@pytest.mark.parametrize("exc", [RecursionError("deep"), ValueError("boom")])
+def test_exceptions_from_markdown_become_problems(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
+    class Broken:
+        def reset(self) -> Broken:
+            return self
+
+        def convert(self, text: str) -> str:
+            raise exc
+
+    monkeypatch.setattr(markup, "_markdown", Broken)
+    result = render("正文")
+    [problem] = result.problems
+    assert problem.severity == ERROR
+    assert re.match(r"正文无法转换（.+）", problem.message)
+    assert problem.hint == "简化这段文字的嵌套结构"
+    assert result.html == ""
