@@ -186,7 +186,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
             requests,
             config.images,
             site_dir=site_dir,
-            cache_dir=cache_dir / "images",
+            cache_dir=cache_dir,
             url_prefix=config.base_path,
             progress=options.progress,
         )
