@@ -105,6 +105,12 @@ class SiteConfig:
     def collection(self, name: str) -> CollectionSettings | None:
         return next((c for c in self.collections if c.name == name), None)
 
+    def url_for(self, path: str) -> str:
+        """Site-relative path → path under the base path (``/zones/`` → ``/expo/2024/zones/``)."""
+        if path.startswith(("http://", "https://", "mailto:", "tel:", "#")):
+            return path
+        return self.base_path + path.lstrip("/")
+
 
 class _Reader:
     """Checks one TOML table against the keys it may hold, collecting problems instead of raising."""

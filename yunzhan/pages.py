@@ -21,10 +21,7 @@ class SitePlan:
 
 
 def prefixed(config: SiteConfig, path: str) -> str:
-    """Site-relative path → path under the site's base path (``/zones/`` → ``/expo/2024/zones/``)."""
-    if path.startswith(("http://", "https://", "mailto:", "tel:", "#")):
-        return path
-    return config.base_path + path.lstrip("/")
+    return config.url_for(path)
 
 
 def assign_urls(records: list[Record], config: SiteConfig) -> None:
@@ -90,6 +87,16 @@ def plan_site(grouped: dict[str, list[Record]], config: SiteConfig) -> SitePlan:
                     records=term.records,
                 )
             )
+    pages.append(
+        Page(
+            "search",
+            "/search/",
+            prefixed(config, "/search/"),
+            "搜索",
+            "search.html",
+            [home, Link("搜索", None)],
+        )
+    )
     pages.append(Page("home", "/", home.url, config.title, "home.html", breadcrumbs=[Link("首页", None)]))
     pages.append(
         Page("404", "/404.html", prefixed(config, "/404.html"), "页面不存在", "404.html", breadcrumbs=[home])

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from yunzhan import content, images, markup, pages, references, render
+from yunzhan import content, images, markup, pages, references, render, search
 from yunzhan.cache import (
     CacheData,
     PageEntry,
@@ -67,6 +67,7 @@ class Gathered:
     pages: list[tuple[Page, str]]  # pages rendered in this build
     kept: list[str]  # output files of pages whose previous rendering is still right
     files: dict[str, Path]  # output-relative path -> file to place (image derivatives, theme assets)
+    generated: dict[str, bytes]  # output-relative path -> bytes made by the build (the search index)
     problems: list[Problem]
     image_stats: dict[str, int]
     store: CacheData
@@ -125,6 +126,8 @@ def _write(gathered: Gathered, output_dir: Path) -> WriteStats:
             staged.keep(rel)
         for rel, source in sorted(gathered.files.items()):
             staged.copy_file(rel, source, link=rel.startswith(MEDIA_PREFIX))
+        for rel, data in sorted(gathered.generated.items()):
+            staged.write_bytes(rel, data)
         return staged.commit()
     except BaseException:
         staged.abort()
@@ -135,9 +138,11 @@ def _unchanged(gathered: Gathered, output_dir: Path) -> bool:
     """True when the output already holds exactly this build: same files, same bytes."""
     if not output_dir.is_dir():
         return False
-    wanted = set(gathered.kept) | set(gathered.files)
+    wanted = set(gathered.kept) | set(gathered.files) | set(gathered.generated)
     present = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*") if not p.is_dir()}
     if wanted != present:
+        return False
+    if any((output_dir / rel).read_bytes() != data for rel, data in gathered.generated.items()):
         return False
     return all(same_file(output_dir / rel, source) for rel, source in gathered.files.items())
 
@@ -222,8 +227,12 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
                 rendered.append((page, html))
                 deps = tuple(sorted((key, prints[key]) for key in touched if key in prints))
                 fresh[page.output_file] = PageEntry(by_page[id(page)], deps, 0, 0)
+    with timer.step("search"):
+        generated = search.build_index([r for c in config.collections for r in grouped[c.name]], config)
     files = {**static_files, **result.files}
-    return Gathered(config, rendered, kept, files, problems, dict(result.stats), store, cache_path, fresh)
+    return Gathered(
+        config, rendered, kept, files, generated, problems, dict(result.stats), store, cache_path, fresh
+    )
 
 
 def _still_valid(entry: PageEntry, fingerprint: str, prints: dict[Any, str], output_file: Path) -> bool:

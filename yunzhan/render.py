@@ -82,10 +82,7 @@ def make_environment(
     )
     assets = asset_urls or {}
 
-    def url(path: str) -> str:
-        if path.startswith(("http://", "https://", "mailto:", "tel:", "#")):
-            return path
-        return config.base_path + path.lstrip("/")
+    url = config.url_for
 
     def abs_url(path: str) -> str:
         if path.startswith(config.base_path):
