@@ -14,10 +14,11 @@ Deleting the cache only costs time: a test builds with and without it and compar
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,7 @@ def page_fingerprint(page: Page) -> str:
         page.collection and page.collection.name,
         page.taxonomy and page.taxonomy.name,
         page.term and page.term.path,
+        page.share,
     )
 
 
@@ -172,6 +174,31 @@ class TrackingEnvironment(jinja2.Environment):
             if key is not None:
                 self.touched.add(key)
         return super().getattr(obj, attribute)
+
+    def touch(self, obj: Any) -> None:
+        """Note a record (and the records it refers to) read by Python code a template called."""
+        if self.touched is None:
+            return
+        key = dep_key(obj)
+        if key is not None:
+            self.touched.add(key)
+        if isinstance(obj, Record):
+            for value in obj.fields.values():
+                for item in value if isinstance(value, list) else [value]:
+                    item_key = dep_key(item)
+                    if item_key is not None:
+                        self.touched.add(item_key)
+
+    def tracked(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a template global written in Python so that what it is given counts as touched."""
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for arg in (*args, *kwargs.values()):
+                self.touch(arg)
+            return func(*args, **kwargs)
+
+        return wrapper
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if self.touched is not None:

@@ -87,6 +87,9 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--drafts", action="store_true", help="包含 draft: true 的草稿条目")
     parser.add_argument("--strict", action="store_true", help="把警告也当作错误（发布前检查用）")
+    parser.add_argument(
+        "--compress", action="store_true", help="同时写出 .gz 和 .br 压缩文件，供支持的服务器直接使用"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +121,7 @@ def _build(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         drafts=args.drafts,
         strict=args.strict,
+        compress=args.compress,
         progress=not args.quiet and sys.stderr.isatty(),
     )
     try:

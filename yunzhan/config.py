@@ -38,6 +38,20 @@ class MarkdownSettings:
 
 
 @dataclass(frozen=True)
+class PublishSettings:
+    """What a published build carries beyond the pages."""
+
+    share_cards: bool = True  # a 1200×630 card per record for link previews (og:image)
+    share_posters: bool = True  # a tall poster with a QR code per record, for WeChat Moments
+    card_font: str = ""  # a CJK font file relative to the site ("fonts/x.ttc#2"); "" = find an installed one
+    feed: bool = True  # feed.xml (Atom) of dated records
+    open_data: bool = True  # data/records.json and data/<collection>.csv
+    placards: str = "projects"  # collection printed as exhibit placards with QR codes; "" = none
+    icp: str = ""  # ICP filing number (ICP备案号), shown in the footer
+    police_filing: str = ""  # public-security filing (公安备案号), shown in the footer
+
+
+@dataclass(frozen=True)
 class MenuItem:
     title: str
     url: str  # site-relative, e.g. "/zones/"
@@ -93,6 +107,7 @@ class SiteConfig:
     menu: tuple[MenuItem, ...] = ()
     images: ImageSettings = field(default_factory=ImageSettings)
     markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
     taxonomies: tuple[TaxonomySettings, ...] = ()
     collections: tuple[CollectionSettings, ...] = ()
 
@@ -165,6 +180,7 @@ _TOP = {
     "menu": list,
     "images": dict,
     "markdown": dict,
+    "publish": dict,
     "taxonomies": dict,
     "collections": dict,
 }
@@ -244,6 +260,8 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
     menu = tuple(_menu_item(item, i, r) for i, item in enumerate(top.get("menu", [])))
     images = _images(r.table(top.get("images", {}), "images", {**_image_keys()}), r)
     md = r.table(top.get("markdown", {}), "markdown", {"iframe_hosts": list})
+    publish_keys = {f: type(getattr(PublishSettings(), f)) for f in PublishSettings.__dataclass_fields__}
+    publish = PublishSettings(**r.table(top.get("publish", {}), "publish", publish_keys))
     taxonomies = tuple(_taxonomy(name, value, r) for name, value in sorted(top.get("taxonomies", {}).items()))
     collections = tuple(_collection(name, value, r) for name, value in top.get("collections", {}).items())
     _check_links(collections, taxonomies, r)
@@ -260,6 +278,7 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
         menu=tuple(m for m in menu if m is not None),
         images=images,
         markdown=MarkdownSettings(iframe_hosts=tuple(str(h) for h in md.get("iframe_hosts", []))),
+        publish=publish,
         taxonomies=taxonomies,
         collections=collections,
     )

@@ -146,6 +146,7 @@ class Page:
     paginator: Paginator | None = None
     taxonomy: Taxonomy | None = None
     term: Term | None = None
+    share: Any = None  # cards.Share: og:image and the poster download, when the site makes them
 
     @property
     def output_file(self) -> str:

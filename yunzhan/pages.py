@@ -101,9 +101,7 @@ def plan_site(grouped: dict[str, list[Record]], config: SiteConfig) -> SitePlan:
     pages.append(
         Page("404", "/404.html", prefixed(config, "/404.html"), "页面不存在", "404.html", breadcrumbs=[home])
     )
-    plan = SitePlan(collections, taxonomies, pages)
-    plan.problems.extend(_collisions(pages))
-    return plan
+    return SitePlan(collections, taxonomies, pages)
 
 
 def _list_pages(
@@ -172,7 +170,7 @@ def _taxonomies(grouped: dict[str, list[Record]], config: SiteConfig) -> dict[st
     return taxonomies
 
 
-def _collisions(pages: list[Page]) -> list[Problem]:
+def find_collisions(pages: list[Page]) -> list[Problem]:
     """Two pages writing one file: name both sources so the editor can rename one."""
     problems = []
     owner: dict[str, Page] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from yunzhan import content, images, markup, pages, references, render, search
+from yunzhan import cards, content, images, markup, pages, placards, publish, references, render, search
 from yunzhan.cache import (
     CacheData,
     PageEntry,
@@ -45,6 +45,7 @@ class BuildOptions:
     progress: bool = False
     cache_dir: Path | None = None  # default: <site>/.yunzhan-cache
     use_cache: bool = True  # False: redo everything (the output must be the same)
+    compress: bool = False  # also write .gz and .br beside text files, for servers that serve them
 
 
 @dataclass
@@ -198,13 +199,29 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         problems += result.problems
     with timer.step("plan"):
         plan = pages.plan_site(grouped, config)
-        problems += plan.problems
-        static_files, asset_urls = _theme_assets(site_dir, config)
+        if config.publish.placards in plan.collections:
+            plan.pages += placards.placard_pages(plan.collections, config, config.publish.placards)
+        problems += pages.find_collisions(plan.pages)
+        assets, asset_urls = publish.fingerprint_assets(_theme_assets(site_dir, config))
         env = render.make_environment(site_dir, config, asset_urls, cache_dir if options.use_cache else None)
+        env.globals.update({k: env.tracked(f) for k, f in placards.template_globals(config).items()})
         _attach_images(records, result.images, body_images, env)
+    files = dict(result.files)
+    if config.publish.share_cards:
+        with timer.step("share images"):
+            problems += _share_images(plan, records, config, site_dir, cache_dir, files)
     with timer.step("render"):
         build_options = {"drafts": options.drafts}
-        site = render.site_view(config, loaded.data, plan.collections, plan.taxonomies, build_options)
+        site = render.site_view(
+            config,
+            loaded.data,
+            plan.collections,
+            plan.taxonomies,
+            build_options,
+            filings=tuple(publish.filing_links(config.publish.icp, config.publish.police_filing)),
+            open_data=tuple(publish.open_data_links(config)) if config.publish.open_data else (),
+            feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
+        )
         output_dir = (options.output_dir or site_dir / "output").absolute()
         site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources)
         prints = fingerprints(records, plan.collections, plan.taxonomies)
@@ -227,12 +244,49 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
                 rendered.append((page, html))
                 deps = tuple(sorted((key, prints[key]) for key in touched if key in prints))
                 fresh[page.output_file] = PageEntry(by_page[id(page)], deps, 0, 0)
-    with timer.step("search"):
-        generated = search.build_index([r for c in config.collections for r in grouped[c.name]], config)
-    files = {**static_files, **result.files}
+    with timer.step("publish"):
+        ordered = [r for c in config.collections for r in grouped[c.name]]
+        generated = {**assets, **search.build_index(ordered, config), **publish.sitemap(plan.pages, config)}
+        generated |= publish.robots(config)
+        if config.publish.feed:
+            generated |= publish.atom_feed(ordered, config)
+        if config.publish.open_data:
+            generated |= publish.open_data(grouped, config)
+    if options.compress:
+        with timer.step("compress"):
+            texts = {page.output_file: html.encode("utf-8") for page, html in rendered} | generated
+            generated |= publish.compress(texts, previous=output_dir)
+            kept += [
+                twin for rel in kept for twin in (rel + ".gz", rel + ".br") if (output_dir / twin).is_file()
+            ]
     return Gathered(
         config, rendered, kept, files, generated, problems, dict(result.stats), store, cache_path, fresh
     )
+
+
+def _share_images(
+    plan: pages.SitePlan,
+    records: list[Record],
+    config: SiteConfig,
+    site_dir: Path,
+    cache_dir: Path,
+    files: dict[str, Path],
+) -> list[Problem]:
+    """Link-preview cards and WeChat posters; each page learns its card (og:image) and poster."""
+    font = None
+    if config.publish.card_font:
+        found = cards.font_from_setting(site_dir, config.publish.card_font)
+        if isinstance(found, Problem):
+            return [found]
+        font = found
+    made = cards.make_share_images(
+        records, config, files, cache_dir / "cards", posters=config.publish.share_posters, font=font
+    )
+    files.update(made.files)
+    for page in plan.pages:
+        if page.kind not in ("404", "placards"):
+            page.share = made.shares.get(page.path, made.default)
+    return made.problems
 
 
 def _still_valid(entry: PageEntry, fingerprint: str, prints: dict[Any, str], output_file: Path) -> bool:
@@ -407,8 +461,8 @@ def _attach_images(
             record.body = markup.swap_images(record.body, replace)
 
 
-def _theme_assets(site_dir: Path, config: SiteConfig) -> tuple[dict[str, Path], dict[str, str]]:
-    """The theme's static files (and the site's own ``static/``), placed under /assets/."""
+def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
+    """The theme's static files (and the site's own ``static/``), placed under /assets/ (fingerprinted later)."""
     files: dict[str, Path] = {}
     for base in (render.theme_static_dir(site_dir, config), site_dir / "static"):
         if not base.is_dir():
@@ -416,4 +470,4 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> tuple[dict[str, Path], 
         for path in sorted(base.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
-    return files, {}
+    return files

@@ -37,6 +37,9 @@ class SiteView:
     collections: dict[str, Any]
     taxonomies: dict[str, Any]
     build_options: dict[str, Any]
+    filings: tuple[dict[str, str], ...] = ()  # ICP and public-security filing links for the footer
+    open_data: tuple[dict[str, str], ...] = ()  # {title, url} of the published data files
+    feed_url: str | None = None
 
 
 def theme_dirs(site_dir: Path, config: SiteConfig) -> list[Path]:
@@ -103,6 +106,7 @@ def site_view(
     collections: dict[str, Any],
     taxonomies: dict[str, Any],
     build_options: dict[str, Any],
+    **extras: Any,
 ) -> SiteView:
     menu = tuple(
         {"title": m.title, "url": config.base_path + m.url.lstrip("/"), "path": m.url} for m in config.menu
@@ -119,6 +123,7 @@ def site_view(
         collections=collections,
         taxonomies=taxonomies,
         build_options=build_options,
+        **extras,
     )
 
 

@@ -1,0 +1,147 @@
+"""Placards for the physical exhibition: one print page per zone (``/placards/<zone>/``) holding a placard for
+each of its exhibits — title, zone, craftsmen, a short summary and a QR code (segno, inline SVG) that opens the
+exhibit's page. Printed on A6 (default) or A5 with ``themes/default/static/css/print.css``.
+
+The pages are ordinary ``Page`` objects of kind ``placards`` (kept out of the sitemap, ``noindex``) rendered with
+``placards.html``; the template calls ``placard(record)`` and ``placards_url(zone)``, registered with
+``template_globals``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import segno
+from markupsafe import Markup
+
+from yunzhan.config import SiteConfig
+from yunzhan.model import Collection, Link, Page, Record
+from yunzhan.publish import absolute_url, plain_text
+
+PLACARDS_PATH = "/placards/"
+UNZONED = "other"  # page of exhibits that name no zone
+SUMMARY_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Placard:
+    record: Record
+    title: str
+    zone: str
+    craftsmen: tuple[str, ...]
+    summary: str  # plain text, at most SUMMARY_CHARS characters
+    url: str  # the absolute URL the QR code opens
+    qr_svg: Markup
+
+
+def placard_qr_svg(url: str, label: str = "") -> Markup:
+    """The QR code of ``url`` as inline SVG: sized by CSS (viewBox only), 4-module quiet zone, named for
+    screen readers. Error correction at least M (15 %), so a scuffed placard still scans."""
+    qr = segno.make(url, error="m", micro=False)
+    name = label or f"二维码：{url}"
+    svg = qr.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", title=name)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(name)}" ', 1)
+    svg = svg.replace("<path ", '<path shape-rendering="crispEdges" ', 1)
+    return Markup(svg)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    stop = max(cut.rfind(p) for p in "。！？；")  # end on a full sentence when one ends late enough
+    return cut[: stop + 1] if stop >= limit // 2 else cut + "…"
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value] if value else []
+    return tuple(item.title if isinstance(item, Record) else str(item) for item in items)
+
+
+def placard(record: Record, config: SiteConfig, zone_field: str = "zone") -> Placard:
+    """Everything one placard prints, for the template."""
+    zone = record.fields.get(zone_field)
+    summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
+    url = absolute_url(config, record.path)
+    return Placard(
+        record=record,
+        title=record.title,
+        zone=zone.title if isinstance(zone, Record) else str(zone or ""),
+        craftsmen=_names(record.fields.get("craftsmen")),
+        summary=_shorten(summary, SUMMARY_CHARS),
+        url=url,
+        qr_svg=placard_qr_svg(url, f"二维码：{record.title}"),
+    )
+
+
+def placard_pages(
+    collections: Mapping[str, Collection],
+    config: SiteConfig,
+    exhibits: str = "projects",
+    zone_field: str = "zone",
+) -> list[Page]:
+    """An index at ``/placards/`` and one page per zone with exhibits, in the zones' own order."""
+    collection = collections.get(exhibits)
+    if collection is None:
+        return []
+    by_zone: dict[str, tuple[Record | None, list[Record]]] = {}
+    for record in collection.records:
+        if record.draft:
+            continue
+        zone = record.fields.get(zone_field)
+        zone = zone if isinstance(zone, Record) else None
+        key = zone.slug if zone else UNZONED
+        by_zone.setdefault(key, (zone, []))[1].append(record)
+    zone_order = {id(r): i for c in collections.values() for i, r in enumerate(c.records)}
+    ordered = sorted(
+        by_zone.items(), key=lambda kv: (kv[1][0] is None, zone_order.get(id(kv[1][0]), 0), kv[0])
+    )
+    home = Link("首页", config.base_path)
+    index_url = config.base_path + PLACARDS_PATH.lstrip("/")
+    pages = [
+        Page(
+            kind="placards",
+            path=PLACARDS_PATH,
+            url=index_url,
+            title="展品标牌",
+            template="placards.html",
+            breadcrumbs=[home, Link("展品标牌", None)],
+            collection=collection,
+            records=[zone for _, (zone, _) in ordered if zone is not None],
+        )
+    ]
+    for key, (zone, records) in ordered:
+        title = f"{zone.title if zone else '未分展区'} · 展品标牌"
+        path = f"{PLACARDS_PATH}{key}/"
+        pages.append(
+            Page(
+                kind="placards",
+                path=path,
+                url=config.base_path + path.lstrip("/"),
+                title=title,
+                template="placards.html",
+                breadcrumbs=[home, Link("展品标牌", index_url), Link(title, None)],
+                record=zone,
+                collection=collection,
+                records=records,
+            )
+        )
+    return pages
+
+
+def placards_url(config: SiteConfig, zone: Record | None) -> str:
+    """Prefixed URL of a zone's placard page (or of the index for None)."""
+    return config.base_path + PLACARDS_PATH.lstrip("/") + (f"{zone.slug}/" if zone else "")
+
+
+def template_globals(config: SiteConfig, zone_field: str = "zone") -> dict[str, Callable[..., Any]]:
+    """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``."""
+    return {
+        "placard": lambda record: placard(record, config, zone_field),
+        "placards_url": lambda zone=None: placards_url(config, zone),
+    }

@@ -1,0 +1,442 @@
+"""What a published build carries besides its pages: sitemap, robots.txt, Atom feed, open data, fingerprinted
+theme assets and pre-compressed copies.
+
+Every function is data in → ``{output-relative path: bytes}`` out, with no clock and no I/O except reading the
+files it is handed, so two builds of the same input give the same bytes. Dates come from the records
+(``record.date``: the ``date`` field, else ``start``), never from the build time.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+import brotli
+
+from yunzhan.config import SiteConfig
+from yunzhan.model import GalleryItem, Image, Page, Record
+
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+FEED = "feed.xml"
+OPEN_DATA_JSON = "data/records.json"
+OPEN_DATA_CSV = "data/{collection}.csv"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MAX_SITEMAP_URLS = 50_000  # the sitemaps.org limit per file
+FEED_LIMIT = 50
+TIMEZONE = "+08:00"  # record dates are dates in China
+NOT_LISTED = frozenset({"404", "placards"})  # page kinds kept out of the sitemap
+LIST_SEPARATOR = "|"  # between the items of a list inside one CSV cell
+HASH_LENGTH = 10
+FINGERPRINT_RE = re.compile(r"\.[0-9a-f]{10}\.[A-Za-z0-9]+$")  # what hosting matches to cache for a year
+COMPRESSIBLE = frozenset(
+    {".html", ".css", ".js", ".mjs", ".svg", ".xml", ".json", ".txt", ".csv", ".wasm", ".webmanifest"}
+)
+_CSS_REF = re.compile(
+    r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")\s]+)(?P=q)\s*\)|@import\s+(?P<q2>['"])(?P<url2>[^'"]+)(?P=q2)"""
+)
+
+
+# ---------------------------------------------------------------------------------------------- URLs
+
+
+def absolute_url(config: SiteConfig, path: str) -> str:
+    """Site-relative path (``/projects/rocket/``) or prefixed URL → full URL under ``base_url``, percent-encoded."""
+    if path.startswith(("http://", "https://")):
+        return path
+    if path.startswith(config.base_path):
+        path = path[len(config.base_path) :]
+    return config.base_url + quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%#?")
+
+
+def _rfc3339(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00{TIMEZONE}"
+
+
+def _latest(records: Iterable[Record]) -> dt.date | None:
+    return max((r.date for r in records if r.date is not None), default=None)
+
+
+# ---------------------------------------------------------------------------------------------- sitemap
+
+
+def page_lastmod(page: Page, everything: list[Record]) -> dt.date | None:
+    """A page changes when a record on it does: a record page has its own date, an index the newest of its own."""
+    if page.record is not None:
+        return page.record.date
+    if page.kind == "home":
+        return _latest(everything)
+    if page.kind == "taxonomy" and page.taxonomy is not None:
+        return _latest(r for term in page.taxonomy.terms for r in term.records)
+    return _latest(page.records)
+
+
+def sitemap(pages: list[Page], config: SiteConfig) -> dict[str, bytes]:
+    """``sitemap.xml`` (sitemaps.org 0.9); past 50,000 URLs, a sitemap index over numbered files."""
+    listed = [p for p in pages if p.kind not in NOT_LISTED and not (p.record and p.record.draft)]
+    everything = list({id(r): r for p in listed for r in ([p.record] if p.record else p.records)}.values())
+    entries = sorted(
+        (absolute_url(config, p.path), page_lastmod(p, everything))
+        for p in {p.path: p for p in listed}.values()
+    )
+    chunks = [entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)] or [[]]
+    if len(chunks) == 1:
+        return {SITEMAP: _urlset(chunks[0])}
+    files = {f"sitemap-{n}.xml": _urlset(chunk) for n, chunk in enumerate(chunks, 1)}
+    index = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sitemapindex xmlns="{SITEMAP_NS}">']
+    for name, chunk in zip(files, chunks, strict=True):
+        newest = max((d for _, d in chunk if d), default=None)
+        lastmod = f"<lastmod>{newest.isoformat()}</lastmod>" if newest else ""
+        index.append(f"<sitemap><loc>{escape(absolute_url(config, name))}</loc>{lastmod}</sitemap>")
+    index.append("</sitemapindex>\n")
+    return {SITEMAP: "\n".join(index).encode(), **files}
+
+
+def _urlset(entries: list[tuple[str, dt.date | None]]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    for loc, lastmod in entries:
+        mod = f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else ""
+        lines.append(f"<url><loc>{escape(loc)}</loc>{mod}</url>")
+    lines.append("</urlset>\n")
+    return "\n".join(lines).encode()
+
+
+def robots(config: SiteConfig) -> dict[str, bytes]:
+    """``robots.txt`` allowing everything and naming the sitemap. Crawlers read it only at a host's root: under
+    a sub-path it is a template for the host's own robots.txt (see docs/deploy.md)."""
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url(config, SITEMAP)}\n"
+    return {ROBOTS: text.encode()}
+
+
+# ---------------------------------------------------------------------------------------------- Atom
+
+
+def atom_feed(records: Iterable[Record], config: SiteConfig, limit: int = FEED_LIMIT) -> dict[str, bytes]:
+    """An Atom 1.0 feed of the dated records (activities, projects), newest first; undated ones are left out."""
+    dated = [r for r in records if r.date is not None and not r.draft]
+    dated.sort(key=lambda r: (r.date, r.collection, r.slug), reverse=True)  # type: ignore[arg-type,return-value]
+    entries = dated[:limit]
+    newest = entries[0].date if entries else dt.date(1970, 1, 1)
+    assert newest is not None
+    titles = {c.name: c.title for c in config.collections}
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(config.language)}>',
+        f"<id>{escape(config.base_url)}</id>",
+        f"<title>{escape(config.title)}</title>",
+    ]
+    if config.subtitle:
+        out.append(f"<subtitle>{escape(config.subtitle)}</subtitle>")
+    out += [
+        f"<updated>{_rfc3339(newest)}</updated>",
+        f"<author><name>{escape(config.title)}</name><uri>{escape(config.base_url)}</uri></author>",
+        f'<link rel="self" type="application/atom+xml" href={quoteattr(absolute_url(config, FEED))}/>',
+        f'<link rel="alternate" type="text/html" href={quoteattr(config.base_url)}/>',
+        "<generator>yunzhan</generator>",
+    ]
+    for record in entries:
+        assert record.date is not None
+        url = absolute_url(config, record.path)
+        category = titles.get(record.collection, record.collection)
+        out += [
+            "<entry>",
+            f"<id>{escape(url)}</id>",
+            f"<title>{escape(record.title)}</title>",
+            f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>',
+            f"<published>{_rfc3339(record.date)}</published>",
+            f"<updated>{_rfc3339(record.date)}</updated>",
+            f"<category term={quoteattr(record.collection)} label={quoteattr(category)}/>",
+        ]
+        summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
+        if summary:
+            out.append(f"<summary>{escape(_shorten(summary, 200))}</summary>")
+        out.append("</entry>")
+    out.append("</feed>\n")
+    return {FEED: "\n".join(out).encode()}
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- open data
+
+
+class _TextOnly(HTMLParser):
+    _BLOCKS = frozenset(
+        {"p", "div", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html: Any) -> str:
+    """Safe HTML (a rendered body or ``text`` field) → plain text, one paragraph a line."""
+    if not html:
+        return ""
+    parser = _TextOnly()
+    parser.feed(str(html))
+    parser.close()
+    lines = (" ".join(unescape(line).split()) for line in "".join(parser.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def is_private(field_name: str) -> bool:
+    """Fields whose name starts with ``_`` are internal notes: they are never published as data."""
+    return field_name.startswith("_")
+
+
+def _image(image: Image, config: SiteConfig) -> dict[str, Any]:
+    return {
+        "url": absolute_url(config, image.large or image.src),
+        "alt": image.alt,
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def _value(value: Any, config: SiteConfig) -> Any:
+    """One field as JSON: refs → slugs, images → absolute URLs, text → plain text, dates → ISO 8601."""
+    if isinstance(value, Record):
+        return value.slug
+    if isinstance(value, Image):
+        return _image(value, config)
+    if isinstance(value, GalleryItem):
+        return {**_image(value.image, config), "caption": value.caption, "credit": value.credit}
+    if isinstance(value, list | tuple):
+        return [_value(v, config) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "__html__"):
+        return plain_text(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
+    """The public fields of one record, in the order site.toml declares them, plus slug, URL and body text."""
+    settings = config.collection(record.collection)
+    names = [f.name for f in settings.fields] if settings else sorted(record.fields)
+    data: dict[str, Any] = {"slug": record.slug, "url": absolute_url(config, record.path)}
+    if "title" not in names:
+        data["title"] = record.title
+    for name in names:
+        if not is_private(name):
+            data[name] = _value(record.fields.get(name), config)
+    data["body"] = plain_text(record.body)
+    return data
+
+
+def open_data(grouped: Mapping[str, list[Record]], config: SiteConfig) -> dict[str, bytes]:
+    """``data/records.json`` (every collection) and ``data/<collection>.csv`` (UTF-8 with BOM, for Excel)."""
+    files: dict[str, bytes] = {}
+    collections: dict[str, Any] = {}
+    for settings in config.collections:
+        rows = [record_data(r, config) for r in grouped.get(settings.name, []) if not r.draft]
+        collections[settings.name] = {"title": settings.title, "records": rows}
+        columns = ["slug", "url"] + (["title"] if settings.field("title") is None else [])
+        columns += [f.name for f in settings.fields if not is_private(f.name)] + ["body"]
+        files[OPEN_DATA_CSV.format(collection=settings.name)] = _csv(columns, rows)
+    document = {
+        "site": {"title": config.title, "url": config.base_url, "description": config.description},
+        "collections": collections,
+    }
+    text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    files[OPEN_DATA_JSON] = text.encode()
+    return dict(sorted(files.items()))
+
+
+def open_data_links(config: SiteConfig) -> list[dict[str, str]]:
+    """Titles and prefixed URLs of the open data files, for the about page."""
+    links = [{"title": "全部数据（JSON）", "url": config.base_path + OPEN_DATA_JSON}]
+    for c in config.collections:
+        links.append(
+            {"title": f"{c.title}（CSV）", "url": config.base_path + OPEN_DATA_CSV.format(collection=c.name)}
+        )
+    return links
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return str(value.get("url", ""))
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(_cell(v) for v in value)
+    text = str(value)
+    # A cell starting with = + @ is run as a formula by spreadsheet programs: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
+
+
+def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+# ---------------------------------------------------------------------------------------------- assets
+
+
+def fingerprint_name(rel: str, data: bytes) -> str:
+    """``css/site.css`` + bytes → ``css/site.<10 hex of sha256>.css``."""
+    folder, name = posixpath.split(rel)
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    digest = hashlib.sha256(data).hexdigest()[:HASH_LENGTH]
+    new = f"{stem}.{digest}.{ext}" if ext else f"{stem}.{digest}"
+    return posixpath.join(folder, new)
+
+
+def fingerprint_assets(
+    files: Mapping[str, Path], prefix: str = "assets/"
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Rename every file under ``prefix`` to carry a hash of its bytes, so hosting may cache it for a year.
+
+    Returns the renamed files (output-relative path → bytes; other files untouched are left to the caller) and
+    the mapping ``"css/site.css" → "css/site.<hash>.css"`` (relative to ``prefix``) that
+    ``render.make_environment`` takes as ``asset_urls``. ``url()`` and ``@import`` references between assets in
+    CSS are rewritten first, so a CSS file's hash covers the names of what it uses.
+    """
+    assets = {rel[len(prefix) :]: path for rel, path in files.items() if rel.startswith(prefix)}
+    data = {rel: path.read_bytes() for rel, path in assets.items()}
+    mapping: dict[str, str] = {}
+
+    def visit(rel: str, stack: tuple[str, ...]) -> None:
+        if rel in mapping:
+            return
+        if rel.endswith(".css") and rel not in stack:
+            for target in _css_targets(rel, data[rel]):
+                if target in data and target not in stack:
+                    visit(target, (*stack, rel))
+            data[rel] = _rewrite_css(rel, data[rel], mapping)
+        mapping[rel] = fingerprint_name(rel, data[rel])
+
+    for rel in sorted(data):
+        visit(rel, ())
+    out = {prefix + mapping[rel]: data[rel] for rel in sorted(data)}
+    return out, dict(sorted(mapping.items()))
+
+
+def _css_targets(rel: str, css: bytes) -> list[str]:
+    targets = []
+    for match in _CSS_REF.finditer(css.decode("utf-8", errors="replace")):
+        target = _resolve(rel, match.group("url") or match.group("url2"))
+        if target:
+            targets.append(target)
+    return targets
+
+
+def _resolve(rel: str, ref: str) -> str | None:
+    parts = urlsplit(ref)
+    if parts.scheme or parts.netloc or ref.startswith(("/", "#", "data:")) or not parts.path:
+        return None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), parts.path))
+    return None if joined.startswith("..") else joined
+
+
+def _rewrite_css(rel: str, css: bytes, mapping: Mapping[str, str]) -> bytes:
+    def swap(match: re.Match[str]) -> str:
+        ref = match.group("url") or match.group("url2")
+        target = _resolve(rel, ref)
+        if target is None or target not in mapping:
+            return match.group(0)
+        parts = urlsplit(ref)
+        new = posixpath.relpath(mapping[target], posixpath.dirname(rel) or ".")
+        new += (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        return match.group(0).replace(ref, new)
+
+    return _CSS_REF.sub(swap, css.decode("utf-8")).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------- compression
+
+
+def compress(
+    files: Mapping[str, bytes], previous: Path | None = None, min_size: int = 256
+) -> dict[str, bytes]:
+    """``.gz`` (gzip -9, no name, mtime 0) and ``.br`` (brotli 11) beside each text file, for static serving.
+
+    Only files that get smaller are given a compressed twin. ``previous`` is the last build's output folder:
+    where it holds the same bytes and their ``.br``/``.gz``, those are reused (brotli 11 is slow).
+    """
+    out: dict[str, bytes] = {}
+    for rel, data in sorted(files.items()):
+        if posixpath.splitext(rel)[1].lower() not in COMPRESSIBLE or len(data) < min_size:
+            continue
+        old = _previous_twins(previous, rel, data)
+        gz = old.get(".gz") or gzip.compress(data, compresslevel=9, mtime=0)
+        br = old.get(".br") or brotli.compress(data, quality=11)
+        if len(gz) < len(data):
+            out[rel + ".gz"] = gz
+        if len(br) < len(data):
+            out[rel + ".br"] = br
+    return out
+
+
+def _previous_twins(previous: Path | None, rel: str, data: bytes) -> dict[str, bytes]:
+    if previous is None:
+        return {}
+    try:
+        if (previous / rel).read_bytes() != data:
+            return {}
+        twins = {ext: (previous / (rel + ext)).read_bytes() for ext in (".gz", ".br")}
+    except OSError:
+        return {}
+    try:  # never trust a stale or damaged twin
+        ok = gzip.decompress(twins[".gz"]) == data and brotli.decompress(twins[".br"]) == data
+    except (OSError, EOFError, brotli.error):
+        return {}
+    return twins if ok else {}
+
+
+# ---------------------------------------------------------------------------------------------- footer
+
+
+def filing_links(icp: str, police: str) -> list[dict[str, str]]:
+    """Footer links for the ICP filing (ICP备案号) and the public-security filing (公安备案), as Chinese rules
+    want them: the ICP number links to the MIIT register, the police number to the MPS register with its code."""
+    links = []
+    if icp.strip():
+        links.append({"title": icp.strip(), "url": "https://beian.miit.gov.cn/"})
+    if police.strip():
+        code = "".join(re.findall(r"\d+", police))
+        url = (
+            f"https://beian.mps.gov.cn/#/query/webSearch?code={code}" if code else "https://beian.mps.gov.cn/"
+        )
+        links.append({"title": police.strip(), "url": url})
+    return links
