@@ -57,6 +57,12 @@ def theme_static_dir(site_dir: Path, config: SiteConfig) -> Path:
 
 
 def date_zh(value: Any) -> str:
+    """``2024-04-29`` (a date, or such text from a data file) → ``2024年4月29日``."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
     if isinstance(value, dt.date):
         return f"{value.year}年{value.month}月{value.day}日"
     return "" if value is None else str(value)
