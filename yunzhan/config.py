@@ -52,6 +52,17 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class ContactSettings:
+    """Who an enterprise contacts to request a craftsman's technical service (the 请求技术服务 call to action)."""
+
+    title: str = ""  # e.g. the service desk's name
+    phone: str = ""
+    email: str = ""
+    wechat_url: str = ""  # a WeChat official-account or contact URL, shown as a QR code drawn at build time
+    note: str = ""  # one line: opening hours, what to prepare
+
+
+@dataclass(frozen=True)
 class MenuItem:
     title: str
     url: str  # site-relative, e.g. "/zones/"
@@ -108,6 +119,7 @@ class SiteConfig:
     images: ImageSettings = field(default_factory=ImageSettings)
     markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    contact: ContactSettings = field(default_factory=ContactSettings)
     taxonomies: tuple[TaxonomySettings, ...] = ()
     collections: tuple[CollectionSettings, ...] = ()
 
@@ -181,6 +193,7 @@ _TOP = {
     "images": dict,
     "markdown": dict,
     "publish": dict,
+    "contact": dict,
     "taxonomies": dict,
     "collections": dict,
 }
@@ -262,6 +275,8 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
     md = r.table(top.get("markdown", {}), "markdown", {"iframe_hosts": list})
     publish_keys = {f: type(getattr(PublishSettings(), f)) for f in PublishSettings.__dataclass_fields__}
     publish = PublishSettings(**r.table(top.get("publish", {}), "publish", publish_keys))
+    contact_keys = dict.fromkeys(ContactSettings.__dataclass_fields__, str)
+    contact = ContactSettings(**r.table(top.get("contact", {}), "contact", contact_keys))
     taxonomies = tuple(_taxonomy(name, value, r) for name, value in sorted(top.get("taxonomies", {}).items()))
     collections = tuple(_collection(name, value, r) for name, value in top.get("collections", {}).items())
     _check_links(collections, taxonomies, r)
@@ -279,6 +294,7 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
         images=images,
         markdown=MarkdownSettings(iframe_hosts=tuple(str(h) for h in md.get("iframe_hosts", []))),
         publish=publish,
+        contact=contact,
         taxonomies=taxonomies,
         collections=collections,
     )

@@ -40,6 +40,7 @@ class SiteView:
     filings: tuple[dict[str, str], ...] = ()  # ICP and public-security filing links for the footer
     open_data: tuple[dict[str, str], ...] = ()  # {title, url} of the published data files
     feed_url: str | None = None
+    contact: Any = None  # config.ContactSettings: the 请求技术服务 call to action
 
 
 def theme_dirs(site_dir: Path, config: SiteConfig) -> list[Path]:
@@ -129,6 +130,7 @@ def site_view(
         collections=collections,
         taxonomies=taxonomies,
         build_options=build_options,
+        contact=config.contact,
         **extras,
     )
 
