@@ -1,4 +1,4 @@
-"""The command line: the only place that prints or exits.
+"""The command line: the only place that prints or exits (with ``serve``, which reports as it runs).
 
 Exit codes: 0 built, 1 content errors, 2 usage or site.toml errors.
 """
@@ -77,7 +77,30 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("collection", metavar="栏目", help="栏目名（如 projects）或栏目标题（如 创新成果）")
     new.add_argument("title", metavar="标题", help="条目的标题；文件名由它的拼音生成")
     _site_options(new)
+    serve = commands.add_parser(
+        "serve",
+        help="本地预览（含草稿）：保存文件后浏览器自动刷新",
+        description="生成含草稿的预览（在 .yunzhan-cache/preview/，不改动 output/），保存文件后自动更新。按 Ctrl+C 停止。",
+    )
+    _site_options(serve)
+    serve.add_argument("--port", type=_port, default=8000, help="端口，默认 8000")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="监听地址，默认 127.0.0.1（只有本机能打开）；0.0.0.0 让同一网络的手机也能打开（会显示草稿）",
+    )
+    serve.add_argument("--open", action="store_true", help="启动后用浏览器打开预览")
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"端口应当是数字：{text}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应当在 0 到 65535 之间：{text}")
+    return port
 
 
 def _build_options(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +118,7 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
-    known = {"build", "check", "new", "-h", "--help", "--version"}
+    known = {"build", "check", "new", "serve", "-h", "--help", "--version"}
     if not args_list or args_list[0] not in known:
         args_list.insert(0, "build")  # `python build.py --site x` means build
     args, extra = parser.parse_known_args(args_list)
@@ -106,6 +129,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "new":
             return _new(args, extra)
+        if args.command == "serve":
+            from yunzhan.serve import ServeOptions, run
+
+            return run(
+                ServeOptions(
+                    site_dir=args.site,
+                    host=args.host,
+                    port=args.port,
+                    open_browser=args.open,
+                    quiet=args.quiet,
+                )
+            )
         return _build(args)
     except KeyboardInterrupt:
         print("已中断；output/ 保持不变。", file=sys.stderr)
