@@ -197,3 +197,58 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+class InPlaceOutput:
+    """For the preview server only: update the folder file by file (each write atomic, the whole not), skipping
+    the staging folder, the hard links and the disk sync. Only files whose bytes changed are touched."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir.absolute()
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        self.stats = WriteStats()
+
+    def _place(self, rel: str, data: bytes | None, source: Path | None = None) -> None:
+        rel = rel.lstrip("/")
+        if not rel or ".." in Path(rel).parts:
+            raise ValueError(f"unsafe output path: {rel!r}")
+        self.stats.files.add(rel)
+        dest = self.output_dir / rel
+        same = same_file(dest, source) if source is not None else _same_bytes(dest, data or b"")
+        if same:
+            self.stats.unchanged += 1
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        if source is not None:
+            shutil.copyfile(source, tmp)
+        else:
+            tmp.write_bytes(data or b"")
+        os.replace(tmp, dest)
+        self.stats.written += 1
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        self._place(rel, data)
+
+    def write_text(self, rel: str, text: str) -> None:
+        self._place(rel, text.encode("utf-8"))
+
+    def copy_file(self, rel: str, source: Path, *, link: bool = False) -> None:
+        self._place(rel, None, source)
+
+    def keep(self, rel: str) -> None:
+        self.stats.files.add(rel.lstrip("/"))
+        self.stats.unchanged += 1
+
+    def commit(self) -> WriteStats:
+        for path in sorted(self.output_dir.rglob("*"), reverse=True):
+            rel = path.relative_to(self.output_dir).as_posix()
+            if path.is_file() and rel not in self.stats.files:
+                path.unlink()
+                self.stats.removed += 1
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        return self.stats
+
+    def abort(self) -> None:
+        """Nothing to undo: every file written is complete, and a later rebuild tidies up."""

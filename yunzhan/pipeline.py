@@ -28,7 +28,7 @@ from yunzhan.cache import (
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
-from yunzhan.output import StagedOutput, WriteStats, same_file
+from yunzhan.output import InPlaceOutput, StagedOutput, WriteStats, same_file
 
 CACHE_DIR_NAME = ".yunzhan-cache"
 MEDIA_PREFIX = "media/"  # image derivatives: cache files written by rename, safe to hard-link
@@ -46,6 +46,7 @@ class BuildOptions:
     cache_dir: Path | None = None  # default: <site>/.yunzhan-cache
     use_cache: bool = True  # False: redo everything (the output must be the same)
     compress: bool = False  # also write .gz and .br beside text files, for servers that serve them
+    preview: bool = False  # for `serve`: no share images, files updated in place (not atomic as a whole)
 
 
 @dataclass
@@ -100,7 +101,7 @@ def build(options: BuildOptions) -> BuildResult:
     if errors:
         raise YunzhanError(gathered.problems)
     with timer.step("write"):
-        stats = _write(gathered, output_dir)
+        stats = _write(gathered, output_dir, options.preview)
         if options.use_cache:
             _remember(gathered, output_dir)
     return BuildResult(
@@ -115,11 +116,11 @@ def build(options: BuildOptions) -> BuildResult:
     )
 
 
-def _write(gathered: Gathered, output_dir: Path) -> WriteStats:
+def _write(gathered: Gathered, output_dir: Path, preview: bool = False) -> WriteStats:
     """Stage the new build and swap it in; when nothing at all changed, leave the output alone."""
     if not gathered.pages and _unchanged(gathered, output_dir):
         return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
-    staged = StagedOutput(output_dir)
+    staged: StagedOutput | InPlaceOutput = InPlaceOutput(output_dir) if preview else StagedOutput(output_dir)
     try:
         for page, html in gathered.pages:
             staged.write_text(page.output_file, html)
@@ -170,7 +171,8 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
     with timer.step("config"):
         config = load_config(site_dir, options.base_url)
     cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
-    cache_path = cache_dir / "build.pickle"
+    output_dir = (options.output_dir or site_dir / "output").absolute()
+    cache_path = cache_dir / f"build-{digest(str(output_dir))[:10]}.pickle"  # one per output: pages differ
     with timer.step("load"):
         store = load_cache(cache_path) if options.use_cache else CacheData()
         loaded = content.load_content(site_dir, config, drafts=options.drafts)
@@ -207,7 +209,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         env.globals.update({k: env.tracked(f) for k, f in placards.template_globals(config).items()})
         _attach_images(records, result.images, body_images, env)
     files = dict(result.files)
-    if config.publish.share_cards:
+    if config.publish.share_cards and not options.preview:
         with timer.step("share images"):
             problems += _share_images(plan, records, config, site_dir, cache_dir, files)
     with timer.step("render"):
@@ -222,7 +224,6 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
             open_data=tuple(publish.open_data_links(config)) if config.publish.open_data else (),
             feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
         )
-        output_dir = (options.output_dir or site_dir / "output").absolute()
         site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources)
         prints = fingerprints(records, plan.collections, plan.taxonomies)
         rendered: list[tuple[Page, str]] = []
@@ -252,7 +253,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
             generated |= publish.atom_feed(ordered, config)
         if config.publish.open_data:
             generated |= publish.open_data(grouped, config)
-    if options.compress:
+    if options.compress and not options.preview:
         with timer.step("compress"):
             texts = {page.output_file: html.encode("utf-8") for page, html in rendered} | generated
             generated |= publish.compress(texts, previous=output_dir)

@@ -212,7 +212,7 @@ def make_rebuild(site_dir: Path, preview_dir: Path) -> Rebuild:
         except ConfigError as exc:
             return RebuildOutcome(False, time.perf_counter() - start, exc.problems)
         try:
-            result = build(BuildOptions(site_dir, output_dir=preview_dir, drafts=True))
+            result = build(BuildOptions(site_dir, output_dir=preview_dir, drafts=True, preview=True))
         except YunzhanError as exc:
             return RebuildOutcome(False, time.perf_counter() - start, exc.problems, config=config)
         except OSError as exc:  # a file moved or deleted while it was being read
