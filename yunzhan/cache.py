@@ -27,7 +27,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 DepKey = tuple[str, ...]
 
 
@@ -64,6 +64,9 @@ class CacheData:
     version: int = CACHE_VERSION
     markdown: dict[str, tuple[Any, tuple[tuple[str, str | None], ...]]] = field(default_factory=dict)
     pages: dict[str, PageEntry] = field(default_factory=dict)
+    site_files: tuple[str, dict[str, bytes]] | None = (
+        None  # site-wide outputs (search index, sitemap…) by input
+    )
 
 
 def load_cache(path: Path) -> CacheData:

@@ -14,7 +14,19 @@ from typing import Any
 
 from markupsafe import Markup
 
-from yunzhan import cards, content, images, markup, pages, placards, publish, references, render, search
+from yunzhan import (
+    cards,
+    charts,
+    content,
+    images,
+    markup,
+    pages,
+    placards,
+    publish,
+    references,
+    render,
+    search,
+)
 from yunzhan.cache import (
     CacheData,
     PageEntry,
@@ -207,6 +219,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         assets, asset_urls = publish.fingerprint_assets(_theme_assets(site_dir, config))
         env = render.make_environment(site_dir, config, asset_urls, cache_dir if options.use_cache else None)
         env.globals.update({k: env.tracked(f) for k, f in placards.template_globals(config).items()})
+        env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
         _attach_images(records, result.images, body_images, env)
     files = dict(result.files)
     if config.publish.share_cards and not options.preview:
@@ -246,13 +259,14 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
                 deps = tuple(sorted((key, prints[key]) for key in touched if key in prints))
                 fresh[page.output_file] = PageEntry(by_page[id(page)], deps, 0, 0)
     with timer.step("publish"):
-        ordered = [r for c in config.collections for r in grouped[c.name]]
-        generated = {**assets, **search.build_index(ordered, config), **publish.sitemap(plan.pages, config)}
-        generated |= publish.robots(config)
-        if config.publish.feed:
-            generated |= publish.atom_feed(ordered, config)
-        if config.publish.open_data:
-            generated |= publish.open_data(grouped, config)
+        # Site-wide files depend on every record: reuse them while no fingerprint at all has changed.
+        key = digest(site_print, sorted(prints.items()), [p.path for p in plan.pages])
+        if store.site_files is not None and store.site_files[0] == key:
+            site_files = store.site_files[1]
+        else:
+            site_files = _site_files(config, grouped, plan.pages)
+            store.site_files = (key, site_files)
+        generated = {**assets, **site_files}
     if options.compress and not options.preview:
         with timer.step("compress"):
             texts = {page.output_file: html.encode("utf-8") for page, html in rendered} | generated
@@ -263,6 +277,23 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
     return Gathered(
         config, rendered, kept, files, generated, problems, dict(result.stats), store, cache_path, fresh
     )
+
+
+def _site_files(
+    config: SiteConfig, grouped: dict[str, list[Record]], all_pages: list[Page]
+) -> dict[str, bytes]:
+    """The search index, sitemap, robots.txt, feed and open data."""
+    ordered = [r for c in config.collections for r in grouped[c.name]]
+    files = {
+        **search.build_index(ordered, config),
+        **publish.sitemap(all_pages, config),
+        **publish.robots(config),
+    }
+    if config.publish.feed:
+        files |= publish.atom_feed(ordered, config)
+    if config.publish.open_data:
+        files |= publish.open_data(grouped, config)
+    return files
 
 
 def _share_images(

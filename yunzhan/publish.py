@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import io
@@ -200,6 +201,11 @@ class _TextOnly(HTMLParser):
 
 def plain_text(html: Any) -> str:
     """Safe HTML (a rendered body or ``text`` field) → plain text, one paragraph a line."""
+    return _plain_text(str(html)) if html else ""
+
+
+@functools.lru_cache(maxsize=20_000)  # pure; a long-lived `serve` process converts each body once
+def _plain_text(html: str) -> str:
     if not html:
         return ""
     parser = _TextOnly()

@@ -22,6 +22,7 @@ separates terms, in the text and in the query alike.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import itertools
@@ -111,6 +112,7 @@ class Entry:
     text: str  # plain text, not normalised
 
 
+@functools.lru_cache(maxsize=20_000)  # pure; a long-lived `serve` process converts each body once
 def html_text(value: str) -> str:
     """Sanitised HTML → plain text. Block tags become line breaks, inline tags vanish (``感应<b>线圈</b>``
     stays one phrase), entities are decoded."""

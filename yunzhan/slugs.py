@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -23,6 +24,7 @@ def is_valid_slug(slug: str) -> bool:
     return bool(_VALID.fullmatch(slug))
 
 
+@functools.lru_cache(maxsize=20_000)
 def pinyin_forms(text: str) -> tuple[str, str]:
     """Full pinyin and initials of a name, for search: 雷雨田 → ("leiyutian", "lyt")."""
     full = "".join(lazy_pinyin(text, style=Style.NORMAL)).lower()
