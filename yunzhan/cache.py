@@ -28,6 +28,7 @@ import jinja2
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
 CACHE_VERSION = 2
+IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
 
@@ -172,7 +173,9 @@ class TrackingEnvironment(jinja2.Environment):
     touched: set[DepKey] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if self.touched is not None:
+        # A record's collection, slug and URL follow from its key and the settings (part of every page's
+        # fingerprint): reading them, as listings and filters do for every record, is no dependency.
+        if self.touched is not None and not (isinstance(obj, Record) and attribute in IDENTITY):
             key = dep_key(obj)
             if key is not None:
                 self.touched.add(key)
@@ -204,7 +207,7 @@ class TrackingEnvironment(jinja2.Environment):
         return wrapper
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if self.touched is not None:
+        if self.touched is not None and not (isinstance(obj, Record) and argument in IDENTITY):
             key = dep_key(obj)
             if key is not None:
                 self.touched.add(key)

@@ -9,6 +9,7 @@ The pages are ordinary ``Page`` objects of kind ``placards`` (kept out of the si
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Placard:
     qr_svg: Markup
 
 
+@functools.lru_cache(maxsize=4096)  # pure and slow (QR masking): a `serve` process draws each once
 def placard_qr_svg(url: str, label: str = "") -> Markup:
     """The QR code of ``url`` as inline SVG: sized by CSS (viewBox only), 4-module quiet zone, named for
     screen readers. Error correction at least M (15 %), so a scuffed placard still scans."""
