@@ -128,6 +128,10 @@
       root.classList.add("lb-open");
       dlg.showModal();
       buttons[0].focus();
+      // Opened from #photo-N, the browser's jump to that fragment then moves focus out: take it back.
+      var keep = function () { if (dlg.open && !dlg.contains(document.activeElement)) buttons[0].focus(); };
+      requestAnimationFrame(keep);
+      window.addEventListener("load", keep, { once: true });
     }
   }
 
