@@ -154,7 +154,17 @@ def _touch_swipe(page: Page, x0: float, x1: float, y: float) -> None:
 
 
 def _boxes(page: Page) -> tuple[dict, dict]:
-    """Bounding boxes of the lightbox's picture and of its stage (the area around it)."""
+    """Bounding boxes of the lightbox's picture and of its stage (the area around it), once the picture has
+    loaded and its box has stopped changing (measuring mid-layout made a slow machine see a full-width box)."""
+    page.wait_for_function(
+        """(sel) => { const i = document.querySelector(sel);
+            if (!i || !i.complete || !i.naturalWidth) return false;
+            const w = i.getBoundingClientRect().width, last = window.__lbWidth;
+            window.__lbWidth = w;
+            return last === w; }""",
+        arg=STAGE_IMG,
+        polling=100,
+    )
     img, stage = page.locator(STAGE_IMG).bounding_box(), page.locator(".lb-stage").bounding_box()
     assert img and stage and img["width"] > 100 and img["height"] > 100, (img, stage)
     return img, stage
