@@ -92,7 +92,10 @@ class Run:
     wall: float
     cpu: float
     peak_mib: float  # the build process itself (its own ru_maxrss)
-    workers_peak_mib: float  # the largest worker process (image/card pools), 0 if none
+    # the largest process the build started (image/card pools), 0 if none. Not printed: it also counts
+    # short-lived helpers started by vfork (ctypes.util.find_library runs ``ldconfig -p``), whose RSS
+    # mirrors the build process's own at that moment, so it can overstate the pools badly.
+    workers_peak_mib: float
     rc: int
     info: dict[str, Any] = field(default_factory=dict)
     stderr: str = ""
@@ -371,7 +374,7 @@ class Row:
             "wall_median_s": self.wall,
             "cpu_median_s": self.cpu,
             "peak_mib_median": self.peak,
-            "workers_peak_mib_median": self.workers_peak,
+            "children_peak_mib_median": self.workers_peak,  # see Run.workers_peak_mib: may overstate
             "pages": self.pages,
             "baseline_ratio": self.ratio(self.baseline) if self.baseline else None,
             "hugo_ratio": self.ratio(self.hugo) if self.hugo else None,
@@ -551,6 +554,7 @@ def photo_rebuild_scenario(photos: int, records: int, runs: int, seed: int, size
     first = yunzhan_build(site, out)
     _progress("setup: cold (not a figure)", first)
     row = Row("photos no-change", tag, [])
+    row.extra["photos"] = photos
     row.extra["setup_cold_s"] = first.wall
     if not first.ok:
         return row
@@ -599,7 +603,7 @@ def judge(rows: list[Row], largest: str) -> None:
         elif row.scenario == "photos cold (webp)":
             row.target = f"≥ {TARGETS['webp_img_s']:.0f} img/s"
             row.passed = (row.extra.get("img_per_s") or 0) >= TARGETS["webp_img_s"]
-        elif row.scenario == "photos no-change":
+        elif row.scenario == "photos no-change" and row.extra.get("photos", 0) >= 1000:
             row.target = f"≤ {TARGETS['photo_nochange_s']} s, decode none"
             row.passed = (row.wall or 1e9) <= TARGETS["photo_nochange_s"] and not any(
                 row.extra.get("decoded") or []
@@ -632,8 +636,6 @@ def report(rows: list[Row]) -> str:
             extra.append("touched: " + ", ".join(f"{k} {v}" for k, v in top))
         if "decoded" in row.extra:
             extra.append(f"decoded {row.extra['decoded']}")
-        if row.workers_peak:
-            extra.append(f"workers ≤ {row.workers_peak:.0f} MiB")
         if row.target:
             extra.append(f"target {row.target}: {'PASS' if row.passed else 'FAIL'}")
         failed = len(row.runs) - len(row.ok_runs())
