@@ -95,9 +95,11 @@ def test_no_change_rebuild_touches_nothing(make_site: MakeSite) -> None:
     site = make_site()
     _incremental(site)
     before = _mtimes(site / "output")
+    cache_before = _mtimes(site.parent / "cache")
     result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
     assert result.written == 0
     assert _mtimes(site / "output") == before
+    assert _mtimes(site.parent / "cache") == cache_before  # nor the cache: nothing new to remember
 
 
 def test_one_edit_rewrites_only_affected_pages(make_site: MakeSite) -> None:

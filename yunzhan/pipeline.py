@@ -87,6 +87,7 @@ class Gathered:
     store: CacheData
     cache_path: Path
     fresh: dict[str, PageEntry]  # cache entries of the pages rendered now, completed once written
+    cache_dirty: bool = False  # the Markdown or site-wide part of the cache changed: it must be saved
 
 
 class _Timer:
@@ -165,7 +166,10 @@ def _remember(gathered: Gathered, output_dir: Path) -> None:
     """Save the cache with each freshly written page's file identity, so a later build can trust it."""
     store = gathered.store
     kept = set(gathered.kept)
-    store.pages = {rel: entry for rel, entry in store.pages.items() if rel in kept}
+    pages = {rel: entry for rel, entry in store.pages.items() if rel in kept}
+    if not gathered.fresh and not gathered.cache_dirty and len(pages) == len(store.pages):
+        return  # nothing new to remember: saving a large cache again would only cost time
+    store.pages = pages
     for rel, entry in gathered.fresh.items():
         try:
             stat = (output_dir / rel).stat()
@@ -199,6 +203,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         body_images = _render_markup(
             records, config, site_dir, problems, _MarkdownCache(store.markdown, used)
         )
+        cache_dirty = used.keys() != store.markdown.keys()
         store.markdown = used
     with timer.step("images"):
         requests = _image_requests(records, body_images)
@@ -266,6 +271,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         else:
             site_files = _site_files(config, grouped, plan.pages)
             store.site_files = (key, site_files)
+            cache_dirty = True
         generated = {**assets, **site_files}
     if options.compress and not options.preview:
         with timer.step("compress"):
@@ -275,7 +281,17 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
                 twin for rel in kept for twin in (rel + ".gz", rel + ".br") if (output_dir / twin).is_file()
             ]
     return Gathered(
-        config, rendered, kept, files, generated, problems, dict(result.stats), store, cache_path, fresh
+        config,
+        rendered,
+        kept,
+        files,
+        generated,
+        problems,
+        dict(result.stats),
+        store,
+        cache_path,
+        fresh,
+        cache_dirty,
     )
 
 
