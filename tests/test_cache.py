@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
-from yunzhan.pipeline import BuildOptions, build
+from yunzhan.pipeline import BuildOptions, Session, build, gather
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -132,3 +133,52 @@ def test_output_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path) 
     _incremental(site)
     (site / "output/about/index.html").write_text("tampered", encoding="utf-8")
     assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "hand"))
+
+
+def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:
+    """Dependencies are per attribute: listings and neighbours read titles and summaries, not bodies."""
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache")
+    build(options)
+    _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    rendered = [page.output_file for page, _ in gather(options).pages]
+    # the placard prints an excerpt of the body, as this project has no summary
+    assert rendered == ["projects/rocket/index.html", "placards/gusu/index.html"]
+    _edit(site / "content/projects/rocket.md", "tags: [航天]", "tags: [航天]\nsummary: 一句话简介")
+    build(options)
+    _edit(site / "content/projects/rocket.md", "另见 [李奇杰]", "又见 [李奇杰]")
+    assert [page.output_file for page, _ in gather(options).pages] == ["projects/rocket/index.html"]
+    _edit(site / "content/projects/rocket.md", "title: 火箭模型", "title: 火箭模型二号")
+    rendered = {page.output_file for page, _ in gather(options).pages}
+    assert {"projects/rocket/index.html", "zones/gusu/index.html", "index.html"} <= rendered
+
+
+def test_a_session_builds_what_a_cold_build_does(make_site: MakeSite, tmp_path: Path) -> None:
+    """``serve`` keeps parsed records and the cache in memory, and brings site-wide files up to date after the
+    pages (``finish``): after each edit and its finish, the preview equals a cold preview build."""
+    site = make_site(
+        {
+            "templates/page.html": "{% extends 'base.html' %}{% block content %}PAGE {{ page.title }}{% endblock %}",
+            "content/data/figures.yaml": "- {label: 服务企业, value: 305, unit: 家}\n",
+        }
+    )
+    preview = tmp_path / "preview"
+    session = Session()
+    options = BuildOptions(site_dir=site, output_dir=preview, drafts=True, preview=True)
+    assert build(options, session).finish is None  # nothing to defer on the first build
+    for number, (what, rel, old, new) in enumerate(EDITS):
+        if rel.startswith("content/zones/"):
+            continue  # the site above has no zone cover: the first edit is the same as in the test before
+        path = site / rel
+        _edit(path, old, new)
+        session.forget({path})
+        result = build(options, session)
+        cold = tmp_path / f"cold-{number}"
+        build(dataclasses.replace(options, output_dir=cold, use_cache=False, cache_dir=tmp_path / "c"))
+        pages = {k: v for k, v in _tree(cold).items() if k.endswith(".html")}
+        assert {k: v for k, v in _tree(preview).items() if k.endswith(".html")} == pages, what
+        if result.finish is not None:
+            result.finish()
+        assert _tree(preview) == _tree(cold), what
+    session.close()
+    assert list((site / ".yunzhan-cache").glob("build-*.pickle"))  # the next serve starts warm

@@ -227,6 +227,13 @@ def test_serves_preview_under_base_path_and_reloads_after_an_edit(serve: Callabl
     assert live.rebuilds[-1][1] == "full"
     assert live.rebuilds[-1][2] == {live.site / ROCKET}
 
+    # the search index and the other site-wide files follow just after the pages
+    deadline = time.monotonic() + 20
+    while "火箭模型二号" not in live.get(BASE + "search/meta.json").text:
+        assert time.monotonic() < deadline, "the search index was not brought up to date"
+        time.sleep(0.05)
+    assert "火箭模型二号" in live.get(BASE + "feed.xml").text
+
     # a page loaded before a rebuild learns about it when its event stream connects
     assert live.events(since="stale-build").next("reload") == build_id
 

@@ -4,10 +4,11 @@ Two kinds of work are reused:
 
 - Markdown conversions, keyed by the text and everything that shapes its HTML. A cached conversion also
   remembers which record links it resolved and to what, and is used only while they still resolve the same way.
-- Rendered pages. While rendering, the Jinja environment notes every record, collection and taxonomy a page
-  touched (``TrackingEnvironment``); the page can be reused while the site-wide fingerprint (settings, data
-  files, templates, the yunzhan code) and the fingerprint of each thing it touched are unchanged, and its file
-  in the previous output is still the one this cache saw written.
+- Rendered pages. While rendering, the Jinja environment notes every record attribute, collection and taxonomy
+  a page touched (``TrackingEnvironment``): a listing that shows titles does not depend on bodies. The page
+  can be reused while the site-wide fingerprint (settings, data files, templates, the yunzhan code) and the
+  fingerprint of each thing it touched are unchanged, and its file in the previous output is still the one
+  this cache saw written.
 
 Deleting the cache only costs time: a test builds with and without it and compares the outputs byte for byte.
 """
@@ -27,17 +28,32 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 2
+CACHE_VERSION = 4
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
 
 def digest(*parts: object) -> str:
+    """A stable fingerprint of values (their ``repr``; text and bytes as they are, length first)."""
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
-        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
-        h.update(b"\0")
+        if isinstance(part, str):
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(b"s%d:" % len(data))
+        elif isinstance(part, bytes):
+            data = part
+            h.update(b"b%d:" % len(data))
+        else:
+            data = repr(part).encode("utf-8", "surrogatepass")
+            h.update(b"r%d:" % len(data))
+        h.update(data)
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=65_536)
+def text_digest(text: str) -> str:
+    """``digest`` of one text, remembered: a long-lived process sees the same bodies build after build."""
+    return digest(text)
 
 
 def files_digest(paths: Iterable[Path]) -> str:
@@ -68,6 +84,7 @@ class CacheData:
     site_files: tuple[str, dict[str, bytes]] | None = (
         None  # site-wide outputs (search index, sitemap…) by input
     )
+    records: dict[tuple[str, str], str] = field(default_factory=dict)  # whole-record prints of that build
 
 
 def load_cache(path: Path) -> CacheData:
@@ -88,9 +105,13 @@ def save_cache(path: Path, data: CacheData) -> None:
     os.replace(tmp, path)
 
 
-def dep_key(obj: object) -> DepKey | None:
+WHOLE = "*"  # the attribute of a record key that stands for everything about it
+
+
+def dep_key(obj: object, attribute: str = WHOLE) -> DepKey | None:
+    """What a page depends on when it reads ``obj`` (a record: one attribute of it, or the whole record)."""
     if isinstance(obj, Record):
-        return ("record", obj.collection, obj.slug)
+        return ("record", obj.collection, obj.slug, attribute)
     if isinstance(obj, Collection):
         return ("collection", obj.name)
     if isinstance(obj, Taxonomy):
@@ -108,8 +129,12 @@ def record_fingerprint(record: Record) -> str:
     """Everything a template can read from a record itself, and the records next to it."""
     return digest(
         record.url,
+        record.source,
         record.title,
-        str(record.body),
+        text_digest(record.body),
+        text_digest(record.raw_body),
+        record.body_line,
+        sorted(record.lines.items()),
         sorted((k, _value_repr(v)) for k, v in record.fields.items()),
         {k: _keys(v) for k, v in record.backrefs.items()},
         record.prev and (record.prev.collection, record.prev.slug),
@@ -119,29 +144,72 @@ def record_fingerprint(record: Record) -> str:
     )
 
 
+_MISSING = object()
+
+
+def attribute_fingerprint(record: Record, attribute: str) -> str:
+    """What ``record.<attribute>`` and ``record[<attribute>]`` give a template. A record inside the value counts
+    by its key only: reading further into it is a dependency of its own."""
+    try:
+        value = getattr(record, attribute)
+    except Exception:  # a template may ask for what a record does not have
+        value = _MISSING
+    item = record.fields.get(attribute, _MISSING)
+    return digest(
+        "<missing>" if value is _MISSING else _value_repr(value),
+        "<missing>" if item is _MISSING else _value_repr(item),
+    )
+
+
 def _value_repr(value: object) -> object:
     if isinstance(value, Record):
         return ("record", value.collection, value.slug)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_value_repr(v) for v in value]
+    if isinstance(value, dict):
+        return sorted((repr(k), _value_repr(v)) for k, v in value.items())
     return repr(value)
 
 
-def fingerprints(
-    records: Iterable[Record], collections: dict[str, Collection], taxonomies: dict[str, Taxonomy]
-) -> dict[DepKey, str]:
-    prints: dict[DepKey, str] = {}
-    for record in records:
-        prints[("record", record.collection, record.slug)] = record_fingerprint(record)
-    for c in collections.values():
-        prints[("collection", c.name)] = digest(c.title, c.url, _keys(c.records))
-    for t in taxonomies.values():
-        prints[("taxonomy", t.name)] = digest(
-            t.title, t.url, [(x.name, x.url, _keys(x.records)) for x in t.terms]
-        )
-        for term in t.terms:
-            prints[("term", term.path)] = digest(term.name, term.url, _keys(term.records))
-    return prints
+class Fingerprints:
+    """The current fingerprint of everything a page can depend on, computed when first asked for: a rebuild
+    asks only for what its cached pages depended on."""
+
+    def __init__(
+        self, records: Iterable[Record], collections: dict[str, Collection], taxonomies: dict[str, Taxonomy]
+    ) -> None:
+        self._records = {(r.collection, r.slug): r for r in records}
+        self._prints: dict[DepKey, str] = {}
+        for c in collections.values():
+            self._prints[("collection", c.name)] = digest(c.title, c.url, _keys(c.records))
+        for t in taxonomies.values():
+            self._prints[("taxonomy", t.name)] = digest(
+                t.title, t.url, [(x.name, x.url, _keys(x.records)) for x in t.terms]
+            )
+            for term in t.terms:
+                self._prints[("term", term.path)] = digest(term.name, term.url, _keys(term.records))
+
+    def get(self, key: DepKey) -> str | None:
+        found = self._prints.get(key)
+        if found is not None or key[0] != "record":
+            return found
+        record = self._records.get((key[1], key[2]))
+        if record is None:
+            return None
+        attribute = key[3]
+        found = record_fingerprint(record) if attribute == WHOLE else attribute_fingerprint(record, attribute)
+        self._prints[key] = found
+        return found
+
+    def records(self) -> dict[tuple[str, str], str]:
+        """Every record's whole fingerprint: a record whose whole print is as it was cannot have changed in
+        any attribute, so the pages that read it need no finer check."""
+        return {key: self.get(("record", *key, WHOLE)) or "" for key in sorted(self._records)}
+
+    def everything(self) -> str:
+        """One fingerprint of all records, collections and taxonomies (for the site-wide files)."""
+        others = sorted((k, v) for k, v in self._prints.items() if k[0] != "record")
+        return digest(sorted(self.records().items()), others)
 
 
 def page_fingerprint(page: Page) -> str:
@@ -176,14 +244,21 @@ class TrackingEnvironment(jinja2.Environment):
         # A record's collection, slug and URL follow from its key and the settings (part of every page's
         # fingerprint): reading them, as listings and filters do for every record, is no dependency.
         if self.touched is not None and not (isinstance(obj, Record) and attribute in IDENTITY):
-            key = dep_key(obj)
+            key = dep_key(obj, attribute)
             if key is not None:
                 self.touched.add(key)
         return super().getattr(obj, attribute)
 
-    def touch(self, obj: Any) -> None:
-        """Note a record (and the records it refers to) read by Python code a template called."""
+    def touch(self, obj: Any, *attributes: str) -> None:
+        """Note a record (and the records it refers to) read by Python code a template called; with
+        ``attributes``, only those attributes of it."""
         if self.touched is None:
+            return
+        if attributes:
+            for attribute in attributes:
+                key = dep_key(obj, attribute)
+                if key is not None:
+                    self.touched.add(key)
             return
         key = dep_key(obj)
         if key is not None:
@@ -208,7 +283,7 @@ class TrackingEnvironment(jinja2.Environment):
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if self.touched is not None and not (isinstance(obj, Record) and argument in IDENTITY):
-            key = dep_key(obj)
+            key = dep_key(obj, argument if isinstance(argument, str) else WHOLE)
             if key is not None:
                 self.touched.add(key)
         return super().getitem(obj, argument)

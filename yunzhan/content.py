@@ -7,6 +7,7 @@ editor's mistake: each function returns what it could load plus the problems it 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,11 @@ class LoadedContent:
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     sources: list[Path] = field(default_factory=list)  # every file read, for incremental rebuilds
+
+
+ParseMemo = dict[Path, tuple[Any, Record | None, list[Problem]]]
+"""Record files already parsed by a long-lived process (``serve``): file → (file identity and settings, the
+record as loaded, its problems). The record is copied out, never handed over: later stages fill it in."""
 
 
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser is ~10x faster when present
@@ -154,8 +160,11 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int, list[Proble
     return "", "", 1, [Problem(path, 1, None, "front matter 没有结束", "是不是忘了在字段后面加一行 ---？")]
 
 
-def load_content(site_dir: Path, config: SiteConfig, *, drafts: bool = False) -> LoadedContent:
-    """Load every record of every declared collection plus ``content/data/*.yaml``."""
+def load_content(
+    site_dir: Path, config: SiteConfig, *, drafts: bool = False, memo: ParseMemo | None = None
+) -> LoadedContent:
+    """Load every record of every declared collection plus ``content/data/*.yaml``. With ``memo``, a record
+    file whose size, time and inode are as before is not parsed again."""
     out = LoadedContent()
     content_dir = site_dir / "content"
     if not content_dir.is_dir():
@@ -167,7 +176,10 @@ def load_content(site_dir: Path, config: SiteConfig, *, drafts: bool = False) ->
         folder = content_dir / collection.folder
         for file in _record_files(folder):
             out.sources.append(file)
-            record = load_record(file, site_dir, collection, out.problems)
+            if memo is None:
+                record = load_record(file, site_dir, collection, out.problems)
+            else:
+                record = _load_remembered(file, site_dir, collection, out.problems, memo)
             if record is not None and (drafts or not record.draft):
                 out.records.append(record)
     data_dir = content_dir / "data"
@@ -183,6 +195,23 @@ def load_content(site_dir: Path, config: SiteConfig, *, drafts: bool = False) ->
                     out.data[file.stem] = value
     _check_duplicate_slugs(out.records, out.problems)
     return out
+
+
+def _load_remembered(
+    file: Path, site_dir: Path, collection: CollectionSettings, problems: list[Problem], memo: ParseMemo
+) -> Record | None:
+    try:
+        stat = file.stat()
+    except OSError:
+        return load_record(file, site_dir, collection, problems)
+    key = (stat.st_size, stat.st_mtime_ns, stat.st_ino, collection)
+    known = memo.get(file)
+    if known is None or known[0] != key:
+        found: list[Problem] = []
+        known = memo[file] = (key, load_record(file, site_dir, collection, found), found)
+    problems.extend(known[2])
+    record = known[1]
+    return None if record is None else dataclasses.replace(record, fields=dict(record.fields), backrefs={})
 
 
 def _record_files(folder: Path) -> list[Path]:

@@ -202,10 +202,11 @@ class InPlaceOutput:
     """For the preview server only: update the folder file by file (each write atomic, the whole not), skipping
     the staging folder, the hard links and the disk sync. Only files whose bytes changed are touched."""
 
-    def __init__(self, output_dir: Path) -> None:
+    def __init__(self, output_dir: Path, previous: set[str] | None = None) -> None:
         self.output_dir = output_dir.absolute()
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.stats = WriteStats()
+        self.previous = previous  # the files the last commit left (known to a session): no walk needed
 
     def _place(self, rel: str, data: bytes | None, source: Path | None = None) -> None:
         rel = rel.lstrip("/")
@@ -239,7 +240,27 @@ class InPlaceOutput:
         self.stats.files.add(rel.lstrip("/"))
         self.stats.unchanged += 1
 
+    def remove(self, rel: str) -> None:
+        """Delete one file written earlier, and the folders it leaves empty."""
+        path = self.output_dir / rel
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        self.stats.removed += 1
+        for parent in path.parents:
+            if parent == self.output_dir:
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+
     def commit(self) -> WriteStats:
+        if self.previous is not None:
+            for rel in sorted(self.previous - self.stats.files):
+                self.remove(rel)
+            return self.stats
         for path in sorted(self.output_dir.rglob("*"), reverse=True):
             rel = path.relative_to(self.output_dir).as_posix()
             if path.is_file() and rel not in self.stats.files:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +29,10 @@ from yunzhan import (
 )
 from yunzhan.cache import (
     CacheData,
+    Fingerprints,
     PageEntry,
     digest,
     files_digest,
-    fingerprints,
     load_cache,
     page_fingerprint,
     save_cache,
@@ -62,6 +62,34 @@ class BuildOptions:
 
 
 @dataclass
+class Session:
+    """What a long-lived process (``serve``) keeps between the builds of one site into one folder, so that a
+    save redoes only what it changed: parsed record files, the build cache (in memory; ``close`` saves it) and
+    the list of files in the output."""
+
+    parsed: content.ParseMemo = field(default_factory=dict)
+    store: CacheData | None = None
+    cache_path: Path | None = None
+    output_files: set[str] | None = None
+    unsaved: bool = False
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        """Files changed on disk: drop their parsed records (all of them when an image or folder changed, as
+        records check the paths they name)."""
+        for path in paths:
+            if path in self.parsed:
+                del self.parsed[path]
+            else:
+                self.parsed.clear()
+                return
+
+    def close(self) -> None:
+        if self.unsaved and self.store is not None and self.cache_path is not None:
+            save_cache(self.cache_path, self.store)
+            self.unsaved = False
+
+
+@dataclass
 class BuildResult:
     output_dir: Path
     pages: int
@@ -71,6 +99,7 @@ class BuildResult:
     unchanged: int = 0
     removed: int = 0
     image_stats: dict[str, int] = field(default_factory=dict)
+    finish: Callable[[], None] | None = None  # deferred site-wide files: run it once the pages are seen
 
 
 @dataclass
@@ -88,6 +117,8 @@ class Gathered:
     cache_path: Path
     fresh: dict[str, PageEntry]  # cache entries of the pages rendered now, completed once written
     cache_dirty: bool = False  # the Markdown or site-wide part of the cache changed: it must be saved
+    deferred: Callable[[], dict[str, bytes]] | None = None  # makes the site-wide files (preview sessions)
+    record_prints: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class _Timer:
@@ -103,20 +134,38 @@ class _Timer:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build the site; raise YunzhanError (with every problem) and leave the output untouched on errors."""
+def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
+    """Build the site; raise YunzhanError (with every problem) and leave the output untouched on errors.
+
+    With a preview ``session``, the site-wide files (search index, sitemap, feed, open data) are left as they
+    were and ``BuildResult.finish`` brings them up to date: the edited page is ready first."""
     timer = _Timer()
     site_dir = options.site_dir.absolute()
     output_dir = (options.output_dir or site_dir / "output").absolute()
     _check_output_dir(output_dir, site_dir)
-    gathered = gather(options, timer)
+    gathered = gather(options, timer, session)
     errors = [p for p in gathered.problems if p.is_error or options.strict]
     if errors:
         raise YunzhanError(gathered.problems)
     with timer.step("write"):
-        stats = _write(gathered, output_dir, options.preview)
+        stats = _write(gathered, output_dir, options.preview, session)
         if options.use_cache:
-            _remember(gathered, output_dir)
+            _remember(gathered, output_dir, session)
+    finish = None
+    deferred = gathered.deferred
+    if deferred is not None:
+
+        def finish() -> None:
+            before = set(gathered.store.site_files[1]) if gathered.store.site_files else set()
+            out = InPlaceOutput(output_dir)
+            made = deferred()
+            for rel, data in sorted(made.items()):
+                out.write_bytes(rel, data)
+            for rel in sorted(before - made.keys()):
+                out.remove(rel)
+            if session is not None and session.output_files is not None:
+                session.output_files = (session.output_files - before) | made.keys()
+
     return BuildResult(
         output_dir=output_dir,
         pages=len(gathered.pages) + len(gathered.kept),
@@ -126,14 +175,21 @@ def build(options: BuildOptions) -> BuildResult:
         unchanged=stats.unchanged,
         removed=stats.removed,
         image_stats=gathered.image_stats,
+        finish=finish,
     )
 
 
-def _write(gathered: Gathered, output_dir: Path, preview: bool = False) -> WriteStats:
+def _write(
+    gathered: Gathered, output_dir: Path, preview: bool = False, session: Session | None = None
+) -> WriteStats:
     """Stage the new build and swap it in; when nothing at all changed, leave the output alone."""
-    if not gathered.pages and _unchanged(gathered, output_dir):
+    if not preview and not gathered.pages and _unchanged(gathered, output_dir):
         return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
-    staged: StagedOutput | InPlaceOutput = InPlaceOutput(output_dir) if preview else StagedOutput(output_dir)
+    staged: StagedOutput | InPlaceOutput
+    if preview:
+        staged = InPlaceOutput(output_dir, session.output_files if session else None)
+    else:
+        staged = StagedOutput(output_dir)
     try:
         for page, html in gathered.pages:
             staged.write_text(page.output_file, html)
@@ -143,7 +199,10 @@ def _write(gathered: Gathered, output_dir: Path, preview: bool = False) -> Write
             staged.copy_file(rel, source, link=rel.startswith(MEDIA_PREFIX))
         for rel, data in sorted(gathered.generated.items()):
             staged.write_bytes(rel, data)
-        return staged.commit()
+        stats = staged.commit()
+        if session is not None:
+            session.output_files = set(stats.files)
+        return stats
     except BaseException:
         staged.abort()
         raise
@@ -162,14 +221,18 @@ def _unchanged(gathered: Gathered, output_dir: Path) -> bool:
     return all(same_file(output_dir / rel, source) for rel, source in gathered.files.items())
 
 
-def _remember(gathered: Gathered, output_dir: Path) -> None:
-    """Save the cache with each freshly written page's file identity, so a later build can trust it."""
+def _remember(gathered: Gathered, output_dir: Path, session: Session | None = None) -> None:
+    """Save the cache with each freshly written page's file identity, so a later build can trust it (a session
+    keeps it in memory and saves it when closed)."""
     store = gathered.store
     kept = set(gathered.kept)
     pages = {rel: entry for rel, entry in store.pages.items() if rel in kept}
+    if session is not None:
+        session.store, session.cache_path = store, gathered.cache_path
     if not gathered.fresh and not gathered.cache_dirty and len(pages) == len(store.pages):
         return  # nothing new to remember: saving a large cache again would only cost time
     store.pages = pages
+    store.records = gathered.record_prints
     for rel, entry in gathered.fresh.items():
         try:
             stat = (output_dir / rel).stat()
@@ -177,10 +240,13 @@ def _remember(gathered: Gathered, output_dir: Path) -> None:
             continue
         entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
         store.pages[rel] = entry
-    save_cache(gathered.cache_path, store)
+    if session is not None:
+        session.unsaved = True
+    else:
+        save_cache(gathered.cache_path, store)
 
 
-def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
+def gather(options: BuildOptions, timer: _Timer | None = None, session: Session | None = None) -> Gathered:
     """Load, check, process images and render everything, in memory; nothing is written to the output."""
     timer = timer or _Timer()
     site_dir = options.site_dir.absolute()
@@ -190,8 +256,14 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
     output_dir = (options.output_dir or site_dir / "output").absolute()
     cache_path = cache_dir / f"build-{digest(str(output_dir))[:10]}.pickle"  # one per output: pages differ
     with timer.step("load"):
-        store = load_cache(cache_path) if options.use_cache else CacheData()
-        loaded = content.load_content(site_dir, config, drafts=options.drafts)
+        if not options.use_cache:
+            store = CacheData()
+        elif session is not None and session.store is not None and session.cache_path == cache_path:
+            store = session.store
+        else:
+            store = load_cache(cache_path)
+        memo = session.parsed if session is not None else None
+        loaded = content.load_content(site_dir, config, drafts=options.drafts, memo=memo)
     problems = list(loaded.problems)
     records = loaded.records
     with timer.step("references"):
@@ -223,7 +295,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         problems += pages.find_collisions(plan.pages)
         assets, asset_urls = publish.fingerprint_assets(_theme_assets(site_dir, config))
         env = render.make_environment(site_dir, config, asset_urls, cache_dir if options.use_cache else None)
-        env.globals.update({k: env.tracked(f) for k, f in placards.template_globals(config).items()})
+        env.globals.update(placards.template_globals(config, touch=env.touch))
         env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
         _attach_images(records, result.images, body_images, env)
     files = dict(result.files)
@@ -243,7 +315,11 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
             feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
         )
         site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources)
-        prints = fingerprints(records, plan.collections, plan.taxonomies)
+        prints = Fingerprints(records, plan.collections, plan.taxonomies)
+        record_prints = prints.records()
+        # Every cached entry was right as of the build that saved ``store.records``: only records changed
+        # since then need their attributes compared.
+        changed = {key for key, value in record_prints.items() if store.records.get(key) != value}
         rendered: list[tuple[Page, str]] = []
         kept: list[str] = []
         fresh: dict[str, PageEntry] = {}
@@ -251,7 +327,9 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         for page in plan.pages:
             fingerprint = digest(site_print, page_fingerprint(page))
             entry = store.pages.get(page.output_file)
-            if entry is not None and _still_valid(entry, fingerprint, prints, output_dir / page.output_file):
+            if entry is not None and _still_valid(
+                entry, fingerprint, prints, changed, output_dir / page.output_file
+            ):
                 kept.append(page.output_file)
             else:
                 todo.append((page, fingerprint))
@@ -261,13 +339,23 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
                 problems.append(problem)
             elif html is not None:
                 rendered.append((page, html))
-                deps = tuple(sorted((key, prints[key]) for key in touched if key in prints))
+                deps = tuple(sorted((key, v) for key in touched if (v := prints.get(key)) is not None))
                 fresh[page.output_file] = PageEntry(by_page[id(page)], deps, 0, 0)
+    deferred = None
     with timer.step("publish"):
         # Site-wide files depend on every record: reuse them while no fingerprint at all has changed.
-        key = digest(site_print, sorted(prints.items()), [p.path for p in plan.pages])
-        if store.site_files is not None and store.site_files[0] == key:
-            site_files = store.site_files[1]
+        key = digest(site_print, prints.everything(), [p.path for p in plan.pages])
+        previous = store.site_files
+        if previous is not None and previous[0] == key:
+            site_files = previous[1]
+        elif previous is not None and session is not None and options.preview:
+            site_files = previous[1]  # served as they were until ``finish`` replaces them
+
+            def deferred() -> dict[str, bytes]:
+                made = _site_files(config, grouped, plan.pages)
+                store.site_files = (key, made)
+                return made
+
         else:
             site_files = _site_files(config, grouped, plan.pages)
             store.site_files = (key, site_files)
@@ -292,6 +380,8 @@ def gather(options: BuildOptions, timer: _Timer | None = None) -> Gathered:
         cache_path,
         fresh,
         cache_dirty,
+        deferred,
+        record_prints,
     )
 
 
@@ -337,9 +427,16 @@ def _share_images(
     return made.problems
 
 
-def _still_valid(entry: PageEntry, fingerprint: str, prints: dict[Any, str], output_file: Path) -> bool:
-    if entry.fingerprint != fingerprint or any(prints.get(key) != value for key, value in entry.deps):
+def _still_valid(
+    entry: PageEntry, fingerprint: str, prints: Fingerprints, changed: set[tuple[str, str]], output_file: Path
+) -> bool:
+    if entry.fingerprint != fingerprint:
         return False
+    for key, value in entry.deps:
+        if key[0] == "record" and (key[1], key[2]) not in changed:
+            continue
+        if prints.get(key) != value:
+            return False
     try:
         stat = output_file.stat()
     except OSError:

@@ -141,9 +141,21 @@ def placards_url(config: SiteConfig, zone: Record | None) -> str:
     return config.base_path + PLACARDS_PATH.lstrip("/") + (f"{zone.slug}/" if zone else "")
 
 
-def template_globals(config: SiteConfig, zone_field: str = "zone") -> dict[str, Callable[..., Any]]:
-    """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``."""
-    return {
-        "placard": lambda record: placard(record, config, zone_field),
-        "placards_url": lambda zone=None: placards_url(config, zone),
-    }
+def template_globals(
+    config: SiteConfig, zone_field: str = "zone", touch: Callable[..., None] | None = None
+) -> dict[str, Callable[..., Any]]:
+    """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``. ``touch(record,
+    *attributes)`` is told what each placard reads (for the build cache's dependencies)."""
+
+    def placard_for(record: Record) -> Placard:
+        if touch is not None:
+            touch(record, "title", "path", zone_field, "summary", "intro", "craftsmen")
+            if not (record.fields.get("summary") or record.fields.get("intro")):
+                touch(record, "body")
+            for value in (record.fields.get(zone_field), record.fields.get("craftsmen")):
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, Record):
+                        touch(item, "title")
+        return placard(record, config, zone_field)
+
+    return {"placard": placard_for, "placards_url": lambda zone=None: placards_url(config, zone)}

@@ -12,8 +12,10 @@ server adds to every HTML response (the build output itself is never touched):
 - ``errors``: the rebuild failed; an overlay lists every problem (file, line, field, fix) while the last good
   pages stay served. HTML responses carry the overlay too for as long as the errors last.
 
-The rebuild itself is one injectable callable, ``rebuild(changed_paths) -> RebuildOutcome``; ``make_rebuild``
-returns the full build for now, and is the one place to swap in an incremental one.
+The rebuild itself is one injectable callable, ``rebuild(changed_paths) -> RebuildOutcome``. ``make_rebuild``
+keeps a build session (pipeline.Session) across rebuilds: unchanged record files are not parsed again, the
+build cache stays in memory, and the site-wide files (search index, sitemap, feed, open data) are brought up to
+date just after the reload event, so the edited page is ready first.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError
-from yunzhan.pipeline import CACHE_DIR_NAME, BuildOptions, build
+from yunzhan.pipeline import CACHE_DIR_NAME, BuildOptions, Session, build
 from yunzhan.render import theme_dirs, theme_static_dir
 
 EVENTS_PATH = "/__yunzhan/events"
@@ -192,27 +194,40 @@ class RebuildOutcome:
     pages: int = 0
     config: SiteConfig | None = None  # the settings built with (base path, theme to watch), when readable
     timings: dict[str, float] = field(default_factory=dict)
+    finish: Callable[[], None] | None = None  # work left for after the reload (site-wide files)
 
 
 Rebuild = Callable[[set[Path]], RebuildOutcome]
 ChangeKind = str  # "initial", "css" (only stylesheets of themes/static changed) or "full"
 
 
-def make_rebuild(site_dir: Path, preview_dir: Path) -> Rebuild:
-    """The rebuild the server uses: a full build with drafts into the preview folder.
+class SessionRebuild:
+    """The rebuild the server uses: a build with drafts into the preview folder, in one build session.
 
-    The one place to swap in an incremental build: it gets the changed paths (absolute; empty for the first
-    build) and must not raise for anything an editor can cause.
+    It gets the changed paths (absolute; empty for the first build) and must not raise for anything an editor
+    can cause. ``close`` saves the session's cache, so the next ``serve`` starts warm.
     """
 
-    def rebuild(changed_paths: set[Path]) -> RebuildOutcome:
+    def __init__(self, site_dir: Path, preview_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.preview_dir = preview_dir
+        self.session = Session()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.session.close()
+
+    def __call__(self, changed_paths: set[Path]) -> RebuildOutcome:
+        site_dir, preview_dir = self.site_dir, self.preview_dir
+        self.session.forget(changed_paths)
         start = time.perf_counter()
         try:
             config = load_config(site_dir)
         except ConfigError as exc:
             return RebuildOutcome(False, time.perf_counter() - start, exc.problems)
         try:
-            result = build(BuildOptions(site_dir, output_dir=preview_dir, drafts=True, preview=True))
+            options = BuildOptions(site_dir, output_dir=preview_dir, drafts=True, preview=True)
+            result = build(options, self.session)
         except YunzhanError as exc:
             return RebuildOutcome(False, time.perf_counter() - start, exc.problems, config=config)
         except OSError as exc:  # a file moved or deleted while it was being read
@@ -226,9 +241,12 @@ def make_rebuild(site_dir: Path, preview_dir: Path) -> Rebuild:
             pages=result.pages,
             config=config,
             timings=result.timings,
+            finish=result.finish,
         )
 
-    return rebuild
+
+def make_rebuild(site_dir: Path, preview_dir: Path) -> SessionRebuild:
+    return SessionRebuild(site_dir, preview_dir)
 
 
 def _io_problem(exc: OSError, site_dir: Path) -> Problem:
@@ -629,6 +647,9 @@ class PreviewServer:
             self._httpd.server_close()
         if self._worker is not None:
             self._worker.join(timeout)
+        close = getattr(self._rebuild, "close", None)
+        if close is not None and not (self._worker is not None and self._worker.is_alive()):
+            close()
 
     def __enter__(self) -> PreviewServer:
         self.start()
@@ -877,6 +898,20 @@ class PreviewServer:
                 self._say("  " + problem.format(), error=True, always=True)
             self._say("浏览器里仍是上一次成功生成的页面；改正并保存后会自动更新。", error=True, always=True)
         self._count(outcome, kind, changed)
+        if outcome.ok:
+            self._finish(outcome)
+
+    def _finish(self, outcome: RebuildOutcome) -> None:
+        """Run what the rebuild left for after the reload, unless newer saves will redo it anyway."""
+        if outcome.finish is None:
+            return
+        with self._cond:
+            if self._pending or self._stopping:
+                return
+        try:
+            outcome.finish()
+        except OSError as exc:
+            self._say(f"更新搜索索引等全站文件时出错：{exc}", error=True)
 
     def _count(self, outcome: RebuildOutcome, kind: ChangeKind, changed: set[Path]) -> None:
         with self._state_lock:
