@@ -535,7 +535,7 @@ def test_adding_a_width_only_makes_that_width(site):
     assert result.stats["written"] == 3  # 100 px in avif, webp and jpg
     after = cache_files(site)
     new = sorted(set(after) - set(before))
-    assert [Path(n).name for n in new] == ["100.q78.avif", "100.q78.jpg", "100.q78.webp"]
+    assert [Path(n).name for n in new] == ["100.q78.v2.avif", "100.q78.v2.jpg", "100.q78.v2.webp"]
     assert all(after[k] == v for k, v in before.items() if not k.endswith("manifest.json"))
 
 

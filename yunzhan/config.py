@@ -104,6 +104,9 @@ class TaxonomySettings:
     name: str
     title: str
     url: str  # index page; terms at url + "<slug>/"
+    paginate: int = (
+        30  # records per term page (0: all on one page); a tag of a national edition has thousands
+    )
 
 
 @dataclass(frozen=True)
@@ -342,10 +345,16 @@ def _menu_item(item: Any, index: int, r: _Reader) -> MenuItem | None:
 
 
 def _taxonomy(name: str, value: Any, r: _Reader) -> TaxonomySettings:
-    raw = r.table(value, f"taxonomies.{name}", {"title": str, "url": str})
+    raw = r.table(value, f"taxonomies.{name}", {"title": str, "url": str, "paginate": int})
     url = raw.get("url", f"/{name}/")
+    paginate = raw.get("paginate", 30)
+    if paginate < 0:
+        r.error(f"taxonomies.{name}.paginate", "不能是负数", "0 表示不分页")
     return TaxonomySettings(
-        name=name, title=raw.get("title", name), url=url if url.endswith("/") else url + "/"
+        name=name,
+        title=raw.get("title", name),
+        url=url if url.endswith("/") else url + "/",
+        paginate=max(paginate, 0),
     )
 
 

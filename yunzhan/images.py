@@ -46,7 +46,8 @@ from yunzhan.config import ImageSettings
 from yunzhan.errors import ERROR, WARNING, Problem
 from yunzhan.model import Image, ImageRequest, ImageSource
 
-PIPELINE_VERSION = 1  # bump when the same source and settings must give different bytes
+PIPELINE_VERSION = 2  # bump when the same source and settings must give different bytes
+WEBP_METHOD = 2  # libwebp effort: 2 encodes 2.1-2.4x faster than the default 4 for 4-6 % more bytes
 MAX_SIDE = 16383  # WebP's limit on either side
 AVIF_QUALITY_OFFSET = 25
 AVIF_SPEED = 8
@@ -88,12 +89,14 @@ def scaled_height(target: int, width: int, height: int) -> int:
 
 
 def derivative_names(meta: dict[str, Any], settings: ImageSettings) -> list[tuple[int, str, str]]:
-    """(width, extension, cache file name) of every file a source needs; cache names carry the quality."""
+    """(width, extension, cache file name) of every file a source needs; cache names carry the quality and
+    the pipeline version, so a cache made by an older encoder is never taken for a new one."""
     fallback = "png" if meta["alpha"] else "jpg"
     out = []
     for w in plan_widths(meta["width"], meta["height"], settings.widths):
         for ext in (*settings.formats, fallback):
-            out.append((w, ext, f"{w}.{ext}" if ext == "png" else f"{w}.q{settings.quality}.{ext}"))
+            quality = "" if ext == "png" else f".q{settings.quality}"
+            out.append((w, ext, f"{w}{quality}.v{PIPELINE_VERSION}.{ext}"))
     return out
 
 
@@ -246,7 +249,7 @@ def _encode(im: PILImage.Image, ext: str, quality: int, threads: int) -> bytes:
         q = max(1, quality - AVIF_QUALITY_OFFSET)
         im.save(buf, "AVIF", quality=q, speed=AVIF_SPEED, **extra)
     elif ext == "webp":
-        im.save(buf, "WEBP", quality=quality, method=4)
+        im.save(buf, "WEBP", quality=quality, method=WEBP_METHOD)
     elif ext == "jpg":
         im.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)  # progressive: slow networks
     else:

@@ -5,6 +5,7 @@ home and 404. Two sources claiming one URL is an error naming both.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
@@ -61,6 +62,7 @@ def plan_site(grouped: dict[str, list[Record]], config: SiteConfig) -> SitePlan:
                 _list_pages(config, collection, settings.list_url, settings.list_template, settings.paginate)
             )
     taxonomies = _taxonomies(grouped, config)
+    per_page = {t.name: t.paginate for t in config.taxonomies}
     for taxonomy in taxonomies.values():
         pages.append(
             Page(
@@ -74,17 +76,18 @@ def plan_site(grouped: dict[str, list[Record]], config: SiteConfig) -> SitePlan:
             )
         )
         for term in taxonomy.terms:
-            pages.append(
-                Page(
+            pages.extend(
+                _paginated(
+                    config,
+                    term.records,
+                    term.path,
+                    per_page.get(taxonomy.name, 0),
+                    term.name,
+                    [home, Link(taxonomy.title, taxonomy.url)],
                     kind="term",
-                    path=term.path,
-                    url=term.url,
-                    title=term.name,
                     template="term.html",
-                    breadcrumbs=[home, Link(taxonomy.title, taxonomy.url), Link(term.name, None)],
                     taxonomy=taxonomy,
                     term=term,
-                    records=term.records,
                 )
             )
     pages.append(
@@ -107,12 +110,36 @@ def plan_site(grouped: dict[str, list[Record]], config: SiteConfig) -> SitePlan:
 def _list_pages(
     config: SiteConfig, collection: Collection, list_url: str, template: str, per_page: int
 ) -> list[Page]:
-    records = collection.records
+    home = Link("首页", prefixed(config, "/"))
+    return _paginated(
+        config,
+        collection.records,
+        list_url,
+        per_page,
+        collection.title,
+        [home],
+        kind="list",
+        template=template,
+        collection=collection,
+    )
+
+
+def _paginated(
+    config: SiteConfig,
+    records: list[Record],
+    first_path: str,
+    per_page: int,
+    title: str,
+    crumbs: list[Link],
+    **page: Any,
+) -> list[Page]:
+    """``first_path``, then ``first_path/page/2/``…, ``per_page`` records each (all on one page for 0)."""
     size = per_page or max(len(records), 1)
     chunks = [records[i : i + size] for i in range(0, len(records), size)] or [[]]
-    paths = [list_url if n == 1 else f"{list_url.rstrip('/')}/page/{n}/" for n in range(1, len(chunks) + 1)]
+    paths = [
+        first_path if n == 1 else f"{first_path.rstrip('/')}/page/{n}/" for n in range(1, len(chunks) + 1)
+    ]
     links = tuple(Link(str(n), prefixed(config, p)) for n, p in enumerate(paths, 1))
-    home = Link("首页", prefixed(config, "/"))
     pages = []
     for n, (chunk, path) in enumerate(zip(chunks, paths, strict=True), 1):
         paginator = Paginator(
@@ -120,28 +147,42 @@ def _list_pages(
             count=len(chunks),
             prev_url=links[n - 2].url if n > 1 else None,
             next_url=links[n].url if n < len(chunks) else None,
-            pages=links,
+            pages=pager_window(links, n),
         )
-        title = collection.title if n == 1 else f"{collection.title}（第 {n} 页）"
-        crumbs = (
-            [home, Link(collection.title, None)] if n == 1 else [home, Link(collection.title, links[0].url)]
-        )
+        trail = [*crumbs, Link(title, None)] if n == 1 else [*crumbs, Link(title, links[0].url)]
         if n > 1:
-            crumbs.append(Link(f"第 {n} 页", None))
+            trail.append(Link(f"第 {n} 页", None))
         pages.append(
             Page(
-                kind="list",
                 path=path,
                 url=prefixed(config, path),
-                title=title,
-                template=template,
-                breadcrumbs=crumbs,
-                collection=collection,
+                title=title if n == 1 else f"{title}（第 {n} 页）",
+                breadcrumbs=trail,
                 records=chunk,
                 paginator=paginator,
+                **page,
             )
         )
     return pages
+
+
+GAP = Link("…", None)
+
+
+def pager_window(links: tuple[Link, ...], number: int, around: int = 2) -> tuple[Link, ...]:
+    """The page links a pager shows: the first, the last, and ``around`` either side of page ``number``, with
+    ``GAP`` for what is left out. 500 pages of a national edition must not mean 500 links on each."""
+    shown = {1, len(links), *range(number - around, number + around + 1)}
+    out: list[Link] = []
+    last = 0
+    for n in sorted(k for k in shown if 1 <= k <= len(links)):
+        if n - last == 2:
+            out.append(links[n - 2])  # one page left out: show it rather than a gap
+        elif n - last > 2:
+            out.append(GAP)
+        out.append(links[n - 1])
+        last = n
+    return tuple(out)
 
 
 def _taxonomies(grouped: dict[str, list[Record]], config: SiteConfig) -> dict[str, Taxonomy]:
