@@ -26,6 +26,7 @@ from yunzhan import (
     references,
     render,
     search,
+    stamp,
 )
 from yunzhan.cache import (
     CacheData,
@@ -143,6 +144,23 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
     site_dir = options.site_dir.absolute()
     output_dir = (options.output_dir or site_dir / "output").absolute()
     _check_output_dir(output_dir, site_dir)
+    stamped = options.use_cache and session is None and not options.preview
+    if stamped:
+        with timer.step("stamp"):
+            cache_dir = (options.cache_dir or site_dir / CACHE_DIR_NAME).absolute()
+            stamp_file = stamp.stamp_path(cache_dir, digest(str(output_dir))[:10])
+            settings = (options.base_url, options.drafts, options.strict, options.compress, str(output_dir))
+            inputs = stamp.input_signature(site_dir, output_dir, cache_dir, settings)
+            last = stamp.load_stamp(stamp_file)
+            if (
+                last is not None
+                and last.inputs == inputs
+                and last.output == stamp.output_signature(output_dir)[0]
+            ):
+                return BuildResult(
+                    output_dir, last.pages, last.warnings(), timer.timings, unchanged=last.files
+                )
+            stamp.forget(stamp_file)
     gathered = gather(options, timer, session)
     errors = [p for p in gathered.problems if p.is_error or options.strict]
     if errors:
@@ -151,6 +169,11 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
         stats = _write(gathered, output_dir, options.preview, session)
         if options.use_cache:
             _remember(gathered, output_dir, session)
+        if stamped:
+            written, files = stamp.output_signature(output_dir)
+            warnings = [p.as_dict() for p in sort_problems(gathered.problems)]
+            pages = len(gathered.pages) + len(gathered.kept)
+            stamp.save_stamp(stamp_file, stamp.Stamp(inputs, written, pages, files, warnings))
     finish = None
     deferred = gathered.deferred
     if deferred is not None:

@@ -1,0 +1,70 @@
+"""stamp.py: a rebuild with nothing changed stops after two walks of the disk — and never when in doubt."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeSite
+from yunzhan.errors import YunzhanError
+from yunzhan.pipeline import BuildOptions, build
+
+
+def _quick(site: Path, **kwargs: object) -> bool:
+    """Build; True when the stamp proved there was nothing to do."""
+    result = build(BuildOptions(site_dir=site, **kwargs))  # type: ignore[arg-type]
+    return list(result.timings) == ["stamp"]
+
+
+def test_a_no_change_rebuild_stops_at_the_stamp_and_reports_the_same(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/warn.md": "---\ntitle: 说明\nunknown_field: 1\n---\n正文\n"})
+    first = build(BuildOptions(site_dir=site))
+    assert first.problems  # a warning, reported again by the quick rebuild
+    again = build(BuildOptions(site_dir=site))
+    assert list(again.timings) == ["stamp"]
+    assert (again.pages, again.problems, again.written) == (first.pages, first.problems, 0)
+
+
+def test_any_changed_input_or_output_means_a_real_build(make_site: MakeSite) -> None:
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    assert _quick(site)
+    record = site / "content/projects/rocket.md"
+    os.utime(record)  # touched, same bytes: rebuilt (and found unchanged page by page)
+    assert not _quick(site)
+    assert _quick(site)
+    (site / "content/projects/new-photo.jpg").write_bytes(b"not yet used")
+    assert not _quick(site)
+    (site / "output/about/index.html").write_text("tampered", encoding="utf-8")
+    assert not _quick(site)
+    assert "tampered" not in (site / "output/about/index.html").read_text(encoding="utf-8")
+    (site / "output/stray.html").write_text("left by hand", encoding="utf-8")
+    assert not _quick(site)
+    assert not (site / "output/stray.html").exists()
+    assert not _quick(site, drafts=True)  # other options: another build
+    assert not _quick(site)
+    (site / "output/about/index.html").unlink()
+    assert not _quick(site)
+    assert (site / "output/about/index.html").is_file()
+
+
+def test_a_failed_build_leaves_no_stamp_behind(make_site: MakeSite) -> None:
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    record = site / "content/projects/rocket.md"
+    good = record.read_text(encoding="utf-8")
+    record.write_text(good.replace("zone: gusu", "zone: nowhere"), encoding="utf-8")
+    with pytest.raises(YunzhanError):
+        build(BuildOptions(site_dir=site))
+    record.write_text(good, encoding="utf-8")
+    assert not _quick(site)  # back as it was, but no stamp vouches for the output any more
+    assert _quick(site)
+
+
+def test_strict_with_warnings_is_never_skipped(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/warn.md": "---\ntitle: 说明\nunknown_field: 1\n---\n正文\n"})
+    build(BuildOptions(site_dir=site))
+    with pytest.raises(YunzhanError):  # --strict fails on the warning, even with nothing changed
+        build(BuildOptions(site_dir=site, strict=True))
