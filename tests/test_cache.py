@@ -182,3 +182,23 @@ def test_a_session_builds_what_a_cold_build_does(make_site: MakeSite, tmp_path: 
         assert _tree(preview) == _tree(cold), what
     session.close()
     assert list((site / ".yunzhan-cache").glob("build-*.pickle"))  # the next serve starts warm
+
+
+def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choosing a QR mask is most of a placard's cost: re-rendered placards take their codes from the cache."""
+    from yunzhan import placards
+
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    before = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
+    placards.placard_qr_svg.cache_clear()
+
+    def no_drawing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a QR code was drawn again")
+
+    monkeypatch.setattr(placards.segno, "make", no_drawing)
+    _edit(site / "content/zones/gusu.md", "name: 姑苏展区", "name: 姑苏新展区")
+    build(BuildOptions(site_dir=site))
+    after = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
+    assert "姑苏新展区" in after and after != before
+    assert after.count("<svg") == before.count("<svg") > 0

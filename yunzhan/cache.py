@@ -28,7 +28,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -85,6 +85,9 @@ class CacheData:
         None  # site-wide outputs (search index, sitemap…) by input
     )
     records: dict[tuple[str, str], str] = field(default_factory=dict)  # whole-record prints of that build
+    qr: dict[str, Any] = field(
+        default_factory=dict
+    )  # placard QR codes by (URL, label): choosing masks is slow
 
 
 def load_cache(path: Path) -> CacheData:

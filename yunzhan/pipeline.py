@@ -318,7 +318,9 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         problems += pages.find_collisions(plan.pages)
         assets, asset_urls = publish.fingerprint_assets(_theme_assets(site_dir, config))
         env = render.make_environment(site_dir, config, asset_urls, cache_dir if options.use_cache else None)
-        env.globals.update(placards.template_globals(config, touch=env.touch))
+        qr_codes: dict[str, Any] = {}
+        remembered_qr = _remembered(placards.placard_qr_svg, store.qr, qr_codes)
+        env.globals.update(placards.template_globals(config, touch=env.touch, qr=remembered_qr))
         env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
         _attach_images(records, result.images, body_images, env)
     files = dict(result.files)
@@ -364,6 +366,10 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
                 rendered.append((page, html))
                 deps = tuple(sorted((key, v) for key in touched if (v := prints.get(key)) is not None))
                 fresh[page.output_file] = PageEntry(by_page[id(page)], deps, 0, 0)
+    if qr_codes.keys() - store.qr.keys():
+        cache_dirty = True
+        # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
+        store.qr = {**store.qr, **qr_codes} if len(store.qr) <= 2 * len(records) else qr_codes
     deferred = None
     with timer.step("publish"):
         # Site-wide files depend on every record: reuse them while no fingerprint at all has changed.
@@ -482,6 +488,20 @@ def _site_fingerprint(
         sorted(asset_urls.items()),
         files_digest([site_dir / "site.toml", *template_files, *data_files, *code]),
     )
+
+
+def _remembered(func: Callable[..., Any], old: dict[str, Any], used: dict[str, Any]) -> Callable[..., Any]:
+    """``func`` (pure) with its results kept in the build cache: ``old`` from the last build, ``used`` now."""
+
+    def call(*args: Any) -> Any:
+        key = digest(*args)
+        found = used.get(key)
+        if found is None:
+            found = old.get(key)
+            used[key] = found if found is not None else func(*args)
+        return used[key]
+
+    return call
 
 
 class _MarkdownCache:

@@ -39,7 +39,10 @@ class Placard:
     qr_svg: Markup
 
 
-@functools.lru_cache(maxsize=4096)  # pure and slow (QR masking): a `serve` process draws each once
+QrMaker = Callable[[str, str], Markup]
+
+
+@functools.lru_cache(maxsize=4096)  # pure and slow (choosing the mask): a `serve` process draws each once
 def placard_qr_svg(url: str, label: str = "") -> Markup:
     """The QR code of ``url`` as inline SVG: sized by CSS (viewBox only), 4-module quiet zone, named for
     screen readers. Error correction at least M (15 %), so a scuffed placard still scans."""
@@ -65,8 +68,10 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(item.title if isinstance(item, Record) else str(item) for item in items)
 
 
-def placard(record: Record, config: SiteConfig, zone_field: str = "zone") -> Placard:
-    """Everything one placard prints, for the template."""
+def placard(
+    record: Record, config: SiteConfig, zone_field: str = "zone", qr: QrMaker = placard_qr_svg
+) -> Placard:
+    """Everything one placard prints, for the template. ``qr`` draws the code (the build remembers them)."""
     zone = record.fields.get(zone_field)
     summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
     url = absolute_url(config, record.path)
@@ -77,7 +82,7 @@ def placard(record: Record, config: SiteConfig, zone_field: str = "zone") -> Pla
         craftsmen=_names(record.fields.get("craftsmen")),
         summary=_shorten(summary, SUMMARY_CHARS),
         url=url,
-        qr_svg=placard_qr_svg(url, f"二维码：{record.title}"),
+        qr_svg=qr(url, f"二维码：{record.title}"),
     )
 
 
@@ -142,7 +147,10 @@ def placards_url(config: SiteConfig, zone: Record | None) -> str:
 
 
 def template_globals(
-    config: SiteConfig, zone_field: str = "zone", touch: Callable[..., None] | None = None
+    config: SiteConfig,
+    zone_field: str = "zone",
+    touch: Callable[..., None] | None = None,
+    qr: QrMaker = placard_qr_svg,
 ) -> dict[str, Callable[..., Any]]:
     """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``. ``touch(record,
     *attributes)`` is told what each placard reads (for the build cache's dependencies)."""
@@ -156,6 +164,6 @@ def template_globals(
                 for item in value if isinstance(value, list) else [value]:
                     if isinstance(item, Record):
                         touch(item, "title")
-        return placard(record, config, zone_field)
+        return placard(record, config, zone_field, qr)
 
     return {"placard": placard_for, "placards_url": lambda zone=None: placards_url(config, zone)}
