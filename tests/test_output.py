@@ -35,6 +35,18 @@ def test_first_build_and_replacement(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no staging folder left
 
 
+def test_the_previous_build_may_be_deleted_in_the_background(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    _write(out, {f"p{i}/index.html": b"old" for i in range(300)})
+    staged = StagedOutput(out)
+    staged.write_bytes("index.html", b"new")
+    stats = staged.commit(background=True)
+    assert _tree(out) == {"index.html": b"new"}  # swapped in before the old tree is gone
+    assert stats.removed == 300
+    stats.wait()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
 def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     out = tmp_path / "output"
     _write(out, {"same.html": b"same", "changed.html": b"old"})

@@ -13,6 +13,7 @@ import ctypes
 import errno
 import os
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,12 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     files: set[str] = field(default_factory=set)
+    cleaner: threading.Thread | None = field(default=None, repr=False, compare=False)
+
+    def wait(self) -> None:
+        """Until the previous build, deleted in the background, is gone."""
+        if self.cleaner is not None:
+            self.cleaner.join()
 
 
 class StagedOutput:
@@ -52,7 +59,12 @@ class StagedOutput:
         self.stats.files.add(rel)
         dest = self.stage / rel
         if dest.parent not in self._dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.mkdir(dest.parent)  # pages come folder by folder: the parent is almost always there
+            except FileNotFoundError:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:
+                pass
             self._dirs.add(dest.parent)
         previous = self.old / rel if self.old else None
         return dest, previous
@@ -94,8 +106,9 @@ class StagedOutput:
         os.link(previous, dest)
         self.stats.unchanged += 1
 
-    def commit(self) -> WriteStats:
-        """Make the staged build the output in one atomic step, then remove the previous build."""
+    def commit(self, *, background: bool = False) -> WriteStats:
+        """Make the staged build the output in one atomic step, then remove the previous build (with
+        ``background``, in a thread: call ``WriteStats.wait`` before relying on it being gone)."""
         if self.old is not None:
             self.stats.removed = _count_removed(self.old, self.stats.files)
         if self.stats.written:
@@ -104,7 +117,7 @@ class StagedOutput:
             os.rename(self.stage, self.output_dir)
             return self.stats
         if _exchange(self.stage, self.output_dir):
-            shutil.rmtree(self.stage, ignore_errors=True)  # the stage now holds the previous build
+            self._discard(self.stage, background)  # the stage now holds the previous build
             return self.stats
         # No atomic exchange on this system: two renames, with a tiny window where output/ is missing.
         backup = self.output_dir.parent / f".{self.output_dir.name}{OLD_MARK}{os.getpid()}"
@@ -115,6 +128,17 @@ class StagedOutput:
 
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+
+    def _discard(self, folder: Path, background: bool) -> None:
+        """Delete the previous build, perhaps in the background: thousands of links take seconds at 10,000
+        pages, time the build can spend saving its cache. Should the process die first, the next build removes
+        the leftover."""
+        if not background:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        cleaner = threading.Thread(target=shutil.rmtree, args=(folder, True), name="yunzhan-discard")
+        cleaner.start()
+        self.stats.cleaner = cleaner
 
 
 def clean_leftovers(output_dir: Path) -> None:
@@ -172,11 +196,18 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def _count_removed(old: Path, kept: set[str]) -> int:
+    """Files of the previous build that the new one does not have (plain strings: 16,000 files at 10k)."""
     count = 0
-    for root, _dirs, files in os.walk(old):
-        for name in files:
-            rel = Path(root, name).relative_to(old).as_posix()
-            count += rel not in kept
+    stack = [("", os.fspath(old))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", entry.path))
+                else:
+                    count += rel not in kept
     return count
 
 

@@ -174,6 +174,7 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
             warnings = [p.as_dict() for p in sort_problems(gathered.problems)]
             pages = len(gathered.pages) + len(gathered.kept)
             stamp.save_stamp(stamp_file, stamp.Stamp(inputs, written, pages, files, warnings))
+        stats.wait()  # the previous build, deleted in the background meanwhile
     finish = None
     deferred = gathered.deferred
     if deferred is not None:
@@ -222,7 +223,7 @@ def _write(
             staged.copy_file(rel, source, link=rel.startswith(MEDIA_PREFIX))
         for rel, data in sorted(gathered.generated.items()):
             staged.write_bytes(rel, data)
-        stats = staged.commit()
+        stats = staged.commit(background=True) if isinstance(staged, StagedOutput) else staged.commit()
         if session is not None:
             session.output_files = set(stats.files)
         return stats
