@@ -28,7 +28,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -85,9 +85,8 @@ class CacheData:
         None  # site-wide outputs (search index, sitemap…) by input
     )
     records: dict[tuple[str, str], str] = field(default_factory=dict)  # whole-record prints of that build
-    qr: dict[str, Any] = field(
-        default_factory=dict
-    )  # placard QR codes by (URL, label): choosing masks is slow
+    qr: dict[str, Any] = field(default_factory=dict)  # placard QR codes by (URL, label): masks are slow
+    parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
 
 
 def load_cache(path: Path) -> CacheData:

@@ -37,8 +37,9 @@ class LoadedContent:
 
 
 ParseMemo = dict[Path, tuple[Any, Record | None, list[Problem]]]
-"""Record files already parsed by a long-lived process (``serve``): file → (file identity and settings, the
-record as loaded, its problems). The record is copied out, never handed over: later stages fill it in."""
+"""Record files already parsed (kept by ``serve`` in memory, by ``build`` in its cache): file → (file identity —
+size, times, inode — and settings, the record as loaded, its problems). The record is copied out, never handed
+over: later stages fill it in."""
 
 
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser is ~10x faster when present
@@ -164,7 +165,8 @@ def load_content(
     site_dir: Path, config: SiteConfig, *, drafts: bool = False, memo: ParseMemo | None = None
 ) -> LoadedContent:
     """Load every record of every declared collection plus ``content/data/*.yaml``. With ``memo``, a record
-    file whose size, time and inode are as before is not parsed again."""
+    file whose size, times and inode are as before is not parsed again; the memo is left holding exactly the
+    files seen."""
     out = LoadedContent()
     content_dir = site_dir / "content"
     if not content_dir.is_dir():
@@ -193,6 +195,10 @@ def load_content(
                 out.problems.extend(problems)
                 if value is not None:
                     out.data[file.stem] = value
+    if memo is not None and len(memo) > len(out.sources):
+        seen = set(out.sources)
+        for gone in [path for path in memo if path not in seen]:
+            del memo[gone]
     _check_duplicate_slugs(out.records, out.problems)
     return out
 
@@ -204,7 +210,7 @@ def _load_remembered(
         stat = file.stat()
     except OSError:
         return load_record(file, site_dir, collection, problems)
-    key = (stat.st_size, stat.st_mtime_ns, stat.st_ino, collection)
+    key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, collection)
     known = memo.get(file)
     if known is None or known[0] != key:
         found: list[Problem] = []

@@ -286,8 +286,10 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
             store = session.store
         else:
             store = load_cache(cache_path)
-        memo = session.parsed if session is not None else None
+        memo = session.parsed if session is not None else store.parsed
+        identities = {path: known[0] for path, known in memo.items()}
         loaded = content.load_content(site_dir, config, drafts=options.drafts, memo=memo)
+        parsed_anew = identities != {path: known[0] for path, known in memo.items()}
     problems = list(loaded.problems)
     records = loaded.records
     with timer.step("references"):
@@ -299,7 +301,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         body_images = _render_markup(
             records, config, site_dir, problems, _MarkdownCache(store.markdown, used)
         )
-        cache_dirty = used.keys() != store.markdown.keys()
+        cache_dirty = used.keys() != store.markdown.keys() or parsed_anew
         store.markdown = used
     with timer.step("images"):
         requests = _image_requests(records, body_images)

@@ -1,7 +1,8 @@
 """The build stamp: a signature of every file a build can read and of the output it left behind.
 
 When a build starts with the same inputs (every file of the site, the theme and yunzhan's own code and the
-libraries it renders with, by path, size, time and inode), the same options, and an output folder that is
+libraries it renders with, by path, size, inode, and modification and change times — the change time no tool
+can set back), the same options, and an output folder that is
 still exactly what the last successful build wrote, rebuilding would write the same bytes. ``build`` then stops
 after these two walks of the disk, without loading the cache or a single record: a no-change rebuild of a
 10,000-record site costs a fraction of a second. Any doubt means a real build, which checks page by page.
@@ -70,7 +71,7 @@ def _walk(root: Path, skip: tuple[Path, ...], h: Any, *, hidden: bool = False) -
             except OSError:
                 h.update(f"!{entry.path}\0".encode("utf-8", "surrogatepass"))
                 continue
-            line = f"F{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0"
+            line = f"F{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0"
             h.update(line.encode("utf-8", "surrogatepass"))
             count += 1
     return count
