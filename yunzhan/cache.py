@@ -216,15 +216,23 @@ class Fingerprints:
 
 def page_fingerprint(page: Page) -> str:
     """What a page object itself carries: its place, title, breadcrumbs and which records it lists."""
+    pager = page.paginator
     return digest(
         page.kind,
         page.path,
         page.url,
         page.title,
         page.template,
-        page.breadcrumbs,
+        [(link.title, link.url) for link in page.breadcrumbs],  # plain tuples: a dataclass repr is slow
         _keys(page.records),
-        page.paginator,
+        pager
+        and (
+            pager.number,
+            pager.count,
+            pager.prev_url,
+            pager.next_url,
+            [(link.title, link.url) for link in pager.pages],
+        ),
         page.record and (page.record.collection, page.record.slug),
         page.collection and page.collection.name,
         page.taxonomy and page.taxonomy.name,
