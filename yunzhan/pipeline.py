@@ -28,6 +28,7 @@ from yunzhan import (
     render,
     search,
     stamp,
+    workers,
 )
 from yunzhan.cache import (
     CacheData,
@@ -382,6 +383,11 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
             else:
                 todo.append((page, fingerprint))
     with timer.step("render"):
+        # Placard QR codes are slow to draw: draw the missing ones together (in forked processes when many).
+        wanted = {digest(*args): args for args in placards.qr_requests([p for p, _ in todo], config)}
+        missing = [args for key, args in wanted.items() if key not in store.qr]
+        for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
+            qr_codes[digest(*args)] = svg
         by_page = {id(page): fingerprint for page, fingerprint in todo}
         for page, html, problem, touched in render.render_pages(env, [p for p, _ in todo], site, site_dir):
             if problem is not None:
@@ -534,22 +540,21 @@ class _MarkdownCache:
     def __init__(self, old: dict[str, Any], used: dict[str, Any]) -> None:
         self.old, self.used = old, used
 
-    def convert(self, text: str, resolve: Callable[[str], str | None], **kwargs: Any) -> markup.MarkupResult:
-        key = digest(text_digest(text), sorted(kwargs.items()))
+    @staticmethod
+    def key(text: str, options: dict[str, Any]) -> str:
+        return digest(text_digest(text), sorted(options.items()))
+
+    def lookup(self, key: str, resolve: Callable[[str], str | None]) -> markup.MarkupResult | None:
         hit = self.old.get(key)
         if hit is not None and all(resolve(href) == url for href, url in hit[1]):
             self.used[key] = hit
             return hit[0]  # type: ignore[no-any-return]
-        lookups: list[tuple[str, str | None]] = []
+        return None
 
-        def recording(href: str) -> str | None:
-            url = resolve(href)
-            lookups.append((href, url))
-            return url
-
-        result = markup.render_markdown(text, resolve_link=recording, **kwargs)
-        self.used[key] = (result, tuple(lookups))
-        return result
+    def remember(
+        self, key: str, result: markup.MarkupResult, lookups: tuple[tuple[str, str | None], ...]
+    ) -> None:
+        self.used[key] = (result, lookups)
 
 
 def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
@@ -578,29 +583,58 @@ def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
 def _render_markup(
     records: list[Record], config: SiteConfig, site_dir: Path, problems: list[Problem], cache: _MarkdownCache
 ) -> dict[int, dict[str, ImageRequest]]:
-    """Bodies and ``text`` fields → safe HTML; links to record files become URLs. Returns body images per record."""
-    by_source = references.record_link_resolver(records)
-    body_images: dict[int, dict[str, ImageRequest]] = {}
-    for record in records:
-        settings = config.collection(record.collection)
-        assert settings is not None
+    """Bodies and ``text`` fields → safe HTML; links to record files become URLs. Returns body images per record.
 
-        def resolve(href: str, record: Record = record) -> str | None:
+    Conversions the cache cannot vouch for are made in forked processes when there are many (a cold build)."""
+    by_source = references.record_link_resolver(records)
+
+    def resolver(record: Record) -> Callable[[str], str | None]:
+        def resolve(href: str) -> str | None:
             target = references.resolve_link(record.source, href, by_source)
             return target.url if target else None
 
-        result = cache.convert(
-            record.raw_body,
-            resolve,
-            path=record.source,
-            body_line=record.body_line,
-            iframe_hosts=config.markdown.iframe_hosts,
-        )
-        record.body = result.html
-        problems.extend(result.problems)
+        return resolve
+
+    # Every conversion: (record, field or "" for the body, text, options). Cached ones are taken as they are.
+    jobs: list[tuple[Record, str, str, dict[str, Any]]] = []
+    for record in records:
+        settings = config.collection(record.collection)
+        assert settings is not None
+        body = {
+            "path": record.source,
+            "body_line": record.body_line,
+            "iframe_hosts": config.markdown.iframe_hosts,
+        }
+        jobs.append((record, "", record.raw_body, body))
+        for spec in settings.fields:
+            value = record.fields.get(spec.name)
+            if spec.type == "text" and isinstance(value, str):
+                line = record.lines.get(spec.name, 1)
+                options = {"path": record.source, "body_line": line, "field": spec.name, "iframe_hosts": ()}
+                jobs.append((record, spec.name, value, options))
+    results: list[markup.MarkupResult | None] = []
+    missing: list[tuple[str, Callable[[str], str | None], str, dict[str, Any]]] = []
+    for record, _name, text, options in jobs:
+        resolve = resolver(record)
+        key = _MarkdownCache.key(text, options)
+        found = cache.lookup(key, resolve)
+        results.append(found)
+        if found is None:
+            missing.append((key, resolve, text, options))
+    made = zip(missing, workers.fork_map(_convert, missing, len(missing)), strict=True)
+    body_images: dict[int, dict[str, ImageRequest]] = {}
+    for (record, name, _text, _options), found in zip(jobs, results, strict=True):
+        if found is None:
+            (key, *_), (found, lookups) = next(made)
+            cache.remember(key, found, lookups)
+        problems.extend(found.problems)
+        if name:
+            record.fields[name] = found.html
+            continue
+        record.body = found.html
         folder = (site_dir / record.source).parent
         wanted: dict[str, ImageRequest] = {}
-        for img in result.images:
+        for img in found.images:
             request = content.image_request(
                 site_dir, folder, img.src, img.alt, record.source, img.line, "body"
             )
@@ -609,20 +643,26 @@ def _render_markup(
             else:
                 wanted[img.src] = request
         body_images[id(record)] = wanted
-        for spec in settings.fields:
-            value = record.fields.get(spec.name)
-            if spec.type == "text" and isinstance(value, str):
-                text = cache.convert(
-                    value,
-                    resolve,
-                    path=record.source,
-                    body_line=record.lines.get(spec.name, 1),
-                    field=spec.name,
-                    iframe_hosts=(),
-                )
-                record.fields[spec.name] = text.html
-                problems.extend(text.problems)
     return body_images
+
+
+def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:
+    return placards.placard_qr_svg(*wanted[i])
+
+
+def _convert(
+    missing: list[tuple[str, Callable[[str], str | None], str, dict[str, Any]]], i: int
+) -> tuple[markup.MarkupResult, tuple[tuple[str, str | None], ...]]:
+    """One Markdown conversion, noting how each record link resolved (module level: ``fork_map`` runs it)."""
+    _key, resolve, text, options = missing[i]
+    lookups: list[tuple[str, str | None]] = []
+
+    def recording(href: str) -> str | None:
+        url = resolve(href)
+        lookups.append((href, url))
+        return url
+
+    return markup.render_markdown(text, resolve_link=recording, **options), tuple(lookups)
 
 
 def _image_requests(

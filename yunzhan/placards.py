@@ -74,7 +74,7 @@ def placard(
     """Everything one placard prints, for the template. ``qr`` draws the code (the build remembers them)."""
     zone = record.fields.get(zone_field)
     summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
-    url = absolute_url(config, record.path)
+    url, label = qr_request(record, config)
     return Placard(
         record=record,
         title=record.title,
@@ -82,8 +82,23 @@ def placard(
         craftsmen=_names(record.fields.get("craftsmen")),
         summary=_shorten(summary, SUMMARY_CHARS),
         url=url,
-        qr_svg=qr(url, f"二维码：{record.title}"),
+        qr_svg=qr(url, label),
     )
+
+
+def qr_request(record: Record, config: SiteConfig) -> tuple[str, str]:
+    """(URL, label) of a record's placard QR code."""
+    return absolute_url(config, record.path), f"二维码：{record.title}"
+
+
+def qr_requests(pages: list[Page], config: SiteConfig) -> list[tuple[str, str]]:
+    """The QR codes the placard pages among ``pages`` will draw, so a build can draw them all at once."""
+    return [
+        qr_request(r, config)
+        for p in pages
+        if p.kind == "placards" and p.record is not None
+        for r in p.records
+    ]
 
 
 def placard_pages(

@@ -18,6 +18,7 @@ from yunzhan.cache import DepKey, TrackingEnvironment
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.model import Page
+from yunzhan.workers import fork_map
 
 ASSET_PREFIX = "/assets/"
 
@@ -139,28 +140,38 @@ def render_pages(
     env: TrackingEnvironment, pages: list[Page], site: SiteView, site_dir: Path
 ) -> Iterator[tuple[Page, str | None, Problem | None, set[DepKey]]]:
     """Render each page, noting what it touched; a template mistake becomes a Problem naming the template and
-    line, not a traceback."""
-    cache: dict[str, jinja2.Template | Problem] = {}
-    for page in pages:
-        template = cache.get(page.template)
-        if template is None:
-            template = cache[page.template] = _load_template(env, page.template, site_dir)
-        if isinstance(template, Problem):
-            yield page, None, template, set()
-            continue
-        touched: set[DepKey] = set()
-        env.touched = touched
-        try:
-            html = template.render(site=site, page=page)
-        except jinja2.TemplateError as exc:
-            yield page, None, _template_problem(exc, page.template, site_dir, page), touched
-            continue
-        except Exception as exc:  # a theme bug must name the template, never dump a traceback on an editor
-            yield page, None, _runtime_problem(exc, page), touched
-            continue
-        finally:
-            env.touched = None
-        yield page, html, None, touched
+    line, not a traceback. Many pages are shared between forked processes (``workers.fork_map``)."""
+    state = _RenderState(env, pages, site, site_dir, {})
+    for page, (html, problem, touched) in zip(pages, fork_map(_render_one, state, len(pages)), strict=True):
+        yield page, html, problem, touched
+
+
+@dataclass
+class _RenderState:
+    env: TrackingEnvironment
+    pages: list[Page]
+    site: SiteView
+    site_dir: Path
+    templates: dict[str, jinja2.Template | Problem]  # loaded once per process
+
+
+def _render_one(state: _RenderState, i: int) -> tuple[str | None, Problem | None, set[DepKey]]:
+    page, env = state.pages[i], state.env
+    template = state.templates.get(page.template)
+    if template is None:
+        template = state.templates[page.template] = _load_template(env, page.template, state.site_dir)
+    if isinstance(template, Problem):
+        return None, template, set()
+    touched: set[DepKey] = set()
+    env.touched = touched
+    try:
+        return template.render(site=state.site, page=page), None, touched
+    except jinja2.TemplateError as exc:
+        return None, _template_problem(exc, page.template, state.site_dir, page), touched
+    except Exception as exc:  # a theme bug must name the template, never dump a traceback on an editor
+        return None, _runtime_problem(exc, page), touched
+    finally:
+        env.touched = None
 
 
 def _load_template(env: jinja2.Environment, name: str, site_dir: Path) -> jinja2.Template | Problem:

@@ -1,0 +1,59 @@
+"""Share the CPU-bound stages of a big build (Markdown conversion, rendering) between forked processes.
+
+Forked children inherit everything the build holds in memory — records, the Jinja environment, the pages — so
+nothing is pickled on the way in but a list of indices; only results come back. Only a build with no other
+threads running forks (``serve`` has threads, whose locks a fork would copy mid-use), and only when there is
+enough work to pay for starting the children; otherwise the work runs in this process, with the same results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+MIN_ITEMS = 400  # fewer than this: forking and collecting costs more than it saves
+CHUNK = 32
+
+_state: Any = None  # set in each forked child by _adopt; never in the parent
+
+
+def _adopt(state: Any) -> None:
+    global _state
+    _state = state
+
+
+def _run(func: Callable[[Any, int], Any], indices: list[int]) -> list[Any]:
+    return [func(_state, i) for i in indices]
+
+
+def workers_for(count: int) -> int:
+    """How many processes to fork for ``count`` items: 1 means do it here."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < MIN_ITEMS or cpus < 2 or threading.active_count() > 1:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(cpus, 8)
+
+
+def fork_map(func: Callable[[S, int], R], state: S, count: int) -> Iterator[R]:
+    """``func(state, i)`` for i in 0..count-1, in order. ``func`` must be a module-level function (it is sent by
+    name); ``state`` reaches the children by fork, never pickled."""
+    workers = workers_for(count)
+    if workers == 1:
+        for i in range(count):
+            yield func(state, i)
+        return
+    chunks = [list(range(i, min(i + CHUNK, count))) for i in range(0, count, CHUNK)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
+        for results in pool.map(partial(_run, func), chunks):
+            yield from results
