@@ -68,3 +68,16 @@ def test_strict_with_warnings_is_never_skipped(make_site: MakeSite) -> None:
     build(BuildOptions(site_dir=site))
     with pytest.raises(YunzhanError):  # --strict fails on the warning, even with nothing changed
         build(BuildOptions(site_dir=site, strict=True))
+
+
+def test_the_stamp_holds_right_after_a_build_that_swapped_the_output(make_site: MakeSite) -> None:
+    """Unchanged files are hard links shared with the previous build: deleting that build changes their ctime,
+    which the stamp must see settled."""
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    _edit = site / "content/pages/about.md"
+    _edit.write_text(
+        _edit.read_text(encoding="utf-8").replace("关于本展。", "关于本展，改。"), encoding="utf-8"
+    )
+    assert not _quick(site)
+    assert _quick(site)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -148,6 +149,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from yunzhan import stamp  # light: a rebuild with nothing to do never imports the stages
+
+    start = time.perf_counter()
+    site_dir = args.site.absolute()
+    output_dir = (args.output or site_dir / "output").absolute()
+    checked = stamp.check(
+        site_dir, output_dir, None, (args.base_url, args.drafts, args.strict, args.compress)
+    )
+    if checked.last is not None:
+        _print_problems(checked.last.warnings(), quiet=args.quiet)
+        if not args.quiet:
+            seconds = time.perf_counter() - start
+            print(f"没有改动：{output_dir} 已是最新（{checked.last.pages} 个页面，{seconds:.2f} 秒）")
+        return EXIT_OK
+
     from yunzhan.pipeline import BuildOptions, build
 
     options = BuildOptions(

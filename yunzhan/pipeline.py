@@ -46,7 +46,7 @@ from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
 from yunzhan.output import InPlaceOutput, StagedOutput, WriteStats, same_file
 
-CACHE_DIR_NAME = ".yunzhan-cache"
+CACHE_DIR_NAME = stamp.CACHE_DIR_NAME
 MEDIA_PREFIX = "media/"  # image derivatives: cache files written by rename, safe to hard-link
 BODY_IMAGE_SIZES = "(min-width: 48rem) 44rem, 100vw"
 
@@ -168,20 +168,13 @@ def _build(options: BuildOptions, session: Session | None = None) -> BuildResult
     stamped = options.use_cache and session is None and not options.preview
     if stamped:
         with timer.step("stamp"):
-            cache_dir = (options.cache_dir or site_dir / CACHE_DIR_NAME).absolute()
-            stamp_file = stamp.stamp_path(cache_dir, digest(str(output_dir))[:10])
-            settings = (options.base_url, options.drafts, options.strict, options.compress, str(output_dir))
-            inputs = stamp.input_signature(site_dir, output_dir, cache_dir, settings)
-            last = stamp.load_stamp(stamp_file)
-            if (
-                last is not None
-                and last.inputs == inputs
-                and last.output == stamp.output_signature(output_dir)[0]
-            ):
+            settings = (options.base_url, options.drafts, options.strict, options.compress)
+            checked = stamp.check(site_dir, output_dir, options.cache_dir, settings)
+            if checked.last is not None:
+                last = checked.last
                 return BuildResult(
                     output_dir, last.pages, last.warnings(), timer.timings, unchanged=last.files
                 )
-            stamp.forget(stamp_file)
     gathered = gather(options, timer, session)
     errors = [p for p in gathered.problems if p.is_error or options.strict]
     if errors:
@@ -190,12 +183,12 @@ def _build(options: BuildOptions, session: Session | None = None) -> BuildResult
         stats = _write(gathered, output_dir, options.preview, session)
         if options.use_cache:
             _remember(gathered, output_dir, session)
-        if stamped:
+        stats.wait()  # the previous build, deleted in the background meanwhile
+        if stamped:  # after the wait: unlinking the old tree changes the shared files' ctime
             written, files = stamp.output_signature(output_dir)
             warnings = [p.as_dict() for p in sort_problems(gathered.problems)]
             pages = len(gathered.pages) + len(gathered.kept)
-            stamp.save_stamp(stamp_file, stamp.Stamp(inputs, written, pages, files, warnings))
-        stats.wait()  # the previous build, deleted in the background meanwhile
+            stamp.save_stamp(checked.path, stamp.Stamp(checked.inputs, written, pages, files, warnings))
     finish = None
     deferred = gathered.deferred
     if deferred is not None:

@@ -24,6 +24,7 @@ from typing import Any
 from yunzhan.errors import Problem
 
 STAMP_VERSION = 1
+CACHE_DIR_NAME = ".yunzhan-cache"
 SKIP_DIRS = frozenset({"__pycache__", "node_modules"})
 LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "PIL", "yaml", "pypinyin", "segno", "pillow_heif")
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # yunzhan/ and the bundled themes/
@@ -42,8 +43,24 @@ class Stamp:
         return [Problem(**p) for p in self.problems]
 
 
-def stamp_path(cache_dir: Path, output_key: str) -> Path:
-    return cache_dir / f"stamp-{output_key}.json"
+@dataclass(frozen=True)
+class Check:
+    path: Path  # where the stamp of this output lives
+    inputs: str  # the inputs' signature now
+    last: Stamp | None  # the last build's stamp, when it still holds: nothing to do
+
+
+def check(site_dir: Path, output_dir: Path, cache_dir: Path | None, settings: tuple[Any, ...]) -> Check:
+    """Does the last successful build into ``output_dir`` still hold? A stamp that does not is deleted."""
+    cache_dir = (cache_dir or site_dir / CACHE_DIR_NAME).absolute()
+    key = hashlib.blake2b(os.fsencode(output_dir), digest_size=8).hexdigest()
+    path = cache_dir / f"stamp-{key}.json"
+    inputs = input_signature(site_dir, output_dir, cache_dir, settings)
+    last = load_stamp(path)
+    if last is not None and last.inputs == inputs and last.output == output_signature(output_dir)[0]:
+        return Check(path, inputs, last)
+    forget(path)
+    return Check(path, inputs, None)
 
 
 def _walk(root: Path, skip: tuple[Path, ...], h: Any, *, hidden: bool = False) -> int:
