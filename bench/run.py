@@ -55,23 +55,58 @@ def child(argv: list[str]) -> int:
     code, site, out, result_path = argv
     sys.path.insert(0, code)
     started = time.perf_counter()
+    import importlib.abc
+    import importlib.util
     import resource
 
-    import yunzhan.pipeline as pipeline
+    import yunzhan.stamp as stamp
     from yunzhan.cli import main
 
     captured: list[Any] = []
-    original = pipeline.build
+    checks: list[Any] = []
+    original_check = stamp.check
 
-    def build(options: Any) -> Any:
-        result = original(options)
-        captured.append(result)
-        return result
+    def check(*args: Any) -> Any:
+        checks.append(original_check(*args))
+        return checks[-1]
 
-    pipeline.build = build
+    stamp.check = check
+
+    def capture(pipeline: Any) -> None:
+        original = pipeline.build
+
+        def build(options: Any, *args: Any) -> Any:
+            result = original(options, *args)
+            captured.append(result)
+            return result
+
+        pipeline.build = build
+
+    class CaptureBuild(importlib.abc.MetaPathFinder):
+        """Wrap pipeline.build when the CLI imports it — and only then: a no-change build never does."""
+
+        def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+            if name != "yunzhan.pipeline":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run_module = spec.loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                run_module(module)
+                capture(module)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, CaptureBuild())
     rc = main(["--site", site, "--output", out, "-q"])
     data: dict[str, Any] = {"rc": rc, "inner_s": time.perf_counter() - started}
-    if captured:
+    if checks and checks[0].last is not None:  # the stamp held: nothing built, nothing imported
+        last = checks[0].last
+        data |= {"timings": {"stamp": data["inner_s"]}, "pages": last.pages, "written": 0, "stamp": True}
+        data |= {"unchanged": last.files, "removed": 0, "image_stats": {"decoded": 0}}
+    elif captured:
         r = captured[0]
         data |= {
             "timings": dict(getattr(r, "timings", {}) or {}),
