@@ -214,10 +214,12 @@ class Fingerprints:
         return digest(sorted(self.records().items()), others)
 
 
-def page_fingerprint(page: Page) -> str:
-    """What a page object itself carries: its place, title, breadcrumbs and which records it lists."""
+def page_fingerprint(page: Page, site: str = "") -> str:
+    """What a page object itself carries: its place, title, breadcrumbs and which records it lists (with the
+    site-wide fingerprint, in one digest)."""
     pager = page.paginator
     return digest(
+        site,
         page.kind,
         page.path,
         page.url,

@@ -367,7 +367,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         fresh: dict[str, PageEntry] = {}
         todo: list[tuple[Page, str]] = []
         for page in plan.pages:
-            fingerprint = digest(site_print, page_fingerprint(page))
+            fingerprint = page_fingerprint(page, site_print)
             entry = store.pages.get(page.output_file)
             if entry is not None and _still_valid(
                 entry, fingerprint, prints, changed, output_dir / page.output_file

@@ -3,7 +3,7 @@
 The site is built (drafts included) into ``<site>/.yunzhan-cache/preview/`` — never into ``output/`` — and served
 from there under its base path. A watchdog observer watches ``content/``, ``themes/``, ``templates/``,
 ``static/``, ``site.toml`` and the theme in use; saves are debounced into one rebuild (150 ms without changes,
-or 50 ms after a file was closed after writing — a finished save), run one at a time in a background thread.
+or 30 ms after a file was closed after writing — a finished save), run one at a time in a background thread.
 Browsers learn about rebuilds over server-sent events at ``/__yunzhan/events``, through a small script the
 server adds to every HTML response (the build output itself is never touched):
 
@@ -179,7 +179,8 @@ class ServeOptions:
     port: int = 8000  # 0 picks a free port
     preview_dir: Path | None = None  # default: <site>/.yunzhan-cache/preview
     debounce: float = 0.15  # seconds without changes before a rebuild starts
-    settle: float = 0.05  # shorter wait when the last change was a file closed after writing: a finished save
+    settle: float = 0.03  # shorter wait when the last change was a file closed after writing: a finished save
+    finish_delay: float = 1.0  # quiet time after a reload before the search index and other site-wide files follow
     open_browser: bool = False
     quiet: bool = False  # only errors
 
@@ -906,6 +907,9 @@ class PreviewServer:
         if outcome.finish is None:
             return
         with self._cond:
+            # The browsers reload now: leave them the processor for a moment (their requests and this work
+            # share one interpreter), and skip the work if more saves arrive meanwhile.
+            self._cond.wait_for(lambda: self._pending or self._stopping, timeout=self.options.finish_delay)
             if self._pending or self._stopping:
                 return
         try:
