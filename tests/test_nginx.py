@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import json
 import os
 import re
 import shutil
@@ -298,6 +299,19 @@ def test_long_cache_only_on_names_that_change_with_the_content(
             assert cache == "no-cache", f"{path}: {cache}"
     assert immutable >= 5
     assert any(re.search(r"assets/css/site\.[0-9a-f]{10}\.css$", p) for p in crawled)
+
+
+def test_search_shards_are_cached_for_a_year_and_meta_revalidated(
+    served: Served,
+) -> None:
+    """Shards are not linked from pages (search.js fetches them): ask for the ones meta.json names."""
+    status, headers, body = served.get(SUB_PATH + "search/meta.json")
+    assert status == 200 and headers.get("cache-control") == "no-cache"
+    meta = json.loads(body)
+    for k in (0, len(meta["s"]) - 1):
+        status, headers, _ = served.get(f"{SUB_PATH}search/s/{k}.{meta['s'][k]}.json")
+        assert (status, headers.get("cache-control")) == (200, YEAR)
+        assert headers["content-type"].startswith("application/json")
 
 
 def test_missing_paths_get_the_404_page_with_status_404(served: Served) -> None:

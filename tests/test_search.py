@@ -8,9 +8,13 @@ records and on the demo, under the sub-path /expo/2024/.
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -68,7 +72,7 @@ def py_find(files: dict[str, bytes], query: str) -> set[str]:
     def postings(gram: str) -> list[int] | None:
         k = search.shard_of(gram, meta["n"])
         if k not in shards:
-            shards[k] = json.loads(files[f"search/{meta['h']}/{k}.json"])
+            shards[k] = json.loads(files[f"search/s/{k}.{meta['s'][k]}.json"])  # as search.js builds it
         return search.decode_ints(shards[k][gram]) if gram in shards[k] else None
 
     def term_hits(term: str) -> set[int]:
@@ -178,15 +182,175 @@ def test_entry_has_display_fields_without_base_path(config: SiteConfig, records:
     assert search.entry(person, config).zone == ""
 
 
-def test_index_is_deterministic_and_versioned(config: SiteConfig, records: list[Record]) -> None:
-    files = search.build_index(records, config)
-    assert files == search.build_index(list(records), config)
+def reference_postings(texts: list[str]) -> dict[str, str]:
+    """The postings as the format defines them, the slow and obvious way (the original implementation)."""
+    bigrams: dict[str, list[tuple[int, list[int]]]] = {}
+    unigrams: dict[str, list[int]] = {}
+    for rid, text in enumerate(texts):
+        here: dict[str, list[int]] = {}
+        chars: set[str] = set()
+        pos = 0
+        for run in search.runs(text):
+            chars.update(run)
+            for i in range(len(run) - 1):
+                here.setdefault(run[i : i + 2], []).append(pos + i)
+            pos += len(run) + 1
+        for ch in chars:
+            unigrams.setdefault(ch, []).append(rid)
+        for gram, positions in here.items():
+            bigrams.setdefault(gram, []).append((rid, positions))
+    out = {}
+    for ch, ids in unigrams.items():
+        out[ch] = search.encode_ints(b - a for a, b in itertools.pairwise([0, *ids]))
+    for gram, per_record in bigrams.items():
+        flat, last = [], 0
+        for rid, positions in per_record:
+            flat += [rid - last, len(positions), positions[0]]
+            flat += [b - a for a, b in itertools.pairwise(positions)]
+            last = rid
+        out[gram] = search.encode_ints(flat)
+    return out
+
+
+def cold() -> None:
+    """Forget what earlier builds in this process memoised (each record's pairs)."""
+    search.record_grams.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        pytest.param([], id="none"),
+        pytest.param(["", "甲", "甲乙 甲乙甲乙，ab", "", "ＬＦ炉lf炉"], id="small"),
+        pytest.param([f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}" for i in range(300)], id="blocks"),
+        pytest.param(["电缆热处理" * 8000, "缆热处" + "x" * 40_000 + "缆热"], id="long-texts"),
+        pytest.param(["ab", "bc"] * 16_500 + ["电缆"], id="many-records"),
+    ],
+)
+def test_postings_are_the_format(texts: list[str]) -> None:
+    cold()
+    memo: search.Blocks = {}
+    got, ints = search.postings(texts, memo)
+    want = reference_postings(texts)
+    assert got == want
+    assert ints == sum(len(search.decode_ints(p)) for p in want.values())
+    assert len(memo) <= -(-len(texts) // search.BLOCK)  # blocks of the same texts are one
+    assert search.postings(texts, memo) == (got, ints)  # from the blocks kept: the same again
+
+
+def test_postings_of_a_record_and_of_a_block() -> None:
+    record = search.record_grams("电缆，电缆头")
+    assert record.chars == "头电缆"
+    assert dict(zip(record.grams, map(search.decode_ints, record.segments), strict=True)) == {
+        "电缆": [2, 0, 3],  # twice: at 0 and 3 (the comma is a gap of one)
+        "缆头": [1, 4],
+    }
+    texts = tuple(f"记录{i}电缆" if i % 3 else "无关" for i in range(search.BLOCK))
+    block = search._block(texts)
+    assert len(block.firsts) == len(block.lasts) == len(block.keys) == len(block.rests.split(","))
+    at = block.keys.index("电缆")
+    assert (block.firsts[at], block.lasts[at]) == (1, max(i for i in range(search.BLOCK) if i % 3))
+
+
+def shard_names(files: dict[str, bytes]) -> dict[str, str]:
+    """Shard path → the hash in its name, checked against meta.json and the bytes."""
     meta = json.loads(files[search.META_PATH])
-    assert set(files) == {search.META_PATH} | {f"search/{meta['h']}/{k}.json" for k in range(meta["n"])}
-    assert len(meta["r"]) == len(records)
-    changed = corpus.to_records(corpus.generate(), BASE)
-    changed[-1].body = Markup("<p>新的内容</p>")
-    assert json.loads(search.build_index(changed, config)[search.META_PATH])["h"] != meta["h"]
+    assert meta["v"] == search.FORMAT_VERSION and len(meta["s"]) == meta["n"]
+    listed = {search.shard_path(k, name): name for k, name in enumerate(meta["s"])}
+    assert set(files) - {search.META_PATH} == set(listed)  # every listed shard is there, and only those
+    for path, name in listed.items():
+        assert path.startswith("search/s/") and path.endswith(f".{name}.json")
+        assert hashlib.sha256(files[path]).hexdigest()[:10] == name
+    return listed
+
+
+def test_index_is_deterministic_and_versioned(config: SiteConfig, records: list[Record]) -> None:
+    cold()
+    memo: search.Blocks = {}
+    files = search.build_index(records, config, memo)
+    assert files == search.build_index(list(records), config, memo)  # from the blocks kept
+    cold()
+    assert files == search.build_index(list(records), config)  # from scratch
+    shard_names(files)
+    meta = json.loads(files[search.META_PATH])
+    assert len(meta["r"]) == len(records) and meta["n"] > 8
+    merged = {g: p for rel, b in files.items() if rel != search.META_PATH for g, p in json.loads(b).items()}
+    texts = {(e := search.entry(r, config)).path: e.text for r in records}
+    assert merged == reference_postings([texts[row[0]] for row in meta["r"]])  # record ids: rows of meta.json
+
+
+def test_index_bytes_do_not_depend_on_the_process(config: SiteConfig, records: list[Record]) -> None:
+    """Sets and dicts are iterated in an order that differs between processes (hash seeds)."""
+    code = f"""
+import hashlib, sys
+from pathlib import Path
+sys.path.insert(0, "bench")
+import search_corpus as c
+from yunzhan import search
+from yunzhan.config import load_config
+files = search.build_index(c.to_records(c.generate(), {BASE!r}), load_config(Path("."), {BASE_URL!r}))
+print(hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest())
+"""
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    files = search.build_index(records, config)
+    digests.add(hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest())
+    assert len(digests) == 1
+
+
+def keys_of(text: str) -> set[str]:
+    """The characters and pairs of a text: its keys in the index."""
+    record = search.record_grams(text)
+    return set(record.chars) | set(record.grams)
+
+
+@pytest.mark.parametrize("edit", ["append", "replace", "insert"])
+def test_one_edit_renames_only_the_shards_it_changed(config: SiteConfig, edit: str) -> None:
+    records = corpus.to_records(corpus.generate(), BASE)
+    memo: search.Blocks = {}
+    before = search.build_index(records, config, memo)
+    record = records[len(records) // 2]
+    old_keys = keys_of(search.entry(record, config).text)
+    body = str(record.body)
+    if edit == "append":  # a sentence at the end of the body: the other positions stay
+        added = "补充一句新的说明文字。"
+        body += f"<p>{added}</p>"
+        local = keys_of(added)
+    elif edit == "replace":  # one character for another in the middle: the other positions stay
+        at = next(i for i in range(len(body) // 2, len(body)) if "\u4e00" <= body[i] <= "\u9fff")
+        new_char = "甲" if body[at] != "甲" else "乙"
+        local = {body[at], new_char} | {
+            a + b for c in (body[at], new_char) for a, b in ((body[at - 1], c), (c, body[at + 1]))
+        }
+        body = body[:at] + new_char + body[at + 1 :]
+    else:  # at the start of the body: every position after it moves
+        body = "<p>新增</p>" + body
+        local = None
+    record.body = Markup(body)
+    after = search.build_index(records, config, memo)
+    cold()
+    assert after == search.build_index(records, config)  # the incremental rebuild is the build from scratch
+
+    old, new = shard_names(before), shard_names(after)
+    assert before[search.META_PATH] != after[search.META_PATH]
+    renamed = {int(p.split("/")[-1].split(".")[0]) for p in set(new) - set(old)}
+    assert len(new) == len(old) and renamed
+    assert all(before[p] == after[p] for p in set(old) & set(new))
+    n = json.loads(after[search.META_PATH])["n"]
+    # only shards holding a key of the edited record change; for a local edit, only those of the edit's keys
+    assert renamed <= {search.shard_of(k, n) for k in old_keys | keys_of(search.entry(record, config).text)}
+    if local is not None:
+        assert renamed <= {search.shard_of(k, n) for k in local}
+        assert len(renamed) < n // 2
 
 
 def test_index_answers_every_query_exactly(

@@ -28,7 +28,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -87,6 +87,9 @@ class CacheData:
     records: dict[tuple[str, str], str] = field(default_factory=dict)  # whole-record prints of that build
     qr: dict[str, Any] = field(default_factory=dict)  # placard QR codes by (URL, label): masks are slow
     parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
+    search: dict[Any, Any] = field(
+        default_factory=dict
+    )  # search.Blocks: the index's postings, block by block
 
 
 def load_cache(path: Path) -> CacheData:

@@ -522,3 +522,64 @@ def swap_images(html: Markup, replace: Callable[[str, str], Markup | None]) -> M
         return match.group(0) if new is None else str(new)
 
     return Markup(re.sub(r"<img\b([^>]*)>", swap, str(html)))
+
+
+# ---------------------------------------------------------------- safe HTML → plain text
+
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "img",
+        "li",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.S)
+_DROP = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
+
+
+@functools.lru_cache(maxsize=20_000)  # pure; a long-lived `serve` process converts each body once
+def html_text(value: str) -> str:
+    """Sanitised HTML → plain text. Block tags become line breaks, inline tags vanish (``感应<b>线圈</b>``
+    stays one phrase), entities are decoded."""
+    value = _DROP.sub(" ", value)
+
+    def tag(match: re.Match[str]) -> str:
+        name = (match.group(2) or "").lower()
+        return "\n" if name in BLOCK_TAGS else ""
+
+    return unescape(_TAG.sub(tag, value))

@@ -404,12 +404,12 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
             site_files = previous[1]  # served as they were until ``finish`` replaces them
 
             def deferred() -> dict[str, bytes]:
-                made = _site_files(config, grouped, plan.pages)
+                made = _site_files(config, grouped, plan.pages, store)
                 store.site_files = (key, made)
                 return made
 
         else:
-            site_files = _site_files(config, grouped, plan.pages)
+            site_files = _site_files(config, grouped, plan.pages, store)
             store.site_files = (key, site_files)
             cache_dirty = True
         generated = {**assets, **site_files}
@@ -438,12 +438,13 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
 
 
 def _site_files(
-    config: SiteConfig, grouped: dict[str, list[Record]], all_pages: list[Page]
+    config: SiteConfig, grouped: dict[str, list[Record]], all_pages: list[Page], store: CacheData
 ) -> dict[str, bytes]:
-    """The search index, sitemap, robots.txt, feed and open data."""
+    """The search index (its blocks kept in ``store`` for the next build), sitemap, robots.txt, feed and open
+    data."""
     ordered = [r for c in config.collections for r in grouped[c.name]]
     files = {
-        **search.build_index(ordered, config),
+        **search.build_index(ordered, config, store.search),
         **publish.sitemap(all_pages, config),
         **publish.robots(config),
     }

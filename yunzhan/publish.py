@@ -18,8 +18,6 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,6 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 import brotli
 
 from yunzhan.config import SiteConfig
+from yunzhan.markup import html_text
 from yunzhan.model import GalleryItem, Image, Page, Record
 
 SITEMAP = "sitemap.xml"
@@ -178,27 +177,6 @@ def _shorten(text: str, limit: int) -> str:
 # ---------------------------------------------------------------------------------------------- open data
 
 
-class _TextOnly(HTMLParser):
-    _BLOCKS = frozenset(
-        {"p", "div", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre"}
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def plain_text(html: Any) -> str:
     """Safe HTML (a rendered body or ``text`` field) → plain text, one paragraph a line."""
     return _plain_text(str(html)) if html else ""
@@ -206,12 +184,7 @@ def plain_text(html: Any) -> str:
 
 @functools.lru_cache(maxsize=20_000)  # pure; a long-lived `serve` process converts each body once
 def _plain_text(html: str) -> str:
-    if not html:
-        return ""
-    parser = _TextOnly()
-    parser.feed(str(html))
-    parser.close()
-    lines = (" ".join(unescape(line).split()) for line in "".join(parser.parts).split("\n"))
+    lines = (" ".join(line.split()) for line in html_text(html).split("\n"))
     return "\n".join(line for line in lines if line)
 
 

@@ -10,11 +10,17 @@ record list per character. Latin queries of two letters or more also match the p
 
 Files (output-relative):
 
-- ``search/meta.json`` — fetched with revalidation: version hash, shard count, filter values and one row per
-  record (path, title, collection, zone, industry, district, thumbnail, pinyin).
-- ``search/<hash>/<k>.json`` — shard k: ``{gram: postings}``, gram → shard by FNV-1a of its code points,
-  postings as ints packed in a string (``encode_ints``). The folder name is a hash of the content, so a cached
-  shard never mixes with a newer meta file.
+- ``search/meta.json`` — fetched with revalidation: format version, shard count, the name of each shard, filter
+  values and one row per record (path, title, collection, zone, industry, district, thumbnail, pinyin).
+- ``search/s/<k>.<hash>.json`` — shard k: ``{gram: postings}``, gram → shard by FNV-1a of its code points,
+  postings as ints packed in a string (``encode_ints``). ``hash`` is the first 10 hex digits of the SHA-256 of
+  the shard's own bytes, listed in meta.json (``"s"``): an edit renames only the shards whose bytes changed
+  (a hosting sync uploads those and meta.json), and a cached shard never mixes with a newer meta file.
+  Positions are absolute, so text inserted into a record shifts that record's positions after it: its pairs
+  from there on change, and so do their shards. Appending, or replacing characters one for one, changes few.
+
+Building is incremental: the postings of each block of BLOCK records are kept by their texts (the caller keeps
+them between builds), so a rebuild after one edit redoes one block (from each record's pairs, ``record_grams``).
 
 Text is NFKC-normalised and lowercased; anything that is not a letter or a digit (spaces, punctuation)
 separates terms, in the text and in the query alike.
@@ -24,72 +30,30 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import itertools
 import json
 import operator
 import re
+import sys
 import unicodedata
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
+from yunzhan.markup import html_text
 from yunzhan.model import GalleryItem, Image, Record
 from yunzhan.slugs import pinyin_forms, slugify
 
 META_PATH = "search/meta.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SHARD_DIR = "search/s/"
 SHARD_TARGET_BYTES = 16_000  # estimated bytes per shard (real: about half of it raw, a quarter gzipped)
 MAX_SHARDS = 4096
 TEXT_TYPES = ("string", "text", "enum", "list")
-BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "caption",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "img",
-        "li",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.S)
-_DROP = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
 _RUN = re.compile(r"[^\W_]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -110,19 +74,6 @@ class Entry:
     thumb_height: int
     pinyin: str  # "leiyutian lyt", "" when the title has no Chinese
     text: str  # plain text, not normalised
-
-
-@functools.lru_cache(maxsize=20_000)  # pure; a long-lived `serve` process converts each body once
-def html_text(value: str) -> str:
-    """Sanitised HTML → plain text. Block tags become line breaks, inline tags vanish (``感应<b>线圈</b>``
-    stays one phrase), entities are decoded."""
-    value = _DROP.sub(" ", value)
-
-    def tag(match: re.Match[str]) -> str:
-        name = (match.group(2) or "").lower()
-        return "\n" if name in BLOCK_TAGS else ""
-
-    return html.unescape(_TAG.sub(tag, value))
 
 
 def normalise(text: str) -> str:
@@ -268,36 +219,131 @@ def decode_ints(text: str) -> list[int]:
     return out
 
 
-def postings(texts: Iterable[str]) -> dict[str, list[int]]:
-    """gram → flat postings. Bigram: [record delta, count, first position, position deltas…]…;
-    one character: [record delta…]. Positions count characters of the runs with a gap of one between runs."""
-    bigrams: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
-    unigrams: dict[str, list[int]] = defaultdict(list)
+_ONE = [_SMALL[1] + v for v in _SMALL]  # a pair seen once, at position p: count 1, first position p
+_TWO = [_SMALL[2] + v for v in _SMALL]  # seen twice, first at p
+BLOCK = 64  # records per memoised block of postings (below 256: ids within a block fit in bytes)
+
+
+def _encode_one(value: int) -> str:
+    return _SMALL[value] if value < 32768 else _encode_int(value)
+
+
+class RecordGrams(NamedTuple):
+    """Where each pair of adjacent characters occurs in one record (see ``record_grams``)."""
+
+    chars: str  # its distinct characters, sorted
+    grams: tuple[str, ...]  # its distinct bigrams, interned
+    segments: tuple[str, ...]  # each bigram's postings here: count, first position, position deltas, packed
+    ints: int  # how many ints the record adds to the postings (for the shard size estimate)
+
+
+@functools.lru_cache(maxsize=4 * BLOCK)  # a `serve` process re-reads the block of the record being edited
+def record_grams(text: str) -> RecordGrams:
+    """One record's share of the index, without its record id. Positions count characters of the runs with a
+    gap of one between runs, i.e. they are indexes into ``" ".join(runs(text))``."""
+    parts = runs(text)
+    line = " ".join(parts)
+    chars = set(line)
+    chars.discard(" ")
+    here: defaultdict[str, list[int]] = defaultdict(list)
+    # here[line[i] + line[i + 1]].append(i) for every i, looped in C rather than in Python bytecode
+    pairs = map(operator.add, line, line[1:])
+    deque(map(list.append, map(here.__getitem__, pairs), itertools.count()), maxlen=0)
+    for left, right in itertools.pairwise(parts):  # pairs across the gap between two runs are not text
+        here.pop(left[-1] + " ", None)
+        here.pop(" " + right[0], None)
+    segments: list[str] = []
+    if len(line) <= len(_SMALL):  # every count, position and delta is a table look-up
+        small, one, two, get, sub = _SMALL, _ONE, _TWO, _SMALL.__getitem__, operator.sub
+        for positions in here.values():
+            if len(positions) == 1:
+                segments.append(one[positions[0]])
+            elif len(positions) == 2:
+                first, second = positions
+                segments.append(two[first] + small[second - first])
+            else:
+                deltas = "".join(map(get, map(sub, positions[1:], positions)))
+                segments.append(small[len(positions)] + small[positions[0]] + deltas)
+    else:
+        for positions in here.values():
+            deltas = map(operator.sub, positions[1:], positions)
+            segments.append(encode_ints([len(positions), positions[0], *deltas]))
+    return RecordGrams(
+        chars="".join(sorted(chars)),
+        grams=tuple(map(sys.intern, here)),  # one string per pair, however many records and blocks hold it
+        segments=tuple(segments),
+        ints=sum(map(len, here.values())) + 2 * len(here) + len(chars),
+    )
+
+
+class Block(NamedTuple):
+    """The postings of up to BLOCK consecutive records, record ids counted from the block's first record."""
+
+    keys: tuple[str, ...]  # grams (characters and bigrams) the block holds, interned
+    firsts: bytes  # per key: the first record that holds it
+    lasts: bytes  # per key: the last one
+    rests: str  # per key, ","-separated: its packed postings in the block without the first record id
+    ints: int  # how many ints the block adds to the postings
+
+
+Blocks = dict[tuple[str, ...], Block]
+"""The blocks of the last ``postings`` call by their texts (so any change in a block is seen). A build keeps
+them (``serve`` in memory, ``build`` in its cache) and hands them to the next, which then rebuilds only the
+block holding an edited record. About the block's share of the index plus 10 bytes a key."""
+
+
+def _block(texts: tuple[str, ...]) -> Block:
+    buckets: defaultdict[str, list[Any]] = defaultdict(list)  # key → [record id, its segment, id, …]
+    append, repeat, ints = list.append, itertools.repeat, 0
     for rid, text in enumerate(texts):
-        here: dict[str, list[int]] = defaultdict(list)
-        chars: set[str] = set()
-        pos = 0
-        for run in runs(text):
-            chars.update(run)
-            for i, gram in enumerate(map(operator.add, run, run[1:]), pos):
-                here[gram].append(i)
-            pos += len(run) + 1
-        for ch in chars:
-            unigrams[ch].append(rid)
-        for gram, positions in here.items():
-            bigrams[gram].append((rid, positions))
-    out: dict[str, list[int]] = {}
-    for gram, ids in unigrams.items():
-        out[gram] = [b - a for a, b in itertools.pairwise([0, *ids])]
-    for gram, per_record in bigrams.items():
-        flat: list[int] = []
-        last = 0
-        for rid, positions in per_record:
-            flat += [rid - last, len(positions), positions[0]]
-            flat += [b - a for a, b in itertools.pairwise(positions)]
-            last = rid
-        out[gram] = flat
-    return out
+        record = record_grams(text)
+        ints += record.ints
+        for keys, segments in ((record.chars, repeat("")), (record.grams, record.segments)):
+            targets = list(map(buckets.__getitem__, keys))
+            deque(map(append, targets, repeat(rid)), maxlen=0)
+            deque(map(append, targets, segments), maxlen=0)
+    encode, sub, chain = _SMALL.__getitem__, operator.sub, itertools.chain
+    firsts, lasts, rests = bytearray(), bytearray(), []
+    for flat in buckets.values():
+        ids = flat[0::2]
+        firsts.append(ids[0])
+        lasts.append(ids[-1])
+        flat[0::2] = map(encode, map(sub, ids, chain((0,), ids)))  # record ids → deltas, packed
+        flat[0] = ""
+        rests.append("".join(flat))
+    keys = tuple(map(sys.intern, buckets))
+    return Block(keys, bytes(firsts), bytes(lasts), ",".join(rests), ints)
+
+
+def postings(texts: Iterable[str], memo: Blocks | None = None) -> tuple[dict[str, str], int]:
+    """(gram → flat postings packed by ``encode_ints``, how many ints they hold). Bigram: [record delta, count,
+    first position, position deltas…]…; one character: [record delta…]. Record ids count ``texts`` from 0.
+
+    Built from blocks of BLOCK records, joined here: for each gram, its first record in a block follows its last
+    record in the blocks before. ``memo`` holds the blocks of the last call; it is left holding this call's."""
+    old = memo if memo is not None else {}
+    texts = list(texts)
+    chained: defaultdict[str, list[Any]] = defaultdict(list)  # key → [first id, last id, rest, first id, …]
+    append, repeat, add, total = list.append, itertools.repeat, operator.add, 0
+    blocks: dict[tuple[str, ...], Block] = {}
+    for start in range(0, len(texts), BLOCK):
+        key = tuple(texts[start : start + BLOCK])
+        block = blocks.get(key) or old.get(key) or _block(key)
+        blocks[key] = block
+        total += block.ints
+        targets = list(map(chained.__getitem__, block.keys))
+        deque(map(append, targets, map(add, block.firsts, repeat(start))), maxlen=0)
+        deque(map(append, targets, map(add, block.lasts, repeat(start))), maxlen=0)
+        deque(map(append, targets, block.rests.split(",")), maxlen=0)
+    encode = _SMALL.__getitem__ if len(texts) <= len(_SMALL) else _encode_one
+    sub, chain = operator.sub, itertools.chain
+    out: dict[str, str] = {}
+    for key, flat in chained.items():
+        gaps = map(encode, map(sub, flat[0::3], chain((0,), flat[1::3])))
+        out[key] = "".join(map(add, gaps, flat[2::3]))
+    old.clear()
+    old.update(blocks)
+    return out, total
 
 
 def _dumps(value: Any) -> bytes:
@@ -313,27 +359,35 @@ def _keys(values: Iterable[tuple[str, str]]) -> list[list[str]]:
     return [[k, v] for k, v in seen.items()]
 
 
-def build_index(records: list[Record], config: SiteConfig) -> dict[str, bytes]:
+def build_index(records: list[Record], config: SiteConfig, memo: Blocks | None = None) -> dict[str, bytes]:
     """Index files for ``records`` (pass them in display order: collection by collection, each sorted):
     output-relative path → bytes. Deterministic: same records, same bytes."""
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
     entries = [entry(r, config) for r in ordered]
-    grams = postings(e.text for e in entries)
-    size = sum(len(g.encode()) + 2 * len(p) + 8 for g, p in grams.items())
+    grams, ints = postings((e.text for e in entries), memo)
+    size = sum(len(g.encode()) + 8 for g in grams) + 2 * ints  # estimated, as in format 1: 2 bytes an int
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET_BYTES:
         shards *= 2
     split: list[dict[str, str]] = [{} for _ in range(shards)]
-    for gram, flat in grams.items():
-        split[shard_of(gram, shards)][gram] = encode_ints(flat)
+    for gram, packed in grams.items():
+        split[shard_of(gram, shards)][gram] = packed
     bodies = [_dumps(s) for s in split]
+    names = [hashlib.sha256(body).hexdigest()[:10] for body in bodies]
     titles = {c.name: c.title for c in config.collections}
+    slugs: dict[str, str] = {}  # few distinct industries and districts, and slugify is slow
+
+    def term(value: str) -> str:
+        if value not in slugs:
+            slugs[value] = slugify(value) or "term"
+        return slugs[value]
+
     filters = {
         "c": _keys((e.collection, titles.get(e.collection, e.collection)) for e in entries),
         "z": _keys((e.zone, e.zone_title) for e in entries),
-        "i": _keys((slugify(e.industry) or "term", e.industry) for e in entries if e.industry),
-        "d": _keys((slugify(e.district) or "term", e.district) for e in entries if e.district),
+        "i": _keys((term(e.industry), e.industry) for e in entries if e.industry),
+        "d": _keys((term(e.district), e.district) for e in entries if e.district),
     }
     index = {name: {k: n for n, (k, _) in enumerate(pairs)} for name, pairs in filters.items()}
 
@@ -346,8 +400,8 @@ def build_index(records: list[Record], config: SiteConfig) -> dict[str, bytes]:
             e.title,
             ref("c", e.collection),
             ref("z", e.zone),
-            ref("i", slugify(e.industry) or "term") if e.industry else None,
-            ref("d", slugify(e.district) or "term") if e.district else None,
+            ref("i", term(e.industry)) if e.industry else None,
+            ref("d", term(e.district)) if e.district else None,
             e.thumb,
             e.thumb_width,
             e.thumb_height,
@@ -355,10 +409,13 @@ def build_index(records: list[Record], config: SiteConfig) -> dict[str, bytes]:
         ]
         for e in entries
     ]
-    digest = hashlib.sha256(_dumps([filters, rows])).hexdigest()
-    digest = hashlib.sha256(digest.encode() + b"".join(bodies)).hexdigest()[:12]
-    meta = {"v": FORMAT_VERSION, "h": digest, "n": shards, "f": filters, "r": rows}
+    meta = {"v": FORMAT_VERSION, "n": shards, "s": names, "f": filters, "r": rows}
     files = {META_PATH: _dumps(meta)}
-    for k, body in enumerate(bodies):
-        files[f"search/{digest}/{k}.json"] = body
+    for k, (name, body) in enumerate(zip(names, bodies, strict=True)):
+        files[shard_path(k, name)] = body
     return files
+
+
+def shard_path(k: int, name: str) -> str:
+    """Output-relative path of shard ``k`` whose bytes hash to ``name`` (``meta["s"][k]``), as search.js builds it."""
+    return f"{SHARD_DIR}{k}.{name}.json"

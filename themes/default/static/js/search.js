@@ -1,7 +1,8 @@
 /* yunzhan default theme — site search, reading the index that yunzhan/search.py writes.
    Nothing is fetched until the visitor searches: then search/meta.json (revalidated), then only the shards
-   holding the query's character pairs. A term of n characters matches a record when its n-1 pairs sit at
-   consecutive positions there, i.e. exactly when the record contains the term (plain substring semantics).
+   holding the query's character pairs (named by a hash of their bytes, listed in meta.json). A term of n
+   characters matches a record when its n-1 pairs sit at consecutive positions there, i.e. exactly when the
+   record contains the term (plain substring semantics).
    Latin terms of 2+ letters also match the pinyin or initials of titles (leiyutian, lyt → 雷雨田).
    The site's base path comes from data-base on this script tag or on <html>, never from a hardcoded "/". */
 (function () {
@@ -55,7 +56,9 @@
 
   function postings(gram) {
     var k = shardOf(gram);
-    var p = shards[k] = shards[k] || getJSON(base + "search/" + meta.h + "/" + k + ".json").catch(function (e) {
+    // search/s/<k>.<hash of its bytes>.json, the hash from meta.json: an edit renames only the shards it changed
+    var url = base + "search/s/" + k + "." + meta.s[k] + ".json";
+    var p = shards[k] = shards[k] || getJSON(url).catch(function (e) {
       delete shards[k];
       throw e;
     });
