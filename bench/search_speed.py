@@ -79,7 +79,7 @@ def load_search(path: Path | None) -> ModuleType:
 
 def measure(label: str, records: list[Record], config: SiteConfig, search: ModuleType) -> None:
     runs: list[tuple[str, float, dict[str, bytes]]] = []
-    memo: dict = {}  # the blocks a build keeps for the next (in serve's memory, or the build cache)
+    memo = search.SearchMemo() if hasattr(search, "SearchMemo") else {}  # what a build keeps for the next
     victim = records[len(records) // 2]
     for n, what in enumerate(("cold", "again", "edit", "edit 2")):
         if what.startswith("edit"):

@@ -266,7 +266,7 @@ def shard_names(files: dict[str, bytes]) -> dict[str, str]:
 
 def test_index_is_deterministic_and_versioned(config: SiteConfig, records: list[Record]) -> None:
     cold()
-    memo: search.Blocks = {}
+    memo = search.SearchMemo()
     files = search.build_index(records, config, memo)
     assert files == search.build_index(list(records), config, memo)  # from the blocks kept
     cold()
@@ -316,7 +316,7 @@ def keys_of(text: str) -> set[str]:
 @pytest.mark.parametrize("edit", ["append", "replace", "insert"])
 def test_one_edit_renames_only_the_shards_it_changed(config: SiteConfig, edit: str) -> None:
     records = corpus.to_records(corpus.generate(), BASE)
-    memo: search.Blocks = {}
+    memo = search.SearchMemo()
     before = search.build_index(records, config, memo)
     record = records[len(records) // 2]
     old_keys = keys_of(search.entry(record, config).text)

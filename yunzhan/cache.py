@@ -28,7 +28,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -87,9 +87,7 @@ class CacheData:
     records: dict[tuple[str, str], str] = field(default_factory=dict)  # whole-record prints of that build
     qr: dict[str, Any] = field(default_factory=dict)  # placard QR codes by (URL, label): masks are slow
     parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
-    search: dict[Any, Any] = field(
-        default_factory=dict
-    )  # search.Blocks: the index's postings, block by block
+    search: Any = None  # search.SearchMemo: the index's postings block by block, pinyin of titles
 
 
 def load_cache(path: Path) -> CacheData:

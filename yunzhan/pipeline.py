@@ -77,13 +77,14 @@ class Session:
     output_files: set[str] | None = None
     unsaved: bool = False
 
-    def forget(self, paths: Iterable[Path]) -> None:
-        """Files changed on disk: drop their parsed records (all of them when an image or folder changed, as
-        records check the paths they name)."""
+    def forget(self, paths: Iterable[Path], content_dir: Path | None = None) -> None:
+        """Files changed on disk: drop their parsed records — all of them when another file under
+        ``content_dir`` (an image, a folder) changed, as records resolve the paths they name. Changes elsewhere
+        (templates, styles) leave the records as they are."""
         for path in paths:
             if path in self.parsed:
                 del self.parsed[path]
-            else:
+            elif content_dir is None or path.is_relative_to(content_dir):
                 self.parsed.clear()
                 return
 
@@ -443,6 +444,8 @@ def _site_files(
     """The search index (its blocks kept in ``store`` for the next build), sitemap, robots.txt, feed and open
     data."""
     ordered = [r for c in config.collections for r in grouped[c.name]]
+    if store.search is None:
+        store.search = search.SearchMemo()
     files = {
         **search.build_index(ordered, config, store.search),
         **publish.sitemap(all_pages, config),

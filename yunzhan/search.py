@@ -38,7 +38,7 @@ import sys
 import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
@@ -157,7 +157,7 @@ def _taxonomy_value(record: Record, config: SiteConfig, taxonomy: str, fallback:
     return ""
 
 
-def entry(record: Record, config: SiteConfig) -> Entry:
+def entry(record: Record, config: SiteConfig, pinyin: dict[str, str] | None = None) -> Entry:
     base = config.base_path
     zone = record if record.collection == "zones" else record.fields.get("zone")
     zone = zone if isinstance(zone, Record) else None
@@ -169,7 +169,11 @@ def entry(record: Record, config: SiteConfig) -> Entry:
         next((v for v in record.fields.values() if isinstance(v, Image)), None),
     )
     src, width, height = thumbnail(image)
-    pinyin = " ".join(pinyin_forms(record.title)) if _CJK.search(record.title) else ""
+    known = pinyin.get(record.title) if pinyin is not None else None
+    if known is None:
+        known = " ".join(pinyin_forms(record.title)) if _CJK.search(record.title) else ""
+        if pinyin is not None:
+            pinyin[record.title] = known
     return Entry(
         path=_strip_base(record.url or record.path, base),
         title=record.title,
@@ -181,7 +185,7 @@ def entry(record: Record, config: SiteConfig) -> Entry:
         thumb=_strip_base(src, base) if src else "",
         thumb_width=width,
         thumb_height=height,
-        pinyin=pinyin,
+        pinyin=known,
         text=record_text(record, config),
     )
 
@@ -359,13 +363,26 @@ def _keys(values: Iterable[tuple[str, str]]) -> list[list[str]]:
     return [[k, v] for k, v in seen.items()]
 
 
-def build_index(records: list[Record], config: SiteConfig, memo: Blocks | None = None) -> dict[str, bytes]:
+@dataclass
+class SearchMemo:
+    """What one index build leaves for the next: postings block by block, and the pinyin of titles (half a
+    millisecond each with pypinyin). Each build keeps only what it used."""
+
+    blocks: Blocks = field(default_factory=dict)
+    pinyin: dict[str, str] = field(default_factory=dict)
+
+
+def build_index(
+    records: list[Record], config: SiteConfig, memo: SearchMemo | None = None
+) -> dict[str, bytes]:
     """Index files for ``records`` (pass them in display order: collection by collection, each sorted):
     output-relative path → bytes. Deterministic: same records, same bytes."""
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
-    entries = [entry(r, config) for r in ordered]
-    grams, ints = postings((e.text for e in entries), memo)
+    memo = memo if memo is not None else SearchMemo()
+    entries = [entry(r, config, memo.pinyin) for r in ordered]
+    memo.pinyin = {e.title: e.pinyin for e in entries}  # only what this build used
+    grams, ints = postings((e.text for e in entries), memo.blocks)
     size = sum(len(g.encode()) + 8 for g in grams) + 2 * ints  # estimated, as in format 1: 2 bytes an int
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET_BYTES:

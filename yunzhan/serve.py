@@ -180,7 +180,9 @@ class ServeOptions:
     preview_dir: Path | None = None  # default: <site>/.yunzhan-cache/preview
     debounce: float = 0.15  # seconds without changes before a rebuild starts
     settle: float = 0.03  # shorter wait when the last change was a file closed after writing: a finished save
-    finish_delay: float = 1.0  # quiet time after a reload before the search index and other site-wide files follow
+    finish_delay: float = (
+        1.0  # quiet time after a reload before the search index and other site-wide files follow
+    )
     open_browser: bool = False
     quiet: bool = False  # only errors
 
@@ -220,7 +222,7 @@ class SessionRebuild:
 
     def __call__(self, changed_paths: set[Path]) -> RebuildOutcome:
         site_dir, preview_dir = self.site_dir, self.preview_dir
-        self.session.forget(changed_paths)
+        self.session.forget(changed_paths, self.site_dir / "content")
         start = time.perf_counter()
         try:
             config = load_config(site_dir)
