@@ -184,8 +184,7 @@ def _build(options: BuildOptions, session: Session | None = None) -> BuildResult
         stats = _write(gathered, output_dir, options.preview, session)
         if options.use_cache:
             _remember(gathered, output_dir, session)
-        stats.wait()  # the previous build, deleted in the background meanwhile
-        if stamped:  # after the wait: unlinking the old tree changes the shared files' ctime
+        if stamped:
             written, files = stamp.output_signature(output_dir)
             warnings = [p.as_dict() for p in sort_problems(gathered.problems)]
             pages = len(gathered.pages) + len(gathered.kept)

@@ -63,7 +63,7 @@ def check(site_dir: Path, output_dir: Path, cache_dir: Path | None, settings: tu
     return Check(path, inputs, None)
 
 
-def _walk(root: Path, skip: tuple[Path, ...], h: Any, *, hidden: bool = False) -> int:
+def _walk(root: Path, skip: tuple[Path, ...], h: Any, *, hidden: bool = False, ctime: bool = True) -> int:
     """Feed (path, size, mtime, inode) of every file under ``root`` into ``h``, skipping the ``skip`` folders
     (and hidden ones unless ``hidden``: .git, the cache); returns the number of files."""
     count = 0
@@ -88,7 +88,8 @@ def _walk(root: Path, skip: tuple[Path, ...], h: Any, *, hidden: bool = False) -
             except OSError:
                 h.update(f"!{entry.path}\0".encode("utf-8", "surrogatepass"))
                 continue
-            line = f"F{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0"
+            changed = st.st_ctime_ns if ctime else 0
+            line = f"F{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{changed}\0{st.st_ino}\0"
             h.update(line.encode("utf-8", "surrogatepass"))
             count += 1
     return count
@@ -119,7 +120,9 @@ def input_signature(site_dir: Path, output_dir: Path, cache_dir: Path, options: 
 def output_signature(output_dir: Path) -> tuple[str, int]:
     """The output folder as it is on disk now, and how many files it holds."""
     h = hashlib.blake2b(digest_size=16)
-    count = _walk(output_dir, (), h, hidden=True) if output_dir.is_dir() else -1
+    # No ctime here: output files are hard links shared with the previous build, whose deletion (in the
+    # background, after the build) changes their ctime. A hand edit changes mtime, size or inode.
+    count = _walk(output_dir, (), h, hidden=True, ctime=False) if output_dir.is_dir() else -1
     return h.hexdigest(), count
 
 
