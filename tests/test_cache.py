@@ -202,3 +202,24 @@ def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytes
     after = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
     assert "姑苏新展区" in after and after != before
     assert after.count("<svg") == before.count("<svg") > 0
+
+
+def test_a_big_cache_is_written_by_a_detached_process(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from yunzhan import cache
+
+    monkeypatch.setattr(cache, "DETACH_PAGES", 0)
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache")
+    build(options)
+    deadline = time.monotonic() + 20
+    while not list((site.parent / "cache").glob("build-*.pickle")):
+        assert time.monotonic() < deadline, "the detached writer left no cache"
+        time.sleep(0.05)
+    _edit(site / "content/pages/about.md", "关于本展。", "关于本展，已更新。")
+    assert [page.output_file for page, _ in gather(options).pages] == [
+        "about/index.html"
+    ]  # the cache is whole

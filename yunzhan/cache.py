@@ -19,6 +19,7 @@ import functools
 import hashlib
 import os
 import pickle
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,8 +101,33 @@ def load_cache(path: Path) -> CacheData:
     return data if isinstance(data, CacheData) and data.version == CACHE_VERSION else CacheData()
 
 
-def save_cache(path: Path, data: CacheData) -> None:
+DETACH_PAGES = 2000  # a cache of more pages than this is written by a detached process (seconds at 10,000)
+
+
+def save_cache(path: Path, data: CacheData, *, detach: bool = False) -> None:
+    """Write the cache atomically. With ``detach`` (a command-line build: one thread) and a big cache, a forked
+    process writes it while the build returns: the editor need not wait, and a build that starts before it is
+    done just reads the previous cache, whose entries are checked like any other."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if detach and len(data.pages) > DETACH_PAGES and hasattr(os, "fork") and threading.active_count() == 1:
+        child = os.fork()
+        if child == 0:  # a child that forks the writer and exits at once, so no zombie is left behind
+            code = 0
+            try:
+                if os.fork() == 0:
+                    os.setsid()  # out of the terminal's process group: a Ctrl-C after the build spares it
+                    try:
+                        _write_cache(path, data)
+                    except BaseException:
+                        code = 1
+            finally:
+                os._exit(code)
+        os.waitpid(child, 0)
+        return
+    _write_cache(path, data)
+
+
+def _write_cache(path: Path, data: CacheData) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -281,7 +281,7 @@ def _remember(gathered: Gathered, output_dir: Path, session: Session | None = No
     if session is not None:
         session.unsaved = True
     else:
-        save_cache(gathered.cache_path, store)
+        save_cache(gathered.cache_path, store, detach=True)
 
 
 def gather(options: BuildOptions, timer: _Timer | None = None, session: Session | None = None) -> Gathered:
