@@ -29,7 +29,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 8
+CACHE_VERSION = 10
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -75,6 +75,13 @@ class PageEntry:
     deps: tuple[tuple[DepKey, str], ...]  # what the page touched, with its fingerprint then
     size: int
     mtime_ns: int
+    records: frozenset[tuple[str, str]] = frozenset()  # (collection, slug) of every record among deps
+    others: frozenset[DepKey] = frozenset()  # the collections, taxonomies and terms among deps
+
+    @classmethod
+    def of(cls, fingerprint: str, deps: tuple[tuple[DepKey, str], ...]) -> PageEntry:
+        records = frozenset((k[1], k[2]) for k, _ in deps if k[0] == "record")
+        return cls(fingerprint, deps, 0, 0, records, frozenset(k for k, _ in deps if k[0] != "record"))
 
 
 @dataclass
@@ -86,6 +93,9 @@ class CacheData:
         None  # site-wide outputs (search index, sitemap…) by input
     )
     records: dict[tuple[str, str], str] = field(default_factory=dict)  # whole-record prints of that build
+    others: dict[DepKey, str] = field(
+        default_factory=dict
+    )  # collection, taxonomy and term prints of that build
     qr: dict[str, Any] = field(default_factory=dict)  # placard QR codes by (URL, label): masks are slow
     parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
     search: Any = None  # search.SearchMemo: the index's postings block by block, pinyin of titles
@@ -234,6 +244,10 @@ class Fingerprints:
         """Every record's whole fingerprint: a record whose whole print is as it was cannot have changed in
         any attribute, so the pages that read it need no finer check."""
         return {key: self.get(("record", *key, WHOLE)) or "" for key in sorted(self._records)}
+
+    def others(self) -> dict[DepKey, str]:
+        """The fingerprints of every collection, taxonomy and term."""
+        return {k: v for k, v in self._prints.items() if k[0] != "record"}
 
     def everything(self) -> str:
         """One fingerprint of all records, collections and taxonomies (for the site-wide files)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,6 +213,8 @@ def _load_remembered(
         return load_record(file, site_dir, collection, problems)
     key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, collection)
     known = memo.get(file)
+    if known is not None and known[0][4] is not collection and known[0][4] == collection:
+        known = memo[file] = ((*known[0][:4], collection), known[1], known[2])  # compare settings once
     if known is None or known[0] != key:
         found: list[Problem] = []
         known = memo[file] = (key, load_record(file, site_dir, collection, found), found)
@@ -224,15 +227,18 @@ def _record_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     files: list[Path] = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "_", "#")) or entry.name.endswith("~"):
+    with os.scandir(folder) as found:  # DirEntry knows file from folder without another stat
+        entries = sorted(found, key=lambda e: e.name)
+    for entry in entries:
+        name = entry.name
+        if name.startswith((".", "_", "#")) or name.endswith("~"):
             continue  # hidden, editor swap and backup files
-        if entry.is_file() and entry.suffix in RECORD_SUFFIXES:
-            files.append(entry)
-        elif entry.is_dir() and (entry / "index.md").is_file():
-            files.append(entry / "index.md")
-        elif entry.is_dir() and (entry / "index.yaml").is_file():
-            files.append(entry / "index.yaml")
+        if entry.is_file() and os.path.splitext(name)[1] in RECORD_SUFFIXES:
+            files.append(folder / name)
+        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.md")):
+            files.append(folder / name / "index.md")
+        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.yaml")):
+            files.append(folder / name / "index.yaml")
     return files
 
 

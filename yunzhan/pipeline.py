@@ -32,6 +32,7 @@ from yunzhan import (
 )
 from yunzhan.cache import (
     CacheData,
+    DepKey,
     Fingerprints,
     PageEntry,
     digest,
@@ -124,6 +125,7 @@ class Gathered:
     cache_dirty: bool = False  # the Markdown or site-wide part of the cache changed: it must be saved
     deferred: Callable[[], dict[str, bytes]] | None = None  # makes the site-wide files (preview sessions)
     record_prints: dict[tuple[str, str], str] = field(default_factory=dict)
+    other_prints: dict[Any, str] = field(default_factory=dict)
 
 
 class _Timer:
@@ -270,7 +272,7 @@ def _remember(gathered: Gathered, output_dir: Path, session: Session | None = No
     if not gathered.fresh and not gathered.cache_dirty and len(pages) == len(store.pages):
         return  # nothing new to remember: saving a large cache again would only cost time
     store.pages = pages
-    store.records = gathered.record_prints
+    store.records, store.others = gathered.record_prints, gathered.other_prints
     for rel, entry in gathered.fresh.items():
         try:
             stat = (output_dir / rel).stat()
@@ -362,6 +364,10 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         # Every cached entry was right as of the build that saved ``store.records``: only records changed
         # since then need their attributes compared.
         changed = {key for key, value in record_prints.items() if store.records.get(key) != value}
+        other_prints = prints.others()
+        changed_others = {k for k, v in other_prints.items() if store.others.get(k) != v} | (
+            store.others.keys() - other_prints.keys()
+        )
         rendered: list[tuple[Page, str]] = []
         kept: list[str] = []
         fresh: dict[str, PageEntry] = {}
@@ -370,7 +376,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
             fingerprint = page_fingerprint(page, site_print)
             entry = store.pages.get(page.output_file)
             if entry is not None and _still_valid(
-                entry, fingerprint, prints, changed, output_dir / page.output_file
+                entry, fingerprint, prints, changed, changed_others, output_dir / page.output_file
             ):
                 kept.append(page.output_file)
             else:
@@ -388,7 +394,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
             elif html is not None:
                 rendered.append((page, html))
                 deps = tuple(sorted((key, v) for key in touched if (v := prints.get(key)) is not None))
-                fresh[page.output_file] = PageEntry(by_page[id(page)], deps, 0, 0)
+                fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps)
     if qr_codes.keys() - store.qr.keys():
         cache_dirty = True
         # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
@@ -434,6 +440,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         cache_dirty,
         deferred,
         record_prints,
+        other_prints,
     )
 
 
@@ -483,15 +490,22 @@ def _share_images(
 
 
 def _still_valid(
-    entry: PageEntry, fingerprint: str, prints: Fingerprints, changed: set[tuple[str, str]], output_file: Path
+    entry: PageEntry,
+    fingerprint: str,
+    prints: Fingerprints,
+    changed: set[tuple[str, str]],
+    changed_others: set[DepKey],
+    output_file: Path,
 ) -> bool:
     if entry.fingerprint != fingerprint:
         return False
-    for key, value in entry.deps:
-        if key[0] == "record" and (key[1], key[2]) not in changed:
-            continue
-        if prints.get(key) != value:
-            return False
+    # Most pages read nothing that changed since the last build: two set operations in C say so.
+    if not (entry.records.isdisjoint(changed) and entry.others.isdisjoint(changed_others)):
+        for key, value in entry.deps:
+            if key[0] == "record" and (key[1], key[2]) not in changed:
+                continue
+            if prints.get(key) != value:
+                return False
     try:
         stat = output_file.stat()
     except OSError:
