@@ -365,15 +365,17 @@ def sse_message(event: str, data: str) -> bytes:
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    # Handler threads are joined on close; stop() first ends event streams and shuts idle sockets so none hangs.
-    daemon_threads = False
-    block_on_close = True
+    # Handler threads are joined on close, for a bounded time: stop() first ends event streams and shuts idle
+    # sockets so none should hang, and a handler that still does never keeps the process from exiting.
+    daemon_threads = True
+    block_on_close = False
     allow_reuse_address = os.name != "nt"  # on Windows SO_REUSEADDR would let two servers share a port
 
     def __init__(self, address: tuple[str, int], app: PreviewServer) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.app = app
         self._connections: set[socket.socket] = set()
+        self._handlers: set[threading.Thread] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -387,6 +389,24 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.add(request)
         super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._handlers.add(threading.current_thread())
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._connections_lock:
+                self._handlers.discard(threading.current_thread())
+
+    def close_within(self, timeout: float) -> None:
+        """Close the listening socket, then wait up to ``timeout`` for the handlers still running."""
+        self.server_close()
+        deadline = time.monotonic() + timeout
+        with self._connections_lock:
+            handlers = list(self._handlers)
+        for handler in handlers:
+            handler.join(max(0.0, deadline - time.monotonic()))
 
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
@@ -643,11 +663,14 @@ class PreviewServer:
             if self._observer.is_alive():
                 self._observer.join(timeout)
         if self._httpd is not None:
-            if self._http_thread is not None:
-                self._httpd.shutdown()
+            if self._http_thread is not None and self._http_thread.is_alive():
+                # shutdown() waits for serve_forever without a limit: wait for it in a thread of its own
+                stopper = threading.Thread(target=self._httpd.shutdown, name="yunzhan-http-stop", daemon=True)
+                stopper.start()
+                stopper.join(timeout)
                 self._http_thread.join(timeout)
             self._httpd.close_connections()
-            self._httpd.server_close()
+            self._httpd.close_within(timeout)
         if self._worker is not None:
             self._worker.join(timeout)
         close = getattr(self._rebuild, "close", None)
