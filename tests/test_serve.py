@@ -453,7 +453,10 @@ def test_port_in_use_is_a_plain_error(site: Path) -> None:
 
 
 def test_run_prints_url_and_stops_cleanly_on_ctrl_c(site: Path) -> None:
-    code = "import sys; from pathlib import Path; from yunzhan.serve import run, ServeOptions; "
+    # As in a terminal: a shell starts background jobs (a CI script's `… &`) with SIGINT ignored, which Python
+    # then leaves ignored; an editor's `serve` runs in the foreground, where Ctrl-C raises KeyboardInterrupt.
+    code = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    code += "import sys; from pathlib import Path; from yunzhan.serve import run, ServeOptions; "
     code += f"sys.exit(run(ServeOptions(site_dir=Path({str(site)!r}), port=0)))"
     proc = subprocess.Popen(
         [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
