@@ -251,8 +251,7 @@ class Fingerprints:
 
     def everything(self) -> str:
         """One fingerprint of all records, collections and taxonomies (for the site-wide files)."""
-        others = sorted((k, v) for k, v in self._prints.items() if k[0] != "record")
-        return digest(sorted(self.records().items()), others)
+        return digest(sorted(self.records().items()), sorted(self.others().items()))
 
 
 def page_fingerprint(page: Page, site: str = "") -> str:

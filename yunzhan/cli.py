@@ -154,9 +154,8 @@ def _build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     site_dir = args.site.absolute()
     output_dir = (args.output or site_dir / "output").absolute()
-    checked = stamp.check(
-        site_dir, output_dir, None, (args.base_url, args.drafts, args.strict, args.compress)
-    )
+    settings = stamp.settings(args.base_url, args.drafts, args.strict, args.compress)
+    checked = stamp.check(site_dir, output_dir, None, settings)
     if checked.last is not None:
         _print_problems(checked.last.warnings(), quiet=args.quiet)
         if not args.quiet:
@@ -176,7 +175,7 @@ def _build(args: argparse.Namespace) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
     )
     try:
-        result = build(options)
+        result = build(options, checked=checked)
     except ConfigError as exc:
         _print_problems(exc.problems, quiet=False)
         print("设置有误，没有生成网站。", file=sys.stderr)

@@ -35,6 +35,7 @@ class LoadedContent:
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     sources: list[Path] = field(default_factory=list)  # every file read, for incremental rebuilds
+    memo_changed: bool = False  # the parse memo given to load_content gained, replaced or dropped entries
 
 
 ParseMemo = dict[Path, tuple[Any, Record | None, list[Problem]]]
@@ -182,7 +183,8 @@ def load_content(
             if memo is None:
                 record = load_record(file, site_dir, collection, out.problems)
             else:
-                record = _load_remembered(file, site_dir, collection, out.problems, memo)
+                record, parsed = _load_remembered(file, site_dir, collection, out.problems, memo)
+                out.memo_changed |= parsed
             if record is not None and (drafts or not record.draft):
                 out.records.append(record)
     data_dir = content_dir / "data"
@@ -200,27 +202,32 @@ def load_content(
         seen = set(out.sources)
         for gone in [path for path in memo if path not in seen]:
             del memo[gone]
+        out.memo_changed = True
     _check_duplicate_slugs(out.records, out.problems)
     return out
 
 
 def _load_remembered(
     file: Path, site_dir: Path, collection: CollectionSettings, problems: list[Problem], memo: ParseMemo
-) -> Record | None:
+) -> tuple[Record | None, bool]:
+    """The record (a copy of the remembered one when the file is as it was) and whether it was parsed now."""
     try:
         stat = file.stat()
     except OSError:
-        return load_record(file, site_dir, collection, problems)
+        return load_record(file, site_dir, collection, problems), False
     key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, collection)
     known = memo.get(file)
     if known is not None and known[0][4] is not collection and known[0][4] == collection:
         known = memo[file] = ((*known[0][:4], collection), known[1], known[2])  # compare settings once
-    if known is None or known[0] != key:
+    parsed = known is None or known[0] != key
+    if parsed:
         found: list[Problem] = []
         known = memo[file] = (key, load_record(file, site_dir, collection, found), found)
     problems.extend(known[2])
     record = known[1]
-    return None if record is None else dataclasses.replace(record, fields=dict(record.fields), backrefs={})
+    if record is None:
+        return None, parsed
+    return dataclasses.replace(record, fields=dict(record.fields), backrefs={}), parsed
 
 
 def _record_files(folder: Path) -> list[Path]:

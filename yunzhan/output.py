@@ -102,7 +102,7 @@ class StagedOutput:
 
     def commit(self, *, background: bool = False) -> WriteStats:
         """Make the staged build the output in one atomic step, then remove the previous build (with
-        ``background``, in a thread: call ``WriteStats.wait`` before relying on it being gone)."""
+        ``background``, by a detached process: it may still be there when this returns)."""
         if self.old is not None:
             self.stats.removed = _count_removed(self.old, self.stats.files)
         if self.stats.written:

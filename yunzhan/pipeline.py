@@ -154,12 +154,15 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
+def build(
+    options: BuildOptions, session: Session | None = None, checked: stamp.Check | None = None
+) -> BuildResult:
+    """``checked``: the stamp check the caller already made for these options (the command line does)."""
     with _without_gc():
-        return _build(options, session)
+        return _build(options, session, checked)
 
 
-def _build(options: BuildOptions, session: Session | None = None) -> BuildResult:
+def _build(options: BuildOptions, session: Session | None, checked: stamp.Check | None) -> BuildResult:
     """Build the site; raise YunzhanError (with every problem) and leave the output untouched on errors.
 
     With a preview ``session``, the site-wide files (search index, sitemap, feed, open data) are left as they
@@ -171,8 +174,9 @@ def _build(options: BuildOptions, session: Session | None = None) -> BuildResult
     stamped = options.use_cache and session is None and not options.preview
     if stamped:
         with timer.step("stamp"):
-            settings = (options.base_url, options.drafts, options.strict, options.compress)
-            checked = stamp.check(site_dir, output_dir, options.cache_dir, settings)
+            if checked is None:
+                settings = stamp.settings(options.base_url, options.drafts, options.strict, options.compress)
+                checked = stamp.check(site_dir, output_dir, options.cache_dir, settings)
             if checked.last is not None:
                 last = checked.last
                 return BuildResult(
@@ -303,9 +307,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         else:
             store = load_cache(cache_path)
         memo = session.parsed if session is not None else store.parsed
-        identities = {path: known[0] for path, known in memo.items()}
         loaded = content.load_content(site_dir, config, drafts=options.drafts, memo=memo)
-        parsed_anew = identities != {path: known[0] for path, known in memo.items()}
     problems = list(loaded.problems)
     records = loaded.records
     with timer.step("references"):
@@ -317,7 +319,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         body_images = _render_markup(
             records, config, site_dir, problems, _MarkdownCache(store.markdown, used)
         )
-        cache_dirty = used.keys() != store.markdown.keys() or parsed_anew
+        cache_dirty = used.keys() != store.markdown.keys() or loaded.memo_changed
         store.markdown = used
     with timer.step("images"):
         requests = _image_requests(records, body_images)

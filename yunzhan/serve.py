@@ -14,8 +14,8 @@ server adds to every HTML response (the build output itself is never touched):
 
 The rebuild itself is one injectable callable, ``rebuild(changed_paths) -> RebuildOutcome``. ``make_rebuild``
 keeps a build session (pipeline.Session) across rebuilds: unchanged record files are not parsed again, the
-build cache stays in memory, and the site-wide files (search index, sitemap, feed, open data) are brought up to
-date just after the reload event, so the edited page is ready first.
+build cache stays in memory, and the site-wide files (search index, sitemap, feed, open data) follow once the
+saves have been quiet for ``finish_delay`` after the reload event, so the edited page is ready first.
 """
 
 from __future__ import annotations

@@ -50,6 +50,11 @@ class Check:
     last: Stamp | None  # the last build's stamp, when it still holds: nothing to do
 
 
+def settings(base_url: str | None, drafts: bool, strict: bool, compress: bool) -> tuple[Any, ...]:
+    """The build options that change the output or the outcome: part of the inputs' signature."""
+    return (base_url, drafts, strict, compress)
+
+
 def check(site_dir: Path, output_dir: Path, cache_dir: Path | None, settings: tuple[Any, ...]) -> Check:
     """Does the last successful build into ``output_dir`` still hold? A stamp that does not is deleted."""
     cache_dir = (cache_dir or site_dir / CACHE_DIR_NAME).absolute()
