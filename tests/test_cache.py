@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
+from yunzhan import markup
 from yunzhan.pipeline import BuildOptions, Session, build, gather
 
 
@@ -133,6 +134,36 @@ def test_output_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path) 
     _incremental(site)
     (site / "output/about/index.html").write_text("tampered", encoding="utf-8")
     assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "hand"))
+
+
+@pytest.mark.parametrize("rel", ["search/meta.json", "sitemap.xml", "data/records.json"])
+def test_site_wide_file_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path, rel: str) -> None:
+    """The cache keeps no copy of the site-wide files, only their size and time as written: a file changed
+    since must be made again."""
+    site = make_site()
+    _incremental(site)
+    path = site / "output" / rel
+    path.write_bytes(path.read_bytes()[:-2] + b"  ")  # same size, new time
+    assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "hand"))
+
+
+def test_a_body_edit_turns_only_that_body_into_text(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search index and open data read every record as text; a rebuild reuses the text of unchanged HTML."""
+    site = make_site()
+    _incremental(site)
+    converted: list[str] = []
+    real = markup._plain_text
+
+    def counting(html: str) -> str:
+        converted.append(html)
+        return real.__wrapped__(html)
+
+    monkeypatch.setattr(markup, "_plain_text", counting)
+    _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    _incremental(site)
+    assert converted and all("另见" in html for html in converted)
 
 
 def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:

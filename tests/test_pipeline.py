@@ -209,6 +209,20 @@ def test_template_error_names_template_and_line(make_site: MakeSite) -> None:
     assert message.startswith("templates/page.html:2: 模板错误")
 
 
+def test_error_found_while_rendering_discards_the_pages_already_staged(make_site: MakeSite) -> None:
+    """Pages are staged as they render: a template that fails on one page (after others were staged) must still
+    leave the previous output as it was and no staging folder behind."""
+    site = make_site()
+    _build(site)
+    before = _tree(site / "output")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/page.html").write_text("{{ page.title.nonexistent() }}", encoding="utf-8")
+    (message,) = _errors(site)
+    assert "page.html" in message and "/about/" in message
+    assert _tree(site / "output") == before
+    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+
+
 def test_drafts_option(make_site: MakeSite) -> None:
     site = make_site({"content/pages/draft.md": "---\ntitle: 草稿\ndraft: true\n---\n"})
     _build(site)

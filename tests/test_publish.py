@@ -203,6 +203,23 @@ def test_outputs_are_deterministic(make_site: MakeSite) -> None:
 # ---------------------------------------------------------------------------------------------- open data
 
 
+def test_open_data_json_has_one_record_a_line_and_empty_collections() -> None:
+    site = {"title": "展", "url": "https://example.org/", "description": ""}
+    rows = [{"slug": "a", "body": "第一行\n第二行"}, {"slug": "b", "tags": ["甲", "乙"]}]
+    text = publish._json_document(site, [("projects", "项目", rows), ("pages", "页面", [])])
+    assert json.loads(text) == {
+        "site": site,
+        "collections": {
+            "projects": {"title": "项目", "records": rows},
+            "pages": {"title": "页面", "records": []},
+        },
+    }
+    lines = text.splitlines()
+    assert [line.strip().rstrip(",") for line in lines if line.strip().startswith('{"slug"')] == [
+        json.dumps(row, ensure_ascii=False) for row in rows
+    ]
+
+
 def test_open_data_json_serialises_refs_images_and_text(make_site: MakeSite) -> None:
     config, grouped, _plan = _site(make_site)
     files = publish.open_data(grouped, config)

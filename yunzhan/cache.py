@@ -29,7 +29,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 10
+CACHE_VERSION = 12
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -69,7 +69,7 @@ def files_digest(paths: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-@dataclass
+@dataclass(slots=True)
 class PageEntry:
     fingerprint: str  # the site-wide fingerprint and the page's own
     deps: tuple[tuple[DepKey, str], ...]  # what the page touched, with its fingerprint then
@@ -79,9 +79,16 @@ class PageEntry:
     others: frozenset[DepKey] = frozenset()  # the collections, taxonomies and terms among deps
 
     @classmethod
-    def of(cls, fingerprint: str, deps: tuple[tuple[DepKey, str], ...]) -> PageEntry:
-        records = frozenset((k[1], k[2]) for k, _ in deps if k[0] == "record")
-        return cls(fingerprint, deps, 0, 0, records, frozenset(k for k, _ in deps if k[0] != "record"))
+    def of(
+        cls, fingerprint: str, deps: Iterable[tuple[DepKey, str]], shared: dict[Any, Any] | None = None
+    ) -> PageEntry:
+        """``shared`` makes equal keys and pairs one object across the pages of a build: most record attributes
+        are read by several pages (their own, listings, neighbours), so this saves memory, and the cache's
+        pickle stores each once."""
+        one = shared.setdefault if shared is not None else lambda value, _default: value
+        pairs = tuple(sorted(one((k, v), (one(k, k), v)) for k, v in deps))
+        records = frozenset(one(r, r) for r in (k[1:3] for k, _ in pairs if k[0] == "record"))
+        return cls(fingerprint, pairs, 0, 0, records, frozenset(k for k, _ in pairs if k[0] != "record"))
 
 
 @dataclass
@@ -89,9 +96,9 @@ class CacheData:
     version: int = CACHE_VERSION
     markdown: dict[str, tuple[Any, tuple[tuple[str, str | None], ...]]] = field(default_factory=dict)
     pages: dict[str, PageEntry] = field(default_factory=dict)
-    site_files: tuple[str, dict[str, bytes]] | None = (
-        None  # site-wide outputs (search index, sitemap…) by input
-    )
+    # The site-wide outputs (search index, sitemap…) of the last build: the key of their inputs, and each file's
+    # size and modification time as written (the bytes are in the output).
+    site_files: tuple[str, dict[str, tuple[int, int]]] | None = None
     records: dict[tuple[str, str], str] = field(default_factory=dict)  # whole-record prints of that build
     others: dict[DepKey, str] = field(
         default_factory=dict
@@ -99,6 +106,7 @@ class CacheData:
     qr: dict[str, Any] = field(default_factory=dict)  # placard QR codes by (URL, label): masks are slow
     parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
     search: Any = None  # search.SearchMemo: the index's postings block by block, pinyin of titles
+    texts: dict[bytes, str] = field(default_factory=dict)  # markup.TextMemo: HTML turned into plain text
 
 
 def load_cache(path: Path) -> CacheData:

@@ -9,6 +9,7 @@ nh3's normalised output that rewrites record links, collects body images and dro
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import signal
 import threading
@@ -44,7 +45,7 @@ class BodyImage:
     line: int | None  # line in the source file, or None when the src could not be found in the text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MarkupResult:
     html: Markup
     images: tuple[BodyImage, ...]
@@ -583,3 +584,35 @@ def html_text(value: str) -> str:
         return "\n" if name in BLOCK_TAGS else ""
 
     return unescape(_TAG.sub(tag, value))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _plain_text(html: str) -> str:
+    lines = (" ".join(line.split()) for line in html_text(html).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+class TextMemo:
+    """``plain_text`` results of one build (``used``), found first among the last build's (``old``), by a
+    digest of the HTML: turning 10,000 bodies into text takes seconds, which a rebuild need not spend again."""
+
+    def __init__(self, old: dict[bytes, str] | None = None) -> None:
+        self.old = old if old is not None else {}
+        self.used: dict[bytes, str] = {}
+
+    def get(self, html: str) -> str:
+        key = hashlib.blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        found = self.used.get(key)
+        if found is None:
+            found = self.old.get(key)
+            if found is None:
+                found = _plain_text(html)
+            self.used[key] = found
+        return found
+
+
+def plain_text(html: object, memo: TextMemo | None = None) -> str:
+    """Safe HTML (a rendered body or ``text`` field) → plain text, one paragraph a line, spaces collapsed."""
+    if not html:
+        return ""
+    return memo.get(str(html)) if memo is not None else _plain_text(str(html))

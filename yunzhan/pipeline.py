@@ -4,6 +4,7 @@ errors is written, and then atomically (see output.py), so a bad entry never tou
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import time
@@ -113,7 +114,7 @@ class Gathered:
     """Everything a build knows before it writes: the pages as HTML plus the files to place beside them."""
 
     config: SiteConfig
-    pages: list[tuple[Page, str]]  # pages rendered in this build
+    pages: list[tuple[Page, str | None]]  # pages rendered in this build, HTML None once staged
     kept: list[str]  # output files of pages whose previous rendering is still right
     files: dict[str, Path]  # output-relative path -> file to place (image derivatives, theme assets)
     generated: dict[str, bytes]  # output-relative path -> bytes made by the build (the search index)
@@ -123,7 +124,10 @@ class Gathered:
     cache_path: Path
     fresh: dict[str, PageEntry]  # cache entries of the pages rendered now, completed once written
     cache_dirty: bool = False  # the Markdown or site-wide part of the cache changed: it must be saved
-    deferred: Callable[[], dict[str, bytes]] | None = None  # makes the site-wide files (preview sessions)
+    deferred: Callable[[], tuple[str, dict[str, bytes]]] | None = None  # site-wide files (preview sessions)
+    site_made: tuple[str, list[str]] | None = (
+        None  # site-wide files made now (key, paths): note them once written
+    )
     record_prints: dict[tuple[str, str], str] = field(default_factory=dict)
     other_prints: dict[Any, str] = field(default_factory=dict)
 
@@ -182,12 +186,19 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
                 return BuildResult(
                     output_dir, last.pages, last.warnings(), timer.timings, unchanged=last.files
                 )
-    gathered = gather(options, timer, session)
-    errors = [p for p in gathered.problems if p.is_error or options.strict]
-    if errors:
-        raise YunzhanError(gathered.problems)
+    stage = None if options.preview else _Stage(output_dir, options.compress)
+    try:
+        gathered = gather(options, timer, session, stage)
+        errors = [p for p in gathered.problems if p.is_error or options.strict]
+        if errors:
+            raise YunzhanError(gathered.problems)
+        with timer.step("write"):
+            stats = _write(gathered, output_dir, options.preview, session, stage)
+    except BaseException:
+        if stage is not None:
+            stage.abort()
+        raise
     with timer.step("write"):
-        stats = _write(gathered, output_dir, options.preview, session)
         if options.use_cache:
             _remember(gathered, output_dir, session)
         if stamped:
@@ -200,13 +211,17 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
     if deferred is not None:
 
         def finish() -> None:
-            before = set(gathered.store.site_files[1]) if gathered.store.site_files else set()
+            store = gathered.store
+            before = set(store.site_files[1]) if store.site_files else set()
             out = InPlaceOutput(output_dir)
-            made = deferred()
+            key, made = deferred()
             for rel, data in sorted(made.items()):
                 out.write_bytes(rel, data)
             for rel in sorted(before - made.keys()):
                 out.remove(rel)
+            store.site_files = (key, _file_stats(output_dir, made))
+            if session is not None:
+                session.unsaved = True
             if session is not None and session.output_files is not None:
                 session.output_files = (session.output_files - before) | made.keys()
 
@@ -223,20 +238,54 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
     )
 
 
+class _Stage:
+    """The staging folder of a build that is swapped in whole (see output.py), made when the first page is
+    rendered: pages go to disk as they render instead of piling up in memory (hundreds of MB at 10,000)."""
+
+    def __init__(self, output_dir: Path, compress: bool) -> None:
+        self.output_dir, self.compress = output_dir, compress
+        self.staged: StagedOutput | None = None
+
+    def get(self) -> StagedOutput:
+        if self.staged is None:
+            self.staged = StagedOutput(self.output_dir)
+        return self.staged
+
+    def page(self, rel: str, html: str) -> None:
+        data = html.encode("utf-8")
+        staged = self.get()
+        if rel in staged.stats.files:
+            return  # two pages at one URL: a problem already stops this build (pages.find_collisions)
+        staged.write_bytes(rel, data)
+        if self.compress:
+            for twin, blob in publish.compress({rel: data}, previous=self.output_dir).items():
+                staged.write_bytes(twin, blob)
+
+    def abort(self) -> None:
+        if self.staged is not None:
+            self.staged.abort()
+
+
 def _write(
-    gathered: Gathered, output_dir: Path, preview: bool = False, session: Session | None = None
+    gathered: Gathered,
+    output_dir: Path,
+    preview: bool = False,
+    session: Session | None = None,
+    stage: _Stage | None = None,
 ) -> WriteStats:
-    """Stage the new build and swap it in; when nothing at all changed, leave the output alone."""
+    """Stage the new build (pages may be staged already) and swap it in; when nothing at all changed, leave the
+    output alone."""
     if not preview and not gathered.pages and _unchanged(gathered, output_dir):
         return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
     staged: StagedOutput | InPlaceOutput
     if preview:
         staged = InPlaceOutput(output_dir, session.output_files if session else None)
     else:
-        staged = StagedOutput(output_dir)
+        staged = stage.get() if stage is not None else StagedOutput(output_dir)
     try:
         for page, html in gathered.pages:
-            staged.write_text(page.output_file, html)
+            if html is not None:
+                staged.write_text(page.output_file, html)
         for rel in gathered.kept:
             staged.keep(rel)
         for rel, source in sorted(gathered.files.items()):
@@ -277,6 +326,9 @@ def _remember(gathered: Gathered, output_dir: Path, session: Session | None = No
         return  # nothing new to remember: saving a large cache again would only cost time
     store.pages = pages
     store.records, store.others = gathered.record_prints, gathered.other_prints
+    if gathered.site_made is not None:
+        key, made = gathered.site_made
+        store.site_files = (key, _file_stats(output_dir, made))
     for rel, entry in gathered.fresh.items():
         try:
             stat = (output_dir / rel).stat()
@@ -290,8 +342,14 @@ def _remember(gathered: Gathered, output_dir: Path, session: Session | None = No
         save_cache(gathered.cache_path, store, detach=True)
 
 
-def gather(options: BuildOptions, timer: _Timer | None = None, session: Session | None = None) -> Gathered:
-    """Load, check, process images and render everything, in memory; nothing is written to the output."""
+def gather(
+    options: BuildOptions,
+    timer: _Timer | None = None,
+    session: Session | None = None,
+    stage: _Stage | None = None,
+) -> Gathered:
+    """Load, check, process images and render everything; nothing is written to the output. Rendered pages go
+    to ``stage`` as they come when given, and are kept in memory otherwise."""
     timer = timer or _Timer()
     site_dir = options.site_dir.absolute()
     with timer.step("config"):
@@ -370,7 +428,7 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         changed_others = {k for k, v in other_prints.items() if store.others.get(k) != v} | (
             store.others.keys() - other_prints.keys()
         )
-        rendered: list[tuple[Page, str]] = []
+        rendered: list[tuple[Page, str | None]] = []
         kept: list[str] = []
         fresh: dict[str, PageEntry] = {}
         todo: list[tuple[Page, str]] = []
@@ -390,40 +448,48 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
             qr_codes[digest(*args)] = svg
         by_page = {id(page): fingerprint for page, fingerprint in todo}
+        shared: dict[Any, Any] = {}
         for page, html, problem, touched in render.render_pages(env, [p for p, _ in todo], site, site_dir):
             if problem is not None:
                 problems.append(problem)
             elif html is not None:
-                rendered.append((page, html))
-                deps = tuple(sorted((key, v) for key in touched if (v := prints.get(key)) is not None))
-                fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps)
+                if stage is not None:
+                    stage.page(page.output_file, html)
+                rendered.append((page, None if stage is not None else html))
+                deps = [(key, v) for key in touched if (v := prints.get(key)) is not None]
+                fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps, shared)
     if qr_codes.keys() - store.qr.keys():
         cache_dirty = True
         # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
         store.qr = {**store.qr, **qr_codes} if len(store.qr) <= 2 * len(records) else qr_codes
     deferred = None
+    site_made: tuple[str, list[str]] | None = None
     with timer.step("publish"):
-        # Site-wide files depend on every record: reuse them while no fingerprint at all has changed.
+        # Site-wide files depend on every record: while no fingerprint at all has changed, the ones in the
+        # output (as the last build left them) stay.
         key = digest(site_print, prints.everything(), [p.path for p in plan.pages])
         previous = store.site_files
-        if previous is not None and previous[0] == key:
-            site_files = previous[1]
+        site_files: dict[str, bytes] = {}
+        if previous is not None and previous[0] == key and _as_left(output_dir, previous[1]):
+            kept += sorted(previous[1])
         elif previous is not None and session is not None and options.preview:
-            site_files = previous[1]  # served as they were until ``finish`` replaces them
+            kept += sorted(previous[1])  # served as they were until ``finish`` replaces them
 
-            def deferred() -> dict[str, bytes]:
-                made = _site_files(config, grouped, plan.pages, store)
-                store.site_files = (key, made)
-                return made
+            def deferred() -> tuple[str, dict[str, bytes]]:
+                return key, _site_files(config, grouped, plan.pages, store)
 
         else:
-            site_files = _site_files(config, grouped, plan.pages, store)
-            store.site_files = (key, site_files)
+            streamed = stage if not options.compress else None  # compressing needs the bytes
+            site_files = _site_files(config, grouped, plan.pages, store, streamed)
+            site_made = (key, sorted(site_files))
             cache_dirty = True
+            if streamed is not None:
+                site_files = {}
         generated = {**assets, **site_files}
     if options.compress and not options.preview:
         with timer.step("compress"):
-            texts = {page.output_file: html.encode("utf-8") for page, html in rendered} | generated
+            pending = {page.output_file: html.encode("utf-8") for page, html in rendered if html is not None}
+            texts = pending | generated
             generated |= publish.compress(texts, previous=output_dir)
             kept += [
                 twin for rel in kept for twin in (rel + ".gz", rel + ".br") if (output_dir / twin).is_file()
@@ -441,28 +507,66 @@ def gather(options: BuildOptions, timer: _Timer | None = None, session: Session 
         fresh,
         cache_dirty,
         deferred,
+        site_made,
         record_prints,
         other_prints,
     )
 
 
+def _file_stats(output_dir: Path, rels: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Size and modification time of output files just written: a later build trusts a file that still has them
+    (as it trusts a page), with no copy of its bytes in the cache."""
+    stats = {}
+    for rel in rels:
+        with contextlib.suppress(OSError):
+            stat = (output_dir / rel).stat()
+            stats[rel] = (stat.st_size, stat.st_mtime_ns)
+    return stats
+
+
+def _as_left(output_dir: Path, stats: dict[str, tuple[int, int]]) -> bool:
+    for rel, wanted in stats.items():
+        try:
+            stat = (output_dir / rel).stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != wanted:
+            return False
+    return True
+
+
 def _site_files(
-    config: SiteConfig, grouped: dict[str, list[Record]], all_pages: list[Page], store: CacheData
+    config: SiteConfig,
+    grouped: dict[str, list[Record]],
+    all_pages: list[Page],
+    store: CacheData,
+    stage: _Stage | None = None,
 ) -> dict[str, bytes]:
     """The search index (its blocks kept in ``store`` for the next build), sitemap, robots.txt, feed and open
-    data."""
+    data. With ``stage``, each group of files is staged as soon as it is made (at 10,000 records they come to
+    over 100 MB) and only their names are returned, with empty bytes."""
     ordered = [r for c in config.collections for r in grouped[c.name]]
     if store.search is None:
         store.search = search.SearchMemo()
-    files = {
-        **search.build_index(ordered, config, store.search),
-        **publish.sitemap(all_pages, config),
-        **publish.robots(config),
-    }
+    texts = markup.TextMemo(store.texts)
+    makers: list[Callable[[], dict[str, bytes]]] = [
+        lambda: search.build_index(ordered, config, store.search, texts),
+        lambda: publish.sitemap(all_pages, config),
+        lambda: publish.robots(config),
+    ]
     if config.publish.feed:
-        files |= publish.atom_feed(ordered, config)
+        makers.append(lambda: publish.atom_feed(ordered, config))
     if config.publish.open_data:
-        files |= publish.open_data(grouped, config)
+        makers.append(lambda: publish.open_data(grouped, config, texts))
+    files: dict[str, bytes] = {}
+    for make in makers:
+        made = make()
+        if stage is not None:
+            for rel, data in made.items():
+                stage.get().write_bytes(rel, data)
+            made = dict.fromkeys(made, b"")
+        files |= made
+    store.texts = texts.used
     return files
 
 

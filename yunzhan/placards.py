@@ -20,8 +20,9 @@ import segno
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
+from yunzhan.markup import plain_text
 from yunzhan.model import Collection, Link, Page, Record
-from yunzhan.publish import absolute_url, plain_text
+from yunzhan.publish import absolute_url
 
 PLACARDS_PATH = "/placards/"
 UNZONED = "other"  # page of exhibits that name no zone

@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import html_text
+from yunzhan.markup import TextMemo, plain_text
 from yunzhan.model import GalleryItem, Image, Record
 from yunzhan.slugs import pinyin_forms, slugify
 
@@ -99,24 +99,24 @@ def _strip_base(url: str, base_path: str) -> str:
     return url[len(base_path) :] if url.startswith(base_path) else url
 
 
-def _value_text(value: Any) -> Iterator[str]:
+def _value_text(value: Any, texts: TextMemo | None) -> Iterator[str]:
     if isinstance(value, Record):
         yield value.title
     elif isinstance(value, GalleryItem):
         if value.caption:
-            yield html_text(str(value.caption))
+            yield plain_text(value.caption, texts)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _value_text(item)
+            yield from _value_text(item, texts)
     elif isinstance(value, Markup):
-        yield html_text(str(value))
+        yield plain_text(value, texts)
     elif isinstance(value, str) and value:
         yield value
 
 
-def record_text(record: Record, config: SiteConfig) -> str:
+def record_text(record: Record, config: SiteConfig, texts: TextMemo | None = None) -> str:
     """What a visitor reads on the record's page: title, text-like fields, titles of referenced records,
-    gallery captions, body."""
+    gallery captions, body. ``texts``: HTML turned into text by earlier builds."""
     settings = config.collection(record.collection)
     if settings is not None:
         names = [f.name for f in settings.fields if f.type in (*TEXT_TYPES, "ref", "gallery")]
@@ -124,8 +124,8 @@ def record_text(record: Record, config: SiteConfig) -> str:
         names = list(record.fields)
     parts = [record.title]
     for name in names:
-        parts.extend(_value_text(record.fields.get(name)))
-    parts.append(html_text(str(record.body)))
+        parts.extend(_value_text(record.fields.get(name), texts))
+    parts.append(plain_text(record.body, texts))
     return "\n".join(p for p in parts if p)
 
 
@@ -157,7 +157,9 @@ def _taxonomy_value(record: Record, config: SiteConfig, taxonomy: str, fallback:
     return ""
 
 
-def entry(record: Record, config: SiteConfig, pinyin: dict[str, str] | None = None) -> Entry:
+def entry(
+    record: Record, config: SiteConfig, pinyin: dict[str, str] | None = None, texts: TextMemo | None = None
+) -> Entry:
     base = config.base_path
     zone = record if record.collection == "zones" else record.fields.get("zone")
     zone = zone if isinstance(zone, Record) else None
@@ -186,7 +188,7 @@ def entry(record: Record, config: SiteConfig, pinyin: dict[str, str] | None = No
         thumb_width=width,
         thumb_height=height,
         pinyin=known,
-        text=record_text(record, config),
+        text=record_text(record, config, texts),
     )
 
 
@@ -290,10 +292,14 @@ class Block(NamedTuple):
     ints: int  # how many ints the block adds to the postings
 
 
-Blocks = dict[tuple[str, ...], Block]
-"""The blocks of the last ``postings`` call by their texts (so any change in a block is seen). A build keeps
+Blocks = dict[tuple[bytes, ...], Block]
+"""The blocks of the last ``postings`` call by digests of their texts (so any change in a block is seen). A build keeps
 them (``serve`` in memory, ``build`` in its cache) and hands them to the next, which then rebuilds only the
 block holding an edited record. About the block's share of the index plus 10 bytes a key."""
+
+
+def _text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _block(texts: tuple[str, ...]) -> Block:
@@ -329,10 +335,11 @@ def postings(texts: Iterable[str], memo: Blocks | None = None) -> tuple[dict[str
     texts = list(texts)
     chained: defaultdict[str, list[Any]] = defaultdict(list)  # key → [first id, last id, rest, first id, …]
     append, repeat, add, total = list.append, itertools.repeat, operator.add, 0
-    blocks: dict[tuple[str, ...], Block] = {}
+    blocks: Blocks = {}
     for start in range(0, len(texts), BLOCK):
-        key = tuple(texts[start : start + BLOCK])
-        block = blocks.get(key) or old.get(key) or _block(key)
+        chunk = tuple(texts[start : start + BLOCK])
+        key = tuple(_text_key(text) for text in chunk)
+        block = blocks.get(key) or old.get(key) or _block(chunk)
         blocks[key] = block
         total += block.ints
         targets = list(map(chained.__getitem__, block.keys))
@@ -373,14 +380,14 @@ class SearchMemo:
 
 
 def build_index(
-    records: list[Record], config: SiteConfig, memo: SearchMemo | None = None
+    records: list[Record], config: SiteConfig, memo: SearchMemo | None = None, texts: TextMemo | None = None
 ) -> dict[str, bytes]:
     """Index files for ``records`` (pass them in display order: collection by collection, each sorted):
     output-relative path → bytes. Deterministic: same records, same bytes."""
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
     memo = memo if memo is not None else SearchMemo()
-    entries = [entry(r, config, memo.pinyin) for r in ordered]
+    entries = [entry(r, config, memo.pinyin, texts) for r in ordered]
     memo.pinyin = {e.title: e.pinyin for e in entries}  # only what this build used
     grams, ints = postings((e.text for e in entries), memo.blocks)
     size = sum(len(g.encode()) + 8 for g in grams) + 2 * ints  # estimated, as in format 1: 2 bytes an int

@@ -8,6 +8,7 @@ enough work to pay for starting the children; otherwise the work runs in this pr
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -28,10 +29,17 @@ _state: Any = None  # set in each forked child by _adopt; never in the parent
 def _adopt(state: Any) -> None:
     global _state
     _state = state
+    # The build runs with the cycle collector off, but rendering makes cycles (Jinja's contexts and closures)
+    # that only it frees: each chunk ends with a collection. Freezing first keeps it to the objects made here,
+    # and keeps the inherited ones untouched (collecting writes to every object it visits: pages shared with
+    # the parent would be copied).
+    gc.freeze()
 
 
 def _run(func: Callable[[Any, int], Any], indices: list[int]) -> list[Any]:
-    return [func(_state, i) for i in indices]
+    results = [func(_state, i) for i in indices]
+    gc.collect()
+    return results
 
 
 def workers_for(count: int) -> int:
