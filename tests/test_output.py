@@ -32,21 +32,54 @@ def test_first_build_and_replacement(tmp_path: Path) -> None:
     assert _tree(out) == {"index.html": b"one", "a/index.html": b"a"}
     _write(out, {"index.html": b"two"})
     assert _tree(out) == {"index.html": b"two"}  # files of removed entries disappear
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no staging folder left
+    # no staging folder left; the previous build is kept to be recycled as the next stage
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".output.spare", "output"]
 
 
 def test_the_previous_build_may_be_deleted_in_the_background(tmp_path: Path) -> None:
     out = tmp_path / "output"
     _write(out, {f"p{i}/index.html": b"old" for i in range(300)})
+    _write(out, {f"p{i}/index.html": b"older" for i in range(300)})
+    (tmp_path / "lock").mkdir()
+    os.rename(tmp_path / ".output.spare", tmp_path / "lock/spare")  # as if another build had claimed it
     staged = StagedOutput(out)
     staged.write_bytes("index.html", b"new")
+    (tmp_path / ".output.spare").mkdir()
+    (tmp_path / ".output.spare/x").write_bytes(b"")  # and another had left a spare meanwhile
     stats = staged.commit(background=True)
     assert _tree(out) == {"index.html": b"new"}  # swapped in, whether or not the old tree is gone yet
     assert stats.removed == 300
     deadline = time.monotonic() + 20
-    while sorted(p.name for p in tmp_path.iterdir()) != ["output"]:  # a detached process deletes it
-        assert time.monotonic() < deadline, list(tmp_path.iterdir())
+    while sorted(p.name for p in tmp_path.iterdir()) != [".output.spare", "lock", "output"]:
+        assert time.monotonic() < deadline, list(tmp_path.iterdir())  # a detached process deletes it
         time.sleep(0.02)
+
+
+def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path) -> None:
+    """Builds one after another recycle the one before last: every new tree must be exactly its files, whatever
+    the spare held (files where folders go and back, changed and removed files, stray files), and writing a
+    new build must never change a file of the published one (they share inodes)."""
+    out = tmp_path / "output"
+    rng = random.Random(7)
+    names = ["index.html", "a/index.html", "a", "b/c/index.html", "b/c", "b/d.css", "e/f/g/h.txt", "e"]
+    for step in range(40):
+        files: dict[str, bytes] = {}
+        for name in rng.sample(names, rng.randint(1, len(names))):
+            if not any(other.startswith(name + "/") or name.startswith(other + "/") for other in files):
+                files[name] = rng.choice([b"x", b"y", b"z" * 300, f"{step}".encode()])
+        spare = tmp_path / ".output.spare"
+        if step % 7 == 3 and spare.is_dir():
+            (spare / "stray.html").write_bytes(b"stray")
+        published = _tree(out) if out.exists() else {}
+        staged = StagedOutput(out)
+        for rel, data in files.items():
+            staged.write_bytes(rel, data)
+            if out.exists():
+                assert _tree(out) == published  # staging never reaches into the published build
+        staged.commit()
+        assert _tree(out) == files, step
+        empty = [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]
+        assert empty == [], step
 
 
 def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
@@ -71,7 +104,7 @@ def test_abort_leaves_output_untouched(tmp_path: Path) -> None:
     staged.write_bytes("index.html", b"new")
     staged.abort()
     assert _tree(out) == {"index.html": b"old"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".output.spare", "output"]
 
 
 def test_leftover_staging_of_a_killed_build_is_cleaned(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_failed_build_leaves_previous_output_untouched(make_site: MakeSite) -> N
         "content/projects/rocket.md:5: date: 不存在的日期：2024-02-30 — 检查月份（1–12）和日子是否写对",
     ]
     assert _tree(site / "output") == before
-    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+    assert [p.name for p in site.iterdir() if p.name.startswith(".output.staging")] == []
 
 
 def test_removed_entries_disappear(make_site: MakeSite) -> None:
@@ -220,7 +220,7 @@ def test_error_found_while_rendering_discards_the_pages_already_staged(make_site
     (message,) = _errors(site)
     assert "page.html" in message and "/about/" in message
     assert _tree(site / "output") == before
-    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+    assert [p.name for p in site.iterdir() if p.name.startswith(".output.staging")] == []
 
 
 def test_drafts_option(make_site: MakeSite) -> None:

@@ -4,7 +4,8 @@ The new build is written into a staging folder beside ``output/`` and swapped in
 ``renameat2(RENAME_EXCHANGE)`` on Linux; a build killed at any instant leaves the old folder in place, and the
 leftover staging folder is removed by the next build. Files whose bytes did not change are hard-linked from the
 previous build instead of rewritten, so their modification times stay and a sync to hosting uploads only what
-changed.
+changed. The previous build, swapped out, is kept as ``.output.spare`` and recycled as the next staging folder
+(see ``StagedOutput``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ctypes
 import errno
 import os
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
+SPARE_MARK = ".spare"
 
 
 @dataclass
@@ -32,44 +35,92 @@ class WriteStats:
 
 
 class StagedOutput:
-    """A staging folder for one build; ``commit`` swaps it in, ``abort`` throws it away."""
+    """A staging folder for one build; ``commit`` swaps it in, ``abort`` throws it away.
+
+    The staging folder starts as the spare tree when there is one: the build before last, which the last swap
+    left beside ``output/`` (``.output.spare``). Most of its folders and files are already right, so staging a
+    10,000-page build costs a few thousand system calls instead of creating 10,000 folders (a quarter of a
+    millisecond each here). Nothing in it is trusted: a file stays only when it is the very file (same inode)
+    that the new build takes from the previous one, every other is replaced, and whatever the new build does not
+    have is removed before the swap."""
 
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir.absolute()
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(self.output_dir)
         self.stage = self.output_dir.parent / f".{self.output_dir.name}{STAGING_MARK}{os.getpid()}"
-        self.stage.mkdir()
+        self.spare = self.output_dir.parent / f".{self.output_dir.name}{SPARE_MARK}"
+        self.recycled = _claim(self.spare, self.stage)
+        if not self.recycled:
+            self.stage.mkdir()
         self.old = self.output_dir if self.output_dir.is_dir() else None
         self.stats = WriteStats()
-        self._dirs: set[Path] = {self.stage}
+        self._root = os.fspath(self.stage)
+        self._old_root = os.fspath(self.old) if self.old else None
+        self._dirs: set[str] = {self._root}
 
-    def _target(self, rel: str) -> tuple[Path, Path | None]:
+    def _target(self, rel: str) -> tuple[str, str | None]:
         rel = rel.lstrip("/")
-        if not rel or ".." in Path(rel).parts:
+        if not rel or ".." in rel.split("/") or "\0" in rel:
             raise ValueError(f"unsafe output path: {rel!r}")
         if rel in self.stats.files:
             raise ValueError(f"output file written twice: {rel}")
         self.stats.files.add(rel)
-        dest = self.stage / rel
-        if dest.parent not in self._dirs:
-            try:
-                os.mkdir(dest.parent)  # pages come folder by folder: the parent is almost always there
-            except FileNotFoundError:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-            except FileExistsError:
-                pass
-            self._dirs.add(dest.parent)
-        previous = self.old / rel if self.old else None
+        dest = f"{self._root}/{rel}"
+        self._parent(dest)
+        previous = f"{self._old_root}/{rel}" if self._old_root else None
         return dest, previous
+
+    def _parent(self, dest: str) -> None:
+        parent = dest.rpartition("/")[0]
+        if parent in self._dirs:
+            return
+        if self.recycled:
+            try:
+                if stat.S_ISDIR(os.lstat(parent).st_mode):
+                    self._dirs.add(parent)
+                    return
+                os.unlink(parent)  # a file of the spare tree where this build has a folder
+            except (FileNotFoundError, NotADirectoryError):  # not there, or a file above it (unlinked next)
+                pass
+        self._parent(parent)  # pages come folder by folder: the parent is almost always known by now
+        os.mkdir(parent)
+        self._dirs.add(parent)
+
+    def _clear(self, dest: str) -> None:
+        """Make way for a new file in a recycled stage (never write into a spare file: it may share its inode
+        with a published one)."""
+        if not self.recycled:
+            return
+        try:
+            st = os.lstat(dest)
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(dest)
+        else:
+            os.unlink(dest)
+
+    def _link(self, source: str, dest: str) -> None:
+        if self.recycled:
+            try:
+                have, want = os.lstat(dest), os.stat(source)
+                if (have.st_ino, have.st_dev) == (want.st_ino, want.st_dev):
+                    return  # the spare tree already holds this very file
+            except FileNotFoundError:
+                pass
+            self._clear(dest)
+        os.link(source, dest)
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         dest, previous = self._target(rel)
-        if previous is not None and _same_bytes(previous, data):
-            os.link(previous, dest)
+        if previous is not None and _same_bytes(Path(previous), data):
+            self._link(previous, dest)
             self.stats.unchanged += 1
             return
-        dest.write_bytes(data)
+        self._clear(dest)
+        with open(dest, "xb") as f:
+            f.write(data)
         self.stats.written += 1
 
     def write_text(self, rel: str, text: str) -> None:
@@ -80,10 +131,11 @@ class StagedOutput:
         place, like cache entries written by rename; an editable source (a theme's CSS) must be copied, or
         editing it would change the published file behind the build's back."""
         dest, previous = self._target(rel)
-        if previous is not None and same_file(previous, source):
-            os.link(previous, dest)
+        if previous is not None and same_file(Path(previous), source):
+            self._link(previous, dest)
             self.stats.unchanged += 1
             return
+        self._clear(dest)
         try:
             if not link:
                 raise OSError
@@ -97,12 +149,14 @@ class StagedOutput:
         dest, previous = self._target(rel)
         if previous is None:
             raise FileNotFoundError(rel)
-        os.link(previous, dest)
+        self._link(previous, dest)
         self.stats.unchanged += 1
 
     def commit(self, *, background: bool = False) -> WriteStats:
-        """Make the staged build the output in one atomic step, then remove the previous build (with
-        ``background``, by a detached process: it may still be there when this returns)."""
+        """Make the staged build the output in one atomic step. The previous build becomes the spare tree for
+        the next one (or, when there is one already, is removed: with ``background``, by a detached process)."""
+        if self.recycled:
+            _prune(self._root, self.stats.files)
         if self.old is not None:
             self.stats.removed = _count_removed(self.old, self.stats.files)
         if self.stats.written:
@@ -111,20 +165,27 @@ class StagedOutput:
             os.rename(self.stage, self.output_dir)
             return self.stats
         if _exchange(self.stage, self.output_dir):
-            self._discard(self.stage, background)  # the stage now holds the previous build
+            self._retire(self.stage, background)  # the stage now holds the previous build
             return self.stats
         # No atomic exchange on this system: two renames, with a tiny window where output/ is missing.
         backup = self.output_dir.parent / f".{self.output_dir.name}{OLD_MARK}{os.getpid()}"
         os.rename(self.output_dir, backup)
         os.rename(self.stage, self.output_dir)
-        shutil.rmtree(backup, ignore_errors=True)
+        self._retire(backup, background)
         return self.stats
 
     def abort(self) -> None:
-        shutil.rmtree(self.stage, ignore_errors=True)
+        self._retire(self.stage, background=False)
+
+    def _retire(self, folder: Path, background: bool) -> None:
+        """Keep ``folder`` as the spare tree, unless another build left one meanwhile."""
+        try:
+            os.rename(folder, self.spare)  # fails when a (non-empty) spare is there
+        except OSError:
+            self._discard(folder, background)
 
     def _discard(self, folder: Path, background: bool) -> None:
-        """Delete the previous build, perhaps in the background: unlinking 16,000 files takes seconds at 10,000
+        """Delete a build's tree, perhaps in the background: unlinking 16,000 files takes seconds at 10,000
         pages, which a build need not wait for. The deleting process is detached (``sh`` puts ``rm`` in the
         background and exits), so it outlives the build and leaves no zombie; should it die first, the next
         build removes the leftover (``clean_leftovers``)."""
@@ -155,6 +216,39 @@ def clean_leftovers(output_dir: Path) -> None:
             if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
                 continue  # another build is running right now
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _claim(spare: Path, stage: Path) -> bool:
+    """Take the spare tree as this build's stage (a rename: two builds cannot both get it)."""
+    try:
+        if not stat.S_ISDIR(os.lstat(spare).st_mode):
+            return False
+        os.rename(spare, stage)
+    except OSError:
+        return False
+    return True
+
+
+def _prune(root: str, wanted: set[str]) -> None:
+    """Remove what a recycled stage holds that the new build does not have, and the folders left empty."""
+
+    def visit(folder: str, prefix: str) -> bool:  # True when the folder is left empty
+        empty = True
+        with os.scandir(folder) as entries:
+            for entry in list(entries):
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if visit(entry.path, rel + "/"):
+                        os.rmdir(entry.path)
+                    else:
+                        empty = False
+                elif rel in wanted:
+                    empty = False
+                else:
+                    os.unlink(entry.path)
+        return empty
+
+    visit(root, "")
 
 
 def _alive(pid: int) -> bool:
