@@ -254,7 +254,9 @@ def _indent(text: str, lines: int) -> str:
 
 
 def clean(site: Path, out: Path) -> None:
+    """What a first build finds: no output, no cache, no spare tree to recycle."""
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out.parent / f".{out.name}.spare", ignore_errors=True)
     shutil.rmtree(site / ".yunzhan-cache", ignore_errors=True)
 
 
