@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
-from yunzhan import markup
+from yunzhan import markup, publish
+from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, Session, build, gather
 
 
@@ -164,6 +165,22 @@ def test_a_body_edit_turns_only_that_body_into_text(
     _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     _incremental(site)
     assert converted and all("另见" in html for html in converted)
+
+
+def test_a_body_edit_makes_one_row_of_open_data(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site()
+    _incremental(site)
+    made: list[str] = []
+    real = publish.record_data
+
+    def counting(record: Record, *args: object) -> dict[str, object]:
+        made.append(record.slug)
+        return real(record, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(publish, "record_data", counting)
+    _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    _incremental(site)
+    assert made == ["rocket"]
 
 
 def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:

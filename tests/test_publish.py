@@ -206,7 +206,8 @@ def test_outputs_are_deterministic(make_site: MakeSite) -> None:
 def test_open_data_json_has_one_record_a_line_and_empty_collections() -> None:
     site = {"title": "展", "url": "https://example.org/", "description": ""}
     rows = [{"slug": "a", "body": "第一行\n第二行"}, {"slug": "b", "tags": ["甲", "乙"]}]
-    text = publish._json_document(site, [("projects", "项目", rows), ("pages", "页面", [])])
+    lines = [json.dumps(row, ensure_ascii=False) for row in rows]
+    text = publish._json_document(site, [("projects", "项目", lines), ("pages", "页面", [])])
     assert json.loads(text) == {
         "site": site,
         "collections": {

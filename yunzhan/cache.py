@@ -29,7 +29,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 12
+CACHE_VERSION = 13
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -107,6 +107,7 @@ class CacheData:
     parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
     search: Any = None  # search.SearchMemo: the index's postings block by block, pinyin of titles
     texts: dict[bytes, str] = field(default_factory=dict)  # markup.TextMemo: HTML turned into plain text
+    rows: dict[str, tuple[str, str]] = field(default_factory=dict)  # publish.RowMemo: open data lines
 
 
 def load_cache(path: Path) -> CacheData:

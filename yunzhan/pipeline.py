@@ -32,6 +32,7 @@ from yunzhan import (
     workers,
 )
 from yunzhan.cache import (
+    WHOLE,
     CacheData,
     DepKey,
     Fingerprints,
@@ -476,11 +477,11 @@ def gather(
             kept += sorted(previous[1])  # served as they were until ``finish`` replaces them
 
             def deferred() -> tuple[str, dict[str, bytes]]:
-                return key, _site_files(config, grouped, plan.pages, store)
+                return key, _site_files(config, grouped, plan.pages, store, prints)
 
         else:
             streamed = stage if not options.compress else None  # compressing needs the bytes
-            site_files = _site_files(config, grouped, plan.pages, store, streamed)
+            site_files = _site_files(config, grouped, plan.pages, store, prints, streamed)
             site_made = (key, sorted(site_files))
             cache_dirty = True
             if streamed is not None:
@@ -540,6 +541,7 @@ def _site_files(
     grouped: dict[str, list[Record]],
     all_pages: list[Page],
     store: CacheData,
+    prints: Fingerprints,
     stage: _Stage | None = None,
 ) -> dict[str, bytes]:
     """The search index (its blocks kept in ``store`` for the next build), sitemap, robots.txt, feed and open
@@ -549,6 +551,10 @@ def _site_files(
     if store.search is None:
         store.search = search.SearchMemo()
     texts = markup.TextMemo(store.texts)
+    settings = digest(config, _code_digest())
+    rows = publish.RowMemo(
+        lambda r: digest(settings, prints.get(("record", r.collection, r.slug, WHOLE))), store.rows
+    )
     makers: list[Callable[[], dict[str, bytes]]] = [
         lambda: search.build_index(ordered, config, store.search, texts),
         lambda: publish.sitemap(all_pages, config),
@@ -557,7 +563,7 @@ def _site_files(
     if config.publish.feed:
         makers.append(lambda: publish.atom_feed(ordered, config))
     if config.publish.open_data:
-        makers.append(lambda: publish.open_data(grouped, config, texts))
+        makers.append(lambda: publish.open_data(grouped, config, texts, rows))
     files: dict[str, bytes] = {}
     for make in makers:
         made = make()
@@ -566,7 +572,7 @@ def _site_files(
                 stage.get().write_bytes(rel, data)
             made = dict.fromkeys(made, b"")
         files |= made
-    store.texts = texts.used
+    store.texts, store.rows = texts.used, rows.used
     return files
 
 
@@ -627,13 +633,18 @@ def _site_fingerprint(
         p for d in render.theme_dirs(site_dir, config) if d.is_dir() for p in d.rglob("*") if p.is_file()
     ]
     data_files = [p for p in sources if p.parent.name == "data"]
-    code = list(Path(__file__).parent.glob("*.py"))
     return digest(
         config,
         options.drafts,
         sorted(asset_urls.items()),
-        files_digest([site_dir / "site.toml", *template_files, *data_files, *code]),
+        files_digest([site_dir / "site.toml", *template_files, *data_files]),
+        _code_digest(),
     )
+
+
+def _code_digest() -> str:
+    """yunzhan's own code: what it makes of the same input may change with it."""
+    return files_digest(Path(__file__).parent.glob("*.py"))
 
 
 def _remembered(func: Callable[..., Any], old: dict[str, Any], used: dict[str, Any]) -> Callable[..., Any]:

@@ -17,7 +17,7 @@ import io
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -224,32 +224,72 @@ def record_data(record: Record, config: SiteConfig, texts: TextMemo | None = Non
     return data
 
 
+class RowMemo:
+    """Each record's line of ``records.json`` and of its CSV file, by a key that changes with everything the
+    lines are made of (the caller's: record fingerprint and settings). A rebuild after one edit makes one line
+    of each, not 10,000 rows of plain text, JSON and CSV."""
+
+    def __init__(self, key: Callable[[Record], str], old: dict[str, tuple[str, str]] | None = None) -> None:
+        self.key = key
+        self.old = old if old is not None else {}
+        self.used: dict[str, tuple[str, str]] = {}
+
+
 def open_data(
-    grouped: Mapping[str, list[Record]], config: SiteConfig, texts: TextMemo | None = None
+    grouped: Mapping[str, list[Record]],
+    config: SiteConfig,
+    texts: TextMemo | None = None,
+    memo: RowMemo | None = None,
 ) -> dict[str, bytes]:
     """``data/records.json`` (every collection) and ``data/<collection>.csv`` (UTF-8 with BOM, for Excel)."""
     files: dict[str, bytes] = {}
-    collections: list[tuple[str, str, list[dict[str, Any]]]] = []
+    collections: list[tuple[str, str, list[str]]] = []
     for settings in config.collections:
-        rows = [record_data(r, config, texts) for r in grouped.get(settings.name, []) if not r.draft]
-        collections.append((settings.name, settings.title, rows))
         columns = ["slug", "url"] + (["title"] if settings.field("title") is None else [])
         columns += [f.name for f in settings.fields if not is_private(f.name)] + ["body"]
-        files[OPEN_DATA_CSV.format(collection=settings.name)] = _csv(columns, rows)
+        lines = [
+            _record_lines(r, config, columns, texts, memo)
+            for r in grouped.get(settings.name, [])
+            if not r.draft
+        ]
+        collections.append((settings.name, settings.title, [line for line, _ in lines]))
+        csv_text = "\ufeff" + _csv_line(columns) + "".join(line for _, line in lines)
+        files[OPEN_DATA_CSV.format(collection=settings.name)] = csv_text.encode()
     site = {"title": config.title, "url": config.base_url, "description": config.description}
     files[OPEN_DATA_JSON] = _json_document(site, collections).encode()
     return dict(sorted(files.items()))
 
 
-def _json_document(site: dict[str, Any], collections: list[tuple[str, str, list[dict[str, Any]]]]) -> str:
-    """``{"site": …, "collections": {name: {"title": …, "records": [row, …]}}}`` with one record a line: a diff
-    of two builds shows the records that changed, and each line is made by json's C encoder (``indent`` makes
-    json use its pure-Python one: seconds at 10,000 records)."""
+def _record_lines(
+    record: Record, config: SiteConfig, columns: list[str], texts: TextMemo | None, memo: RowMemo | None
+) -> tuple[str, str]:
+    key, found = "", None
+    if memo is not None:
+        key = memo.key(record)
+        found = memo.used.get(key) or memo.old.get(key)
+    if found is None:
+        row = record_data(record, config, texts)
+        found = (json.dumps(row, ensure_ascii=False), _csv_line([_cell(row.get(c)) for c in columns]))
+    if memo is not None:
+        memo.used[key] = found
+    return found
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def _json_document(site: dict[str, Any], collections: list[tuple[str, str, list[str]]]) -> str:
+    """``{"site": …, "collections": {name: {"title": …, "records": [row, …]}}}`` with one record a line (rows
+    come as JSON already): a diff of two builds shows the records that changed, and json's C encoder makes
+    each line (``indent`` would make json use its pure-Python one: seconds at 10,000 records)."""
     dumps = functools.partial(json.dumps, ensure_ascii=False)
     lines = ['{"site": ' + dumps(site) + ",", ' "collections": {']
     for n, (name, title, rows) in enumerate(collections):
         lines.append(f'  {dumps(name)}: {{"title": {dumps(title)}, "records": [')
-        lines.append(",\n".join("   " + dumps(row) for row in rows))
+        lines.append(",\n".join("   " + row for row in rows))
         lines.append("  ]}" + ("," if n < len(collections) - 1 else ""))
     lines += [" }", "}"]
     return "\n".join(line for line in lines if line) + "\n"
@@ -277,15 +317,6 @@ def _cell(value: Any) -> str:
     text = str(value)
     # A cell starting with = + @ is run as a formula by spreadsheet programs: keep it text.
     return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
-
-
-def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return ("\ufeff" + buffer.getvalue()).encode()
 
 
 # ---------------------------------------------------------------------------------------------- assets
