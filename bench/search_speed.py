@@ -15,8 +15,14 @@ with other bytes): what a hosting sync would upload.
     python bench/search_speed.py --synthetic 3000      # bench/search_corpus.py records, no site needed
     git show HEAD:yunzhan/search.py > /tmp/old_search.py
     python bench/search_speed.py --module /tmp/old_search.py bench/.work/serve-site   # another version
+    python bench/search_speed.py --memory bench/.work/records-1000/site   # + medians of 3, peak memory
 
 Run one site per process to see the cold figure of each.
+
+``--memory``: then three cold calls (fresh memo, pairs of records forgotten) and three with the memo of a
+fourth (nothing changed), their median seconds, and one more cold call under tracemalloc: how far the traced
+memory rose above its start at the peak, and what the call still holds at its end (the files and the memo it
+returns). Tracemalloc slows the call, so its seconds are not reported.
 """
 
 from __future__ import annotations
@@ -25,10 +31,13 @@ import argparse
 import importlib.util
 import inspect
 import resource
+import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -105,11 +114,57 @@ def measure(label: str, records: list[Record], config: SiteConfig, search: Modul
     print(f"  peak RSS of the process so far: {peak:.0f} MiB")
 
 
+def cold_call(records: list[Record], config: SiteConfig, search: ModuleType) -> tuple[dict[str, bytes], Any]:
+    """One ``build_index`` as in a fresh process: empty memo, pairs of records forgotten."""
+    if hasattr(search, "record_grams") and hasattr(search.record_grams, "cache_clear"):
+        search.record_grams.cache_clear()
+    if "memo" not in inspect.signature(search.build_index).parameters:
+        return search.build_index(records, config), None
+    memo = search.SearchMemo() if hasattr(search, "SearchMemo") else {}
+    return search.build_index(records, config, memo), memo
+
+
+def median_line(label: str, seconds: list[float]) -> str:
+    each = ", ".join(f"{s:.3f}" for s in seconds)
+    return f"  {label}, median of {len(seconds)}: {statistics.median(seconds):.3f} s  ({each})"
+
+
+def measure_memory(records: list[Record], config: SiteConfig, search: ModuleType) -> None:
+    seconds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        cold_call(records, config, search)
+        seconds.append(time.perf_counter() - start)
+    print(median_line("cold", seconds))
+    memo = cold_call(records, config, search)[1]
+    seconds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        search.build_index(records, config, memo) if memo is not None else search.build_index(records, config)
+        seconds.append(time.perf_counter() - start)
+    print(median_line("again", seconds))
+    del memo
+    if hasattr(search, "record_grams") and hasattr(search.record_grams, "cache_clear"):
+        search.record_grams.cache_clear()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = cold_call(records, config, search)
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del kept
+    print(
+        f"  cold under tracemalloc: peak +{(peak - before) / 2**20:.1f} MiB above the start, "
+        f"+{(current - before) / 2**20:.1f} MiB held at the end (files and memo)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sites", nargs="*", type=Path, help="site folders (with site.toml)")
     parser.add_argument("--synthetic", type=int, action="append", default=[], help="N corpus records")
     parser.add_argument("--module", type=Path, help="time this search.py instead of yunzhan/search.py")
+    parser.add_argument("--memory", action="store_true", help="also: medians of 3 calls, tracemalloc peak")
     args = parser.parse_args()
     search = load_search(args.module)
     if not args.sites and not args.synthetic:
@@ -119,9 +174,13 @@ def main() -> None:
         records, config = site_records(site)
         print(f"(loaded {site} in {time.perf_counter() - start:.1f} s)")
         measure(str(site), records, config, search)
+        if args.memory:
+            measure_memory(records, config, search)
     for n in args.synthetic:
         records, config = synthetic_records(n)
         measure(f"synthetic {n}", records, config, search)
+        if args.memory:
+            measure_memory(records, config, search)
 
 
 if __name__ == "__main__":

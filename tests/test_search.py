@@ -252,6 +252,31 @@ def test_postings_of_a_record_and_of_a_block() -> None:
     assert (block.firsts[at], block.lasts[at]) == (1, max(i for i in range(search.BLOCK) if i % 3))
 
 
+def test_block_keys_come_group_by_group() -> None:
+    """``_merge`` reads a group as one slice of each field of a block."""
+    texts = tuple(f"第{i}条：电缆热处理，线圈{i % 7}，ab{i}" for i in range(search.BLOCK))
+    block = search._block(texts)
+    rests = block.rests.split(",")
+    keys_at, chars_at = block.cuts[: search.GROUPS + 1], block.cuts[search.GROUPS + 1 :]
+    assert keys_at[0] == chars_at[0] == 0 and keys_at[-1] == len(block.keys)
+    for group in range(search.GROUPS):
+        low, high = keys_at[group], keys_at[group + 1]
+        assert all(search.shard_of(k, search.GROUPS) == group for k in block.keys[low:high])
+        assert chars_at[group] == sum(len(r) + 1 for r in rests[:low])
+
+
+@pytest.mark.parametrize("shards", [1, 2, search.GROUPS, 2 * search.GROUPS, search.MAX_SHARDS])
+def test_shards_are_the_postings_split_by_gram(shards: int) -> None:
+    """Shards made group by group hold what splitting the whole postings by ``shard_of`` gives, whether a shard
+    is several groups or a group several shards."""
+    texts = [f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}" for i in range(300)]
+    blocks, _ = search._blocks(texts)
+    want: list[dict[str, str]] = [{} for _ in range(shards)]
+    for gram, packed in reference_postings(texts).items():
+        want[search.shard_of(gram, shards)][gram] = packed
+    assert search._shard_bodies(blocks, shards) == [search._dumps(s) for s in want]
+
+
 def shard_names(files: dict[str, bytes]) -> dict[str, str]:
     """Shard path → the hash in its name, checked against meta.json and the bytes."""
     meta = json.loads(files[search.META_PATH])

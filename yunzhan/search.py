@@ -21,6 +21,8 @@ Files (output-relative):
 
 Building is incremental: the postings of each block of BLOCK records are kept by their texts (the caller keeps
 them between builds), so a rebuild after one edit redoes one block (from each record's pairs, ``record_grams``).
+Blocks are merged, and their shards written, a group of shards at a time (``GROUPS``), so the postings of the
+whole index are never alive at once, only their bytes.
 
 Text is NFKC-normalised and lowercased; anything that is not a letter or a digit (spaces, punctuation)
 separates terms, in the text and in the query alike.
@@ -36,7 +38,7 @@ import operator
 import re
 import sys
 import unicodedata
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -158,8 +160,15 @@ def _taxonomy_value(record: Record, config: SiteConfig, taxonomy: str, fallback:
 
 
 def entry(
-    record: Record, config: SiteConfig, pinyin: dict[str, str] | None = None, texts: TextMemo | None = None
+    record: Record,
+    config: SiteConfig,
+    pinyin: dict[str, str] | None = None,
+    texts: TextMemo | None = None,
+    *,
+    with_text: bool = True,
 ) -> Entry:
+    """``with_text=False`` leaves ``text`` empty: ``build_index`` streams the texts into the postings a block at a
+    time rather than holding all of them."""
     base = config.base_path
     zone = record if record.collection == "zones" else record.fields.get("zone")
     zone = zone if isinstance(zone, Record) else None
@@ -188,7 +197,7 @@ def entry(
         thumb_width=width,
         thumb_height=height,
         pinyin=known,
-        text=record_text(record, config, texts),
+        text=record_text(record, config, texts) if with_text else "",
     )
 
 
@@ -282,14 +291,21 @@ def record_grams(text: str) -> RecordGrams:
     )
 
 
+GROUPS = 64  # blocks order their keys by shard_of(key, GROUPS): the index is merged one such group at a time
+
+
 class Block(NamedTuple):
-    """The postings of up to BLOCK consecutive records, record ids counted from the block's first record."""
+    """The postings of up to BLOCK consecutive records, record ids counted from the block's first record. Keys
+    come group by group (``shard_of(key, GROUPS)``), so a group's postings are one slice of each field and can be
+    merged and written without the rest of the index alive."""
 
     keys: tuple[str, ...]  # grams (characters and bigrams) the block holds, interned
     firsts: bytes  # per key: the first record that holds it
     lasts: bytes  # per key: the last one
     rests: str  # per key, ","-separated: its packed postings in the block without the first record id
     ints: int  # how many ints the block adds to the postings
+    cuts: tuple[int, ...] = ()  # where each group starts in keys (GROUPS + 1), then in rests (GROUPS + 1)
+    # (the default lets blocks pickled by older builds load; their digests never match, see ``_text_key``)
 
 
 Blocks = dict[tuple[bytes, ...], Block]
@@ -299,10 +315,21 @@ block holding an edited record. About the block's share of the index plus 10 byt
 
 
 def _text_key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    """Salted with the block layout, so blocks of another layout kept by an older build never match."""
+    return hashlib.blake2b(
+        text.encode("utf-8", "surrogatepass"), digest_size=16, person=b"by-group-64"
+    ).digest()
 
 
-def _block(texts: tuple[str, ...]) -> Block:
+class _Groups(dict[str, int]):
+    """``shard_of(key, GROUPS)`` by key, each computed once a build (a key is in many blocks)."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = group = shard_of(key, GROUPS)
+        return group
+
+
+def _block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
     buckets: defaultdict[str, list[Any]] = defaultdict(list)  # key → [record id, its segment, id, …]
     append, repeat, ints = list.append, itertools.repeat, 0
     for rid, text in enumerate(texts):
@@ -312,48 +339,77 @@ def _block(texts: tuple[str, ...]) -> Block:
             targets = list(map(buckets.__getitem__, keys))
             deque(map(append, targets, repeat(rid)), maxlen=0)
             deque(map(append, targets, segments), maxlen=0)
+    where = list(map((groups if groups is not None else _Groups()).__getitem__, buckets))
+    order = sorted(range(len(where)), key=where.__getitem__)
     encode, sub, chain = _SMALL.__getitem__, operator.sub, itertools.chain
     firsts, lasts, rests = bytearray(), bytearray(), []
-    for flat in buckets.values():
+    for flat in map(list(buckets.values()).__getitem__, order):
         ids = flat[0::2]
         firsts.append(ids[0])
         lasts.append(ids[-1])
         flat[0::2] = map(encode, map(sub, ids, chain((0,), ids)))  # record ids → deltas, packed
         flat[0] = ""
         rests.append("".join(flat))
-    keys = tuple(map(sys.intern, buckets))
-    return Block(keys, bytes(firsts), bytes(lasts), ",".join(rests), ints)
+    sizes = Counter(where)
+    keys_at = [0, *itertools.accumulate(sizes[g] for g in range(GROUPS))]
+    chars_at = [0, *itertools.accumulate(len(r) + 1 for r in rests)]  # where each key's rest starts
+    keys = tuple(map(sys.intern, map(list(buckets).__getitem__, order)))
+    cuts = (*keys_at, *map(chars_at.__getitem__, keys_at))
+    return Block(keys, bytes(firsts), bytes(lasts), ",".join(rests), ints, cuts)
+
+
+def _blocks(texts: Iterable[str], memo: Blocks | None = None) -> tuple[list[Block], int]:
+    """The blocks of ``texts`` in order (block n starts at record n * BLOCK) and how many ints they hold.
+    ``texts`` is read one block at a time, so a generator need not hold every text at once. ``memo`` holds the
+    blocks of the last call; it is left holding this call's."""
+    old = memo if memo is not None else {}
+    kept: Blocks = {}
+    blocks: list[Block] = []
+    groups, total, texts = _Groups(), 0, iter(texts)
+    while chunk := tuple(itertools.islice(texts, BLOCK)):
+        key = tuple(map(_text_key, chunk))
+        block = kept.get(key) or old.get(key) or _block(chunk, groups)
+        kept[key] = block
+        blocks.append(block)
+        total += block.ints
+    old.clear()
+    old.update(kept)
+    return blocks, total
+
+
+def _merge(blocks: list[Block], group: int, out: dict[str, str]) -> None:
+    """Adds the postings of the keys of ``group`` to ``out``: for each key, its first record in a block follows
+    its last record in the blocks before."""
+    chained: defaultdict[str, list[Any]] = defaultdict(list)  # key → [first id, last id, rest, first id, …]
+    append, repeat, add = list.append, itertools.repeat, operator.add
+    for n, block in enumerate(blocks):
+        cuts = block.cuts
+        low, high = cuts[group], cuts[group + 1]
+        if low == high:
+            continue
+        start = n * BLOCK
+        targets = list(map(chained.__getitem__, block.keys[low:high]))
+        deque(map(append, targets, map(add, block.firsts[low:high], repeat(start))), maxlen=0)
+        deque(map(append, targets, map(add, block.lasts[low:high], repeat(start))), maxlen=0)
+        rests = block.rests[cuts[GROUPS + 1 + group] : cuts[GROUPS + 2 + group] - 1]
+        deque(map(append, targets, rests.split(",")), maxlen=0)
+    encode = _SMALL.__getitem__ if len(blocks) * BLOCK <= len(_SMALL) else _encode_one
+    sub, chain = operator.sub, itertools.chain
+    for key, flat in chained.items():
+        gaps = map(encode, map(sub, flat[0::3], chain((0,), flat[1::3])))
+        out[key] = "".join(map(add, gaps, flat[2::3]))
 
 
 def postings(texts: Iterable[str], memo: Blocks | None = None) -> tuple[dict[str, str], int]:
     """(gram → flat postings packed by ``encode_ints``, how many ints they hold). Bigram: [record delta, count,
     first position, position deltas…]…; one character: [record delta…]. Record ids count ``texts`` from 0.
 
-    Built from blocks of BLOCK records, joined here: for each gram, its first record in a block follows its last
-    record in the blocks before. ``memo`` holds the blocks of the last call; it is left holding this call's."""
-    old = memo if memo is not None else {}
-    texts = list(texts)
-    chained: defaultdict[str, list[Any]] = defaultdict(list)  # key → [first id, last id, rest, first id, …]
-    append, repeat, add, total = list.append, itertools.repeat, operator.add, 0
-    blocks: Blocks = {}
-    for start in range(0, len(texts), BLOCK):
-        chunk = tuple(texts[start : start + BLOCK])
-        key = tuple(_text_key(text) for text in chunk)
-        block = blocks.get(key) or old.get(key) or _block(chunk)
-        blocks[key] = block
-        total += block.ints
-        targets = list(map(chained.__getitem__, block.keys))
-        deque(map(append, targets, map(add, block.firsts, repeat(start))), maxlen=0)
-        deque(map(append, targets, map(add, block.lasts, repeat(start))), maxlen=0)
-        deque(map(append, targets, block.rests.split(",")), maxlen=0)
-    encode = _SMALL.__getitem__ if len(texts) <= len(_SMALL) else _encode_one
-    sub, chain = operator.sub, itertools.chain
+    Built from blocks of BLOCK records (``memo``: see ``_blocks``), joined group by group. ``build_index`` writes
+    each group's shards before merging the next instead of holding the whole index."""
+    blocks, total = _blocks(texts, memo)
     out: dict[str, str] = {}
-    for key, flat in chained.items():
-        gaps = map(encode, map(sub, flat[0::3], chain((0,), flat[1::3])))
-        out[key] = "".join(map(add, gaps, flat[2::3]))
-    old.clear()
-    old.update(blocks)
+    for group in range(GROUPS):
+        _merge(blocks, group, out)
     return out, total
 
 
@@ -379,6 +435,26 @@ class SearchMemo:
     pinyin: dict[str, str] = field(default_factory=dict)
 
 
+def _shard_bodies(blocks: list[Block], shards: int) -> list[bytes]:
+    """The bytes of each shard, made group by group (a shard is one group or more, or a group several shards:
+    both counts are powers of two), so only one group's postings are alive at a time."""
+    bodies = [b""] * shards
+    for unit in range(min(shards, GROUPS)):
+        out: dict[str, str] = {}
+        for group in range(unit, GROUPS, shards):  # the groups of shard `unit` (one when shards >= GROUPS)
+            _merge(blocks, group, out)
+        if shards <= GROUPS:
+            bodies[unit] = _dumps(out)
+            continue
+        split: dict[int, dict[str, str]] = {k: {} for k in range(unit, shards, GROUPS)}
+        for gram, packed in out.items():
+            split[shard_of(gram, shards)][gram] = packed
+        del out
+        for k, part in split.items():
+            bodies[k] = _dumps(part)
+    return bodies
+
+
 def build_index(
     records: list[Record], config: SiteConfig, memo: SearchMemo | None = None, texts: TextMemo | None = None
 ) -> dict[str, bytes]:
@@ -387,17 +463,16 @@ def build_index(
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
     memo = memo if memo is not None else SearchMemo()
-    entries = [entry(r, config, memo.pinyin, texts) for r in ordered]
+    entries = [entry(r, config, memo.pinyin, texts, with_text=False) for r in ordered]
     memo.pinyin = {e.title: e.pinyin for e in entries}  # only what this build used
-    grams, ints = postings((e.text for e in entries), memo.blocks)
+    blocks, ints = _blocks((record_text(r, config, texts) for r in ordered), memo.blocks)
+    grams = set().union(*(block.keys for block in blocks))
     size = sum(len(g.encode()) + 8 for g in grams) + 2 * ints  # estimated, as in format 1: 2 bytes an int
+    del grams
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET_BYTES:
         shards *= 2
-    split: list[dict[str, str]] = [{} for _ in range(shards)]
-    for gram, packed in grams.items():
-        split[shard_of(gram, shards)][gram] = packed
-    bodies = [_dumps(s) for s in split]
+    bodies = _shard_bodies(blocks, shards)
     names = [hashlib.sha256(body).hexdigest()[:10] for body in bodies]
     titles = {c.name: c.title for c in config.collections}
     slugs: dict[str, str] = {}  # few distinct industries and districts, and slugify is slow
