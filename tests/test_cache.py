@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
-from yunzhan import markup, publish
+from yunzhan import publish
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, Session, build, gather
 
@@ -146,25 +146,6 @@ def test_site_wide_file_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path
     path = site / "output" / rel
     path.write_bytes(path.read_bytes()[:-2] + b"  ")  # same size, new time
     assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "hand"))
-
-
-def test_a_body_edit_turns_only_that_body_into_text(
-    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The search index and open data read every record as text; a rebuild reuses the text of unchanged HTML."""
-    site = make_site()
-    _incremental(site)
-    converted: list[str] = []
-    real = markup._plain_text
-
-    def counting(html: str) -> str:
-        converted.append(html)
-        return real.__wrapped__(html)
-
-    monkeypatch.setattr(markup, "_plain_text", counting)
-    _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
-    _incremental(site)
-    assert converted and all("另见" in html for html in converted)
 
 
 def test_a_body_edit_makes_one_row_of_open_data(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:

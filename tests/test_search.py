@@ -270,11 +270,36 @@ def test_shards_are_the_postings_split_by_gram(shards: int) -> None:
     """Shards made group by group hold what splitting the whole postings by ``shard_of`` gives, whether a shard
     is several groups or a group several shards."""
     texts = [f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}" for i in range(300)]
-    blocks, _ = search._blocks(texts)
+    blocks, _ = search._blocks(len(texts), texts.__getitem__)
     want: list[dict[str, str]] = [{} for _ in range(shards)]
     for gram, packed in reference_postings(texts).items():
         want[search.shard_of(gram, shards)][gram] = packed
     assert search._shard_bodies(blocks, shards) == [search._dumps(s) for s in want]
+
+
+def test_blocks_found_by_record_keys_make_only_the_edited_block_texts(
+    config: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = corpus.to_records(corpus.generate(), BASE)
+    assert len(records) > 3 * search.BLOCK
+
+    def key(record: Record) -> bytes:  # the test's own key of what record_text reads of these records
+        return hashlib.blake2b(
+            repr((record.title, sorted(record.fields.items()), record.body)).encode()
+        ).digest()
+
+    memo = search.SearchMemo()
+    search.build_index(records, config, memo, key=key)
+    made: list[str] = []
+    real = search.record_text
+    monkeypatch.setattr(search, "record_text", lambda r, *a: made.append(r.slug) or real(r, *a))
+    edited = records[len(records) // 2]
+    edited.body = Markup(str(edited.body) + "<p>补充一句新的说明文字。</p>")
+    after = search.build_index(records, config, memo, key=key)
+    assert edited.slug in made and len(made) <= search.BLOCK  # the edited record's block only
+    monkeypatch.undo()
+    cold()
+    assert after == search.build_index(records, config)  # the same bytes as a build from scratch
 
 
 def shard_names(files: dict[str, bytes]) -> dict[str, str]:

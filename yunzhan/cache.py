@@ -29,7 +29,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 13
+CACHE_VERSION = 14
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -106,8 +106,8 @@ class CacheData:
     qr: dict[str, Any] = field(default_factory=dict)  # placard QR codes by (URL, label): masks are slow
     parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
     search: Any = None  # search.SearchMemo: the index's postings block by block, pinyin of titles
-    texts: dict[bytes, str] = field(default_factory=dict)  # markup.TextMemo: HTML turned into plain text
     rows: dict[str, tuple[str, str]] = field(default_factory=dict)  # publish.RowMemo: open data lines
+    links: str = ""  # digest of every record's source and URL: while it holds, Markdown links resolve alike
 
 
 def load_cache(path: Path) -> CacheData:

@@ -593,21 +593,17 @@ def _plain_text(html: str) -> str:
 
 
 class TextMemo:
-    """``plain_text`` results of one build (``used``), found first among the last build's (``old``), by a
-    digest of the HTML: turning 10,000 bodies into text takes seconds, which a rebuild need not spend again."""
+    """``plain_text`` results of one build, by a digest of the HTML: the search index and open data read the
+    same bodies and fields."""
 
-    def __init__(self, old: dict[bytes, str] | None = None) -> None:
-        self.old = old if old is not None else {}
+    def __init__(self) -> None:
         self.used: dict[bytes, str] = {}
 
     def get(self, html: str) -> str:
         key = hashlib.blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         found = self.used.get(key)
         if found is None:
-            found = self.old.get(key)
-            if found is None:
-                found = _plain_text(html)
-            self.used[key] = found
+            found = self.used[key] = _plain_text(html)
         return found
 
 

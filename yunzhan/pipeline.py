@@ -375,11 +375,11 @@ def gather(
         pages.assign_urls(records, config)
     with timer.step("markdown"):
         used: dict[str, Any] = {}
-        body_images = _render_markup(
-            records, config, site_dir, problems, _MarkdownCache(store.markdown, used)
-        )
-        cache_dirty = used.keys() != store.markdown.keys() or loaded.memo_changed
-        store.markdown = used
+        links = digest(sorted((r.source, r.url) for r in records))  # what record links resolve to
+        markdown_cache = _MarkdownCache(store.markdown, used, links_as_before=links == store.links)
+        body_images = _render_markup(records, config, site_dir, problems, markdown_cache)
+        cache_dirty = used.keys() != store.markdown.keys() or loaded.memo_changed or links != store.links
+        store.markdown, store.links = used, links
     with timer.step("images"):
         requests = _image_requests(records, body_images)
         result = images.process_images(
@@ -550,13 +550,19 @@ def _site_files(
     ordered = [r for c in config.collections for r in grouped[c.name]]
     if store.search is None:
         store.search = search.SearchMemo()
-    texts = markup.TextMemo(store.texts)
+    texts = markup.TextMemo()
     settings = digest(config, _code_digest())
-    rows = publish.RowMemo(
-        lambda r: digest(settings, prints.get(("record", r.collection, r.slug, WHOLE))), store.rows
-    )
+
+    def row_key(record: Record) -> str:
+        return digest(settings, prints.get(("record", record.collection, record.slug, WHOLE)))
+
+    def search_key(record: Record) -> bytes:  # its text reads the titles of the records it refers to
+        refs = [v.title for value in record.fields.values() for v in _listed(value) if isinstance(v, Record)]
+        return bytes.fromhex(digest(row_key(record), refs))
+
+    rows = publish.RowMemo(row_key, store.rows)
     makers: list[Callable[[], dict[str, bytes]]] = [
-        lambda: search.build_index(ordered, config, store.search, texts),
+        lambda: search.build_index(ordered, config, store.search, texts, search_key),
         lambda: publish.sitemap(all_pages, config),
         lambda: publish.robots(config),
     ]
@@ -572,8 +578,12 @@ def _site_files(
                 stage.get().write_bytes(rel, data)
             made = dict.fromkeys(made, b"")
         files |= made
-    store.texts, store.rows = texts.used, rows.used
+    store.rows = rows.used
     return files
+
+
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]
 
 
 def _share_images(
@@ -664,8 +674,9 @@ def _remembered(func: Callable[..., Any], old: dict[str, Any], used: dict[str, A
 class _MarkdownCache:
     """Markdown conversions by input; an entry stands only while its record links resolve as they did."""
 
-    def __init__(self, old: dict[str, Any], used: dict[str, Any]) -> None:
+    def __init__(self, old: dict[str, Any], used: dict[str, Any], links_as_before: bool = False) -> None:
         self.old, self.used = old, used
+        self.links_as_before = links_as_before  # every record has the source and URL it had: links resolve alike
 
     @staticmethod
     def key(text: str, options: dict[str, Any]) -> str:
@@ -673,7 +684,7 @@ class _MarkdownCache:
 
     def lookup(self, key: str, resolve: Callable[[str], str | None]) -> markup.MarkupResult | None:
         hit = self.old.get(key)
-        if hit is not None and all(resolve(href) == url for href, url in hit[1]):
+        if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
             self.used[key] = hit
             return hit[0]  # type: ignore[no-any-return]
         return None

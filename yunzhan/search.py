@@ -39,7 +39,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -308,7 +308,7 @@ class Block(NamedTuple):
     # (the default lets blocks pickled by older builds load; their digests never match, see ``_text_key``)
 
 
-Blocks = dict[tuple[bytes, ...], Block]
+Blocks = dict[tuple[bytes, ...], Block]  # by the digests of their texts, or their records' keys
 """The blocks of the last ``postings`` call by digests of their texts (so any change in a block is seen). A build keeps
 them (``serve`` in memory, ``build`` in its cache) and hands them to the next, which then rebuilds only the
 block holding an edited record. About the block's share of the index plus 10 bytes a key."""
@@ -358,18 +358,32 @@ def _block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
     return Block(keys, bytes(firsts), bytes(lasts), ",".join(rests), ints, cuts)
 
 
-def _blocks(texts: Iterable[str], memo: Blocks | None = None) -> tuple[list[Block], int]:
-    """The blocks of ``texts`` in order (block n starts at record n * BLOCK) and how many ints they hold.
-    ``texts`` is read one block at a time, so a generator need not hold every text at once. ``memo`` holds the
-    blocks of the last call; it is left holding this call's."""
+def _blocks(
+    count: int,
+    text: Callable[[int], str],
+    memo: Blocks | None = None,
+    key: Callable[[int], bytes] | None = None,
+) -> tuple[list[Block], int]:
+    """The blocks of texts 0..count-1 in order (block n starts at record n * BLOCK) and how many ints they hold.
+    Texts are made one block at a time, so they are never all alive at once; with ``key`` (a key of everything
+    a text is made of), only the texts of a block that ``memo`` lacks are made at all. ``memo`` holds the blocks
+    of the last call; it is left holding this call's."""
     old = memo if memo is not None else {}
     kept: Blocks = {}
     blocks: list[Block] = []
-    groups, total, texts = _Groups(), 0, iter(texts)
-    while chunk := tuple(itertools.islice(texts, BLOCK)):
-        key = tuple(map(_text_key, chunk))
-        block = kept.get(key) or old.get(key) or _block(chunk, groups)
-        kept[key] = block
+    groups, total = _Groups(), 0
+    for start in range(0, count, BLOCK):
+        ids = range(start, min(start + BLOCK, count))
+        chunk: tuple[str, ...] | None = None
+        if key is None:
+            chunk = tuple(map(text, ids))
+            block_key = tuple(map(_text_key, chunk))
+        else:
+            block_key = tuple(map(key, ids))
+        block = kept.get(block_key) or old.get(block_key)
+        if block is None:
+            block = _block(chunk if chunk is not None else tuple(map(text, ids)), groups)
+        kept[block_key] = block
         blocks.append(block)
         total += block.ints
     old.clear()
@@ -406,7 +420,8 @@ def postings(texts: Iterable[str], memo: Blocks | None = None) -> tuple[dict[str
 
     Built from blocks of BLOCK records (``memo``: see ``_blocks``), joined group by group. ``build_index`` writes
     each group's shards before merging the next instead of holding the whole index."""
-    blocks, total = _blocks(texts, memo)
+    texts = list(texts)
+    blocks, total = _blocks(len(texts), texts.__getitem__, memo)
     out: dict[str, str] = {}
     for group in range(GROUPS):
         _merge(blocks, group, out)
@@ -456,16 +471,29 @@ def _shard_bodies(blocks: list[Block], shards: int) -> list[bytes]:
 
 
 def build_index(
-    records: list[Record], config: SiteConfig, memo: SearchMemo | None = None, texts: TextMemo | None = None
+    records: list[Record],
+    config: SiteConfig,
+    memo: SearchMemo | None = None,
+    texts: TextMemo | None = None,
+    key: Callable[[Record], bytes] | None = None,
 ) -> dict[str, bytes]:
     """Index files for ``records`` (pass them in display order: collection by collection, each sorted):
-    output-relative path → bytes. Deterministic: same records, same bytes."""
+    output-relative path → bytes. Deterministic: same records, same bytes.
+
+    ``key``: a key that changes with everything ``record_text`` reads of a record (the caller's fingerprint of
+    it and of the titles it refers to). The kept blocks are then found by their records' keys, and a rebuild
+    makes the text of one block's records, not of every record."""
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
     memo = memo if memo is not None else SearchMemo()
     entries = [entry(r, config, memo.pinyin, texts, with_text=False) for r in ordered]
     memo.pinyin = {e.title: e.pinyin for e in entries}  # only what this build used
-    blocks, ints = _blocks((record_text(r, config, texts) for r in ordered), memo.blocks)
+    blocks, ints = _blocks(
+        len(ordered),
+        lambda i: record_text(ordered[i], config, texts),
+        memo.blocks,
+        (lambda i: key(ordered[i])) if key is not None else None,
+    )
     grams = set().union(*(block.keys for block in blocks))
     size = sum(len(g.encode()) + 8 for g in grams) + 2 * ints  # estimated, as in format 1: 2 bytes an int
     del grams
