@@ -75,8 +75,8 @@ def child(argv: list[str]) -> int:
     def capture(pipeline: Any) -> None:
         original = pipeline.build
 
-        def build(options: Any, *args: Any) -> Any:
-            result = original(options, *args)
+        def build(options: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(options, *args, **kwargs)
             captured.append(result)
             return result
 

@@ -4,7 +4,9 @@ builds with yunzhan and with the plain baseline loop without a single problem.""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,3 +74,22 @@ def test_tiny_corpus_builds(tmp_path: Path) -> None:
         assert not re.search(r'href="[^"]*\.md"', html)  # every link to a record file became a URL
     plain = build_plain(site, tmp_path / "plain")
     assert plain["pages"] > 30
+
+
+def test_the_harness_measures_a_real_build_in_a_child(tmp_path: Path) -> None:
+    """The child that bench/run.py times must run the CLI build and report what the build returned."""
+    site = generate_site(tmp_path / "site", 20, photos=0, publish={"share_cards": False})
+    repo = Path(__file__).resolve().parent.parent
+    result = tmp_path / "result.json"
+    args = [
+        sys.executable,
+        str(repo / "bench/run.py"),
+        "--child",
+        str(repo),
+        str(site),
+        str(tmp_path / "out"),
+    ]
+    done = subprocess.run([*args, str(result)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(result.read_text(encoding="utf-8"))
+    assert data["rc"] == 0 and data["pages"] > 20 and data["written"] > 20 and "render" in data["timings"]
