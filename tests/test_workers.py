@@ -18,7 +18,7 @@ def _square_plus(state: dict[str, int], i: int) -> tuple[int, int]:
 
 
 def test_fork_map_keeps_order_and_really_forks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "workers_for", lambda count: 2)
+    monkeypatch.setattr(workers, "workers_for", lambda count, min_items=0: 2)
     results = list(workers.fork_map(_square_plus, {"add": 7}, 100))
     assert [r for r, _ in results] == [i * i + 7 for i in range(100)]
     assert os.getpid() not in {pid for _, pid in results}  # the state reached the children by fork
@@ -34,7 +34,7 @@ def test_a_forked_build_equals_one_in_process(
 ) -> None:
     site = make_site({"content/pages/raw.md": "---\ntitle: 原始\n---\n<script>x()</script>正文\n"})
     single = build(BuildOptions(site_dir=site, output_dir=tmp_path / "one", use_cache=False))
-    monkeypatch.setattr(workers, "workers_for", lambda count: 2)
+    monkeypatch.setattr(workers, "workers_for", lambda count, min_items=0: 2)
     forked = build(BuildOptions(site_dir=site, output_dir=tmp_path / "two", use_cache=False))
     assert forked.problems == single.problems and single.problems  # the warning about the script, once
     assert _tree(tmp_path / "two") == _tree(tmp_path / "one")

@@ -49,6 +49,7 @@ from yunzhan.config import SiteConfig
 from yunzhan.markup import TextMemo, plain_text
 from yunzhan.model import GalleryItem, Image, Record
 from yunzhan.slugs import pinyin_forms, slugify
+from yunzhan.workers import fork_map
 
 META_PATH = "search/meta.json"
 FORMAT_VERSION = 2
@@ -182,7 +183,7 @@ def entry(
     src, width, height = thumbnail(image)
     known = pinyin.get(record.title) if pinyin is not None else None
     if known is None:
-        known = " ".join(pinyin_forms(record.title)) if _CJK.search(record.title) else ""
+        known = title_pinyin(record.title)
         if pinyin is not None:
             pinyin[record.title] = known
     return Entry(
@@ -365,30 +366,46 @@ def _blocks(
     key: Callable[[int], bytes] | None = None,
 ) -> tuple[list[Block], int]:
     """The blocks of texts 0..count-1 in order (block n starts at record n * BLOCK) and how many ints they hold.
-    Texts are made one block at a time, so they are never all alive at once; with ``key`` (a key of everything
-    a text is made of), only the texts of a block that ``memo`` lacks are made at all. ``memo`` holds the blocks
-    of the last call; it is left holding this call's."""
+    With ``key`` (a key of everything a text is made of), only the texts of the blocks that ``memo`` lacks are
+    made, by whichever process makes the block. ``memo`` holds the blocks of the last call; it is left holding
+    this call's."""
     old = memo if memo is not None else {}
-    kept: Blocks = {}
-    blocks: list[Block] = []
-    groups, total = _Groups(), 0
+    found: list[tuple[tuple[bytes, ...], Block | None]] = []
+    pending: dict[tuple[bytes, ...], int] = {}  # block key → its place among the missing
+    missing: list[tuple[str, ...] | range] = []  # the texts of each missing block, or the ids to make them of
     for start in range(0, count, BLOCK):
         ids = range(start, min(start + BLOCK, count))
-        chunk: tuple[str, ...] | None = None
         if key is None:
             chunk = tuple(map(text, ids))
             block_key = tuple(map(_text_key, chunk))
         else:
             block_key = tuple(map(key, ids))
-        block = kept.get(block_key) or old.get(block_key)
-        if block is None:
-            block = _block(chunk if chunk is not None else tuple(map(text, ids)), groups)
-        kept[block_key] = block
-        blocks.append(block)
-        total += block.ints
+        block = old.get(block_key)
+        if block is None and block_key not in pending:
+            pending[block_key] = len(missing)
+            missing.append(chunk if key is None else ids)
+        found.append((block_key, block))
+    # A cold build makes every block (seconds at 10,000 records): in forked processes, when there are many.
+    made = list(fork_map(_make_block, (text, missing, _Groups()), len(missing), min_items=8, chunk=4))
+    blocks = [block or made[pending[block_key]] for block_key, block in found]
     old.clear()
-    old.update(kept)
-    return blocks, total
+    old.update((block_key, block) for (block_key, _), block in zip(found, blocks, strict=True))
+    return blocks, sum(block.ints for block in blocks)
+
+
+def title_pinyin(title: str) -> str:
+    """ "leiyutian lyt" for 雷雨田; "" for a title with no Chinese."""
+    return " ".join(pinyin_forms(title)) if _CJK.search(title) else ""
+
+
+def _pinyin(titles: list[str], i: int) -> str:
+    return title_pinyin(titles[i])
+
+
+def _make_block(state: tuple[Callable[[int], str], list[tuple[str, ...] | range], _Groups], i: int) -> Block:
+    text, missing, groups = state
+    texts = missing[i]
+    return _block(texts if isinstance(texts, tuple) else tuple(map(text, texts)), groups)
 
 
 def _merge(blocks: list[Block], group: int, out: dict[str, str]) -> None:
@@ -486,6 +503,9 @@ def build_index(
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
     memo = memo if memo is not None else SearchMemo()
+    titles = sorted({r.title for r in ordered if r.title not in memo.pinyin and _CJK.search(r.title)})
+    for title, forms in zip(titles, fork_map(_pinyin, titles, len(titles), chunk=256), strict=True):
+        memo.pinyin[title] = forms  # a cold build: a quarter of a millisecond each, shared between processes
     entries = [entry(r, config, memo.pinyin, texts, with_text=False) for r in ordered]
     memo.pinyin = {e.title: e.pinyin for e in entries}  # only what this build used
     blocks, ints = _blocks(

@@ -42,25 +42,28 @@ def _run(func: Callable[[Any, int], Any], indices: list[int]) -> list[Any]:
     return results
 
 
-def workers_for(count: int) -> int:
+def workers_for(count: int, min_items: int = MIN_ITEMS) -> int:
     """How many processes to fork for ``count`` items: 1 means do it here."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if count < MIN_ITEMS or cpus < 2 or threading.active_count() > 1:
+    if count < min_items or cpus < 2 or threading.active_count() > 1:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(cpus, 8)
 
 
-def fork_map(func: Callable[[S, int], R], state: S, count: int) -> Iterator[R]:
+def fork_map(
+    func: Callable[[S, int], R], state: S, count: int, *, min_items: int = MIN_ITEMS, chunk: int = CHUNK
+) -> Iterator[R]:
     """``func(state, i)`` for i in 0..count-1, in order. ``func`` must be a module-level function (it is sent by
-    name); ``state`` reaches the children by fork, never pickled."""
-    workers = workers_for(count)
+    name); ``state`` reaches the children by fork, never pickled. Big items call for a smaller ``min_items``
+    and ``chunk``."""
+    workers = workers_for(count, min_items)
     if workers == 1:
         for i in range(count):
             yield func(state, i)
         return
-    chunks = [list(range(i, min(i + CHUNK, count))) for i in range(0, count, CHUNK)]
+    chunks = [list(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
         for results in pool.map(partial(_run, func), chunks):
