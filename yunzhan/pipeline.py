@@ -676,7 +676,8 @@ class _MarkdownCache:
 
     def __init__(self, old: dict[str, Any], used: dict[str, Any], links_as_before: bool = False) -> None:
         self.old, self.used = old, used
-        self.links_as_before = links_as_before  # every record has the source and URL it had: links resolve alike
+        # Every record has the source and URL it had: each link resolves as it did, no need to check.
+        self.links_as_before = links_as_before
 
     @staticmethod
     def key(text: str, options: dict[str, Any]) -> str:
