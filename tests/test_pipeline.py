@@ -218,9 +218,15 @@ def test_error_found_while_rendering_discards_the_pages_already_staged(make_site
     (site / "templates").mkdir(exist_ok=True)
     (site / "templates/page.html").write_text("{{ page.title.nonexistent() }}", encoding="utf-8")
     (message,) = _errors(site)
-    assert "page.html" in message and "/about/" in message
+    assert message.startswith("templates/page.html:1: 模板错误") and "/about/" in message
     assert _tree(site / "output") == before
     assert [p.name for p in site.iterdir() if p.name.startswith(".output.staging")] == []
+
+
+def test_python_error_in_a_template_names_its_file_and_line(make_site: MakeSite) -> None:
+    site = make_site({"templates/page.html": "第一行\n{{ (page.title | length) + 'x' }}\n"})
+    (message,) = _errors(site)
+    assert message.startswith("templates/page.html:2: ") and "TypeError" in message
 
 
 def test_drafts_option(make_site: MakeSite) -> None:

@@ -169,7 +169,7 @@ def _render_one(state: _RenderState, i: int) -> tuple[str | None, Problem | None
     except jinja2.TemplateError as exc:
         return None, _template_problem(exc, page.template, state.site_dir, page), touched
     except Exception as exc:  # a theme bug must name the template, never dump a traceback on an editor
-        return None, _runtime_problem(exc, page), touched
+        return None, _runtime_problem(exc, page, state.site_dir), touched
     finally:
         env.touched = None
 
@@ -190,27 +190,41 @@ def _load_template(env: jinja2.Environment, name: str, site_dir: Path) -> jinja2
 
 
 def _template_problem(exc: jinja2.TemplateError, name: str, site_dir: Path, page: Page | None) -> Problem:
-    filename = getattr(exc, "filename", None) or name
-    try:
-        filename = Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
-    except ValueError:
-        filename = Path(filename).as_posix()
+    filename = getattr(exc, "filename", None)
     line = getattr(exc, "lineno", None)
+    if filename is None or line is None:  # raised while rendering (an undefined value): the traceback knows
+        frame = _template_frame(exc)
+        filename, line = (frame.filename, frame.lineno) if frame else (filename or name, line)
     where = f"（渲染 {page.path} 时）" if page else ""
     return Problem(
-        filename, line, None, f"模板错误{where}：{exc.message or exc}", "检查模板这一行的 Jinja 语法"
+        _site_relative(filename, site_dir),
+        line,
+        None,
+        f"模板错误{where}：{exc.message or exc}",
+        "检查模板这一行的 Jinja 语法",
     )
 
 
-def _runtime_problem(exc: Exception, page: Page) -> Problem:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
-    where = frames[-1] if frames else None
-    path = where.filename if where else page.template
+def _runtime_problem(exc: Exception, page: Page, site_dir: Path) -> Problem:
+    where = _template_frame(exc)
     source = page.record.source if page.record else page.path
     return Problem(
-        Path(path).name if where else path,
+        _site_relative(where.filename, site_dir) if where else page.template,
         where.lineno if where else None,
         None,
         f"渲染 {page.path} 时出错（来源 {source}）：{type(exc).__name__}: {exc}",
         "检查模板是否处理了这个字段为空的情况",
     )
+
+
+def _template_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost template line in the traceback (Jinja rewrites its frames to point into templates)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    return frames[-1] if frames else None
+
+
+def _site_relative(filename: str, site_dir: Path) -> str:
+    try:
+        return Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
+    except ValueError:
+        return Path(filename).as_posix()
