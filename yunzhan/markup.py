@@ -9,7 +9,6 @@ nh3's normalised output that rewrites record links, collects body images and dro
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import signal
 import threading
@@ -573,7 +572,6 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.S)
 _DROP = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
 
 
-@functools.lru_cache(maxsize=20_000)  # pure; a long-lived `serve` process converts each body once
 def html_text(value: str) -> str:
     """Sanitised HTML → plain text. Block tags become line breaks, inline tags vanish (``感应<b>线圈</b>``
     stays one phrase), entities are decoded."""
@@ -586,29 +584,14 @@ def html_text(value: str) -> str:
     return unescape(_TAG.sub(tag, value))
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(
+    maxsize=32_768
+)  # pure: search and open data read the same HTML; `serve` builds again and again
 def _plain_text(html: str) -> str:
     lines = (" ".join(line.split()) for line in html_text(html).split("\n"))
     return "\n".join(line for line in lines if line)
 
 
-class TextMemo:
-    """``plain_text`` results of one build, by a digest of the HTML: the search index and open data read the
-    same bodies and fields."""
-
-    def __init__(self) -> None:
-        self.used: dict[bytes, str] = {}
-
-    def get(self, html: str) -> str:
-        key = hashlib.blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        found = self.used.get(key)
-        if found is None:
-            found = self.used[key] = _plain_text(html)
-        return found
-
-
-def plain_text(html: object, memo: TextMemo | None = None) -> str:
+def plain_text(html: object) -> str:
     """Safe HTML (a rendered body or ``text`` field) → plain text, one paragraph a line, spaces collapsed."""
-    if not html:
-        return ""
-    return memo.get(str(html)) if memo is not None else _plain_text(str(html))
+    return _plain_text(str(html)) if html else ""

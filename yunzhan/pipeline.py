@@ -4,7 +4,6 @@ errors is written, and then atomically (see output.py), so a bad entry never tou
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import gc
 import time
@@ -194,7 +193,7 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
         if errors:
             raise YunzhanError(gathered.problems)
         with timer.step("write"):
-            stats = _write(gathered, output_dir, options.preview, session, stage)
+            stats = _write(gathered, output_dir, stage, session)
     except BaseException:
         if stage is not None:
             stage.abort()
@@ -223,8 +222,8 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
             store.site_files = (key, _file_stats(output_dir, made))
             if session is not None:
                 session.unsaved = True
-            if session is not None and session.output_files is not None:
-                session.output_files = (session.output_files - before) | made.keys()
+                if session.output_files is not None:
+                    session.output_files = (session.output_files - before) | made.keys()
 
     return BuildResult(
         output_dir=output_dir,
@@ -268,21 +267,17 @@ class _Stage:
 
 
 def _write(
-    gathered: Gathered,
-    output_dir: Path,
-    preview: bool = False,
-    session: Session | None = None,
-    stage: _Stage | None = None,
+    gathered: Gathered, output_dir: Path, stage: _Stage | None, session: Session | None = None
 ) -> WriteStats:
-    """Stage the new build (pages may be staged already) and swap it in; when nothing at all changed, leave the
-    output alone."""
-    if not preview and not gathered.pages and _unchanged(gathered, output_dir):
+    """Complete the staged build (pages may be staged already) and swap it in; when nothing at all changed,
+    leave the output alone. No ``stage``: a preview, updated in place."""
+    if stage is not None and not gathered.pages and _unchanged(gathered, output_dir):
         return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
     staged: StagedOutput | InPlaceOutput
-    if preview:
+    if stage is None:
         staged = InPlaceOutput(output_dir, session.output_files if session else None)
     else:
-        staged = stage.get() if stage is not None else StagedOutput(output_dir)
+        staged = stage.get()
     try:
         for page, html in gathered.pages:
             if html is not None:
@@ -331,12 +326,10 @@ def _remember(gathered: Gathered, output_dir: Path, session: Session | None = No
         key, made = gathered.site_made
         store.site_files = (key, _file_stats(output_dir, made))
     for rel, entry in gathered.fresh.items():
-        try:
-            stat = (output_dir / rel).stat()
-        except OSError:
-            continue
-        entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
-        store.pages[rel] = entry
+        written = _as_written(output_dir / rel)
+        if written is not None:
+            entry.size, entry.mtime_ns = written
+            store.pages[rel] = entry
     if session is not None:
         session.unsaved = True
     else:
@@ -419,7 +412,8 @@ def gather(
             open_data=tuple(publish.open_data_links(config)) if config.publish.open_data else (),
             feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
         )
-        site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources)
+        code = _code_digest()
+        site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources, code)
         prints = Fingerprints(records, plan.collections, plan.taxonomies)
         record_prints = prints.records()
         # Every cached entry was right as of the build that saved ``store.records``: only records changed
@@ -477,11 +471,11 @@ def gather(
             kept += sorted(previous[1])  # served as they were until ``finish`` replaces them
 
             def deferred() -> tuple[str, dict[str, bytes]]:
-                return key, _site_files(config, grouped, plan.pages, store, prints)
+                return key, _site_files(config, grouped, plan.pages, store, prints, code)
 
         else:
             streamed = stage if not options.compress else None  # compressing needs the bytes
-            site_files = _site_files(config, grouped, plan.pages, store, prints, streamed)
+            site_files = _site_files(config, grouped, plan.pages, store, prints, code, streamed)
             site_made = (key, sorted(site_files))
             cache_dirty = True
             if streamed is not None:
@@ -514,26 +508,22 @@ def gather(
     )
 
 
+def _as_written(path: Path) -> tuple[int, int] | None:
+    """Size and modification time of an output file: a later build trusts a file (a page, a site-wide file)
+    that still has those it had when written, with no copy of its bytes in the cache."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 def _file_stats(output_dir: Path, rels: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """Size and modification time of output files just written: a later build trusts a file that still has them
-    (as it trusts a page), with no copy of its bytes in the cache."""
-    stats = {}
-    for rel in rels:
-        with contextlib.suppress(OSError):
-            stat = (output_dir / rel).stat()
-            stats[rel] = (stat.st_size, stat.st_mtime_ns)
-    return stats
+    return {rel: written for rel in rels if (written := _as_written(output_dir / rel)) is not None}
 
 
 def _as_left(output_dir: Path, stats: dict[str, tuple[int, int]]) -> bool:
-    for rel, wanted in stats.items():
-        try:
-            stat = (output_dir / rel).stat()
-        except OSError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != wanted:
-            return False
-    return True
+    return all(_as_written(output_dir / rel) == wanted for rel, wanted in stats.items())
 
 
 def _site_files(
@@ -542,6 +532,7 @@ def _site_files(
     all_pages: list[Page],
     store: CacheData,
     prints: Fingerprints,
+    code: str,
     stage: _Stage | None = None,
 ) -> dict[str, bytes]:
     """The search index (its blocks kept in ``store`` for the next build), sitemap, robots.txt, feed and open
@@ -550,8 +541,7 @@ def _site_files(
     ordered = [r for c in config.collections for r in grouped[c.name]]
     if store.search is None:
         store.search = search.SearchMemo()
-    texts = markup.TextMemo()
-    settings = digest(config, _code_digest())
+    settings = digest(config, code)
 
     def row_key(record: Record) -> str:
         return digest(settings, prints.get(("record", record.collection, record.slug, WHOLE)))
@@ -562,14 +552,14 @@ def _site_files(
 
     rows = publish.RowMemo(row_key, store.rows)
     makers: list[Callable[[], dict[str, bytes]]] = [
-        lambda: search.build_index(ordered, config, store.search, texts, search_key),
+        lambda: search.build_index(ordered, config, store.search, search_key),
         lambda: publish.sitemap(all_pages, config),
         lambda: publish.robots(config),
     ]
     if config.publish.feed:
         makers.append(lambda: publish.atom_feed(ordered, config))
     if config.publish.open_data:
-        makers.append(lambda: publish.open_data(grouped, config, texts, rows))
+        makers.append(lambda: publish.open_data(grouped, config, rows))
     files: dict[str, bytes] = {}
     for make in makers:
         made = make()
@@ -628,15 +618,16 @@ def _still_valid(
                 continue
             if prints.get(key) != value:
                 return False
-    try:
-        stat = output_file.stat()
-    except OSError:
-        return False
-    return (stat.st_size, stat.st_mtime_ns) == (entry.size, entry.mtime_ns)
+    return _as_written(output_file) == (entry.size, entry.mtime_ns)
 
 
 def _site_fingerprint(
-    site_dir: Path, config: SiteConfig, options: BuildOptions, asset_urls: dict[str, str], sources: list[Path]
+    site_dir: Path,
+    config: SiteConfig,
+    options: BuildOptions,
+    asset_urls: dict[str, str],
+    sources: list[Path],
+    code: str,
 ) -> str:
     """Everything every page may depend on: settings, data files, templates, and yunzhan's own code."""
     template_files = [
@@ -648,7 +639,7 @@ def _site_fingerprint(
         options.drafts,
         sorted(asset_urls.items()),
         files_digest([site_dir / "site.toml", *template_files, *data_files]),
-        _code_digest(),
+        code,
     )
 
 

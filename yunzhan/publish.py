@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 import brotli
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import TextMemo, plain_text
+from yunzhan.markup import plain_text
 from yunzhan.model import GalleryItem, Image, Page, Record
 
 SITEMAP = "sitemap.xml"
@@ -191,7 +191,7 @@ def _image(image: Image, config: SiteConfig) -> dict[str, Any]:
     }
 
 
-def _value(value: Any, config: SiteConfig, texts: TextMemo | None = None) -> Any:
+def _value(value: Any, config: SiteConfig) -> Any:
     """One field as JSON: refs → slugs, images → absolute URLs, text → plain text, dates → ISO 8601."""
     if isinstance(value, Record):
         return value.slug
@@ -200,17 +200,17 @@ def _value(value: Any, config: SiteConfig, texts: TextMemo | None = None) -> Any
     if isinstance(value, GalleryItem):
         return {**_image(value.image, config), "caption": value.caption, "credit": value.credit}
     if isinstance(value, list | tuple):
-        return [_value(v, config, texts) for v in value]
+        return [_value(v, config) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     if hasattr(value, "__html__"):
-        return plain_text(value, texts)
+        return plain_text(value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
 
 
-def record_data(record: Record, config: SiteConfig, texts: TextMemo | None = None) -> dict[str, Any]:
+def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
     """The public fields of one record, in the order site.toml declares them, plus slug, URL and body text."""
     settings = config.collection(record.collection)
     names = [f.name for f in settings.fields] if settings else sorted(record.fields)
@@ -219,8 +219,8 @@ def record_data(record: Record, config: SiteConfig, texts: TextMemo | None = Non
         data["title"] = record.title
     for name in names:
         if not is_private(name):
-            data[name] = _value(record.fields.get(name), config, texts)
-    data["body"] = plain_text(record.body, texts)
+            data[name] = _value(record.fields.get(name), config)
+    data["body"] = plain_text(record.body)
     return data
 
 
@@ -238,7 +238,6 @@ class RowMemo:
 def open_data(
     grouped: Mapping[str, list[Record]],
     config: SiteConfig,
-    texts: TextMemo | None = None,
     memo: RowMemo | None = None,
 ) -> dict[str, bytes]:
     """``data/records.json`` (every collection) and ``data/<collection>.csv`` (UTF-8 with BOM, for Excel)."""
@@ -248,9 +247,7 @@ def open_data(
         columns = ["slug", "url"] + (["title"] if settings.field("title") is None else [])
         columns += [f.name for f in settings.fields if not is_private(f.name)] + ["body"]
         lines = [
-            _record_lines(r, config, columns, texts, memo)
-            for r in grouped.get(settings.name, [])
-            if not r.draft
+            _record_lines(r, config, columns, memo) for r in grouped.get(settings.name, []) if not r.draft
         ]
         collections.append((settings.name, settings.title, [line for line, _ in lines]))
         csv_text = "\ufeff" + _csv_line(columns) + "".join(line for _, line in lines)
@@ -261,14 +258,14 @@ def open_data(
 
 
 def _record_lines(
-    record: Record, config: SiteConfig, columns: list[str], texts: TextMemo | None, memo: RowMemo | None
+    record: Record, config: SiteConfig, columns: list[str], memo: RowMemo | None
 ) -> tuple[str, str]:
     key, found = "", None
     if memo is not None:
         key = memo.key(record)
         found = memo.used.get(key) or memo.old.get(key)
     if found is None:
-        row = record_data(record, config, texts)
+        row = record_data(record, config)
         found = (json.dumps(row, ensure_ascii=False), _csv_line([_cell(row.get(c)) for c in columns]))
     if memo is not None:
         memo.used[key] = found

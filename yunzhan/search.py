@@ -46,7 +46,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import TextMemo, plain_text
+from yunzhan.markup import plain_text
 from yunzhan.model import GalleryItem, Image, Record
 from yunzhan.slugs import pinyin_forms, slugify
 from yunzhan.workers import fork_map
@@ -102,24 +102,24 @@ def _strip_base(url: str, base_path: str) -> str:
     return url[len(base_path) :] if url.startswith(base_path) else url
 
 
-def _value_text(value: Any, texts: TextMemo | None) -> Iterator[str]:
+def _value_text(value: Any) -> Iterator[str]:
     if isinstance(value, Record):
         yield value.title
     elif isinstance(value, GalleryItem):
         if value.caption:
-            yield plain_text(value.caption, texts)
+            yield plain_text(value.caption)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _value_text(item, texts)
+            yield from _value_text(item)
     elif isinstance(value, Markup):
-        yield plain_text(value, texts)
+        yield plain_text(value)
     elif isinstance(value, str) and value:
         yield value
 
 
-def record_text(record: Record, config: SiteConfig, texts: TextMemo | None = None) -> str:
+def record_text(record: Record, config: SiteConfig) -> str:
     """What a visitor reads on the record's page: title, text-like fields, titles of referenced records,
-    gallery captions, body. ``texts``: HTML turned into text by earlier builds."""
+    gallery captions, body."""
     settings = config.collection(record.collection)
     if settings is not None:
         names = [f.name for f in settings.fields if f.type in (*TEXT_TYPES, "ref", "gallery")]
@@ -127,8 +127,8 @@ def record_text(record: Record, config: SiteConfig, texts: TextMemo | None = Non
         names = list(record.fields)
     parts = [record.title]
     for name in names:
-        parts.extend(_value_text(record.fields.get(name), texts))
-    parts.append(plain_text(record.body, texts))
+        parts.extend(_value_text(record.fields.get(name)))
+    parts.append(plain_text(record.body))
     return "\n".join(p for p in parts if p)
 
 
@@ -164,7 +164,6 @@ def entry(
     record: Record,
     config: SiteConfig,
     pinyin: dict[str, str] | None = None,
-    texts: TextMemo | None = None,
     *,
     with_text: bool = True,
 ) -> Entry:
@@ -198,7 +197,7 @@ def entry(
         thumb_width=width,
         thumb_height=height,
         pinyin=known,
-        text=record_text(record, config, texts) if with_text else "",
+        text=record_text(record, config) if with_text else "",
     )
 
 
@@ -491,7 +490,6 @@ def build_index(
     records: list[Record],
     config: SiteConfig,
     memo: SearchMemo | None = None,
-    texts: TextMemo | None = None,
     key: Callable[[Record], bytes] | None = None,
 ) -> dict[str, bytes]:
     """Index files for ``records`` (pass them in display order: collection by collection, each sorted):
@@ -503,14 +501,14 @@ def build_index(
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
     memo = memo if memo is not None else SearchMemo()
-    titles = sorted({r.title for r in ordered if r.title not in memo.pinyin and _CJK.search(r.title)})
-    for title, forms in zip(titles, fork_map(_pinyin, titles, len(titles), chunk=256), strict=True):
+    unknown = sorted({r.title for r in ordered if r.title not in memo.pinyin and _CJK.search(r.title)})
+    for title, forms in zip(unknown, fork_map(_pinyin, unknown, len(unknown), chunk=256), strict=True):
         memo.pinyin[title] = forms  # a cold build: a quarter of a millisecond each, shared between processes
-    entries = [entry(r, config, memo.pinyin, texts, with_text=False) for r in ordered]
+    entries = [entry(r, config, memo.pinyin, with_text=False) for r in ordered]
     memo.pinyin = {e.title: e.pinyin for e in entries}  # only what this build used
     blocks, ints = _blocks(
         len(ordered),
-        lambda i: record_text(ordered[i], config, texts),
+        lambda i: record_text(ordered[i], config),
         memo.blocks,
         (lambda i: key(ordered[i])) if key is not None else None,
     )
