@@ -41,6 +41,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 PHOTO_CACHE = Path(__file__).resolve().parent / ".work" / "photo-cache"
 
+# DISTRICTS, INDUSTRIES and CATEGORIES are the values of the demo site.toml's enums; serve.py and
+# search_corpus.py import them from here.
 DISTRICTS = [
     "张家港市",
     "常熟市",

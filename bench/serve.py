@@ -38,23 +38,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from generate import CATEGORIES, INDUSTRIES  # bench/ is sys.path[0] when run as a script
+
 from yunzhan.serve import EVENTS_PATH, PreviewServer, RebuildOutcome, ServeOptions
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = Path(__file__).resolve().parent / ".work" / "serve-site"
 TARGET_MS = 300
 
-CATEGORIES = ["创新项目", "创新产品", "非遗绝技"]
-INDUSTRIES = [
-    "电子信息",
-    "装备制造",
-    "先进材料",
-    "生物医药",
-    "纺织服装",
-    "传统工艺",
-    "航空航天",
-    "汽车零部件",
-]
 TOPICS = ["工装夹具", "质量检测", "节能降耗", "工艺优化", "设备改造", "安全生产", "数字化车间", "技能传承"]
 SENTENCES = [
     "本条为基准测试生成的示例内容，人物、企业与数据均为虚构。",

@@ -57,6 +57,11 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+# yunzhan from this checkout, whether or not it is installed: the static server types files as `serve` does.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from yunzhan.serve import content_type
+
 SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
 NODE_MODULES = SCRIPTS / "node_modules"
@@ -676,35 +681,6 @@ def gate_validity(site: Site) -> GateResult:
 # --------------------------------------------------------------------------------------------- static server
 
 
-MIME = {
-    ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".webmanifest": "application/manifest+json",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".avif": "image/avif",
-    ".webp": "image/webp",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".ico": "image/x-icon",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".ttf": "font/ttf",
-    ".otf": "font/otf",
-    ".txt": "text/plain; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8",
-    ".pdf": "application/pdf",
-    ".mp4": "video/mp4",
-    ".webm": "video/webm",
-    ".mp3": "audio/mpeg",
-    ".vtt": "text/vtt; charset=utf-8",
-}
 COMPRESSIBLE = ("text/", "application/json", "application/manifest+json", "application/xml", "image/svg+xml")
 
 
@@ -774,7 +750,7 @@ def _make_handler(root: Path, base_path: str, compress: bool) -> type[BaseHTTPRe
         def _not_found(self, head: bool) -> None:
             page = root / "404.html"
             if page.is_file():
-                ctype = MIME[".html"]
+                ctype = content_type(page)
                 self._send(404, self._body(page, ctype), ctype, head)
             else:
                 self._send(404, b"404 Not Found\n", "text/plain; charset=utf-8", head)
@@ -804,7 +780,7 @@ def _make_handler(root: Path, base_path: str, compress: bool) -> type[BaseHTTPRe
             if not target.is_file():
                 self._not_found(head)
                 return
-            ctype = MIME.get(target.suffix.lower(), "application/octet-stream")
+            ctype = content_type(target)
             self._send(200, self._body(target, ctype), ctype, head)
 
     return Handler

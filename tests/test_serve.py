@@ -29,6 +29,7 @@ from yunzhan.serve import (
     PreviewServer,
     RebuildOutcome,
     ServeOptions,
+    content_type,
     is_ignored_name,
     make_rebuild,
     run,
@@ -435,6 +436,22 @@ def test_content_types_404_and_head(serve: Callable[..., Live]) -> None:
     head = live.get(BASE, method="HEAD")
     assert head.status == 200 and head.body == b"" and int(head.headers["Content-Length"]) > 1000
     assert live.get(BASE, method="POST").status == 501
+
+
+def test_content_type_table() -> None:
+    """One table for the preview and for scripts/audit.py's static server (tests/test_audit.py)."""
+    expected = {
+        "index.html": "text/html; charset=utf-8",
+        "PAGE.HTM": "text/html; charset=utf-8",
+        "site.webmanifest": "application/manifest+json; charset=utf-8",
+        "x.avif": "image/avif",
+        "font.woff2": "font/woff2",
+        "captions.vtt": "text/vtt; charset=utf-8",
+        "favicon.ico": "image/x-icon",
+        "blob.unknown-suffix": "application/octet-stream",
+        "no-suffix": "application/octet-stream",
+    }
+    assert {name: content_type(Path(name)) for name in expected} == expected
 
 
 def test_live_script_is_small() -> None:

@@ -123,6 +123,7 @@ CONTENT_TYPES = {
     ".mp4": "video/mp4",
     ".webm": "video/webm",
     ".mp3": "audio/mpeg",
+    ".vtt": "text/vtt; charset=utf-8",
     ".pdf": "application/pdf",
     ".zip": "application/zip",
 }
