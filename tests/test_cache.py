@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
 from yunzhan import publish
+from yunzhan.errors import YunzhanError
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, Session, build, gather
 
@@ -137,7 +138,7 @@ def test_output_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path) 
     assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "hand"))
 
 
-@pytest.mark.parametrize("rel", ["search/meta.json", "sitemap.xml", "data/records.json"])
+@pytest.mark.parametrize("rel", ["search/meta.json", "sitemap.xml", "data/records.json", "data/projects.csv"])
 def test_site_wide_file_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path, rel: str) -> None:
     """The cache keeps no copy of the site-wide files, only their size and time as written: a file changed
     since must be made again."""
@@ -162,6 +163,38 @@ def test_a_body_edit_makes_one_row_of_open_data(make_site: MakeSite, monkeypatch
     _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     _incremental(site)
     assert made == ["rocket"]
+
+
+def test_open_data_rows_come_back_only_from_the_files_the_last_build_wrote(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """The cache keeps no open data lines, only where they are in the files the last build wrote. A file
+    changed inside a row since (same size) must not lend its bytes to the next build, and a build that failed
+    must not leave the places of rows it never wrote."""
+    site = make_site()
+    session = Session()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache")
+    build(options, session)
+    path = site / "output/data/records.json"
+    data = path.read_bytes()
+    where = data.index("火箭模型".encode())
+    path.write_bytes(data[:where] + "火箭模样".encode() + data[where + len("火箭模型".encode()) :])
+    _edit(site / "content/zones/gusu.md", "姑苏展区介绍。", "姑苏展区介绍，改。")
+    _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "长" * 500 + "见 [李奇杰]")
+    build(options, session)
+    assert "火箭模样" not in path.read_text(encoding="utf-8")
+    # An edit that moves rows, in a build that fails: the published files and the cache stay as they were.
+    _edit(site / "content/projects/rocket.md", "长" * 500, "短")
+    bad = site / "content/projects/bad.md"
+    bad.write_text("---\ntitle: 缺类别\nzone: gusu\n---\n正文\n", encoding="utf-8")
+    before = _tree(site / "output")
+    with pytest.raises(YunzhanError):
+        build(options, session)
+    assert _tree(site / "output") == before
+    bad.unlink()
+    session.forget({bad})
+    build(options, session)
+    assert _tree(site / "output") == _tree(_cold(site, tmp_path, "rows"))
 
 
 def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:

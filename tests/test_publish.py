@@ -206,8 +206,11 @@ def test_outputs_are_deterministic(make_site: MakeSite) -> None:
 def test_open_data_json_has_one_record_a_line_and_empty_collections() -> None:
     site = {"title": "展", "url": "https://example.org/", "description": ""}
     rows = [{"slug": "a", "body": "第一行\n第二行"}, {"slug": "b", "tags": ["甲", "乙"]}]
-    lines = [json.dumps(row, ensure_ascii=False) for row in rows]
-    text = publish._json_document(site, [("projects", "项目", lines), ("pages", "页面", [])])
+    lines = [(row["slug"], json.dumps(row, ensure_ascii=False).encode()) for row in rows]
+    data, spans = publish._json_document(site, [("projects", "项目", lines), ("pages", "页面", [])])
+    assert [data[start:end] for _, start, end in spans] == [line for _, line in lines]
+    assert [key for key, _, _ in spans] == ["a", "b"]
+    text = data.decode()
     assert json.loads(text) == {
         "site": site,
         "collections": {

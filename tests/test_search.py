@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -300,6 +301,45 @@ def test_blocks_found_by_record_keys_make_only_the_edited_block_texts(
     monkeypatch.undo()
     cold()
     assert after == search.build_index(records, config)  # the same bytes as a build from scratch
+
+
+def test_shards_the_last_build_left_are_kept_and_the_rest_is_the_build_from_scratch(
+    config: SiteConfig,
+) -> None:
+    """A shard holding no key of an edited block comes back as None (the output's file stays), and only while
+    the output still has it as written; with the kept files put back, every build is the build from scratch."""
+    records = corpus.to_records(corpus.generate(), BASE)
+
+    def key(record: Record) -> bytes:
+        return hashlib.blake2b(
+            repr((record.title, sorted(record.fields.items()), record.body)).encode()
+        ).digest()
+
+    memo = search.SearchMemo()
+    published = search.build_index(records, config, memo, key=key, kept=lambda rel: True)
+    assert None not in published.values()  # nothing to keep yet
+    rng = random.Random(7)
+    for step in range(8):
+        edited = rng.choice(records)
+        if step == 3:
+            edited.title += "（修订）"
+        elif step == 5:
+            records.append(replace(edited, slug=edited.slug + "-copy", path=edited.path + "copy/"))
+        elif step != 6:  # step 6: nothing changed at all
+            edited.body = Markup(str(edited.body) + f"<p>补{step}</p>")
+        spoiled = rng.choice(sorted(rel for rel in published if rel != search.META_PATH))
+        left = set(published) - {spoiled}
+        files = search.build_index(records, config, memo, key=key, kept=left.__contains__)
+        made = {rel for rel, data in files.items() if data is not None}
+        whole = {rel: published[rel] if data is None else data for rel, data in files.items()}
+        cold()
+        assert whole == search.build_index(records, config), step
+        if step == 6:
+            assert made == {search.META_PATH, spoiled}
+        elif step not in (3, 5):  # a longer title moves every position in the text, a new record every block
+            assert len(made) <= len(files) / 2, (step, len(made), len(files))
+        assert spoiled not in whole or spoiled in made  # a file not as written is made again
+        published = whole
 
 
 def shard_names(files: dict[str, bytes]) -> dict[str, str]:

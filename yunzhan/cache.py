@@ -29,7 +29,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 14
+CACHE_VERSION = 15
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -106,7 +106,8 @@ class CacheData:
     qr: dict[str, Any] = field(default_factory=dict)  # placard QR codes by (URL, label): masks are slow
     parsed: dict[Any, Any] = field(default_factory=dict)  # content.ParseMemo: record files by file identity
     search: Any = None  # search.SearchMemo: the index's postings block by block, pinyin of titles
-    rows: dict[str, tuple[str, str]] = field(default_factory=dict)  # publish.RowMemo: open data lines
+    # publish.RowSpans: where each record's open data lines are in the files of the build noted in site_files
+    rows: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
     links: str = ""  # digest of every record's source and URL: while it holds, Markdown links resolve alike
 
 

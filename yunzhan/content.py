@@ -176,6 +176,7 @@ def load_content(
             Problem("content", None, None, "找不到 content 文件夹", "在网站文件夹里建一个 content/")
         )
         return out
+    verdicts: dict[tuple[int, int], tuple[object, bool]] = {}  # remembered settings == today's, compared once
     for collection in config.collections:
         folder = content_dir / collection.folder
         for file in _record_files(folder):
@@ -183,7 +184,7 @@ def load_content(
             if memo is None:
                 record = load_record(file, site_dir, collection, out.problems)
             else:
-                record, parsed = _load_remembered(file, site_dir, collection, out.problems, memo)
+                record, parsed = _load_remembered(file, site_dir, collection, out.problems, memo, verdicts)
                 out.memo_changed |= parsed
             if record is not None and (drafts or not record.draft):
                 out.records.append(record)
@@ -208,17 +209,28 @@ def load_content(
 
 
 def _load_remembered(
-    file: Path, site_dir: Path, collection: CollectionSettings, problems: list[Problem], memo: ParseMemo
+    file: Path,
+    site_dir: Path,
+    collection: CollectionSettings,
+    problems: list[Problem],
+    memo: ParseMemo,
+    verdicts: dict[tuple[int, int], tuple[object, bool]],
 ) -> tuple[Record | None, bool]:
-    """The record (a copy of the remembered one when the file is as it was) and whether it was parsed now."""
+    """The record (a copy of the remembered one when the file is as it was) and whether it was parsed now.
+    ``verdicts``: whether each remembered settings object equals ``collection`` (the object is kept with it, so
+    its id stays its own): thousands of records share one, and comparing two is slow."""
     try:
         stat = file.stat()
     except OSError:
         return load_record(file, site_dir, collection, problems), False
     key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, collection)
     known = memo.get(file)
-    if known is not None and known[0][4] is not collection and known[0][4] == collection:
-        known = memo[file] = ((*known[0][:4], collection), known[1], known[2])  # compare settings once
+    if known is not None and (settings := known[0][4]) is not collection:
+        verdict = verdicts.get((id(settings), id(collection)))
+        if verdict is None:
+            verdict = verdicts[id(settings), id(collection)] = (settings, settings == collection)
+        if verdict[1]:
+            known = memo[file] = ((*known[0][:4], collection), known[1], known[2])
     parsed = known is None or known[0] != key
     if parsed:
         found: list[Problem] = []

@@ -190,6 +190,7 @@ def _taxonomies(grouped: dict[str, list[Record]], config: SiteConfig) -> dict[st
         t.name: Taxonomy(t.name, t.title, prefixed(config, t.url), t.url) for t in config.taxonomies
     }
     terms: dict[tuple[str, str], Term] = {}
+    members: dict[tuple[str, str], set[int]] = {}  # ids of each term's records: a list lookup is O(n)
     for settings in config.collections:
         for spec in settings.fields:
             if not spec.taxonomy:
@@ -204,7 +205,9 @@ def _taxonomies(grouped: dict[str, list[Record]], config: SiteConfig) -> dict[st
                         path = f"{taxonomy.path}{slug}/"
                         terms[key] = Term(name, slug, prefixed(config, path), path)
                         taxonomy.terms.append(terms[key])
-                    if record not in terms[key].records:
+                        members[key] = set()
+                    if id(record) not in members[key]:
+                        members[key].add(id(record))
                         terms[key].records.append(record)
     for taxonomy in taxonomies.values():
         taxonomy.terms.sort(key=lambda t: (-len(t.records), t.slug))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +124,9 @@ class Gathered:
     cache_path: Path
     fresh: dict[str, PageEntry]  # cache entries of the pages rendered now, completed once written
     cache_dirty: bool = False  # the Markdown or site-wide part of the cache changed: it must be saved
-    deferred: Callable[[], tuple[str, dict[str, bytes]]] | None = None  # site-wide files (preview sessions)
-    site_made: tuple[str, list[str]] | None = (
-        None  # site-wide files made now (key, paths): note them once written
+    deferred: Callable[[], tuple[str, dict[str, bytes], publish.RowSpans]] | None = None  # preview sessions
+    site_made: tuple[str, list[str], publish.RowSpans] | None = (
+        None  # site-wide files made now (key, paths, where the open data rows are): note them once written
     )
     record_prints: dict[tuple[str, str], str] = field(default_factory=dict)
     other_prints: dict[Any, str] = field(default_factory=dict)
@@ -214,12 +214,12 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
             store = gathered.store
             before = set(store.site_files[1]) if store.site_files else set()
             out = InPlaceOutput(output_dir)
-            key, made = deferred()
+            key, made, spans = deferred()
             for rel, data in sorted(made.items()):
                 out.write_bytes(rel, data)
             for rel in sorted(before - made.keys()):
                 out.remove(rel)
-            store.site_files = (key, _file_stats(output_dir, made))
+            store.site_files, store.rows = (key, _file_stats(output_dir, made)), spans
             if session is not None:
                 session.unsaved = True
                 if session.output_files is not None:
@@ -323,8 +323,9 @@ def _remember(gathered: Gathered, output_dir: Path, session: Session | None = No
     store.pages = pages
     store.records, store.others = gathered.record_prints, gathered.other_prints
     if gathered.site_made is not None:
-        key, made = gathered.site_made
-        store.site_files = (key, _file_stats(output_dir, made))
+        key, made, spans = gathered.site_made
+        # The rows' places go with the files' sizes and times: they are read back from those very files.
+        store.site_files, store.rows = (key, _file_stats(output_dir, made)), spans
     for rel, entry in gathered.fresh.items():
         written = _as_written(output_dir / rel)
         if written is not None:
@@ -458,7 +459,7 @@ def gather(
         # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
         store.qr = {**store.qr, **qr_codes} if len(store.qr) <= 2 * len(records) else qr_codes
     deferred = None
-    site_made: tuple[str, list[str]] | None = None
+    site_made: tuple[str, list[str], publish.RowSpans] | None = None
     with timer.step("publish"):
         # Site-wide files depend on every record: while no fingerprint at all has changed, the ones in the
         # output (as the last build left them) stay.
@@ -470,13 +471,15 @@ def gather(
         elif previous is not None and session is not None and options.preview:
             kept += sorted(previous[1])  # served as they were until ``finish`` replaces them
 
-            def deferred() -> tuple[str, dict[str, bytes]]:
-                return key, _site_files(config, grouped, plan.pages, store, prints, code)
+            def deferred() -> tuple[str, dict[str, bytes], publish.RowSpans]:
+                return key, *_site_files(config, grouped, plan.pages, store, prints, code, output_dir)
 
         else:
             streamed = stage if not options.compress else None  # compressing needs the bytes
-            site_files = _site_files(config, grouped, plan.pages, store, prints, code, streamed)
-            site_made = (key, sorted(site_files))
+            site_files, spans = _site_files(
+                config, grouped, plan.pages, store, prints, code, output_dir, streamed
+            )
+            site_made = (key, sorted(site_files), spans)
             cache_dirty = True
             if streamed is not None:
                 site_files = {}
@@ -533,11 +536,13 @@ def _site_files(
     store: CacheData,
     prints: Fingerprints,
     code: str,
+    output_dir: Path,
     stage: _Stage | None = None,
-) -> dict[str, bytes]:
+) -> tuple[dict[str, bytes], publish.RowSpans]:
     """The search index (its blocks kept in ``store`` for the next build), sitemap, robots.txt, feed and open
-    data. With ``stage``, each group of files is staged as soon as it is made (at 10,000 records they come to
-    over 100 MB) and only their names are returned, with empty bytes."""
+    data, and where the open data rows are in their files. With ``stage``, each group of files is staged as soon
+    as it is made (at 10,000 records they come to over 100 MB) and only their names are returned, with empty
+    bytes. Open data rows of records unchanged since the last build are taken from the files it wrote."""
     ordered = [r for c in config.collections for r in grouped[c.name]]
     if store.search is None:
         store.search = search.SearchMemo()
@@ -550,9 +555,10 @@ def _site_files(
         refs = [v.title for value in record.fields.values() for v in _listed(value) if isinstance(v, Record)]
         return bytes.fromhex(digest(row_key(record), refs))
 
-    rows = publish.RowMemo(row_key, store.rows)
-    makers: list[Callable[[], dict[str, bytes]]] = [
-        lambda: search.build_index(ordered, config, store.search, search_key),
+    left = _left_as_written(output_dir, store)
+    rows = publish.RowMemo(row_key, _previous_rows(output_dir, store, left))
+    makers: list[Callable[[], Mapping[str, bytes | None]]] = [
+        lambda: search.build_index(ordered, config, store.search, search_key, left),
         lambda: publish.sitemap(all_pages, config),
         lambda: publish.robots(config),
     ]
@@ -562,14 +568,43 @@ def _site_files(
         makers.append(lambda: publish.open_data(grouped, config, rows))
     files: dict[str, bytes] = {}
     for make in makers:
-        made = make()
+        made = make()  # None: the file in the output is still right (``left`` said it is as written)
         if stage is not None:
             for rel, data in made.items():
-                stage.get().write_bytes(rel, data)
-            made = dict.fromkeys(made, b"")
-        files |= made
-    store.rows = rows.used
-    return files
+                if data is None:
+                    stage.get().keep(rel)
+                else:
+                    stage.get().write_bytes(rel, data)
+            files |= dict.fromkeys(made, b"")
+        else:
+            files |= {
+                rel: (output_dir / rel).read_bytes() if data is None else data for rel, data in made.items()
+            }
+    return files, rows.spans
+
+
+def _left_as_written(output_dir: Path, store: CacheData) -> Callable[[str], bool]:
+    """Whether a site-wide file of the last build is in the output as it was written (its size and time)."""
+    stats = store.site_files[1] if store.site_files is not None else {}
+
+    def left(rel: str) -> bool:
+        return rel in stats and _as_written(output_dir / rel) == stats[rel]
+
+    return left
+
+
+def _previous_rows(
+    output_dir: Path, store: CacheData, left: Callable[[str], bool]
+) -> dict[str, tuple[publish.Buffer, publish.Buffer]]:
+    """The open data rows of the last build, read from its files while they are as it left them."""
+    files: dict[str, bytes] = {}
+    for rel in store.rows:
+        try:
+            if left(rel):
+                files[rel] = (output_dir / rel).read_bytes()
+        except OSError:
+            pass
+    return publish.rows_from_files(files, store.rows)
 
 
 def _listed(value: object) -> list[object]:

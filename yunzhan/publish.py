@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import gzip
 import hashlib
 import io
@@ -224,15 +223,44 @@ def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
     return data
 
 
+RowSpans = dict[str, list[tuple[str, int, int]]]
+"""Where each record's line is in the open data files of a build: file → (row key, start, end) in its bytes."""
+
+
 class RowMemo:
     """Each record's line of ``records.json`` and of its CSV file, by a key that changes with everything the
     lines are made of (the caller's: record fingerprint and settings). A rebuild after one edit makes one line
-    of each, not 10,000 rows of plain text, JSON and CSV."""
+    of each, not 10,000 rows of plain text, JSON and CSV.
 
-    def __init__(self, key: Callable[[Record], str], old: dict[str, tuple[str, str]] | None = None) -> None:
+    The lines are not kept anywhere but in the files: ``old`` is read back from the files the last build wrote
+    (``rows_from_files``, with the ``spans`` that build left), and ``spans`` says where this build's lines are."""
+
+    def __init__(
+        self, key: Callable[[Record], str], old: dict[str, tuple[Buffer, Buffer]] | None = None
+    ) -> None:
         self.key = key
         self.old = old if old is not None else {}
-        self.used: dict[str, tuple[str, str]] = {}
+        self.spans: RowSpans = {}
+
+
+Buffer = bytes | memoryview
+
+
+def rows_from_files(files: Mapping[str, Buffer], spans: RowSpans) -> dict[str, tuple[Buffer, Buffer]]:
+    """The lines of the open data files of the last build (by their row keys), sliced out of the ``files`` it
+    wrote (``spans``: where it put them). Slices of a file that is shorter than they say are left out."""
+    found: dict[str, dict[str, Buffer]] = {"json": {}, "csv": {}}
+    for rel, places in spans.items():
+        data = files.get(rel)
+        if data is None:
+            continue
+        data = memoryview(data)
+        into = found["json" if rel == OPEN_DATA_JSON else "csv"]
+        for key, start, end in places:
+            if end <= len(data):
+                into[key] = data[start:end]
+    csv_rows = found["csv"]
+    return {key: (line, csv_rows[key]) for key, line in found["json"].items() if key in csv_rows}
 
 
 def open_data(
@@ -242,34 +270,51 @@ def open_data(
 ) -> dict[str, bytes]:
     """``data/records.json`` (every collection) and ``data/<collection>.csv`` (UTF-8 with BOM, for Excel)."""
     files: dict[str, bytes] = {}
-    collections: list[tuple[str, str, list[str]]] = []
+    spans: RowSpans = {}
+    collections: list[tuple[str, str, list[tuple[str, Buffer]]]] = []
     for settings in config.collections:
         columns = ["slug", "url"] + (["title"] if settings.field("title") is None else [])
         columns += [f.name for f in settings.fields if not is_private(f.name)] + ["body"]
         lines = [
             _record_lines(r, config, columns, memo) for r in grouped.get(settings.name, []) if not r.draft
         ]
-        collections.append((settings.name, settings.title, [line for line, _ in lines]))
-        csv_text = "\ufeff" + _csv_line(columns) + "".join(line for _, line in lines)
-        files[OPEN_DATA_CSV.format(collection=settings.name)] = csv_text.encode()
+        collections.append((settings.name, settings.title, [(key, line) for key, line, _ in lines]))
+        rel = OPEN_DATA_CSV.format(collection=settings.name)
+        head = ("\ufeff" + _csv_line(columns)).encode()
+        files[rel], spans[rel] = _assemble([("", head), *((key, line) for key, _, line in lines)])
     site = {"title": config.title, "url": config.base_url, "description": config.description}
-    files[OPEN_DATA_JSON] = _json_document(site, collections).encode()
+    files[OPEN_DATA_JSON], spans[OPEN_DATA_JSON] = _json_document(site, collections)
+    if memo is not None:
+        memo.spans = spans
     return dict(sorted(files.items()))
 
 
 def _record_lines(
     record: Record, config: SiteConfig, columns: list[str], memo: RowMemo | None
-) -> tuple[str, str]:
+) -> tuple[str, Buffer, Buffer]:
+    """(row key, JSON line, CSV line) of a record, as UTF-8."""
     key, found = "", None
     if memo is not None:
         key = memo.key(record)
-        found = memo.used.get(key) or memo.old.get(key)
+        found = memo.old.get(key)
     if found is None:
         row = record_data(record, config)
-        found = (json.dumps(row, ensure_ascii=False), _csv_line([_cell(row.get(c)) for c in columns]))
-    if memo is not None:
-        memo.used[key] = found
-    return found
+        csv_line = _csv_line([_cell(row.get(c)) for c in columns])
+        found = (json.dumps(row, ensure_ascii=False).encode(), csv_line.encode())
+    return key, *found
+
+
+def _assemble(pieces: Iterable[tuple[str, Buffer]]) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """The pieces joined, and where each keyed one (a record's line: key not empty) is."""
+    parts: list[Buffer] = []
+    places: list[tuple[str, int, int]] = []
+    size = 0
+    for key, data in pieces:
+        if key:
+            places.append((key, size, size + len(data)))
+        parts.append(data)
+        size += len(data)
+    return b"".join(parts), places
 
 
 def _csv_line(cells: list[str]) -> str:
@@ -278,18 +323,25 @@ def _csv_line(cells: list[str]) -> str:
     return buffer.getvalue()
 
 
-def _json_document(site: dict[str, Any], collections: list[tuple[str, str, list[str]]]) -> str:
+def _json_document(
+    site: dict[str, Any], collections: list[tuple[str, str, list[tuple[str, Buffer]]]]
+) -> tuple[bytes, list[tuple[str, int, int]]]:
     """``{"site": …, "collections": {name: {"title": …, "records": [row, …]}}}`` with one record a line (rows
-    come as JSON already): a diff of two builds shows the records that changed, and json's C encoder makes
-    each line (``indent`` would make json use its pure-Python one: seconds at 10,000 records)."""
-    dumps = functools.partial(json.dumps, ensure_ascii=False)
-    lines = ['{"site": ' + dumps(site) + ",", ' "collections": {']
+    come as UTF-8 JSON already, with their keys): a diff of two builds shows the records that changed, and
+    json's C encoder makes each line (``indent`` would make json use its pure-Python one: seconds at 10,000
+    records). Returns the bytes and where each row is."""
+
+    def dumps(value: object) -> bytes:
+        return json.dumps(value, ensure_ascii=False).encode()
+
+    pieces: list[tuple[str, Buffer]] = [("", b'{"site": ' + dumps(site) + b',\n "collections": {\n')]
     for n, (name, title, rows) in enumerate(collections):
-        lines.append(f'  {dumps(name)}: {{"title": {dumps(title)}, "records": [')
-        lines.append(",\n".join("   " + row for row in rows))
-        lines.append("  ]}" + ("," if n < len(collections) - 1 else ""))
-    lines += [" }", "}"]
-    return "\n".join(line for line in lines if line) + "\n"
+        pieces.append(("", b"  " + dumps(name) + b': {"title": ' + dumps(title) + b', "records": [\n'))
+        for i, (key, row) in enumerate(rows):
+            pieces += [("", b"   "), (key, row), ("", b",\n" if i < len(rows) - 1 else b"\n")]
+        pieces.append(("", b"  ]}" + (b"," if n < len(collections) - 1 else b"") + b"\n"))
+    pieces.append(("", b" }\n}\n"))
+    return _assemble(pieces)
 
 
 def open_data_links(config: SiteConfig) -> list[dict[str, str]]:

@@ -464,26 +464,56 @@ class SearchMemo:
 
     blocks: Blocks = field(default_factory=dict)
     pinyin: dict[str, str] = field(default_factory=dict)
+    names: tuple[str, ...] = ()  # the shard names (hashes of their bytes) of the last build, shard by shard
 
 
-def _shard_bodies(blocks: list[Block], shards: int) -> list[bytes]:
-    """The bytes of each shard, made group by group (a shard is one group or more, or a group several shards:
-    both counts are powers of two), so only one group's postings are alive at a time."""
-    bodies = [b""] * shards
+def _shard_bodies(blocks: list[Block], shards: int, wanted: set[int] | None = None) -> list[bytes | None]:
+    """The bytes of each shard (of the ``wanted`` ones; None for the others), made group by group (a shard is
+    one group or more, or a group several shards: both counts are powers of two), so only one group's postings
+    are alive at a time."""
+    bodies: list[bytes | None] = [None] * shards
     for unit in range(min(shards, GROUPS)):
+        mine = range(unit, shards, GROUPS)  # the shards of group `unit` (it alone when shards <= GROUPS)
+        if wanted is not None and wanted.isdisjoint(mine):
+            continue
         out: dict[str, str] = {}
         for group in range(unit, GROUPS, shards):  # the groups of shard `unit` (one when shards >= GROUPS)
             _merge(blocks, group, out)
         if shards <= GROUPS:
             bodies[unit] = _dumps(out)
             continue
-        split: dict[int, dict[str, str]] = {k: {} for k in range(unit, shards, GROUPS)}
+        split: dict[int, dict[str, str]] = {k: {} for k in mine}
         for gram, packed in out.items():
             split[shard_of(gram, shards)][gram] = packed
         del out
         for k, part in split.items():
-            bodies[k] = _dumps(part)
+            if wanted is None or k in wanted:
+                bodies[k] = _dumps(part)
     return bodies
+
+
+def _changed_keys(old: Block, new: Block) -> set[str]:
+    """The keys whose postings differ between two blocks at one place (a key's merged postings are made of its
+    postings in each block, and nothing else)."""
+
+    def postings(block: Block) -> set[tuple[str, int, int, str]]:
+        return set(zip(block.keys, block.firsts, block.lasts, block.rests.split(","), strict=True))
+
+    return {key for key, *_ in postings(old) ^ postings(new)}
+
+
+def _unchanged_shards(
+    previous: list[Block], blocks: list[Block], shards: int, names: tuple[str, ...]
+) -> set[int]:
+    """Shards whose bytes are as the last build made them (its ``previous`` blocks, ``names`` of its shards):
+    those that hold no key of a block made again. Blocks kept from the last build are the very same objects."""
+    if len(names) != shards or len(previous) != len(blocks):
+        return set()
+    dirty: set[str] = set()
+    for old, new in zip(previous, blocks, strict=True):
+        if old is not new:
+            dirty |= _changed_keys(old, new)
+    return set(range(shards)) - {shard_of(key, shards) for key in dirty}
 
 
 def build_index(
@@ -491,13 +521,18 @@ def build_index(
     config: SiteConfig,
     memo: SearchMemo | None = None,
     key: Callable[[Record], bytes] | None = None,
-) -> dict[str, bytes]:
+    kept: Callable[[str], bool] | None = None,
+) -> dict[str, bytes | None]:
     """Index files for ``records`` (pass them in display order: collection by collection, each sorted):
     output-relative path → bytes. Deterministic: same records, same bytes.
 
     ``key``: a key that changes with everything ``record_text`` reads of a record (the caller's fingerprint of
     it and of the titles it refers to). The kept blocks are then found by their records' keys, and a rebuild
-    makes the text of one block's records, not of every record."""
+    makes the text of one block's records, not of every record.
+
+    ``kept``: whether an index file the last build made (with this ``memo``) is still in the output as it left
+    it. A shard whose bytes would be the same as then, and is kept, comes as None instead of its bytes: after
+    one edit, the tens of shards that hold a key of the edited record are made, not thousands."""
     order = {c.name: i for i, c in enumerate(config.collections)}
     ordered = sorted(records, key=lambda r: order.get(r.collection, len(order)))
     memo = memo if memo is not None else SearchMemo()
@@ -506,6 +541,7 @@ def build_index(
         memo.pinyin[title] = forms  # a cold build: a quarter of a millisecond each, shared between processes
     entries = [entry(r, config, memo.pinyin, with_text=False) for r in ordered]
     memo.pinyin = {e.title: e.pinyin for e in entries}  # only what this build used
+    previous = list(memo.blocks.values())  # in the order of the last build
     blocks, ints = _blocks(
         len(ordered),
         lambda i: record_text(ordered[i], config),
@@ -518,8 +554,14 @@ def build_index(
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET_BYTES:
         shards *= 2
-    bodies = _shard_bodies(blocks, shards)
-    names = [hashlib.sha256(body).hexdigest()[:10] for body in bodies]
+    same = _unchanged_shards(previous, blocks, shards, memo.names) if kept is not None else set()
+    same = {k for k in same if kept is not None and kept(shard_path(k, memo.names[k]))}
+    bodies = _shard_bodies(blocks, shards, set(range(shards)) - same if same else None)
+    names = [
+        memo.names[k] if body is None else hashlib.sha256(body).hexdigest()[:10]
+        for k, body in enumerate(bodies)
+    ]
+    memo.names = tuple(names)
     titles = {c.name: c.title for c in config.collections}
     slugs: dict[str, str] = {}  # few distinct industries and districts, and slugify is slow
 
@@ -555,7 +597,7 @@ def build_index(
         for e in entries
     ]
     meta = {"v": FORMAT_VERSION, "n": shards, "s": names, "f": filters, "r": rows}
-    files = {META_PATH: _dumps(meta)}
+    files: dict[str, bytes | None] = {META_PATH: _dumps(meta)}
     for k, (name, body) in enumerate(zip(names, bodies, strict=True)):
         files[shard_path(k, name)] = body
     return files
