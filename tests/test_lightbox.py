@@ -301,19 +301,88 @@ def test_photo_fragment_opens_that_picture(gallery_url, open_page, viewport):
     page = open_page(gallery_url + "#photo-3", viewport)
     _mark_document(page)
     _expect_showing(page, gallery_url, 3)
-    # a shared link: Back closes the picture and stays on the page
-    page.go_back()
+    # Escape closes a picture opened by the link (no click beforehand) and removes the fragment, on the page
+    page.keyboard.press("Escape")
     _expect_closed(page, gallery_url)
     assert _same_document(page)
     expect(_thumb(page, 3)).to_be_focused()
     _assert_clean(page)
 
-    # Escape closes a picture opened by the link, too (no click beforehand)
+    # and so does the close button
     page = open_page(gallery_url + "#photo-4", viewport)
     _expect_showing(page, gallery_url, 4)
-    page.keyboard.press("Escape")
+    page.locator(".lb-close").click()
     _expect_closed(page, gallery_url)
     expect(_thumb(page, 4)).to_be_focused()
+    _assert_clean(page)
+
+
+def _home(gallery_url: str) -> str:
+    """The site's home page, to have a page before the gallery's in the history."""
+    return gallery_url.removesuffix("projects/g/")
+
+
+def _assert_clean_after_leaving(page: Page) -> None:
+    """_assert_clean for a test that leaves the page, which cancels what it was still fetching: the lightbox's
+    pictures, the favicon (Chromium fetches it again after every change of URL, the fragment's too)."""
+    page.failed_requests = [r for r in page.failed_requests if not r.endswith("(net::ERR_ABORTED)")]
+    _assert_clean(page)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_photo_fragment_adds_no_history_entry(gallery_url, open_page, viewport):
+    """A link to #photo-2 opens the picture in the entry the link made: one Back returns to where the link was."""
+    page = open_page(_home(gallery_url), viewport)
+    length = page.evaluate("history.length")
+    page.goto(gallery_url + "#photo-2")
+    _expect_showing(page, gallery_url, 2)
+    assert page.evaluate("history.length") == length + 1, "opening the picture added a history entry"
+    page.go_back()
+    expect(page).to_have_url(_home(gallery_url))
+    _assert_clean_after_leaving(page)
+
+
+@pytest.mark.parametrize("close", ["Back", "Escape"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_reload_at_a_picture_adds_no_history_entry(gallery_url, open_page, viewport, close):
+    """Opened by a click, then reloaded: the same picture in the same entry. Back (or Escape) closes it, going
+    back to the entry below, and one more Back leaves the page."""
+    page = open_page(_home(gallery_url), viewport)
+    page.goto(gallery_url)
+    _open(page, 2, viewport)
+    length = page.evaluate("history.length")
+    page.reload()
+    _expect_showing(page, gallery_url, 2)
+    assert page.evaluate("history.length") == length, "the reload added a history entry"
+
+    if close == "Back":
+        page.go_back()
+    else:
+        page.keyboard.press("Escape")
+    expect(page).to_have_url(gallery_url)
+    expect(page.locator(DIALOG + "[open]")).to_have_count(0)
+    expect(page.locator("html")).not_to_have_class("lb-open")
+    assert page.evaluate("history.length") == length
+    page.go_back()
+    expect(page).to_have_url(_home(gallery_url))
+    _assert_clean_after_leaving(page)
+
+
+def test_in_page_link_to_a_picture_closes_back_to_the_page(gallery_url, open_page):
+    page = open_page(gallery_url, "desktop")
+    _mark_document(page)
+    length = page.evaluate("history.length")
+    # a new entry above the page, as a link to #photo-2 on the page makes
+    page.evaluate("() => { location.hash = '#photo-2'; }")
+    _expect_showing(page, gallery_url, 2)
+    assert page.evaluate("history.length") == length + 1
+    page.keyboard.press("Escape")
+    _expect_closed(page, gallery_url)
+    page.go_forward()  # the picture's entry is above the page again, as after Back
+    _expect_showing(page, gallery_url, 2)
+    page.go_back()
+    _expect_closed(page, gallery_url)
+    assert _same_document(page)
     _assert_clean(page)
 
 

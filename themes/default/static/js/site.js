@@ -1,6 +1,7 @@
 /* yunzhan default theme — gallery lightbox.
    Enhancement only: without JavaScript every thumbnail is a plain link to its large image.
-   One <dialog> for the page; #photo-N in the URL per picture; Back closes it. */
+   One <dialog> for the page; #photo-N in the URL per picture. A click adds one history entry, so Back closes
+   the picture; a page opened (or reloaded) at #photo-N adds none. */
 (function () {
   "use strict";
   var links = [].slice.call(document.querySelectorAll("a[data-lb]"));
@@ -10,6 +11,9 @@
   var dlg, stage, pre, count, cap, buttons, idx = 0, sx = null, sy = 0, swiped = false;
   var noHash = function () { return location.pathname + location.search; };
   var ours = function (s) { return !!s && typeof s.lb === "number"; };
+  // Our entries are { lb: index, back: bool }: back when the entry below is this page without the picture (the
+  // entry was pushed by a click or made by an in-page link to #photo-N), so closing goes Back to it.
+  var back = function (s) { return ours(s) && s.back === true; };
 
   function fromHash() {
     var m = /^#photo-(\d+)$/.exec(location.hash), n = m ? +m[1] : 0;
@@ -86,7 +90,7 @@
     stage.addEventListener("dragstart", function (e) { e.preventDefault(); });
     dlg.addEventListener("close", function () {
       root.classList.remove("lb-open");
-      if (ours(history.state)) history.back(); // popstate finds no lightbox entry and leaves it closed
+      if (back(history.state)) history.back(); // popstate finds no lightbox entry and leaves it closed
       else if (fromHash() >= 0) history.replaceState(null, "", noHash());
       var a = links[idx];
       a.focus({ preventScroll: true });
@@ -118,10 +122,12 @@
     if (links.length > 1) pre.appendChild(picture(links[(idx + 1) % links.length]));
   }
 
-  function open(i, push) {
+  // push: a click, one new entry; otherwise the current entry becomes the picture's. below: the entry below is
+  // this page without the picture.
+  function open(i, push, below) {
     if (!dlg) build();
     show(i);
-    var state = { lb: idx }, hash = "#photo-" + (idx + 1);
+    var state = { lb: idx, back: below }, hash = "#photo-" + (idx + 1);
     if (push) history.pushState(state, "", hash);
     else history.replaceState(state, "", hash);
     if (!dlg.open) {
@@ -138,27 +144,27 @@
   function step(d) {
     if (links.length < 2) return;
     show(idx + d);
-    history.replaceState({ lb: idx }, "", "#photo-" + (idx + 1));
+    history.replaceState({ lb: idx, back: back(history.state) }, "", "#photo-" + (idx + 1));
   }
 
   links.forEach(function (a, i) {
     a.addEventListener("click", function (e) {
       if (e.button || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
       e.preventDefault();
-      open(i, true);
+      open(i, true, true);
     });
   });
 
+  // Back or Forward to a picture's entry, or an in-page link to #photo-N (a new entry above this page).
   window.addEventListener("popstate", function (e) {
     var i = ours(e.state) ? e.state.lb : fromHash();
-    if (i >= 0 && i < links.length) open(i, false);
+    if (i >= 0 && i < links.length) open(i, false, !ours(e.state) || back(e.state));
     else if (dlg && dlg.open) dlg.close();
   });
 
-  // A shared link (#photo-3) opens that picture; Back then closes it and stays on the page.
+  // Opened at #photo-3 (a shared link, a bookmark): that picture, in the page's own entry, so Back leaves the
+  // page as after any link, and closing removes the fragment. A reload keeps the entry's state: after a click
+  // and a reload, Back still closes the picture.
   var first = fromHash();
-  if (first >= 0) {
-    history.replaceState(null, "", noHash());
-    open(first, true);
-  }
+  if (first >= 0) open(first, false, back(history.state));
 })();
