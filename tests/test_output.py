@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from yunzhan import output
 from yunzhan.output import StagedOutput
 
 
@@ -95,6 +98,39 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     assert (stats.written, stats.unchanged) == (1, 1)
     assert (out / "same.html").stat().st_mtime_ns == old_mtime
     assert (out / "changed.html").read_bytes() == b"new"
+
+
+def test_new_files_are_on_disk_before_the_swap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few new files are flushed one by one with their folders (``sync`` would wait for every write on the
+    machine); many, with one ``sync``. Files carried over from the previous build need no flush."""
+    out = tmp_path / "output"
+    staged = StagedOutput(out)
+    staged.write_bytes("index.html", b"old")
+    staged.write_bytes("a/keep.html", b"same")
+    staged.commit()
+    flushed: list[str] = []
+    synced: list[bool] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: flushed.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd)
+    )
+    monkeypatch.setattr(os, "sync", lambda: synced.append(True))
+    staged = StagedOutput(out)
+    staged.write_bytes("index.html", b"new")
+    staged.write_bytes("a/keep.html", b"same")
+    staged.write_bytes("b/added.html", b"added")
+    stage = staged.stage
+    staged.commit()
+    assert sorted(flushed) == sorted(
+        os.fspath(stage / rel) for rel in ("index.html", "b/added.html", "", "b")
+    )
+    assert not synced
+    flushed.clear()
+    staged = StagedOutput(out)
+    for n in range(output.FSYNC_FILES + 1):
+        staged.write_bytes(f"many/{n}.html", b"%d" % n)
+    staged.commit()
+    assert synced and not flushed
 
 
 def test_abort_leaves_output_untouched(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ _RENAME_EXCHANGE = 2
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
 SPARE_MARK = ".spare"
+FSYNC_FILES = 256  # up to this many new files are flushed one by one before the swap; more, the whole disk
 
 
 @dataclass
@@ -58,6 +59,9 @@ class StagedOutput:
         self._root = os.fspath(self.stage)
         self._old_root = os.fspath(self.old) if self.old else None
         self._dirs: set[str] = {self._root}
+        self._new: list[
+            str
+        ] = []  # files written (not linked from the previous build): flushed before the swap
 
     def _target(self, rel: str) -> tuple[str, str | None]:
         rel = rel.lstrip("/")
@@ -121,6 +125,7 @@ class StagedOutput:
         self._clear(dest)
         with open(dest, "xb") as f:
             f.write(data)
+        self._new.append(dest)
         self.stats.written += 1
 
     def write_text(self, rel: str, text: str) -> None:
@@ -142,6 +147,7 @@ class StagedOutput:
             os.link(source, dest)
         except OSError:
             shutil.copyfile(source, dest)
+        self._new.append(dest)
         self.stats.written += 1
 
     def keep(self, rel: str) -> None:
@@ -159,8 +165,7 @@ class StagedOutput:
             _prune(self._root, self.stats.files)
         if self.old is not None:
             self.stats.removed = _count_removed(self.old, self.stats.files)
-        if self.stats.written:
-            os.sync()  # the new files must be on disk before the rename that publishes them
+        _flush(self._new)  # the new files must be on disk before the rename that publishes them
         if self.old is None:
             os.rename(self.stage, self.output_dir)
             return self.stats
@@ -216,6 +221,22 @@ def clean_leftovers(output_dir: Path) -> None:
             if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
                 continue  # another build is running right now
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _flush(paths: list[str]) -> None:
+    """Put the bytes of new files (and their folders' entries) on disk. After an edit, a few files: each is
+    flushed on its own, as ``sync`` would wait for every other write on the machine too."""
+    if not paths:
+        return
+    if len(paths) > FSYNC_FILES:
+        os.sync()
+        return
+    for path in [*paths, *sorted({p.rpartition("/")[0] for p in paths})]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _claim(spare: Path, stage: Path) -> bool:
