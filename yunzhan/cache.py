@@ -29,7 +29,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 15
+CACHE_VERSION = 16
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -109,6 +109,9 @@ class CacheData:
     # publish.RowSpans: where each record's open data lines are in the files of the build noted in site_files
     rows: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
     links: str = ""  # digest of every record's source and URL: while it holds, Markdown links resolve alike
+    slugs: dict[str, str] = field(
+        default_factory=dict
+    )  # term slugs by digest of the name: no pypinyin import
 
 
 def load_cache(path: Path) -> CacheData:

@@ -4,6 +4,7 @@ home and 404. Two sources claiming one URL is an error naming both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +34,11 @@ def assign_urls(records: list[Record], config: SiteConfig) -> None:
         record.url = prefixed(config, record.path)
 
 
-def plan_site(grouped: dict[str, list[Record]], config: SiteConfig) -> SitePlan:
-    """Build the collections, taxonomies and the full list of pages, in a deterministic order."""
+def plan_site(
+    grouped: dict[str, list[Record]], config: SiteConfig, slug: Callable[[str], str] = slugify
+) -> SitePlan:
+    """Build the collections, taxonomies and the full list of pages, in a deterministic order. ``slug`` makes
+    the slugs of taxonomy terms (the build passes one that remembers them)."""
     home = Link("首页", prefixed(config, "/"))
     collections: dict[str, Collection] = {}
     pages: list[Page] = []
@@ -61,7 +65,7 @@ def plan_site(grouped: dict[str, list[Record]], config: SiteConfig) -> SitePlan:
             pages.extend(
                 _list_pages(config, collection, settings.list_url, settings.list_template, settings.paginate)
             )
-    taxonomies = _taxonomies(grouped, config)
+    taxonomies = _taxonomies(grouped, config, slug)
     per_page = {t.name: t.paginate for t in config.taxonomies}
     for taxonomy in taxonomies.values():
         pages.append(
@@ -185,7 +189,9 @@ def pager_window(links: tuple[Link, ...], number: int, around: int = 2) -> tuple
     return tuple(out)
 
 
-def _taxonomies(grouped: dict[str, list[Record]], config: SiteConfig) -> dict[str, Taxonomy]:
+def _taxonomies(
+    grouped: dict[str, list[Record]], config: SiteConfig, slug_of: Callable[[str], str]
+) -> dict[str, Taxonomy]:
     taxonomies = {
         t.name: Taxonomy(t.name, t.title, prefixed(config, t.url), t.url) for t in config.taxonomies
     }
@@ -201,7 +207,7 @@ def _taxonomies(grouped: dict[str, list[Record]], config: SiteConfig) -> dict[st
                 for name in value if isinstance(value, list) else ([value] if value else []):
                     key = (taxonomy.name, name)
                     if key not in terms:
-                        slug = slugify(name) or "term"
+                        slug = slug_of(name) or "term"
                         path = f"{taxonomy.path}{slug}/"
                         terms[key] = Term(name, slug, prefixed(config, path), path)
                         taxonomy.terms.append(terms[key])

@@ -47,6 +47,7 @@ from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
 from yunzhan.output import InPlaceOutput, StagedOutput, WriteStats, same_file
+from yunzhan.slugs import slugify
 
 CACHE_DIR_NAME = stamp.CACHE_DIR_NAME
 MEDIA_PREFIX = "media/"  # image derivatives: cache files written by rename, safe to hard-link
@@ -386,7 +387,9 @@ def gather(
         )
         problems += result.problems
     with timer.step("plan"):
-        plan = pages.plan_site(grouped, config)
+        slugs: dict[str, str] = {}
+        slug = _remembered(slugify, store.slugs, slugs)
+        plan = pages.plan_site(grouped, config, slug)
         if config.publish.placards in plan.collections:
             plan.pages += placards.placard_pages(plan.collections, config, config.publish.placards)
         problems += pages.find_collisions(plan.pages)
@@ -454,6 +457,9 @@ def gather(
                 rendered.append((page, None if stage is not None else html))
                 deps = [(key, v) for key in touched if (v := prints.get(key)) is not None]
                 fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps, shared)
+    if slugs.keys() - store.slugs.keys():
+        cache_dirty = True
+        store.slugs = {**store.slugs, **slugs} if len(store.slugs) <= 4 * len(slugs) + 100 else slugs
     if qr_codes.keys() - store.qr.keys():
         cache_dirty = True
         # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
@@ -472,12 +478,14 @@ def gather(
             kept += sorted(previous[1])  # served as they were until ``finish`` replaces them
 
             def deferred() -> tuple[str, dict[str, bytes], publish.RowSpans]:
-                return key, *_site_files(config, grouped, plan.pages, store, prints, code, output_dir)
+                return key, *_site_files(
+                    config, grouped, plan.pages, store, prints, code, output_dir, None, slug
+                )
 
         else:
             streamed = stage if not options.compress else None  # compressing needs the bytes
             site_files, spans = _site_files(
-                config, grouped, plan.pages, store, prints, code, output_dir, streamed
+                config, grouped, plan.pages, store, prints, code, output_dir, streamed, slug
             )
             site_made = (key, sorted(site_files), spans)
             cache_dirty = True
@@ -538,6 +546,7 @@ def _site_files(
     code: str,
     output_dir: Path,
     stage: _Stage | None = None,
+    slug: Callable[[str], str] = slugify,
 ) -> tuple[dict[str, bytes], publish.RowSpans]:
     """The search index (its blocks kept in ``store`` for the next build), sitemap, robots.txt, feed and open
     data, and where the open data rows are in their files. With ``stage``, each group of files is staged as soon
@@ -558,7 +567,7 @@ def _site_files(
     left = _left_as_written(output_dir, store)
     rows = publish.RowMemo(row_key, _previous_rows(output_dir, store, left))
     makers: list[Callable[[], Mapping[str, bytes | None]]] = [
-        lambda: search.build_index(ordered, config, store.search, search_key, left),
+        lambda: search.build_index(ordered, config, store.search, search_key, left, slug),
         lambda: publish.sitemap(all_pages, config),
         lambda: publish.robots(config),
     ]

@@ -223,6 +223,7 @@ def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
     return data
 
 
+Buffer = bytes | memoryview  # a line of open data: made now, or a slice of the file the last build wrote
 RowSpans = dict[str, list[tuple[str, int, int]]]
 """Where each record's line is in the open data files of a build: file → (row key, start, end) in its bytes."""
 
@@ -241,9 +242,6 @@ class RowMemo:
         self.key = key
         self.old = old if old is not None else {}
         self.spans: RowSpans = {}
-
-
-Buffer = bytes | memoryview
 
 
 def rows_from_files(files: Mapping[str, Buffer], spans: RowSpans) -> dict[str, tuple[Buffer, Buffer]]:

@@ -522,6 +522,7 @@ def build_index(
     memo: SearchMemo | None = None,
     key: Callable[[Record], bytes] | None = None,
     kept: Callable[[str], bool] | None = None,
+    slug: Callable[[str], str] = slugify,
 ) -> dict[str, bytes | None]:
     """Index files for ``records`` (pass them in display order: collection by collection, each sorted):
     output-relative path → bytes. Deterministic: same records, same bytes.
@@ -567,7 +568,7 @@ def build_index(
 
     def term(value: str) -> str:
         if value not in slugs:
-            slugs[value] = slugify(value) or "term"
+            slugs[value] = slug(value) or "term"
         return slugs[value]
 
     filters = {

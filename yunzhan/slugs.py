@@ -6,15 +6,21 @@ import functools
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
-
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _VALID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+def _pinyin(text: str, *, initials: bool = False) -> list[str]:
+    """pypinyin, imported on first use: loading its phrase dictionary takes a third of a second, which a rebuild
+    whose slugs and title pinyin are all remembered need not pay."""
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(text, style=Style.FIRST_LETTER if initials else Style.NORMAL, errors="default")
+
+
 def slugify(text: str) -> str:
     """A stable ASCII slug; CJK characters are spelt in toneless pinyin, one syllable per hyphen."""
-    parts = lazy_pinyin(text, style=Style.NORMAL, errors="default")
+    parts = _pinyin(text)
     ascii_text = "-".join(parts)
     ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode("ascii")
     return _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
@@ -27,6 +33,6 @@ def is_valid_slug(slug: str) -> bool:
 @functools.lru_cache(maxsize=20_000)
 def pinyin_forms(text: str) -> tuple[str, str]:
     """Full pinyin and initials of a name, for search: 雷雨田 → ("leiyutian", "lyt")."""
-    full = "".join(lazy_pinyin(text, style=Style.NORMAL)).lower()
-    initials = "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p).lower()
+    full = "".join(_pinyin(text)).lower()
+    initials = "".join(p[0] for p in _pinyin(text, initials=True) if p).lower()
     return _NON_SLUG.sub("", full), _NON_SLUG.sub("", initials)
