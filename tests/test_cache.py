@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
 from yunzhan import publish
+from yunzhan.cache import record_fingerprint
 from yunzhan.errors import YunzhanError
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, Session, build, gather
@@ -220,6 +221,28 @@ def test_a_warm_rebuild_does_not_load_pypinyin(make_site: MakeSite, tmp_path: Pa
     assert loads_pypinyin(tmp_path / "cache")
     _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     assert not loads_pypinyin(tmp_path / "cache")
+
+
+def test_a_record_print_counts_the_records_it_refers_to_by_key() -> None:
+    """Reading into a referenced record is a dependency of its own: its title is not part of the referrer's
+    print, but which record is referred to (collection and slug) is."""
+    zone = Record("zones", "gusu", "content/zones/gusu.md", title="姑苏")
+    other = Record("zones", "wuzhong", "content/zones/wuzhong.md", title="姑苏")
+    project = Record(
+        "projects", "rocket", "content/projects/rocket.md", fields={"zone": zone, "crew": [zone]}
+    )
+    before = record_fingerprint(project)
+    zone.title = "姑苏新展区"
+    assert record_fingerprint(project) == before
+    project.fields["crew"] = [other]
+    assert record_fingerprint(project) != before
+    project.fields["crew"] = [zone]
+    project.next = Record(
+        "craftsmen", "gusu", "content/craftsmen/gusu.md"
+    )  # the same slug, another collection
+    after = record_fingerprint(project)
+    project.next = Record("zones", "gusu", "content/zones/gusu.md")
+    assert len({before, after, record_fingerprint(project)}) == 3
 
 
 def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:

@@ -178,7 +178,9 @@ def _keys(records: Iterable[Record]) -> list[tuple[str, str]]:
 
 
 def record_fingerprint(record: Record) -> str:
-    """Everything a template can read from a record itself, and the records next to it."""
+    """Everything a template can read from a record itself, and the records next to it. A record inside its
+    fields and links counts by its key (``Record.__repr__`` is the key). The repr of its fields, sorted by name,
+    is hashed as it is: no repr of per-value reprs, for every record in every edit."""
     return digest(
         record.url,
         record.source,
@@ -186,11 +188,11 @@ def record_fingerprint(record: Record) -> str:
         text_digest(record.body),
         text_digest(record.raw_body),
         record.body_line,
-        sorted(record.lines.items()),
-        sorted((k, _value_repr(v)) for k, v in record.fields.items()),
-        {k: _keys(v) for k, v in record.backrefs.items()},
-        record.prev and (record.prev.collection, record.prev.slug),
-        record.next and (record.next.collection, record.next.slug),
+        repr(sorted(record.lines.items())),
+        repr(sorted(record.fields.items())),
+        repr(record.backrefs),
+        repr(record.prev),
+        repr(record.next),
         record.draft,
         record.weight,
     )
