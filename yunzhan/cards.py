@@ -27,7 +27,6 @@ from yunzhan.config import SiteConfig
 from yunzhan.errors import WARNING, Problem
 from yunzhan.model import GalleryItem, Record
 from yunzhan.model import Image as WebImage
-from yunzhan.publish import absolute_url
 
 CARD_SIZE = (1200, 630)
 POSTER_SIZE = (1080, 1920)
@@ -394,7 +393,7 @@ def make_share_images(
         rel = f"{SHARE_DIR}/{key}/{name}.jpg"
         draw = functools.partial(share_card, title, subtitle, cover[1] if cover else None, config.title, face)
         result.files[rel] = _cached(cache_dir, key, draw, pending)
-        return Share(absolute_url(config, rel), *CARD_SIZE, alt=f"{title}（{config.title}）")
+        return Share(config.absolute_url(rel), *CARD_SIZE, alt=f"{title}（{config.title}）")
 
     result.default = card("site", config.title, config.subtitle, None)
     for record in records:
@@ -405,7 +404,7 @@ def make_share_images(
         cover = record_cover(record, media_files, config.base_path)
         share = card(name, record.title, subtitle, cover)
         if posters:
-            url = absolute_url(config, record.path)
+            url = config.absolute_url(record.path)
             key = _key("poster", face, record.title, subtitle, cover[0] if cover else "", url, config.title)
             rel = f"{SHARE_DIR}/{key}/{name}-poster.jpg"
             photo = cover[1] if cover else None

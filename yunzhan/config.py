@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from yunzhan.errors import ConfigError, Problem, did_you_mean
 
@@ -140,6 +140,15 @@ class SiteConfig:
         if path.startswith(("http://", "https://", "mailto:", "tel:", "#")):
             return path
         return self.base_path + path.lstrip("/")
+
+    def absolute_url(self, path: str) -> str:
+        """Site-relative path (``/projects/rocket/``) or prefixed URL → full URL under ``base_url``,
+        percent-encoded (sitemap, feed, open data, share cards, placard QR codes)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        if path.startswith(self.base_path):
+            path = path[len(self.base_path) :]
+        return self.base_url + quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%#?")
 
 
 class _Reader:

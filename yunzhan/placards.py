@@ -22,7 +22,6 @@ from markupsafe import Markup
 from yunzhan.config import SiteConfig
 from yunzhan.markup import plain_text
 from yunzhan.model import Collection, Link, Page, Record
-from yunzhan.publish import absolute_url
 
 PLACARDS_PATH = "/placards/"
 UNZONED = "other"  # page of exhibits that name no zone
@@ -89,7 +88,7 @@ def placard(
 
 def qr_request(record: Record, config: SiteConfig) -> tuple[str, str]:
     """(URL, label) of a record's placard QR code."""
-    return absolute_url(config, record.path), f"二维码：{record.title}"
+    return config.absolute_url(record.path), f"二维码：{record.title}"
 
 
 def qr_requests(pages: list[Page], config: SiteConfig) -> list[tuple[str, str]]:

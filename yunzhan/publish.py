@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import brotli
@@ -50,18 +50,6 @@ _CSS_REF = re.compile(
 )
 
 
-# ---------------------------------------------------------------------------------------------- URLs
-
-
-def absolute_url(config: SiteConfig, path: str) -> str:
-    """Site-relative path (``/projects/rocket/``) or prefixed URL → full URL under ``base_url``, percent-encoded."""
-    if path.startswith(("http://", "https://")):
-        return path
-    if path.startswith(config.base_path):
-        path = path[len(config.base_path) :]
-    return config.base_url + quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%#?")
-
-
 def _rfc3339(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00{TIMEZONE}"
 
@@ -89,7 +77,7 @@ def sitemap(pages: list[Page], config: SiteConfig) -> dict[str, bytes]:
     listed = [p for p in pages if p.kind not in NOT_LISTED and not (p.record and p.record.draft)]
     everything = list({id(r): r for p in listed for r in ([p.record] if p.record else p.records)}.values())
     entries = sorted(
-        (absolute_url(config, p.path), page_lastmod(p, everything))
+        (config.absolute_url(p.path), page_lastmod(p, everything))
         for p in {p.path: p for p in listed}.values()
     )
     chunks = [entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)] or [[]]
@@ -100,7 +88,7 @@ def sitemap(pages: list[Page], config: SiteConfig) -> dict[str, bytes]:
     for name, chunk in zip(files, chunks, strict=True):
         newest = max((d for _, d in chunk if d), default=None)
         lastmod = f"<lastmod>{newest.isoformat()}</lastmod>" if newest else ""
-        index.append(f"<sitemap><loc>{escape(absolute_url(config, name))}</loc>{lastmod}</sitemap>")
+        index.append(f"<sitemap><loc>{escape(config.absolute_url(name))}</loc>{lastmod}</sitemap>")
     index.append("</sitemapindex>\n")
     return {SITEMAP: "\n".join(index).encode(), **files}
 
@@ -117,7 +105,7 @@ def _urlset(entries: list[tuple[str, dt.date | None]]) -> bytes:
 def robots(config: SiteConfig) -> dict[str, bytes]:
     """``robots.txt`` allowing everything and naming the sitemap. Crawlers read it only at a host's root: under
     a sub-path it is a template for the host's own robots.txt (see docs/deploy.md)."""
-    text = f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url(config, SITEMAP)}\n"
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute_url(SITEMAP)}\n"
     return {ROBOTS: text.encode()}
 
 
@@ -143,13 +131,13 @@ def atom_feed(records: Iterable[Record], config: SiteConfig, limit: int = FEED_L
     out += [
         f"<updated>{_rfc3339(newest)}</updated>",
         f"<author><name>{escape(config.title)}</name><uri>{escape(config.base_url)}</uri></author>",
-        f'<link rel="self" type="application/atom+xml" href={quoteattr(absolute_url(config, FEED))}/>',
+        f'<link rel="self" type="application/atom+xml" href={quoteattr(config.absolute_url(FEED))}/>',
         f'<link rel="alternate" type="text/html" href={quoteattr(config.base_url)}/>',
         "<generator>yunzhan</generator>",
     ]
     for record in entries:
         assert record.date is not None
-        url = absolute_url(config, record.path)
+        url = config.absolute_url(record.path)
         category = titles.get(record.collection, record.collection)
         out += [
             "<entry>",
@@ -183,7 +171,7 @@ def is_private(field_name: str) -> bool:
 
 def _image(image: Image, config: SiteConfig) -> dict[str, Any]:
     return {
-        "url": absolute_url(config, image.large or image.src),
+        "url": config.absolute_url(image.large or image.src),
         "alt": image.alt,
         "width": image.width,
         "height": image.height,
@@ -213,7 +201,7 @@ def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
     """The public fields of one record, in the order site.toml declares them, plus slug, URL and body text."""
     settings = config.collection(record.collection)
     names = [f.name for f in settings.fields] if settings else sorted(record.fields)
-    data: dict[str, Any] = {"slug": record.slug, "url": absolute_url(config, record.path)}
+    data: dict[str, Any] = {"slug": record.slug, "url": config.absolute_url(record.path)}
     if "title" not in names:
         data["title"] = record.title
     for name in names:
