@@ -112,6 +112,8 @@ def test_sitemap_lastmod_comes_from_record_dates_never_the_clock(make_site: Make
     assert lastmod[BASE_URL] == "2024-06-03"
     assert lastmod[f"{BASE_URL}projects/undated/"] is None  # no date: no lastmod rather than a made-up one
     assert lastmod[f"{BASE_URL}craftsmen/li-qijie/"] is None
+    # a taxonomy overview and a term page: the newest of their own records (the loom, newer, has no tag)
+    assert lastmod[f"{BASE_URL}tags/"] == lastmod[f"{BASE_URL}tags/hang-tian/"] == "2024-05-01"
 
 
 def test_sitemap_splits_into_an_index_past_50000_urls(

@@ -54,30 +54,42 @@ def _rfc3339(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00{TIMEZONE}"
 
 
-def _latest(records: Iterable[Record]) -> dt.date | None:
-    return max((r.date for r in records if r.date is not None), default=None)
+def _latest(records: Iterable[Record], dates: Mapping[int, dt.date | None] | None = None) -> dt.date | None:
+    """The newest date of ``records``; ``dates``: their dates by id, read once for a whole sitemap (the home page
+    and each taxonomy overview list every record)."""
+    if dates is None:
+        return max((r.date for r in records if r.date is not None), default=None)
+    return max(filter(None, map(dates.__getitem__, map(id, records))), default=None)
 
 
 # ---------------------------------------------------------------------------------------------- sitemap
 
 
-def page_lastmod(page: Page, everything: list[Record]) -> dt.date | None:
+def page_lastmod(
+    page: Page, everything: list[Record], dates: Mapping[int, dt.date | None] | None = None
+) -> dt.date | None:
     """A page changes when a record on it does: a record page has its own date, an index the newest of its own."""
     if page.record is not None:
         return page.record.date
     if page.kind == "home":
-        return _latest(everything)
+        return _latest(everything, dates)
     if page.kind == "taxonomy" and page.taxonomy is not None:
-        return _latest(r for term in page.taxonomy.terms for r in term.records)
-    return _latest(page.records)
+        return _latest((r for term in page.taxonomy.terms for r in term.records), dates)
+    return _latest(page.records, dates)
 
 
 def sitemap(pages: list[Page], config: SiteConfig) -> dict[str, bytes]:
     """``sitemap.xml`` (sitemaps.org 0.9); past 50,000 URLs, a sitemap index over numbered files."""
     listed = [p for p in pages if p.kind not in NOT_LISTED and not (p.record and p.record.draft)]
     everything = list({id(r): r for p in listed for r in ([p.record] if p.record else p.records)}.values())
+    dates = {id(r): r.date for r in everything}
+    for page in listed:  # the records of every page page_lastmod reads are in ``everything``, or terms here
+        if page.kind == "taxonomy" and page.taxonomy is not None:
+            dates.update(
+                (id(r), r.date) for term in page.taxonomy.terms for r in term.records if id(r) not in dates
+            )
     entries = sorted(
-        (config.absolute_url(p.path), page_lastmod(p, everything))
+        (config.absolute_url(p.path), page_lastmod(p, everything, dates))
         for p in {p.path: p for p in listed}.values()
     )
     chunks = [entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)] or [[]]
