@@ -59,9 +59,8 @@ class StagedOutput:
         self._root = os.fspath(self.stage)
         self._old_root = os.fspath(self.old) if self.old else None
         self._dirs: set[str] = {self._root}
-        self._new: list[
-            str
-        ] = []  # files written (not linked from the previous build): flushed before the swap
+        # Files written (not linked from the previous build): flushed before the swap.
+        self._new: list[str] = []
 
     def _target(self, rel: str) -> tuple[str, str | None]:
         rel = rel.lstrip("/")

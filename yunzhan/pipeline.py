@@ -387,8 +387,10 @@ def gather(
         )
         problems += result.problems
     with timer.step("plan"):
-        slugs: dict[str, str] = {}
-        slug = _remembered(slugify, store.slugs, slugs)
+        # Term slugs: a few hundred names at most, kept as they come (the search index's filters slug some
+        # too, maybe in ``finish``), so a warm build need not import pypinyin.
+        known_slugs = len(store.slugs)
+        slug = _remembered(slugify, store.slugs, store.slugs)
         plan = pages.plan_site(grouped, config, slug)
         if config.publish.placards in plan.collections:
             plan.pages += placards.placard_pages(plan.collections, config, config.publish.placards)
@@ -457,9 +459,6 @@ def gather(
                 rendered.append((page, None if stage is not None else html))
                 deps = [(key, v) for key in touched if (v := prints.get(key)) is not None]
                 fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps, shared)
-    if slugs.keys() - store.slugs.keys():
-        cache_dirty = True
-        store.slugs = {**store.slugs, **slugs} if len(store.slugs) <= 4 * len(slugs) + 100 else slugs
     if qr_codes.keys() - store.qr.keys():
         cache_dirty = True
         # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
@@ -471,8 +470,9 @@ def gather(
         # output (as the last build left them) stay.
         key = digest(site_print, prints.everything(), [p.path for p in plan.pages])
         previous = store.site_files
+        left = _left_as_written(output_dir, store)
         site_files: dict[str, bytes] = {}
-        if previous is not None and previous[0] == key and _as_left(output_dir, previous[1]):
+        if previous is not None and previous[0] == key and all(map(left, previous[1])):
             kept += sorted(previous[1])
         elif previous is not None and session is not None and options.preview:
             kept += sorted(previous[1])  # served as they were until ``finish`` replaces them
@@ -492,6 +492,7 @@ def gather(
             if streamed is not None:
                 site_files = {}
         generated = {**assets, **site_files}
+    cache_dirty |= len(store.slugs) != known_slugs
     if options.compress and not options.preview:
         with timer.step("compress"):
             pending = {page.output_file: html.encode("utf-8") for page, html in rendered if html is not None}
@@ -531,10 +532,6 @@ def _as_written(path: Path) -> tuple[int, int] | None:
 
 def _file_stats(output_dir: Path, rels: Iterable[str]) -> dict[str, tuple[int, int]]:
     return {rel: written for rel in rels if (written := _as_written(output_dir / rel)) is not None}
-
-
-def _as_left(output_dir: Path, stats: dict[str, tuple[int, int]]) -> bool:
-    return all(_as_written(output_dir / rel) == wanted for rel, wanted in stats.items())
 
 
 def _site_files(

@@ -555,8 +555,13 @@ def build_index(
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET_BYTES:
         shards *= 2
-    same = _unchanged_shards(previous, blocks, shards, memo.names) if kept is not None else set()
-    same = {k for k in same if kept is not None and kept(shard_path(k, memo.names[k]))}
+    same: set[int] = set()
+    if kept is not None:
+        same = {
+            k
+            for k in _unchanged_shards(previous, blocks, shards, memo.names)
+            if kept(shard_path(k, memo.names[k]))
+        }
     bodies = _shard_bodies(blocks, shards, set(range(shards)) - same if same else None)
     names = [
         memo.names[k] if body is None else hashlib.sha256(body).hexdigest()[:10]
