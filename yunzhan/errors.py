@@ -12,6 +12,7 @@ reports every mistake at once instead of stopping at the first.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -38,7 +39,7 @@ class Problem:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         text = f"{where}: "
         if self.field:
-            text += f"{self.field}: "
+            text += f"{field_words(self.field)}: "
         if self.severity == WARNING:
             text += "警告：" if not self.message.startswith("警告") else ""
         text += self.message
@@ -67,6 +68,32 @@ class YunzhanError(Exception):
 
 class ConfigError(YunzhanError):
     """site.toml or the command line is unusable; nothing was built."""
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+_IMAGE_KEYS = {"src": "文件", "alt": "替代文字", "caption": "说明", "credit": "来源"}
+_IMAGE_FIELDS = {"gallery", "images", "photos"}
+
+
+def field_words(field: str) -> str:
+    """A field path as people say it: ``gallery[1].alt`` → ``gallery 第 2 张图片的替代文字（alt）``, counted
+    from 1; the field's own name stays, since that is what the editor finds in the file."""
+    head, _, rest = field.partition("[")
+    if not rest and "." not in field:
+        return field
+    if not rest:
+        head, _, key = field.partition(".")
+        return f"{head} 的{_IMAGE_KEYS.get(key, key)}（{key}）" if key in _IMAGE_KEYS else field
+    match = _INDEX.match("[" + rest)
+    if match is None:
+        return field
+    number = int(match.group(1)) + 1
+    key = rest[match.end() - 1 :].lstrip(".")
+    is_image = head in _IMAGE_FIELDS or key in _IMAGE_KEYS
+    words = f"{head} 第 {number} {'张图片' if is_image else '项'}"
+    if key:
+        words += f"的{_IMAGE_KEYS[key]}（{key}）" if key in _IMAGE_KEYS else f"的 {key}"
+    return words
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
