@@ -27,6 +27,7 @@ from typing import Any
 
 import jinja2
 
+from yunzhan import portable
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
 CACHE_VERSION = 16
@@ -132,7 +133,7 @@ def save_cache(path: Path, data: CacheData, *, detach: bool = False) -> None:
     process writes it while the build returns: the editor need not wait, and a build that starts before it is
     done just reads the previous cache, whose entries are checked like any other."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if detach and len(data.pages) > DETACH_PAGES and hasattr(os, "fork") and threading.active_count() == 1:
+    if detach and len(data.pages) > DETACH_PAGES and portable.can_fork() and threading.active_count() == 1:
         child = os.fork()
         if child == 0:  # a child that forks the writer and exits at once, so no zombie is left behind
             code = 0

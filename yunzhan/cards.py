@@ -23,6 +23,7 @@ import PIL
 import segno
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from yunzhan import portable
 from yunzhan.config import SiteConfig
 from yunzhan.errors import WARNING, Problem
 from yunzhan.model import GalleryItem, Record
@@ -340,9 +341,7 @@ def _cached(
 
 
 def _draw_to(path: Path, draw: Callable[[], bytes]) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(draw())
-    os.replace(tmp, path)  # atomic: an interrupted build never leaves half an image in the cache
+    portable.atomic_write(path, draw())  # an interrupted build never leaves half an image in the cache
 
 
 def _draw_all(pending: dict[Path, Callable[[], bytes]]) -> None:

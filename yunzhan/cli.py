@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from yunzhan import __version__
+from yunzhan import __version__, portable
 from yunzhan.errors import ConfigError, Problem, YunzhanError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -117,6 +117,7 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    portable.configure_console()  # a Chinese Windows console must not fail on a character GBK lacks
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
     known = {"build", "check", "new", "serve", "-h", "--help", "--version"}

@@ -26,12 +26,10 @@ import functools
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import stat
 import sys
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,6 +40,7 @@ from typing import Any
 from PIL import Image as PILImage
 from PIL import ImageCms, UnidentifiedImageError, features
 
+from yunzhan import portable
 from yunzhan.config import ImageSettings
 from yunzhan.errors import ERROR, WARNING, Problem
 from yunzhan.model import Image, ImageRequest, ImageSource
@@ -301,23 +300,10 @@ def _work(path: str, settings: ImageSettings, cache_root: str, threads: int) -> 
         return {"error": exc.args}
     try:
         for name, blob in blobs.items():
-            write_atomic(folder / name, blob)
+            portable.atomic_write(folder / name, blob)
     except OSError as exc:
         return {"error": ("无法写入图片缓存", f"{cache_root}: {exc}")}
     return {"digest": digest, "meta": meta, "written": len(blobs)}
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder + os.replace: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _run(jobs: list[str], settings: ImageSettings, root: str, progress: bool) -> Iterator[tuple[str, dict]]:
@@ -328,10 +314,16 @@ def _run(jobs: list[str], settings: ImageSettings, root: str, progress: bool) ->
         if workers <= 1:
             results: Iterable[tuple[str, dict]] = ((p, _work(p, settings, root, 0)) for p in jobs)
         else:
-            ctx = multiprocessing.get_context(
-                "spawn"
-            )  # fork is unsafe in a threaded parent (serve, watchdog)
-            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=ctx))
+            # Spawned (fork is unsafe in a threaded parent: serve, watchdog); each worker ends with this
+            # process however it ends, so an interrupted preview leaves no idle worker holding its memory.
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    workers,
+                    mp_context=portable.spawn_pool_context(),
+                    initializer=portable.exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
+            )
             threads = max(1, cpus // workers)  # AVIF's encoder threads: no oversubscription
             futures = {pool.submit(_work, p, settings, root, threads): p for p in jobs}
             results = ((futures[f], _outcome(f)) for f in as_completed(futures))
@@ -538,4 +530,4 @@ def _save_manifest(path: Path, manifest: dict[str, Any], old_text: str) -> None:
     text = json.dumps({"version": PIPELINE_VERSION, **manifest}, sort_keys=True, separators=(",", ":"))
     if text != old_text:  # a no-change rebuild writes nothing
         with contextlib.suppress(OSError):  # only speed is lost: the next build re-hashes
-            write_atomic(path, text.encode())
+            portable.atomic_write(path, text.encode())

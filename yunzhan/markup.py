@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
-import signal
 import threading
-import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape, unescape
 from html.parser import HTMLParser
@@ -27,13 +24,16 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
+from yunzhan import portable
 from yunzhan.errors import ERROR, WARNING, Problem
 
 
 @dataclass(frozen=True)
 class MarkupLimits:
     max_chars: int = 200_000  # longer input -> Problem, no conversion
-    time_limit: float = 5.0  # seconds per conversion (main thread only); exceeded -> Problem
+    time_limit: float = (
+        5.0  # seconds per conversion, where portable.time_limit can bound it; exceeded -> Problem
+    )
     max_nesting: int = 40  # brackets, blockquotes, lists, backtick runs; deeper -> Problem before converting
 
 
@@ -115,10 +115,6 @@ _REWRITE_RE = re.compile(r"<(a|img)\b([^>]*)>|<(iframe)\b([^>]*)>.*?</iframe>", 
 _WHY = {"script": "网站不会发布脚本", "style": "外观由主题统一决定", "target": "链接打开方式由网站统一决定"}
 _SIMPLIFY = "简化这段文字的嵌套结构"
 _GENERIC_HINT = "正文请用 Markdown 书写；确需特殊排版时请联系网站技术人员"
-
-
-class _Timeout(BaseException):
-    """Raised from SIGALRM; a BaseException so that no ``except Exception`` inside Markdown swallows it."""
 
 
 class _Slugger(Extension):
@@ -215,34 +211,6 @@ def _split(url: str) -> SplitResult:
 def _iframe_allowed(src: str, hosts: tuple[str, ...]) -> bool:
     parts = _split(src)
     return parts.scheme == "https" and (parts.hostname or "") in hosts
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """SIGALRM after ``seconds`` (main thread only); any previous handler and timer are put back."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise _Timeout
-
-    started = time.monotonic()
-    old_handler = signal.signal(signal.SIGALRM, expire)
-    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        while True:  # the one-shot timer may fire right here, after the work is done: never leak our handler
-            try:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                break
-            except _Timeout:
-                pass
-        signal.signal(signal.SIGALRM, old_handler if old_handler is not None else signal.SIG_DFL)
-        if old_delay > 0:
-            remaining = max(old_delay - (time.monotonic() - started), 1e-6)
-            signal.setitimer(signal.ITIMER_REAL, remaining, old_interval)
 
 
 _LIST_MARKERS = re.compile(r"(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*")
@@ -451,7 +419,7 @@ def render_markdown(
     hosts = tuple(sorted({h.strip().lower() for h in iframe_hosts if h.strip()}))
     md = _markdown()  # built outside the time limit: the first build imports the extensions
     try:
-        with _time_limit(limits.time_limit):
+        with portable.time_limit(limits.time_limit):
             md.reset()
             raw = md.convert(text)
             headings = tuple(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
@@ -461,9 +429,12 @@ def render_markdown(
             scan.close()
     except _TooDeep:  # nh3's tree building is quadratic in tag depth: never hand it such HTML
         return failed(None, f"{where}中的 HTML 标签嵌套太深（超过 {4 * limits.max_nesting} 层），没有转换")
-    except (_Timeout, RecursionError, Exception) as exc:
+    except (portable.TimeLimitExceeded, RecursionError, Exception) as exc:
         _local.md = None  # interrupted mid-document: its state cannot be trusted
-        reason = {_Timeout: f"超过 {limits.time_limit:g} 秒仍未完成", RecursionError: "嵌套层次太深"}
+        reason = {
+            portable.TimeLimitExceeded: f"超过 {limits.time_limit:g} 秒仍未完成",
+            RecursionError: "嵌套层次太深",
+        }
         return failed(None, f"{where}无法转换（{reason.get(type(exc), f'{type(exc).__name__}: {exc}')}）")
 
     locate = _Locator(text, body_line)

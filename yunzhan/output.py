@@ -1,26 +1,23 @@
 """Write a build so that ``output/`` is always either the previous build or the new one, never a mix.
 
 The new build is written into a staging folder beside ``output/`` and swapped in with one atomic
-``renameat2(RENAME_EXCHANGE)`` on Linux; a build killed at any instant leaves the old folder in place, and the
-leftover staging folder is removed by the next build. Files whose bytes did not change are hard-linked from the
-previous build instead of rewritten, so their modification times stay and a sync to hosting uploads only what
-changed. The previous build, swapped out, is kept as ``.output.spare`` and recycled as the next staging folder
+``renameat2(RENAME_EXCHANGE)`` on Linux (two renames elsewhere); a build killed at any instant leaves the old
+folder in place, and the leftover staging folder is removed by the next build. Files whose bytes did not change
+are hard-linked from the previous build instead of rewritten (copied with their times where the file system has
+no hard links), so their modification times stay and a sync to hosting uploads only what changed. The previous build, swapped out, is kept as ``.output.spare`` and recycled as the next staging folder
 (see ``StagedOutput``).
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import os
 import shutil
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
+from yunzhan import portable
+
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
 SPARE_MARK = ".spare"
@@ -113,7 +110,7 @@ class StagedOutput:
             except FileNotFoundError:
                 pass
             self._clear(dest)
-        os.link(source, dest)
+        portable.link_or_copy(source, dest)
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         dest, previous = self._target(rel)
@@ -140,11 +137,9 @@ class StagedOutput:
             self.stats.unchanged += 1
             return
         self._clear(dest)
-        try:
-            if not link:
-                raise OSError
-            os.link(source, dest)
-        except OSError:
+        if link:
+            portable.link_or_copy(source, dest)
+        else:
             shutil.copyfile(source, dest)
         self._new.append(dest)
         self.stats.written += 1
@@ -164,11 +159,13 @@ class StagedOutput:
             _prune(self._root, self.stats.files)
         if self.old is not None:
             self.stats.removed = _count_removed(self.old, self.stats.files)
-        _flush(self._new)  # the new files must be on disk before the rename that publishes them
+        portable.flush(
+            self._new, FSYNC_FILES
+        )  # the new files must be on disk before the rename that publishes them
         if self.old is None:
             os.rename(self.stage, self.output_dir)
             return self.stats
-        if _exchange(self.stage, self.output_dir):
+        if portable.exchange_dirs(self.stage, self.output_dir):
             self._retire(self.stage, background)  # the stage now holds the previous build
             return self.stats
         # No atomic exchange on this system: two renames, with a tiny window where output/ is missing.
@@ -190,24 +187,11 @@ class StagedOutput:
 
     def _discard(self, folder: Path, background: bool) -> None:
         """Delete a build's tree, perhaps in the background: unlinking 16,000 files takes seconds at 10,000
-        pages, which a build need not wait for. The deleting process is detached (``sh`` puts ``rm`` in the
-        background and exits), so it outlives the build and leaves no zombie; should it die first, the next
-        build removes the leftover (``clean_leftovers``)."""
+        pages, which a build need not wait for."""
         if background:
-            try:
-                subprocess.run(
-                    ["sh", "-c", 'rm -rf -- "$1" </dev/null >/dev/null 2>&1 &', "sh", os.fspath(folder)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,  # outside the build's process group: Ctrl-C does not reach it
-                    check=True,
-                    timeout=10,
-                )
-                return
-            except (OSError, subprocess.SubprocessError):
-                pass
-        shutil.rmtree(folder, ignore_errors=True)
+            portable.delete_tree_detached(folder)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def clean_leftovers(output_dir: Path) -> None:
@@ -217,25 +201,9 @@ def clean_leftovers(output_dir: Path) -> None:
         rest = entry.name[len(prefix) :]
         if rest.startswith((STAGING_MARK, OLD_MARK)) and entry.is_dir():
             pid = rest.rsplit("-", 1)[-1]
-            if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and portable.process_alive(int(pid)):
                 continue  # another build is running right now
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _flush(paths: list[str]) -> None:
-    """Put the bytes of new files (and their folders' entries) on disk. After an edit, a few files: each is
-    flushed on its own, as ``sync`` would wait for every other write on the machine too."""
-    if not paths:
-        return
-    if len(paths) > FSYNC_FILES:
-        os.sync()
-        return
-    for path in [*paths, *sorted({p.rpartition("/")[0] for p in paths})]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _claim(spare: Path, stage: Path) -> bool:
@@ -269,21 +237,6 @@ def _prune(root: str, wanted: set[str]) -> None:
         return empty
 
     visit(root, "")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A live pid may be an unrelated process reusing the number; only a live yunzhan build matters.
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True
-    return b"python" in cmdline
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -329,24 +282,6 @@ def _count_removed(old: Path, kept: set[str]) -> int:
     return count
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2). False where the system cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)  # the running process's own C library: no ldconfig lookup
-    except OSError:
-        return False
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
 class InPlaceOutput:
     """For the preview server only: update the folder file by file (each write atomic, the whole not), skipping
     the staging folder, the hard links and the disk sync. Only files whose bytes changed are touched."""
@@ -368,12 +303,12 @@ class InPlaceOutput:
             self.stats.unchanged += 1
             return
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-        if source is not None:
+        if source is None:
+            portable.atomic_write(dest, data or b"")
+        else:  # copied, not read into memory: a photo may be large
+            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
             shutil.copyfile(source, tmp)
-        else:
-            tmp.write_bytes(data or b"")
-        os.replace(tmp, dest)
+            os.replace(tmp, dest)
         self.stats.written += 1
 
     def write_bytes(self, rel: str, data: bytes) -> None:

@@ -1,15 +1,67 @@
 """Every step that touches the operating system, each one small function with a portable fallback.
 
-Editors run yunzhan on Windows and macOS; our machines are Linux. A capability is probed where it is used (not
-assumed from the platform's name), and each fallback can be forced in tests on Linux.
+Editors run yunzhan on Windows and macOS; our machines are Linux. What a step needs is probed once, in
+``capabilities()`` (not assumed from the platform's name where a probe can tell), and each step takes its
+fallback when the capability is missing. Tests force a fallback on Linux by replacing ``capabilities`` with
+one that says no (``monkeypatch.setattr(portable, "capabilities", lambda: NONE)``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import functools
+import io
+import multiprocessing
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Any, TextIO
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
+_STILL_ACTIVE = 259
+_ERROR_ACCESS_DENIED = 5
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What this system offers. Each False makes its step take the portable fallback."""
+
+    exchange: bool  # renameat2(RENAME_EXCHANGE) in the C library: swap two folders in one atomic step
+    fork: bool  # multiprocessing may fork: children inherit the build's memory, nothing is pickled
+    hard_links: bool  # os.link exists (a file system may still refuse one: exFAT, FAT32 → a copy)
+    alarm: bool  # SIGALRM with setitimer: a time bound that interrupts pure-Python work
+    detach: bool  # a child process may outlive us (a background delete)
+
+
+NONE = Capabilities(exchange=False, fork=False, hard_links=False, alarm=False, detach=False)
+
+
+@functools.cache
+def capabilities() -> Capabilities:
+    return Capabilities(
+        exchange=_renameat2() is not None,
+        # macOS lists fork, but CPython made spawn its default there: system libraries break in forked children.
+        fork="fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin",
+        hard_links=hasattr(os, "link"),
+        alarm=hasattr(signal, "SIGALRM") and hasattr(signal, "setitimer"),
+        detach=bool(sys.executable),
+    )
+
+
+# ---------------------------------------------------------------- files
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -25,3 +77,223 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def link_or_copy(source: str | Path, dest: str | Path) -> None:
+    """Hard-link ``source`` as ``dest``; where the file system has no hard links (exFAT and FAT32 on USB sticks,
+    some network shares), copy it with its modification time, so an unchanged file still looks unchanged to
+    a sync that compares times."""
+    if capabilities().hard_links:
+        try:
+            os.link(source, dest)
+            return
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOENT):
+                raise
+    shutil.copy2(source, dest)
+
+
+def flush(paths: list[str], many: int) -> None:
+    """Put the bytes of new files (and their folders' entries) on disk. After an edit, a few files: each is
+    flushed on its own, as ``sync`` would wait for every other write on the machine too; more than ``many``,
+    the whole disk at once where the system can. Folders cannot be opened to flush on Windows (nor need to be)."""
+    if not paths:
+        return
+    if len(paths) > many and hasattr(os, "sync"):
+        os.sync()
+        return
+    folders = sorted({p.rpartition("/")[0] for p in paths}) if os.name != "nt" else []
+    mode = os.O_RDWR | os.O_BINARY if os.name == "nt" else os.O_RDONLY  # Windows flushes writable files only
+    for path in [*paths, *folders]:
+        fd = os.open(path, mode)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """The C library's renameat2, or None (no such function, or no C library to ask: ``CDLL(None)`` raises
+    TypeError on Windows)."""
+    try:
+        return getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    except (OSError, TypeError, AttributeError):
+        return None
+
+
+def exchange_dirs(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step. False where the system cannot: the caller renames twice."""
+    renameat2 = _renameat2() if capabilities().exchange else None
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # an old kernel, or a file system without it
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def delete_tree_detached(folder: Path) -> None:
+    """Delete a folder from a process of its own that outlives this one (unlinking 16,000 files takes seconds,
+    which a build need not wait for), outside our process group so Ctrl-C does not reach it. Where no such
+    process can be started, delete it here. Should the deleting process die first, the next build removes the
+    leftover."""
+    if capabilities().detach:
+        options: dict[str, Any] = {"start_new_session": True}
+        if os.name == "nt":
+            options = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}
+        try:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-S",
+                    "-c",
+                    "import shutil, sys; shutil.rmtree(sys.argv[1], True)",
+                    folder,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+                **options,
+            )
+        except OSError:
+            pass
+        else:
+            # Collected when it ends (no zombie in a long-lived process); the thread never delays our exit.
+            threading.Thread(target=process.wait, name="yunzhan-reap", daemon=True).start()
+            return
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` is running. Never ``os.kill`` on Windows: there it ends the process, or sends
+    it Ctrl-C for signal 0. Where ``/proc`` tells, a pid reused by a process other than a Python counts as
+    gone (the callers ask about our own builds)."""
+    if os.name == "nt":
+        return _windows_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return b"python" in cmdline
+
+
+def _windows_alive(pid: int) -> bool:
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(_PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:
+        return ctypes.get_last_error() == _ERROR_ACCESS_DENIED  # someone else's process: it exists
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == _STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def can_fork() -> bool:
+    """Whether CPU work may be shared with forked children (else it runs in this process)."""
+    return capabilities().fork
+
+
+def spawn_pool_context() -> BaseContext:
+    """The start method for pools in a process that may have threads (``serve``): spawn, on every system."""
+    return multiprocessing.get_context("spawn")
+
+
+def exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """A pool initializer: end this worker once ``parent`` is gone, however it went (closed window, SIGKILL).
+    An idle pool worker would otherwise wait forever for work, holding its memory."""
+
+    def watch() -> None:
+        while os.getppid() == parent if os.name != "nt" else process_alive(parent):
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="yunzhan-parent-watch", daemon=True).start()
+
+
+def end_children(timeout: float = 2.0) -> None:
+    """End every worker process this process started (a pool busy with a rebuild that is being abandoned)."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + timeout
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
+            child.join(1.0)
+
+
+def stop_signals() -> list[signal.Signals]:
+    """The signals that ask a long-running command to stop, beside Ctrl-C: SIGTERM; SIGHUP (its terminal window
+    was closed); SIGBREAK on Windows (Ctrl-Break, or the console window closed)."""
+    names = ("SIGTERM", "SIGHUP", "SIGBREAK")
+    return [getattr(signal, name) for name in names if hasattr(signal, name)]
+
+
+# ---------------------------------------------------------------- time bound
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised by ``time_limit``; a BaseException so that no ``except Exception`` in the bounded work swallows it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``TimeLimitExceeded`` in the bounded work after ``seconds``, where SIGALRM can (the main thread of
+    a system that has it). Elsewhere the work runs unbounded in time; callers bound its size too. Any previous
+    handler and timer are put back."""
+    if seconds <= 0 or not capabilities().alarm or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded
+
+    started = time.monotonic()
+    old_handler = signal.signal(signal.SIGALRM, expire)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        while True:  # the one-shot timer may fire right here, after the work is done: never leak our handler
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except TimeLimitExceeded:
+                pass
+        signal.signal(signal.SIGALRM, old_handler if old_handler is not None else signal.SIG_DFL)
+        if old_delay > 0:
+            remaining = max(old_delay - (time.monotonic() - started), 1e-6)
+            signal.setitimer(signal.ITIMER_REAL, remaining, old_interval)
+
+
+# ---------------------------------------------------------------- console
+
+
+def configure_console(streams: tuple[TextIO, ...] | None = None) -> None:
+    """Make printing never fail for a character the console cannot show: a Chinese Windows console (or a file
+    it is redirected to) encodes in GBK, which has no em dash variants, emoji or rare characters of a title.
+    Such a character is printed as ``?``; UTF-8 streams are left as they are."""
+    for stream in streams if streams is not None else (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding in ("utf8", "utf8sig") or not isinstance(stream, io.TextIOWrapper):
+            continue
+        with contextlib.suppress(ValueError, OSError):
+            stream.reconfigure(errors="replace")

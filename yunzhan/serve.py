@@ -59,6 +59,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
+from yunzhan import portable
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError
 from yunzhan.pipeline import CACHE_DIR_NAME, BuildOptions, Session, build
@@ -995,7 +996,7 @@ def run(options: ServeOptions) -> int:
         )
         return EXIT_USAGE
     server = PreviewServer(options)
-    restore = _sigterm_as_interrupt()
+    restore = _stop_signals_as_interrupt()
     try:
         if not options.quiet:
             print("正在生成预览（包含草稿，不会写入 output/）…", flush=True)
@@ -1025,20 +1026,28 @@ def run(options: ServeOptions) -> int:
     finally:
         with _ignoring_interrupts():
             server.stop(timeout=3.0)
+            portable.end_children()  # a rebuild still running is abandoned: its image workers too
         restore()
     print("已停止", flush=True)
     return EXIT_OK
 
 
-def _sigterm_as_interrupt() -> Callable[[], None]:
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+def _stop_signals_as_interrupt() -> Callable[[], None]:
+    """Stop as for Ctrl-C on every other request to stop (SIGTERM, a closed terminal window): the default action
+    would end this process at once and leave its workers behind."""
+    if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+    previous = {number: signal.signal(number, handler) for number in portable.stop_signals()}
+
+    def restore() -> None:
+        for number, old in previous.items():
+            signal.signal(number, old if old is not None else signal.SIG_DFL)
+
+    return restore
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yunzhan import portable
 from yunzhan.errors import Problem
 
 STAMP_VERSION = 1
@@ -141,10 +142,8 @@ def load_stamp(path: Path) -> Stamp | None:
 
 
 def save_stamp(path: Path, stamp: Stamp) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(stamp.__dict__, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(stamp.__dict__, ensure_ascii=False, sort_keys=True)
+    portable.atomic_write(path, text.encode("utf-8"))
 
 
 def forget(path: Path) -> None:

@@ -17,6 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
+from yunzhan import portable
+
 S = TypeVar("S")
 R = TypeVar("R")
 
@@ -47,7 +49,7 @@ def workers_for(count: int, min_items: int = MIN_ITEMS) -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if count < min_items or cpus < 2 or threading.active_count() > 1:
         return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not portable.can_fork():  # Windows, macOS: the work runs here (spawned children would need it pickled)
         return 1
     return min(cpus, 8)
 
