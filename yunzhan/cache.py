@@ -30,7 +30,7 @@ import jinja2
 from yunzhan import portable
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 16
+CACHE_VERSION = 17
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 

@@ -21,7 +21,7 @@ import yaml
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import WARNING, Problem, did_you_mean
 from yunzhan.model import ImageRequest, Record
-from yunzhan.slugs import is_valid_slug, slugify
+from yunzhan.slugs import RESERVED_NAMES, file_name_problem, is_valid_slug, slug_problem, slugify
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a record larger than this is a paste accident, not content
 MAX_STRING_CHARS = 20_000
@@ -324,20 +324,37 @@ def load_record(
 
 
 def _slug(stem: str, data: dict[str, Any], rel: str, lines: dict[str, int], problems: list[Problem]) -> str:
+    for part in rel.split("/"):  # a name Windows cannot store: the site could not be copied there
+        if found := file_name_problem(part):
+            problems.append(Problem(rel, None, None, *found))
+            break
     if "slug" in data:
         slug = data["slug"]
         if isinstance(slug, str) and is_valid_slug(slug):
-            return slug
-        problems.append(
-            Problem(
-                rel,
-                lines.get("slug"),
-                "slug",
-                f"slug {slug!r} 只能用小写英文字母、数字和 -",
-                "例如 slug: tianlong-2",
+            if (why := slug_problem(slug)) is None:
+                return slug
+            problems.append(
+                Problem(
+                    rel, lines.get("slug"), "slug", f"slug “{slug}”{why}", "换一个短些的名字，例如 tianlong-2"
+                )
             )
-        )
-    slug = stem if is_valid_slug(stem) else slugify(stem)
+        else:
+            problems.append(
+                Problem(
+                    rel,
+                    lines.get("slug"),
+                    "slug",
+                    f"slug {slug!r} 只能用小写英文字母、数字和 -",
+                    "例如 slug: tianlong-2",
+                )
+            )
+    if is_valid_slug(stem):
+        if stem not in RESERVED_NAMES and (why := slug_problem(stem)):  # (a reserved one is told just above)
+            problems.append(
+                Problem(rel, None, None, f"文件名 “{stem}”{why}", "把文件名改短，或在开头写 slug: 短名字")
+            )
+        return stem
+    slug = slugify(stem)
     if not slug:
         problems.append(
             Problem(rel, None, "slug", "无法从文件名生成网址", "给文件起一个含字母或汉字的名字，或写 slug:")

@@ -221,24 +221,23 @@ def _taxonomies(
 
 
 def find_collisions(pages: list[Page]) -> list[Problem]:
-    """Two pages writing one file: name both sources so the editor can rename one."""
+    """Two pages writing one file: name both sources so the editor can rename one. Two files whose names differ
+    only in letter case are one file on Windows and macOS: the same error."""
     problems = []
     owner: dict[str, Page] = {}
+    folded: dict[str, Page] = {}
     for page in pages:
         key = page.output_file
-        if key in owner:
-            first, second = owner[key], page
-            where = second.record.source if second.record else f"site.toml（{second.kind} 页面）"
-            other = first.record.source if first.record else f"{first.kind} 页面"
-            problems.append(
-                Problem(
-                    where,
-                    None,
-                    "slug",
-                    f"网址 {page.path} 与 {other} 重复",
-                    "改文件名、slug 或 site.toml 里的 url",
-                )
-            )
+        first = owner.get(key) or folded.get(key.casefold())
+        if first is None:
+            owner[key] = folded[key.casefold()] = page
+            continue
+        where = page.record.source if page.record else f"site.toml（{page.kind} 页面）"
+        other = first.record.source if first.record else f"{first.kind} 页面"
+        if first.output_file == key:
+            message, hint = f"网址 {page.path} 与 {other} 重复", "改文件名、slug 或 site.toml 里的 url"
         else:
-            owner[key] = page
+            message = f"网址 {page.path} 与 {other} 的 {first.path} 只差字母大小写，在 Windows 和 macOS 上是同一个文件夹"
+            hint = "改成不同的名字（网址最好全用小写字母）"
+        problems.append(Problem(where, None, "slug", message, hint))
     return problems
