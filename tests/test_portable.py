@@ -1,0 +1,288 @@
+"""The OS steps of ``yunzhan.portable`` and their fallbacks, forced on Linux.
+
+Editors run yunzhan on Windows and macOS, where there is no renameat2, no fork, no SIGALRM, often no hard links
+(exFAT) and a GBK console. Each fallback is forced here, alone and all at once, and the core build runs through
+it: cold build, no-change rebuild, edit and rebuild, failing build; its output must be byte for byte that of a
+normal build.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeSite, jpeg_bytes
+from yunzhan import markup, output, portable, workers
+from yunzhan.cli import main
+
+FALLBACKS = ["exchange", "fork", "hard_links", "alarm", "detach"]
+IMAGE_SITE = {
+    "content/projects/rocket/index.md": """\
+        ---
+        title: 火箭模型
+        category: 创新产品
+        zone: gusu
+        cover: cover.jpg
+        tags: [航天]
+        ---
+        ## 技术攻关
+
+        正文，带 *强调* 和列表：
+
+        - 第一项
+        - 第二项
+        """,
+    "content/projects/rocket/cover.jpg": jpeg_bytes(),
+    "content/projects/rocket.md": None,
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_probes() -> Iterator[None]:
+    """Probes are cached per process; a test that changes what they see must not leak it."""
+    portable.capabilities.cache_clear()
+    portable._renameat2.cache_clear()
+    yield
+    portable.capabilities.cache_clear()
+    portable._renameat2.cache_clear()
+
+
+def force(monkeypatch: pytest.MonkeyPatch, *missing: str) -> None:
+    caps = replace(portable.capabilities(), **dict.fromkeys(missing, False))
+    monkeypatch.setattr(portable, "capabilities", lambda: caps)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def build(site: Path) -> int:
+    return main(["build", "--site", str(site), "-q"])
+
+
+def site_files(**extra: str | bytes | None) -> dict[str, str | bytes | None]:
+    return {**IMAGE_SITE, **extra}
+
+
+def make_copy(make_site: MakeSite, tmp_path: Path, name: str) -> Path:
+    """The same small site with a photo, in a folder of its own."""
+    site = make_site(site_files())
+    return Path(shutil.copytree(site, tmp_path / name))
+
+
+# ---------------------------------------------------------------- the core build through every fallback
+
+
+@pytest.mark.parametrize("missing", [*[[f] for f in FALLBACKS], FALLBACKS], ids=[*FALLBACKS, "all"])
+def test_core_build_through_fallbacks_matches_a_normal_build(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: list[str]
+) -> None:
+    normal = make_copy(make_site, tmp_path, "normal")
+    plain = make_copy(make_site, tmp_path, "plain")
+    assert build(normal) == 0
+    force(monkeypatch, *missing)
+    # a cold build
+    assert build(plain) == 0
+    assert tree(plain / "output") == tree(normal / "output")
+    # a no-change rebuild: same bytes, and every file keeps its time (linked, or copied with its time)
+    times = {p: p.stat().st_mtime_ns for p in (plain / "output").rglob("*") if p.is_file()}
+    time.sleep(0.02)
+    assert build(plain) == 0
+    assert {p: p.stat().st_mtime_ns for p in (plain / "output").rglob("*") if p.is_file()} == times
+    # an edit, then a rebuild
+    for site in (normal, plain):
+        page = site / "content/craftsmen/li-qijie.md"
+        page.write_text(
+            page.read_text(encoding="utf-8").replace("感应热处理", "感应热处理与淬火"), encoding="utf-8"
+        )
+    monkeypatch.undo()
+    portable.capabilities.cache_clear()
+    assert build(normal) == 0
+    force(monkeypatch, *missing)
+    assert build(plain) == 0
+    assert tree(plain / "output") == tree(normal / "output")
+    assert "感应热处理与淬火" in (plain / "output/craftsmen/li-qijie/index.html").read_text(encoding="utf-8")
+    # a failing build leaves the output as it was
+    before = tree(plain / "output")
+    (plain / "content/zones/gusu.md").write_text("---\nname: 姑苏展区\n---\n", encoding="utf-8")
+    assert build(plain) == 1
+    assert tree(plain / "output") == before
+    assert not [p.name for p in plain.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+def test_fallbacks_are_really_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    force(monkeypatch, *FALLBACKS)
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    assert portable.exchange_dirs(a, b) is False
+    assert workers.workers_for(10_000, 1) == 1
+    assert not portable.can_fork()
+    monkeypatch.setattr(os, "link", lambda *a: pytest.fail("linked although hard links are off"))
+    (a / "f").write_text("x")
+    portable.link_or_copy(a / "f", b / "f")
+    assert (b / "f").read_text() == "x"
+
+
+# ---------------------------------------------------------------- what a Windows Python lacks, as it lacks it
+
+
+def test_a_python_without_sigalrm_converts_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(signal, "SIGALRM")
+    monkeypatch.delattr(signal, "setitimer")
+    result = markup.render_markdown("## 标题\n\n正文 **加粗**", path="content/x.md", body_line=5)
+    assert not result.problems, [p.format() for p in result.problems]
+    assert "<strong>加粗</strong>" in result.html
+    assert not portable.capabilities().alarm
+
+
+def test_a_c_library_that_cannot_be_asked_means_two_renames(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Windows ``ctypes.CDLL(None)`` raises TypeError: every rebuild crashed."""
+
+    def no_cdll(*args: object, **kwargs: object) -> None:
+        raise TypeError("LoadLibrary() argument 1 must be str, not None")
+
+    monkeypatch.setattr(ctypes, "CDLL", no_cdll)
+    site = make_site()
+    assert build(site) == 0
+    assert build(site) == 0
+    (site / "content/pages/about.md").write_text("---\ntitle: 关于我们\n---\n新的介绍。\n", encoding="utf-8")
+    assert build(site) == 0
+    assert "新的介绍" in (site / "output/about/index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_system_without_hard_links_gets_copies_with_their_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")  # exFAT, as Linux reports it
+
+    source = tmp_path / "a.html"
+    source.write_bytes(b"<p>1</p>")
+    os.utime(source, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    monkeypatch.setattr(os, "link", refuse)
+    portable.link_or_copy(source, tmp_path / "b.html")
+    copy = tmp_path / "b.html"
+    assert copy.read_bytes() == b"<p>1</p>"
+    assert copy.stat().st_mtime_ns == source.stat().st_mtime_ns
+    assert copy.stat().st_ino != source.stat().st_ino
+
+
+def test_link_or_copy_links_where_it_can(tmp_path: Path) -> None:
+    source = tmp_path / "a"
+    source.write_bytes(b"x")
+    portable.link_or_copy(source, tmp_path / "b")
+    assert (tmp_path / "b").stat().st_ino == source.stat().st_ino
+    with pytest.raises(FileExistsError):
+        portable.link_or_copy(source, tmp_path / "b")
+
+
+def test_a_console_that_cannot_encode_never_raises(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Chinese Windows console encodes in GBK: an emoji or a rare character in a message must not end the
+    command with UnicodeEncodeError."""
+    site = make_site({"content/projects/火箭🚀.md": "---\ntitle: 火箭🚀模型\n---\n"})
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out_bytes, encoding="gbk", errors="strict"))
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(err_bytes, encoding="gbk", errors="strict"))
+    assert main(["build", "--site", str(site)]) == 1
+    sys.stderr.flush()
+    text = err_bytes.getvalue().decode("gbk")
+    assert "content/projects/火箭?.md" in text
+    assert "Traceback" not in text
+
+
+def test_configure_console_leaves_utf8_streams_alone() -> None:
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    portable.configure_console((stream,))
+    assert stream.errors == "strict"
+    gbk = io.TextIOWrapper(io.BytesIO(), encoding="gbk", errors="strict")
+    portable.configure_console((gbk,))
+    assert gbk.errors == "replace"
+
+
+# ---------------------------------------------------------------- each function
+
+
+def test_process_alive() -> None:
+    assert portable.process_alive(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert not portable.process_alive(child.pid)
+
+
+def test_a_stage_of_a_dead_build_is_removed_and_of_a_live_one_kept(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = tmp_path / f".output{output.STAGING_MARK}{child.pid}"
+    live = (
+        tmp_path
+        / f".output{output.STAGING_MARK}{os.getppid() if portable.process_alive(os.getppid()) else 1}"
+    )
+    dead.mkdir()
+    live.mkdir()
+    output.clean_leftovers(tmp_path / "output")
+    assert not dead.exists()
+    assert live.exists() == portable.process_alive(int(live.name.rsplit("-", 1)[1]))
+
+
+def test_detached_delete_really_deletes(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    (folder / "a/b").mkdir(parents=True)
+    (folder / "a/b/c.html").write_text("x")
+    portable.delete_tree_detached(folder)
+    deadline = time.monotonic() + 20
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not folder.exists()
+
+
+def test_detached_delete_falls_back_to_deleting_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    force(monkeypatch, "detach")
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: pytest.fail("started a process"))
+    folder = tmp_path / "old"
+    (folder / "a").mkdir(parents=True)
+    portable.delete_tree_detached(folder)
+    assert not folder.exists()
+
+
+def test_exchange_dirs_swaps_where_it_can(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "from-a").touch()
+    if not portable.exchange_dirs(a, b):
+        pytest.skip("no renameat2 here")
+    assert (b / "from-a").exists() and not (a / "from-a").exists()
+
+
+def test_time_limit_interrupts_where_it_can_and_is_a_no_op_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    if portable.capabilities().alarm:
+        with pytest.raises(portable.TimeLimitExceeded), portable.time_limit(0.05):
+            time.sleep(2)
+    force(monkeypatch, "alarm")
+    with portable.time_limit(0.01):
+        time.sleep(0.05)  # not interrupted: the size and nesting bounds of markup still hold
+
+
+def test_stop_signals_include_a_closed_terminal() -> None:
+    names = {s.name for s in portable.stop_signals()}
+    assert "SIGTERM" in names
+    if sys.platform != "win32":
+        assert "SIGHUP" in names
