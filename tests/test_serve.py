@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import itertools
 import json
 import os
@@ -565,3 +566,62 @@ def test_browser_reloads_on_edit_and_swaps_css_without_reload(serve: Callable[..
             assert page.get_by_role("alertdialog").count() == 0
         finally:
             browser.close()
+
+
+def _children(pid: int) -> set[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+    return {int(p) for p in found.split()}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.is_file() and stat.read_text().rpartition(")")[2].split()[0] == "Z"  # ended, not yet reaped
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not shutil.which("pgrep"), reason="POSIX signals, pgrep")
+@pytest.mark.parametrize("stop", ["SIGHUP", "SIGTERM"])
+def test_stopping_serve_mid_build_ends_its_image_workers(make_site: MakeSite, stop: str) -> None:
+    """Closing the terminal window (SIGHUP) or SIGTERM while the first build is making images used to leave the
+    pool's workers behind, idle at about 110 MB each, parented to init."""
+    from PIL import Image
+
+    photos: dict[str, str | bytes | None] = {}
+    for i in range(16):
+        buffer = io.BytesIO()
+        Image.frombytes("RGB", (2000, 1500), os.urandom(2000 * 1500 * 3)).save(buffer, "JPEG", quality=95)
+        photos[f"content/zones/z{i}/index.md"] = f"---\nname: 展区{i}\norder: {i + 2}\ncover: c.jpg\n---\n"
+        photos[f"content/zones/z{i}/c.jpg"] = buffer.getvalue()
+    site = make_site(photos)
+    proc = subprocess.Popen(
+        [sys.executable, "build.py", "serve", "--site", str(site), "--port", "0", "-q"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(seen) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            seen |= _children(proc.pid)  # the resource tracker, then the pool's workers
+            time.sleep(0.02)
+        assert len(seen) >= 2, "the image pool never started"
+        proc.send_signal(getattr(signal, stop))
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    deadline = time.monotonic() + 10
+    while not all(_gone(p) for p in seen) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [p for p in seen if not _gone(p)]
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers left running after {stop}"
+    assert "Traceback" not in err
