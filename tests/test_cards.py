@@ -28,6 +28,8 @@ from yunzhan.model import Image as WebImage
 from yunzhan.model import Record
 from yunzhan.pages import SitePlan, assign_urls, plan_site
 
+pytestmark = pytest.mark.tools  # zbarimg, Chromium and a Chinese font
+
 BASE_URL = "https://example.org/expo/2024/"
 THEME_STATIC = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
 

@@ -32,6 +32,8 @@ from tests.conftest import BASE_FILES, SITE_TOML, jpeg_bytes
 from yunzhan import publish
 from yunzhan.pipeline import BuildOptions, build
 
+pytestmark = pytest.mark.nginx
+
 REPO = Path(__file__).resolve().parent.parent
 CONF = REPO / "deploy" / "nginx.conf"
 SUB_PATH = "/expo/2024/"
