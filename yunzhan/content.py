@@ -331,12 +331,11 @@ def _slug(stem: str, data: dict[str, Any], rel: str, lines: dict[str, int], prob
     if "slug" in data:
         slug = data["slug"]
         if isinstance(slug, str) and is_valid_slug(slug):
-            if (why := slug_problem(slug)) is None:
+            if (unsafe := slug_problem(slug)) is None:
                 return slug
+            why, instead = unsafe
             problems.append(
-                Problem(
-                    rel, lines.get("slug"), "slug", f"slug “{slug}”{why}", "换一个短些的名字，例如 tianlong-2"
-                )
+                Problem(rel, lines.get("slug"), "slug", f"“{slug}”{why}", f"换一个，例如 slug: {instead}")
             )
         else:
             problems.append(
@@ -349,10 +348,12 @@ def _slug(stem: str, data: dict[str, Any], rel: str, lines: dict[str, int], prob
                 )
             )
     if is_valid_slug(stem):
-        if stem not in RESERVED_NAMES and (why := slug_problem(stem)):  # (a reserved one is told just above)
-            problems.append(
-                Problem(rel, None, None, f"文件名 “{stem}”{why}", "把文件名改短，或在开头写 slug: 短名字")
-            )
+        if stem not in RESERVED_NAMES and (
+            unsafe := slug_problem(stem)
+        ):  # (a reserved one is told just above)
+            why, instead = unsafe
+            hint = f"把文件名改短，例如 {instead}.md，或在开头写 slug: {instead}"
+            problems.append(Problem(rel, None, None, f"文件名 “{stem}”{why}", hint))
         return stem
     slug = slugify(stem)
     if not slug:

@@ -233,11 +233,12 @@ def find_collisions(pages: list[Page]) -> list[Problem]:
             owner[key] = folded[key.casefold()] = page
             continue
         where = page.record.source if page.record else f"site.toml（{page.kind} 页面）"
-        other = first.record.source if first.record else f"{first.kind} 页面"
         if first.output_file == key:
+            other = first.record.source if first.record else f"{first.kind} 页面"
             message, hint = f"网址 {page.path} 与 {other} 重复", "改文件名、slug 或 site.toml 里的 url"
         else:
-            message = f"网址 {page.path} 与 {other} 的 {first.path} 只差字母大小写，在 Windows 和 macOS 上是同一个文件夹"
-            hint = "改成不同的名字（网址最好全用小写字母）"
+            other = f"{first.record.source} 的网址" if first.record else "网址"
+            message = f"网址 {page.path} 与{other} {first.path} 只差字母大小写，在 Windows 和 macOS 上是同一个文件夹"
+            hint = "改文件名、slug 或 site.toml 里的 url，让两个网址不只差大小写（网址最好全用小写字母）"
         problems.append(Problem(where, None, "slug", message, hint))
     return problems

@@ -49,12 +49,13 @@ def is_valid_slug(slug: str) -> bool:
     return bool(_VALID.fullmatch(slug))
 
 
-def slug_problem(slug: str) -> str | None:
-    """What makes a valid slug unusable as a folder name on some system (to follow "slug “…”"); None if nothing."""
+def slug_problem(slug: str) -> tuple[str, str] | None:
+    """What makes a valid slug unusable as a folder name on some system (to follow the slug in a message), and
+    a slug to suggest instead; None when nothing does."""
     if len(slug) > MAX_LENGTH:
-        return f"太长（{len(slug)} 个字符），做网址最多 {MAX_LENGTH} 个字符"
+        return f"太长（{len(slug)} 个字符），做网址最多 {MAX_LENGTH} 个字符", slug[:33].rsplit("-", 1)[0]
     if slug in RESERVED_NAMES:
-        return "是 Windows 的保留名字，那里无法用它做文件夹"
+        return "是 Windows 的保留名字，那里无法用它做文件夹", f"{slug}-1"
     return None
 
 
