@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, MakeSite
+from yunzhan.cli import main
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -96,3 +101,30 @@ def test_new_creates_a_record_that_the_build_flags_until_filled(make_site: MakeS
     assert build.returncode == 1 and "content/projects/gan-ying-re-chu-li.md" in build.stderr
     again = _run("new", "projects", "感应热处理", "--site", str(site))
     assert again.returncode == 2 and "Traceback" not in again.stderr
+
+
+def _pages_built(printed: str) -> int:
+    match = re.search(r"(?:已生成 |已是最新（)(\d+) 个页面", printed)
+    assert match, printed
+    return int(match.group(1))
+
+
+def test_page_count_after_a_touch_is_the_cold_count(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rebuild that keeps most pages (and the sitemap, search shards ...) counts pages, not kept files."""
+    site = make_site()
+    assert main(["build", "--site", str(site)]) == 0
+    cold = _pages_built(capsys.readouterr().out)
+    for path in (site / "content").rglob("*.md"):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert main(["build", "--site", str(site)]) == 0
+    touched = _pages_built(capsys.readouterr().out)
+    assert touched == cold
+    (site / "content/projects/rocket.md").write_text(
+        (site / "content/projects/rocket.md").read_text(encoding="utf-8").replace("技术攻关", "技术难关"),
+        encoding="utf-8",
+    )
+    assert main(["build", "--site", str(site), "--compress"]) == 0
+    assert main(["build", "--site", str(site), "--compress"]) == 0
+    assert _pages_built(capsys.readouterr().out.splitlines()[-1]) == cold
