@@ -128,3 +128,30 @@ def test_page_count_after_a_touch_is_the_cold_count(
     assert main(["build", "--site", str(site), "--compress"]) == 0
     assert main(["build", "--site", str(site), "--compress"]) == 0
     assert _pages_built(capsys.readouterr().out.splitlines()[-1]) == cold
+
+
+@pytest.mark.parametrize("opened", [True, False])
+def test_serve_open_opens_the_preview_once_it_answers(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], opened: bool
+) -> None:
+    import _thread
+    import threading
+    import urllib.request
+    import webbrowser
+
+    site = make_site()
+    answers: list[tuple[str, int]] = []
+
+    def fake_open(url: str, *args: object, **kwargs: object) -> bool:
+        with urllib.request.urlopen(url, timeout=10) as response:  # the server is up before the browser opens
+            answers.append((url, response.status))
+        threading.Timer(0.3, _thread.interrupt_main).start()  # then stop serve as Ctrl+C would
+        return opened
+
+    monkeypatch.setattr(webbrowser, "open", fake_open)
+    assert main(["serve", "--site", str(site), "--port", "0", "--open", "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert len(answers) == 1 and answers[0][1] == 200
+    assert answers[0][0].startswith("http://127.0.0.1:")
+    hint = f"没能自动打开浏览器：请自己打开浏览器，在地址栏输入 {answers[0][0]}"
+    assert (hint in printed) is not opened

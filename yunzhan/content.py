@@ -20,6 +20,7 @@ import yaml
 
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import WARNING, Problem, did_you_mean
+from yunzhan.ignored import is_ignored_name
 from yunzhan.model import ImageRequest, Record
 from yunzhan.slugs import is_valid_slug, slugify
 
@@ -250,8 +251,8 @@ def _record_files(folder: Path) -> list[Path]:
         entries = sorted(found, key=lambda e: e.name)
     for entry in entries:
         name = entry.name
-        if name.startswith((".", "_", "#")) or name.endswith("~"):
-            continue  # hidden, editor swap and backup files
+        if name.startswith("_") or is_ignored_name(name):
+            continue  # set aside by the editor; lock, swap and backup files
         if entry.is_file() and os.path.splitext(name)[1] in RECORD_SUFFIXES:
             files.append(folder / name)
         elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.md")):

@@ -18,9 +18,11 @@ from typing import Any
 
 import yaml
 
+from yunzhan.command import command_name
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.content import RECORD_SUFFIXES, check_fields, parse_yaml, split_front_matter
 from yunzhan.errors import Problem, YunzhanError, did_you_mean
+from yunzhan.ignored import is_ignored_name
 from yunzhan.slugs import is_valid_slug, slugify
 
 MAX_SLUG_CHARS = 60
@@ -90,7 +92,7 @@ def new_record(
     title = title.strip()
     if not title:
         raise YunzhanError(
-            [Problem("标题", None, None, "标题不能是空的", '例如 python build.py new projects "火箭模型"')]
+            [Problem("标题", None, None, "标题不能是空的", f'例如 {command_name()} new projects "火箭模型"')]
         )
     values = _given_values(site_dir, config, settings, title, fields)
     slug = _slug(title, fields)
@@ -302,7 +304,7 @@ def record_slugs(site_dir: Path, config: SiteConfig, collection: str) -> list[st
         return []
     slugs: list[str] = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "_", "#")) or entry.name.endswith("~"):
+        if entry.name.startswith("_") or is_ignored_name(entry.name):
             continue
         if entry.is_file() and entry.suffix in RECORD_SUFFIXES:
             file, stem = entry, entry.stem
