@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from yunzhan import datafiles
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import WARNING, Problem, did_you_mean
 from yunzhan.ignored import is_ignored_name
@@ -191,15 +192,19 @@ def load_content(
                 out.records.append(record)
     data_dir = content_dir / "data"
     if data_dir.is_dir():
+        shapes, problems = datafiles.load_shapes(site_dir, config)
+        out.problems.extend(problems)
         for file in sorted(data_dir.glob("*.y*ml")):
             out.sources.append(file)
             rel = file.relative_to(site_dir).as_posix()
             text = _read_text(file, rel, out.problems)
             if text is not None:
-                value, _, problems = parse_yaml(text, rel)
+                value, lines, problems = parse_yaml(text, rel)
                 out.problems.extend(problems)
                 if value is not None:
                     out.data[file.stem] = value
+                    where = datafiles.DataFile(rel, lines, data_dir, site_dir, check_fields)
+                    out.problems += datafiles.check_data(shapes.get(file.stem), value, where)
     if memo is not None and len(memo) > len(out.sources):
         seen = set(out.sources)
         for gone in [path for path in memo if path not in seen]:

@@ -69,7 +69,7 @@ from yunzhan.render import theme_dirs, theme_static_dir
 EVENTS_PATH = "/__yunzhan/events"
 PREVIEW_DIR_NAME = "preview"
 WATCHED_DIRS = ("content", "themes", "templates", "static")
-WATCHED_FILES = ("site.toml",)
+WATCHED_FILES = ("site.toml", "data.toml")  # data.toml: the site's descriptions of its data files
 OVERLAY_TITLE = "内容有错误，网站暂未更新："
 OVERLAY_MAX_PROBLEMS = 50
 KEEPALIVE_SECONDS = 15.0
