@@ -155,3 +155,19 @@ def test_serve_open_opens_the_preview_once_it_answers(
     assert answers[0][0].startswith("http://127.0.0.1:")
     hint = f"没能自动打开浏览器：请自己打开浏览器，在地址栏输入 {answers[0][0]}"
     assert (hint in printed) is not opened
+
+
+def test_new_bundle_says_where_the_photos_go(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site()
+    assert main(["new", "projects", "天龙二号", "--bundle", "--zone", "gusu", "--site", str(site)]) == 0
+    assert (site / "content/projects/tian-long-er-hao/index.md").is_file()
+    assert capsys.readouterr().out.splitlines() == [
+        "已新建 content/projects/tian-long-er-hao/index.md。打开它，把标着“必填”的项和“【待填写】”的提示换成内容，"
+        "再运行 python build.py check 检查。",
+        "照片放进 content/projects/tian-long-er-hao/ 文件夹（和 index.md 在一起），"
+        "在 cover:、gallery: 里只写照片的文件名，例如 照片1.jpg。",
+    ]
+    assert main(["new", "pages", "展览须知", "--bundle", "--site", str(site)]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "照片放进 content/pages/zhan-lan-xu-zhi/ 文件夹（和 index.md 在一起），在正文里这样插入：![照片说明](照片1.jpg)"
+    )

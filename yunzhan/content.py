@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from yunzhan import datafiles
+from yunzhan import datafiles, placeholders
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import WARNING, Problem, did_you_mean
 from yunzhan.ignored import is_ignored_name
@@ -312,6 +312,7 @@ def load_record(
             )
         else:
             body, body_line = data["body"], lines.get("body", 1) + 1
+    problems.extend(placeholders.unreplaced(body, body_line, rel))
     stem = file.parent.name if file.stem == "index" else file.stem
     record = Record(
         collection=collection.name, slug="", source=rel, lines=lines, raw_body=body, body_line=body_line
@@ -384,19 +385,22 @@ def check_fields(
         raw = data.get(spec.name, spec.default)
         if raw is None or raw == "" or raw == []:
             if spec.required:
-                problems.append(
-                    Problem(
-                        rel,
-                        lines.get(spec.name, 1),
-                        spec.name,
-                        f"缺少必填字段 {spec.name}",
-                        f"加上 {spec.name}: …",
-                    )
-                )
+                empty = spec.name in data  # written but left empty, as ``new`` leaves it
+                message = f"必填字段 {spec.name} 还是空的" if empty else f"缺少必填字段 {spec.name}"
+                hint = _fill_hint(spec) if empty else f"加上 {spec.name}: …"
+                problems.append(Problem(rel, lines.get(spec.name, 1), spec.name, message, hint))
             values[spec.name] = [] if spec.type in ("list", "gallery") or spec.multiple else None
             continue
         values[spec.name] = checker.check(spec, raw, data)
     return values
+
+
+def _fill_hint(spec: FieldSpec) -> str:
+    if spec.type == "gallery":
+        return f"在 {spec.name}: 下面每张照片写一项：- src: 照片.jpg，下一行 alt: 一句描述"
+    if spec.type == "list" or spec.multiple:
+        return f"在 {spec.name}: 后面空一格写上，几项时写成 [甲, 乙]"
+    return f"在 {spec.name}: 后面空一格，写上内容"
 
 
 @dataclass
