@@ -43,3 +43,20 @@ def test_serve_new_and_the_build_share_the_list(make_site: MakeSite) -> None:
     zones = next(c for c in config.collections if c.name == "zones")
     assert content._record_files(site / "content/zones") == [site / "content/zones/gusu.md"]
     assert scaffold.record_slugs(site, config, zones.name) == ["gusu"]
+
+
+def test_litter_in_static_is_not_published(make_site: MakeSite) -> None:
+    from yunzhan.pipeline import BuildOptions, build
+
+    site = make_site(
+        {
+            "static/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "static/Thumbs.db": b"\xd0\xcf\x11\xe0" + b"\x00" * 60,
+            "static/~$说明.docx": b"\x02zs" + b"\x00" * 60,
+            "static/icons/desktop.ini": "[.ShellClassInfo]\r\n",
+        }
+    )
+    build(BuildOptions(site_dir=site))
+    published = {p.name.split(".")[0] for p in (site / "output/assets").rglob("*")}  # names fingerprinted
+    assert "logo" in published
+    assert not published & {"Thumbs", "~$说明", "desktop"}

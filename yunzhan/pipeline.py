@@ -45,6 +45,7 @@ from yunzhan.cache import (
 )
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
+from yunzhan.ignored import is_ignored_name
 from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
 from yunzhan.output import InPlaceOutput, StagedOutput, WriteStats, same_file
 from yunzhan.slugs import slugify
@@ -899,6 +900,6 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
+            if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
                 files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
     return files
