@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, MakeSite
+from yunzhan.cli import main
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -96,3 +101,73 @@ def test_new_creates_a_record_that_the_build_flags_until_filled(make_site: MakeS
     assert build.returncode == 1 and "content/projects/gan-ying-re-chu-li.md" in build.stderr
     again = _run("new", "projects", "感应热处理", "--site", str(site))
     assert again.returncode == 2 and "Traceback" not in again.stderr
+
+
+def _pages_built(printed: str) -> int:
+    match = re.search(r"(?:已生成 |已是最新（)(\d+) 个页面", printed)
+    assert match, printed
+    return int(match.group(1))
+
+
+def test_page_count_after_a_touch_is_the_cold_count(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rebuild that keeps most pages (and the sitemap, search shards ...) counts pages, not kept files."""
+    site = make_site()
+    assert main(["build", "--site", str(site)]) == 0
+    cold = _pages_built(capsys.readouterr().out)
+    for path in (site / "content").rglob("*.md"):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert main(["build", "--site", str(site)]) == 0
+    touched = _pages_built(capsys.readouterr().out)
+    assert touched == cold
+    (site / "content/projects/rocket.md").write_text(
+        (site / "content/projects/rocket.md").read_text(encoding="utf-8").replace("技术攻关", "技术难关"),
+        encoding="utf-8",
+    )
+    assert main(["build", "--site", str(site), "--compress"]) == 0
+    assert main(["build", "--site", str(site), "--compress"]) == 0
+    assert _pages_built(capsys.readouterr().out.splitlines()[-1]) == cold
+
+
+@pytest.mark.parametrize("opened", [True, False])
+def test_serve_open_opens_the_preview_once_it_answers(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], opened: bool
+) -> None:
+    import _thread
+    import threading
+    import urllib.request
+    import webbrowser
+
+    site = make_site()
+    answers: list[tuple[str, int]] = []
+
+    def fake_open(url: str, *args: object, **kwargs: object) -> bool:
+        with urllib.request.urlopen(url, timeout=10) as response:  # the server is up before the browser opens
+            answers.append((url, response.status))
+        threading.Timer(0.3, _thread.interrupt_main).start()  # then stop serve as Ctrl+C would
+        return opened
+
+    monkeypatch.setattr(webbrowser, "open", fake_open)
+    assert main(["serve", "--site", str(site), "--port", "0", "--open", "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert len(answers) == 1 and answers[0][1] == 200
+    assert answers[0][0].startswith("http://127.0.0.1:")
+    hint = f"没能自动打开浏览器：请自己打开浏览器，在地址栏输入 {answers[0][0]}"
+    assert (hint in printed) is not opened
+
+
+def test_new_bundle_says_where_the_photos_go(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site()
+    assert main(["new", "projects", "天龙二号", "--bundle", "--zone", "gusu", "--site", str(site)]) == 0
+    assert (site / "content/projects/tian-long-er-hao/index.md").is_file()
+    assert capsys.readouterr().out.splitlines() == [
+        "已新建 content/projects/tian-long-er-hao/index.md。打开它，把标着“必填”的项和“【待填写】”的提示换成内容，"
+        "再运行 python build.py check 检查。",
+        "照片放进 content/projects/tian-long-er-hao/ 文件夹（和 index.md 在一起），"
+        "在 cover:、gallery: 里只写照片的文件名，例如 照片1.jpg。",
+    ]
+    assert main(["new", "pages", "展览须知", "--bundle", "--site", str(site)]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "照片放进 content/pages/zhan-lan-xu-zhi/ 文件夹（和 index.md 在一起），在正文里这样插入：![照片说明](照片1.jpg)"
+    )

@@ -11,6 +11,7 @@ from yunzhan import scaffold
 from yunzhan.config import load_config
 from yunzhan.content import load_content
 from yunzhan.errors import Problem, YunzhanError
+from yunzhan.placeholders import MARK
 from yunzhan.references import resolve_references
 
 ALL_TYPES_TOML = (
@@ -40,11 +41,19 @@ with_default = { type = "bool", default = false, required = true }
 )
 
 
-def _problems_of(site: Path, path: Path) -> list[Problem]:
+def _problems_of(site: Path, path: Path, *, body: bool = False) -> list[Problem]:
+    """The record's problems; its body's hints (tested on their own) left out unless ``body``."""
     config = load_config(site)
-    loaded = load_content(site, config)
+    loaded = load_content(site, config, drafts=True)
     rel = path.relative_to(site).as_posix()
-    return [p for p in loaded.problems if p.path == rel]
+    return [p for p in loaded.problems if p.path == rel and (body or MARK not in p.message)]
+
+
+def _write_body(path: Path, body: str) -> None:
+    """Replace the body ``new`` wrote, as the editor does."""
+    text = path.read_text(encoding="utf-8")
+    head, _, _ = text[4:].partition("\n---\n")
+    path.write_text(f"---\n{head}\n---\n{body}", encoding="utf-8")
 
 
 def _error(call: object) -> list[Problem]:
@@ -91,7 +100,9 @@ def test_placeholders_filled_in_give_a_clean_record(make_site: MakeSite) -> None
     text = text.replace("请选择：创新项目/创新产品/非遗绝技", "创新产品")
     text = text.replace("zone:   #", "zone: gusu   #")
     path.write_text(text, encoding="utf-8")
-    assert _problems_of(site, path) == []
+    assert [p.message[:12] for p in _problems_of(site, path, body=True)] == ["正文里还留着新建时的提示"]
+    _write_body(path, "## 项目简介\n\n火箭发动机的模型。\n")
+    assert _problems_of(site, path, body=True) == []
 
 
 def test_given_fields_are_written_and_load_cleanly(make_site: MakeSite) -> None:
@@ -114,8 +125,8 @@ def test_given_fields_are_written_and_load_cleanly(make_site: MakeSite) -> None:
     assert "tags: [航天, 火箭, 模型]\n" in text
     assert "featured: true\n" in text
     assert "draft: true\n" in text
+    assert _problems_of(site, path) == []
     loaded = load_content(site, config, drafts=True)
-    assert loaded.problems == []
     assert resolve_references(loaded.records, config) == []
     (record,) = [r for r in loaded.records if r.source == path.relative_to(site).as_posix()]
     assert record.title == "“天龙”号: 模型 #2"
@@ -252,3 +263,80 @@ def test_new_record_never_writes_outside_the_collection_folder(make_site: MakeSi
     site = make_site()
     path = scaffold.new_record(site, load_config(site), "projects", "../../逃出去", {})
     assert path.parent == site / "content/projects"
+
+
+def test_the_body_hints_fail_the_build_and_check_until_replaced(make_site: MakeSite) -> None:
+    from yunzhan import checks
+    from yunzhan.pipeline import BuildOptions, build
+
+    site = make_site()
+    config = load_config(site)
+    path = scaffold.new_record(site, config, "craftsmen", "顾建华", {})
+    text = path.read_text(encoding="utf-8")
+    first = next(n for n, line in enumerate(text.split("\n"), 1) if MARK in line)
+    (problem,) = _problems_of(site, path, body=True)
+    assert problem.is_error and problem.line == first
+    assert problem.format() == (
+        f"content/craftsmen/gu-jian-hua.md:{first}: 正文里还留着新建时的提示文字“{MARK}工作单位、岗位、从业年限和主要荣誉。”"
+        f"（一共 5 处，第一处在这一行） — 把每处{MARK}和它后面的提示换成自己写的正文；用不上的小节连同小标题一起删掉"
+    )
+    assert problem in checks.check_site(site).problems
+    with pytest.raises(YunzhanError) as info:
+        build(BuildOptions(site_dir=site))
+    assert problem in info.value.problems
+    _write_body(path, text.split("\n---\n", 1)[1].replace(MARK, ""))  # hints kept as text: the editor's call
+    assert _problems_of(site, path, body=True) == []
+    assert build(BuildOptions(site_dir=site)).pages > 0
+
+
+@pytest.mark.parametrize(
+    "collection", ["projects", "craftsmen", "zones", "activities", "pages", "everything"]
+)
+def test_every_body_new_writes_is_marked(make_site: MakeSite, collection: str) -> None:
+    """The theme's archetypes and the default body: every hint is flagged, none slips through unmarked."""
+    site = make_site(toml=ALL_TYPES_TOML)
+    path = scaffold.new_record(site, load_config(site), collection, "示例", {})
+    body = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    hints = [line for line in body.split("\n") if line.strip() and not line.startswith("#")]
+    assert hints and all(MARK in line for line in hints)
+
+
+def test_an_empty_required_field_gets_a_hint_that_fits(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/pages/empty.md": "---\ntitle:\n---\n正文。\n",
+            "content/pages/missing.md": "---\nsummary: 简介\n---\n正文。\n",
+            "content/zones/wujiang.md": "---\nname: 吴江展区\norder: ''\n---\n正文。\n",
+        }
+    )
+    formatted = sorted(p.format() for p in load_content(site, load_config(site)).problems)
+    assert formatted == [
+        "content/pages/empty.md:2: title: 必填字段 title 还是空的 — 在 title: 后面空一格，写上内容",
+        "content/pages/missing.md:1: title: 缺少必填字段 title — 加上 title: …",
+        "content/zones/wujiang.md:3: order: 必填字段 order 还是空的 — 在 order: 后面空一格，写上内容",
+    ]
+
+
+def test_bundle_makes_a_folder_for_the_photos(make_site: MakeSite) -> None:
+    from tests.conftest import jpeg_bytes
+
+    site = make_site({"content/projects/tian-long/照片1.jpg": jpeg_bytes()})  # photos put there first
+    config = load_config(site)
+    path = scaffold.new_record(
+        site, config, "projects", "天龙", {"slug": "tian-long", "zone": "gusu"}, bundle=True
+    )
+    assert path == site / "content/projects/tian-long/index.md"
+    assert (site / "content/projects/tian-long/照片1.jpg").is_file()
+    text = path.read_text(encoding="utf-8").replace("请选择：创新项目/创新产品/非遗绝技", "创新产品")
+    path.write_text(text.replace("# cover: 封面.jpg", "cover: 照片1.jpg"), encoding="utf-8")
+    _write_body(path, "天龙号。\n")
+    assert _problems_of(site, path, body=True) == []
+    (record,) = [r for r in load_content(site, config).records if r.slug == "tian-long"]
+    assert record.fields["cover"].source.endswith("tian-long/照片1.jpg")
+    assert scaffold.photo_fields(config, "projects") == ["cover", "gallery"]
+    problems = _error(lambda: scaffold.new_record(site, config, "projects", "天龙", {"slug": "tian-long"}))
+    assert problems[0].path == "content/projects/tian-long/index.md"
+    problems = _error(
+        lambda: scaffold.new_record(site, config, "projects", "天龙", {"slug": "tian-long"}, bundle=True)
+    )
+    assert "已经存在" in problems[0].message

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from yunzhan import __version__, portable
+from yunzhan.command import command_name
 from yunzhan.errors import ConfigError, Problem, YunzhanError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -20,8 +21,10 @@ DESCRIPTION = """\
 yunzhan（云展）：把 content/ 里的 Markdown 和 YAML 条目生成为静态展览网站。
 
 常用命令：
-  python build.py              生成网站到 output/（等同于 python build.py build）
-  python build.py --help       显示本帮助
+  {cmd}              生成网站到 output/（等同于 {cmd} build）
+  {cmd} check        发布前检查内容
+  {cmd} serve --open 本地预览，并用浏览器打开
+  {cmd} --help       显示本帮助
 """
 
 
@@ -44,8 +47,11 @@ def _site_options(parser: argparse.ArgumentParser) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    cmd = command_name()
     parser = _Parser(
-        prog="build.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=cmd,
+        description=DESCRIPTION.format(cmd=cmd),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"yunzhan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
@@ -72,11 +78,16 @@ def make_parser() -> argparse.ArgumentParser:
         help="新建一个条目文件",
         allow_abbrev=False,
         description="按栏目的字段新建条目，其余字段写在标题后面，格式为 --字段名 值，例如：\n"
-        '  python build.py new projects "感应热处理工艺调整" --zone kunshan',
+        f'  {cmd} new projects "感应热处理工艺调整" --zone kunshan',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.add_argument("collection", metavar="栏目", help="栏目名（如 projects）或栏目标题（如 创新成果）")
     new.add_argument("title", metavar="标题", help="条目的标题；文件名由它的拼音生成")
+    new.add_argument(
+        "--bundle",
+        action="store_true",
+        help="新建成文件夹（content/栏目/名字/index.md），照片和它放在同一个文件夹里；有照片的条目推荐这样",
+    )
     _site_options(new)
     serve = commands.add_parser(
         "serve",
@@ -220,18 +231,29 @@ def _check(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace, extra: list[str]) -> int:
     from yunzhan import scaffold
     from yunzhan.config import load_config
+    from yunzhan.placeholders import MARK
 
     site = args.site.absolute()
     try:
         fields = scaffold.parse_field_args(extra)
-        path = scaffold.new_record(site, load_config(site), args.collection, args.title, fields)
+        config = load_config(site)
+        path = scaffold.new_record(site, config, args.collection, args.title, fields, bundle=args.bundle)
+        photos = scaffold.photo_fields(config, args.collection)
     except YunzhanError as exc:  # ConfigError included
         _print_problems(exc.problems, quiet=False)
         print("没有新建文件。", file=sys.stderr)
         return EXIT_USAGE
     print(
-        f"已新建 {path.relative_to(site).as_posix()}。打开它，把标着“必填”的项填好，再运行 python build.py check 检查。"
+        f"已新建 {path.relative_to(site).as_posix()}。打开它，把标着“必填”的项和“{MARK}”的提示换成内容，"
+        f"再运行 {command_name()} check 检查。"
     )
+    if args.bundle:
+        where = f"照片放进 {path.parent.relative_to(site).as_posix()}/ 文件夹（和 index.md 在一起），"
+        if photos:
+            named = "、".join(f"{name}:" for name in photos)
+            print(f"{where}在 {named} 里只写照片的文件名，例如 照片1.jpg。")
+        else:
+            print(f"{where}在正文里这样插入：![照片说明](照片1.jpg)")
     return EXIT_OK
 
 

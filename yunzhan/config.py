@@ -187,6 +187,9 @@ class _Reader:
         return out
 
 
+TableReader = _Reader  # public: a theme's data.toml declares fields as site.toml does
+
+
 def _type_name(expected: type | tuple[type, ...]) -> str:
     names = {str: "文字", int: "整数", bool: "true/false", list: "列表", dict: "表", float: "数字"}
     types = expected if isinstance(expected, tuple) else (expected,)
@@ -375,7 +378,9 @@ def _collection(name: str, value: Any, r: _Reader) -> CollectionSettings:
     url = raw.get("url", f"/{name}/{{slug}}/")
     if "{slug}" not in url or not url.startswith("/"):
         r.error(f"{where}.url", "网址格式应当以 / 开头并包含 {slug}", f'例如 url = "/{name}/{{slug}}/"')
-    fields = tuple(_field(name, fname, spec, r) for fname, spec in raw.get("fields", {}).items())
+    fields = tuple(
+        read_field(f"{where}.fields.{fname}", fname, spec, r) for fname, spec in raw.get("fields", {}).items()
+    )
     title_field = raw.get("title_field", "title")
     if fields and title_field not in {f.name for f in fields}:
         r.error(
@@ -400,8 +405,8 @@ def _collection(name: str, value: Any, r: _Reader) -> CollectionSettings:
     )
 
 
-def _field(collection: str, name: str, spec: Any, r: _Reader) -> FieldSpec:
-    where = f"collections.{collection}.fields.{name}"
+def read_field(where: str, name: str, spec: Any, r: TableReader) -> FieldSpec:
+    """One field declaration: a collection's in site.toml, or a data file's in a theme's data.toml."""
     raw = r.table(spec, where, _FIELD)
     ftype = raw.get("type", "string")
     if ftype not in FIELD_TYPES:

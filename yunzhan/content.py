@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from yunzhan import datafiles, placeholders
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import WARNING, Problem, did_you_mean
+from yunzhan.ignored import is_ignored_name
 from yunzhan.model import ImageRequest, Record
 from yunzhan.slugs import RESERVED_NAMES, file_name_problem, is_valid_slug, slug_problem, slugify
 
@@ -190,15 +192,19 @@ def load_content(
                 out.records.append(record)
     data_dir = content_dir / "data"
     if data_dir.is_dir():
+        shapes, problems = datafiles.load_shapes(site_dir, config)
+        out.problems.extend(problems)
         for file in sorted(data_dir.glob("*.y*ml")):
             out.sources.append(file)
             rel = file.relative_to(site_dir).as_posix()
             text = _read_text(file, rel, out.problems)
             if text is not None:
-                value, _, problems = parse_yaml(text, rel)
+                value, lines, problems = parse_yaml(text, rel)
                 out.problems.extend(problems)
                 if value is not None:
                     out.data[file.stem] = value
+                    where = datafiles.DataFile(rel, lines, data_dir, site_dir, check_fields)
+                    out.problems += datafiles.check_data(shapes.get(file.stem), value, where)
     if memo is not None and len(memo) > len(out.sources):
         seen = set(out.sources)
         for gone in [path for path in memo if path not in seen]:
@@ -250,8 +256,8 @@ def _record_files(folder: Path) -> list[Path]:
         entries = sorted(found, key=lambda e: e.name)
     for entry in entries:
         name = entry.name
-        if name.startswith((".", "_", "#")) or name.endswith("~"):
-            continue  # hidden, editor swap and backup files
+        if name.startswith("_") or is_ignored_name(name):
+            continue  # set aside by the editor; lock, swap and backup files
         if entry.is_file() and os.path.splitext(name)[1] in RECORD_SUFFIXES:
             files.append(folder / name)
         elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.md")):
@@ -306,6 +312,7 @@ def load_record(
             )
         else:
             body, body_line = data["body"], lines.get("body", 1) + 1
+    problems.extend(placeholders.unreplaced(body, body_line, rel))
     stem = file.parent.name if file.stem == "index" else file.stem
     record = Record(
         collection=collection.name, slug="", source=rel, lines=lines, raw_body=body, body_line=body_line
@@ -396,19 +403,22 @@ def check_fields(
         raw = data.get(spec.name, spec.default)
         if raw is None or raw == "" or raw == []:
             if spec.required:
-                problems.append(
-                    Problem(
-                        rel,
-                        lines.get(spec.name, 1),
-                        spec.name,
-                        f"缺少必填字段 {spec.name}",
-                        f"加上 {spec.name}: …",
-                    )
-                )
+                empty = spec.name in data  # written but left empty, as ``new`` leaves it
+                message = f"必填字段 {spec.name} 还是空的" if empty else f"缺少必填字段 {spec.name}"
+                hint = _fill_hint(spec) if empty else f"加上 {spec.name}: …"
+                problems.append(Problem(rel, lines.get(spec.name, 1), spec.name, message, hint))
             values[spec.name] = [] if spec.type in ("list", "gallery") or spec.multiple else None
             continue
         values[spec.name] = checker.check(spec, raw, data)
     return values
+
+
+def _fill_hint(spec: FieldSpec) -> str:
+    if spec.type == "gallery":
+        return f"在 {spec.name}: 下面每张照片写一项：- src: 照片.jpg，下一行 alt: 一句描述"
+    if spec.type == "list" or spec.multiple:
+        return f"在 {spec.name}: 后面空一格写上，几项时写成 [甲, 乙]"
+    return f"在 {spec.name}: 后面空一格，写上内容"
 
 
 @dataclass

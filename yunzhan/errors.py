@@ -90,7 +90,7 @@ def field_words(field: str) -> str:
     number = int(match.group(1)) + 1
     key = rest[match.end() - 1 :].lstrip(".")
     is_image = head in _IMAGE_FIELDS or key in _IMAGE_KEYS
-    words = f"{head} 第 {number} {'张图片' if is_image else '项'}"
+    words = f"{head} 第 {number} {'张图片' if is_image else '项'}".lstrip()  # a list file: "[0].value"
     if key:
         words += f"的{_IMAGE_KEYS[key]}（{key}）" if key in _IMAGE_KEYS else f"的 {key}"
     return words

@@ -45,6 +45,7 @@ from yunzhan.cache import (
 )
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
+from yunzhan.ignored import is_ignored_name
 from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
 from yunzhan.output import InPlaceOutput, StagedOutput, WriteStats, same_file
 from yunzhan.slugs import slugify
@@ -116,7 +117,7 @@ class Gathered:
 
     config: SiteConfig
     pages: list[tuple[Page, str | None]]  # pages rendered in this build, HTML None once staged
-    kept: list[str]  # output files of pages whose previous rendering is still right
+    kept: list[str]  # output files kept as the last build wrote them: pages, then site-wide files and twins
     files: dict[str, Path]  # output-relative path -> file to place (image derivatives, theme assets)
     generated: dict[str, bytes]  # output-relative path -> bytes made by the build (the search index)
     problems: list[Problem]
@@ -131,6 +132,12 @@ class Gathered:
     )
     record_prints: dict[tuple[str, str], str] = field(default_factory=dict)
     other_prints: dict[Any, str] = field(default_factory=dict)
+    kept_pages: int = 0  # how many of ``kept`` are pages
+
+    @property
+    def page_count(self) -> int:
+        """Pages of the site, rendered now or kept (``kept`` also holds the sitemap, search shards, ...)."""
+        return len(self.pages) + self.kept_pages
 
 
 class _Timer:
@@ -205,7 +212,7 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
         if stamped:
             written, files = stamp.output_signature(output_dir)
             warnings = [p.as_dict() for p in sort_problems(gathered.problems)]
-            pages = len(gathered.pages) + len(gathered.kept)
+            pages = gathered.page_count
             stamp.save_stamp(checked.path, stamp.Stamp(checked.inputs, written, pages, files, warnings))
     finish = None
     deferred = gathered.deferred
@@ -228,7 +235,7 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
 
     return BuildResult(
         output_dir=output_dir,
-        pages=len(gathered.pages) + len(gathered.kept),
+        pages=gathered.page_count,
         problems=sort_problems(gathered.problems),
         timings=timer.timings,
         written=stats.written,
@@ -463,6 +470,7 @@ def gather(
         cache_dirty = True
         # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
         store.qr = {**store.qr, **qr_codes} if len(store.qr) <= 2 * len(records) else qr_codes
+    kept_pages = len(kept)
     deferred = None
     site_made: tuple[str, list[str], publish.RowSpans] | None = None
     with timer.step("publish"):
@@ -517,6 +525,7 @@ def gather(
         site_made,
         record_prints,
         other_prints,
+        kept_pages,
     )
 
 
@@ -891,6 +900,6 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
+            if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
                 files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
     return files

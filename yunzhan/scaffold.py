@@ -3,7 +3,9 @@
 The new file has the title and the given fields filled in, every other required field as a placeholder that the
 build flags until it is replaced (an empty value with a note, or an impossible value such as ``YYYY-MM-DD``),
 optional fields as commented-out examples, and a body from the collection's archetype:
-``<site>/archetypes/<collection>.md`` or the theme's ``archetypes/<collection>.md``.
+``<site>/archetypes/<collection>.md`` or the theme's ``archetypes/<collection>.md``, whose hints start with
+``placeholders.MARK`` so that the build flags them too. With ``--bundle`` the record is a folder,
+``<slug>/index.md``, with its photos beside it.
 
 Editor mistakes (unknown collection or field, a value the spec refuses, a file that already exists) raise
 ``YunzhanError`` with plain-Chinese problems; nothing is written then.
@@ -18,14 +20,16 @@ from typing import Any
 
 import yaml
 
+from yunzhan.command import command_name
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.content import RECORD_SUFFIXES, check_fields, parse_yaml, split_front_matter
 from yunzhan.errors import Problem, YunzhanError, did_you_mean
+from yunzhan.ignored import is_ignored_name
+from yunzhan.placeholders import DEFAULT_BODY
 from yunzhan.slugs import is_valid_slug, slugify
 
 MAX_SLUG_CHARS = 60
 LIST_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
-DEFAULT_BODY = "## 简介\n\n（在这里写正文，可以用 Markdown：## 小标题、**加粗**、- 列表。）\n"
 _TRUE = {"true", "yes", "y", "1", "是", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "不"}
 
@@ -82,23 +86,30 @@ def find_collection(config: SiteConfig, name: str) -> CollectionSettings:
 
 
 def new_record(
-    site_dir: Path, config: SiteConfig, collection: str, title: str, fields: dict[str, str] | None = None
+    site_dir: Path,
+    config: SiteConfig,
+    collection: str,
+    title: str,
+    fields: dict[str, str] | None = None,
+    *,
+    bundle: bool = False,
 ) -> Path:
-    """Create ``content/<folder>/<slug>.md`` and return its path; raise YunzhanError for an editor mistake."""
+    """Create ``content/<folder>/<slug>.md`` (with ``bundle``: ``<slug>/index.md``, a folder for its photos; one
+    that already holds photos is fine) and return its path; raise YunzhanError for an editor mistake."""
     settings = find_collection(config, collection)
     fields = dict(fields or {})
     title = title.strip()
     if not title:
         raise YunzhanError(
-            [Problem("标题", None, None, "标题不能是空的", '例如 python build.py new projects "火箭模型"')]
+            [Problem("标题", None, None, "标题不能是空的", f'例如 {command_name()} new projects "火箭模型"')]
         )
     values = _given_values(site_dir, config, settings, title, fields)
     slug = _slug(title, fields)
     folder = site_dir / "content" / settings.folder
     _refuse_existing(site_dir, folder, slug)
     text = render_record(site_dir, config, settings, values)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{slug}.md"
+    path = folder / slug / "index.md" if bundle else folder / f"{slug}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -139,6 +150,12 @@ def render_record(
             lines.extend(_example(site_dir, config, spec))
     lines.append("---")
     return "\n".join(lines) + "\n" + archetype_body(site_dir, config, settings.name)
+
+
+def photo_fields(config: SiteConfig, collection: str) -> list[str]:
+    """The fields of a collection that name photos (``cover``, ``gallery``): where a bundle's photos go."""
+    settings = find_collection(config, collection)
+    return [spec.name for spec in settings.fields if spec.type in ("image", "gallery")]
 
 
 def archetype_body(site_dir: Path, config: SiteConfig, collection: str) -> str:
@@ -302,7 +319,7 @@ def record_slugs(site_dir: Path, config: SiteConfig, collection: str) -> list[st
         return []
     slugs: list[str] = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "_", "#")) or entry.name.endswith("~"):
+        if entry.name.startswith("_") or is_ignored_name(entry.name):
             continue
         if entry.is_file() and entry.suffix in RECORD_SUFFIXES:
             file, stem = entry, entry.stem

@@ -60,26 +60,23 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from yunzhan import portable
+from yunzhan.command import command_name
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError
+from yunzhan.ignored import is_ignored_name
 from yunzhan.pipeline import CACHE_DIR_NAME, BuildOptions, Session, build
 from yunzhan.render import theme_dirs, theme_static_dir
 
 EVENTS_PATH = "/__yunzhan/events"
 PREVIEW_DIR_NAME = "preview"
 WATCHED_DIRS = ("content", "themes", "templates", "static")
-WATCHED_FILES = ("site.toml",)
+WATCHED_FILES = ("site.toml", "data.toml")  # data.toml: the site's descriptions of its data files
 OVERLAY_TITLE = "内容有错误，网站暂未更新："
 OVERLAY_MAX_PROBLEMS = 50
 KEEPALIVE_SECONDS = 15.0
 STREAM_ABOVE = 1 << 20  # bytes; larger files are sent in chunks
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 EXIT_OK, EXIT_USAGE = 0, 2
-
-# Files editors and operating systems leave beside the real ones; saving them must not rebuild the site.
-IGNORED_NAMES = frozenset({"4913", "Thumbs.db", "desktop.ini", "__pycache__"})
-IGNORED_PREFIXES = (".", "~$", "#")  # dot-files (.swp, .#lock, .DS_Store), Office locks, Emacs autosaves
-IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".swpx", ".tmp", ".temp", ".part", ".crdownload", ".crswap")
 
 # Only changes to contents; opening/reading (our own build reads every file) and attribute changes (our build
 # hard-links sources into the preview, which touches their link count) are not edits.
@@ -266,11 +263,6 @@ def _io_problem(exc: OSError, site_dir: Path) -> Problem:
         f"读取或写入时出错：{exc.strerror or exc}",
         "文件可能正在保存或移动；稍后再保存一次",
     )
-
-
-def is_ignored_name(name: str) -> bool:
-    """Editor swap/backup files, lock files, OS litter and dot-files."""
-    return name.startswith(IGNORED_PREFIXES) or name.endswith(IGNORED_SUFFIXES) or name in IGNORED_NAMES
 
 
 def content_type(path: Path) -> str:
@@ -967,7 +959,7 @@ def _bind_problem(exc: OSError, options: ServeOptions) -> Problem:
             None,
             None,
             f"端口 {options.port} 已被占用（可能已经有一个预览在运行）",
-            f"关掉另一个预览，或换一个端口：python build.py serve --port {options.port + 1}",
+            f"关掉另一个预览，或换一个端口：{command_name()} serve --port {options.port + 1}",
         )
     if exc.errno == errno.EACCES:
         return Problem("--port", None, None, f"没有权限使用端口 {options.port}", "换一个大于 1024 的端口")
@@ -1018,7 +1010,8 @@ def run(options: ServeOptions) -> int:
         if options.open_browser:
             import webbrowser
 
-            webbrowser.open(server.url)
+            if not webbrowser.open(server.url):
+                print(f"没能自动打开浏览器：请自己打开浏览器，在地址栏输入 {server.url}", flush=True)
         while True:
             time.sleep(0.5)  # a short sleep keeps Ctrl-C responsive everywhere
     except KeyboardInterrupt:
