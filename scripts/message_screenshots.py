@@ -2,9 +2,12 @@
 
 For each case of ``tests/mistakes/`` it lays the case's site exactly as ``tests/test_mistakes.py`` does (the
 small test site, a previous build in ``output/``, the case's files over it), runs the real command in a
-subprocess (``python build.py <command> --site <site>``, from inside the site folder), and draws what it
-printed as a Windows PowerShell window: headless Chromium saves it as ``docs/images/messages/<case>.png``.
-The window shows the command as an editor types it (``yunzhan check``), and the site folder as a Windows one.
+subprocess from inside the site folder, and draws what it printed as a Windows PowerShell window: headless
+Chromium saves it as ``docs/images/messages/<case>.png``. The command is the ``yunzhan`` script that
+``pip install -e .`` puts beside this Python (``yunzhan <command> --site <site>``; it is ``python build.py``
+under the name the guide teaches, and messages name the command typed), or ``python build.py`` where there
+is no such script. The window shows the command as an editor types it (``yunzhan check``) and the site
+folder as a Windows one.
 
 Run from the repository root with the project's Python (Playwright comes with ``pip install -e '.[test]'``)::
 
@@ -78,13 +81,22 @@ def run_case(case: Case, folder: Path, work: Path, published: Path) -> str:
     site = work / case.name
     lay_site(site, folder / "site")
     shutil.copytree(published, site / "output")
-    command = [sys.executable, str(ROOT / "build.py"), *case.command, "--site", str(site)]
+    command = [*yunzhan_command(), *case.command, "--site", str(site)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
     done = subprocess.run(
         command, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT
     )
     printed = ANSI.sub("", done.stdout.decode("utf-8", "replace")).replace("\r\n", "\n")
     return windows_paths(printed, site)
+
+
+def yunzhan_command() -> list[str]:
+    """The installed ``yunzhan`` script beside this Python, else ``python build.py`` (the same program)."""
+    folder = Path(sys.executable).parent
+    for name in ("yunzhan", "yunzhan.exe"):
+        if (folder / name).is_file():
+            return [str(folder / name)]
+    return [sys.executable, str(ROOT / "build.py")]
 
 
 def windows_paths(text: str, site: Path) -> str:
@@ -104,7 +116,7 @@ def build_published(work: Path) -> Path:
     """The test site built once, as the ``output/`` every case starts from (a failing build leaves it alone)."""
     base = work / "_base"
     lay_site(base, None)
-    command = [sys.executable, str(ROOT / "build.py"), "build", "--site", str(base), "-q"]
+    command = [*yunzhan_command(), "build", "--site", str(base), "-q"]
     subprocess.run(command, cwd=base, check=True, stdout=subprocess.DEVNULL, timeout=TIMEOUT)
     return base / "output"
 
