@@ -1,0 +1,182 @@
+"""Screenshots of what yunzhan prints for editor mistakes, for the editors' guide (docs/editors-guide.md).
+
+For each case of ``tests/mistakes/`` it lays the case's site exactly as ``tests/test_mistakes.py`` does (the
+small test site, a previous build in ``output/``, the case's files over it), runs the real command in a
+subprocess from inside the site folder, and draws what it printed as a Windows PowerShell window: headless
+Chromium saves it as ``docs/images/messages/<case>.png``. The command is the ``yunzhan`` script that
+``pip install -e .`` puts beside this Python (``yunzhan <command> --site <site>``; it is ``python build.py``
+under the name the guide teaches, and messages name the command typed), or ``python build.py`` where there
+is no such script. The window shows the command as an editor types it (``yunzhan check``) and the site
+folder as a Windows one.
+
+Run from the repository root with the project's Python (Playwright comes with ``pip install -e '.[test]'``)::
+
+    .venv/bin/python scripts/message_screenshots.py                        # every case in tests/mistakes/
+    .venv/bin/python scripts/message_screenshots.py --cases zone-not-found,some-other-case
+    .venv/bin/python scripts/message_screenshots.py --out /tmp/shots       # somewhere else
+
+It uses Debian's Chromium at /usr/bin/chromium through Playwright and never downloads a browser
+(no ``playwright install``). The guide shows only some of the pictures: commit the ones it links to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.test_mistakes import CASES, Case, case_folders, lay_site, load_case  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+OUT = ROOT / "docs" / "images" / "messages"
+WIDTH = 900  # CSS pixels; the height follows the text
+WINDOWS_SITE = (
+    r"C:\Users\编辑\Desktop\展览网站"  # the folder an editor's prompt shows instead of the temp one
+)
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+TIMEOUT = 300  # seconds for one command
+
+PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><style>
+html, body {{ margin: 0; background: #fff; }}
+.window {{ width: {width}px; box-sizing: border-box; border: 1px solid #3c3c3c; }}
+.bar {{ display: flex; align-items: center; height: 30px; background: #fff; color: #000;
+  font: 12px "Segoe UI", "Noto Sans CJK SC", sans-serif; border-bottom: 1px solid #ddd; }}
+.icon {{ width: 16px; height: 16px; margin: 0 8px 0 8px; background: #012456; border-radius: 2px;
+  color: #fff; font: bold 11px/16px monospace; text-align: center; }}
+.title {{ flex: 1; }}
+.buttons {{ display: flex; font: 14px "Noto Sans Mono", monospace; }}
+.buttons span {{ width: 46px; text-align: center; }}
+.screen {{ margin: 0; padding: 6px 8px 10px; background: #012456; color: #eeedf0;
+  font: 15px/1.45 "Noto Sans Mono CJK SC", "Noto Sans Mono", monospace;
+  white-space: pre-wrap; overflow-wrap: anywhere; }}
+</style></head><body>
+<div class="window">
+  <div class="bar"><span class="icon">&gt;_</span><span class="title">Windows PowerShell</span>
+    <span class="buttons"><span>&#x2013;</span><span>&#x25a1;</span><span>&#x2715;</span></span></div>
+  <pre class="screen">{text}</pre>
+</div>
+</body></html>
+"""
+
+
+def run_case(case: Case, folder: Path, work: Path, published: Path) -> str:
+    """Lay the case's site beside a copy of the previous build, run its command and return what it printed."""
+    site = work / case.name
+    lay_site(site, folder / "site")
+    shutil.copytree(published, site / "output")
+    command = [*yunzhan_command(), *case.command, "--site", str(site)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
+    done = subprocess.run(
+        command, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT
+    )
+    printed = ANSI.sub("", done.stdout.decode("utf-8", "replace")).replace("\r\n", "\n")
+    return windows_paths(printed, site)
+
+
+def yunzhan_command() -> list[str]:
+    """The installed ``yunzhan`` script beside this Python, else ``python build.py`` (the same program)."""
+    folder = Path(sys.executable).parent
+    for name in ("yunzhan", "yunzhan.exe"):
+        if (folder / name).is_file():
+            return [str(folder / name)]
+    return [sys.executable, str(ROOT / "build.py")]
+
+
+def windows_paths(text: str, site: Path) -> str:
+    """The temporary site folder as the Windows folder of the prompt, with backslashes in what follows it."""
+    pattern = re.escape(str(site)) + r"([^\s（），。；：]*)"
+    return re.sub(pattern, lambda m: WINDOWS_SITE + m.group(1).replace("/", "\\"), text)
+
+
+def console_text(case: Case, printed: str) -> str:
+    """The whole screen: the prompt with the command typed, what it printed, and the next prompt."""
+    prompt = f"PS {WINDOWS_SITE}> "
+    typed = "yunzhan " + shlex.join(case.command)
+    return f"{prompt}{typed}\n{printed.rstrip()}\n{prompt}"
+
+
+def build_published(work: Path) -> Path:
+    """The test site built once, as the ``output/`` every case starts from (a failing build leaves it alone)."""
+    base = work / "_base"
+    lay_site(base, None)
+    command = [*yunzhan_command(), "build", "--site", str(base), "-q"]
+    subprocess.run(command, cwd=base, check=True, stdout=subprocess.DEVNULL, timeout=TIMEOUT)
+    return base / "output"
+
+
+def shoot(pages: dict[str, str], out: Path) -> None:
+    """Save each console page as ``<name>.png``, as wide as the window and as tall as its text."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": WIDTH, "height": 200}, device_scale_factor=1)
+            for name, text in pages.items():
+                page.set_content(PAGE.format(width=WIDTH, text=html.escape(text)))
+                target = out / f"{name}.png"
+                page.locator(".window").screenshot(path=str(target))
+                shrink(target)
+                print(target)
+        finally:
+            browser.close()
+
+
+def shrink(png: Path) -> None:
+    """A console has few colours: a 64-colour palette keeps the text crisp at a third of the bytes."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        small = image.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    small.save(png, optimize=True)
+
+
+def chosen_cases(names: str | None) -> list[Path]:
+    if not names:
+        return case_folders()
+    folders = [CASES / name.strip() for name in names.split(",") if name.strip()]
+    missing = [f.name for f in folders if not (f / "expected.txt").is_file()]
+    if missing:
+        raise SystemExit(f"no such case in {CASES}: {', '.join(missing)}")
+    return folders
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", metavar="A,B,C", help="case folder names, comma-separated (default: all)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"where the PNGs go (default: {OUT})")
+    args = parser.parse_args(argv)
+    folders = chosen_cases(args.cases)
+    with tempfile.TemporaryDirectory(prefix="yunzhan-shots-") as tmp:
+        work = Path(tmp)
+        published = build_published(work)
+        pages = {}
+        for folder in folders:
+            case = load_case(folder)
+            pages[case.name] = console_text(case, run_case(case, folder, work, published))
+        shoot(pages, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
