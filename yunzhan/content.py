@@ -165,20 +165,19 @@ class _Walk:
                 self.node(item, name)
 
     def value(self, node: yaml.Node, name: str, key_line: int) -> None:
-        """Warn about a list that became one item: ``[织机，断经]``, or ``-航天`` lines without a space."""
+        """Warn about a list that became one item: ``[织机，断经]``, ``【织机, 断经】``, ``-航天`` lines."""
         if isinstance(node, yaml.SequenceNode) and node.flow_style:
             for item in node.value:
                 if isinstance(item, yaml.ScalarNode) and not item.style:  # plain: None, or "" from libyaml
                     line = self.line(item.start_mark) - self.offset
                     self.slip(yamlhints.flow_comma_slip(item.value, name, line), WARNING)
-        elif isinstance(node, yaml.ScalarNode) and not node.style and self.line(node.start_mark) > key_line:
-            self.slip(
-                yamlhints.dash_value_slip(node.value, name, self.line(node.start_mark) - self.offset), WARNING
-            )
+        elif isinstance(node, yaml.ScalarNode) and not node.style:
+            line = self.line(node.start_mark)
+            self.slip(yamlhints.text_slip(node.value, name, line - self.offset, line > key_line), WARNING)
 
 
 _DASHES = re.compile(r"[-—－–―─ー]{2,}")  # "---" as a Chinese input method types it: —— or －－－
-_FIELD_LINE = re.compile(r"^(?:[^\s#][^:：]*[:：]|\s+\S|-)")
+_FIELD_LINE = re.compile(r"^(?:[A-Za-z_][\w-]*\s*[:：]|\s+\S|- )")  # a field, an indented line or a list item
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, int, list[Problem]]:

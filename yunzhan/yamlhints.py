@@ -61,8 +61,13 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
         if found is not None:
             return found
     start = opened if opened is not None else max(1, at - 1)
-    for number in range(min(start, at), at + 1):
-        found = line_slip(lines[number - 1], number) if number <= len(lines) else None
+    window = [(n, lines[n - 1]) for n in range(min(start, at), min(at, len(lines)) + 1)]
+    for number, text_line in window:
+        found = line_slip(text_line, number)
+        if found is not None:
+            return found
+    for number, text_line in window:
+        found = _quote_left_open(text_line, number)
         if found is not None:
             return found
     line = lines[at - 1] if at <= len(lines) else ""
@@ -72,6 +77,13 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
             _key_of(line),
             "这一行的引号用得不对：引号要括住整段文字，引号后面不能再有字",
             "去掉引号；或者文字本身有 \" 时，外面改用 ' 括起来",
+        )
+    if "simple key" in context and opened is not None:
+        return Slip(
+            opened,
+            None,
+            "这一行没有冒号，看不出是哪个字段",
+            "每行写成“名称: 值”（半角冒号后加一个空格）；如果它接着上一行的文字，在行首加两个空格",
         )
     if "mapping values are not allowed" in (error.problem or ""):
         found = _colon_in_value(line, at)
@@ -144,6 +156,13 @@ def flow_comma_slip(item: str, key: str, number: int) -> Slip | None:
     )
 
 
+def text_slip(value: str, key: str, number: int, below_key: bool) -> Slip | None:
+    """A plain value that was meant as a list: ``-航天`` lines below its key, or full-width brackets."""
+    return (dash_value_slip(value, key, number) if below_key else None) or bracket_value_slip(
+        value, key, number
+    )
+
+
 def dash_value_slip(value: str, key: str, number: int) -> Slip | None:
     """``tags:`` then ``-航天`` on the next lines: without a space after "-" they are one line of text."""
     if not re.match(r"-[^\s\-\d]", value):
@@ -154,6 +173,19 @@ def dash_value_slip(value: str, key: str, number: int) -> Slip | None:
         key,
         "列表的“-”后面少了一个空格，几项连成了一段文字",
         f"每项写成“- ”加内容，例如：- {first}",
+    )
+
+
+def bracket_value_slip(value: str, key: str, number: int) -> Slip | None:
+    """``tags: 【织机, 断经】``: full-width brackets make one piece of text, not a list."""
+    if not (value[:1] in "【［" and value[-1:] in "】］" and len(value) > 1):
+        return None
+    inner = [p.strip() for p in re.split(f"[,{FLOW_COMMAS}]", value[1:-1]) if p.strip()]
+    return Slip(
+        number,
+        key,
+        f"列表的方括号是全角的“{value[0]}{value[-1]}”，整段成了一项",
+        f"改成半角方括号，用半角逗号加空格分开：[{', '.join(inner)}]",
     )
 
 
@@ -188,6 +220,21 @@ def _unclosed_bracket(lines: list[str], opened: int, at: int) -> Slip | None:
         f"这一行的“{bracket}”没有配对",
         f"在列表的最后补上“{closing}”：{line.strip()}{closing}",
     )
+
+
+def _quote_left_open(line: str, number: int) -> Slip | None:
+    """``title: "断经自停`` closed by a quote some lines later: the parser stops there, the slip is here."""
+    match = _KEY_AND_VALUE.match(line)
+    value = match.group(3).strip() if match else ""
+    if value[:1] in ("'", '"') and (len(value) == 1 or value[-1] != value[0]):
+        quote = value[0]
+        return Slip(
+            number,
+            match.group(2).strip() if match else None,
+            f"引号没有配对：这一行的 {quote} 开了头，却没有在这一行结束",
+            f"在这段文字的末尾补上 {quote}，或者去掉开头的 {quote}",
+        )
+    return None
 
 
 def _colon_in_value(line: str, number: int) -> Slip | None:
