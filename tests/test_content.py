@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MakeSite
 from yunzhan.config import load_config
 from yunzhan.content import LoadedContent, load_content
@@ -228,3 +230,60 @@ def test_duplicate_slugs(make_site: MakeSite) -> None:
     site = make_site({"content/pages/x.md": "---\ntitle: 甲\nslug: about\n---\n"})
     messages = _messages(site)
     assert any("网址与 content/pages/about.md 重复" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("new.md", b""),
+        ("new.md", b"\xef\xbb\xbf\r\n\r\n"),
+        ("new.md", b"---\n"),
+        ("new.md", b"---\r\n---\r\n"),
+        ("new.yaml", b"%YAML 1.2\n---\n"),
+        ("new.yaml", b"---\n...\n"),
+    ],
+)
+def test_an_empty_record_file_says_what_to_write(make_site: MakeSite, name: str, data: bytes) -> None:
+    site = make_site({f"content/craftsmen/{name}": data})
+    how = (
+        "第一行写 ---，接着每行写一个字段（必填的有 name），再写一行 ---，下面写正文"
+        if name.endswith(".md")
+        else "每行写一个字段，例如 title: …（必填的有 name）"
+    )
+    assert _messages(site) == [
+        f"content/craftsmen/{name}:1: 这个文件是空的 — {how}；用不上的话就删掉这个文件"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [("a.yaml", "name：顾建华\n", 1), ("b.md", "---\nname：顾建华\n---\n", 2)],
+)
+def test_fields_read_as_one_text_name_the_slip(make_site: MakeSite, name: str, text: str, line: int) -> None:
+    """One field with a full-width colon parses as a line of text, not as fields: the colon is still named."""
+    site = make_site({f"content/craftsmen/{name}": text})
+    assert _messages(site) == [
+        f"content/craftsmen/{name}:{line}: name: 字段名后面的冒号是全角的“：” — 改成半角冒号加一个空格：name: 顾建华"
+    ]
+
+
+def test_fields_that_are_empty_in_another_way_are_not_skipped(make_site: MakeSite) -> None:
+    site = make_site({"content/craftsmen/x.md": "---\n~\n---\n正文\n"})
+    assert _messages(site) == [
+        "content/craftsmen/x.md:2: 字段应当写成“名称: 值”的形式 — 每行一个字段，例如 title: 天龙二号火箭模型"
+    ]
+
+
+def test_crlf_keeps_the_line_of_a_slip(make_site: MakeSite) -> None:
+    text = "---\nname: 甲\nspecialties：[电缆]\n---\n正文\n"
+    site = make_site(
+        {
+            "content/craftsmen/lf.md": text.encode(),
+            "content/craftsmen/crlf.md": ("\ufeff" + text).replace("\n", "\r\n").encode(),
+        }
+    )
+    hint = "改成半角冒号加一个空格：specialties: [电缆]"
+    assert _messages(site) == [
+        f"content/craftsmen/crlf.md:3: specialties: 字段名后面的冒号是全角的“：” — {hint}",
+        f"content/craftsmen/lf.md:3: specialties: 字段名后面的冒号是全角的“：” — {hint}",
+    ]

@@ -40,7 +40,22 @@ SLIPS = [
     (
         "Chinese quotes do not protect a colon",
         "title: “断经: 自停”\n",
-        'f.md:2: title: 值里有“冒号加空格”，会被当成又一个字段 — 给整段文字加上半角引号：title: "断经: 自停"',
+        'f.md:2: title: 值里有半角冒号“:”，会被当成又一个字段 — 给整段文字加上半角引号：title: "断经: 自停"',
+    ),
+    (
+        "a colon at the end of a value",
+        "title: x\nsummary: 注意事项:\n",
+        'f.md:3: summary: 值里有半角冒号“:”，会被当成又一个字段 — 给整段文字加上半角引号：summary: "注意事项:"',
+    ),
+    (
+        "a field indented by one space too many",
+        "title: x\ngallery:\n  - src: a.jpg\n    alt: 图\n summary: 好\n",
+        "f.md:6: summary: 这一行的缩进没有对齐 — 同一层的字段要从同一列开始；属于上一项的内容，和上一项“- ”后面的文字对齐",
+    ),
+    (
+        "a Tab after the dash of a list item",
+        "gallery:\n  -\tsrc: a.jpg\n",
+        "f.md:3: 这一行用 Tab 键缩进了 — 缩进只能用空格：把行首的 Tab 换成两个空格",
     ),
     (
         "Tab indentation",

@@ -71,6 +71,14 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
         if found is not None:
             return found
     line = lines[at - 1] if at <= len(lines) else ""
+    for number in (at, at - 1):
+        if 1 <= number <= len(lines) and _misaligned(lines, number):
+            return Slip(
+                number,
+                _key_of(lines[number - 1]),
+                "这一行的缩进没有对齐",
+                "同一层的字段要从同一列开始；属于上一项的内容，和上一项“- ”后面的文字对齐",
+            )
     if "expected key" in (error.problem or "") and re.search(r"['\"]", line):
         return Slip(
             at,
@@ -100,7 +108,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
 
 def line_slip(line: str, number: int) -> Slip | None:
     """A slip that one line shows by itself, whatever the parser made of it."""
-    indent = line[: len(line) - len(line.lstrip(" \t\u3000"))]
+    indent = line[: len(line) - len(line.lstrip(" \t\u3000-"))]  # with the "- " of list items
     if "\t" in indent:
         return Slip(number, None, "这一行用 Tab 键缩进了", "缩进只能用空格：把行首的 Tab 换成两个空格")
     if "\u3000" in indent:
@@ -222,6 +230,27 @@ def _unclosed_bracket(lines: list[str], opened: int, at: int) -> Slip | None:
     )
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _misaligned(lines: list[str], number: int) -> bool:
+    """Whether a line starts at a column that neither an earlier line nor the line above it explains: the
+    column of an earlier field, deeper after a line ending in ":", or the text after the "- " above."""
+    line = lines[number - 1]
+    if not line.strip() or line.lstrip().startswith("#"):
+        return False
+    earlier = [x for x in lines[: number - 1] if x.strip() and not x.lstrip().startswith("#")]
+    column = _indent(line)
+    if column in {0, *(_indent(x) for x in earlier)}:
+        return False
+    above = earlier[-1].rstrip() if earlier else ""
+    if above.endswith(":") and column > _indent(above):
+        return False
+    item = re.match(r"^(\s*-\s+)", above)
+    return not (item and column == len(item.group(1)))
+
+
 def _quote_left_open(line: str, number: int) -> Slip | None:
     """``title: "断经自停`` closed by a quote some lines later: the parser stops there, the slip is here."""
     match = _KEY_AND_VALUE.match(line)
@@ -239,7 +268,7 @@ def _quote_left_open(line: str, number: int) -> Slip | None:
 
 def _colon_in_value(line: str, number: int) -> Slip | None:
     match = _KEY_AND_VALUE.match(line)
-    if match is None or ": " not in match.group(3):
+    if match is None or not (": " in match.group(3) or match.group(3).rstrip().endswith(":")):
         return None
     value = match.group(3).strip()
     if value.startswith("“") and value.endswith("”"):
@@ -247,6 +276,6 @@ def _colon_in_value(line: str, number: int) -> Slip | None:
     return Slip(
         number,
         match.group(2).strip(),
-        "值里有“冒号加空格”，会被当成又一个字段",
+        "值里有半角冒号“:”，会被当成又一个字段",
         f'给整段文字加上半角引号：{match.group(1).strip()}{match.group(2).strip()}: "{value}"'.strip(),
     )
