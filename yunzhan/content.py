@@ -23,7 +23,6 @@ from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteCon
 from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean
 from yunzhan.model import ImageRequest, Record
 from yunzhan.slugs import is_valid_slug, slugify
-from yunzhan.yamlhints import LINE_BREAKS, line_of
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a record larger than this is a paste accident, not content
 MAX_STRING_CHARS = 20_000
@@ -65,7 +64,9 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, dict[st
     problems: list[Problem] = []
     lines: dict[str, int] = {}
     loader = _Loader(text)
-    walk = _Walk(path, line_offset, lines, problems, text if any(c in text for c in LINE_BREAKS) else None)
+    walk = _Walk(
+        path, line_offset, lines, problems, text if any(c in text for c in yamlhints.LINE_BREAKS) else None
+    )
     try:
         node = loader.get_single_node()
         if node is None:
@@ -78,7 +79,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, dict[st
         what = exc.problem or str(exc)
         if "constructor for the tag" in what:
             mark = exc.problem_mark or exc.context_mark
-            line = line_of(text, mark.index) + line_offset if mark else None
+            line = yamlhints.line_of(text, mark.index) + line_offset if mark else None
             problems.append(
                 Problem(
                     path,
@@ -122,7 +123,9 @@ class _Walk:
     seen: set[int] = field(default_factory=set)
 
     def line(self, mark: yaml.Mark) -> int:
-        return (line_of(self.text, mark.index) if self.text is not None else mark.line + 1) + self.offset
+        return (
+            yamlhints.line_of(self.text, mark.index) if self.text is not None else mark.line + 1
+        ) + self.offset
 
     def slip(self, slip: yamlhints.Slip | None, severity: str = ERROR) -> None:
         if slip is not None:
@@ -165,13 +168,19 @@ class _Walk:
                 self.node(item, name)
 
     def value(self, node: yaml.Node, name: str, key_line: int) -> None:
-        """Warn about a list that became one item: ``[织机，断经]``, ``【织机, 断经】``, ``-航天`` lines."""
+        """Warn about a list that became one item: ``[织机，断经]``, ``【织机, 断经】``, ``-航天`` lines. Plain
+        values only (style None, or "" from libyaml); the cheap test first, as this runs for every field."""
         if isinstance(node, yaml.SequenceNode) and node.flow_style:
             for item in node.value:
-                if isinstance(item, yaml.ScalarNode) and not item.style:  # plain: None, or "" from libyaml
+                text = item.value if isinstance(item, yaml.ScalarNode) and not item.style else ""
+                if any(c in text for c in yamlhints.FLOW_COMMAS):
                     line = self.line(item.start_mark) - self.offset
-                    self.slip(yamlhints.flow_comma_slip(item.value, name, line), WARNING)
-        elif isinstance(node, yaml.ScalarNode) and not node.style:
+                    self.slip(yamlhints.flow_comma_slip(text, name, line), WARNING)
+        elif (
+            isinstance(node, yaml.ScalarNode)
+            and not node.style
+            and node.value.startswith(yamlhints.LIST_STARTS)
+        ):
             line = self.line(node.start_mark)
             self.slip(yamlhints.text_slip(node.value, name, line - self.offset, line > key_line), WARNING)
 
@@ -197,7 +206,7 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int, list[Proble
         mark = lines[i].strip()
         if mark in ("---", "..."):
             return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2, problems
-        if _DASHES.fullmatch(mark) and mark != "--":
+        if _DASHES.fullmatch(mark):
             problems.append(_dash_problem(path, i + 1, mark))
             return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2, problems
     last = 1
@@ -226,10 +235,12 @@ def _dash_problem(path: str, line: int, typed: str) -> Problem:
 
 
 def _is_empty(text: str) -> bool:
-    """Nothing but blank lines, ``---``/``...`` and ``%YAML`` directives: a file made and not yet filled."""
-    return all(
-        not s or s in ("---", "...") or s.startswith("%") for s in (x.strip() for x in text.split("\n"))
-    )
+    """Nothing but blank lines, ``---``/``...`` and ``%YAML`` directives: a file made and not yet filled.
+    Runs for every record, so only the first lines are split off; an empty file has no more."""
+    head = text.split("\n", 64)
+    rest = head.pop() if len(head) > 64 else ""
+    lines = (x.strip() for x in head)
+    return not rest.strip() and all(not s or s in ("---", "...") or s.startswith("%") for s in lines)
 
 
 def _empty_problem(rel: str, collection: CollectionSettings) -> Problem:

@@ -16,6 +16,7 @@ import yaml
 
 LINE_BREAKS = "\r\x85\u2028\u2029"  # besides "\n", characters YAML counts as a new line
 FLOW_COMMAS = "，、"
+LIST_STARTS = ("-", "【", "［")  # how a plain value meant as a list begins
 
 _KEY = r"[^\s:：#'\"\[\]{}\-][^:：]*?"  # a field name as an editor writes it, Chinese included
 _FULL_WIDTH_COLON = re.compile(rf"^(\s*(?:- +)?)({_KEY})\s*：\s*(.*)$")
@@ -57,7 +58,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
             f"在这段文字的末尾补上 {quote}，或者去掉开头的 {quote}",
         )
     if "flow" in context and opened is not None:
-        found = _unclosed_bracket(lines, opened, at)
+        found = _unclosed_bracket(lines, opened)
         if found is not None:
             return found
     start = opened if opened is not None else max(1, at - 1)
@@ -211,7 +212,7 @@ def _key_of(line: str) -> str | None:
     return match.group(2).strip() if match else None
 
 
-def _unclosed_bracket(lines: list[str], opened: int, at: int) -> Slip | None:
+def _unclosed_bracket(lines: list[str], opened: int) -> Slip | None:
     line = lines[opened - 1] if opened <= len(lines) else ""
     bracket = "{" if "{" in line and ("[" not in line or line.index("{") < line.index("[")) else "["
     closing = "}" if bracket == "{" else "]"
