@@ -263,7 +263,7 @@ def test_fields_read_as_one_text_name_the_slip(make_site: MakeSite, name: str, t
     """One field with a full-width colon parses as a line of text, not as fields: the colon is still named."""
     site = make_site({f"content/craftsmen/{name}": text})
     assert _messages(site) == [
-        f"content/craftsmen/{name}:{line}: name: 字段名后面的冒号是全角的“：” — 改成半角冒号加一个空格：name: 顾建华"
+        f"content/craftsmen/{name}:{line}: name: 字段名后面用了全角冒号“：” — 改成半角冒号加一个空格：name: 顾建华"
     ]
 
 
@@ -284,6 +284,6 @@ def test_crlf_keeps_the_line_of_a_slip(make_site: MakeSite) -> None:
     )
     hint = "改成半角冒号加一个空格：specialties: [电缆]"
     assert _messages(site) == [
-        f"content/craftsmen/crlf.md:3: specialties: 字段名后面的冒号是全角的“：” — {hint}",
-        f"content/craftsmen/lf.md:3: specialties: 字段名后面的冒号是全角的“：” — {hint}",
+        f"content/craftsmen/crlf.md:3: specialties: 字段名后面用了全角冒号“：” — {hint}",
+        f"content/craftsmen/lf.md:3: specialties: 字段名后面用了全角冒号“：” — {hint}",
     ]

@@ -10,17 +10,17 @@ SLIPS = [
     (
         "full-width colon, the parser stops on the next line",
         "title: 断经自停装置\ncategory: 创新项目\nzone：wujiang\ndate: 2024-01-01\n",
-        "f.md:4: zone: 字段名后面的冒号是全角的“：” — 改成半角冒号加一个空格：zone: wujiang",
+        "f.md:4: zone: 字段名后面用了全角冒号“：” — 改成半角冒号加一个空格：zone: wujiang",
     ),
     (
         "full-width colon on the first line",
         "zone：wujiang\ntitle: x\n",
-        "f.md:2: zone: 字段名后面的冒号是全角的“：” — 改成半角冒号加一个空格：zone: wujiang",
+        "f.md:2: zone: 字段名后面用了全角冒号“：” — 改成半角冒号加一个空格：zone: wujiang",
     ),
     (
         "full-width colon inside a gallery item",
         "gallery:\n  - src: a.jpg\n    alt：图\n  - src: b.jpg\n",
-        "f.md:4: alt: 字段名后面的冒号是全角的“：” — 改成半角冒号加一个空格：alt: 图",
+        "f.md:4: alt: 字段名后面用了全角冒号“：” — 改成半角冒号加一个空格：alt: 图",
     ),
     (
         "unclosed double quote, the parser stops at the end of the fields",

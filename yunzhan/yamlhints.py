@@ -132,7 +132,7 @@ def line_slip(line: str, number: int) -> Slip | None:
         return Slip(
             number,
             match.group(2).strip(),
-            "字段名后面的冒号是全角的“：”",
+            "字段名后面用了全角冒号“：”",
             f"改成半角冒号加一个空格：{fixed.strip()}",
         )
     match = _NO_SPACE_AFTER_COLON.match(line)
