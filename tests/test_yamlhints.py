@@ -78,6 +78,11 @@ SLIPS = [
         "f.md:3: zone: 冒号后面少了一个空格 — 改成：zone: wujiang",
     ),
     (
+        "a full-width space after the colon",
+        "title: x\nzone:\u3000gusu\n",
+        "f.md:3: zone: 冒号后面是全角空格“　” — 换成一个半角空格：zone: gusu",
+    ),
+    (
         "a list item without a space after -",
         "title: x\ntags:\n-航天\n-织机\n",
         "f.md:4: 列表的“-”后面少了一个空格 — 改成：- 航天",

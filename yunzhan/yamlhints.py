@@ -20,7 +20,7 @@ LIST_STARTS = ("-", "【", "［")  # how a plain value meant as a list begins
 
 _KEY = r"[^\s:：#'\"\[\]{}\-][^:：]*?"  # a field name as an editor writes it, Chinese included
 _FULL_WIDTH_COLON = re.compile(rf"^(\s*(?:- +)?)({_KEY})\s*：\s*(.*)$")
-_NO_SPACE_AFTER_COLON = re.compile(r"^(\s*(?:- +)?)([A-Za-z_][\w-]*):(?!//)(\S.*)$")
+_NO_SPACE_AFTER_COLON = re.compile(r"^(\s*(?:- +)?)([A-Za-z_][\w-]*):(?!//)(\u3000*)(\S.*)$")
 _DASH_WITHOUT_SPACE = re.compile(r"^(\s*)-([^\s\-\d].*)$")
 _KEY_AND_VALUE = re.compile(r"^(\s*(?:- +)?)([^\s:#'\"][^:]*?): +(.*)$")
 _CLOSING_FULL_WIDTH = re.compile(r"[】］」』]\s*$")
@@ -137,8 +137,10 @@ def line_slip(line: str, number: int) -> Slip | None:
         )
     match = _NO_SPACE_AFTER_COLON.match(line)
     if match:
-        fixed = f"{match.group(1)}{match.group(2)}: {match.group(3)}"
-        return Slip(number, match.group(2), "冒号后面少了一个空格", f"改成：{fixed.strip()}")
+        fixed = f"{match.group(1)}{match.group(2)}: {match.group(4)}".strip()
+        if match.group(3):
+            return Slip(number, match.group(2), "冒号后面是全角空格“　”", f"换成一个半角空格：{fixed}")
+        return Slip(number, match.group(2), "冒号后面少了一个空格", f"改成：{fixed}")
     match = _DASH_WITHOUT_SPACE.match(line)
     if match:
         return Slip(
