@@ -248,7 +248,7 @@ def test_an_empty_record_file_says_what_to_write(make_site: MakeSite, name: str,
     how = (
         "第一行写 ---，接着每行写一个字段（必填的有 name），再写一行 ---，下面写正文"
         if name.endswith(".md")
-        else "每行写一个字段，例如 title: …（必填的有 name）"
+        else "每行写一个字段，例如 name: …（必填的有 name）"
     )
     assert _messages(site) == [
         f"content/craftsmen/{name}:1: 这个文件是空的 — {how}；用不上的话就删掉这个文件"

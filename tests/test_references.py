@@ -103,7 +103,21 @@ def test_a_title_two_records_share_lists_both_files(make_site: MakeSite) -> None
     )
     assert _resolve(site)[1] == [
         'content/projects/loom.md:4: zone: 有 2 个展区都叫 "吴江展区"，不知道是哪一个 — '
-        "改写成其中一个的文件名（不含 .md）：content/zones/a.md、content/zones/b.md"
+        "改写成其中一个网址里的名字：a（content/zones/a.md）、b（content/zones/b.md）"
+    ]
+
+
+def test_a_file_name_that_is_another_records_title_is_ambiguous(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/zones/吴江展区.md": ZONE,
+            "content/zones/wj.md": "---\nname: 吴江展区\norder: 3\n---\n",
+            "content/projects/loom.md": _project("吴江展区"),
+        }
+    )
+    assert _resolve(site)[1] == [
+        'content/projects/loom.md:4: zone: 有 2 个展区都叫 "吴江展区"，不知道是哪一个 — '
+        "改写成其中一个网址里的名字：wj（content/zones/wj.md）、wu-jiang-zhan-qu（content/zones/吴江展区.md）"
     ]
 
 

@@ -244,11 +244,12 @@ def _is_empty(text: str) -> bool:
 
 
 def _empty_problem(rel: str, collection: CollectionSettings) -> Problem:
-    required = "、".join(f.name for f in collection.fields if f.required) or "title"
+    """A new file is a record being started: say which fields it needs, rather than three missing-field errors."""
+    required = [f.name for f in collection.fields if f.required] or [collection.title_field]
     if rel.endswith(".md"):
-        how = f"第一行写 ---，接着每行写一个字段（必填的有 {required}），再写一行 ---，下面写正文"
+        how = f"第一行写 ---，接着每行写一个字段（必填的有 {'、'.join(required)}），再写一行 ---，下面写正文"
     else:
-        how = f"每行写一个字段，例如 title: …（必填的有 {required}）"
+        how = f"每行写一个字段，例如 {required[0]}: …（必填的有 {'、'.join(required)}）"
     return Problem(rel, 1, None, "这个文件是空的", f"{how}；用不上的话就删掉这个文件")
 
 

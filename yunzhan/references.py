@@ -75,26 +75,23 @@ class RecordNames:
         self.titles.setdefault(record.title.strip(), []).append(record)
 
     def find(self, typed: str) -> Record | list[Record]:
-        """The one record ``typed`` names (slug first, then file name, then title), else every candidate
-        (none when nothing has that name)."""
+        """The one record ``typed`` names, else every candidate (none when nothing has that name). A slug is
+        the record's own key and wins; a file name and a title weigh the same, so a file named like another
+        record's title is ambiguous rather than silently the file."""
         typed = str(typed).strip()
         if typed in self.slugs:
             return self.slugs[typed]
         stem = typed.rsplit(".", 1)[0] if typed.endswith((".md", ".yaml", ".yml")) else typed
-        for candidates in (self.files.get(stem, []), self.titles.get(typed, [])):
-            if len(candidates) == 1:
-                return candidates[0]
-            if candidates:
-                return candidates
-        return []
+        candidates = list(dict.fromkeys([*self.files.get(stem, []), *self.titles.get(typed, [])]))
+        return candidates[0] if len(candidates) == 1 else candidates
 
     def explain(self, typed: str, candidates: list[Record], kind: str) -> tuple[str, str]:
         """Message and hint for a name that fits several records, or none."""
-        if candidates:
-            files = "、".join(sorted(r.source for r in candidates))
+        if candidates:  # a slug always names one record: offer each candidate's
+            each = "、".join(f"{r.slug}（{r.source}）" for r in sorted(candidates, key=lambda r: r.source))
             return (
                 f'有 {len(candidates)} 个{kind}都叫 "{typed}"，不知道是哪一个',
-                f"改写成其中一个的文件名（不含 .md）：{files}",
+                f"改写成其中一个网址里的名字：{each}",
             )
         by_name: dict[str, Record] = {}
         for mapping in (self.titles, self.files):
