@@ -58,9 +58,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
             f"在这段文字的末尾补上 {quote}，或者去掉开头的 {quote}",
         )
     if "flow" in context and opened is not None:
-        found = _unclosed_bracket(lines, opened)
-        if found is not None:
-            return found
+        return _unclosed_bracket(lines, opened)
     start = opened if opened is not None else max(1, at - 1)
     window = [(n, lines[n - 1]) for n in range(min(start, at), min(at, len(lines)) + 1)]
     for number, text_line in window:
@@ -214,7 +212,7 @@ def _key_of(line: str) -> str | None:
     return match.group(2).strip() if match else None
 
 
-def _unclosed_bracket(lines: list[str], opened: int) -> Slip | None:
+def _unclosed_bracket(lines: list[str], opened: int) -> Slip:
     line = lines[opened - 1] if opened <= len(lines) else ""
     bracket = "{" if "{" in line and ("[" not in line or line.index("{") < line.index("[")) else "["
     closing = "}" if bracket == "{" else "]"
