@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeSite, jpeg_bytes
+from tests.conftest import BASE_FILES, MakeSite, jpeg_bytes
 from yunzhan import publish
 from yunzhan.cache import record_fingerprint
 from yunzhan.errors import YunzhanError
@@ -96,6 +96,38 @@ def test_adding_and_removing_records(make_site: MakeSite, tmp_path: Path) -> Non
     new.unlink()
     assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "remove"))
     assert "/projects/new/" not in (site / "output/zones/gusu/index.html").read_text()
+
+
+def test_a_reference_by_title_follows_the_title(make_site: MakeSite, tmp_path: Path) -> None:
+    """``zone: 甲展区`` names a zone by its title: when titles change, the reference follows (or fails) in an
+    incremental build exactly as in a cold one."""
+    site = make_site(
+        {
+            "content/zones/a.md": "---\nname: 甲展区\norder: 2\n---\n甲\n",
+            "content/zones/b.md": "---\nname: 乙展区\norder: 3\n---\n乙\n",
+            "content/projects/rocket.md": BASE_FILES["content/projects/rocket.md"].replace(
+                "zone: gusu", "zone: 甲展区"
+            ),
+        }
+    )
+    _incremental(site)
+    assert "/projects/rocket/" in (site / "output/zones/a/index.html").read_text()
+    _edit(site / "content/zones/a.md", "name: 甲展区", "name: 丙展区")
+    _edit(site / "content/zones/b.md", "name: 乙展区", "name: 甲展区")
+    assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "follow"))
+    assert "/projects/rocket/" in (site / "output/zones/b/index.html").read_text()
+    assert "/projects/rocket/" not in (site / "output/zones/a/index.html").read_text()
+    before = _tree(site / "output")
+    _edit(site / "content/zones/b.md", "name: 甲展区", "name: 丁展区")
+    with pytest.raises(YunzhanError) as info:
+        _incremental(site)
+    assert [p.format() for p in info.value.problems] == [
+        'content/projects/rocket.md:4: zone: 找不到展区 "甲展区" — 是不是 "丙展区"（content/zones/a.md）？'
+    ]
+    assert _tree(site / "output") == before
+    _edit(site / "content/zones/a.md", "name: 丙展区", "name: 甲展区")
+    assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, "back"))
+    assert "/projects/rocket/" in (site / "output/zones/a/index.html").read_text()
 
 
 def test_no_change_rebuild_touches_nothing(make_site: MakeSite) -> None:

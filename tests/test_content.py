@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MakeSite
 from yunzhan.config import load_config
 from yunzhan.content import LoadedContent, load_content
@@ -103,18 +105,17 @@ def test_wrong_types(make_site: MakeSite) -> None:
     assert any(m.startswith("content/projects/bad.md:6: website: 不是有效的网址") for m in messages)
 
 
-def test_invalid_yaml_reports_parser_line(make_site: MakeSite) -> None:
+def test_invalid_yaml_is_reported_at_the_line_of_the_slip(make_site: MakeSite) -> None:
     site = make_site({"content/projects/bad.md": "---\ntitle: t\ncategory: [创新项目\nzone: gusu\n---\n"})
-    (message,) = _messages(site)
-    assert message.startswith("content/projects/bad.md:") and "YAML 格式错误" in message
-    line = int(message.split(":")[1])
-    assert 3 <= line <= 5
+    assert _messages(site) == [
+        "content/projects/bad.md:3: category: 这一行的“[”没有配对 — 在列表的最后补上“]”：category: [创新项目]"
+    ]
 
 
 def test_missing_front_matter_end(make_site: MakeSite) -> None:
     site = make_site({"content/projects/bad.md": "---\ntitle: t\n正文\n"})
     assert _messages(site) == [
-        "content/projects/bad.md:1: front matter 没有结束 — 是不是忘了在字段后面加一行 ---？"
+        "content/projects/bad.md:2: 字段写完后少了一行 --- — 在第 2 行后面加一行 ---，把字段和正文分开"
     ]
 
 
@@ -143,9 +144,9 @@ def test_python_tags_and_aliases_are_refused(make_site: MakeSite) -> None:
         }
     )
     messages = _messages(site)
-    assert any(m.startswith("content/craftsmen/x.md:2: YAML 格式错误") for m in messages)
+    assert any(m.startswith("content/craftsmen/x.md:2: 不支持以 ! 开头的写法") for m in messages)
     assert any(
-        m.startswith("content/craftsmen/y.md:3: specialties[0]: 不支持 YAML 锚点和别名") for m in messages
+        m.startswith("content/craftsmen/y.md:3: specialties 第 1 项: 不支持锚点和别名") for m in messages
     )
 
 
@@ -211,7 +212,7 @@ def test_gallery_needs_alt_but_accepts_explicit_empty(make_site: MakeSite) -> No
     )
     loaded = _load(site)
     assert [p.format() for p in loaded.problems] == [
-        'content/projects/g/index.md:9: gallery[1].alt: 图片缺少替代文字 alt — 写一句描述图片内容的话；纯装饰图片写 alt: ""'
+        'content/projects/g/index.md:9: gallery 第 2 张图片的替代文字（alt）: 图片缺少替代文字 alt — 写一句描述图片内容的话；纯装饰图片写 alt: ""'
     ]
     record = next(r for r in loaded.records if r.slug == "g")
     gallery = record.fields["gallery"]
@@ -229,3 +230,60 @@ def test_duplicate_slugs(make_site: MakeSite) -> None:
     site = make_site({"content/pages/x.md": "---\ntitle: 甲\nslug: about\n---\n"})
     messages = _messages(site)
     assert any("网址与 content/pages/about.md 重复" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("new.md", b""),
+        ("new.md", b"\xef\xbb\xbf\r\n\r\n"),
+        ("new.md", b"---\n"),
+        ("new.md", b"---\r\n---\r\n"),
+        ("new.yaml", b"%YAML 1.2\n---\n"),
+        ("new.yaml", b"---\n...\n"),
+    ],
+)
+def test_an_empty_record_file_says_what_to_write(make_site: MakeSite, name: str, data: bytes) -> None:
+    site = make_site({f"content/craftsmen/{name}": data})
+    how = (
+        "第一行写 ---，接着每行写一个字段（必填的有 name），再写一行 ---，下面写正文"
+        if name.endswith(".md")
+        else "每行写一个字段，例如 name: …（必填的有 name）"
+    )
+    assert _messages(site) == [
+        f"content/craftsmen/{name}:1: 这个文件是空的 — {how}；用不上的话就删掉这个文件"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [("a.yaml", "name：顾建华\n", 1), ("b.md", "---\nname：顾建华\n---\n", 2)],
+)
+def test_fields_read_as_one_text_name_the_slip(make_site: MakeSite, name: str, text: str, line: int) -> None:
+    """One field with a full-width colon parses as a line of text, not as fields: the colon is still named."""
+    site = make_site({f"content/craftsmen/{name}": text})
+    assert _messages(site) == [
+        f"content/craftsmen/{name}:{line}: name: 字段名后面用了全角冒号“：” — 改成半角冒号加一个空格：name: 顾建华"
+    ]
+
+
+def test_fields_that_are_empty_in_another_way_are_not_skipped(make_site: MakeSite) -> None:
+    site = make_site({"content/craftsmen/x.md": "---\n~\n---\n正文\n"})
+    assert _messages(site) == [
+        "content/craftsmen/x.md:2: 字段应当写成“名称: 值”的形式 — 每行一个字段，例如 title: 天龙二号火箭模型"
+    ]
+
+
+def test_crlf_keeps_the_line_of_a_slip(make_site: MakeSite) -> None:
+    text = "---\nname: 甲\nspecialties：[电缆]\n---\n正文\n"
+    site = make_site(
+        {
+            "content/craftsmen/lf.md": text.encode(),
+            "content/craftsmen/crlf.md": ("\ufeff" + text).replace("\n", "\r\n").encode(),
+        }
+    )
+    hint = "改成半角冒号加一个空格：specialties: [电缆]"
+    assert _messages(site) == [
+        f"content/craftsmen/crlf.md:3: specialties: 字段名后面用了全角冒号“：” — {hint}",
+        f"content/craftsmen/lf.md:3: specialties: 字段名后面用了全角冒号“：” — {hint}",
+    ]

@@ -91,7 +91,7 @@ def test_failed_build_leaves_previous_output_untouched(make_site: MakeSite) -> N
     )
     errors = _errors(site)
     assert errors == [
-        'content/projects/rocket.md:4: zone: 找不到展区 "gusus" — 是不是 "gusu"？展区的文件名（不含 .md）就是它的名字，例如 gusu',
+        'content/projects/rocket.md:4: zone: 找不到展区 "gusus" — 是不是 "gusu"（content/zones/gusu.md）？',
         "content/projects/rocket.md:5: date: 不存在的日期：2024-02-30 — 检查月份（1–12）和日子是否写对",
     ]
     assert _tree(site / "output") == before

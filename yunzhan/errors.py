@@ -104,7 +104,13 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     )
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a misspelt name most likely meant, or None when nothing is close."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A '是不是 "x"？' hint for a misspelt name, or '' when nothing is close."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f'是不是 "{match[0]}"？' if match else ""
+    match = closest(word, choices)
+    return f'是不是 "{match}"？' if match else ""

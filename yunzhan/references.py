@@ -8,20 +8,24 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import posixpath
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from yunzhan.config import CollectionSettings, SiteConfig
-from yunzhan.errors import Problem, did_you_mean
+from yunzhan.errors import Problem, closest
 from yunzhan.model import Record
 
 
 def resolve_references(records: list[Record], config: SiteConfig) -> list[Problem]:
-    """Replace ref slugs with Record objects and fill ``backrefs``; dangling refs become problems."""
+    """Replace each ref by the Record it names and fill ``backrefs``; dangling or ambiguous refs become
+    problems. A record is named by its slug, its file name (``吴江展区`` for ``content/zones/吴江展区.md``, whose
+    slug is pinyin) or its title when no other record has it: whichever is typed, the field then holds the
+    same Record, so pages and cache fingerprints are as if the slug had been typed."""
     problems: list[Problem] = []
-    by_key = {(r.collection, r.slug): r for r in records}
-    slugs: dict[str, list[str]] = {}
+    names: dict[str, RecordNames] = {}
     for r in records:
-        slugs.setdefault(r.collection, []).append(r.slug)
+        names.setdefault(r.collection, RecordNames()).add(r)
     for record in records:
         settings = config.collection(record.collection)
         assert settings is not None
@@ -31,18 +35,16 @@ def resolve_references(records: list[Record], config: SiteConfig) -> list[Proble
             value = record.fields.get(spec.name)
             wanted = value if isinstance(value, list) else ([value] if value else [])
             found: list[Record] = []
-            for i, slug in enumerate(wanted):
-                target = by_key.get((spec.collection, slug))
-                if target is None:
+            for i, typed in enumerate(wanted):
+                target = names.get(spec.collection, RecordNames()).find(typed)
+                if not isinstance(target, Record):
                     name = f"{spec.name}[{i}]" if spec.multiple else spec.name
                     line = record.lines.get(name) or record.lines.get(spec.name)
-                    title = config.collection(spec.collection)
-                    kind = title.title if title else spec.collection
-                    hint = did_you_mean(slug, slugs.get(spec.collection, []))
-                    hint += f"{kind}的文件名（不含 .md）就是它的名字，例如 " + "、".join(
-                        sorted(slugs.get(spec.collection, []))[:5]
-                    )
-                    problems.append(Problem(record.source, line, name, f'找不到{kind} "{slug}"', hint))
+                    settings_of = config.collection(spec.collection)
+                    kind = settings_of.title if settings_of else spec.collection
+                    known = names.get(spec.collection, RecordNames())
+                    message, hint = known.explain(typed, target, kind)
+                    problems.append(Problem(record.source, line, name, message, hint))
                     continue
                 if target not in found:
                     found.append(target)
@@ -51,6 +53,60 @@ def resolve_references(records: list[Record], config: SiteConfig) -> list[Proble
                         target.backrefs[record.collection].append(record)
             record.fields[spec.name] = found if spec.multiple else (found[0] if found else None)
     return problems
+
+
+def file_name(record: Record) -> str:
+    """The name an editor sees in the folder: the file's name without its extension, or the bundle folder's."""
+    path = PurePosixPath(record.source)
+    return path.parent.name if path.stem == "index" else path.stem
+
+
+@dataclass
+class RecordNames:
+    """The names one collection's records answer to in a ``ref`` field: slug, file name, title."""
+
+    slugs: dict[str, Record] = field(default_factory=dict)
+    files: dict[str, list[Record]] = field(default_factory=dict)
+    titles: dict[str, list[Record]] = field(default_factory=dict)
+
+    def add(self, record: Record) -> None:
+        self.slugs.setdefault(record.slug, record)
+        self.files.setdefault(file_name(record), []).append(record)
+        self.titles.setdefault(record.title.strip(), []).append(record)
+
+    def find(self, typed: str) -> Record | list[Record]:
+        """The one record ``typed`` names, else every candidate (none when nothing has that name). A slug is
+        the record's own key and wins; a file name and a title weigh the same, so a file named like another
+        record's title is ambiguous rather than silently the file."""
+        typed = str(typed).strip()
+        if typed in self.slugs:
+            return self.slugs[typed]
+        stem = typed.rsplit(".", 1)[0] if typed.endswith((".md", ".yaml", ".yml")) else typed
+        candidates = list(dict.fromkeys([*self.files.get(stem, []), *self.titles.get(typed, [])]))
+        return candidates[0] if len(candidates) == 1 else candidates
+
+    def explain(self, typed: str, candidates: list[Record], kind: str) -> tuple[str, str]:
+        """Message and hint for a name that fits several records, or none."""
+        if candidates:  # a slug always names one record: offer each candidate's
+            each = "、".join(f"{r.slug}（{r.source}）" for r in sorted(candidates, key=lambda r: r.source))
+            return (
+                f'有 {len(candidates)} 个{kind}都叫 "{typed}"，不知道是哪一个',
+                f"改写成其中一个网址里的名字：{each}",
+            )
+        by_name: dict[str, Record] = {}
+        for mapping in (self.titles, self.files):
+            by_name.update((name, found[0]) for name, found in mapping.items() if len(found) == 1)
+        by_name.update(self.slugs)
+        match = closest(str(typed), by_name)
+        if match:
+            hint = f'是不是 "{match}"（{by_name[match].source}）？'
+        else:
+            examples = sorted(self.slugs.values(), key=lambda r: r.source)[:3]
+            shown = "、".join(
+                file_name(r) if r.title == file_name(r) else f"{file_name(r)}（{r.title}）" for r in examples
+            )
+            hint = f"写{kind}的文件名（不含 .md）或它的名称都可以" + (f"，例如 {shown}" if shown else "")
+        return f'找不到{kind} "{typed}"', hint
 
 
 def sort_records(items: list[Record], settings: CollectionSettings) -> list[Record]:
