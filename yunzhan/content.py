@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from yunzhan import datafiles, placeholders, yamlhints
+from yunzhan.command import command_name
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean
 from yunzhan.ignored import is_ignored_name
@@ -270,6 +271,7 @@ def load_content(
     verdicts: dict[tuple[int, int], tuple[object, bool]] = {}  # remembered settings == today's, compared once
     for collection in config.collections:
         folder = content_dir / collection.folder
+        out.problems += stray_files(folder, site_dir)
         for file in _record_files(folder):
             out.sources.append(file)
             if memo is None:
@@ -337,6 +339,68 @@ def _load_remembered(
     return dataclasses.replace(record, fields=dict(record.fields), backrefs={}), parsed
 
 
+_DOCUMENTS = {
+    ".doc": "Word 文件",
+    ".docx": "Word 文件",
+    ".wps": "WPS 文件",
+    ".rtf": "RTF 文件",
+    ".pdf": "PDF 文件",
+    ".txt": "纯文本文件",
+    ".markdown": "文件",
+}
+
+
+def stray_files(folder: Path, site_dir: Path) -> list[Problem]:
+    """Documents an editor put beside the records that the site will never read: a Word file, or Notepad's
+    ``x.md.txt`` (Windows hides the extension it added), and bundle folders with no ``index.md``."""
+    if not folder.is_dir():
+        return []
+    found: list[Problem] = []
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            name = entry.name
+            if name.startswith("_") or is_ignored_name(name):
+                continue
+            rel = f"{folder.relative_to(site_dir).as_posix()}/{name}"
+            stem, suffix = os.path.splitext(name)
+            if entry.is_file() and suffix.lower() == ".txt" and stem.lower().endswith(RECORD_SUFFIXES):
+                found.append(
+                    Problem(
+                        rel,
+                        None,
+                        None,
+                        "文件名多了 .txt，网站不会读它",
+                        f"记事本保存时自动加上了 .txt（Windows 默认不显示扩展名）：把它重命名为 {stem}",
+                        WARNING,
+                    )
+                )
+            elif entry.is_file() and suffix.lower() in _DOCUMENTS:
+                found.append(
+                    Problem(
+                        rel,
+                        None,
+                        None,
+                        f"{_DOCUMENTS[suffix.lower()]}不会发布到网站上",
+                        "网站只读 .md 和 .yaml 文件：把内容复制到一个 .md 文件里；不用的文件请移出 content 文件夹",
+                        WARNING,
+                    )
+                )
+            elif entry.is_dir() and not any(
+                os.path.isfile(os.path.join(entry.path, f"index{s}")) for s in RECORD_SUFFIXES
+            ):
+                found.append(
+                    Problem(
+                        rel,
+                        None,
+                        None,
+                        "这个文件夹里没有 index.md，网站不会读它",
+                        "一个条目做成文件夹时，文字写在文件夹里的 index.md 中，照片放在它旁边",
+                        WARNING,
+                    )
+                )
+    return found
+
+
 def _record_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -363,12 +427,53 @@ def _read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
                 Problem(rel, None, None, "文件太大（超过 2 MB）", "正文是否误粘贴了图片或整篇网页？")
             )
             return None
-        return file.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError:
-        problems.append(Problem(rel, None, None, "文件不是 UTF-8 编码", "用编辑器“另存为 UTF-8”"))
+        data = file.read_bytes()
     except OSError as exc:
         problems.append(Problem(rel, None, None, f"无法读取文件：{exc.strerror}", "检查文件权限"))
-    return None
+        return None
+    text, problem = decode_text(data, rel)
+    if problem is not None:
+        problems.append(problem)
+    return None if text is None else text.replace("\r\n", "\n")
+
+
+GBK_HINT = "用记事本打开它，“另存为”时把编码选成 UTF-8；或者运行 {command} check --fix 自动转换"
+
+
+def decode_text(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
+    """UTF-8 (with or without a BOM); else the GBK that Notepad and WPS write on a Chinese Windows ("ANSI"),
+    read as GB18030 with a warning when it plainly is Chinese text. Anything else is an error at the line of
+    the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _looks_chinese(text):
+        hint = GBK_HINT.format(command=command_name())
+        return text, Problem(rel, line, None, "文件是按 GBK（ANSI）编码保存的，已按 GBK 读出", hint, WARNING)
+    return None, Problem(
+        rel,
+        line,
+        None,
+        "文件不是 UTF-8 编码的文字，读不出来",
+        "它可能不是文字文件，或者用了别的编码：用记事本打开它，“另存为”时把编码选成 UTF-8",
+    )
+
+
+def _looks_chinese(text: str) -> bool:
+    """Text, not a binary file that happens to decode: no control characters, and most of what is not ASCII
+    is Chinese characters or punctuation."""
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        return False
+    wide = [c for c in text if ord(c) > 127]
+    chinese = sum(
+        "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in wide
+    )
+    return bool(wide) and chinese >= 0.8 * len(wide)
 
 
 def load_record(
