@@ -42,7 +42,7 @@ def test_wrong_types_in_exhibition(make_site: MakeSite) -> None:
     text = "title: 成果展\nstart: 2024年4月29日\ncounts: 20\n"
     site = make_site({"content/data/exhibition.yaml": text})
     assert _problems(site) == [
-        "content/data/exhibition.yaml:2: start: 日期格式不对：'2024年4月29日' — 写成 年-月-日，例如 2024-04-29",
+        "content/data/exhibition.yaml:2: start: 日期格式不对：“2024年4月29日” — 日期写成 年-月-日：改成 2024-04-29",
         "content/data/exhibition.yaml:3: counts: 应当是一个列表 — 每一项另起一行，以“- ”开头",
     ]
 

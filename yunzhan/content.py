@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -629,6 +630,18 @@ def _fill_hint(spec: FieldSpec) -> str:
     return f"在 {spec.name}: 后面空一格，写上内容"
 
 
+_CHINESE_DATE = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*[日号]?")
+
+
+def _date_hint(text: str) -> str:
+    """The exact fix for the ways people write a date (2024年6月20日, 2024/6/20, 2024.6.20, full-width digits)."""
+    match = _CHINESE_DATE.fullmatch(unicodedata.normalize("NFKC", text))
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return f"日期写成 年-月-日：改成 {year:04d}-{month:02d}-{day:02d}"
+    return "写成 年-月-日，例如 2024-04-29"
+
+
 @dataclass
 class _FieldChecker:
     rel: str
@@ -683,7 +696,7 @@ class _FieldChecker:
     def _date(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> dt.date | None:
         text = str(raw).strip()
         if not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-            self.fail(name, f"日期格式不对：{text[:40]!r}", "写成 年-月-日，例如 2024-04-29")
+            self.fail(name, f"日期格式不对：“{text[:40]}”", _date_hint(text))
             return None
         try:
             return dt.date(*(int(p) for p in text.split("-")))
