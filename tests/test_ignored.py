@@ -41,7 +41,7 @@ def test_serve_new_and_the_build_share_the_list(make_site: MakeSite) -> None:
     )
     config = load_config(site)
     zones = next(c for c in config.collections if c.name == "zones")
-    assert content._record_files(site / "content/zones") == [site / "content/zones/gusu.md"]
+    assert content.record_files(site / "content/zones") == [site / "content/zones/gusu.md"]
     assert scaffold.record_slugs(site, config, zones.name) == ["gusu"]
 
 

@@ -164,7 +164,7 @@ def test_field_values_are_validated_against_the_spec(make_site: MakeSite) -> Non
     assert '是不是 "创新项目"？' in by_path["--category"].hint
     assert "不存在的日期" in by_path["--date"].message
     assert '找不到劳模工匠 "li-qj"' in by_path["--craftsmen"].message
-    assert '是不是 "li-qijie"？' in by_path["--craftsmen"].hint
+    assert '是不是 "li-qijie"（content/craftsmen/li-qijie.md）？' in by_path["--craftsmen"].hint
     assert "绝对路径" in by_path["--cover"].message
     assert by_path["--zon"].format().startswith("--zon: “创新成果”没有字段")
     assert not (site / "content/projects/ce-shi.md").exists()
@@ -340,3 +340,12 @@ def test_bundle_makes_a_folder_for_the_photos(make_site: MakeSite) -> None:
         lambda: scaffold.new_record(site, config, "projects", "天龙", {"slug": "tian-long"}, bundle=True)
     )
     assert "已经存在" in problems[0].message
+
+
+def test_refs_may_name_a_record_by_its_title_as_in_the_build(make_site: MakeSite) -> None:
+    site = make_site()
+    path = scaffold.new_record(site, load_config(site), "projects", "织机改造", {"zone": "姑苏展区"})
+    assert "zone: 姑苏展区" in path.read_text(encoding="utf-8")
+    with pytest.raises(YunzhanError) as info:
+        scaffold.new_record(site, load_config(site), "projects", "织机改造二", {"zone": "姑苏区展区"})
+    assert '是不是 "姑苏展区"（content/zones/gusu.md）？' in info.value.problems[0].hint

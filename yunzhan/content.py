@@ -273,7 +273,7 @@ def load_content(
     for collection in config.collections:
         folder = content_dir / collection.folder
         out.problems += stray_files(folder, site_dir)
-        for file in _record_files(folder):
+        for file in record_files(folder):
             out.sources.append(file)
             if memo is None:
                 record = load_record(file, site_dir, collection, out.problems)
@@ -402,7 +402,8 @@ def stray_files(folder: Path, site_dir: Path) -> list[Problem]:
     return found
 
 
-def _record_files(folder: Path) -> list[Path]:
+def record_files(folder: Path) -> list[Path]:
+    """A collection folder's record files (flat or bundle), in name order, lock files and ``_x`` set aside."""
     if not folder.is_dir():
         return []
     files: list[Path] = []

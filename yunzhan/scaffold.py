@@ -22,10 +22,18 @@ import yaml
 
 from yunzhan.command import command_name
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
-from yunzhan.content import RECORD_SUFFIXES, check_fields, parse_yaml, split_front_matter
+from yunzhan.content import (
+    RECORD_SUFFIXES,
+    check_fields,
+    load_record,
+    parse_yaml,
+    record_files,
+    split_front_matter,
+)
 from yunzhan.errors import Problem, YunzhanError, did_you_mean
 from yunzhan.ignored import is_ignored_name
 from yunzhan.placeholders import DEFAULT_BODY
+from yunzhan.references import RecordNames
 from yunzhan.slugs import is_valid_slug, slugify
 
 MAX_SLUG_CHARS = 60
@@ -292,23 +300,28 @@ def _validate(
         spec = settings.field(name)
         if spec is None or spec.type != "ref":
             continue
-        existing = record_slugs(site_dir, config, spec.collection)
+        names = _record_names(site_dir, config, spec.collection)
         target = config.collection(spec.collection)
         kind = target.title if target else spec.collection
-        for slug in value if isinstance(value, list) else [value]:
-            if slug not in existing:
-                hint = did_you_mean(str(slug), existing)
-                some = "、".join(sorted(existing)[:5])
-                out.append(
-                    Problem(
-                        f"--{name}",
-                        None,
-                        None,
-                        f'找不到{kind} "{slug}"',
-                        f"{hint}写{kind}的文件名（不带 .md）" + (f"，例如 {some}" if some else ""),
-                    )
-                )
+        for typed in value if isinstance(value, list) else [value]:
+            found = names.find(str(typed))
+            if isinstance(found, list):  # the build's own words: none, or several, answer to this name
+                message, hint = names.explain(str(typed), found, kind)
+                out.append(Problem(f"--{name}", None, None, message, hint))
     return out
+
+
+def _record_names(site_dir: Path, config: SiteConfig, collection: str) -> RecordNames:
+    """The names a collection's records answer to in a ref field, as the build resolves them."""
+    names = RecordNames()
+    settings = config.collection(collection)
+    if settings is None:
+        return names
+    for file in record_files(site_dir / "content" / settings.folder):
+        record = load_record(file, site_dir, settings, [])
+        if record is not None:
+            names.add(record)
+    return names
 
 
 def record_slugs(site_dir: Path, config: SiteConfig, collection: str) -> list[str]:
