@@ -266,10 +266,10 @@ def test_image_without_alt_and_missing_image_files_are_errors(make_site: MakeSit
     (no_alt,) = _found(report, "替代文字")
     assert (no_alt.line, no_alt.severity) == (12, ERROR)
     missing = {(p.line, p.field): p for p in _found(report, "找不到图片")}
-    assert set(missing) == {(14, None), (16, None), (5, "cover"), (9, "gallery[1]")}
+    assert set(missing) == {(14, "body"), (16, "body"), (5, "cover"), (9, "gallery[1]")}  # as build says it
     assert all(p.is_error for p in missing.values())
-    assert "大小写" in missing[(16, None)].hint and "photo.jpg" in missing[(16, None)].hint
-    assert "missing.jpg" in missing[(14, None)].message
+    assert "大小写" in missing[(16, "body")].hint and "photo.jpg" in missing[(16, "body")].hint
+    assert "missing.jpg" in missing[(14, "body")].message
 
 
 def test_external_body_image_is_an_error(make_site: MakeSite) -> None:

@@ -29,7 +29,7 @@ import jinja2
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
-CACHE_VERSION = 16
+CACHE_VERSION = 17
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
 
@@ -112,6 +112,8 @@ class CacheData:
     slugs: dict[str, str] = field(
         default_factory=dict
     )  # term slugs by digest of the name: no pypinyin import
+    # checks.RecordRules' findings by file: (the file's identity and the rules' settings, the problems)
+    findings: dict[str, tuple[Any, list[Any]]] = field(default_factory=dict)
 
 
 def load_cache(path: Path) -> CacheData:

@@ -1,8 +1,14 @@
 """Content checks before publishing (``python build.py check``): what the build accepts but should not go live.
 
 Pure functions over loaded records (``content.load_content``); nothing here fetches, renders or writes. Each
-finding is a ``Problem`` phrased for an editor, with the right line of the file:
+finding is a ``Problem`` phrased for an editor, with the right line of the file.
 
+The rules that concern one record file alone (``RecordRules``: pasted characters, Traditional characters,
+garbled pinyin, image paths in the body) are run by ``build`` too, worded by the same code, so that what
+``check`` calls an error also stops a build; the rest need every record, the image files or a person's eye and
+stay here:
+
+- pasted characters from Word and web pages (see pasted.py);
 - Traditional characters in a Simplified Chinese site (warning, with the Simplified form);
 - text garbled by a converter that puts pinyin in brackets after characters, ``當(dāng)前`` (error);
 - raw HTML in Markdown: scripts, styles, iframes, ``on*`` attributes and ``javascript:`` links that the build
@@ -29,10 +35,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from yunzhan import references
+from yunzhan import pasted, references
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.content import LoadedContent, image_request
 from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean, sort_problems
+from yunzhan.images import missing_image
 from yunzhan.model import ImageRequest, Record
 
 JSON_FORMAT_VERSION = 1
@@ -132,6 +139,28 @@ class CheckReport:
         return self.errors > 0 or (strict and self.warnings > 0)
 
 
+class RecordRules:
+    """The checks of one record file that ``build`` runs too (for the files it parses anew): the file's pasted
+    characters, and for a record its Traditional characters, garbled pinyin and body image paths."""
+
+    def __init__(self, config: SiteConfig, site_dir: Path) -> None:
+        self.config = config
+        self.site_dir = site_dir.absolute()
+        self._checker = _Checker(config, self.site_dir, [], rules_only=True)
+        self.site_problems = self._checker.problems[:]  # about the whole site (a missing converter), once
+
+    def file_problems(self, rel: str, record: Record | None) -> list[Problem]:
+        """What the rules find in one file (site-relative ``rel``); ``record``: the file as loaded, if it was."""
+        problems = pasted.read_problems(self.site_dir / rel, rel, record.lines if record else None)
+        settings = self.config.collection(record.collection) if record is not None else None
+        if record is not None and settings is not None:
+            checker = self._checker
+            checker.problems, checker.links = [], []
+            checker.check_record(record, settings)
+            problems += checker.problems
+        return problems
+
+
 # ---------------------------------------------------------------------------------------------------- entry points
 
 
@@ -157,11 +186,18 @@ def run_checks(loaded: LoadedContent, config: SiteConfig, site_dir: Path) -> Che
 
     Give it records straight from ``load_content``: before references are resolved or Markdown is rendered.
     """
-    checker = _Checker(config, site_dir.absolute(), loaded.records)
+    site_dir = site_dir.absolute()
+    rules = RecordRules(config, site_dir)
+    checker = _Checker(config, site_dir, loaded.records)
+    by_source = {record.source: record for record in loaded.records}
+    for file in loaded.sources:
+        rel = file.relative_to(site_dir).as_posix()
+        checker.problems += rules.file_problems(rel, by_source.get(rel))
     for record in loaded.records:
         settings = config.collection(record.collection)
         if settings is not None:
             checker.check_record(record, settings)
+    checker.problems.extend(rules.site_problems)
     checker.problems.extend(duplicate_titles(loaded.records, config))
     return CheckReport(sort_problems(checker.problems), sorted(set(checker.links), key=_link_key))
 
@@ -268,11 +304,18 @@ class _Text:
 
 class _Checker:
     def __init__(
-        self, config: SiteConfig | None, site_dir: Path, records: list[Record], *, only_links: bool = False
+        self,
+        config: SiteConfig | None,
+        site_dir: Path,
+        records: list[Record],
+        *,
+        only_links: bool = False,
+        rules_only: bool = False,
     ) -> None:
         self.config = config
         self.site_dir = site_dir
         self.only_links = only_links
+        self.rules_only = rules_only  # only what RecordRules runs; else only what it does not
         language = (config.language if config else "zh-CN").lower()
         self.chinese = language.startswith("zh")
         self.simplified = self.chinese and not any(x in language for x in ("hant", "tw", "hk", "mo"))
@@ -283,8 +326,9 @@ class _Checker:
         self.links: list[ExternalLink] = []
         self._file_lines: dict[str, list[str]] = {}
         self._sized: set[tuple[str, str]] = set()
-        if self.simplified and not only_links and _converter() is None:
+        if self.simplified and _converter() is None:
             self.simplified = False
+        if self.chinese and not self.simplified and rules_only and _converter() is None:
             self.problems.append(
                 Problem(
                     "site.toml",
@@ -341,7 +385,7 @@ class _Checker:
         if alt:
             name = f"{request.field}.alt"
             self.scan(_Text(record, name, alt, record.lines.get(name, request.line), False, False))
-        if not self.only_links:
+        if not self.only_links and not self.rules_only:
             shown = os.path.relpath(request.source, (self.site_dir / record.source).parent)
             self.image_file(record, request.field, request.line, request.source, Path(shown).as_posix())
 
@@ -364,15 +408,15 @@ class _Checker:
                     plain = ""
                 elif "`" in raw:
                     plain = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw)
-            if "://" in plain:
+            if "://" in plain and not self.rules_only:
                 for url in _URL.findall(plain):
                     url = url.rstrip(_URL_TRAILING)
                     self.links.append(ExternalLink(text.record.source, self.line_of(text, i, url), url))
             if self.only_links:
                 continue
-            if self.chinese:
+            if self.rules_only and self.chinese:
                 self.garbled(text, i, raw)
-            if self.simplified:
+            if self.rules_only and self.simplified:
                 self.traditional(text, i, raw)
             if text.markdown and ("[" in plain or "<" in plain):
                 self.markdown_line(text, i, plain)
@@ -486,7 +530,7 @@ class _Checker:
         record = text.record
         for match in _MD_IMAGE.finditer(line):
             alt, src = match.group(1).strip(), _target(match.group(2))
-            if not alt:
+            if not alt and not self.rules_only:
                 self.add(
                     text,
                     index,
@@ -497,6 +541,8 @@ class _Checker:
                 )
             if src and not _SCRIPT_URL.match(src):
                 self.body_image(text, index, src)
+        if self.rules_only:
+            return
         hrefs = [_target(m.group(2)) for m in _MD_LINK.finditer(line)]
         ref_def = _REF_DEF.match(line)
         if ref_def:
@@ -558,13 +604,16 @@ class _Checker:
         where = _field_name(text)
         request = image_request(self.site_dir, folder, src, "", record.source, line, where or "body")
         if isinstance(request, Problem):
-            self.problems.append(dataclasses.replace(request, field=where))
+            if self.rules_only:
+                self.problems.append(dataclasses.replace(request, field=where))
+            return
+        if self.rules_only:
             return
         source = request.source
         if not Path(source).is_file() and unquote(src) != src:
             request = image_request(self.site_dir, folder, unquote(src), "", record.source, line, where)
             source = request.source if isinstance(request, ImageRequest) else source
-        self.image_file(record, where, line, source, src)
+        self.image_file(record, where or "body", line, source, src)
 
     def image_file(
         self, record: Record, where: str | None, line: int | None, source: str, shown: str
@@ -575,8 +624,7 @@ class _Checker:
         except OSError:
             size = None
         if size is None:
-            hint = _missing_file_hint(path)
-            self.problems.append(Problem(record.source, line, where, f"找不到图片文件 {shown}", hint))
+            self.problems.append(Problem(record.source, line, where, *missing_image(source)))
             return
         if size > self.warn_bytes and (record.source, source) not in self._sized:
             self._sized.add((record.source, source))
@@ -774,16 +822,3 @@ def _allowed_iframe(src: str, hosts: set[str]) -> bool:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-def _missing_file_hint(path: Path) -> str:
-    folder = path.parent
-    try:
-        names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-    except OSError:
-        names = []
-    same_case = [n for n in names if n.lower() == path.name.lower()]
-    if same_case:
-        return f"文件名大小写不一致：文件夹里是 {same_case[0]}，请改成完全一样"
-    hint = did_you_mean(path.name, names)
-    return hint or "检查文件名和扩展名（.jpg/.png）是否写对，图片路径是相对于本条目文件的"

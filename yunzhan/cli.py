@@ -67,6 +67,11 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--format", choices=("text", "json"), default="text", help="输出格式；json 供其他程序读取"
     )
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="自动修正能安全修正的粘贴问题（项目符号、看不见的字符、不换行空格、行首全角空格），再检查一遍",
+    )
     new = commands.add_parser(
         "new",
         help="新建一个条目文件",
@@ -196,10 +201,22 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from yunzhan import checks
+    from yunzhan import checks, pasted
 
     try:
         report = checks.check_site(args.site, drafts=args.drafts)
+        if args.fix:
+            changes = pasted.fix_files(args.site.absolute(), (p.path for p in report.problems))
+            for change in changes:
+                print(f"已修正 {change.format()}")
+            files = len({change.path for change in changes})
+            print(
+                f"自动修正了 {files} 个文件的 {len(changes)} 行；下面是再检查一遍的结果。"
+                if changes
+                else "没有需要自动修正的地方。"
+            )
+            if changes:
+                report = checks.check_site(args.site, drafts=args.drafts)
     except ConfigError as exc:
         _print_problems(exc.problems, quiet=False)
         print("设置有误，无法检查。", file=sys.stderr)

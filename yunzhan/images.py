@@ -43,7 +43,7 @@ from PIL import Image as PILImage
 from PIL import ImageCms, UnidentifiedImageError, features
 
 from yunzhan.config import ImageSettings
-from yunzhan.errors import ERROR, WARNING, Problem
+from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean
 from yunzhan.model import Image, ImageRequest, ImageSource
 
 PIPELINE_VERSION = 2  # bump when the same source and settings must give different bytes
@@ -463,8 +463,25 @@ def _check_source(path: str, content: str) -> os.stat_result | tuple[str, str]:
     except OSError:
         st = None
     if st is None or not stat.S_ISREG(st.st_mode):
-        return "图片文件不存在", f"检查文件名和路径（区分大小写）：{_key(path, content)}"
+        return missing_image(path)
     return st
+
+
+def missing_image(path: str) -> tuple[str, str]:
+    """Message and hint for an image file that is not there: ``build`` and ``check`` say the same."""
+    folder, name = os.path.split(path)
+    try:
+        names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
+    except OSError:
+        names = []
+    same_case = [n for n in names if n.lower() == name.lower()]
+    if same_case:
+        return f"找不到图片文件 {name}", f"文件名大小写不一致：文件夹里是 {same_case[0]}，请改成完全一样"
+    hint = did_you_mean(name, names)
+    return (
+        f"找不到图片文件 {name}",
+        hint or "检查文件名和扩展名（.jpg/.png）是否写对，图片路径是相对于本条目文件的",
+    )
 
 
 def _listdir(root: Path, digest: str) -> set[str]:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from yunzhan import (
     cards,
     charts,
+    checks,
     content,
     images,
     markup,
@@ -362,7 +363,10 @@ def gather(
             store = load_cache(cache_path)
         memo = session.parsed if session is not None else store.parsed
         loaded = content.load_content(site_dir, config, drafts=options.drafts, memo=memo)
-    problems = list(loaded.problems)
+    code = _code_digest()
+    with timer.step("rules"):  # before references turn field values into records
+        ruled, rules_redone = _record_rules(loaded, config, site_dir, memo, store, code)
+        problems = [*loaded.problems, *ruled]
     records = loaded.records
     with timer.step("references"):
         problems += references.resolve_references(records, config)
@@ -418,7 +422,6 @@ def gather(
             open_data=tuple(publish.open_data_links(config)) if config.publish.open_data else (),
             feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
         )
-        code = _code_digest()
         site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources, code)
         prints = Fingerprints(records, plan.collections, plan.taxonomies)
         record_prints = prints.records()
@@ -492,7 +495,7 @@ def gather(
             if streamed is not None:
                 site_files = {}
         generated = {**assets, **site_files}
-    cache_dirty |= len(store.slugs) != known_slugs
+    cache_dirty |= len(store.slugs) != known_slugs or rules_redone
     if options.compress and not options.preview:
         with timer.step("compress"):
             pending = {page.output_file: html.encode("utf-8") for page, html in rendered if html is not None}
@@ -687,6 +690,46 @@ def _site_fingerprint(
 def _code_digest() -> str:
     """yunzhan's own code: what it makes of the same input may change with it."""
     return files_digest(Path(__file__).parent.glob("*.py"))
+
+
+def _record_rules(
+    loaded: content.LoadedContent,
+    config: SiteConfig,
+    site_dir: Path,
+    memo: content.ParseMemo,
+    store: CacheData,
+    code: str,
+) -> tuple[list[Problem], bool]:
+    """``checks.RecordRules`` for every file read: run for the files parsed in this build, remembered (in
+    ``store``) for the others, while the file, the settings and the code are as they were. Also returns
+    whether anything was run or forgotten (the cache must then be saved)."""
+    settings = digest(config, code)
+    by_source = {record.source: record for record in loaded.records}
+    rules: checks.RecordRules | None = None
+    old, found = store.findings, {}
+    problems: list[Problem] = []
+    for file in loaded.sources:
+        rel = file.relative_to(site_dir).as_posix()
+        parsed = memo.get(file)
+        identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
+        known = old.get(rel)
+        if identity[0] is None or known is None or known[0] != identity:
+            rules = rules or checks.RecordRules(config, site_dir)
+            known = (identity, rules.file_problems(rel, by_source.get(rel)))
+        found[rel] = known
+        problems += known[1]
+    redone = rules is not None or len(found) != len(old)
+    store.findings = found
+    return [*problems, *(rules.site_problems if rules else [])], redone
+
+
+def _identity(file: Path) -> tuple[int, int, int, int] | None:
+    """Size, times and inode of a file the parse memo does not hold (a data file), or None."""
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def _remembered(func: Callable[..., Any], old: dict[str, Any], used: dict[str, Any]) -> Callable[..., Any]:
