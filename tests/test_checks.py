@@ -393,3 +393,96 @@ def test_a_thousand_records_check_quickly(make_site: MakeSite) -> None:
     assert report.problems == []
     assert len(report.external_links) == 5000
     assert min(timings) < 1.5, timings
+
+
+# ------------------------------------------------------------------------------------------ one set of rules
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    from yunzhan.cli import main
+
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, (captured.out + captured.err).splitlines()
+
+
+def test_build_fails_on_garbled_pinyin(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site({"content/projects/g.md": _project("这是當(dāng)前的展品。\n")})
+    code, printed = _run(["build", "--site", str(site)], capsys)
+    assert code == 1
+    assert "content/projects/g.md:6: 发现夹带拼音的乱码文字“當(dāng)前”，不能发布" in printed[0]
+    assert not (site / "output").exists()
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"content/projects/g.md": _project("这是當(dāng)前的展品。\n")},
+        {"content/projects/w.md": _project("介绍：\n\uf0b7 第一条\n\uf0b7 第二条\n")},
+        {"content/projects/dup.md": _project("正文\n", extra="slug: rocket\n")},
+        {
+            "content/projects/p.md": _project("正文\n", extra="cover: Photo.JPG\n"),
+            "content/projects/photo.jpg": b"",
+        },
+        {"content/projects/e.md": _project("![远程](https://example.org/a.jpg)\n")},
+    ],
+    ids=["garbled", "word-bullet", "duplicate-slug", "photo-case", "external-image"],
+)
+def test_build_and_check_print_the_same_line(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str], files: dict[str, str | bytes]
+) -> None:
+    if "content/projects/photo.jpg" in files:
+        from tests.conftest import jpeg_bytes
+
+        files = {**files, "content/projects/photo.jpg": jpeg_bytes()}
+    site = make_site(files)
+    built, from_build = _run(["build", "--site", str(site)], capsys)
+    checked, from_check = _run(["check", "--site", str(site)], capsys)
+    assert (built, checked) == (1, 1)
+    errors = [line for line in from_check if line.startswith("content/") and "警告" not in line]
+    assert errors and all(line in from_build for line in errors), (from_check, from_build)
+    assert f"发现 {len(errors)} 个错误" in from_build[-1] and f"{len(errors)} 个错误" in from_check[-1]
+
+
+def test_an_edit_reruns_the_rules_for_that_file_only(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {f"content/projects/p{i}.md": _project(f"第 {i} 个。\n", title=f"项目{i}") for i in range(6)}
+    files["content/projects/p0.md"] = _project("不\u00a0换行。\n", title="项目0")
+    site = make_site(files)
+    seen: list[str] = []
+    real = checks.RecordRules.file_problems
+
+    def spy(self: checks.RecordRules, rel: str, record: object) -> list[Problem]:
+        seen.append(rel)
+        return real(self, rel, record)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checks.RecordRules, "file_problems", spy)
+    code, first = _run(["build", "--site", str(site)], capsys)
+    assert code == 0 and len(seen) == 10  # 4 base records + 6
+    (site / "content/projects/p3.md").write_text(
+        _project("改过的第 3 个。\n", title="项目3"), encoding="utf-8"
+    )
+    seen.clear()
+    code, second = _run(["build", "--site", str(site)], capsys)
+    assert code == 0 and seen == ["content/projects/p3.md"]
+    warning = "content/projects/p0.md:6: 警告：第 6 行第 2 个字符是从网页或 Word 带来的不换行空格（U+00A0）"
+    assert any(line.startswith(warning) for line in first)
+    assert any(line.startswith(warning) for line in second)  # remembered, not lost
+
+
+def test_check_fix_repairs_the_file_and_checks_again(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = "content/projects/w.md"
+    site = make_site({path: _project("介绍：\n\uf0b7 第一条\n\uf0b7 第二条\n零\u200b宽\n")})
+    code, printed = _run(["check", "--fix", "--site", str(site)], capsys)
+    assert code == 0, printed
+    assert printed[:4] == [
+        f"已修正 {path}:7: “<U+F0B7> 第一条” → “⏎- 第一条”",
+        f"已修正 {path}:8: “<U+F0B7> 第二条” → “- 第二条”",
+        f"已修正 {path}:9: “零<U+200B>宽” → “零宽”",
+        "自动修正了 1 个文件的 3 行；下面是再检查一遍的结果。",
+    ]
+    assert printed[-1] == "检查完毕：没有发现问题。"
+    assert (site / path).read_text(encoding="utf-8").endswith("介绍：\n\n- 第一条\n- 第二条\n零宽\n")
