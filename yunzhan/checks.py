@@ -392,6 +392,8 @@ class _Checker:
     # -- text, line by line
 
     def scan(self, text: _Text) -> None:
+        if self.rules_only and not self._may_break_rules(text):
+            return  # most texts: a few searches in C instead of a loop over lines (build runs this too)
         fence = ""
         for i, raw in enumerate(text.text.split("\n")):
             if not raw.strip():
@@ -420,6 +422,14 @@ class _Checker:
                 self.traditional(text, i, raw)
             if text.markdown and ("[" in plain or "<" in plain):
                 self.markdown_line(text, i, plain)
+
+    def _may_break_rules(self, text: _Text) -> bool:
+        value = text.text
+        return bool(
+            (self.chinese and _GARBLED.search(value))
+            or (self.simplified and _traditional_table()[1].search(value))
+            or (text.markdown and "![" in value)
+        )
 
     def line_of(self, text: _Text, index: int, needle: str) -> int | None:
         """The file line of line ``index`` of a text; multi-line field values are found by searching the file."""
