@@ -29,6 +29,7 @@ from yunzhan import (
     render,
     search,
     stamp,
+    texts,
     workers,
 )
 from yunzhan.cache import (
@@ -810,22 +811,7 @@ def _render_markup(
         return resolve
 
     # Every conversion: (record, field or "" for the body, text, options). Cached ones are taken as they are.
-    jobs: list[tuple[Record, str, str, dict[str, Any]]] = []
-    for record in records:
-        settings = config.collection(record.collection)
-        assert settings is not None
-        body = {
-            "path": record.source,
-            "body_line": record.body_line,
-            "iframe_hosts": config.markdown.iframe_hosts,
-        }
-        jobs.append((record, "", record.raw_body, body))
-        for spec in settings.fields:
-            value = record.fields.get(spec.name)
-            if spec.type == "text" and isinstance(value, str):
-                line = record.lines.get(spec.name, 1)
-                options = {"path": record.source, "body_line": line, "field": spec.name, "iframe_hosts": ()}
-                jobs.append((record, spec.name, value, options))
+    jobs = [(record, *text) for record in records for text in texts.markdown_texts(record, config)]
     results: list[markup.MarkupResult | None] = []
     missing: list[tuple[str, Callable[[str], str | None], str, dict[str, Any]]] = []
     for record, _name, text, options in jobs:
