@@ -491,3 +491,26 @@ def test_check_fix_repairs_the_file_and_checks_again(
     ]
     assert printed[-1] == "检查完毕：没有发现问题。"
     assert (site / path).read_text(encoding="utf-8").endswith("介绍：\n\n- 第一条\n- 第二条\n零宽\n")
+
+
+def test_check_takes_the_last_builds_conversions_while_their_links_hold(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yunzhan import texts
+    from yunzhan.pipeline import BuildOptions, build
+
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    converted: list[int] = []
+    real = texts._problems
+    monkeypatch.setattr(texts, "_problems", lambda state, i: converted.append(i) or real(state, i))
+    assert checks.check_site(site).problems == [] and converted == []
+    (
+        site / "content/craftsmen/li-qijie.md"
+    ).unlink()  # rocket.md links to it: its old conversion no longer holds
+    problems = [p.format() for p in checks.check_site(site).problems]
+    assert converted == [0]
+    assert (
+        'content/projects/rocket.md:11: body: 链接 "../craftsmen/li-qijie.md" 指向的条目不存在 — 检查文件名是否写对'
+        in problems
+    )

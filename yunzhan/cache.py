@@ -116,6 +116,11 @@ class CacheData:
     findings: dict[str, tuple[Any, list[Any]]] = field(default_factory=dict)
 
 
+def build_cache_path(cache_dir: Path, output_dir: Path) -> Path:
+    """The build cache of one output folder (pages differ between outputs)."""
+    return cache_dir / f"build-{digest(str(output_dir))[:10]}.pickle"
+
+
 def load_cache(path: Path) -> CacheData:
     """A missing, old or damaged cache is simply empty: the build redoes the work."""
     try:

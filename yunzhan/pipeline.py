@@ -38,12 +38,12 @@ from yunzhan.cache import (
     DepKey,
     Fingerprints,
     PageEntry,
+    build_cache_path,
     digest,
     files_digest,
     load_cache,
     page_fingerprint,
     save_cache,
-    text_digest,
 )
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
@@ -354,7 +354,7 @@ def gather(
         config = load_config(site_dir, options.base_url)
     cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
     output_dir = (options.output_dir or site_dir / "output").absolute()
-    cache_path = cache_dir / f"build-{digest(str(output_dir))[:10]}.pickle"  # one per output: pages differ
+    cache_path = build_cache_path(cache_dir, output_dir)
     with timer.step("load"):
         if not options.use_cache:
             store = CacheData()
@@ -757,7 +757,7 @@ class _MarkdownCache:
 
     @staticmethod
     def key(text: str, options: dict[str, Any]) -> str:
-        return digest(text_digest(text), sorted(options.items()))
+        return texts.markdown_key(text, options)
 
     def lookup(self, key: str, resolve: Callable[[str], str | None]) -> markup.MarkupResult | None:
         hit = self.old.get(key)

@@ -7,9 +7,11 @@ both commands find the same problems in the same words.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from yunzhan import markup, references, workers
+from yunzhan.cache import digest, text_digest
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.model import Record
@@ -34,16 +36,32 @@ def markdown_texts(record: Record, config: SiteConfig) -> list[tuple[str, str, d
     return texts
 
 
-def markdown_problems(records: list[Record], config: SiteConfig) -> list[Problem]:
-    """What converting every Markdown text of ``records`` finds, as ``build`` finds it (in forked processes when
-    there are many)."""
-    jobs = [
-        (record.source, text, options)
-        for record in records
-        for _, text, options in markdown_texts(record, config)
-    ]
-    state = (jobs, references.record_link_resolver(records))
-    return [problem for found in workers.fork_map(_problems, state, len(jobs)) for problem in found]
+def markdown_key(text: str, options: dict[str, Any]) -> str:
+    """What a conversion is remembered by in the build cache."""
+    return digest(text_digest(text), sorted(options.items()))
+
+
+def markdown_problems(
+    records: list[Record], config: SiteConfig, known: Mapping[str, Any] | None = None
+) -> list[Problem]:
+    """What converting every Markdown text of ``records`` finds, as ``build`` finds it. ``known``: the build
+    cache's conversions (``CacheData.markdown``), taken while each of their record links still resolves (or
+    fails) as it did; the rest are converted (in forked processes when there are many)."""
+    by_source = references.record_link_resolver(records)
+    problems: list[Problem] = []
+    jobs: list[tuple[str, str, dict[str, Any]]] = []
+    for record in records:
+        for _, text, options in markdown_texts(record, config):
+            hit = (known or {}).get(markdown_key(text, options))
+            if hit is not None and all(
+                (references.resolve_link(record.source, href, by_source) is None) == (url is None)
+                for href, url in hit[1]
+            ):
+                problems += hit[0].problems
+            else:
+                jobs.append((record.source, text, options))
+    found = workers.fork_map(_problems, (jobs, by_source), len(jobs))
+    return problems + [problem for done in found for problem in done]
 
 
 def _problems(
