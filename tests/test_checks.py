@@ -514,3 +514,21 @@ def test_check_takes_the_last_builds_conversions_while_their_links_hold(
         'content/projects/rocket.md:11: body: 链接 "../craftsmen/li-qijie.md" 指向的条目不存在 — 检查文件名是否写对'
         in problems
     )
+
+
+def test_an_image_build_cannot_use_is_worded_as_build_words_it(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(
+        {
+            "content/projects/h.md": _project("正文\n", extra="cover: scan.pdf\n"),
+            "content/projects/scan.pdf": b"%PDF-1.4",
+        }
+    )
+    built, from_build = _run(["build", "--site", str(site)], capsys)
+    checked, from_check = _run(["check", "--site", str(site)], capsys)
+    line = "content/projects/h.md:5: cover: 不支持的图片格式 .pdf"
+    assert (built, checked) == (1, 1)
+    assert (
+        [x for x in from_build if x.startswith(line)] == [x for x in from_check if x.startswith(line)] != []
+    )

@@ -34,7 +34,7 @@ from yunzhan import pasted, references, texts
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.content import LoadedContent, image_request
 from yunzhan.errors import ERROR, WARNING, Problem, sort_problems
-from yunzhan.images import missing_image
+from yunzhan.images import check_source
 from yunzhan.model import ImageRequest, Record
 
 JSON_FORMAT_VERSION = 1
@@ -285,6 +285,7 @@ class _Checker:
         self.chinese = language.startswith("zh")
         self.simplified = self.chinese and not any(x in language for x in ("hant", "tw", "hk", "mo"))
         self.warn_bytes = config.images.warn_bytes if config else 20 * 1024 * 1024
+        self.content_dir = os.path.realpath(site_dir / "content")
         self.problems: list[Problem] = []
         self.links: list[ExternalLink] = []
         self._file_lines: dict[str, list[str]] = {}
@@ -530,14 +531,13 @@ class _Checker:
     def image_file(
         self, record: Record, where: str | None, line: int | None, source: str, shown: str
     ) -> None:
-        path = Path(source)
-        try:
-            size = path.stat().st_size if path.is_file() else None
-        except OSError:
-            size = None
-        if size is None:
-            self.problems.append(Problem(record.source, line, where, *missing_image(source)))
+        found = check_source(os.path.realpath(source), self.content_dir)
+        if not isinstance(
+            found, os.stat_result
+        ):  # missing, unsupported or outside content/: as build says it
+            self.problems.append(Problem(record.source, line, where, *found))
             return
+        size = found.st_size
         if size > self.warn_bytes and (record.source, source) not in self._sized:
             self._sized.add((record.source, source))
             limit = self.warn_bytes / 1024 / 1024

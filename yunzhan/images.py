@@ -385,7 +385,7 @@ def process_images(
     twins: dict[str, str] = {}  # path to decode → its leader (itself, or a file with the same bytes)
     stamps: dict[str, list] = {}  # path → [size, mtime_ns, sha256] for the manifest
     for path, reqs in groups.items():
-        st = _check_source(path, content)
+        st = check_source(path, content)
         if not isinstance(st, os.stat_result):
             report(reqs, *st)
             continue
@@ -451,8 +451,9 @@ def _usable_formats(settings: ImageSettings, problems: list[Problem]) -> ImageSe
     return dataclasses.replace(settings, formats=usable)
 
 
-def _check_source(path: str, content: str) -> os.stat_result | tuple[str, str]:
-    """The file's stat, or (message, hint) when it must not or cannot be used; nothing is read."""
+def check_source(path: str, content: str) -> os.stat_result | tuple[str, str]:
+    """The file's stat, or (message, hint) when it must not or cannot be used; nothing is read. ``check`` asks
+    it too, so both commands say the same."""
     if not path.startswith(content + os.sep):  # path is resolved: a symlink out of content/ is caught too
         return "图片路径超出了网站的 content 文件夹", "把图片放进 content 文件夹，并使用相对路径"
     suffix = os.path.splitext(path)[1]
