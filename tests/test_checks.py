@@ -532,3 +532,12 @@ def test_an_image_build_cannot_use_is_worded_as_build_words_it(
     assert (
         [x for x in from_build if x.startswith(line)] == [x for x in from_check if x.startswith(line)] != []
     )
+
+
+def test_a_drafts_build_checks_the_drafts_it_skipped_before(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site({"content/projects/d.md": _project("这是當(dāng)前的展品。\n", extra="draft: true\n")})
+    assert _run(["build", "--site", str(site)], capsys)[0] == 0  # a draft is not published: not checked
+    code, printed = _run(["build", "--drafts", "--site", str(site)], capsys)
+    assert code == 1 and printed[0].startswith("content/projects/d.md:7: 发现夹带拼音的乱码文字")

@@ -18,7 +18,6 @@ External links are listed (never fetched) in ``CheckReport.external_links``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -518,7 +517,7 @@ class _Checker:
         request = image_request(self.site_dir, folder, src, "", record.source, line, where or "body")
         if isinstance(request, Problem):
             if self.rules_only:
-                self.problems.append(dataclasses.replace(request, field=where))
+                self.problems.append(request)  # "body", as build names it
             return
         if self.rules_only:
             return

@@ -366,7 +366,8 @@ def gather(
         loaded = content.load_content(site_dir, config, drafts=options.drafts, memo=memo)
     code = _code_digest()
     with timer.step("rules"):  # before references turn field values into records
-        ruled, rules_redone = _record_rules(loaded, config, site_dir, memo, store, code)
+        rules_key = digest(config, code, options.drafts)  # drafts: whether a draft's file is a record
+        ruled, rules_redone = _record_rules(loaded, config, site_dir, memo, store, rules_key)
         problems = [*loaded.problems, *ruled]
     records = loaded.records
     with timer.step("references"):
@@ -699,12 +700,12 @@ def _record_rules(
     site_dir: Path,
     memo: content.ParseMemo,
     store: CacheData,
-    code: str,
+    settings: str,
 ) -> tuple[list[Problem], bool]:
     """``checks.RecordRules`` for every file read: run for the files parsed in this build, remembered (in
     ``store``) for the others, while the file, the settings and the code are as they were. Also returns
-    whether anything was run or forgotten (the cache must then be saved)."""
-    settings = digest(config, code)
+    whether anything was run or forgotten (the cache must then be saved). ``settings``: a key of all else the
+    findings depend on."""
     by_source = {record.source: record for record in loaded.records}
     rules: checks.RecordRules | None = None
     old, found = store.findings, {}
