@@ -229,7 +229,7 @@ def test_editor_swap_files_are_ignored(make_site: MakeSite) -> None:
 def test_duplicate_slugs(make_site: MakeSite) -> None:
     site = make_site({"content/pages/x.md": "---\ntitle: 甲\nslug: about\n---\n"})
     messages = _messages(site)
-    assert any("网址与 content/pages/about.md 重复" in m for m in messages)
+    assert any("网址名 about 和 content/pages/about.md 的网址重复" in m for m in messages)
 
 
 @pytest.mark.parametrize(

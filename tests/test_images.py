@@ -435,7 +435,7 @@ def test_each_bad_input_is_a_problem_naming_its_record_and_the_rest_still_works(
     cornered().save(outside)
     (content / "link.jpg").symlink_to(outside)
     cases = {
-        "missing.jpg": "图片文件不存在",
+        "missing.jpg": "找不到图片文件 missing.jpg",
         "text.jpg": "这个文件是文本，不是图片",
         "truncated.jpg": "图片文件已损坏或不完整",
         "garbage.png": "文件内容不是可识别的图片格式",

@@ -113,6 +113,13 @@ class CacheData:
     slugs: dict[str, str] = field(
         default_factory=dict
     )  # term slugs by digest of the name: no pypinyin import
+    # checks.RecordRules' findings by file: (the file's identity and the rules' settings, the problems)
+    findings: dict[str, tuple[Any, list[Any]]] = field(default_factory=dict)
+
+
+def build_cache_path(cache_dir: Path, output_dir: Path) -> Path:
+    """The build cache of one output folder (pages differ between outputs)."""
+    return cache_dir / f"build-{digest(str(output_dir))[:10]}.pickle"
 
 
 def load_cache(path: Path) -> CacheData:

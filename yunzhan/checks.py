@@ -1,25 +1,25 @@
 """Content checks before publishing (``python build.py check``): what the build accepts but should not go live.
 
 Pure functions over loaded records (``content.load_content``); nothing here fetches, renders or writes. Each
-finding is a ``Problem`` phrased for an editor, with the right line of the file:
+finding is a ``Problem`` phrased for an editor, with the right line of the file. ``check`` reports what ``build``
+would, in the same words from the same code, and adds what needs every record or a person's eye:
 
-- Traditional characters in a Simplified Chinese site (warning, with the Simplified form);
-- text garbled by a converter that puts pinyin in brackets after characters, ``當(dāng)前`` (error);
-- raw HTML in Markdown: scripts, styles, iframes, ``on*`` attributes and ``javascript:`` links that the build
-  removes, hidden text and HTML links that look injected, and raw HTML in general (warnings);
-- links to other records that do not resolve (error);
-- images: missing alt text or files (errors), originals that are far too large (warning);
-- duplicate titles within a collection (warning).
+- the rules of one record file (``RecordRules``, run by ``build`` too, so that what ``check`` calls an error
+  stops a build): pasted characters from Word and web pages (pasted.py), Traditional characters in a Simplified
+  Chinese site (warning, with the Simplified form), text garbled by a converter that puts pinyin in brackets
+  after characters, ``當(dāng)前`` (error), and image paths in bodies;
+- what converting the Markdown finds (texts.py, as ``build`` converts it): images without alt text, links to
+  records that do not exist, HTML the sanitiser removes;
+- image files that are missing (worded by images.py, as ``build`` says it) or far too large (warning);
+- check only: hidden text and HTML links that look injected, duplicate titles within a collection (warnings).
 
 External links are listed (never fetched) in ``CheckReport.external_links``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from yunzhan import references
+from yunzhan import pasted, references, texts
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.content import LoadedContent, image_request
-from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean, sort_problems
+from yunzhan.errors import ERROR, WARNING, Problem, sort_problems
+from yunzhan.images import check_source
 from yunzhan.model import ImageRequest, Record
 
 JSON_FORMAT_VERSION = 1
@@ -60,8 +61,6 @@ _LINK_TARGET = (
     r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
 )
 _MD_IMAGE = re.compile(r"!\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]" + _LINK_TARGET)
-_MD_LINK = re.compile(r"(?<![!\\])\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]" + _LINK_TARGET)
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?")
 _URL = re.compile(r"https?://[^\s<>\"'`()\[\]{}\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?*_~"
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?=[\s/>])((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
@@ -72,38 +71,7 @@ _HIDDEN_STYLE = re.compile(
     re.IGNORECASE,
 )
 _SCRIPT_URL = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
-_RECORD_SUFFIXES = (".md", ".yaml", ".yml")
-
-# Raw HTML the sanitiser removes entirely (iframes unless their host is allowed in site.toml).
-REMOVED_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "iframe",
-        "frame",
-        "frameset",
-        "object",
-        "embed",
-        "applet",
-        "form",
-        "input",
-        "button",
-        "textarea",
-        "select",
-        "option",
-        "link",
-        "meta",
-        "base",
-        "svg",
-        "math",
-        "noscript",
-        "template",
-    ]
-)
-# Inline formatting that is harmless and common in pasted text: not worth a warning of its own.
-PLAIN_TAGS = frozenset(
-    ["br", "sup", "sub", "b", "i", "u", "s", "em", "strong", "mark", "small", "kbd", "abbr", "del", "ins"]
-)
+_PASTE = "从网页复制文字时请用“粘贴为纯文本”"
 
 
 class ExternalLink(NamedTuple):
@@ -132,23 +100,49 @@ class CheckReport:
         return self.errors > 0 or (strict and self.warnings > 0)
 
 
+class RecordRules:
+    """The checks of one record file that ``build`` runs too (for the files it parses anew): the file's pasted
+    characters, and for a record its Traditional characters, garbled pinyin and body image paths."""
+
+    def __init__(self, config: SiteConfig, site_dir: Path) -> None:
+        self.config = config
+        self.site_dir = site_dir.absolute()
+        self._checker = _Checker(config, self.site_dir, rules_only=True)
+        self.site_problems = self._checker.problems[:]  # about the whole site (a missing converter), once
+
+    def file_problems(self, rel: str, record: Record | None) -> list[Problem]:
+        """What the rules find in one file (site-relative ``rel``); ``record``: the file as loaded, if it was."""
+        problems = pasted.read_problems(self.site_dir / rel, rel, record.lines if record else None)
+        settings = self.config.collection(record.collection) if record is not None else None
+        if record is not None and settings is not None:
+            checker = self._checker
+            checker.problems, checker.links = [], []
+            checker.check_record(record, settings)
+            problems += checker.problems
+        return problems
+
+
 # ---------------------------------------------------------------------------------------------------- entry points
 
 
 def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
-    """Everything ``check`` reports for a site: loading and reference problems plus the content checks.
+    """Everything ``check`` reports for a site: loading, reference and Markdown problems plus the content checks.
 
     Raises ``ConfigError`` when site.toml is unusable (nothing can be checked then).
     """
+    from yunzhan.cache import build_cache_path, load_cache
     from yunzhan.config import load_config
     from yunzhan.content import load_content
+    from yunzhan.stamp import CACHE_DIR_NAME
 
     site_dir = site_dir.absolute()
     config = load_config(site_dir)
     loaded = load_content(site_dir, config, drafts=drafts)
     report = run_checks(loaded, config, site_dir)
+    built = load_cache(build_cache_path(site_dir / CACHE_DIR_NAME, site_dir / "output"))  # the last build's
+    converted = texts.markdown_problems(loaded.records, config, built.markdown)
     ref_problems = references.resolve_references(loaded.records, config)
-    report.problems = sort_problems([*loaded.problems, *ref_problems, *report.problems])
+    report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems])
     return report
 
 
@@ -157,11 +151,18 @@ def run_checks(loaded: LoadedContent, config: SiteConfig, site_dir: Path) -> Che
 
     Give it records straight from ``load_content``: before references are resolved or Markdown is rendered.
     """
-    checker = _Checker(config, site_dir.absolute(), loaded.records)
+    site_dir = site_dir.absolute()
+    rules = RecordRules(config, site_dir)
+    checker = _Checker(config, site_dir)
+    by_source = {record.source: record for record in loaded.records}
+    for file in loaded.sources:
+        rel = file.relative_to(site_dir).as_posix()
+        checker.problems += rules.file_problems(rel, by_source.get(rel))
     for record in loaded.records:
         settings = config.collection(record.collection)
         if settings is not None:
             checker.check_record(record, settings)
+    checker.problems.extend(rules.site_problems)
     checker.problems.extend(duplicate_titles(loaded.records, config))
     return CheckReport(sort_problems(checker.problems), sorted(set(checker.links), key=_link_key))
 
@@ -174,7 +175,7 @@ def list_external_links(
     Without ``config`` every text value of a record is searched; ``site_dir`` (the folder the records' paths are
     relative to) is read only to find lines inside multi-line field values.
     """
-    checker = _Checker(config, site_dir.absolute(), [], only_links=True)
+    checker = _Checker(config, site_dir.absolute(), only_links=True)
     for record in records:
         settings = config.collection(record.collection) if config else None
         checker.check_record(record, settings)
@@ -268,23 +269,29 @@ class _Text:
 
 class _Checker:
     def __init__(
-        self, config: SiteConfig | None, site_dir: Path, records: list[Record], *, only_links: bool = False
+        self,
+        config: SiteConfig | None,
+        site_dir: Path,
+        *,
+        only_links: bool = False,
+        rules_only: bool = False,
     ) -> None:
         self.config = config
         self.site_dir = site_dir
         self.only_links = only_links
+        self.rules_only = rules_only  # only what RecordRules runs; else only what it does not
         language = (config.language if config else "zh-CN").lower()
         self.chinese = language.startswith("zh")
         self.simplified = self.chinese and not any(x in language for x in ("hant", "tw", "hk", "mo"))
-        self.iframe_hosts = set(config.markdown.iframe_hosts) if config else set()
         self.warn_bytes = config.images.warn_bytes if config else 20 * 1024 * 1024
-        self.by_source = references.record_link_resolver(records)
+        self.content_dir = os.path.realpath(site_dir / "content")
         self.problems: list[Problem] = []
         self.links: list[ExternalLink] = []
         self._file_lines: dict[str, list[str]] = {}
         self._sized: set[tuple[str, str]] = set()
-        if self.simplified and not only_links and _converter() is None:
+        if self.simplified and _converter() is None:
             self.simplified = False
+        if self.chinese and not self.simplified and rules_only and _converter() is None:
             self.problems.append(
                 Problem(
                     "site.toml",
@@ -341,13 +348,15 @@ class _Checker:
         if alt:
             name = f"{request.field}.alt"
             self.scan(_Text(record, name, alt, record.lines.get(name, request.line), False, False))
-        if not self.only_links:
+        if not self.only_links and not self.rules_only:
             shown = os.path.relpath(request.source, (self.site_dir / record.source).parent)
             self.image_file(record, request.field, request.line, request.source, Path(shown).as_posix())
 
     # -- text, line by line
 
     def scan(self, text: _Text) -> None:
+        if self.rules_only and not self._may_break_rules(text):
+            return  # most texts: a few searches in C instead of a loop over lines (build runs this too)
         fence = ""
         for i, raw in enumerate(text.text.split("\n")):
             if not raw.strip():
@@ -364,18 +373,26 @@ class _Checker:
                     plain = ""
                 elif "`" in raw:
                     plain = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw)
-            if "://" in plain:
+            if "://" in plain and not self.rules_only:
                 for url in _URL.findall(plain):
                     url = url.rstrip(_URL_TRAILING)
                     self.links.append(ExternalLink(text.record.source, self.line_of(text, i, url), url))
             if self.only_links:
                 continue
-            if self.chinese:
+            if self.rules_only and self.chinese:
                 self.garbled(text, i, raw)
-            if self.simplified:
+            if self.rules_only and self.simplified:
                 self.traditional(text, i, raw)
             if text.markdown and ("[" in plain or "<" in plain):
                 self.markdown_line(text, i, plain)
+
+    def _may_break_rules(self, text: _Text) -> bool:
+        value = text.text
+        return bool(
+            (self.chinese and _GARBLED.search(value))
+            or (self.simplified and _traditional_table()[1].search(value))
+            or (text.markdown and "![" in value)
+        )
 
     def line_of(self, text: _Text, index: int, needle: str) -> int | None:
         """The file line of line ``index`` of a text; multi-line field values are found by searching the file."""
@@ -483,73 +500,14 @@ class _Checker:
     # -- Markdown: raw HTML, links, images
 
     def markdown_line(self, text: _Text, index: int, line: str) -> None:
-        record = text.record
+        """Body image paths (a rule: build checks them too) and HTML that looks injected (check only). Alt text,
+        links to records and the HTML the sanitiser removes are the conversion's to report (texts.py)."""
         for match in _MD_IMAGE.finditer(line):
-            alt, src = match.group(1).strip(), _target(match.group(2))
-            if not alt:
-                self.add(
-                    text,
-                    index,
-                    match.group(0),
-                    f"图片 {src} 缺少替代文字",
-                    "在 ![ ] 的方括号里写一句描述图片内容的话，例如 ![李师傅在调试设备](photo.jpg)",
-                    ERROR,
-                )
+            src = _target(match.group(2))
             if src and not _SCRIPT_URL.match(src):
                 self.body_image(text, index, src)
-        hrefs = [_target(m.group(2)) for m in _MD_LINK.finditer(line)]
-        ref_def = _REF_DEF.match(line)
-        if ref_def:
-            hrefs.append(ref_def.group(1))
-        for href in hrefs:
-            if _SCRIPT_URL.match(href):
-                self.add(
-                    text,
-                    index,
-                    href[:20],
-                    "javascript: 链接会被移除",
-                    "链接只能指向网址或其他条目的文件；删掉这个链接",
-                    WARNING,
-                )
-            else:
-                self.record_link(text, index, href)
-        if "<" in line:
-            self.raw_html(text, index, line, record)
-
-    def record_link(self, text: _Text, index: int, href: str) -> None:
-        parts = urlsplit(href)
-        path = unquote(parts.path)
-        if parts.scheme or parts.netloc or not path or path.startswith("/"):
-            return
-        if not path.lower().endswith(_RECORD_SUFFIXES):
-            return
-        source = text.record.source
-        if references.resolve_link(source, path, self.by_source) is not None:
-            return
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
-        bundle = posixpath.join(target.rsplit(".", 1)[0], "index.md")
-        exists = not target.startswith("../") and any((self.site_dir / t).is_file() for t in (target, bundle))
-        if exists:
-            self.add(
-                text,
-                index,
-                href,
-                f"链接指向的条目不会发布：{href}",
-                "那个条目是草稿（draft: true）或者文件有错误；先把它改好，或去掉这个链接",
-                ERROR,
-            )
-            return
-        here = posixpath.dirname(source)
-        candidates = [posixpath.relpath(s, here) for s in self.by_source]
-        hint = did_you_mean(path, candidates)
-        self.add(
-            text,
-            index,
-            href,
-            f"链接指向的条目不存在：{href}",
-            hint or "链接里写另一个条目的文件路径（相对于本文件），例如 ../craftsmen/li-qijie.md",
-            ERROR,
-        )
+        if "<" in line and not self.rules_only:
+            self.injected_html(text, index, line)
 
     def body_image(self, text: _Text, index: int, src: str) -> None:
         record = text.record
@@ -558,26 +516,27 @@ class _Checker:
         where = _field_name(text)
         request = image_request(self.site_dir, folder, src, "", record.source, line, where or "body")
         if isinstance(request, Problem):
-            self.problems.append(dataclasses.replace(request, field=where))
+            if self.rules_only:
+                self.problems.append(request)  # "body", as build names it
+            return
+        if self.rules_only:
             return
         source = request.source
         if not Path(source).is_file() and unquote(src) != src:
             request = image_request(self.site_dir, folder, unquote(src), "", record.source, line, where)
             source = request.source if isinstance(request, ImageRequest) else source
-        self.image_file(record, where, line, source, src)
+        self.image_file(record, where or "body", line, source, src)
 
     def image_file(
         self, record: Record, where: str | None, line: int | None, source: str, shown: str
     ) -> None:
-        path = Path(source)
-        try:
-            size = path.stat().st_size if path.is_file() else None
-        except OSError:
-            size = None
-        if size is None:
-            hint = _missing_file_hint(path)
-            self.problems.append(Problem(record.source, line, where, f"找不到图片文件 {shown}", hint))
+        found = check_source(os.path.realpath(source), self.content_dir)
+        if not isinstance(
+            found, os.stat_result
+        ):  # missing, unsupported or outside content/: as build says it
+            self.problems.append(Problem(record.source, line, where, *found))
             return
+        size = found.st_size
         if size > self.warn_bytes and (record.source, source) not in self._sized:
             self._sized.add((record.source, source))
             limit = self.warn_bytes / 1024 / 1024
@@ -592,65 +551,26 @@ class _Checker:
                 )
             )
 
-    def raw_html(self, text: _Text, index: int, line: str, record: Record) -> None:
-        removed: list[str] = []
-        events: list[str] = []
+    def injected_html(self, text: _Text, index: int, line: str) -> None:
+        """Hidden text and HTML links: what spam injected into a copied web page looks like."""
         hidden: list[str] = []
         anchors: list[str] = []
-        other: list[str] = []
-        no_alt = False
         for match in _TAG.finditer(line):
             closing, tag, attr_text = match.group(1), match.group(2).lower(), match.group(3)
             if closing:
                 continue
             attrs = {k.lower(): (v or "").strip("\"'") for k, v in _ATTR.findall(attr_text)}
-            if tag == "iframe" and _allowed_iframe(attrs.get("src", ""), self.iframe_hosts):
-                continue
-            if tag in REMOVED_TAGS:
-                removed.append(f"<{tag}>")
-            elif tag not in PLAIN_TAGS:
-                other.append(f"<{tag}>")
-            events += [name for name in attrs if name.startswith("on")]
             if _HIDDEN_STYLE.search(attrs.get("style", "")) or "hidden" in attrs:
                 hidden.append(match.group(0)[:60])
-            if any(_SCRIPT_URL.match(attrs.get(k, "")) for k in ("href", "src", "action", "formaction")):
-                events.append("javascript:")
             if tag == "a" and urlsplit(attrs.get("href", "")).scheme in ("http", "https"):
                 anchors.append(attrs["href"])
-            if tag == "img" and "alt" not in attrs:
-                no_alt = True
-        paste = "从网页复制文字时请用“粘贴为纯文本”"
-        if removed:
-            self.add(
-                text,
-                index,
-                removed[0],
-                f"正文里有 {'、'.join(_unique(removed))} 代码，发布时会被移除",
-                "删掉这段代码"
-                + (
-                    "；视频只能嵌入 site.toml 里 [markdown] iframe_hosts 列出的网站"
-                    if "<iframe>" in removed
-                    else ""
-                )
-                + f"；{paste}",
-                WARNING,
-            )
-        if events:
-            self.add(
-                text,
-                index,
-                events[0],
-                f"HTML 里的 {'、'.join(_unique(events))} 会被移除",
-                f"网页里的脚本不能发布；删掉这些属性，{paste}",
-                WARNING,
-            )
         if hidden:
             self.add(
                 text,
                 index,
                 "<",
                 f"有被隐藏起来的文字 {hidden[0]}，可能是网页里被注入的垃圾内容",
-                f"确认后删掉这段 HTML；{paste}",
+                f"确认后删掉这段 HTML；{_PASTE}",
                 WARNING,
             )
         if anchors:
@@ -660,24 +580,6 @@ class _Checker:
                 "<a",
                 f"HTML 写法的外部链接 {anchors[0]}，可能是复制网页时带进来的广告链接",
                 "确认确实需要这个链接；需要就改用 Markdown 写法 [文字](网址)，不需要就删掉",
-                WARNING,
-            )
-        if no_alt:
-            self.add(
-                text,
-                index,
-                "<img",
-                "HTML 图片缺少替代文字 alt",
-                "建议改用 Markdown 写法 ![图片内容的描述](文件名.jpg)",
-                ERROR,
-            )
-        if other and not (removed or events or hidden or anchors):
-            self.add(
-                text,
-                index,
-                other[0][:-1],
-                f"正文里有 HTML 代码 {'、'.join(_unique(other))}，发布时只保留安全的部分",
-                f"建议改用 Markdown 写法（## 标题、**加粗**、[文字](网址)）；{paste}",
                 WARNING,
             )
 
@@ -765,25 +667,3 @@ def _field_name(text: _Text) -> str | None:
 
 def _target(raw: str) -> str:
     return raw[1:-1].strip() if raw.startswith("<") and raw.endswith(">") else raw
-
-
-def _allowed_iframe(src: str, hosts: set[str]) -> bool:
-    parts = urlsplit(src)
-    return parts.scheme == "https" and parts.hostname is not None and parts.hostname in hosts
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _missing_file_hint(path: Path) -> str:
-    folder = path.parent
-    try:
-        names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-    except OSError:
-        names = []
-    same_case = [n for n in names if n.lower() == path.name.lower()]
-    if same_case:
-        return f"文件名大小写不一致：文件夹里是 {same_case[0]}，请改成完全一样"
-    hint = did_you_mean(path.name, names)
-    return hint or "检查文件名和扩展名（.jpg/.png）是否写对，图片路径是相对于本条目文件的"

@@ -10,10 +10,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from yunzhan import __version__, portable
 from yunzhan.command import command_name
 from yunzhan.errors import ConfigError, Problem, YunzhanError
+
+if TYPE_CHECKING:
+    from yunzhan.checks import CheckReport
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -72,6 +76,11 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="有警告也算不通过（退出码 1）")
     check.add_argument(
         "--format", choices=("text", "json"), default="text", help="输出格式；json 供其他程序读取"
+    )
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="自动修正能安全修正的粘贴问题（项目符号、看不见的字符、不换行空格、行首全角空格），再检查一遍",
     )
     new = commands.add_parser(
         "new",
@@ -212,6 +221,8 @@ def _check(args: argparse.Namespace) -> int:
 
     try:
         report = checks.check_site(args.site, drafts=args.drafts)
+        if args.fix and _fix(args.site.absolute(), report):
+            report = checks.check_site(args.site, drafts=args.drafts)
     except ConfigError as exc:
         _print_problems(exc.problems, quiet=False)
         print("设置有误，无法检查。", file=sys.stderr)
@@ -226,6 +237,20 @@ def _check(args: argparse.Namespace) -> int:
                 print(f"  {line}")
         print(checks.summary_line(report), file=sys.stderr)
     return EXIT_CONTENT if report.failed(args.strict) else EXIT_OK
+
+
+def _fix(site: Path, report: CheckReport) -> bool:
+    """``check --fix``: repair the pasted characters of the files the report names, showing each line changed
+    (on stderr, so that ``--format json`` stays clean); True when a file changed."""
+    from yunzhan import pasted
+
+    changes = pasted.fix_files(site, (p.path for p in report.problems))
+    for change in changes:
+        print(f"已修正 {change.format()}", file=sys.stderr)
+    files = len({change.path for change in changes})
+    done = f"自动修正了 {files} 个文件的 {len(changes)} 行；下面是再检查一遍的结果。"
+    print(done if changes else "没有需要自动修正的地方。", file=sys.stderr)
+    return bool(changes)
 
 
 def _new(args: argparse.Namespace, extra: list[str]) -> int:

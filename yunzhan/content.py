@@ -816,19 +816,31 @@ def image_request(
 
 
 def _check_duplicate_slugs(records: list[Record], problems: list[Problem]) -> None:
-    seen: dict[tuple[str, str], Record] = {}
+    """One error per repeated slug, on the file that repeats it (the one whose ``slug:`` line says so, else the
+    later file), at its ``slug:`` line or its first field; that record is dropped, so that no page collision
+    reports the same mistake again."""
+    first: dict[tuple[str, str], Record] = {}
+    dropped: set[int] = set()
     for record in records:
         key = (record.collection, record.slug)
-        if key in seen:
-            other = seen[key].source
-            problems.append(
-                Problem(
-                    record.source,
-                    record.lines.get("slug"),
-                    "slug",
-                    f"网址与 {other} 重复",
-                    "改文件名或写不同的 slug:",
-                )
+        earlier = first.setdefault(key, record)
+        if earlier is record:
+            continue
+        if "slug" in earlier.lines and "slug" not in record.lines:
+            first[key], earlier, record = record, record, earlier  # the written slug is the one to change
+        dropped.add(id(record))
+        written = "slug" in record.lines
+        line = record.lines["slug"] if written else min(record.lines.values(), default=1)
+        what = f"写的网址名 {record.slug}" if written else f"由文件名生成的网址名 {record.slug}"
+        problems.append(
+            Problem(
+                record.source,
+                line,
+                "slug",
+                f"{what} 和 {earlier.source} 的网址重复，两个条目不能用同一个网址",
+                f"换一个 slug，例如 slug: {record.slug}-2"
+                if written
+                else f"改这个文件的文件名，或者加一行 slug: {record.slug}-2",
             )
-        else:
-            seen[key] = record
+        )
+    records[:] = [record for record in records if id(record) not in dropped]

@@ -42,7 +42,7 @@ from PIL import ImageCms, UnidentifiedImageError, features
 
 from yunzhan import portable
 from yunzhan.config import ImageSettings
-from yunzhan.errors import ERROR, WARNING, Problem
+from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean
 from yunzhan.model import Image, ImageRequest, ImageSource
 
 PIPELINE_VERSION = 2  # bump when the same source and settings must give different bytes
@@ -377,7 +377,7 @@ def process_images(
     twins: dict[str, str] = {}  # path to decode → its leader (itself, or a file with the same bytes)
     stamps: dict[str, list] = {}  # path → [size, mtime_ns, sha256] for the manifest
     for path, reqs in groups.items():
-        st = _check_source(path, content)
+        st = check_source(path, content)
         if not isinstance(st, os.stat_result):
             report(reqs, *st)
             continue
@@ -443,8 +443,9 @@ def _usable_formats(settings: ImageSettings, problems: list[Problem]) -> ImageSe
     return dataclasses.replace(settings, formats=usable)
 
 
-def _check_source(path: str, content: str) -> os.stat_result | tuple[str, str]:
-    """The file's stat, or (message, hint) when it must not or cannot be used; nothing is read."""
+def check_source(path: str, content: str) -> os.stat_result | tuple[str, str]:
+    """The file's stat, or (message, hint) when it must not or cannot be used; nothing is read. ``check`` asks
+    it too, so both commands say the same."""
     if not path.startswith(content + os.sep):  # path is resolved: a symlink out of content/ is caught too
         return "图片路径超出了网站的 content 文件夹", "把图片放进 content 文件夹，并使用相对路径"
     suffix = os.path.splitext(path)[1]
@@ -455,8 +456,25 @@ def _check_source(path: str, content: str) -> os.stat_result | tuple[str, str]:
     except OSError:
         st = None
     if st is None or not stat.S_ISREG(st.st_mode):
-        return "图片文件不存在", f"检查文件名和路径（区分大小写）：{_key(path, content)}"
+        return missing_image(path)
     return st
+
+
+def missing_image(path: str) -> tuple[str, str]:
+    """Message and hint for an image file that is not there: ``build`` and ``check`` say the same."""
+    folder, name = os.path.split(path)
+    try:
+        names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
+    except OSError:
+        names = []
+    same_case = [n for n in names if n.lower() == name.lower()]
+    if same_case:
+        return f"找不到图片文件 {name}", f"文件名大小写不一致：文件夹里是 {same_case[0]}，请改成完全一样"
+    hint = did_you_mean(name, names)
+    return (
+        f"找不到图片文件 {name}",
+        hint or "检查文件名和扩展名（.jpg/.png）是否写对，图片路径是相对于本条目文件的",
+    )
 
 
 def _listdir(root: Path, digest: str) -> set[str]:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from yunzhan import (
     cards,
     charts,
+    checks,
     content,
     images,
     markup,
@@ -28,6 +29,7 @@ from yunzhan import (
     render,
     search,
     stamp,
+    texts,
     workers,
 )
 from yunzhan.cache import (
@@ -36,12 +38,12 @@ from yunzhan.cache import (
     DepKey,
     Fingerprints,
     PageEntry,
+    build_cache_path,
     digest,
     files_digest,
     load_cache,
     page_fingerprint,
     save_cache,
-    text_digest,
 )
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
@@ -359,7 +361,7 @@ def gather(
         config = load_config(site_dir, options.base_url)
     cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
     output_dir = (options.output_dir or site_dir / "output").absolute()
-    cache_path = cache_dir / f"build-{digest(str(output_dir))[:10]}.pickle"  # one per output: pages differ
+    cache_path = build_cache_path(cache_dir, output_dir)
     with timer.step("load"):
         if not options.use_cache:
             store = CacheData()
@@ -369,7 +371,11 @@ def gather(
             store = load_cache(cache_path)
         memo = session.parsed if session is not None else store.parsed
         loaded = content.load_content(site_dir, config, drafts=options.drafts, memo=memo)
-    problems = list(loaded.problems)
+    code = _code_digest()
+    with timer.step("rules"):  # before references turn field values into records
+        rules_key = digest(config, code, options.drafts)  # drafts: whether a draft's file is a record
+        ruled, rules_redone = _record_rules(loaded, config, site_dir, memo, store, rules_key)
+        problems = [*loaded.problems, *ruled]
     records = loaded.records
     with timer.step("references"):
         problems += references.resolve_references(records, config)
@@ -425,7 +431,6 @@ def gather(
             open_data=tuple(publish.open_data_links(config)) if config.publish.open_data else (),
             feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
         )
-        code = _code_digest()
         site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources, code)
         prints = Fingerprints(records, plan.collections, plan.taxonomies)
         record_prints = prints.records()
@@ -500,7 +505,7 @@ def gather(
             if streamed is not None:
                 site_files = {}
         generated = {**assets, **site_files}
-    cache_dirty |= len(store.slugs) != known_slugs
+    cache_dirty |= len(store.slugs) != known_slugs or rules_redone
     if options.compress and not options.preview:
         with timer.step("compress"):
             pending = {page.output_file: html.encode("utf-8") for page, html in rendered if html is not None}
@@ -698,6 +703,46 @@ def _code_digest() -> str:
     return files_digest(Path(__file__).parent.glob("*.py"))
 
 
+def _record_rules(
+    loaded: content.LoadedContent,
+    config: SiteConfig,
+    site_dir: Path,
+    memo: content.ParseMemo,
+    store: CacheData,
+    settings: str,
+) -> tuple[list[Problem], bool]:
+    """``checks.RecordRules`` for every file read: run for the files parsed in this build, remembered (in
+    ``store``) for the others, while the file, the settings and the code are as they were. Also returns
+    whether anything was run or forgotten (the cache must then be saved). ``settings``: a key of all else the
+    findings depend on."""
+    by_source = {record.source: record for record in loaded.records}
+    rules: checks.RecordRules | None = None
+    old, found = store.findings, {}
+    problems: list[Problem] = []
+    for file in loaded.sources:
+        rel = file.relative_to(site_dir).as_posix()
+        parsed = memo.get(file)
+        identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
+        known = old.get(rel)
+        if identity[0] is None or known is None or known[0] != identity:
+            rules = rules or checks.RecordRules(config, site_dir)
+            known = (identity, rules.file_problems(rel, by_source.get(rel)))
+        found[rel] = known
+        problems += known[1]
+    redone = rules is not None or len(found) != len(old)
+    store.findings = found
+    return [*problems, *(rules.site_problems if rules else [])], redone
+
+
+def _identity(file: Path) -> tuple[int, int, int, int] | None:
+    """Size, times and inode of a file the parse memo does not hold (a data file), or None."""
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
 def _remembered(func: Callable[..., Any], old: dict[str, Any], used: dict[str, Any]) -> Callable[..., Any]:
     """``func`` (pure) with its results kept in the build cache: ``old`` from the last build, ``used`` now."""
 
@@ -722,7 +767,7 @@ class _MarkdownCache:
 
     @staticmethod
     def key(text: str, options: dict[str, Any]) -> str:
-        return digest(text_digest(text), sorted(options.items()))
+        return texts.markdown_key(text, options)
 
     def lookup(self, key: str, resolve: Callable[[str], str | None]) -> markup.MarkupResult | None:
         hit = self.old.get(key)
@@ -776,22 +821,7 @@ def _render_markup(
         return resolve
 
     # Every conversion: (record, field or "" for the body, text, options). Cached ones are taken as they are.
-    jobs: list[tuple[Record, str, str, dict[str, Any]]] = []
-    for record in records:
-        settings = config.collection(record.collection)
-        assert settings is not None
-        body = {
-            "path": record.source,
-            "body_line": record.body_line,
-            "iframe_hosts": config.markdown.iframe_hosts,
-        }
-        jobs.append((record, "", record.raw_body, body))
-        for spec in settings.fields:
-            value = record.fields.get(spec.name)
-            if spec.type == "text" and isinstance(value, str):
-                line = record.lines.get(spec.name, 1)
-                options = {"path": record.source, "body_line": line, "field": spec.name, "iframe_hosts": ()}
-                jobs.append((record, spec.name, value, options))
+    jobs = [(record, *text) for record in records for text in texts.markdown_texts(record, config)]
     results: list[markup.MarkupResult | None] = []
     missing: list[tuple[str, Callable[[str], str | None], str, dict[str, Any]]] = []
     for record, _name, text, options in jobs:
