@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -155,10 +154,17 @@ def test_a_line_separator_in_a_field_becomes_a_space() -> None:
     assert fixed == "---\ntitle: 第一 第二\n---\n"
 
 
-def test_fix_leaves_files_that_are_not_utf8_alone(tmp_path: Path) -> None:
-    file = tmp_path / "gbk.md"
-    data = "---\ntitle: 标题\n---\n不\u00a0换行\n".encode("gb18030")
-    file.write_bytes(data)
-    before = os.stat(file).st_mtime_ns
-    assert pasted.fix_file(file, PATH) == []
-    assert file.read_bytes() == data and os.stat(file).st_mtime_ns == before
+def test_fix_turns_a_gbk_file_into_utf8_keeping_its_line_endings(tmp_path: Path) -> None:
+    text = "---\r\ntitle: 断经自停装置\r\n---\r\n用记事本保存的正文。\r\n"
+    file = tmp_path / "loom.md"
+    file.write_bytes(text.encode("gbk"))
+    changes = pasted.fix_file(file, "loom.md")
+    assert [c.format() for c in changes] == ["loom.md:1: “整个文件按 GBK 编码保存” → “改存为 UTF-8 编码”"]
+    assert file.read_bytes() == text.encode("utf-8")
+
+
+def test_fix_leaves_a_file_that_is_not_text_alone(tmp_path: Path) -> None:
+    file = tmp_path / "loom.md"
+    file.write_bytes(b"---\ntitle: x\n---\n\x00\x01\xff\xfe")
+    assert pasted.fix_file(file, "loom.md") == []
+    assert file.read_bytes() == b"---\ntitle: x\n---\n\x00\x01\xff\xfe"

@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 import yaml
 
 from yunzhan import datafiles, placeholders, yamlhints
-from yunzhan.command import command_name
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean
 from yunzhan.ignored import is_ignored_name
 from yunzhan.model import ImageRequest, Record
+from yunzhan.pasted import decode_text
 from yunzhan.slugs import RESERVED_NAMES, file_name_problem, is_valid_slug, slug_problem, slugify
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a record larger than this is a paste accident, not content
@@ -437,45 +437,6 @@ def _read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
     if problem is not None:
         problems.append(problem)
     return None if text is None else text.replace("\r\n", "\n")
-
-
-GBK_HINT = "用记事本打开它，“另存为”时把编码选成 UTF-8；或者运行 {command} check --fix 自动转换"
-
-
-def decode_text(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
-    """UTF-8 (with or without a BOM); else the GBK that Notepad and WPS write on a Chinese Windows ("ANSI"),
-    read as GB18030 with a warning when it plainly is Chinese text. Anything else is an error at the line of
-    the first byte that is not UTF-8."""
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _looks_chinese(text):
-        hint = GBK_HINT.format(command=command_name())
-        return text, Problem(rel, line, None, "文件是按 GBK（ANSI）编码保存的，已按 GBK 读出", hint, WARNING)
-    return None, Problem(
-        rel,
-        line,
-        None,
-        "文件不是 UTF-8 编码的文字，读不出来",
-        "它可能不是文字文件，或者用了别的编码：用记事本打开它，“另存为”时把编码选成 UTF-8",
-    )
-
-
-def _looks_chinese(text: str) -> bool:
-    """Text, not a binary file that happens to decode: no control characters, and most of what is not ASCII
-    is Chinese characters or punctuation."""
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
-        return False
-    wide = [c for c in text if ord(c) > 127]
-    chinese = sum(
-        "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in wide
-    )
-    return bool(wide) and chinese >= 0.8 * len(wide)
 
 
 def load_record(

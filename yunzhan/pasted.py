@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yunzhan import portable
+from yunzhan.command import command_name
 from yunzhan.errors import ERROR, WARNING, Problem
 
 FIX_COMMAND = "python build.py check --fix"
@@ -308,6 +309,45 @@ def fix_text(text: str, path: str = "") -> tuple[str, list[Change]]:
     return "".join(out), changes
 
 
+GBK_HINT = "用记事本打开它，“另存为”时把编码选成 UTF-8；或者运行 {command} check --fix 自动转换"
+
+
+def decode_text(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
+    """UTF-8 (with or without a BOM); else the GBK that Notepad and WPS write on a Chinese Windows ("ANSI"),
+    read as GB18030 with a warning when it plainly is Chinese text. Anything else is an error at the line of
+    the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _looks_chinese(text):
+        hint = GBK_HINT.format(command=command_name())
+        return text, Problem(rel, line, None, "文件是按 GBK（ANSI）编码保存的，已按 GBK 读出", hint, WARNING)
+    return None, Problem(
+        rel,
+        line,
+        None,
+        "文件不是 UTF-8 编码的文字，读不出来",
+        "它可能不是文字文件，或者用了别的编码：用记事本打开它，“另存为”时把编码选成 UTF-8",
+    )
+
+
+def _looks_chinese(text: str) -> bool:
+    """Text, not a binary file that happens to decode: no control characters, and most of what is not ASCII
+    is Chinese characters or punctuation."""
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        return False
+    wide = [c for c in text if ord(c) > 127]
+    chinese = sum(
+        "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in wide
+    )
+    return bool(wide) and chinese >= 0.8 * len(wide)
+
+
 def fix_file(file: Path, rel: str) -> list[Change]:
     """Repair one file in place (atomically), keeping its BOM and line endings; nothing is written when nothing
     needs fixing or the file is not UTF-8."""
@@ -316,14 +356,19 @@ def fix_file(file: Path, rel: str) -> list[Change]:
     except OSError:
         return []
     bom = data.startswith(BOM)
+    recoded: list[Change] = []
     try:
         text = data[len(BOM) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError:
-        return []
+        gbk, problem = decode_text(data, rel)
+        if gbk is None or problem is None:
+            return []  # not text we can read: left for the editor
+        text = gbk
+        recoded.append(Change(rel, 1, "整个文件按 GBK 编码保存", "改存为 UTF-8 编码"))
     fixed, changes = fix_text(text, rel)
-    if changes:
+    if changes or recoded:
         portable.atomic_write(file, (BOM if bom else b"") + fixed.encode("utf-8"))
-    return changes
+    return recoded + changes
 
 
 def fix_files(site_dir: Path, rels: Iterable[str]) -> list[Change]:
