@@ -9,8 +9,10 @@ import pytest
 from tests.conftest import REPO, MakeSite
 from yunzhan import datafiles
 from yunzhan.config import load_config
-from yunzhan.content import check_fields, load_content, parse_yaml
+from yunzhan.content import load_content
 from yunzhan.errors import YunzhanError
+from yunzhan.fields import check_fields
+from yunzhan.frontmatter import parse_yaml
 from yunzhan.pipeline import BuildOptions, build
 
 FIGURES = """\

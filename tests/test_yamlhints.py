@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yunzhan.content import parse_yaml, split_front_matter
+from yunzhan.frontmatter import parse_yaml, split_front_matter
 
 SLIPS = [
     (

@@ -31,8 +31,9 @@ from urllib.parse import unquote, urlsplit
 
 from yunzhan import pasted, references, texts
 from yunzhan.config import CollectionSettings, SiteConfig
-from yunzhan.content import LoadedContent, image_request
+from yunzhan.content import LoadedContent
 from yunzhan.errors import ERROR, WARNING, Problem, sort_problems
+from yunzhan.fields import image_request
 from yunzhan.images import check_source
 from yunzhan.model import ImageRequest, Record
 

@@ -17,7 +17,7 @@ A description, in TOML::
     [exhibition.fields.counts.each.fields]
     label = { type = "string", required = true }
 
-The fields are checked by the same code as a record's (``content.check_fields``, which ``content`` hands in:
+The fields are checked by the same code as a record's (``fields.check_fields``, which ``content`` hands in:
 this module sits below it), so the messages are the same: unknown keys warn with a suggestion, a missing
 required field or a wrong type is an error, each at its file, line and field. Values are not changed.
 """
@@ -39,7 +39,7 @@ SCHEMA_FILE = "data.toml"
 FieldCheck = Callable[
     [dict[str, Any], CollectionSettings, Path, Path, str, dict[str, int], list[Problem]], Any
 ]
-"""``content.check_fields``: (data, fields, folder, site folder, file, key → line, problems found)."""
+"""``fields.check_fields``: (data, fields, folder, site folder, file, key → line, problems found)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def check_data(shape: Shape | None, value: Any, file: DataFile) -> list[Problem]
 
 @dataclass(frozen=True)
 class DataFile:
-    """One data file being checked: where it is, its key → line map (``content.parse_yaml``) and the checker."""
+    """One data file being checked: where it is, its key → line map (``frontmatter.parse_yaml``) and the checker."""
 
     rel: str
     lines: dict[str, int]
@@ -197,7 +197,7 @@ def _shape(name: str, node: Any, where: str, r: TableReader) -> Shape:
 
 
 def _as_collection(name: str, fields: tuple[FieldSpec, ...]) -> CollectionSettings:
-    """The fields in the form ``content.check_fields`` takes (only ``name`` and ``fields`` are read)."""
+    """The fields in the form ``fields.check_fields`` takes (only ``name`` and ``fields`` are read)."""
     return CollectionSettings(
         name=name,
         title=name,

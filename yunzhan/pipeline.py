@@ -20,6 +20,7 @@ from yunzhan import (
     charts,
     checks,
     content,
+    fields,
     images,
     markup,
     pages,
@@ -845,7 +846,7 @@ def _render_markup(
         folder = (site_dir / record.source).parent
         wanted: dict[str, ImageRequest] = {}
         for img in found.images:
-            request = content.image_request(
+            request = fields.image_request(
                 site_dir, folder, img.src, img.alt, record.source, img.line, "body"
             )
             if isinstance(request, Problem):

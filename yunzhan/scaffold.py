@@ -22,15 +22,10 @@ import yaml
 
 from yunzhan.command import command_name
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
-from yunzhan.content import (
-    RECORD_SUFFIXES,
-    check_fields,
-    load_record,
-    parse_yaml,
-    record_files,
-    split_front_matter,
-)
+from yunzhan.content import RECORD_SUFFIXES, load_record, record_files
 from yunzhan.errors import Problem, YunzhanError, did_you_mean
+from yunzhan.fields import check_fields
+from yunzhan.frontmatter import parse_yaml, split_front_matter
 from yunzhan.ignored import is_ignored_name
 from yunzhan.placeholders import DEFAULT_BODY
 from yunzhan.references import RecordNames

@@ -1,0 +1,258 @@
+"""A record's fields checked against its collection's declaration (site.toml), one problem per mistake.
+
+The same checks serve records and the data files a theme describes (``datafiles``): each value is turned into
+what templates use (a date, a list, an image request, a record name to resolve later), or reported with its
+line and a hint fitted to the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec
+from yunzhan.errors import WARNING, Problem, did_you_mean
+from yunzhan.model import ImageRequest
+
+MAX_STRING_CHARS = 20_000
+MAX_INT = 10**15
+
+
+def reserved_bool(
+    data: dict[str, Any], key: str, rel: str, lines: dict[str, int], problems: list[Problem]
+) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(Problem(rel, lines.get(key), key, f"{key} 只能是 true 或 false", f"例如 {key}: true"))
+        return False
+    return value
+
+
+def check_fields(
+    data: dict[str, Any],
+    collection: CollectionSettings,
+    folder: Path,
+    site_dir: Path,
+    rel: str,
+    lines: dict[str, int],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Coerce each declared field to its type; report missing, mistyped and unknown fields."""
+    values: dict[str, Any] = {}
+    known = {f.name for f in collection.fields}
+    for key in data:
+        if key not in known and key not in RESERVED_KEYS:
+            hint = did_you_mean(str(key), known) or f"{collection.name} 的字段有：{', '.join(sorted(known))}"
+            problems.append(
+                Problem(rel, lines.get(str(key)), str(key), f'未知字段 "{key}"（会被忽略）', hint, WARNING)
+            )
+    checker = _FieldChecker(rel, lines, problems, folder, site_dir)
+    for spec in collection.fields:
+        raw = data.get(spec.name, spec.default)
+        if raw is None or raw == "" or raw == []:
+            if spec.required:
+                empty = spec.name in data  # written but left empty, as ``new`` leaves it
+                message = f"必填字段 {spec.name} 还是空的" if empty else f"缺少必填字段 {spec.name}"
+                hint = _fill_hint(spec) if empty else f"加上 {spec.name}: …"
+                problems.append(Problem(rel, lines.get(spec.name, 1), spec.name, message, hint))
+            values[spec.name] = [] if spec.type in ("list", "gallery") or spec.multiple else None
+            continue
+        values[spec.name] = checker.check(spec, raw, data)
+    return values
+
+
+def _fill_hint(spec: FieldSpec) -> str:
+    if spec.type == "gallery":
+        return f"在 {spec.name}: 下面每张照片写一项：- src: 照片.jpg，下一行 alt: 一句描述"
+    if spec.type == "list" or spec.multiple:
+        return f"在 {spec.name}: 后面空一格写上，几项时写成 [甲, 乙]"
+    return f"在 {spec.name}: 后面空一格，写上内容"
+
+
+_CHINESE_DATE = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*[日号]?")
+
+
+def _date_hint(text: str) -> str:
+    """The exact fix for the ways people write a date (2024年6月20日, 2024/6/20, 2024.6.20, full-width digits)."""
+    match = _CHINESE_DATE.fullmatch(unicodedata.normalize("NFKC", text))
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return f"日期写成 年-月-日：改成 {year:04d}-{month:02d}-{day:02d}"
+    return "写成 年-月-日，例如 2024-04-29"
+
+
+@dataclass
+class _FieldChecker:
+    rel: str
+    lines: dict[str, int]
+    problems: list[Problem]
+    folder: Path
+    site_dir: Path
+
+    def line_of(self, name: str) -> int | None:
+        """Line of a field, or of the nearest enclosing one (``gallery[1].alt`` → ``gallery[1]``)."""
+        while name:
+            if name in self.lines:
+                return self.lines[name]
+            name = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", name) if re.search(r"[.\[]", name) else ""
+        return None
+
+    def fail(self, name: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(self.rel, self.line_of(name), name, message, hint))
+
+    def check(self, spec: FieldSpec, raw: Any, data: dict[str, Any]) -> Any:
+        handler = getattr(self, f"_{spec.type}")
+        return handler(spec, spec.name, raw, data)
+
+    def _string(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> str | None:
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            self.fail(name, "应当是一行文字", f"例如 {spec.name}: 文字内容")
+            return None
+        text = str(raw).strip()
+        if len(text) > MAX_STRING_CHARS:
+            self.fail(name, f"文字太长（{len(text)} 字）", "是不是粘贴错了位置？")
+            return None
+        return text
+
+    def _text(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> str | None:
+        return self._string(spec, name, raw, data)
+
+    def _int(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> int | None:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            self.fail(name, f"应当是整数，现在是 {str(raw)[:40]!r}", f"例如 {spec.name}: 3")
+            return None
+        if abs(raw) > MAX_INT:
+            self.fail(name, "数字大得不合理", "检查是否多打了数字")
+            return None
+        return raw
+
+    def _bool(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> bool | None:
+        if not isinstance(raw, bool):
+            self.fail(name, f"只能是 true 或 false，现在是 {str(raw)[:40]!r}", f"例如 {spec.name}: true")
+            return None
+        return raw
+
+    def _date(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> dt.date | None:
+        text = str(raw).strip()
+        if not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+            self.fail(name, f"日期格式不对：“{text[:40]}”", _date_hint(text))
+            return None
+        try:
+            return dt.date(*(int(p) for p in text.split("-")))
+        except ValueError:
+            self.fail(name, f"不存在的日期：{text}", "检查月份（1–12）和日子是否写对")
+            return None
+
+    def _url(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> str | None:
+        text = self._string(spec, name, raw, data)
+        if text is None:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            self.fail(name, f"不是有效的网址：{text[:80]!r}", "网址应当以 https:// 开头")
+            return None
+        return text
+
+    def _enum(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> str | None:
+        text = self._string(spec, name, raw, data)
+        if text is None:
+            return None
+        if text not in spec.values:
+            hint = did_you_mean(text, spec.values)
+            self.fail(name, f'"{text}" 不是可选的值', f"{hint}可选：{'、'.join(spec.values)}")
+            return None
+        return text
+
+    def _list(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> list[str]:
+        items = raw if isinstance(raw, list) else [raw]
+        out = []
+        for i, item in enumerate(items):
+            text = self._string(spec, f"{name}[{i}]" if isinstance(raw, list) else name, item, data)
+            if text:
+                out.append(text)
+        return out
+
+    def _ref(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> Any:
+        # Checked against the other records later (references.py): here only the shape.
+        if spec.multiple:
+            return self._list(spec, name, raw, data)
+        return self._string(spec, name, raw, data)
+
+    def _image(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> ImageRequest | None:
+        if isinstance(raw, str):
+            raw = {"src": raw}
+        if not isinstance(raw, dict) or not isinstance(raw.get("src"), str):
+            self.fail(name, "图片应当写成文件路径", f"例如 {spec.name}: cover.jpg，或 src: 和 alt: 两行")
+            return None
+        unknown = set(raw) - {"src", "alt", "caption", "credit"}
+        if unknown:
+            self.fail(
+                name,
+                f"图片里有未知的项：{', '.join(sorted(unknown))}",
+                "图片只能有 src、alt、caption、credit",
+            )
+        alt = raw.get("alt")
+        if alt is None:
+            alt = str(data.get("title") or data.get("name") or "")
+        return self._request(name, raw["src"], str(alt))
+
+    def _gallery(
+        self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]
+    ) -> list[tuple[ImageRequest, str, str]]:
+        if not isinstance(raw, list):
+            self.fail(name, "图集应当是列表", "每张图片一项：- src: a.jpg 然后 alt:、caption:、credit:")
+            return []
+        items = []
+        for i, item in enumerate(raw):
+            where = f"{name}[{i}]"
+            if isinstance(item, str):
+                item = {"src": item}
+            if not isinstance(item, dict) or not isinstance(item.get("src"), str):
+                self.fail(where, "图集的每一项都要有 src", "例如 - src: photo1.jpg")
+                continue
+            unknown = set(item) - {"src", "alt", "caption", "credit"}
+            if unknown:
+                self.fail(
+                    where, f"未知的项：{', '.join(sorted(unknown))}", "只能有 src、alt、caption、credit"
+                )
+            if "alt" not in item or item["alt"] is None:
+                self.fail(
+                    f"{where}.alt", "图片缺少替代文字 alt", '写一句描述图片内容的话；纯装饰图片写 alt: ""'
+                )
+                continue
+            request = self._request(where, item["src"], str(item["alt"]))
+            if request is not None:
+                items.append((request, str(item.get("caption") or ""), str(item.get("credit") or "")))
+        return items
+
+    def _request(self, name: str, src: str, alt: str) -> ImageRequest | None:
+        line = self.line_of(name)
+        result = image_request(self.site_dir, self.folder, src, alt, self.rel, line, name)
+        if isinstance(result, Problem):
+            self.problems.append(result)
+            return None
+        return result
+
+
+def image_request(
+    site_dir: Path, folder: Path, src: str, alt: str, rel: str, line: int | None, name: str
+) -> ImageRequest | Problem:
+    """Where an image a record names really is; a path that leaves ``content/`` (even by symlink) is refused."""
+    content = (site_dir / "content").resolve()
+    if src.startswith(("http://", "https://", "//", "data:")):
+        return Problem(rel, line, name, "不能引用外部网站的图片", "把图片下载后放在条目旁边，写相对路径")
+    if Path(src).is_absolute() or "\\" in src:
+        return Problem(
+            rel, line, name, f"图片路径不能是绝对路径：{src}", "写相对于本文件的路径，例如 images/a.jpg"
+        )
+    target = (folder / src).resolve()
+    if not target.is_relative_to(content):
+        return Problem(
+            rel, line, name, f"图片路径超出了网站的 content 文件夹：{src}", "图片要放在 content/ 里面"
+        )
+    return ImageRequest(source=str(target), alt=alt, record_path=rel, line=line, field=name)
