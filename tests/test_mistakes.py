@@ -92,6 +92,10 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site / "output"
 
 
+def test_there_are_enough_cases() -> None:
+    assert len(case_folders()) >= 30
+
+
 @pytest.mark.parametrize("folder", case_folders(), ids=lambda p: p.name)
 def test_mistake(
     folder: Path,
