@@ -16,8 +16,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from yunzhan.command import command_name
+
 ERROR = "error"
 WARNING = "warning"
+COMMAND = "⟨命令⟩"
+"""Stands for the command the editor typed (``yunzhan`` or ``python build.py``) in a hint: problems are kept in
+the build cache and printed by later runs, so the name is filled in when printed, not when found."""
 
 
 @dataclass(frozen=True, order=True)
@@ -45,7 +50,7 @@ class Problem:
         text += self.message
         if self.hint:
             text += f" — {self.hint}"
-        return text
+        return text.replace(COMMAND, command_name()) if COMMAND in text else text
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -53,7 +58,7 @@ class Problem:
             "line": self.line,
             "field": self.field,
             "message": self.message,
-            "hint": self.hint,
+            "hint": self.hint.replace(COMMAND, command_name()),
             "severity": self.severity,
         }
 

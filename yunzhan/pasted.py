@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yunzhan import portable
-from yunzhan.command import command_name
-from yunzhan.errors import ERROR, WARNING, Problem
+from yunzhan.errors import COMMAND, ERROR, WARNING, Problem
 
-FIX_COMMAND = "python build.py check --fix"
+FIX_COMMAND = f"{COMMAND} check --fix"
 MAX_COLUMNS = 3  # columns quoted per finding before "等 N 处"
 BOM = b"\xef\xbb\xbf"
 
@@ -309,7 +308,7 @@ def fix_text(text: str, path: str = "") -> tuple[str, list[Change]]:
     return "".join(out), changes
 
 
-GBK_HINT = "用记事本打开它，“另存为”时把编码选成 UTF-8；或者运行 {command} check --fix 自动转换"
+GBK_HINT = f"用记事本打开它，“另存为”时把编码选成 UTF-8；或者运行 {FIX_COMMAND} 自动转换"
 
 
 def decode_text(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
@@ -325,7 +324,7 @@ def decode_text(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
     except UnicodeDecodeError:
         text = None
     if text is not None and _looks_chinese(text):
-        hint = GBK_HINT.format(command=command_name())
+        hint = GBK_HINT
         return text, Problem(rel, line, None, "文件是按 GBK（ANSI）编码保存的，已按 GBK 读出", hint, WARNING)
     return None, Problem(
         rel,
