@@ -171,3 +171,37 @@ def test_new_bundle_says_where_the_photos_go(make_site: MakeSite, capsys: pytest
     assert capsys.readouterr().out.splitlines()[1] == (
         "照片放进 content/pages/zhan-lan-xu-zhi/ 文件夹（和 index.md 在一起），在正文里这样插入：![照片说明](照片1.jpg)"
     )
+
+
+def test_a_mistyped_command_is_named_in_chinese_first() -> None:
+    result = _run("biuld")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert (
+        lines[0]
+        == '命令写得不对：没有“biuld”这个命令。是不是 "build"？可用的命令：build、check、serve、new（用 --help 查看用法）'
+    )
+    assert lines[1].startswith("用法：") and "usage" not in result.stderr
+
+
+def test_help_has_no_english_headings() -> None:
+    out = _run("new", "--help").stdout
+    assert "用法：" in out and "选项：" in out and "显示本帮助" in out
+    assert not any(word in out for word in ("usage:", "options:", "show this help"))
+
+
+def test_new_says_fields_go_after_the_title(make_site: MakeSite) -> None:
+    site = make_site()
+    result = _run("new", "projects", "--zone", "gusu", "感应热处理", "--site", str(site))
+    assert result.returncode == 2
+    assert "字段 --zone 要写在栏目和标题后面" in result.stderr.splitlines()[0]
+    assert not list((site / "content/projects").glob("gusu*"))
+
+
+def test_run_from_a_folder_inside_the_site_finds_it(make_site: MakeSite) -> None:
+    site = make_site()
+    result = _run("check", cwd=site / "content/projects")
+    assert result.returncode == 0, result.stderr
+    assert f"网站文件夹是 {site}（在上层找到了 site.toml）" in result.stderr
+    build = _run(cwd=site / "content")
+    assert build.returncode == 0 and (site / "output/index.html").is_file()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from yunzhan import __version__, portable
 from yunzhan.command import command_name
-from yunzhan.errors import ConfigError, Problem, YunzhanError
+from yunzhan.errors import ConfigError, Problem, YunzhanError, did_you_mean
 
 if TYPE_CHECKING:
     from yunzhan.checks import CheckReport
@@ -32,11 +32,33 @@ yunzhan（云展）：把 content/ 里的 Markdown 和 YAML 条目生成为静�
 """
 
 
+COMMANDS = ("build", "check", "serve", "new")
+_ENGLISH = {  # argparse's own words, as an editor should read them
+    "usage: ": "用法：",
+    "\npositional arguments:\n": "\n参数：\n",
+    "\noptions:\n": "\n选项：\n",
+    "show this help message and exit": "显示本帮助",
+    "show program's version number and exit": "显示版本号",
+}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
         print(f"命令写得不对：{message}（用 --help 查看用法）", file=sys.stderr)
+        self.print_usage(sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+    def format_usage(self) -> str:
+        return _chinese(super().format_usage())
+
+    def format_help(self) -> str:
+        return _chinese(super().format_help())
+
+
+def _chinese(text: str) -> str:
+    for english, chinese in _ENGLISH.items():
+        text = text.replace(english, chinese)
+    return text
 
 
 def _site_options(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +109,8 @@ def make_parser() -> argparse.ArgumentParser:
         help="新建一个条目文件",
         allow_abbrev=False,
         description="按栏目的字段新建条目，其余字段写在标题后面，格式为 --字段名 值，例如：\n"
-        f'  {cmd} new projects "感应热处理工艺调整" --zone kunshan',
+        f'  {cmd} new projects "感应热处理工艺调整" --zone kunshan\n'
+        "文件名默认用标题的拼音；要用别的文件名，加 --slug 文件名（小写字母、数字和 -）。",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.add_argument("collection", metavar="栏目", help="栏目名（如 projects）或栏目标题（如 创新成果）")
@@ -140,12 +163,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     portable.configure_console()  # a Chinese Windows console must not fail on a character GBK lacks
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
-    known = {"build", "check", "new", "serve", "-h", "--help", "--version"}
-    if not args_list or args_list[0] not in known:
+    if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
+        hint = did_you_mean(args_list[0], COMMANDS)
+        parser.error(f"没有“{args_list[0]}”这个命令。{hint}可用的命令：{'、'.join(COMMANDS)}")
+    if not args_list or args_list[0] not in {*COMMANDS, "-h", "--help", "--version"}:
         args_list.insert(0, "build")  # `python build.py --site x` means build
     args, extra = parser.parse_known_args(args_list)
     if extra and args.command != "new":
         parser.error(f"不认识的参数：{' '.join(extra)}")
+    if args.command == "new":
+        _fields_after_title(parser, args_list)
+    if "--site" not in args_list and not any(a.startswith("--site=") for a in args_list):
+        args.site = _find_site(args.site, quiet=args.quiet)
     try:
         if args.command == "check":
             return _check(args)
@@ -167,6 +196,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断；output/ 保持不变。", file=sys.stderr)
         return 130
+
+
+def _fields_after_title(parser: argparse.ArgumentParser, args_list: list[str]) -> None:
+    """``new projects --zone x "标题"`` would take the title as the zone's value: say where fields go."""
+    takes_value = {"--site"}
+    positionals = 0
+    tokens = iter(args_list[args_list.index("new") + 1 :])
+    for token in tokens:
+        if token in takes_value:
+            next(tokens, None)
+        elif token.startswith("--") and token not in {"--bundle", "--quiet", "--help"} and "=" not in token:
+            if positionals < 2:
+                cmd = command_name()
+                parser.error(f'字段 {token} 要写在栏目和标题后面，例如 {cmd} new projects "标题" {token} 值')
+            return
+        elif not token.startswith("-"):
+            positionals += 1
+
+
+def _find_site(given: Path, *, quiet: bool) -> Path:
+    """The site folder when none was named: this one, or the nearest one above that has site.toml (an editor
+    opens PowerShell where the file they are editing is, e.g. in content/projects)."""
+    here = given.absolute()
+    if (here / "site.toml").is_file():
+        return given
+    for folder in here.parents:
+        if (folder / "site.toml").is_file():
+            if not quiet:
+                print(f"网站文件夹是 {folder}（在上层找到了 site.toml）", file=sys.stderr)
+            return folder
+    return given
 
 
 def _build(args: argparse.Namespace) -> int:

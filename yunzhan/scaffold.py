@@ -84,7 +84,7 @@ def find_collection(config: SiteConfig, name: str) -> CollectionSettings:
     choices = "、".join(f"{c.name}（{c.title}）" for c in config.collections)
     hint = did_you_mean(name, names + [c.title for c in config.collections])
     raise YunzhanError(
-        [Problem("site.toml", None, None, f'没有名为 "{name}" 的栏目', f"{hint}可选：{choices}")]
+        [Problem("栏目", None, None, f'没有名为 "{name}" 的栏目', f"{hint}可选：{choices}")]
     )
 
 
@@ -392,7 +392,7 @@ def _refuse_existing(site_dir: Path, folder: Path, slug: str) -> None:
                     None,
                     None,
                     "这个条目已经存在，没有新建也没有覆盖",
-                    "直接打开它修改；如果确实是另一个条目，换一个标题或用 --slug 指定别的文件名",
+                    f"直接打开它修改；如果确实是另一个条目（例如同名的另一位工匠），在命令后面加 --slug {slug}-2，用另一个文件名",
                 )
             ]
         )
