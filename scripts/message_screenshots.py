@@ -14,6 +14,7 @@ Run from the repository root with the project's Python (Playwright comes with ``
     .venv/bin/python scripts/message_screenshots.py                        # every case in tests/mistakes/
     .venv/bin/python scripts/message_screenshots.py --cases zone-not-found,some-other-case
     .venv/bin/python scripts/message_screenshots.py --out /tmp/shots       # somewhere else
+    .venv/bin/python scripts/message_screenshots.py --catalogue docs/messages.md   # every case, and a page of them
 
 It uses Debian's Chromium at /usr/bin/chromium through Playwright and never downloads a browser
 (no ``playwright install``). The guide shows only some of the pictures: commit the ones it links to.
@@ -159,12 +160,55 @@ def chosen_cases(names: str | None) -> list[Path]:
     return folders
 
 
+GROUPS = {  # case-name prefix → the heading an editor looks for
+    "yaml": "字段部分的写法：冒号、引号、缩进、逗号",
+    "field": "字段的值：列表、图片路径、数字、日期",
+    "ref": "引用别的条目：写文件名或名称",
+    "zone": "引用别的条目：写文件名或名称",
+    "pasted": "从 Word、WPS、微信粘贴来的文字",
+    "web": "网页代码、网址和视频",
+    "rules": "发布前的规则：乱码、重复的网址、照片文件名",
+    "file": "文件本身：编码、空文件、Word 文件",
+    "data": "首页的数据文件（content/data/）",
+    "new": "新建条目后没填完",
+    "platform": "文件名和网址：在 Windows、苹果电脑上也能用",
+    "misc": "其他",
+}
+CATALOGUE_HEAD = """# 云展的提示一览
+
+每张图是编辑常犯的一个错误，以及 yunzhan 在 PowerShell 窗口里给出的提示。图都由 `tests/mistakes/` 里的真实例子
+运行真正的命令生成（`scripts/message_screenshots.py --catalogue docs/messages.md`），提示改了，图也跟着重新生成。
+怎样看懂一条提示，见[编辑指南](editors-guide.md#八发布前检查yunzhan-check)：`文件:行号: 字段: 哪里不对 — 怎样改`。
+"""
+
+
+def catalogue(pages: dict[str, str], out: Path, target: Path) -> str:
+    """A page of every picture, grouped by kind of mistake; each picture's alt text is what the window says."""
+    parts = [CATALOGUE_HEAD]
+    for prefix, heading in GROUPS.items():
+        names = [n for n in pages if n.split("-", 1)[0] == prefix]
+        if not names or (prefix == "zone" and any(n.startswith("ref-") for n in pages)):
+            continue
+        if prefix == "ref":
+            names += [n for n in pages if n.startswith("zone-")]
+        parts.append(f"\n## {heading}\n")
+        for name in names:
+            said = [line for line in pages[name].splitlines()[1:-1] if line.strip()]
+            alt = "；".join(said)[:300].replace("[", "【").replace("]", "】")
+            image = os.path.relpath(out / f"{name}.png", target.parent).replace(os.sep, "/")
+            parts.append(f"![PowerShell 窗口：{alt}]({image})\n")
+    return "\n".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cases", metavar="A,B,C", help="case folder names, comma-separated (default: all)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"where the PNGs go (default: {OUT})")
+    parser.add_argument(
+        "--catalogue", type=Path, metavar="MD", help="also write a page showing every picture"
+    )
     args = parser.parse_args(argv)
     folders = chosen_cases(args.cases)
     with tempfile.TemporaryDirectory(prefix="yunzhan-shots-") as tmp:
@@ -175,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             case = load_case(folder)
             pages[case.name] = console_text(case, run_case(case, folder, work, published))
         shoot(pages, args.out)
+    if args.catalogue:
+        args.catalogue.write_text(catalogue(pages, args.out, args.catalogue), encoding="utf-8")
     return 0
 
 
