@@ -270,7 +270,7 @@ class _FieldChecker:
         alt = self.unquoted(f"{name}.alt", raw.get("alt"))
         if alt is None:
             alt = str(data.get("title") or data.get("name") or "")
-        return self._request(name, raw["src"], str(alt))
+        return self._request(name, raw["src"], str(alt), f"{spec.name}: {{}}")
 
     def _gallery(
         self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]
@@ -299,14 +299,14 @@ class _FieldChecker:
             alt, caption, credit = (
                 self.unquoted(f"{where}.{k}", item.get(k)) for k in ("alt", "caption", "credit")
             )
-            request = self._request(where, item["src"], str(alt))
+            request = self._request(where, item["src"], str(alt), "- src: {}")
             if request is not None:
                 items.append((request, str(caption or ""), str(credit or "")))
         return items
 
-    def _request(self, name: str, src: str, alt: str) -> ImageRequest | None:
+    def _request(self, name: str, src: str, alt: str, example: str) -> ImageRequest | None:
         line = self.line_of(name)
-        result = image_request(self.site_dir, self.folder, src, alt, self.rel, line, name)
+        result = image_request(self.site_dir, self.folder, src, alt, self.rel, line, name, example)
         if isinstance(result, Problem):
             self.problems.append(result)
             return None
@@ -320,13 +320,21 @@ def _times(number: str, scale: str) -> str:
 
 
 def image_request(
-    site_dir: Path, folder: Path, src: str, alt: str, rel: str, line: int | None, name: str
+    site_dir: Path,
+    folder: Path,
+    src: str,
+    alt: str,
+    rel: str,
+    line: int | None,
+    name: str,
+    example: str = "![描述]({})",
 ) -> ImageRequest | Problem:
-    """Where an image a record names really is; a path that leaves ``content/`` (even by symlink) is refused."""
+    """Where an image a record names really is; a path that leaves ``content/`` (even by symlink) is refused.
+    ``example`` is how the file name is written in its place (a Markdown image unless a field says)."""
     content = (site_dir / "content").resolve()
     if src.startswith(("http://", "https://", "//", "data:")):
         return Problem(rel, line, name, "不能引用外部网站的图片", "把图片下载后放在条目旁边，写相对路径")
-    written = local_source(src, f"{name.split('[')[0].split('.')[0]}: {{}}")
+    written = local_source(src, example)
     if isinstance(written, tuple):
         return Problem(rel, line, name, *written)
     target = (folder / written).resolve()
