@@ -45,9 +45,8 @@ def resolve_references(records: list[Record], config: SiteConfig) -> list[Proble
                     kind = settings_of.title if settings_of else spec.collection
                     known = names.get(spec.collection, RecordNames())
                     message, hint = known.explain(typed, target, kind)
-                    if (
-                        len(split_names(typed)) > 1 and not target
-                    ):  # 王建国、雷雨田: one string, several names
+                    several = len(split_names(typed)) > 1  # 王建国、雷雨田: one string, several names
+                    if several and not target:
                         message, hint = known.explain_several(spec, typed, kind)
                         name = name if name in record.lines else spec.name  # written as one string
                     problems.append(Problem(record.source, line, name, message, hint))
@@ -103,8 +102,8 @@ class RecordNames:
         for mapping in (self.titles, self.files):
             by_name.update((name, found[0]) for name, found in mapping.items() if len(found) == 1)
         by_name.update(self.slugs)
-        match = closest(str(typed), by_name)
-        partial = self.containing(str(typed))
+        partial = self.containing(str(typed))  # part of a name: 吴江 for 吴江展区
+        match = None if partial else closest(str(typed), by_name)
         if partial:
             shown = "、".join(f'"{r.title}"（{r.source}）' for r in partial[:3])
             more = f" 等 {len(partial)} 个" if len(partial) > 3 else ""
