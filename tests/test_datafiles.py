@@ -122,3 +122,33 @@ def test_the_demo_data_files_pass() -> None:
         assert parse_problems == []
         where = datafiles.DataFile(rel, lines, path.parent, REPO, check_fields)
         assert datafiles.check_data(shapes.get(path.stem), value, where) == []
+
+
+def test_a_figure_is_a_number_and_its_unit_goes_in_unit(make_site: MakeSite) -> None:
+    figures = "- label: 服务企业\n  value: 305家\n- label: 参观\n  value: 1.05万\n  unit: 人次\n"
+    assert _problems(make_site({"content/data/figures.yaml": figures})) == [
+        "content/data/figures.yaml:2: figures 第 1 项的 value: 只写数字（可以带小数点），单位写在 unit 里 — "
+        "例如 value: 305 和 unit: 家",
+        "content/data/figures.yaml:4: figures 第 2 项的 value: 只写数字（可以带小数点），单位写在 unit 里 — "
+        "例如 value: 1.05 和 unit: 万人次，或 value: 10500 和 unit: 人次",
+    ]
+    table = "title: 成果\nitems:\n  - label: 服务企业\n    value: 305 家\n"
+    assert _problems(make_site({"content/data/figures.yaml": table})) == [
+        "content/data/figures.yaml:4: items 第 1 项的 value: 只写数字（可以带小数点），单位写在 unit 里 — "
+        "例如 value: 305 和 unit: 家",
+    ]
+
+
+def test_one_figure_written_without_its_dash(make_site: MakeSite) -> None:
+    site = make_site({"content/data/figures.yaml": "title: 成果\nlabel: 服务企业\nvalue: 305\n"})
+    assert _problems(site) == [
+        "content/data/figures.yaml:2: label、value 这些是一项的字段，要写在 items: 下面的“- ”后面 — "
+        "只有这一项时，也可以在 label 那一行前面加“- ”，下面几行前面加两个空格"
+    ]
+
+
+def test_the_exhibition_cannot_end_before_it_starts(make_site: MakeSite) -> None:
+    site = make_site({"content/data/exhibition.yaml": "start: 2024-04-29\nend: 2024-03-30\n"})
+    assert _problems(site) == [
+        "content/data/exhibition.yaml:2: end: 结束日期 2024-03-30 早于开始日期 2024-04-29 — 检查年份和月份"
+    ]

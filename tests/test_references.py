@@ -135,6 +135,41 @@ def test_a_close_title_suggests_the_file(make_site: MakeSite) -> None:
     ]
 
 
+def test_part_of_a_title_is_suggested_not_taken(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/zones/wujiang.md": ZONE,
+            "content/zones/wujiang-kfq.md": "---\nname: 吴江开发区展区\norder: 3\n---\n",
+            "content/craftsmen/gu.md": CRAFTSMAN,
+            "content/projects/loom.md": _project("东太湖", "[顾]"),
+            "content/projects/silk.md": _project("吴江", "[li-qijie]"),
+        }
+    )
+    assert _resolve(site)[1] == [
+        'content/projects/loom.md:4: zone: 找不到展区 "东太湖" — 是不是 "吴江（东太湖）展区"（content/zones/wujiang.md）？',
+        'content/projects/loom.md:5: craftsmen 第 1 项: 找不到劳模工匠 "顾" — 是不是 "顾建华"（content/craftsmen/gu.md）？',
+        'content/projects/silk.md:4: zone: 找不到展区 "吴江" — 是不是其中一个："吴江开发区展区"'
+        '（content/zones/wujiang-kfq.md）、"吴江（东太湖）展区"（content/zones/wujiang.md）？',
+    ]
+
+
+def test_several_names_in_one_line_are_shown_as_a_list(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/craftsmen/gu.md": CRAFTSMAN,
+            "content/projects/loom.md": _project("gusu", "顾建华、王建国，李奇杰"),
+            "content/projects/silk.md": _project("gusu, 姑苏展区", "顾建华, 李奇杰"),
+        }
+    )
+    assert _resolve(site)[1] == [
+        "content/projects/loom.md:5: craftsmen: “顾建华、王建国，李奇杰” 是几个劳模工匠，几个名字要写成列表 — "
+        "改成 craftsmen: [顾建华, 王建国, 李奇杰]；其中找不到：王建国",
+        "content/projects/silk.md:4: zone: 这里只能写一个展区，现在写了几个：“gusu, 姑苏展区” — 留下其中一个",
+        "content/projects/silk.md:5: craftsmen: “顾建华, 李奇杰” 是几个劳模工匠，几个名字要写成列表 — "
+        "改成 craftsmen: [顾建华, 李奇杰]",
+    ]
+
+
 def test_a_failed_reference_fails_the_build(make_site: MakeSite) -> None:
     site = make_site({"content/projects/loom.md": _project("吴江展区")})
     with pytest.raises(YunzhanError) as info:

@@ -165,7 +165,7 @@ def test_field_values_are_validated_against_the_spec(make_site: MakeSite) -> Non
     assert "不存在的日期" in by_path["--date"].message
     assert '找不到劳模工匠 "li-qj"' in by_path["--craftsmen"].message
     assert '是不是 "li-qijie"（content/craftsmen/li-qijie.md）？' in by_path["--craftsmen"].hint
-    assert "绝对路径" in by_path["--cover"].message
+    assert "电脑上的完整路径" in by_path["--cover"].message
     assert by_path["--zon"].format().startswith("--zon: “创新成果”没有字段")
     assert not (site / "content/projects/ce-shi.md").exists()
 

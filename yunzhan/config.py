@@ -15,7 +15,20 @@ from urllib.parse import quote, urlsplit
 
 from yunzhan.errors import ConfigError, Problem, did_you_mean
 
-FIELD_TYPES = ("string", "text", "int", "bool", "date", "url", "enum", "list", "image", "gallery", "ref")
+FIELD_TYPES = (
+    "string",
+    "text",
+    "int",
+    "number",
+    "bool",
+    "date",
+    "url",
+    "enum",
+    "list",
+    "image",
+    "gallery",
+    "ref",
+)
 RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight"})
 IMAGE_FORMATS = ("avif", "webp")
 

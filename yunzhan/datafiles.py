@@ -129,6 +129,10 @@ def _check_table(shape: Shape, value: dict[str, Any], at: _Where, problems: list
     assert shape.table is not None
     prefix = f"{at.key}." if at.key else ""
     own = {k[len(prefix) :]: line for k, line in at.file.lines.items() if k.startswith(prefix)}
+    stray = _item_fields_on_top(shape, value)
+    if stray:
+        problems.append(_stray_problem(shape, stray, at, own))
+        return
     plain = {k: v for k, v in value.items() if k not in shape.lists}
     found: list[Problem] = []
     file = at.file
@@ -149,6 +153,29 @@ def _check_table(shape: Shape, value: dict[str, Any], at: _Where, problems: list
             _check(Shape(name, each=each), items, where, problems)
         else:
             problems.append(where.problem("应当是一个列表", "每一项另起一行，以“- ”开头"))
+
+
+def _item_fields_on_top(shape: Shape, value: dict[str, Any]) -> tuple[str, list[str]] | None:
+    """(list, keys) when the keys written are an item's fields, not the table's: one item without its ``- ``
+    and without the list's name above it (``label: …`` in a figures.yaml that wants ``items:``)."""
+    assert shape.table is not None
+    known = {f.name for f in shape.table.fields} | set(shape.lists)
+    unknown = [str(k) for k in value if k not in known]
+    for name, (_, each) in shape.lists.items():
+        item = {f.name for f in each.table.fields} if each.table else set()
+        if unknown and name not in value and set(unknown) <= item:
+            return name, unknown
+    return None
+
+
+def _stray_problem(shape: Shape, stray: tuple[str, list[str]], at: _Where, own: dict[str, int]) -> Problem:
+    name, keys = stray
+    message = f"{'、'.join(keys)} 这些是一项的字段，要写在 {name}: 下面的“- ”后面"
+    if shape.each is not None:  # the file may also be the list itself
+        hint = f"只有这一项时，也可以在 {keys[0]} 那一行前面加“- ”，下面几行前面加两个空格"
+    else:
+        hint = f"先写一行 {name}:，下面每一项以“- ”开头"
+    return replace(at.problem(message, hint), line=own.get(keys[0], at.line()))
 
 
 # ---------------------------------------------------------------------------------------------------- data.toml

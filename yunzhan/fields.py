@@ -8,6 +8,8 @@ line and a hint fitted to the case.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec
 from yunzhan.errors import WARNING, Problem, did_you_mean
+from yunzhan.imagepaths import local_source
 from yunzhan.model import ImageRequest
 
 MAX_STRING_CHARS = 20_000
@@ -51,7 +54,7 @@ def check_fields(
             problems.append(
                 Problem(rel, lines.get(str(key)), str(key), f'未知字段 "{key}"（会被忽略）', hint, WARNING)
             )
-    checker = _FieldChecker(rel, lines, problems, folder, site_dir)
+    checker = _FieldChecker(rel, lines, problems, folder, site_dir, frozenset(known))
     for spec in collection.fields:
         raw = data.get(spec.name, spec.default)
         if raw is None or raw == "" or raw == []:
@@ -63,7 +66,25 @@ def check_fields(
             values[spec.name] = [] if spec.type in ("list", "gallery") or spec.multiple else None
             continue
         values[spec.name] = checker.check(spec, raw, data)
+    start, end = values.get("start"), values.get("end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        message = f"结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}"
+        problems.append(Problem(rel, lines.get("end"), "end", message, "检查年份和月份"))
     return values
+
+
+_SEPARATORS = re.compile(r"\s*[、，,；;]\s*")
+_QUOTE_MARKS = frozenset("“”‘’\"'「」『』")
+
+
+def split_names(text: str) -> list[str]:
+    """The names in one line written with 、，or , between them (``织机、断经自停``): one name gives one item."""
+    return [part for part in _SEPARATORS.split(str(text).strip()) if part]
+
+
+def as_list_hint(field: str, names: list[str]) -> str:
+    """The exact way to write several names as a list: half-width comma and space."""
+    return f"{field}: [{', '.join(names)}]"
 
 
 def _fill_hint(spec: FieldSpec) -> str:
@@ -93,6 +114,7 @@ class _FieldChecker:
     problems: list[Problem]
     folder: Path
     site_dir: Path
+    known: frozenset[str] = frozenset()  # the fields declared beside this one
 
     def line_of(self, name: str) -> int | None:
         """Line of a field, or of the nearest enclosing one (``gallery[1].alt`` → ``gallery[1]``)."""
@@ -104,6 +126,21 @@ class _FieldChecker:
 
     def fail(self, name: str, message: str, hint: str) -> None:
         self.problems.append(Problem(self.rel, self.line_of(name), name, message, hint))
+
+    def warn(self, name: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(self.rel, self.line_of(name), name, message, hint, WARNING))
+
+    def unquoted(self, name: str, value: Any) -> Any:
+        """An alt, caption or credit typed as only quote marks (``alt: “”``) meant empty: taken so, and said."""
+        text = value.strip() if isinstance(value, str) else ""
+        if not text or any(c not in _QUOTE_MARKS and not c.isspace() for c in text):
+            return value
+        key = name.rsplit(".", 1)[-1]
+        if key == "alt":
+            self.warn(name, f"只有引号 {text}，当作空的替代文字（纯装饰图片）", '写成英文引号 alt: ""')
+        else:
+            self.warn(name, f"只有引号 {text}，当作没有写", f'不需要就删掉这一行，或写成英文引号 {key}: ""')
+        return ""
 
     def check(self, spec: FieldSpec, raw: Any, data: dict[str, Any]) -> Any:
         handler = getattr(self, f"_{spec.type}")
@@ -130,6 +167,36 @@ class _FieldChecker:
             self.fail(name, "数字大得不合理", "检查是否多打了数字")
             return None
         return raw
+
+    def _number(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> int | float | None:
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            if not math.isfinite(raw) or abs(raw) > MAX_INT:
+                self.fail(name, "数字大得不合理", "检查是否多打了数字")
+                return None
+            return raw
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        plain = text.replace(",", "")  # "1,050", as the chart reads it
+        if not isinstance(raw, bool) and re.fullmatch(r"-?\d+(\.\d+)?", plain):
+            return float(plain) if "." in plain else int(plain)
+        self.fail(name, *self._number_words(spec.name, text, data))
+        return None
+
+    def _number_words(self, key: str, text: str, data: dict[str, Any]) -> tuple[str, str]:
+        """Message and exact fix for a number written with its unit (``305家``, ``1.05万``)."""
+        match = re.fullmatch(r"(-?[\d,]*\d(?:\.\d+)?)\s*([万亿]?)\s*(.*)", text)
+        if not match:
+            return f"只写数字（可以带小数点），现在是 “{text[:40]}”", f"例如 {key}: 305"
+        number, scale, rest = match.group(1).replace(",", ""), match.group(2), match.group(3).strip()
+        unit = rest or str(data.get("unit") or "").strip()
+        if "unit" not in self.known:
+            whole = _times(number, scale)
+            return "只写数字（可以带小数点）", f"改成 {key}: {whole}"
+        message = "只写数字（可以带小数点），单位写在 unit 里"
+        if not scale:
+            return message, f"例如 {key}: {number} 和 unit: {unit or '家'}"
+        whole = _times(number, scale)
+        plain_unit = f" 和 unit: {unit}" if unit else ""
+        return message, f"例如 {key}: {number} 和 unit: {scale}{unit}，或 {key}: {whole}{plain_unit}"
 
     def _bool(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> bool | None:
         if not isinstance(raw, bool):
@@ -170,6 +237,10 @@ class _FieldChecker:
 
     def _list(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> list[str]:
         items = raw if isinstance(raw, list) else [raw]
+        names = split_names(raw) if isinstance(raw, str) and spec.type == "list" else []
+        if len(names) > 1:
+            hint = f"几项要写成列表，用英文逗号和空格隔开：{as_list_hint(spec.name, names)}"
+            self.warn(name, f"“{raw.strip()}” 会被当作一项", hint)
         out = []
         for i, item in enumerate(items):
             text = self._string(spec, f"{name}[{i}]" if isinstance(raw, list) else name, item, data)
@@ -196,10 +267,10 @@ class _FieldChecker:
                 f"图片里有未知的项：{', '.join(sorted(unknown))}",
                 "图片只能有 src、alt、caption、credit",
             )
-        alt = raw.get("alt")
+        alt = self.unquoted(f"{name}.alt", raw.get("alt"))
         if alt is None:
             alt = str(data.get("title") or data.get("name") or "")
-        return self._request(name, raw["src"], str(alt))
+        return self._request(name, raw["src"], str(alt), f"{spec.name}: {{}}")
 
     def _gallery(
         self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]
@@ -225,32 +296,48 @@ class _FieldChecker:
                     f"{where}.alt", "图片缺少替代文字 alt", '写一句描述图片内容的话；纯装饰图片写 alt: ""'
                 )
                 continue
-            request = self._request(where, item["src"], str(item["alt"]))
+            alt, caption, credit = (
+                self.unquoted(f"{where}.{k}", item.get(k)) for k in ("alt", "caption", "credit")
+            )
+            request = self._request(where, item["src"], str(alt), "- src: {}")
             if request is not None:
-                items.append((request, str(item.get("caption") or ""), str(item.get("credit") or "")))
+                items.append((request, str(caption or ""), str(credit or "")))
         return items
 
-    def _request(self, name: str, src: str, alt: str) -> ImageRequest | None:
+    def _request(self, name: str, src: str, alt: str, example: str) -> ImageRequest | None:
         line = self.line_of(name)
-        result = image_request(self.site_dir, self.folder, src, alt, self.rel, line, name)
+        result = image_request(self.site_dir, self.folder, src, alt, self.rel, line, name, example)
         if isinstance(result, Problem):
             self.problems.append(result)
             return None
         return result
 
 
+def _times(number: str, scale: str) -> str:
+    """``1.05`` 万 → ``10500``: the whole number a 万 or 亿 stands for."""
+    factor = {"": 1, "万": 10_000, "亿": 100_000_000}[scale]
+    return f"{(decimal.Decimal(number) * factor).normalize():f}"
+
+
 def image_request(
-    site_dir: Path, folder: Path, src: str, alt: str, rel: str, line: int | None, name: str
+    site_dir: Path,
+    folder: Path,
+    src: str,
+    alt: str,
+    rel: str,
+    line: int | None,
+    name: str,
+    example: str = "![描述]({})",
 ) -> ImageRequest | Problem:
-    """Where an image a record names really is; a path that leaves ``content/`` (even by symlink) is refused."""
+    """Where an image a record names really is; a path that leaves ``content/`` (even by symlink) is refused.
+    ``example`` is how the file name is written in its place (a Markdown image unless a field says)."""
     content = (site_dir / "content").resolve()
     if src.startswith(("http://", "https://", "//", "data:")):
         return Problem(rel, line, name, "不能引用外部网站的图片", "把图片下载后放在条目旁边，写相对路径")
-    if Path(src).is_absolute() or "\\" in src:
-        return Problem(
-            rel, line, name, f"图片路径不能是绝对路径：{src}", "写相对于本文件的路径，例如 images/a.jpg"
-        )
-    target = (folder / src).resolve()
+    written = local_source(src, example)
+    if isinstance(written, tuple):
+        return Problem(rel, line, name, *written)
+    target = (folder / written).resolve()
     if not target.is_relative_to(content):
         return Problem(
             rel, line, name, f"图片路径超出了网站的 content 文件夹：{src}", "图片要放在 content/ 里面"

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from yunzhan.config import CollectionSettings, SiteConfig
+from yunzhan.config import CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.errors import Problem, closest
+from yunzhan.fields import as_list_hint, split_names
 from yunzhan.model import Record
 
 
@@ -44,6 +45,10 @@ def resolve_references(records: list[Record], config: SiteConfig) -> list[Proble
                     kind = settings_of.title if settings_of else spec.collection
                     known = names.get(spec.collection, RecordNames())
                     message, hint = known.explain(typed, target, kind)
+                    several = len(split_names(typed)) > 1  # 王建国、雷雨田: one string, several names
+                    if several and not target:
+                        message, hint = known.explain_several(spec, typed, kind)
+                        name = name if name in record.lines else spec.name  # written as one string
                     problems.append(Problem(record.source, line, name, message, hint))
                     continue
                 if target not in found:
@@ -97,8 +102,13 @@ class RecordNames:
         for mapping in (self.titles, self.files):
             by_name.update((name, found[0]) for name, found in mapping.items() if len(found) == 1)
         by_name.update(self.slugs)
-        match = closest(str(typed), by_name)
-        if match:
+        partial = self.containing(str(typed))  # part of a name: 吴江 for 吴江展区
+        match = None if partial else closest(str(typed), by_name)
+        if partial:
+            shown = "、".join(f'"{r.title}"（{r.source}）' for r in partial[:3])
+            more = f" 等 {len(partial)} 个" if len(partial) > 3 else ""
+            hint = f"是不是 {shown}{more}？" if len(partial) == 1 else f"是不是其中一个：{shown}{more}？"
+        elif match:
             hint = f'是不是 "{match}"（{by_name[match].source}）？'
         else:
             examples = sorted(self.slugs.values(), key=lambda r: r.source)[:3]
@@ -107,6 +117,28 @@ class RecordNames:
             )
             hint = f"写{kind}的文件名（不含 .md）或它的名称都可以" + (f"，例如 {shown}" if shown else "")
         return f'找不到{kind} "{typed}"', hint
+
+    def containing(self, typed: str) -> list[Record]:
+        """The records whose title holds ``typed`` (``吴江`` in 吴江展区, ``陈某`` in 陈某（示例）), by file."""
+        typed = typed.strip()
+        if not typed:
+            return []
+        found = {r.source: r for r in self.slugs.values() if typed in r.title}
+        return [found[k] for k in sorted(found)]
+
+    def explain_several(self, spec: FieldSpec, typed: str, kind: str) -> tuple[str, str]:
+        """Several names typed as one (``王建国、雷雨田``): say how to write a list, and which names are known."""
+        names = split_names(typed)
+        missing = [n for n in names if not isinstance(self.find(n), Record)]
+        typed = typed.strip()
+        if spec.multiple:
+            message = f"“{typed}” 是几个{kind}，几个名字要写成列表"
+            hint = f"改成 {as_list_hint(spec.name, names)}"
+        else:
+            message, hint = f"这里只能写一个{kind}，现在写了几个：“{typed}”", "留下其中一个"
+        if missing:
+            hint += f"；其中找不到：{'、'.join(missing)}"
+        return message, hint
 
 
 def sort_records(items: list[Record], settings: CollectionSettings) -> list[Record]:

@@ -24,7 +24,7 @@ from yunzhan.command import command_name
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
 from yunzhan.content import RECORD_SUFFIXES, load_record, record_files
 from yunzhan.errors import Problem, YunzhanError, did_you_mean
-from yunzhan.fields import check_fields
+from yunzhan.fields import check_fields, split_names
 from yunzhan.frontmatter import parse_yaml, split_front_matter
 from yunzhan.ignored import is_ignored_name
 from yunzhan.placeholders import DEFAULT_BODY
@@ -32,7 +32,6 @@ from yunzhan.references import RecordNames
 from yunzhan.slugs import is_valid_slug, slugify
 
 MAX_SLUG_CHARS = 60
-LIST_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
 _TRUE = {"true", "yes", "y", "1", "是", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "不"}
 
@@ -268,7 +267,7 @@ def _value(spec: FieldSpec, raw: str, where: str) -> tuple[Any, Problem | None]:
             )
         return flag, None
     if spec.type == "list" or (spec.type == "ref" and spec.multiple):
-        return [item for item in LIST_SEPARATORS.split(raw) if item], None
+        return split_names(raw), None
     if spec.type in ("string", "enum", "url", "ref") and "\n" in raw:
         return None, Problem(where, None, None, "只能写一行", "去掉换行")
     return raw, None
