@@ -82,9 +82,7 @@ def find_collection(config: SiteConfig, name: str) -> CollectionSettings:
     names = [c.name for c in config.collections]
     choices = "、".join(f"{c.name}（{c.title}）" for c in config.collections)
     hint = did_you_mean(name, names + [c.title for c in config.collections])
-    raise YunzhanError(
-        [Problem("栏目", None, None, f'没有名为 "{name}" 的栏目', f"{hint}可选：{choices}")]
-    )
+    raise YunzhanError([Problem("栏目", None, None, f'没有名为 "{name}" 的栏目', f"{hint}可选：{choices}")])
 
 
 def new_record(
