@@ -185,7 +185,7 @@ def test_script_and_event_handlers_are_flagged_as_removed(make_site: MakeSite) -
     assert "<script>" in removed[7].message
     assert "onclick" in removed[8].message
     assert "javascript:" in removed[9].message
-    assert "<iframe>" in removed[10].message and "iframe_hosts" in removed[10].message
+    assert "evil.example" in removed[10].message and "iframe_hosts" in removed[10].hint
     assert all(p.severity == WARNING for p in removed.values())
 
 
@@ -240,7 +240,8 @@ def test_broken_record_link_is_an_error(make_site: MakeSite) -> None:
     (problem,) = _found(_site_report(site), "链接")
     assert problem.severity == ERROR
     assert problem.line == 6
-    assert "../craftsmen/li-qj.md" in problem.message
+    assert problem.message == "链接指向的条目不存在：../craftsmen/li-qj.md"
+    assert problem.hint == '是不是 "../craftsmen/li-qijie.md"？'
 
 
 def test_links_to_bundles_and_anchors_resolve_and_drafts_do_not(make_site: MakeSite) -> None:
@@ -258,7 +259,8 @@ def test_links_to_bundles_and_anchors_resolve_and_drafts_do_not(make_site: MakeS
     )
     (problem,) = _found(_site_report(site), "链接")
     assert problem.line == 7
-    assert "../craftsmen/draft-one.md" in problem.message
+    assert problem.message == "链接指向的条目不会发布：../craftsmen/draft-one.md"
+    assert "草稿（draft: true）" in problem.hint
 
 
 def test_image_without_alt_and_missing_image_files_are_errors(make_site: MakeSite) -> None:
@@ -277,10 +279,20 @@ def test_image_without_alt_and_missing_image_files_are_errors(make_site: MakeSit
     assert "missing.jpg" in missing[(14, "body")].message
 
 
-def test_external_body_image_is_an_error(make_site: MakeSite) -> None:
+def test_external_body_image_is_one_error_in_the_conversions_words(make_site: MakeSite) -> None:
     site = make_site({"content/projects/ext.md": _project("![远程图片](https://example.org/a.jpg)\n")})
-    (problem,) = _found(_report(site), "外部网站的图片")
-    assert problem.line == 6
+    [problem] = _site_report(site).problems
+    assert (problem.line, problem.field, problem.severity) == (6, "body", ERROR)
+    assert problem.message.startswith("这张图片（远程图片）在别的网站上（example.org）")
+
+
+def test_body_image_with_windows_backslashes_is_found(make_site: MakeSite) -> None:
+    body = "![车间](images\\photo.jpg)\n\n![细节](images\\gone.jpg)\n"
+    site = make_site(
+        {"content/projects/w.md": _project(body), "content/projects/images/photo.jpg": b"\xff\xd8"}
+    )
+    [problem] = _found(_site_report(site), "图片")
+    assert (problem.line, problem.field, problem.message) == (8, "body", "找不到图片文件 gone.jpg")
 
 
 def test_huge_original_is_a_warning_with_its_size(make_site: MakeSite) -> None:
@@ -511,8 +523,8 @@ def test_check_takes_the_last_builds_conversions_while_their_links_hold(
     problems = [p.format() for p in checks.check_site(site).problems]
     assert converted == [0]
     assert (
-        'content/projects/rocket.md:11: body: 链接 "../craftsmen/li-qijie.md" 指向的条目不存在 — 检查文件名是否写对'
-        in problems
+        "content/projects/rocket.md:11: 正文: 链接指向的条目不存在：../craftsmen/li-qijie.md"
+        " — 链接里写另一个条目的文件路径（相对于本文件），例如 ../craftsmen/li-qijie.md" in problems
     )
 
 

@@ -122,7 +122,7 @@ HOSTILE = [
     ('<embed src="x.swf">', ["<embed", "x.swf"], "<embed>"),
     ("<svg><script>alert(1)</script><circle r=1 /></svg>", ["<svg", "<script", "alert", "circle"], "<svg>"),
     ('<svg onload="alert(1)"></svg>', ["<svg", "onload", "alert"], "<svg>"),
-    ('<iframe src="https://evil.example/x"></iframe>', ["<iframe", "evil.example"], "<iframe>"),
+    ('<iframe src="https://evil.example/x"></iframe>', ["<iframe", "evil.example"], "evil.example"),
     ('<a href="https://example.org" target="_blank">外</a>', ["target", "_blank"], "target"),
     ('<form action="https://evil.example"><input name="x"></form>', ["<form", "<input", "evil"], "<form>"),
     ('图片 ![图](a.jpg){: onclick="alert(1)" }', ["onclick", "alert"], "onclick"),
@@ -172,21 +172,70 @@ def test_iframe_from_allowed_host_is_kept_with_safe_attributes() -> None:
     assert not warnings(result)
 
 
+NOT_LISTED = "正文中嵌入的 {host} 的视频或网页已被移除：这个网站不在允许嵌入的名单里"
+ADD_HOST = "如需嵌入，请网站管理员把 {host} 加到 site.toml 的 [markdown] iframe_hosts 里"
+
+
 @pytest.mark.parametrize(
-    "src",
-    ["https://evil.example/x", "http://player.bilibili.com/x", "https://player.bilibili.com.evil.example/x"],
+    ("src", "message", "hint"),
+    [
+        ("https://evil.example/x", NOT_LISTED, ADD_HOST),
+        ("//evil.example/x", NOT_LISTED, ADD_HOST),
+        ("https://player.bilibili.com.evil.example/x", NOT_LISTED, ADD_HOST),
+        (
+            "http://player.bilibili.com/x",
+            "正文中嵌入的 {host} 的视频或网页已被移除：地址要以 https:// 开头",
+            "",
+        ),
+    ],
 )
-def test_iframe_from_other_host_or_plain_http_is_dropped(src: str) -> None:
+def test_iframe_from_other_host_or_plain_http_is_dropped_naming_the_host(
+    src: str, message: str, hint: str
+) -> None:
     result = render(f'前\n\n<iframe src="{src}">里面</iframe>\n\n后', iframe_hosts=["player.bilibili.com"])
     assert "<iframe" not in str(result.html)
     assert "里面" not in str(result.html)
-    assert any("iframe_hosts" in w for w in warnings(result))
+    [problem] = result.problems
+    host = markup._split(src).hostname
+    assert (problem.severity, problem.line) == (WARNING, 3)
+    assert problem.message == message.format(host=host)
+    assert problem.hint == (hint.format(host=host) or "把地址开头的 http:// 改成 https://")
 
 
 def test_iframe_dropped_when_no_hosts_configured() -> None:
     result = render('<iframe src="https://player.bilibili.com/x"></iframe>\n')
     assert "<iframe" not in str(result.html)
-    assert any("<iframe>" in w for w in warnings(result))
+    assert warnings(result) == [NOT_LISTED.format(host="player.bilibili.com")]
+
+
+def test_protocol_relative_iframe_of_an_allowed_host_is_published_as_https() -> None:
+    """Bilibili's embed code: ``src="//player.bilibili.com/…"``; on an https site that is https."""
+    source = (
+        '<iframe src="//player.bilibili.com/player.html?isOutside=true&aid=1&bvid=BV1xx&cid=2&p=1" '
+        'scrolling="no" border="0" frameborder="no" framespacing="0" allowfullscreen="true"></iframe>\n'
+    )
+    result = render(source, iframe_hosts=["player.bilibili.com"])
+    html = str(result.html)
+    assert (
+        '<iframe src="https://player.bilibili.com/player.html?isOutside=true&amp;aid=1&amp;bvid=BV1xx' in html
+    )
+    assert 'sandbox="allow-scripts allow-same-origin allow-presentation"' in html
+    assert result.problems == ()
+
+
+def test_removed_iframe_is_found_at_its_line_with_escaped_ampersands() -> None:
+    source = '前\n\n<iframe src="https://v.qq.com/txp/iframe/player.html?vid=x&amp;autoplay=0"></iframe>\n'
+    [problem] = render(source, body_line=4, iframe_hosts=["player.bilibili.com"]).problems
+    assert (problem.line, problem.message) == (6, NOT_LISTED.format(host="v.qq.com"))
+
+
+def test_iframe_in_a_text_field_says_only_the_body_may_embed() -> None:
+    result = render('<iframe src="https://player.bilibili.com/x"></iframe>\n', field="intro")
+    [problem] = result.problems
+    assert (
+        problem.message == "这段文字中嵌入的 player.bilibili.com 的视频或网页已被移除：只有正文里可以嵌入视频"
+    )
+    assert problem.hint == "这里请改用链接，写成 [文字](网址)"
 
 
 def test_external_links_get_rel_and_others_do_not() -> None:
@@ -232,8 +281,68 @@ def test_broken_record_link_is_an_error_with_line() -> None:
     assert problem.severity == ERROR
     assert problem.line == 12
     assert problem.field == "body"
-    assert problem.message == '链接 "../craftsmen/wang.md" 指向的条目不存在'
+    assert problem.message == "链接指向的条目不存在：../craftsmen/wang.md"
     assert problem.hint == "检查文件名是否写对"
+
+
+def test_the_resolver_words_why_a_link_leads_nowhere() -> None:
+    miss = markup.LinkMiss("链接指向的条目不会发布：../craftsmen/wang.md", "那个条目是草稿")
+    result = render("[王](../craftsmen/wang.md)\n", resolve_link=lambda href: miss)
+    [problem] = result.problems
+    assert (problem.severity, problem.line, problem.message, problem.hint) == (
+        ERROR,
+        1,
+        miss.message,
+        miss.hint,
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "resolved"),
+    [
+        ("..\\craftsmen\\li-qijie.md", "../craftsmen/li-qijie.md"),
+        ("..\\..\\projects\\..\\craftsmen\\li-qijie.md#生平", "../../projects/../craftsmen/li-qijie.md"),
+        ("..\\zones\\_a.yaml", "../zones/_a.yaml"),
+    ],
+)
+def test_windows_backslashes_in_record_links_are_slashes(written: str, resolved: str) -> None:
+    """``\\.`` and ``\\_`` are Markdown escapes: without care ``..\\..\\x.md`` would reach the resolver as ``....``."""
+    calls: list[str] = []
+    result = render(f"第一行\n见[李启杰]({written})。\n", resolve_link=resolver(calls))
+    assert calls == [resolved]
+    if resolved == "../craftsmen/li-qijie.md":
+        assert '<a href="/craftsmen/li-qijie/">李启杰</a>' in str(result.html)
+
+
+def test_backslashes_in_code_and_in_drive_paths_stay() -> None:
+    text = "`[a](..\\b.md)`\n\n```\n[c](..\\d.md)\n```\n\n[e](D:\\f.md)\n"
+    result = render(text)
+    html = str(result.html)
+    assert "<code>[a](..\\b.md)</code>" in html
+    assert "[c](..\\d.md)" in html
+    assert "f.md" not in html  # "d:" is no address a page may link to: removed, with the scan's warning
+
+
+@pytest.mark.parametrize(
+    ("target", "label"),
+    [("www.wjsilk.com.cn", "吴江某丝绸"), ("wjsilk.com/about", "吴江某丝绸"), ("suzhou.gov.cn", "")],
+)
+def test_a_website_without_https_is_an_error_with_the_fix(target: str, label: str) -> None:
+    text = f"第一行\n\n见[{label}]({target})。\n"
+    result = render(text, body_line=5, resolve_link=resolver([]))
+    [problem] = result.problems
+    assert (problem.severity, problem.line, problem.field) == (ERROR, 7, "body")
+    assert problem.message == f"链接 {target} 少了开头的 https://，现在会被当成本网站里的页面"
+    assert problem.hint == f"写成 [{label}](https://{target})"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["../craftsmen/li-qijie.md", "images/a.jpg", "photo.jpg", "files/说明.pdf", "report.cn.md", "#top"],
+)
+def test_relative_paths_are_not_taken_for_websites(target: str) -> None:
+    result = render(f"[文字]({target})\n", resolve_link=lambda href: "/x/")
+    assert not [p for p in result.problems if "https://" in p.message]
 
 
 def test_other_relative_links_are_left_alone() -> None:
@@ -272,14 +381,66 @@ def test_image_without_alt_is_an_error() -> None:
     assert problem.line == 4
 
 
-@pytest.mark.parametrize(
-    "src", ["https://cdn.example.org/a.jpg", "//cdn.example.org/a.jpg", "HTTP://x.org/a.png"]
+SAVE_IT = "请把图片保存到电脑上，放在条目文件旁边，再写成 ![{alt}](文件名.jpg)"
+WECHAT = (
+    "这张图片{alt}是从微信公众号文章复制来的，网页上显示不出来：图片存放在微信的服务器上，"
+    "微信不让别的网站使用，本网站也不向其他网站请求内容"
 )
-def test_external_images_are_removed_with_a_warning(src: str) -> None:
-    result = render(f"![外部图片]({src})\n")
+
+
+@pytest.mark.parametrize(
+    "src", ["https://cdn.example.org/a.jpg", "//cdn.example.org/a.jpg", "HTTP://cdn.example.org/a.png"]
+)
+def test_external_images_are_an_error_naming_the_site(src: str) -> None:
+    result = render(f"文字\n![外部图片]({src})\n", body_line=4)
     assert "<img" not in str(result.html)
     assert result.images == ()
-    assert any("外部图片" in w for w in warnings(result))
+    [problem] = result.problems
+    assert (problem.severity, problem.line) == (ERROR, 5)
+    assert problem.message == (
+        "这张图片（外部图片）在别的网站上（cdn.example.org），网页上显示不出来：本网站不向其他网站请求内容"
+    )
+    assert problem.hint == SAVE_IT.format(alt="外部图片")
+
+
+def test_a_wechat_image_in_markdown_is_named_as_such() -> None:
+    result = render("开头\n\n![](https://mmbiz.qpic.cn/mmbiz_jpg/AbC/640?wx_fmt=jpeg)\n", body_line=6)
+    [problem] = result.problems
+    assert (problem.severity, problem.line) == (ERROR, 8)
+    assert problem.message == WECHAT.format(alt="")
+    assert problem.hint == SAVE_IT.format(alt="描述")
+
+
+def test_a_wechat_image_pasted_as_html_with_data_src_is_an_error_not_silence() -> None:
+    """WeChat loads pictures late: the address is in ``data-src`` and there is no ``src`` at all."""
+    source = (
+        '<section style="text-align: center;"><img class="rich_pages wxw-img" '
+        'data-src="https://mmbiz.qpic.cn/mmbiz_jpg/AbC/640?wx_fmt=jpeg&amp;from=appmsg" data-ratio="0.75" alt="车间照片" '
+        'style="width: 100%;"></section>\n\n<p><img data-src="https://mmbiz.qpic.cn/mmbiz_png/Def/640"></p>\n'
+    )
+    result = render("第一段\n\n" + source, body_line=7)
+    assert "<img" not in str(result.html)
+    found = [(p.line, p.message, p.hint) for p in result.problems if p.severity == ERROR]
+    assert found == [
+        (9, WECHAT.format(alt="（车间照片）"), SAVE_IT.format(alt="车间照片")),
+        (11, WECHAT.format(alt=""), SAVE_IT.format(alt="描述")),
+    ]
+
+
+def test_html_image_from_another_site_is_an_error() -> None:
+    result = render('<p><img src="https://img.example.com/a.jpg" alt="展品"></p>\n')
+    assert [(p.severity, p.message) for p in result.problems] == [
+        (
+            ERROR,
+            "这张图片（展品）在别的网站上（img.example.com），网页上显示不出来：本网站不向其他网站请求内容",
+        )
+    ]
+
+
+def test_image_paths_with_windows_backslashes_are_slashes() -> None:
+    result = render('![车间](images\\photo.jpg)\n\n<img src="images\\b.jpg" alt="乙">\n', body_line=3)
+    assert result.images == (BodyImage("images/photo.jpg", "车间", 3), BodyImage("images/b.jpg", "乙", 5))
+    assert 'src="images/photo.jpg"' in str(result.html) and 'src="images/b.jpg"' in str(result.html)
 
 
 def test_swap_images_replaces_only_matching_images() -> None:

@@ -153,8 +153,18 @@ def test_broken_record_link_is_an_error(make_site: MakeSite) -> None:
         {"content/pages/about.md": "---\ntitle: 关于\n---\n\n见 [某人](../craftsmen/nobody.md)\n"}
     )
     (message,) = _errors(site)
-    assert message.startswith("content/pages/about.md:5: body: ")
-    assert "../craftsmen/nobody.md" in message
+    assert message == (
+        "content/pages/about.md:5: 正文: 链接指向的条目不存在：../craftsmen/nobody.md"
+        " — 链接里写另一个条目的文件路径（相对于本文件），例如 ../craftsmen/li-qijie.md"
+    )
+
+
+def test_broken_record_link_suggests_the_record_meant(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/about.md": "---\ntitle: 关于\n---\n\n见 [某人](../li-qijei.md)\n"})
+    (message,) = _errors(site)
+    assert message == (
+        'content/pages/about.md:5: 正文: 链接指向的条目不存在：../li-qijei.md — 是不是 "../craftsmen/li-qijie.md"？'
+    )
 
 
 def test_sub_path_base_url(make_site: MakeSite) -> None:

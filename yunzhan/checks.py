@@ -8,8 +8,9 @@ would, in the same words from the same code, and adds what needs every record or
   stops a build): pasted characters from Word and web pages (pasted.py), Traditional characters in a Simplified
   Chinese site (warning, with the Simplified form), text garbled by a converter that puts pinyin in brackets
   after characters, ``當(dāng)前`` (error), and image paths in bodies;
-- what converting the Markdown finds (texts.py, as ``build`` converts it): images without alt text, links to
-  records that do not exist, HTML the sanitiser removes;
+- what converting the Markdown finds (texts.py, as ``build`` converts it): images without alt text, pictures
+  left on other websites (WeChat's), links to records that do not exist, websites linked without https://,
+  HTML the sanitiser removes;
 - image files that are missing (worded by images.py, as ``build`` says it) or far too large (warning);
 - check only: hidden text and HTML links that look injected, duplicate titles within a collection (warnings).
 
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from yunzhan import pasted, references, texts
+from yunzhan import markup, pasted, references, texts
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.content import LoadedContent
 from yunzhan.errors import ERROR, WARNING, Problem, sort_problems
@@ -141,7 +142,7 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
     loaded = load_content(site_dir, config, drafts=drafts)
     report = run_checks(loaded, config, site_dir)
     built = load_cache(build_cache_path(site_dir / CACHE_DIR_NAME, site_dir / "output"))  # the last build's
-    converted = texts.markdown_problems(loaded.records, config, built.markdown)
+    converted = texts.markdown_problems(loaded.records, config, site_dir, built.markdown)
     ref_problems = references.resolve_references(loaded.records, config)
     report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems])
     return report
@@ -505,7 +506,7 @@ class _Checker:
         links to records and the HTML the sanitiser removes are the conversion's to report (texts.py)."""
         for match in _MD_IMAGE.finditer(line):
             src = _target(match.group(2))
-            if src and not _SCRIPT_URL.match(src):
+            if src and not _SCRIPT_URL.match(src) and not markup.is_external(src):  # the conversion's to tell
                 self.body_image(text, index, src)
         if "<" in line and not self.rules_only:
             self.injected_html(text, index, line)
@@ -515,6 +516,7 @@ class _Checker:
         folder = (self.site_dir / record.source).parent
         line = self.line_of(text, index, src)
         where = _field_name(text)
+        src = markup.slashed(src)  # as the conversion reads it: images\a.jpg is images/a.jpg
         request = image_request(self.site_dir, folder, src, "", record.source, line, where or "body")
         if isinstance(request, Problem):
             if self.rules_only:

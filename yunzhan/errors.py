@@ -83,6 +83,8 @@ _IMAGE_FIELDS = {"gallery", "images", "photos"}
 def field_words(field: str) -> str:
     """A field path as people say it: ``gallery[1].alt`` → ``gallery 第 2 张图片的替代文字（alt）``, counted
     from 1; the field's own name stays, since that is what the editor finds in the file."""
+    if field == "body":  # a Markdown file's text below the header, or a YAML record's body: key
+        return "正文"
     head, _, rest = field.partition("[")
     if not rest and "." not in field:
         return field

@@ -2,8 +2,10 @@
 
 Editors' Markdown is untrusted: nh3 (an allow-list sanitiser) is the only security boundary. Everything else
 here is bookkeeping around it: pre-checks that keep Python-Markdown and the sanitiser from running into their
-super-linear corners, a scan of the unsanitised HTML that tells editors *what* was removed, and a pass over
-nh3's normalised output that rewrites record links, collects body images and drops off-site requests.
+super-linear corners, a scan of the unsanitised HTML that tells editors *what* was removed (and which pictures
+stay on other websites, WeChat's above all), and a pass over nh3's normalised output that rewrites record
+links, collects body images and drops off-site requests. Paths copied on Windows (``..\\craftsmen\\a.md``)
+are read with slashes, before Markdown could take their backslashes for escapes.
 """
 
 from __future__ import annotations
@@ -42,6 +44,18 @@ class BodyImage:
     src: str  # as written in the Markdown (relative path)
     alt: str
     line: int | None  # line in the source file, or None when the src could not be found in the text
+
+
+@dataclass(frozen=True)
+class LinkMiss:
+    """Why a link to a record file leads nowhere, worded by whoever knows the records (``resolve_link``)."""
+
+    message: str
+    hint: str
+
+
+# A record link's page address, a LinkMiss, or None (nothing known about why it leads nowhere).
+LinkResolver = Callable[[str], "str | LinkMiss | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +208,7 @@ def _scheme(url: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _external(url: str) -> bool:
+def is_external(url: str) -> bool:
     """http(s) and protocol-relative URLs (browsers read "\\\\host" and "/\\host" as "//host")."""
     squeezed = re.sub(r"[\x00-\x20]", "", url).replace("\\", "/")
     return squeezed.startswith("//") or _scheme(url) in ("http", "https")
@@ -208,9 +222,97 @@ def _split(url: str) -> SplitResult:
         return urlsplit("")
 
 
-def _iframe_allowed(src: str, hosts: tuple[str, ...]) -> bool:
+def _iframe_src(src: str, hosts: tuple[str, ...]) -> str | None:
+    """The address an embedded player is published with, or None when it may not be embedded: https on an
+    allowed host. Bilibili's embed code is protocol-relative (``//player.bilibili.com/…``): on an https site
+    that means https, so it is written out as such."""
+    src = src.strip()
+    if src.startswith("//"):
+        src = "https:" + src
     parts = _split(src)
-    return parts.scheme == "https" and (parts.hostname or "") in hosts
+    return src if parts.scheme == "https" and (parts.hostname or "") in hosts else None
+
+
+def _iframe_refusal(src: str, hosts: tuple[str, ...], where: str) -> tuple[str, str]:
+    """(message, hint) for an embedded page or player that is removed, naming its host."""
+    host = _split(src.strip()).hostname
+    if not host:
+        return f"{where}中嵌入的 <iframe> 已被移除：没有写要嵌入的网址", _GENERIC_HINT
+    removed = f"{where}中嵌入的 {host} 的视频或网页已被移除"
+    if host in hosts:
+        return f"{removed}：地址要以 https:// 开头", "把地址开头的 http:// 改成 https://"
+    if where != "正文":
+        return f"{removed}：只有正文里可以嵌入视频", "这里请改用链接，写成 [文字](网址)"
+    return (
+        f"{removed}：这个网站不在允许嵌入的名单里",
+        f"如需嵌入，请网站管理员把 {host} 加到 site.toml 的 [markdown] iframe_hosts 里",
+    )
+
+
+_WECHAT_IMAGE_HOSTS = ("qpic.cn", "qlogo.cn")
+_SAVE_IMAGE = "请把图片保存到电脑上，放在条目文件旁边，再写成 ![{alt}](文件名.jpg)"
+
+
+def _remote_image(url: str, alt: str) -> tuple[str, str]:
+    """(message, hint) for a picture that stays on another website, which the page cannot show."""
+    host = _split(re.sub(r"[\x00-\x20]", "", url).replace("\\", "/")).hostname or ""
+    named = f"（{alt}）" if alt else ""
+    hint = _SAVE_IMAGE.format(alt=alt or "描述")
+    if any(host == h or host.endswith(f".{h}") for h in _WECHAT_IMAGE_HOSTS) or "wx_fmt=" in url:
+        message = (
+            f"这张图片{named}是从微信公众号文章复制来的，网页上显示不出来：图片存放在微信的服务器上，"
+            "微信不让别的网站使用，本网站也不向其他网站请求内容"
+        )
+        return message, hint
+    message = f"这张图片{named}在别的网站上（{host or url}），网页上显示不出来：本网站不向其他网站请求内容"
+    return message, hint
+
+
+def slashed(target: str) -> str:
+    """A relative path copied on Windows (``..\\craftsmen\\chen.md``) as the web writes it, with ``/``; other
+    addresses (``D:\\照片``, ``\\\\server``, ``https://…``) as they are, for their own messages."""
+    if "\\" not in target or target.startswith(("\\\\", "/")) or _scheme(target):
+        return target
+    return target.replace("\\", "/")
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+# A link or image target with a backslash that is not a Markdown escape of a bracket: "](..\\x\\a.md)".
+_BACKSLASH_TARGET = re.compile(r"(\]\(\s*<?)([^\s()<>]*\\[^\s()<>]*[^\s()<>\\])(?=>?(?:\s|\)))")
+
+
+def _windows_paths(text: str) -> str:
+    """Backslashes in link and image targets outside code turned into slashes, before Markdown takes ``\\.``
+    and ``\\_`` as escapes (``..\\..\\a.md`` would become ``....\\a.md``). Same length, same lines."""
+    if "\\" not in text or "](" not in text:
+        return text
+    lines, fence = text.split("\n"), ""
+    for i, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+        elif match:
+            fence = match.group(1)
+        elif "\\" in line and "](" in line:
+            code = [m.span() for m in _CODE_SPAN.finditer(line)]
+            lines[i] = _BACKSLASH_TARGET.sub(functools.partial(_slash_target, code), line)
+    return "\n".join(lines)
+
+
+def _slash_target(code: list[tuple[int, int]], match: re.Match[str]) -> str:
+    if any(start <= match.start() < end for start, end in code):
+        return match.group(0)
+    return match.group(1) + slashed(match.group(2))
+
+
+# A link target that is a website without its "https://": "www.wjsilk.com.cn", "wjsilk.com/about".
+_BARE_DOMAIN = re.compile(
+    r"(?:www\.[^/\s?#]+|(?:[a-z0-9-]+\.)+(?:com|net|org|cn|gov|edu|info|top|xyz|vip|site|shop|cc|tv)(?:\.cn)?)"
+    r"(?:[/?#:]|$)",
+    re.I,
+)
 
 
 _LIST_MARKERS = re.compile(r"(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*")
@@ -315,6 +417,7 @@ class _Scan(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.hosts, self.where = iframe_hosts, where
         self.found: dict[str, tuple[str, str]] = {}  # message -> (hint, text to search for in the source)
+        self.remote_images: list[tuple[str, str]] = []  # (address, alt) of each picture on another website
 
     def note(self, message: str, needle: str, hint: str = _GENERIC_HINT) -> None:
         self.found.setdefault(f"{self.where}{message}", (hint, needle))
@@ -326,12 +429,14 @@ class _Scan(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         src = values.get("src", "").strip()
         if tag == "iframe":
-            if not _iframe_allowed(src, self.hosts):
-                host = _split(src).hostname or "未知网站"
-                message = (
-                    f"中嵌入的 <iframe>（{host}）已被移除：只允许 site.toml 中 iframe_hosts 列出的 https 网站"
-                )
-                self.note(message, src or "<iframe", "如需嵌入视频，请网站管理员把该网站加入 iframe_hosts")
+            if not _iframe_src(src, self.hosts):
+                message, hint = _iframe_refusal(src, self.hosts, self.where)
+                self.found.setdefault(message, (hint, _as_written(src) or "<iframe"))
+        elif tag == "img":
+            # Pictures in WeChat articles load late: their address is in data-src, and src is missing.
+            address = src or values.get("data-src", "").strip()
+            if is_external(address):
+                self.remote_images.append((address, values.get("alt", "").strip()))
         elif tag in ("script", "style"):
             self.note(f"中的 <{tag}> 已被移除：{_WHY[tag]}", f"<{tag}")
         elif tag in _DROP_WITH_CONTENT:
@@ -342,6 +447,12 @@ class _Scan(HTMLParser):
             scheme = _scheme(value) if name in _URL_ATTRS else None
             if name.startswith("on") or name in ("style", "target"):
                 self.note(f"中的 {name} 属性已被移除：{_WHY.get(name, _WHY['script'])}", name)
+            elif scheme and len(scheme) == 1 and tag == "img":
+                continue  # D:\照片\a.jpg: a path on the editor's computer, named as such by the image check
+            elif scheme and len(scheme) == 1:
+                message = f"中的链接 {value} 是电脑上的完整路径，网站上打不开"
+                hint = "把文件放进网站文件夹，或者改成网址（https://…）"
+                self.note(message, f"{scheme}:", hint)
             elif scheme and scheme not in _SCHEMES:
                 hint = "把图片作为文件放在条目旁边，用相对路径引用" if scheme == "data" else _GENERIC_HINT
                 message = f"中的 {scheme}: 地址已被移除：只允许 http、https、mailto、tel 和相对地址"
@@ -369,6 +480,20 @@ class _Locator:
         return self.first + bisect_right(self.starts, m.start()) - 1
 
 
+def _as_written(address: str) -> str:
+    """The part of an address from raw HTML sure to be in the source as it is (it may have ``&amp;`` for ``&``)."""
+    return re.split(r"[&<>\"']", address)[0]
+
+
+def _link_label(text: str, index: int | None, href: str) -> str | None:
+    """The words of the Markdown link ``[words](href)`` on line ``index`` of the text, or None (raw HTML)."""
+    if index is None:
+        return None
+    line = text.split("\n")[index]
+    match = re.search(r"\[([^\[\]]*)\]\(\s*<?" + re.escape(href), line)
+    return match.group(1) if match else None
+
+
 def _attrs(raw: str) -> dict[str, str]:
     return {name: unescape(value or "") for name, value in _ATTR_RE.findall(raw)}
 
@@ -389,16 +514,18 @@ def render_markdown(
     path: str,
     body_line: int = 1,
     field: str = "body",
-    resolve_link: Callable[[str], str | None] | None = None,
+    resolve_link: LinkResolver | None = None,
     iframe_hosts: Sequence[str] = (),
     limits: MarkupLimits = MarkupLimits(),
 ) -> MarkupResult:
     """Convert, sanitise and check one Markdown text; content mistakes come back as problems, never raised.
 
     ``body_line`` is the file line of the text's first line. Links to ``.md``/``.yaml`` files are passed
-    (percent-decoded, without ``#anchor``) to ``resolve_link``; without one they are left alone.
+    (percent-decoded, without ``#anchor``, backslashes as slashes) to ``resolve_link``; without one they are
+    left alone.
     """
     where = "正文" if field == "body" else "这段文字"
+    text = _windows_paths(text)
     problems: list[Problem] = []
 
     def problem(line: int | None, message: str, hint: str = _SIMPLIFY, severity: str = ERROR) -> None:
@@ -440,18 +567,19 @@ def render_markdown(
     locate = _Locator(text, body_line)
     for message, (hint, needle) in scan.found.items():
         problem(locate.line(needle, fold=True), message, hint, WARNING)
+    for address, alt in scan.remote_images:
+        problem(locate.line(_as_written(address)), *_remote_image(address, alt))
     locate = _Locator(text, body_line)  # fresh cursors: links and images are searched in document order
     images: list[BodyImage] = []
 
     def image(attrs: dict[str, str], original: str) -> str:
         src, alt = attrs.get("src", ""), attrs.get("alt", "").strip()
-        if not src:
-            return ""  # its URL was unsafe (data:, javascript:); the scan has warned
+        if not src or is_external(src):
+            return ""  # an unsafe URL (data:, javascript:) or a picture on another website: the scan has told
         line = locate.line(src)
-        if _external(src):
-            message = f'{where}中的外部图片 "{src}" 已被移除：网站不从其他网站加载内容'
-            problem(line, message, "把图片下载下来放在条目旁边，用相对路径引用", WARNING)
-            return ""
+        if "\\" in src:  # raw HTML: Markdown images had their backslashes turned before converting
+            src = slashed(src)
+            original = _tag("img", attrs | {"src": src})
         if not alt:
             problem(
                 line, f'图片 "{src}" 缺少替代文字 alt', "写成 ![描述](图片.jpg)，为看不见图片的观众描述它"
@@ -460,24 +588,34 @@ def render_markdown(
         return original
 
     def link(attrs: dict[str, str], original: str) -> str:
-        href = attrs.get("href", "")
-        if _external(href):
+        written = attrs.get("href", "")
+        if is_external(written):
             return _tag("a", attrs | {"rel": _EXTERNAL_REL})
+        href = slashed(written)
         parts = _split(href)
+        if not parts.scheme and _BARE_DOMAIN.match(href):
+            line = locate.line(written)
+            label = _link_label(text, line - body_line if line is not None else None, written)
+            fixed = f"https://{href}" if label is None else f"[{label}](https://{href})"
+            message = f"链接 {href} 少了开头的 https://，现在会被当成本网站里的页面"
+            problem(line, message, f"写成 {fixed}")
+            return original
         if resolve_link is None or parts.scheme or href.startswith(("#", "/")):
             return original
         if not parts.path.lower().endswith((".md", ".yaml")):
             return original
         target = resolve_link(unquote(parts.path))
-        if target is None:
-            problem(locate.line(href), f'链接 "{href}" 指向的条目不存在', "检查文件名是否写对")
+        if not isinstance(target, str):
+            miss = target or LinkMiss(f"链接指向的条目不存在：{href}", "检查文件名是否写对")
+            problem(locate.line(written), miss.message, miss.hint)
             return original
         return _tag("a", attrs | {"href": target + (f"#{parts.fragment}" if parts.fragment else "")})
 
     def rewrite(match: re.Match[str]) -> str:
         attrs = _attrs(match.group(4) if match.group(3) else match.group(2))
         if match.group(3):  # an iframe that survived nh3: keep it only for an allowed https host, empty
-            return _tag("iframe", attrs) + "</iframe>" if _iframe_allowed(attrs.get("src", ""), hosts) else ""
+            src = _iframe_src(attrs.get("src", ""), hosts)
+            return _tag("iframe", attrs | {"src": src}) + "</iframe>" if src else ""
         return (image if match.group(1) == "img" else link)(attrs, match.group(0))
 
     clean = _REWRITE_RE.sub(rewrite, _cleaner(hosts).clean(raw))

@@ -770,7 +770,7 @@ class _MarkdownCache:
     def key(text: str, options: dict[str, Any]) -> str:
         return texts.markdown_key(text, options)
 
-    def lookup(self, key: str, resolve: Callable[[str], str | None]) -> markup.MarkupResult | None:
+    def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
         hit = self.old.get(key)
         if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
             self.used[key] = hit
@@ -778,7 +778,10 @@ class _MarkdownCache:
         return None
 
     def remember(
-        self, key: str, result: markup.MarkupResult, lookups: tuple[tuple[str, str | None], ...]
+        self,
+        key: str,
+        result: markup.MarkupResult,
+        lookups: tuple[tuple[str, str | markup.LinkMiss | None], ...],
     ) -> None:
         self.used[key] = (result, lookups)
 
@@ -813,20 +816,12 @@ def _render_markup(
 
     Conversions the cache cannot vouch for are made in forked processes when there are many (a cold build)."""
     by_source = references.record_link_resolver(records)
-
-    def resolver(record: Record) -> Callable[[str], str | None]:
-        def resolve(href: str) -> str | None:
-            target = references.resolve_link(record.source, href, by_source)
-            return target.url if target else None
-
-        return resolve
-
     # Every conversion: (record, field or "" for the body, text, options). Cached ones are taken as they are.
     jobs = [(record, *text) for record in records for text in texts.markdown_texts(record, config)]
     results: list[markup.MarkupResult | None] = []
-    missing: list[tuple[str, Callable[[str], str | None], str, dict[str, Any]]] = []
+    missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]] = []
     for record, _name, text, options in jobs:
-        resolve = resolver(record)
+        resolve = texts.link_resolver(record.source, by_source, site_dir)
         key = _MarkdownCache.key(text, options)
         found = cache.lookup(key, resolve)
         results.append(found)
@@ -862,13 +857,13 @@ def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:
 
 
 def _convert(
-    missing: list[tuple[str, Callable[[str], str | None], str, dict[str, Any]]], i: int
-) -> tuple[markup.MarkupResult, tuple[tuple[str, str | None], ...]]:
+    missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]], i: int
+) -> tuple[markup.MarkupResult, tuple[tuple[str, str | markup.LinkMiss | None], ...]]:
     """One Markdown conversion, noting how each record link resolved (module level: ``fork_map`` runs it)."""
     _key, resolve, text, options = missing[i]
-    lookups: list[tuple[str, str | None]] = []
+    lookups: list[tuple[str, str | markup.LinkMiss | None]] = []
 
-    def recording(href: str) -> str | None:
+    def recording(href: str) -> str | markup.LinkMiss | None:
         url = resolve(href)
         lookups.append((href, url))
         return url

@@ -1,19 +1,23 @@
 """The Markdown texts of a record (its body and ``text`` fields) and the options each is converted with.
 
 ``build`` converts them into pages; ``check`` converts them only for what the conversion finds (images without
-alt text, links to records that do not exist, HTML the sanitiser removes). One list and one converter, so that
-both commands find the same problems in the same words.
+alt text, links to records that do not exist, HTML the sanitiser removes). One list, one converter and one way
+of resolving record links (``link_resolver``, which also words why a link leads nowhere), so that both
+commands find the same problems in the same words.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from yunzhan import markup, references, workers
 from yunzhan.cache import digest, text_digest
 from yunzhan.config import SiteConfig
-from yunzhan.errors import Problem
+from yunzhan.errors import Problem, closest
 from yunzhan.model import Record
 
 
@@ -41,8 +45,60 @@ def markdown_key(text: str, options: dict[str, Any]) -> str:
     return digest(text_digest(text), sorted(options.items()))
 
 
+def link_resolver(source: str, by_source: dict[str, Record], site_dir: Path) -> markup.LinkResolver:
+    """How the record links of the file ``source`` resolve: to the page's address, or to why not (a draft, a
+    slip in the name), in the words both ``build`` and ``check`` print."""
+
+    def resolve(href: str) -> str | markup.LinkMiss:
+        target = references.resolve_link(source, href, by_source)
+        return target.url if target is not None else _link_miss(source, href, by_source, site_dir)
+
+    return resolve
+
+
+def _link_miss(source: str, href: str, by_source: dict[str, Record], site_dir: Path) -> markup.LinkMiss:
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(source), href))
+    bundle = posixpath.join(target.rsplit(".", 1)[0], "index.md")
+    if not target.startswith("../") and any(_is_file(site_dir, t) for t in (target, bundle)):
+        return markup.LinkMiss(
+            f"链接指向的条目不会发布：{href}",
+            "那个条目是草稿（draft: true）或者文件有错误；先把它改好，或去掉这个链接",
+        )
+    return markup.LinkMiss(
+        f"链接指向的条目不存在：{href}",
+        _suggestion(source, target, by_source)
+        or "链接里写另一个条目的文件路径（相对于本文件），例如 ../craftsmen/li-qijie.md",
+    )
+
+
+def _suggestion(source: str, target: str, by_source: dict[str, Record]) -> str:
+    """'是不是 "../craftsmen/chen-mou.md"？' for the record whose file name is closest to the link's (in the
+    folder the link points into first): whole paths all look alike, since they share "../craftsmen/"."""
+    folder = posixpath.dirname(target)
+    paths: dict[str, str] = {}
+    for other in sorted(by_source, key=lambda other: (posixpath.dirname(other) != folder, other)):
+        paths.setdefault(_record_name(other), posixpath.relpath(other, posixpath.dirname(source)))
+    match = closest(_record_name(target), paths)
+    return f'是不是 "{paths[match]}"？' if match else ""
+
+
+def _record_name(path: str) -> str:
+    """A record's file name; a folder record (``chen-mou/index.md``) goes by its folder's, as links may."""
+    folder, name = posixpath.split(path)
+    return f"{posixpath.basename(folder)}.md" if name in ("index.md", "index.yaml") else name
+
+
+def _is_file(site_dir: Path, rel: str) -> bool:
+    """A file of exactly this name (Windows and macOS would also find ``Chen.md`` for ``chen.md``)."""
+    path = site_dir / rel
+    try:
+        return path.is_file() and path.name in os.listdir(path.parent)
+    except OSError:
+        return False
+
+
 def markdown_problems(
-    records: list[Record], config: SiteConfig, known: Mapping[str, Any] | None = None
+    records: list[Record], config: SiteConfig, site_dir: Path, known: Mapping[str, Any] | None = None
 ) -> list[Problem]:
     """What converting every Markdown text of ``records`` finds, as ``build`` finds it. ``known``: the build
     cache's conversions (``CacheData.markdown``), taken while each of their record links still resolves (or
@@ -51,27 +107,26 @@ def markdown_problems(
     problems: list[Problem] = []
     jobs: list[tuple[str, str, dict[str, Any]]] = []
     for record in records:
+        resolve = link_resolver(record.source, by_source, site_dir)
         for _, text, options in markdown_texts(record, config):
             hit = (known or {}).get(markdown_key(text, options))
-            if hit is not None and all(
-                (references.resolve_link(record.source, href, by_source) is None) == (url is None)
-                for href, url in hit[1]
-            ):
+            if hit is not None and all(_as_before(resolve(href), then) for href, then in hit[1]):
                 problems += hit[0].problems
             else:
                 jobs.append((record.source, text, options))
-    found = workers.fork_map(_problems, (jobs, by_source), len(jobs))
+    found = workers.fork_map(_problems, (jobs, by_source, site_dir), len(jobs))
     return problems + [problem for done in found for problem in done]
 
 
+def _as_before(now: str | markup.LinkMiss | None, then: str | markup.LinkMiss | None) -> bool:
+    """Whether a link resolves as it did for the build; records have no addresses yet when checking."""
+    return isinstance(now, str) == isinstance(then, str) and (isinstance(now, str) or now == then)
+
+
 def _problems(
-    state: tuple[list[tuple[str, str, dict[str, Any]]], dict[str, Record]], i: int
+    state: tuple[list[tuple[str, str, dict[str, Any]]], dict[str, Record], Path], i: int
 ) -> tuple[Problem, ...]:
-    jobs, by_source = state
+    jobs, by_source, site_dir = state
     source, text, options = jobs[i]
-
-    def resolve(href: str) -> str | None:
-        target = references.resolve_link(source, href, by_source)
-        return None if target is None else target.url
-
+    resolve = link_resolver(source, by_source, site_dir)
     return markup.render_markdown(text, resolve_link=resolve, **options).problems
