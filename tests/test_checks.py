@@ -483,7 +483,7 @@ def test_an_edit_reruns_the_rules_for_that_file_only(
     seen.clear()
     code, second = _run(["build", "--site", str(site)], capsys)
     assert code == 0 and seen == ["content/projects/p3.md"]
-    warning = "content/projects/p0.md:6: 警告：第 6 行第 2 个字符是从网页或 Word 带来的不换行空格（U+00A0）"
+    warning = "content/projects/p0.md:6: 警告：这一行第 2 个字符是从网页或 Word 带来的不换行空格（U+00A0）"
     assert any(line.startswith(warning) for line in first)
     assert any(line.startswith(warning) for line in second)  # remembered, not lost
 

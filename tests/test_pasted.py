@@ -26,15 +26,15 @@ def _one(body: str) -> Problem:
 @pytest.mark.parametrize(
     ("body", "severity", "words"),
     [
-        ("\uf0b7 第一条\n", ERROR, "第 5 行开头是 Word 的项目符号（U+F0B7），网页上会显示成一个空方框"),
-        ("• 第一条\n", WARNING, "第 5 行开头是复制来的项目符号“•”，几行会连成一段显示"),
-        ("\u3000\u3000首行缩进。\n", WARNING, "第 5 行开头有 2 个全角空格（首行缩进）"),
-        ("零\u200b宽\n", WARNING, "第 5 行第 2 个字符是看不见的零宽空格（U+200B）"),
-        ("软\u00ad连\n", WARNING, "第 5 行第 2 个字符是看不见的软连字符（U+00AD）"),
-        ("不\u00a0换行\n", WARNING, "第 5 行第 2 个字符是从网页或 Word 带来的不换行空格（U+00A0）"),
-        ("一行\u2028两行\n", WARNING, "第 5 行第 3 个字符是 Word 的换行符（U+2028），网页上不会换行"),
-        ("控\x08制\n", ERROR, "第 5 行第 2 个字符是看不见的控制字符（U+0008）"),
-        ("对\uf0fc勾\n", ERROR, "第 5 行第 2 个字符是 Word 的特殊符号（U+F0FC），网页上会显示成空方框"),
+        ("\uf0b7 第一条\n", ERROR, "这一行开头是 Word 的项目符号（U+F0B7），网页上会显示成一个空方框"),
+        ("• 第一条\n", WARNING, "这一行开头是复制来的项目符号“•”，几行会连成一段显示"),
+        ("\u3000\u3000首行缩进。\n", WARNING, "这一行开头有 2 个全角空格（首行缩进）"),
+        ("零\u200b宽\n", WARNING, "这一行第 2 个字符是看不见的零宽空格（U+200B）"),
+        ("软\u00ad连\n", WARNING, "这一行第 2 个字符是看不见的软连字符（U+00AD）"),
+        ("不\u00a0换行\n", WARNING, "这一行第 2 个字符是从网页或 Word 带来的不换行空格（U+00A0）"),
+        ("一行\u2028两行\n", WARNING, "这一行第 3 个字符是 Word 的换行符（U+2028），网页上不会换行"),
+        ("控\x08制\n", ERROR, "这一行第 2 个字符是看不见的控制字符（U+0008）"),
+        ("对\uf0fc勾\n", ERROR, "这一行第 2 个字符是 Word 的特殊符号（U+F0FC），网页上会显示成空方框"),
     ],
 )
 def test_each_kind_is_found_with_line_column_and_severity(body: str, severity: str, words: str) -> None:
@@ -46,7 +46,7 @@ def test_each_kind_is_found_with_line_column_and_severity(body: str, severity: s
 
 def test_several_on_one_line_are_one_finding_with_their_columns() -> None:
     problem = _one("a\u00a0b\u00a0c\u00a0d\u00a0e\n")
-    assert problem.message.startswith("第 5 行第 2、4、6 个字符等 4 处")
+    assert problem.message.startswith("这一行第 2、4、6 个字符等 4 处")
 
 
 def test_front_matter_findings_name_their_field() -> None:
@@ -110,7 +110,7 @@ def test_fix_repairs_what_scan_reports_and_shows_each_line() -> None:
     assert [c.line for c in changes] == [2, 6, 7, 8, 9, 10, 13]
     assert changes[1].format() == f"{PATH}:6: “<U+F0B7> 第一条” → “⏎- 第一条”"
     left = pasted.scan_text(fixed, PATH, 5)
-    assert [p.message[:19] for p in left] == ["第 14 行第 2 个字符是 Word"]  # the box in mid-line stays
+    assert [p.message[:17] for p in left] == ["这一行第 2 个字符是 Word"]  # the box in mid-line stays
 
 
 def test_fix_keeps_every_other_character_in_order() -> None:

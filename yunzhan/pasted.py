@@ -213,7 +213,7 @@ def _field_at(number: int, fields: Mapping[str, int]) -> str | None:
 
 
 def _problem(finding: Finding, path: str, field: str | None) -> Problem:
-    place = f"第 {finding.line} 行"
+    place = "这一行"  # the line number is already in front of the message
     columns = "、".join(str(c) for c in finding.columns[:MAX_COLUMNS])
     more = f"等 {len(finding.columns)} 处" if len(finding.columns) > MAX_COLUMNS else ""
     at = f"{place}第 {columns} 个字符{more}"
