@@ -110,7 +110,7 @@ def test_fix_repairs_what_scan_reports_and_shows_each_line() -> None:
     assert [c.line for c in changes] == [2, 6, 7, 8, 9, 10, 13]
     assert changes[1].format() == f"{PATH}:6: “<U+F0B7> 第一条” → “⏎- 第一条”"
     left = pasted.scan_text(fixed, PATH, 5)
-    assert [p.message[:17] for p in left] == ["这一行第 2 个字符是 Word"]  # the box in mid-line stays
+    assert [p.message[:16] for p in left] == ["这一行第 2 个字符是 Word"]  # the box in mid-line stays
 
 
 def test_fix_keeps_every_other_character_in_order() -> None:
