@@ -286,3 +286,43 @@ def test_stop_signals_include_a_closed_terminal() -> None:
     assert "SIGTERM" in names
     if sys.platform != "win32":
         assert "SIGHUP" in names
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("refused", ["output", "stage"])
+def test_a_folder_held_open_on_windows_is_a_plain_message_and_output_stays(
+    make_site: MakeSite,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    refused: str,
+) -> None:
+    """Without an atomic exchange, output/ is renamed away and the new build renamed in. Windows refuses either
+    while a program holds a file inside open: the editor gets a sentence, and output/ is the previous build."""
+    site = make_site()
+    assert main(["build", "--site", str(site), "-q"]) == 0
+    before = _tree(site / "output")
+    (site / "content/pages/about.md").write_text("---\ntitle: 关于\n---\n改过的正文。\n", encoding="utf-8")
+    without_exchange = replace(portable.capabilities(), exchange=False)
+    monkeypatch.setattr(portable, "capabilities", lambda: without_exchange)
+    monkeypatch.setattr(portable.time, "sleep", lambda _: None)
+    real_rename = os.rename
+
+    def rename(source: object, dest: object) -> None:
+        name = Path(os.fspath(source)).name  # type: ignore[arg-type]
+        if (refused == "output" and name == "output") or (refused == "stage" and ".output.staging-" in name):
+            raise PermissionError(13, "另一个程序正在使用此文件", os.fspath(source))  # type: ignore[arg-type]
+        real_rename(source, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "rename", rename)
+    capsys.readouterr()
+    assert main(["build", "--site", str(site)]) == 1
+    said = capsys.readouterr().err
+    assert "没能写入网站文件" in said and "正被别的程序打开着" in said and "Traceback" not in said
+    monkeypatch.setattr(os, "rename", real_rename)
+    assert _tree(site / "output") == before
+    assert not list(site.glob(".output.old-*"))

@@ -6,6 +6,7 @@ Exit codes: 0 built, 1 content errors, 2 usage or site.toml errors.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from collections.abc import Sequence
@@ -266,6 +267,9 @@ def _build(args: argparse.Namespace) -> int:
         errors = sum(p.is_error or args.strict for p in exc.problems)
         print(f"发现 {errors} 个错误，没有生成网站；output/ 保持原样。改正后再运行一次。", file=sys.stderr)
         return EXIT_CONTENT
+    except OSError as exc:  # the disk, not the content: a full disk, or a folder another program holds open
+        print(_disk_trouble(exc), file=sys.stderr)
+        return EXIT_CONTENT
     _print_problems(result.problems, quiet=args.quiet)
     if not args.quiet:
         seconds = sum(result.timings.values())
@@ -274,6 +278,22 @@ def _build(args: argparse.Namespace) -> int:
             f"写入 {result.written} 个文件，{result.unchanged} 个未变，删除 {result.removed} 个）"
         )
     return EXIT_OK
+
+
+def _disk_trouble(exc: OSError) -> str:
+    """A file the build could not write, rename or delete, in words an editor can act on."""
+    where = Path(exc.filename).name if exc.filename else "output"
+    what = exc.strerror or str(exc)
+    if isinstance(exc, PermissionError):
+        hint = (
+            "多半是 output 文件夹或其中的文件正被别的程序打开着（资源管理器窗口、预览窗口、编辑器，"
+            "或停在那个文件夹里的命令行窗口）：关掉它们，再运行一次"
+        )
+    elif exc.errno == errno.ENOSPC:
+        hint = "磁盘满了：删掉一些不用的文件，再运行一次"
+    else:
+        hint = "检查磁盘和文件夹的权限，再运行一次"
+    return f"没能写入网站文件（{where}：{what}），网站没有更新；output/ 保持原样 — {hint}"
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -168,10 +168,15 @@ class StagedOutput:
         if portable.exchange_dirs(self.stage, self.output_dir):
             self._retire(self.stage, background)  # the stage now holds the previous build
             return self.stats
-        # No atomic exchange on this system: two renames, with a tiny window where output/ is missing.
+        # No atomic exchange on this system: two renames, with a tiny window where output/ is missing. Should
+        # the second fail, the previous build goes back: output/ is never left missing.
         backup = self.output_dir.parent / f".{self.output_dir.name}{OLD_MARK}{os.getpid()}"
-        os.rename(self.output_dir, backup)
-        os.rename(self.stage, self.output_dir)
+        portable.rename(self.output_dir, backup)
+        try:
+            portable.rename(self.stage, self.output_dir)
+        except OSError:
+            os.rename(backup, self.output_dir)
+            raise
         self._retire(backup, background)
         return self.stats
 

@@ -122,6 +122,20 @@ def _renameat2() -> Any:
         return None
 
 
+def rename(source: Path, dest: Path, *, tries: int = 6, wait: float = 0.25) -> None:
+    """``os.rename``, tried again for a moment when the system refuses: on Windows a folder cannot be renamed
+    while a program has a file in it open, and virus scanners and the search indexer hold files for a moment
+    after they are written. A refusal that lasts is raised (PermissionError)."""
+    for attempt in range(tries):
+        try:
+            os.rename(source, dest)
+            return
+        except PermissionError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(wait)
+
+
 def exchange_dirs(a: Path, b: Path) -> bool:
     """Swap two folders in one atomic step. False where the system cannot: the caller renames twice."""
     renameat2 = _renameat2() if capabilities().exchange else None
