@@ -205,7 +205,8 @@ def duplicate_titles(records: Iterable[Record], config: SiteConfig) -> list[Prob
                 record.lines.get(title_field),
                 title_field,
                 f"标题“{title.strip()}”与 {first.source} 重复",
-                f"同一个“{kind}”栏目里有两个同名条目，访客分不清；改一个标题，或删掉重复的文件",
+                f"同一个“{kind}”栏目里有两个同名条目，访客分不清：如果是同一个条目写了两遍，删掉其中一个文件；"
+                "如果是两个不同的条目，给其中一个的标题加上区别（例如年份、地点）",
                 WARNING,
             )
         )
