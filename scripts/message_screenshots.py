@@ -36,15 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.browser import launch_browser  # noqa: E402
 from tests.test_mistakes import CASES, Case, case_folders, lay_site, load_case  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 OUT = ROOT / "docs" / "images" / "messages"
 WIDTH = 900  # CSS pixels; the height follows the text
 WINDOWS_SITE = (
@@ -124,21 +118,15 @@ def build_published(work: Path) -> Path:
 
 def shoot(pages: dict[str, str], out: Path) -> None:
     """Save each console page as ``<name>.png``, as wide as the window and as tall as its text."""
-    from playwright.sync_api import sync_playwright
-
     out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": WIDTH, "height": 200}, device_scale_factor=1)
-            for name, text in pages.items():
-                page.set_content(PAGE.format(width=WIDTH, text=html.escape(text)))
-                target = out / f"{name}.png"
-                page.locator(".window").screenshot(path=str(target))
-                shrink(target)
-                print(target)
-        finally:
-            browser.close()
+    with launch_browser() as browser:  # the tests' one way to start Debian's Chromium
+        page = browser.new_page(viewport={"width": WIDTH, "height": 200}, device_scale_factor=1)
+        for name, text in pages.items():
+            page.set_content(PAGE.format(width=WIDTH, text=html.escape(text)))
+            target = out / f"{name}.png"
+            page.locator(".window").screenshot(path=str(target))
+            shrink(target)
+            print(target)
 
 
 def shrink(png: Path) -> None:
