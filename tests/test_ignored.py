@@ -32,7 +32,7 @@ def test_real_files_are_not(name: str) -> None:
 
 
 def test_serve_new_and_the_build_share_the_list(make_site: MakeSite) -> None:
-    assert serve.is_ignored_name is ignored.is_ignored_name
+    assert serve.watch.is_ignored_name is ignored.is_ignored_name
     site = make_site(
         {
             "content/zones/~$su.md": b"\x02zs" + b"\x00" * 60,

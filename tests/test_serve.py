@@ -30,11 +30,11 @@ from yunzhan.serve import (
     PreviewServer,
     RebuildOutcome,
     ServeOptions,
+    SessionRebuild,
     content_type,
-    is_ignored_name,
-    make_rebuild,
     run,
 )
+from yunzhan.serve.watch import is_ignored_name
 
 BASE = "/expo/2024/"
 TOML = SITE_TOML.replace('base_url = "https://example.org/"', 'base_url = "https://example.org/expo/2024/"')
@@ -296,7 +296,7 @@ def test_burst_of_saves_is_one_rebuild(serve: Callable[..., Live]) -> None:
 
 
 def test_changes_during_a_rebuild_give_exactly_one_more(site: Path, serve: Callable[..., Live]) -> None:
-    full = make_rebuild(site.resolve(), site.resolve() / ".yunzhan-cache" / "preview")
+    full = SessionRebuild(site.resolve(), site.resolve() / ".yunzhan-cache" / "preview")
     started = threading.Event()
 
     def slow(changed: set[Path]) -> RebuildOutcome:

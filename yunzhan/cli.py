@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 from yunzhan import __version__, portable
 from yunzhan.command import command_name
-from yunzhan.errors import ConfigError, Problem, YunzhanError, did_you_mean
+from yunzhan.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, ConfigError, Problem, YunzhanError, did_you_mean
 
 if TYPE_CHECKING:
     from yunzhan.checks import CheckReport
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = """\
 yunzhan（云展）：把 content/ 里的 Markdown 和 YAML 条目生成为静态展览网站。

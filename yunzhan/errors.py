@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from yunzhan.command import command_name
 
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2  # the exit codes of every command
+
 ERROR = "error"
 WARNING = "warning"
 COMMAND = "⟨命令⟩"
