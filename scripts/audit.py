@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
-import html
 import json
 import os
 import re
@@ -51,15 +50,15 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
-from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 # yunzhan from this checkout, whether or not it is installed: the static server types files as `serve` does.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from yunzhan.check.links import Output, Resolver, check_output, grouped
+from yunzhan.check.refs import CSS_COMMENT, CSS_IMPORT, natural_key
 from yunzhan.serve import content_type
 
 SCRIPTS = Path(__file__).resolve().parent
@@ -166,147 +165,6 @@ def kb(n: float) -> str:
 # --------------------------------------------------------------------------------------------- the site
 
 
-@dataclass
-class Ref:
-    tag: str
-    attr: str
-    value: str
-    line: int
-    rel: str = ""  # <link rel>
-
-
-class PageParser(HTMLParser):
-    """Collects ids, references, stylesheets and scripts of one HTML file."""
-
-    URL_ATTRS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "a": ("href",),
-        "area": ("href",),
-        "link": ("href",),
-        "img": ("src", "srcset"),
-        "source": ("src", "srcset"),
-        "script": ("src",),
-        "iframe": ("src",),
-        "video": ("src", "poster"),
-        "audio": ("src",),
-        "track": ("src",),
-        "embed": ("src",),
-        "object": ("data",),
-        "input": ("src",),
-        "form": ("action",),
-        "use": ("href", "xlink:href"),
-        "image": ("href", "xlink:href"),
-    }
-    META_URL: ClassVar[set[str]] = {
-        "og:image",
-        "og:image:url",
-        "og:image:secure_url",
-        "twitter:image",
-        "og:url",
-    }
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.refs: list[Ref] = []
-        self.styles: list[tuple[str, int]] = []  # inline CSS (style elements and attributes)
-        self.stylesheets: list[str] = []
-        self.scripts: list[str] = []
-        self._in_style = False
-        self._style_buf: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v or "") for k, v in attrs}
-        line = self.getpos()[0]
-        if "id" in a:
-            self.ids.add(a["id"])
-        if tag == "a" and "name" in a:
-            self.ids.add(a["name"])
-        for attr in self.URL_ATTRS.get(tag, ()):
-            if attr in a:
-                self.refs.append(Ref(tag, attr, a[attr], line, a.get("rel", "").lower()))
-        if tag == "meta":
-            key = (a.get("property") or a.get("name") or "").lower()
-            if key in self.META_URL and a.get("content"):
-                self.refs.append(Ref("meta", key, a["content"], line))
-        if tag == "link":
-            rels = a.get("rel", "").lower().split()
-            if "stylesheet" in rels and a.get("href"):
-                self.stylesheets.append(a["href"])
-            if ("modulepreload" in rels or ("preload" in rels and a.get("as") == "script")) and a.get("href"):
-                self.scripts.append(a["href"])
-        if tag == "script" and a.get("src"):
-            self.scripts.append(a["src"])
-        if "style" in a and "url(" in a["style"]:
-            self.styles.append((a["style"], line))
-        if tag == "style":
-            self._in_style = True
-            self._style_buf = []
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self._style_buf.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "style" and self._in_style:
-            self._in_style = False
-            self.styles.append(("".join(self._style_buf), self.getpos()[0]))
-
-
-@dataclass
-class ParsedPage:
-    ids: set[str]
-    refs: list[Ref]
-    styles: list[tuple[str, int]]
-    stylesheets: list[str]
-    scripts: list[str]
-    has_gallery: bool
-
-
-def parse_srcset(value: str) -> list[str]:
-    """URLs of a srcset attribute (HTML's algorithm, simplified: URLs may contain commas only mid-token)."""
-    urls, i, n = [], 0, len(value)
-    while i < n:
-        while i < n and (value[i].isspace() or value[i] == ","):
-            i += 1
-        if i >= n:
-            break
-        j = i
-        while j < n and not value[j].isspace():
-            j += 1
-        url = value[i:j]
-        if url.endswith(","):
-            url = url.rstrip(",")
-            i = j
-        else:
-            depth, i = 0, j
-            while i < n and not (value[i] == "," and depth == 0):
-                depth += value[i] == "("
-                depth -= value[i] == ")"
-                i += 1
-        if url:
-            urls.append(url)
-    return urls
-
-
-CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.I)
-CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
-CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-
-
-def css_urls(text: str) -> list[str]:
-    text = CSS_COMMENT.sub("", text)
-    out = [next(g for g in m.groups() if g is not None) for m in CSS_URL.finditer(text)]
-    out += [m.group(1) or m.group(2) for m in CSS_IMPORT.finditer(text)]
-    return [u for u in out if u]
-
-
-def natural_key(s: str) -> list:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
-
-
 def page_pattern(rel: str) -> str:
     """'projects/rocket/index.html' -> '/projects/*/'; 'projects/page/2/index.html' -> '/projects/page/*/'."""
     parts = rel.split("/")
@@ -332,45 +190,13 @@ def pattern_slug(pattern: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", s).strip("-") or "page"
 
 
-class Site:
-    """A built output folder and the URL space it is served at."""
+class Site(Output):
+    """A built output folder and the URL space it is served at, with its page types for the browser gates."""
 
     def __init__(self, root: str | os.PathLike, base_path: str = "/", base_url: str | None = None) -> None:
-        self.root = Path(root).resolve()
+        super().__init__(root, base_path, base_url)
         if not (self.root / "index.html").is_file():
             raise FileNotFoundError(f"{self.root} has no index.html — is it a built site?")
-        if base_url:
-            base_path = urlsplit(base_url).path or "/"
-        base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
-        self.base_path = base_path
-        self.base_url = base_url.rstrip("/") + "/" if base_url else None
-        self._parsed: dict[str, ParsedPage] = {}
-        self._css: dict[str, list[str]] = {}
-
-    @cached_property
-    def html_files(self) -> list[str]:
-        files = [p.relative_to(self.root).as_posix() for p in self.root.rglob("*.html") if p.is_file()]
-        return sorted(files, key=natural_key)
-
-    def url_path(self, rel: str) -> str:
-        """Site URL path of a file: 'projects/a/index.html' -> '/expo/2024/projects/a/'."""
-        if rel == "index.html":
-            rel = ""
-        elif rel.endswith("/index.html"):
-            rel = rel[: -len("index.html")]
-        return self.base_path + quote(rel)
-
-    def file_for(self, path: str) -> Path | None:
-        """The file a URL path (already inside the base path, percent-encoded) is served from, or None."""
-        rel = unquote(path[len(self.base_path) :])
-        target = self.root / rel
-        try:
-            target.resolve().relative_to(self.root)
-        except ValueError:
-            return None
-        if rel == "" or rel.endswith("/") or target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
 
     @cached_property
     def types(self) -> dict[str, list[str]]:
@@ -383,28 +209,12 @@ class Site:
     def representatives(self) -> dict[str, str]:
         return {pattern: rels[0] for pattern, rels in self.types.items()}
 
-    def parsed(self, rel: str) -> ParsedPage:
-        if rel not in self._parsed:
-            text = (self.root / rel).read_text("utf-8", errors="replace")
-            p = PageParser()
-            p.feed(text)
-            p.close()
-            self._parsed[rel] = ParsedPage(
-                p.ids, p.refs, p.styles, p.stylesheets, p.scripts, bool(GALLERY_MARKER.search(text))
-            )
-        return self._parsed[rel]
-
-    def css_refs(self, rel: str) -> list[str]:
-        if rel not in self._css:
-            self._css[rel] = css_urls((self.root / rel).read_text("utf-8", errors="replace"))
-        return self._css[rel]
-
     @cached_property
     def gallery_page(self) -> str | None:
         """A page with gallery thumbnails: a representative if one has them, else the first such page."""
         reps = list(self.representatives.values())
         for rel in reps + [r for r in self.html_files if r not in reps]:
-            if self.parsed(rel).has_gallery:
+            if GALLERY_MARKER.search(self.text(rel)):
                 return rel
         return None
 
@@ -418,195 +228,18 @@ class Site:
 # --------------------------------------------------------------------------------------------- links
 
 
-SKIP_SCHEMES = {"mailto", "tel", "sms", "javascript", "data", "blob", "about", "weixin", "geo"}
-RESOURCE_ATTRS = {"src", "srcset", "poster", "data"}
-LOADING_LINK_RELS = {
-    "stylesheet",
-    "icon",
-    "apple-touch-icon",
-    "manifest",
-    "preload",
-    "modulepreload",
-    "prefetch",
-    "mask-icon",
-    "shortcut",
-}
-
-
-class Resolver:
-    HOST = "site.invalid"
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        bu = urlsplit(site.base_url) if site.base_url else None
-        self.own = (bu.scheme, bu.netloc) if bu else None
-
-    def resolve(self, from_path: str, value: str) -> tuple[str, str | None, str]:
-        """-> (kind, url path, fragment); kind in skip/external/internal/outside."""
-        value = value.strip()
-        scheme = urlsplit(value).scheme.lower()
-        if scheme in SKIP_SCHEMES:
-            return "skip", None, ""
-        full = urljoin(f"http://{self.HOST}{from_path}", value)
-        parts = urlsplit(full)
-        if parts.netloc != self.HOST:
-            if self.own and (parts.scheme, parts.netloc) == self.own:
-                pass  # absolute URL on the site's own origin: check it like a path
-            else:
-                return "external", None, ""
-        path = parts.path or "/"
-        if not path.startswith(self.site.base_path):
-            if path + "/" == self.site.base_path:
-                return "internal", self.site.base_path, unquote(parts.fragment)
-            return "outside", path, ""
-        return "internal", path, unquote(parts.fragment)
-
-
-def _ids_of(site: Site, target: Path, cache: dict[Path, set[str]]) -> set[str]:
-    if target not in cache:
-        if target.suffix == ".html":
-            cache[target] = site.parsed(target.relative_to(site.root).as_posix()).ids
-        elif target.suffix == ".svg":
-            text = target.read_text("utf-8", errors="replace")
-            cache[target] = set(re.findall(r'\bid\s*=\s*["\']([^"\']+)', text))
-        else:
-            cache[target] = set()
-    return cache[target]
-
-
 def gate_links(site: Site) -> GateResult:
+    """yunzhan's own link checker (yunzhan/check/links.py) over the output, as a gate."""
     res = GateResult("links", headers=["checked", "count"])
-    resolver = Resolver(site)
-    ids_cache: dict[Path, set[str]] = {}
-    counts = {
-        "pages": 0,
-        "references": 0,
-        "fragments": 0,
-        "external links (not followed)": 0,
-        "stylesheets": 0,
-    }
-    seen_css: set[str] = set()
-    problems: dict[str, list[str]] = {}
-
-    def check(page: str, from_path: str, what: str, value: str, *, resource: bool) -> None:
-        counts["references"] += 1
-        kind, path, frag = resolver.resolve(from_path, value)
-        if kind == "skip":
-            return
-        if kind == "external":
-            if resource:
-                problems.setdefault(page, []).append(f"{what} loads {value!r} from another origin")
-            else:
-                counts["external links (not followed)"] += 1
-            return
-        if kind == "outside":
-            problems.setdefault(page, []).append(
-                f"{what} {value!r} points outside the base path {site.base_path} (to {path})"
-            )
-            return
-        assert path is not None
-        target = site.file_for(path)
-        if target is None:
-            problems.setdefault(page, []).append(f"{what} {value!r} is broken: no file for {unquote(path)}")
-            return
-        if frag and frag != "top" and not (frag.startswith(":~:")):
-            counts["fragments"] += 1
-            if frag not in _ids_of(site, target, ids_cache):
-                problems.setdefault(page, []).append(
-                    f'{what} {value!r}: no id="{frag}" in {target.relative_to(site.root).as_posix()}'
-                )
-        if target.suffix == ".css":
-            check_css(target)
-
-    def check_css(target: Path) -> None:
-        rel = target.relative_to(site.root).as_posix()
-        if rel in seen_css:
-            return
-        seen_css.add(rel)
-        counts["stylesheets"] += 1
-        for u in site.css_refs(rel):
-            check(rel, site.base_path + quote(rel), "url()", u, resource=True)
-
-    for rel in site.html_files:
-        counts["pages"] += 1
-        parsed = site.parsed(rel)
-        from_path = site.url_path(rel)
-        for ref in parsed.refs:
-            what = f"line {ref.line}: <{ref.tag} {ref.attr}>"
-            rels = set(ref.rel.split())
-            if ref.tag == "link" and rels & {"dns-prefetch", "preconnect"}:
-                continue
-            resource = (
-                ref.attr in RESOURCE_ATTRS
-                or ref.tag in ("script", "iframe", "embed", "object")
-                or (ref.tag == "link" and bool(rels & LOADING_LINK_RELS))
-                or (ref.tag == "meta" and "image" in ref.attr)
-            )
-            if ref.tag == "meta" and not site.base_url:
-                continue  # absolute by nature; checkable only when the site's origin is known
-            if ref.tag == "link" and rels & {"canonical", "alternate"} and not site.base_url:
-                continue
-            values = parse_srcset(ref.value) if ref.attr == "srcset" else [ref.value]
-            own = ref.tag == "meta" or bool(rels & {"canonical"})  # must point at this site
-            if own and resolver.resolve(from_path, ref.value)[0] == "external":
-                problems.setdefault(rel, []).append(
-                    f"{what} {ref.value!r} is not on the site's base URL {site.base_url}"
-                )
-                continue
-            for v in values:
-                check(rel, from_path, what, v, resource=resource)
-        for css, line in parsed.styles:
-            for u in css_urls(css):
-                check(rel, from_path, f"line {line}: inline CSS url()", u, resource=True)
-        if rel == "404.html":
-            for ref in parsed.refs:
-                v = ref.value.strip()
-                if v and not v.startswith(("/", "#", "http:", "https:", "data:", "mailto:", "tel:")):
-                    problems.setdefault(rel, []).append(
-                        f"line {ref.line}: <{ref.tag} {ref.attr}> {v!r} is relative — 404.html is served at "
-                        "any URL, so its links must start with the base path"
-                    )
-    # sitemap.xml and robots.txt name absolute URLs: each must be on the base URL and be a file of the output.
-    listed: list[tuple[str, str]] = []
-    sitemap = site.root / "sitemap.xml"
-    if sitemap.is_file():
-        locs = re.findall(r"<loc>\s*(.*?)\s*</loc>", sitemap.read_text("utf-8", errors="replace"), re.S)
-        listed += [("sitemap.xml", html.unescape(u)) for u in locs]
-        counts["sitemap.xml URLs"] = len(locs)
-    for feed in ("feed.xml", "atom.xml", "rss.xml", "index.xml"):
-        if (site.root / feed).is_file():
-            text = (site.root / feed).read_text("utf-8", errors="replace")
-            links = re.findall(r"<link\b[^>]*\bhref=\"([^\"]+)\"", text) + re.findall(
-                r"<link>\s*(.*?)\s*</link>", text
-            )
-            listed += [(feed, html.unescape(u)) for u in links]
-            counts[f"{feed} links"] = len(links)
-    robots = site.root / "robots.txt"
-    if robots.is_file():
-        for line in robots.read_text("utf-8", errors="replace").splitlines():
-            if line.lower().startswith("sitemap:"):
-                listed.append(("robots.txt", line.split(":", 1)[1].strip()))
-    for where, url in listed:
-        if not site.base_url:
-            res.notes.append(f"{where}: {url} not checked (give --base-url to check absolute URLs)")
-            break
-        if not url.startswith(site.base_url):
-            problems.setdefault(where, []).append(f"{url} is not under the base URL {site.base_url}")
-        else:
-            check(where, site.base_path, "URL", url, resource=False)
-    # The same mistake in a shared template shows on every page: say it once, with the pages it is on.
-    grouped: dict[str, list[tuple[str, str]]] = {}
-    for page, msgs in problems.items():
-        for m in msgs:
-            grouped.setdefault(re.sub(r"^line \d+: ", "", m), []).append((page, m))
-    for hits in grouped.values():
-        page, m = hits[0]
+    report = check_output(site)
+    for link, others in grouped(report.broken):
         more = ""
-        if len(hits) > 1:
-            others = [p for p, _ in hits[1:]]
-            more = f" — and on {len(others)} more page(s): {', '.join(others[:4])}{', …' if len(others) > 4 else ''}"
-        res.fail(f"{page}: {m}{more}")
-    res.rows = [[k, str(v)] for k, v in counts.items()]
+        if others:
+            shown = ", ".join(others[:4]) + (", …" if len(others) > 4 else "")
+            more = f" — and on {len(others)} more page(s): {shown}"
+        res.fail(f"{link.format()}{more}")
+    res.rows = [[k, str(v)] for k, v in report.counts.items()]
+    res.notes.extend(report.notes)
     res.notes.append(f"base path {site.base_path}" + (f", base URL {site.base_url}" if site.base_url else ""))
     return res
 

@@ -9,25 +9,25 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, SITE_TOML, MakeSite
-from yunzhan import checks
+from yunzhan import check
 from yunzhan.config import load_config
 from yunzhan.content import load_content
 from yunzhan.errors import ERROR, WARNING, Problem
 
 
-def _report(site: Path) -> checks.CheckReport:
+def _report(site: Path) -> check.CheckReport:
     config = load_config(site)
     loaded = load_content(site, config)
     assert [p for p in loaded.problems if p.is_error] == []
-    return checks.run_checks(loaded, config, site)
+    return check.run_checks(loaded, config, site)
 
 
-def _site_report(site: Path) -> checks.CheckReport:
+def _site_report(site: Path) -> check.CheckReport:
     """All that ``check`` reports, the Markdown conversion's findings (as ``build`` words them) included."""
-    return checks.check_site(site)
+    return check.check_site(site)
 
 
-def _found(report: checks.CheckReport, word: str) -> list[Problem]:
+def _found(report: check.CheckReport, word: str) -> list[Problem]:
     return [p for p in report.problems if word in p.message]
 
 
@@ -100,7 +100,7 @@ def test_simplified_text_with_lookalike_characters_is_not_flagged(make_site: Mak
 
 
 def test_the_demo_content_has_no_traditional_or_garbled_text() -> None:
-    report = checks.check_site(REPO)
+    report = check.check_site(REPO)
     assert _found(report, "繁体字") == []
     assert _found(report, "拼音") == []
     assert len(load_content(REPO, load_config(REPO)).records) >= 10  # the demo really was checked
@@ -338,17 +338,17 @@ def test_external_links_are_listed_not_flagged(make_site: MakeSite) -> None:
     assert report.problems == []
     ours = [link for link in report.external_links if link.path == "content/projects/ext.md"]
     assert ours == [
-        checks.ExternalLink("content/projects/ext.md", 5, "https://company.example/"),
-        checks.ExternalLink("content/projects/ext.md", 8, "http://report.example/1"),
-        checks.ExternalLink("content/projects/ext.md", 10, "https://example.org/expo"),
-        checks.ExternalLink("content/projects/ext.md", 10, "https://news.example.com/a?b=1"),
-        checks.ExternalLink("content/projects/ext.md", 14, "https://example.org/expo"),
+        check.ExternalLink("content/projects/ext.md", 5, "https://company.example/"),
+        check.ExternalLink("content/projects/ext.md", 8, "http://report.example/1"),
+        check.ExternalLink("content/projects/ext.md", 10, "https://example.org/expo"),
+        check.ExternalLink("content/projects/ext.md", 10, "https://news.example.com/a?b=1"),
+        check.ExternalLink("content/projects/ext.md", 14, "https://example.org/expo"),
     ]
     config = load_config(site)
     records = load_content(site, config).records
-    listed = checks.list_external_links(records, config, site)
+    listed = check.list_external_links(records, config, site)
     assert [x for x in listed if x.path.endswith("ext.md")] == ours
-    no_config = checks.list_external_links(records)
+    no_config = check.list_external_links(records)
     assert {x.url for x in no_config} == {x.url for x in report.external_links}
 
 
@@ -357,8 +357,8 @@ def test_json_output_is_stable_and_complete(make_site: MakeSite) -> None:
     site = make_site({"content/projects/j.md": _project(body)})
     report = _site_report(site)
     extra = [Problem("content/zones/gusu.md", 3, "order", "应当是整数", "例如 order: 1")]
-    text = checks.format_json(report, extra)
-    assert text == checks.format_json(_site_report(site), list(reversed(extra)))
+    text = check.format_json(report, extra)
+    assert text == check.format_json(_site_report(site), list(reversed(extra)))
     data = json.loads(text)
     assert list(data) == ["version", "ok", "counts", "problems", "external_links"]
     assert data["ok"] is False
@@ -377,16 +377,16 @@ def test_check_site_adds_loading_and_reference_problems(make_site: MakeSite) -> 
     site = make_site(
         {"content/projects/bad.md": "---\ntitle: 坏条目\ncategory: 创新项目\nzone: nowhere\n---\n"}
     )
-    report = checks.check_site(site)
+    report = check.check_site(site)
     messages = [p.format() for p in report.problems]
     assert any("content/projects/bad.md:4: zone: 找不到展区" in m for m in messages)
     assert report.failed() and report.failed(strict=True)
-    assert "1 个错误" in checks.summary_line(report)
+    assert "1 个错误" in check.summary_line(report)
 
 
 def test_failed_only_with_errors_or_strict_warnings(make_site: MakeSite) -> None:
     site = make_site({"content/projects/w.md": _project("這是當前。\n")})
-    report = checks.check_site(site)
+    report = check.check_site(site)
     assert (report.errors, report.warnings) == (0, 1)
     assert not report.failed()
     assert report.failed(strict=True)
@@ -401,11 +401,11 @@ def test_a_thousand_records_check_quickly(make_site: MakeSite) -> None:
     site = make_site(files)
     config = load_config(site)
     loaded = load_content(site, config)
-    checks.run_checks(loaded, config, site)  # warm up: converter tables are built once per process
+    check.run_checks(loaded, config, site)  # warm up: converter tables are built once per process
     timings = []
     for _ in range(3):  # best of three: the machine may be busy with other work
         start = time.perf_counter()
-        report = checks.run_checks(loaded, config, site)
+        report = check.run_checks(loaded, config, site)
         timings.append(time.perf_counter() - start)
     assert report.problems == []
     assert len(report.external_links) == 5000
@@ -468,13 +468,13 @@ def test_an_edit_reruns_the_rules_for_that_file_only(
     files["content/projects/p0.md"] = _project("不\u00a0换行。\n", title="项目0")
     site = make_site(files)
     seen: list[str] = []
-    real = checks.RecordRules.file_problems
+    real = check.RecordRules.file_problems
 
-    def spy(self: checks.RecordRules, rel: str, record: object) -> list[Problem]:
+    def spy(self: check.RecordRules, rel: str, record: object) -> list[Problem]:
         seen.append(rel)
         return real(self, rel, record)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(checks.RecordRules, "file_problems", spy)
+    monkeypatch.setattr(check.RecordRules, "file_problems", spy)
     code, first = _run(["build", "--site", str(site)], capsys)
     assert code == 0 and len(seen) == 10  # 4 base records + 6
     (site / "content/projects/p3.md").write_text(
@@ -516,11 +516,11 @@ def test_check_takes_the_last_builds_conversions_while_their_links_hold(
     converted: list[int] = []
     real = texts._problems
     monkeypatch.setattr(texts, "_problems", lambda state, i: converted.append(i) or real(state, i))
-    assert checks.check_site(site).problems == [] and converted == []
+    assert check.check_site(site).problems == [] and converted == []
     (
         site / "content/craftsmen/li-qijie.md"
     ).unlink()  # rocket.md links to it: its old conversion no longer holds
-    problems = [p.format() for p in checks.check_site(site).problems]
+    problems = [p.format() for p in check.check_site(site).problems]
     assert converted == [0]
     assert (
         "content/projects/rocket.md:11: 正文: 链接指向的条目不存在：../craftsmen/li-qijie.md"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
+from yunzhan.check.links import check_links
 from yunzhan.errors import YunzhanError
-from yunzhan.linkcheck import check_links
 from yunzhan.pipeline import BuildOptions, BuildResult, build
 
 

@@ -422,15 +422,6 @@ def test_page_patterns():
     assert audit.page_pattern("projects/rocket/index.html") == "/projects/*/"
     assert audit.page_pattern("projects/page/2/index.html") == "/projects/page/*/"
     assert audit.page_pattern("tags/ji-xie/page/3/index.html") == "/tags/*/page/*/"
-    assert audit.parse_srcset("/a.avif 480w, /b,c.avif 960w,/d.avif 2x") == [
-        "/a.avif",
-        "/b,c.avif",
-        "/d.avif",
-    ]
-    assert audit.css_urls("a{background:url('/x.png')} /* url(/no.png) */ @import \"/y.css\";") == [
-        "/x.png",
-        "/y.css",
-    ]
 
 
 def test_static_server_serves_base_path_gzip_and_404(tmp_path):
@@ -505,10 +496,10 @@ def test_audit_catches_each_kind_of_mistake(fixture_sites, tmp_path):
     expectations = {
         "links": [
             "/expo/2024/projects/gamma/",
-            'no id="nope"',
-            "outside the base path",
+            'id="nope"',
+            "以外",
             "missing.png",
-            "from another origin",
+            "从别的网站加载",
         ],
         "validity": ["about/index.html"],
         "a11y": ["image-alt"],

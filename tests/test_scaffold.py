@@ -234,13 +234,13 @@ def test_body_comes_from_the_site_archetype_then_the_theme(make_site: MakeSite) 
 
 
 def test_theme_archetypes_pass_the_checks(make_site: MakeSite) -> None:
-    from yunzhan import checks
+    from yunzhan import check
 
     site = make_site()
     config = load_config(site)
     for name in ("projects", "craftsmen", "zones", "activities", "pages"):
         scaffold.new_record(site, config, name, f"模板{name}", {})
-    report = checks.run_checks(load_content(site, config), config, site)
+    report = check.run_checks(load_content(site, config), config, site)
     assert report.problems == []
 
 
@@ -266,7 +266,7 @@ def test_new_record_never_writes_outside_the_collection_folder(make_site: MakeSi
 
 
 def test_the_body_hints_fail_the_build_and_check_until_replaced(make_site: MakeSite) -> None:
-    from yunzhan import checks
+    from yunzhan import check
     from yunzhan.pipeline import BuildOptions, build
 
     site = make_site()
@@ -280,7 +280,7 @@ def test_the_body_hints_fail_the_build_and_check_until_replaced(make_site: MakeS
         f"content/craftsmen/gu-jian-hua.md:{first}: 正文里还留着新建时的提示文字“{MARK}工作单位、岗位、从业年限和主要荣誉。”"
         f"（一共 5 处，第一处在这一行） — 把每处{MARK}和它后面的提示换成自己写的正文；用不上的小节连同小标题一起删掉"
     )
-    assert problem in checks.check_site(site).problems
+    assert problem in check.check_site(site).problems
     with pytest.raises(YunzhanError) as info:
         build(BuildOptions(site_dir=site))
     assert problem in info.value.problems

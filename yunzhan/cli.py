@@ -18,7 +18,7 @@ from yunzhan.command import command_name
 from yunzhan.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, ConfigError, Problem, YunzhanError, did_you_mean
 
 if TYPE_CHECKING:
-    from yunzhan.checks import CheckReport
+    from yunzhan.check import CheckReport
 
 
 DESCRIPTION = """\
@@ -296,25 +296,25 @@ def _disk_trouble(exc: OSError) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from yunzhan import checks
+    from yunzhan import check
 
     try:
-        report = checks.check_site(args.site, drafts=args.drafts)
+        report = check.check_site(args.site, drafts=args.drafts)
         if args.fix and _fix(args.site.absolute(), report):
-            report = checks.check_site(args.site, drafts=args.drafts)
+            report = check.check_site(args.site, drafts=args.drafts)
     except ConfigError as exc:
         _print_problems(exc.problems, quiet=False)
         print("设置有误，无法检查。", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "json":
-        sys.stdout.write(checks.format_json(report))
+        sys.stdout.write(check.format_json(report))
     else:
         _print_problems(report.problems, quiet=args.quiet)
         if report.external_links and not args.quiet:
             print("外部链接（没有访问，请人工确认它们还能打开、确实是要放的链接）：")
-            for line in checks.format_external_links(report.external_links):
+            for line in check.format_external_links(report.external_links):
                 print(f"  {line}")
-        print(checks.summary_line(report), file=sys.stderr)
+        print(check.summary_line(report), file=sys.stderr)
     return EXIT_CONTENT if report.failed(args.strict) else EXIT_OK
 
 
