@@ -231,10 +231,11 @@ def _find_site(given: Path, *, quiet: bool) -> Path:
 
 def _build(args: argparse.Namespace) -> int:
     from yunzhan import stamp  # light: a rebuild with nothing to do never imports the stages
+    from yunzhan.config import output_dir as output_dir_of
 
     start = time.perf_counter()
     site_dir = args.site.absolute()
-    output_dir = (args.output or site_dir / "output").absolute()
+    output_dir = output_dir_of(site_dir, args.output)
     settings = stamp.settings(args.base_url, args.drafts, args.strict, args.compress)
     checked = stamp.check(site_dir, output_dir, None, settings)
     if checked.last is not None:

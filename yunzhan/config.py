@@ -31,6 +31,7 @@ FIELD_TYPES = (
 )
 RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight"})
 IMAGE_FORMATS = ("avif", "webp")
+OUTPUT_DIR_NAME = "output"
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,11 @@ _FIELD = {
     "taxonomy": str,
     "default": (str, int, bool, list),
 }
+
+
+def output_dir(site_dir: Path, given: Path | None = None) -> Path:
+    """Where a build of the site writes: the folder given (``--output``), else ``output/`` in the site folder."""
+    return (given or site_dir / OUTPUT_DIR_NAME).absolute()
 
 
 def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:

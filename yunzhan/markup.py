@@ -101,7 +101,7 @@ _RAW_TEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes"
 _RAW_TEXT |= {"title"}
 _W = "[\t\n\f\r ]"  # HTML's whitespace; str.isspace() and \\s also match e.g. U+3000, which HTML does not
 _HTML_ATTR = rf"[^\t\n\f\r />][^\t\n\f\r /=>]*(?:{_W}*={_W}*(?:\"[^\"]*\"?|'[^']*'?|[^\t\n\f\r >]*))?"
-_HTML_TOKEN_RE = re.compile(
+HTML_TOKEN = re.compile(
     r"<!--(?:-?>|.*?(?:--!?>|\Z))"  # a comment, including the abrupt "<!-->" and "<!--->"
     r"|<(?:[!?]|/(?![a-zA-Z]))[^>]*>?"  # doctype, CDATA, bogus comment: up to the first ">"
     rf"|<(/?)([a-zA-Z][^\t\n\f\r />]*)((?:{_W}+|/|{_HTML_ATTR})*)>?",
@@ -276,8 +276,8 @@ def slashed(target: str) -> str:
     return target.replace("\\", "/")
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+).+?\1")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+CODE_SPAN = re.compile(r"(`+).+?\1")
 # A link or image target with a backslash that is not a Markdown escape of a bracket: "](..\\x\\a.md)".
 _BACKSLASH_TARGET = re.compile(r"(\]\(\s*<?)([^\s()<>]*\\[^\s()<>]*[^\s()<>\\])(?=>?(?:\s|\)))")
 
@@ -289,14 +289,14 @@ def _windows_paths(text: str) -> str:
         return text
     lines, fence = text.split("\n"), ""
     for i, line in enumerate(lines):
-        match = _FENCE.match(line)
+        match = FENCE.match(line)
         if fence:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = ""
         elif match:
             fence = match.group(1)
         elif "\\" in line and "](" in line:
-            code = [m.span() for m in _CODE_SPAN.finditer(line)]
+            code = [m.span() for m in CODE_SPAN.finditer(line)]
             lines[i] = _BACKSLASH_TARGET.sub(functools.partial(_slash_target, code), line)
     return "\n".join(lines)
 
@@ -393,7 +393,7 @@ class _Depth:
     def feed(self, html: str) -> None:
         """Tokenise like an HTML5 parser does in body text (comments, attribute quoting, raw-text elements)."""
         pos = 0
-        while (m := _HTML_TOKEN_RE.search(html, pos)) is not None:
+        while (m := HTML_TOKEN.search(html, pos)) is not None:
             pos = m.end()
             closing, name, attrs = m.group(1), (m.group(2) or "").lower(), m.group(3)
             if m.group(0).startswith("<![CDATA[") and {"svg", "math"} & set(self.stack):
@@ -699,6 +699,17 @@ def html_text(value: str) -> str:
 def _plain_text(html: str) -> str:
     lines = (" ".join(line.split()) for line in html_text(html).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text in at most ``limit`` characters, spaces collapsed: ended on a full sentence when one ends late
+    enough, else cut with "…" (feed summaries, placards)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    stop = max(cut.rfind(p) for p in "。！？；")
+    return cut[: stop + 1] if stop >= limit // 2 else cut + "…"
 
 
 def plain_text(html: object) -> str:

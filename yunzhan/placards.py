@@ -10,7 +10,6 @@ The pages are ordinary ``Page`` objects of kind ``placards`` (kept out of the si
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
@@ -20,7 +19,7 @@ import segno
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import plain_text
+from yunzhan.markup import plain_text, shorten
 from yunzhan.model import Collection, Link, Page, Record
 
 PLACARDS_PATH = "/placards/"
@@ -54,15 +53,6 @@ def placard_qr_svg(url: str, label: str = "") -> Markup:
     return Markup(svg)
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    stop = max(cut.rfind(p) for p in "。！？；")  # end on a full sentence when one ends late enough
-    return cut[: stop + 1] if stop >= limit // 2 else cut + "…"
-
-
 def _names(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value] if value else []
     return tuple(item.title if isinstance(item, Record) else str(item) for item in items)
@@ -80,7 +70,7 @@ def placard(
         title=record.title,
         zone=zone.title if isinstance(zone, Record) else str(zone or ""),
         craftsmen=_names(record.fields.get("craftsmen")),
-        summary=_shorten(summary, SUMMARY_CHARS),
+        summary=shorten(summary, SUMMARY_CHARS),
         url=url,
         qr_svg=qr(url, label),
     )

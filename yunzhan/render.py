@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import jinja2
 
@@ -95,15 +94,10 @@ def make_environment(
 
     url = config.url_for
 
-    def abs_url(path: str) -> str:
-        if path.startswith(config.base_path):
-            path = "/" + path[len(config.base_path) :]
-        return urljoin(config.base_url, path.lstrip("/"))
-
     def asset(path: str) -> str:
         return url(ASSET_PREFIX + assets.get(path, path))
 
-    env.globals.update(url=url, abs_url=abs_url, asset=asset)
+    env.globals.update(url=url, abs_url=config.absolute_url, asset=asset)
     env.filters["date_zh"] = date_zh
     return env
 

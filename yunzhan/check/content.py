@@ -63,6 +63,7 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
     """
     from yunzhan.cache import build_cache_path, load_cache
     from yunzhan.config import load_config
+    from yunzhan.config import output_dir as config_output_dir
     from yunzhan.content import load_content
     from yunzhan.stamp import CACHE_DIR_NAME
 
@@ -70,10 +71,10 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
     config = load_config(site_dir)
     loaded = load_content(site_dir, config, drafts=drafts)
     report = run_checks(loaded, config, site_dir)
-    built = load_cache(build_cache_path(site_dir / CACHE_DIR_NAME, site_dir / "output"))  # the last build's
+    output_dir = config_output_dir(site_dir)
+    built = load_cache(build_cache_path(site_dir / CACHE_DIR_NAME, output_dir))  # the last build's
     converted = texts.markdown_problems(loaded.records, config, site_dir, built.markdown)
     ref_problems = references.resolve_references(loaded.records, config)
-    output_dir = site_dir / "output"
     broken = links.output_problems(output_dir, site_dir, config.base_url, config.markdown.iframe_hosts)
     report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems, *broken])
     return report

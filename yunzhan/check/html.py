@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from yunzhan.check.text import Finding
 from yunzhan.errors import WARNING
+from yunzhan.markup import HTML_TOKEN
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?=[\s/>])((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
 _ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])"
@@ -30,9 +30,9 @@ def injected_html(line: str) -> list[Finding]:
     """Hidden text and HTML links to other websites in one line of Markdown."""
     hidden: list[str] = []
     anchors: list[str] = []
-    for match in _TAG.finditer(line):
-        closing, tag, attr_text = match.group(1), match.group(2).lower(), match.group(3)
-        if closing:
+    for match in HTML_TOKEN.finditer(line):  # the tokenizer markup.py reads raw HTML with
+        closing, tag, attr_text = match.group(1), (match.group(2) or "").lower(), match.group(3) or ""
+        if closing or not tag:  # an end tag, a comment, a doctype
             continue
         attrs = {k.lower(): (v or "").strip("\"'") for k, v in _ATTR.findall(attr_text)}
         if _HIDDEN_STYLE.search(attrs.get("style", "")) or "hidden" in attrs:

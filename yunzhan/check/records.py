@@ -23,8 +23,6 @@ from yunzhan.fields import image_request
 from yunzhan.images import check_source
 from yunzhan.model import ImageRequest, Record
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK_TARGET = (
     r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
 )
@@ -161,7 +159,7 @@ class Checker:
                 continue
             plain = raw
             if text.markdown:
-                match = _FENCE.match(raw)
+                match = markup.FENCE.match(raw)
                 if fence:
                     if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                         fence = ""
@@ -170,7 +168,7 @@ class Checker:
                     fence = match.group(1)
                     plain = ""
                 elif "`" in raw:
-                    plain = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw)
+                    plain = markup.CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw)
             if "://" in plain and not self.rules_only:
                 for url in _URL.findall(plain):
                     url = url.rstrip(_URL_TRAILING)

@@ -29,7 +29,7 @@ from typing import Any
 
 from yunzhan import portable
 from yunzhan.command import command_name
-from yunzhan.config import SiteConfig, load_config
+from yunzhan.config import SiteConfig, load_config, output_dir
 from yunzhan.errors import EXIT_OK, EXIT_USAGE, ConfigError, Problem
 from yunzhan.pipeline import CACHE_DIR_NAME
 from yunzhan.render import theme_dirs, theme_static_dir
@@ -85,7 +85,7 @@ class PreviewServer:
         self._last_warnings: list[Problem] = []
         self.watcher = Watcher(
             self.site_dir,
-            (self.preview_dir, self.site_dir / CACHE_DIR_NAME, self.site_dir / "output"),
+            (self.preview_dir, self.site_dir / CACHE_DIR_NAME, output_dir(self.site_dir)),
             debounce=options.debounce,
             settle=options.settle,
             theme_root=self._theme_root,
