@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import io
+import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
+DEMO_PARTS = (
+    "site.toml",
+    "data.toml",
+    "content",
+    "themes",
+    "templates",
+    "static",
+)  # the demo site's own files
 
 SITE_TOML = """\
 title = "测试展"
@@ -171,3 +180,37 @@ def make_site(tmp_path: Path) -> MakeSite:
         return site
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo site in a temporary folder. Tests that build the demo build this copy: nothing is
+    written into the repository, no run depends on an earlier one, and they share the copy's cache (each image of
+    the demo is processed once a session)."""
+    site = tmp_path_factory.mktemp("demo") / "site"
+    site.mkdir()
+    for name in DEMO_PARTS:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, site / name)
+        elif source.is_file():
+            shutil.copy2(source, site / name)
+    return site
+
+
+# Written by the tools, not by the tests: Python's bytecode and the test runner's and linter's caches.
+TOOL_LITTER = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"}
+
+
+def _repo_entries() -> set[str]:
+    return {p.name for p in REPO.iterdir()} | {f"content/{p.name}" for p in (REPO / "content").iterdir()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tests_never_write_into_the_repository() -> Iterator[None]:
+    """A test that builds, checks or audits the demo in place (``.yunzhan-cache/``, ``output/``,
+    ``audit-report/``…) fails the session: it must use ``demo_site`` or ``tmp_path``."""
+    before = _repo_entries()
+    yield
+    added = sorted(_repo_entries() - before - TOOL_LITTER)
+    assert not added, f"the tests wrote into the repository: {added}"

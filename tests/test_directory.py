@@ -1,15 +1,13 @@
 """The craftsman directory (技术处方), the hall map and the 请求技术服务 call to action, on the demo site.
 
-The demo is built once into a temporary folder (its image cache seeded from the repository's own, when there is
-one, so that the build takes seconds); the directory is then driven in headless Chromium at 390×844, with and
+The demo is built once from its copy in a temporary folder (conftest.demo_site, whose image cache the other
+tests of the session share); the directory is then driven in headless Chromium at 390×844, with and
 without JavaScript, and its results compared with the craftsmen's records.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -31,26 +29,11 @@ browser, open_page, served_dir = (
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _seed_cache(cache: Path) -> None:
-    """Hard-link the repository's image derivatives and share cards (content-addressed, never rewritten in
-    place) into the test's own cache, so the build does not redo minutes of image work."""
-    for part in ("images", "cards"):
-        source = ROOT / ".yunzhan-cache" / part
-        if not source.is_dir():
-            continue
-        try:
-            shutil.copytree(source, cache / part, copy_function=os.link)
-        except OSError:
-            shutil.rmtree(cache / part, ignore_errors=True)
-            shutil.copytree(source, cache / part)
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("directory")
-    _seed_cache(tmp / "cache")
-    build(BuildOptions(site_dir=ROOT, output_dir=tmp / "output", cache_dir=tmp / "cache"))
-    return tmp / "output"
+def demo(demo_site, tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("directory") / "output"
+    build(BuildOptions(site_dir=demo_site, output_dir=output))  # the copy's cache: shared with other tests
+    return output
 
 
 @pytest.fixture(scope="module")

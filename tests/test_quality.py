@@ -76,18 +76,18 @@ def check(result) -> None:
 
 
 def _site_base_url() -> str | None:
-    path = ROOT / "site.toml"
+    path = ROOT / "site.toml"  # read only
     if not path.is_file():
         return None
     with path.open("rb") as f:
         return tomllib.load(f).get("base_url")
 
 
-def _build(output: Path, *extra: str) -> Path:
+def _build(site: Path, output: Path, *extra: str) -> Path:
     build_py = ROOT / "build.py"
     if not build_py.is_file():
         pytest.fail("build.py is missing: the quality gates need the demo site built", pytrace=False)
-    cmd = [sys.executable, str(build_py), "--site", str(ROOT), "--output", str(output), *extra]
+    cmd = [sys.executable, str(build_py), "--site", str(site), "--output", str(output), *extra]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
     if proc.returncode != 0 or not (output / "index.html").is_file():
@@ -101,18 +101,21 @@ def _build(output: Path, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_output(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("demo") / "output")
+def demo_output(demo_site, tmp_path_factory) -> Path:
+    return _build(demo_site, tmp_path_factory.mktemp("demo-output") / "output")
 
 
 @pytest.fixture(scope="session")
-def subpath_output(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("subpath") / "output", "--base-url", SUBPATH_BASE_URL)
+def subpath_output(demo_site, tmp_path_factory) -> Path:
+    return _build(demo_site, tmp_path_factory.mktemp("subpath") / "output", "--base-url", SUBPATH_BASE_URL)
 
 
 @pytest.fixture(scope="session")
-def report_dir() -> Path:
-    return ROOT / "audit-report"
+def report_dir(tmp_path_factory) -> Path:
+    """Reports and screenshots go to a temporary folder (printed); `scripts/audit.py --report DIR` keeps them."""
+    folder = tmp_path_factory.mktemp("audit-report")
+    print(f"audit reports in {folder}")
+    return folder
 
 
 @pytest.fixture(scope="session")
