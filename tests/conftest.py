@@ -214,3 +214,11 @@ def tests_never_write_into_the_repository() -> Iterator[None]:
     yield
     added = sorted(_repo_entries() - before - TOOL_LITTER)
     assert not added, f"the tests wrote into the repository: {added}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/*/expected from what the build makes now (then review `git diff tests/golden`)",
+    )
