@@ -59,6 +59,7 @@ template = "project.html"
 paginate = 2
 sort = "-date"
 neighbours_by = "zone"
+related_by = ["zone"]
 
 [collections.projects.fields]
 title = { type = "string", required = true }

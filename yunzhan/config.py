@@ -108,6 +108,7 @@ class CollectionSettings:
     title_field: str
     neighbours_by: str
     fields: tuple[FieldSpec, ...]
+    related_by: tuple[str, ...] = ()  # a record page's related records: those sharing these fields, in turn
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -237,6 +238,7 @@ _COLLECTION = {
     "sort": str,
     "title_field": str,
     "neighbours_by": str,
+    "related_by": list,
     "fields": dict,
 }
 _FIELD = {
@@ -421,6 +423,7 @@ def _collection(name: str, value: Any, r: _Reader) -> CollectionSettings:
         title_field=title_field,
         neighbours_by=raw.get("neighbours_by", ""),
         fields=fields,
+        related_by=tuple(str(name) for name in raw.get("related_by", [])),
     )
 
 
@@ -475,6 +478,14 @@ def _check_links(
                 f'字段 "{c.neighbours_by}" 不存在',
                 "写一个已声明的字段",
             )
+        for name in c.related_by:
+            spec = c.field(name)
+            if spec is None or spec.type in ("list", "gallery", "image", "text") or spec.multiple:
+                r.error(
+                    f"collections.{c.name}.related_by",
+                    f'字段 "{name}" 不存在或不能用来找相关条目',
+                    "写已声明的单值字段，例如 zone 或 industry（不能是列表、图片或长文本）",
+                )
         sort_key = c.sort.lstrip("-")
         if sort_key not in ("slug", "title", "weight") and c.field(sort_key) is None:
             r.error(

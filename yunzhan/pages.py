@@ -13,6 +13,8 @@ from yunzhan.errors import Problem
 from yunzhan.model import Collection, Link, Page, Paginator, Record, Taxonomy, Term
 from yunzhan.slugs import slugify
 
+RELATED_MAX = 4  # related records on a record page (collections with ``related_by``)
+
 
 @dataclass
 class SitePlan:
@@ -29,6 +31,41 @@ def assign_urls(records: list[Record], config: SiteConfig) -> None:
         record.url = config.url_for(record.path)
 
 
+def related_records(
+    records: list[Record], by: tuple[str, ...], limit: int = RELATED_MAX
+) -> dict[int, list[Record]]:
+    """Each record's related records (by ``id``): up to ``limit`` others sharing the value of ``by[0]``, then of
+    ``by[1]``…, each group in the collection's order. A ref field's group is the referenced record's back-references
+    (the projects of a zone, as a zone page lists them); another field's, the records with an equal value. Groups
+    are made once, and each record looks at no more of a group than it takes: linear in the records, where a
+    template's loop over every record of the group on every page was quadratic."""
+    groups: dict[str, dict[object, list[Record]]] = {name: {} for name in by}
+    for name in by:
+        for record in records:
+            value = record.fields.get(name)
+            if value and not isinstance(value, Record):
+                groups[name].setdefault(value, []).append(record)
+    related: dict[int, list[Record]] = {}
+    for record in records:
+        chosen: list[Record] = []
+        for name in by:
+            value = record.fields.get(name)
+            if not value or len(chosen) >= limit:
+                continue
+            group = (
+                value.backrefs.get(record.collection, [])
+                if isinstance(value, Record)
+                else groups[name][value]
+            )
+            for other in group:
+                if other is not record and other not in chosen:
+                    chosen.append(other)
+                    if len(chosen) >= limit:
+                        break
+        related[id(record)] = chosen
+    return related
+
+
 def plan_site(
     grouped: dict[str, list[Record]], config: SiteConfig, slug: Callable[[str], str] = slugify
 ) -> SitePlan:
@@ -43,6 +80,7 @@ def plan_site(
         collection = Collection(settings.name, settings.title, list_url, records)
         collections[settings.name] = collection
         crumbs = [home] + ([Link(settings.title, list_url)] if list_url else [])
+        related = related_records(records, settings.related_by) if settings.related_by else {}
         for record in records:
             pages.append(
                 Page(
@@ -54,6 +92,7 @@ def plan_site(
                     breadcrumbs=[*crumbs, Link(record.title, None)],
                     record=record,
                     collection=collection,
+                    records=related.get(id(record), []),
                 )
             )
         if settings.list_url:
