@@ -9,7 +9,7 @@ background thread, one at a time, and browsers are told over the event stream:
 - ``errors``: the rebuild failed; an overlay lists every problem (file, line, field, fix) while the last good
   pages stay served. HTML responses carry the overlay too for as long as the errors last.
 
-``run`` is the ``serve`` command around it.
+``run.py`` is the ``serve`` command around it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import secrets
-import signal
 import sys
 import threading
 import time
@@ -25,12 +24,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from yunzhan import portable
 from yunzhan.command import command_name
 from yunzhan.config import SiteConfig, load_config, output_dir
-from yunzhan.errors import EXIT_OK, EXIT_USAGE, ConfigError, Problem
+from yunzhan.errors import ConfigError, Problem
 from yunzhan.pipeline import CACHE_DIR_NAME
 from yunzhan.render import theme_dirs, theme_static_dir
 from yunzhan.serve.http import Hub, PreviewHTTPServer, is_under
@@ -337,87 +334,3 @@ def _bind_problem(exc: OSError, options: ServeOptions) -> Problem:
         f"无法在 {options.host}:{options.port} 上启动预览：{exc}",
         "检查 --host 和 --port",
     )
-
-
-def run(options: ServeOptions) -> int:
-    """The ``serve`` command: build, serve, watch until Ctrl-C. Returns the exit code."""
-    site_dir = options.site_dir
-    if not (site_dir / "site.toml").is_file():
-        print(
-            Problem(
-                "site.toml",
-                None,
-                None,
-                f"找不到 {site_dir.absolute() / 'site.toml'}",
-                "用 --site 指定网站文件夹",
-            ).format(),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    server = PreviewServer(options)
-    restore = _stop_signals_as_interrupt()
-    try:
-        if not options.quiet:
-            print("正在生成预览（包含草稿，不会写入 output/）…", flush=True)
-        try:
-            server.start()
-        except ConfigError as exc:
-            for problem in exc.problems:
-                print(problem.format(), file=sys.stderr)
-            return EXIT_USAGE
-        print(f"预览地址：{server.url}", flush=True)
-        if not options.quiet:
-            if options.host not in ("127.0.0.1", "localhost", "::1"):
-                print("注意：同一网络里的其他电脑也能打开这个预览（包括草稿）。", flush=True)
-            print(
-                "修改并保存 content/、themes/、templates/、static/ 或 site.toml，浏览器会自动刷新。"
-                "按 Ctrl+C 停止。",
-                flush=True,
-            )
-        if options.open_browser:
-            import webbrowser
-
-            if not webbrowser.open(server.url):
-                print(f"没能自动打开浏览器：请自己打开浏览器，在地址栏输入 {server.url}", flush=True)
-        while True:
-            time.sleep(0.5)  # a short sleep keeps Ctrl-C responsive everywhere
-    except KeyboardInterrupt:
-        pass
-    finally:
-        with _ignoring_interrupts():
-            server.stop(timeout=3.0)
-            portable.end_children()  # a rebuild still running is abandoned: its image workers too
-        restore()
-    print("已停止", flush=True)
-    return EXIT_OK
-
-
-def _stop_signals_as_interrupt() -> Callable[[], None]:
-    """Stop as for Ctrl-C on every other request to stop (SIGTERM, a closed terminal window): the default action
-    would end this process at once and leave its workers behind."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = {number: signal.signal(number, handler) for number in portable.stop_signals()}
-
-    def restore() -> None:
-        for number, old in previous.items():
-            signal.signal(number, old if old is not None else signal.SIG_DFL)
-
-    return restore
-
-
-@contextlib.contextmanager
-def _ignoring_interrupts() -> Any:
-    """A second Ctrl-C while stopping must not print a traceback."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
