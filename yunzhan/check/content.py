@@ -1,6 +1,7 @@
 """Content checks before publishing (``python build.py check``): what the build accepts but should not go live.
 
-Pure functions over loaded records (``content.load_content``); nothing here fetches, renders or writes. Each
+Functions over loaded records (``content.load_content``) and, when there is one, the last build in ``output/``
+(read, never written); nothing here fetches or renders. Each
 finding is a ``Problem`` phrased for an editor, with the right line of the file. ``check`` reports what ``build``
 would, in the same words from the same code, and adds what needs every record or a person's eye:
 
@@ -12,7 +13,9 @@ would, in the same words from the same code, and adds what needs every record or
   left on other websites (WeChat's), links to records that do not exist, websites linked without https://,
   HTML the sanitiser removes;
 - image files that are missing (worded by images.py, as ``build`` says it) or far too large (warning);
-- check only: hidden text and HTML links that look injected, duplicate titles within a collection (warnings).
+- check only: hidden text and HTML links that look injected, duplicate titles within a collection (warnings);
+- the last build's internal links, anchors, ``src``, ``srcset`` and CSS ``url()`` (links.py: the one link
+  checker), each broken one an error, a template's mistake said once.
 
 External links are listed (never fetched) in ``CheckReport.external_links``.
 """
