@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from browser import launch_browser
 
 from tests.conftest import REPO, SITE_TOML, MakeSite
 from yunzhan.errors import ConfigError
@@ -518,22 +519,10 @@ def _wait_until(predicate: Callable[[], bool], timeout: float = 10) -> None:
 
 @pytest.mark.browser
 def test_browser_reloads_on_edit_and_swaps_css_without_reload(serve: Callable[..., Live]) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs /usr/bin/chromium")
     live = serve()
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
+    with launch_browser() as browser:  # a missing Chromium fails, naming scripts/setup.sh
+        page = browser.new_page()
         try:
-            page = browser.new_page()
             page.goto(f"http://127.0.0.1:{live.server.port}{BASE}projects/rocket/")
             page.wait_for_function("() => window.EventSource && document.getElementById('yunzhan-live')")
             _wait_until(lambda: live.server.hub.count >= 1)
@@ -565,7 +554,7 @@ def test_browser_reloads_on_edit_and_swaps_css_without_reload(serve: Callable[..
                 live.edit(ROCKET, "zone: nowhere", "zone: gusu")
             assert page.get_by_role("alertdialog").count() == 0
         finally:
-            browser.close()
+            page.close()
 
 
 def _children(pid: int) -> set[int]:
