@@ -93,3 +93,13 @@ def test_a_real_build_has_no_broken_reference_and_check_reports_a_broken_one(mak
     broken = [p for p in check.check_site(site).problems if p.path.startswith("output/")]
     assert [(p.path, p.is_error) for p in broken] == [(page.relative_to(site).as_posix(), True)]
     assert "/nowhere/" in broken[0].message and "build" in broken[0].format()
+
+
+def test_a_url_cannot_reach_out_of_the_output(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("x", "utf-8")
+    out = _write(
+        tmp_path / "out", {"index.html": _page('<a href="/%2e%2e/secret.txt">x</a><a href="/a/../">up</a>')}
+    )
+    assert [(b.url, b.reason) for b in check_links(out)] == [
+        ("/%2e%2e/secret.txt", "指向的文件不存在（/../secret.txt）")
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Output:
         self._parsed: dict[str, PageRefs] = {}
         self._css: dict[str, list[str]] = {}
         self._ids: dict[Path, set[str]] = {}
+        self._served: dict[str, Path | None] = {}
 
     @cached_property
     def html_files(self) -> list[str]:
@@ -69,17 +71,34 @@ class Output:
             rel = rel[: -len("index.html")]
         return self.base_path + quote(rel)
 
+    @cached_property
+    def tree(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Every file and every folder of the output (relative, with /), from one walk: no disk access a link."""
+        files: set[str] = set()
+        folders: set[str] = set()
+        for folder, subfolders, names in os.walk(self.root):
+            rel = Path(folder).relative_to(self.root).as_posix()
+            prefix = "" if rel == "." else rel + "/"
+            folders.update(prefix + name for name in subfolders)
+            files.update(prefix + name for name in names)
+        return frozenset(files), frozenset(folders)
+
     def file_for(self, path: str) -> Path | None:
         """The file a URL path (already inside the base path, percent-encoded) is served from, or None."""
-        rel = unquote(path[len(self.base_path) :])
-        target = self.root / rel
-        try:
-            target.resolve().relative_to(self.root)
-        except ValueError:
-            return None
-        if rel == "" or rel.endswith("/") or target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
+        if path not in self._served:
+            self._served[path] = self._lookup(unquote(path[len(self.base_path) :]))
+        return self._served[path]
+
+    def _lookup(self, rel: str) -> Path | None:
+        files, folders = self.tree
+        normal = posixpath.normpath(rel) if rel else ""
+        if normal == ".":
+            normal = ""
+        if normal.startswith(("/", "../")) or normal == "..":
+            return None  # outside the output
+        if rel == "" or rel.endswith("/") or normal in folders:
+            normal = f"{normal}/index.html" if normal else "index.html"
+        return self.root / normal if normal in files else None
 
     def text(self, rel: str) -> str:
         return (self.root / rel).read_text("utf-8", errors="replace")
