@@ -3,7 +3,8 @@
 Each row names a module (``check/links.py``) and what it may import. Every module of yunzhan has a row, and the
 yunzhan modules a row allows are exactly those the module imports (at any depth of the file: lazy imports count),
 so neither the code nor the table can drift from the other. "everything above" allows every row above it.
-Third-party and standard-library names in the column are documentation: not checked.
+Third-party and standard-library names in the column are documentation: not checked. To see what each module
+imports (the column as the code has it): ``.venv/bin/python tests/test_architecture.py``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import ast
 import re
 from pathlib import Path
 
-from tests.conftest import REPO
-
+REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "yunzhan"
 TABLE_ROW = re.compile(r"^\| `(?P<path>[\w/]+\.py)` \| .* \| (?P<imports>[^|]*) \|$")
 
@@ -109,3 +109,11 @@ def test_the_table_can_catch_an_arrow_back_up(tmp_path: Path) -> None:
         "utf-8",
     )
     assert imports_of(probe, known) == {"pipeline", "check.links", "model"}
+
+
+if __name__ == "__main__":  # the yunzhan imports of every module, for the table's last column
+    everything = modules()
+    for name, path in everything.items():
+        if name:
+            imported = ", ".join(sorted(imports_of(path, everything))) or "stdlib"
+            print(f"{path.relative_to(PACKAGE).as_posix():24} {imported}")
