@@ -59,7 +59,7 @@ def child(argv: list[str]) -> int:
     import importlib.util
     import resource
 
-    import yunzhan.stamp as stamp
+    import yunzhan.incremental.stamp as stamp
     from yunzhan.cli import main
 
     captured: list[Any] = []

@@ -132,17 +132,17 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
 
     Raises ``ConfigError`` when site.toml is unusable (nothing can be checked then).
     """
-    from yunzhan.cache import build_cache_path, load_cache
     from yunzhan.config import load_config
     from yunzhan.content import load_content
-    from yunzhan.stamp import CACHE_DIR_NAME
+    from yunzhan.incremental.stamp import CACHE_DIR_NAME
+    from yunzhan.incremental.store import last_conversions
 
     site_dir = site_dir.absolute()
     config = load_config(site_dir)
     loaded = load_content(site_dir, config, drafts=drafts)
     report = run_checks(loaded, config, site_dir)
-    built = load_cache(build_cache_path(site_dir / CACHE_DIR_NAME, site_dir / "output"))  # the last build's
-    converted = texts.markdown_problems(loaded.records, config, site_dir, built.markdown)
+    built = last_conversions(site_dir / CACHE_DIR_NAME, site_dir / "output")  # the last build's
+    converted = texts.markdown_problems(loaded.records, config, site_dir, built)
     ref_problems = references.resolve_references(loaded.records, config)
     report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems])
     return report

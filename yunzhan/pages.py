@@ -19,11 +19,6 @@ class SitePlan:
     collections: dict[str, Collection]
     taxonomies: dict[str, Taxonomy]
     pages: list[Page] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def prefixed(config: SiteConfig, path: str) -> str:
-    return config.url_for(path)
 
 
 def assign_urls(records: list[Record], config: SiteConfig) -> None:
@@ -31,7 +26,7 @@ def assign_urls(records: list[Record], config: SiteConfig) -> None:
         settings = config.collection(record.collection)
         assert settings is not None
         record.path = settings.url.replace("{slug}", record.slug)
-        record.url = prefixed(config, record.path)
+        record.url = config.url_for(record.path)
 
 
 def plan_site(
@@ -39,12 +34,12 @@ def plan_site(
 ) -> SitePlan:
     """Build the collections, taxonomies and the full list of pages, in a deterministic order. ``slug`` makes
     the slugs of taxonomy terms (the build passes one that remembers them)."""
-    home = Link("首页", prefixed(config, "/"))
+    home = Link("首页", config.url_for("/"))
     collections: dict[str, Collection] = {}
     pages: list[Page] = []
     for settings in config.collections:
         records = grouped.get(settings.name, [])
-        list_url = prefixed(config, settings.list_url) if settings.list_url else None
+        list_url = config.url_for(settings.list_url) if settings.list_url else None
         collection = Collection(settings.name, settings.title, list_url, records)
         collections[settings.name] = collection
         crumbs = [home] + ([Link(settings.title, list_url)] if list_url else [])
@@ -98,7 +93,7 @@ def plan_site(
         Page(
             "search",
             "/search/",
-            prefixed(config, "/search/"),
+            config.url_for("/search/"),
             "搜索",
             "search.html",
             [home, Link("搜索", None)],
@@ -106,7 +101,7 @@ def plan_site(
     )
     pages.append(Page("home", "/", home.url, config.title, "home.html", breadcrumbs=[Link("首页", None)]))
     pages.append(
-        Page("404", "/404.html", prefixed(config, "/404.html"), "页面不存在", "404.html", breadcrumbs=[home])
+        Page("404", "/404.html", config.url_for("/404.html"), "页面不存在", "404.html", breadcrumbs=[home])
     )
     return SitePlan(collections, taxonomies, pages)
 
@@ -114,7 +109,7 @@ def plan_site(
 def _list_pages(
     config: SiteConfig, collection: Collection, list_url: str, template: str, per_page: int
 ) -> list[Page]:
-    home = Link("首页", prefixed(config, "/"))
+    home = Link("首页", config.url_for("/"))
     return _paginated(
         config,
         collection.records,
@@ -143,7 +138,7 @@ def _paginated(
     paths = [
         first_path if n == 1 else f"{first_path.rstrip('/')}/page/{n}/" for n in range(1, len(chunks) + 1)
     ]
-    links = tuple(Link(str(n), prefixed(config, p)) for n, p in enumerate(paths, 1))
+    links = tuple(Link(str(n), config.url_for(p)) for n, p in enumerate(paths, 1))
     pages = []
     for n, (chunk, path) in enumerate(zip(chunks, paths, strict=True), 1):
         paginator = Paginator(
@@ -159,7 +154,7 @@ def _paginated(
         pages.append(
             Page(
                 path=path,
-                url=prefixed(config, path),
+                url=config.url_for(path),
                 title=title if n == 1 else f"{title}（第 {n} 页）",
                 breadcrumbs=trail,
                 records=chunk,
@@ -192,9 +187,7 @@ def pager_window(links: tuple[Link, ...], number: int, around: int = 2) -> tuple
 def _taxonomies(
     grouped: dict[str, list[Record]], config: SiteConfig, slug_of: Callable[[str], str]
 ) -> dict[str, Taxonomy]:
-    taxonomies = {
-        t.name: Taxonomy(t.name, t.title, prefixed(config, t.url), t.url) for t in config.taxonomies
-    }
+    taxonomies = {t.name: Taxonomy(t.name, t.title, config.url_for(t.url), t.url) for t in config.taxonomies}
     terms: dict[tuple[str, str], Term] = {}
     members: dict[tuple[str, str], set[int]] = {}  # ids of each term's records: a list lookup is O(n)
     for settings in config.collections:
@@ -209,7 +202,7 @@ def _taxonomies(
                     if key not in terms:
                         slug = slug_of(name) or "term"
                         path = f"{taxonomy.path}{slug}/"
-                        terms[key] = Term(name, slug, prefixed(config, path), path)
+                        terms[key] = Term(name, slug, config.url_for(path), path)
                         taxonomy.terms.append(terms[key])
                         members[key] = set()
                     if id(record) not in members[key]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,26 +30,30 @@ from yunzhan import (
     references,
     render,
     search,
-    stamp,
     texts,
     workers,
-)
-from yunzhan.cache import (
-    WHOLE,
-    CacheData,
-    DepKey,
-    Fingerprints,
-    PageEntry,
-    build_cache_path,
-    digest,
-    files_digest,
-    load_cache,
-    page_fingerprint,
-    save_cache,
 )
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.ignored import is_ignored_name
+from yunzhan.incremental import stamp
+from yunzhan.incremental.fingerprints import (
+    WHOLE,
+    Fingerprints,
+    digest,
+    files_digest,
+    page_fingerprint,
+)
+from yunzhan.incremental.memos import (
+    MarkdownMemo,
+    ParsedFiles,
+    load_search_memo,
+    remembered,
+    save_search_memo,
+)
+from yunzhan.incremental.session import Session
+from yunzhan.incremental.store import PageEntry, Store, owner_of, store_path
+from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import GalleryItem, Image, ImageRequest, Page, Record
 from yunzhan.output import InPlaceOutput, StagedOutput, WriteStats, same_file
 from yunzhan.slugs import slugify
@@ -70,35 +75,6 @@ class BuildOptions:
     use_cache: bool = True  # False: redo everything (the output must be the same)
     compress: bool = False  # also write .gz and .br beside text files, for servers that serve them
     preview: bool = False  # for `serve`: no share images, files updated in place (not atomic as a whole)
-
-
-@dataclass
-class Session:
-    """What a long-lived process (``serve``) keeps between the builds of one site into one folder, so that a
-    save redoes only what it changed: parsed record files, the build cache (in memory; ``close`` saves it) and
-    the list of files in the output."""
-
-    parsed: content.ParseMemo = field(default_factory=dict)
-    store: CacheData | None = None
-    cache_path: Path | None = None
-    output_files: set[str] | None = None
-    unsaved: bool = False
-
-    def forget(self, paths: Iterable[Path], content_dir: Path | None = None) -> None:
-        """Files changed on disk: drop their parsed records — all of them when another file under
-        ``content_dir`` (an image, a folder) changed, as records resolve the paths they name. Changes elsewhere
-        (templates, styles) leave the records as they are."""
-        for path in paths:
-            if path in self.parsed:
-                del self.parsed[path]
-            elif content_dir is None or path.is_relative_to(content_dir):
-                self.parsed.clear()
-                return
-
-    def close(self) -> None:
-        if self.unsaved and self.store is not None and self.cache_path is not None:
-            save_cache(self.cache_path, self.store)
-            self.unsaved = False
 
 
 @dataclass
@@ -125,16 +101,13 @@ class Gathered:
     generated: dict[str, bytes]  # output-relative path -> bytes made by the build (the search index)
     problems: list[Problem]
     image_stats: dict[str, int]
-    store: CacheData
-    cache_path: Path
-    fresh: dict[str, PageEntry]  # cache entries of the pages rendered now, completed once written
-    cache_dirty: bool = False  # the Markdown or site-wide part of the cache changed: it must be saved
+    store: Store
+    fresh: dict[str, PageEntry]  # store entries of the pages rendered now, completed once written
+    gone: list[str]  # pages of the last build that this one has no more
     deferred: Callable[[], tuple[str, dict[str, bytes], publish.RowSpans]] | None = None  # preview sessions
     site_made: tuple[str, list[str], publish.RowSpans] | None = (
         None  # site-wide files made now (key, paths, where the open data rows are): note them once written
     )
-    record_prints: dict[tuple[str, str], str] = field(default_factory=dict)
-    other_prints: dict[Any, str] = field(default_factory=dict)
     kept_pages: int = 0  # how many of ``kept`` are pages
 
     @property
@@ -198,8 +171,9 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
                     output_dir, last.pages, last.warnings(), timer.timings, unchanged=last.files
                 )
     stage = None if options.preview else _Stage(output_dir, options.compress)
+    store = open_store(options, site_dir, output_dir, session)
     try:
-        gathered = gather(options, timer, session, stage)
+        gathered = gather(options, timer, session, stage, store)
         errors = [p for p in gathered.problems if p.is_error or options.strict]
         if errors:
             raise YunzhanError(gathered.problems)
@@ -208,10 +182,14 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
     except BaseException:
         if stage is not None:
             stage.abort()
+        store.rollback()
+        if session is None:
+            store.close()
         raise
     with timer.step("write"):
-        if options.use_cache:
-            _remember(gathered, output_dir, session)
+        _remember(gathered, output_dir)
+        if session is None:
+            store.close()
         if stamped:
             written, files = stamp.output_signature(output_dir)
             warnings = [p.as_dict() for p in sort_problems(gathered.problems)]
@@ -222,19 +200,19 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
     if deferred is not None:
 
         def finish() -> None:
-            store = gathered.store
-            before = set(store.site_files[1]) if store.site_files else set()
+            previous = store.get("meta", "site_files")
+            before = set(previous[1]) if previous else set()
             out = InPlaceOutput(output_dir)
             key, made, spans = deferred()
             for rel, data in sorted(made.items()):
                 out.write_bytes(rel, data)
             for rel in sorted(before - made.keys()):
                 out.remove(rel)
-            store.site_files, store.rows = (key, _file_stats(output_dir, made)), spans
-            if session is not None:
-                session.unsaved = True
-                if session.output_files is not None:
-                    session.output_files = (session.output_files - before) | made.keys()
+            store.put("meta", "site_files", (key, _file_stats(output_dir, made)))
+            store.put("meta", "rows", spans)
+            store.commit()
+            if session is not None and session.output_files is not None:
+                session.output_files = (session.output_files - before) | made.keys()
 
     return BuildResult(
         output_dir=output_dir,
@@ -321,31 +299,42 @@ def _unchanged(gathered: Gathered, output_dir: Path) -> bool:
     return all(same_file(output_dir / rel, source) for rel, source in gathered.files.items())
 
 
-def _remember(gathered: Gathered, output_dir: Path, session: Session | None = None) -> None:
-    """Save the cache with each freshly written page's file identity, so a later build can trust it (a session
-    keeps it in memory and saves it when closed)."""
-    store = gathered.store
-    kept = set(gathered.kept)
-    pages = {rel: entry for rel, entry in store.pages.items() if rel in kept}
+def open_store(
+    options: BuildOptions, site_dir: Path, output_dir: Path, session: Session | None = None
+) -> Store:
+    """The build store of this output folder: the session's when it has one, none at all without the cache."""
+    if not options.use_cache:
+        return Store(None)
+    path = store_path(options.cache_dir or site_dir / CACHE_DIR_NAME, output_dir)
+    if session is not None and session.store is not None and session.store.path == path:
+        return session.store
+    if session is not None and session.store is not None:
+        session.close()
+    store = Store(path)
+    if store.notice:
+        print(store.notice, file=sys.stderr)  # one line; the build goes on from nothing
     if session is not None:
-        session.store, session.cache_path = store, gathered.cache_path
-    if not gathered.fresh and not gathered.cache_dirty and len(pages) == len(store.pages):
-        return  # nothing new to remember: saving a large cache again would only cost time
-    store.pages = pages
-    store.records, store.others = gathered.record_prints, gathered.other_prints
+        session.store = store
+    return store
+
+
+def _remember(gathered: Gathered, output_dir: Path) -> None:
+    """Note each freshly written page with its file's size and time, so a later build can trust it, and commit
+    what this build changed in the store."""
+    store = gathered.store
+    for rel in gathered.gone:
+        store.put_page(rel, None)
     if gathered.site_made is not None:
         key, made, spans = gathered.site_made
         # The rows' places go with the files' sizes and times: they are read back from those very files.
-        store.site_files, store.rows = (key, _file_stats(output_dir, made)), spans
+        store.put("meta", "site_files", (key, _file_stats(output_dir, made)))
+        store.put("meta", "rows", spans)
     for rel, entry in gathered.fresh.items():
         written = _as_written(output_dir / rel)
         if written is not None:
             entry.size, entry.mtime_ns = written
-            store.pages[rel] = entry
-    if session is not None:
-        session.unsaved = True
-    else:
-        save_cache(gathered.cache_path, store, detach=True)
+            store.put_page(rel, entry)
+    store.commit()
 
 
 def gather(
@@ -353,6 +342,7 @@ def gather(
     timer: _Timer | None = None,
     session: Session | None = None,
     stage: _Stage | None = None,
+    store: Store | None = None,
 ) -> Gathered:
     """Load, check, process images and render everything; nothing is written to the output. Rendered pages go
     to ``stage`` as they come when given, and are kept in memory otherwise."""
@@ -362,20 +352,16 @@ def gather(
         config = load_config(site_dir, options.base_url)
     cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
     output_dir = (options.output_dir or site_dir / "output").absolute()
-    cache_path = build_cache_path(cache_dir, output_dir)
     with timer.step("load"):
-        if not options.use_cache:
-            store = CacheData()
-        elif session is not None and session.store is not None and session.cache_path == cache_path:
-            store = session.store
-        else:
-            store = load_cache(cache_path)
-        memo = session.parsed if session is not None else store.parsed
+        store = store or open_store(options, site_dir, output_dir, session)
+        memo: content.ParseMemo = (
+            session.parsed if session is not None else ParsedFiles(store, config.collections)
+        )
         loaded = content.load_content(site_dir, config, drafts=options.drafts, memo=memo)
     code = _code_digest()
     with timer.step("rules"):  # before references turn field values into records
         rules_key = digest(config, code, options.drafts)  # drafts: whether a draft's file is a record
-        ruled, rules_redone = _record_rules(loaded, config, site_dir, memo, store, rules_key)
+        ruled = _record_rules(loaded, config, site_dir, memo, store, rules_key)
         problems = [*loaded.problems, *ruled]
     records = loaded.records
     with timer.step("references"):
@@ -383,12 +369,11 @@ def gather(
         grouped = references.order_records(records, config)
         pages.assign_urls(records, config)
     with timer.step("markdown"):
-        used: dict[str, Any] = {}
         links = digest(sorted((r.source, r.url) for r in records))  # what record links resolve to
-        markdown_cache = _MarkdownCache(store.markdown, used, links_as_before=links == store.links)
-        body_images = _render_markup(records, config, site_dir, problems, markdown_cache)
-        cache_dirty = used.keys() != store.markdown.keys() or loaded.memo_changed or links != store.links
-        store.markdown, store.links = used, links
+        markdown_memo = MarkdownMemo(store, links_as_before=links == store.get("meta", "links"))
+        body_images = _render_markup(records, config, site_dir, problems, markdown_memo)
+        markdown_memo.finish()
+        store.put("meta", "links", links)
     with timer.step("images"):
         requests = _image_requests(records, body_images)
         result = images.process_images(
@@ -403,16 +388,16 @@ def gather(
     with timer.step("plan"):
         # Term slugs: a few hundred names at most, kept as they come (the search index's filters slug some
         # too, maybe in ``finish``), so a warm build need not import pypinyin.
-        known_slugs = len(store.slugs)
-        slug = _remembered(slugify, store.slugs, store.slugs)
+        slug = remembered(slugify, store, "slugs")
         plan = pages.plan_site(grouped, config, slug)
         if config.publish.placards in plan.collections:
             plan.pages += placards.placard_pages(plan.collections, config, config.publish.placards)
         problems += pages.find_collisions(plan.pages)
         assets, asset_urls = publish.fingerprint_assets(_theme_assets(site_dir, config))
-        env = render.make_environment(site_dir, config, asset_urls, cache_dir if options.use_cache else None)
-        qr_codes: dict[str, Any] = {}
-        remembered_qr = _remembered(placards.placard_qr_svg, store.qr, qr_codes)
+        env = render.make_environment(
+            site_dir, config, asset_urls, cache_dir if options.use_cache else None, TrackingEnvironment
+        )
+        remembered_qr = remembered(placards.placard_qr_svg, store, "qr")
         env.globals.update(placards.template_globals(config, touch=env.touch, qr=remembered_qr))
         env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
         _attach_images(records, result.images, body_images, env)
@@ -434,35 +419,30 @@ def gather(
         )
         site_print = _site_fingerprint(site_dir, config, options, asset_urls, loaded.sources, code)
         prints = Fingerprints(records, plan.collections, plan.taxonomies)
-        record_prints = prints.records()
-        # Every cached entry was right as of the build that saved ``store.records``: only records changed
-        # since then need their attributes compared.
-        changed = {key for key, value in record_prints.items() if store.records.get(key) != value}
-        other_prints = prints.others()
-        changed_others = {k for k, v in other_prints.items() if store.others.get(k) != v} | (
-            store.others.keys() - other_prints.keys()
-        )
-        rendered: list[tuple[Page, str | None]] = []
+        # Every stored page was right as of the build that saved these prints: only the pages that read a
+        # record, collection or term changed since then need what they read compared.
+        suspects = store.readers(_changed_owners(store, prints))
+        heads = store.page_heads()
         kept: list[str] = []
-        fresh: dict[str, PageEntry] = {}
         todo: list[tuple[Page, str]] = []
         for page in plan.pages:
             fingerprint = page_fingerprint(page, site_print)
-            entry = store.pages.get(page.output_file)
-            if entry is not None and _still_valid(
-                entry, fingerprint, prints, changed, changed_others, output_dir / page.output_file
-            ):
-                kept.append(page.output_file)
+            rel = page.output_file
+            head = heads.pop(rel, None)
+            if head is not None and _still_valid(rel, head, fingerprint, store, prints, suspects, output_dir):
+                kept.append(rel)
             else:
                 todo.append((page, fingerprint))
+        gone = sorted(heads)  # pages of the last build that this one does not have
+        rendered: list[tuple[Page, str | None]] = []
+        fresh: dict[str, PageEntry] = {}
     with timer.step("render"):
         # Placard QR codes are slow to draw: draw the missing ones together (in forked processes when many).
         wanted = {digest(*args): args for args in placards.qr_requests([p for p, _ in todo], config)}
-        missing = [args for key, args in wanted.items() if key not in store.qr]
+        missing = [args for key, args in wanted.items() if store.get("qr", key) is None]
         for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
-            qr_codes[digest(*args)] = svg
+            store.put("qr", digest(*args), svg)
         by_page = {id(page): fingerprint for page, fingerprint in todo}
-        shared: dict[Any, Any] = {}
         for page, html, problem, touched in render.render_pages(env, [p for p, _ in todo], site, site_dir):
             if problem is not None:
                 problems.append(problem)
@@ -471,11 +451,8 @@ def gather(
                     stage.page(page.output_file, html)
                 rendered.append((page, None if stage is not None else html))
                 deps = [(key, v) for key in touched if (v := prints.get(key)) is not None]
-                fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps, shared)
-    if qr_codes.keys() - store.qr.keys():
-        cache_dirty = True
-        # Kept pages drew none: keep the old codes too, unless they pile up (URLs that no longer exist).
-        store.qr = {**store.qr, **qr_codes} if len(store.qr) <= 2 * len(records) else qr_codes
+                fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps)
+    _keep_prints(store, prints)
     kept_pages = len(kept)
     deferred = None
     site_made: tuple[str, list[str], publish.RowSpans] | None = None
@@ -483,7 +460,7 @@ def gather(
         # Site-wide files depend on every record: while no fingerprint at all has changed, the ones in the
         # output (as the last build left them) stay.
         key = digest(site_print, prints.everything(), [p.path for p in plan.pages])
-        previous = store.site_files
+        previous = store.get("meta", "site_files")
         left = _left_as_written(output_dir, store)
         site_files: dict[str, bytes] = {}
         if previous is not None and previous[0] == key and all(map(left, previous[1])):
@@ -502,11 +479,9 @@ def gather(
                 config, grouped, plan.pages, store, prints, code, output_dir, streamed, slug
             )
             site_made = (key, sorted(site_files), spans)
-            cache_dirty = True
             if streamed is not None:
                 site_files = {}
         generated = {**assets, **site_files}
-    cache_dirty |= len(store.slugs) != known_slugs or rules_redone
     if options.compress and not options.preview:
         with timer.step("compress"):
             pending = {page.output_file: html.encode("utf-8") for page, html in rendered if html is not None}
@@ -524,13 +499,10 @@ def gather(
         problems,
         dict(result.stats),
         store,
-        cache_path,
         fresh,
-        cache_dirty,
+        gone,
         deferred,
         site_made,
-        record_prints,
-        other_prints,
         kept_pages,
     )
 
@@ -553,7 +525,7 @@ def _site_files(
     config: SiteConfig,
     grouped: dict[str, list[Record]],
     all_pages: list[Page],
-    store: CacheData,
+    store: Store,
     prints: Fingerprints,
     code: str,
     output_dir: Path,
@@ -565,8 +537,7 @@ def _site_files(
     as it is made (at 10,000 records they come to over 100 MB) and only their names are returned, with empty
     bytes. Open data rows of records unchanged since the last build are taken from the files it wrote."""
     ordered = [r for c in config.collections for r in grouped[c.name]]
-    if store.search is None:
-        store.search = search.SearchMemo()
+    search_memo = load_search_memo(store)
     settings = digest(config, code)
 
     def row_key(record: Record) -> str:
@@ -579,7 +550,7 @@ def _site_files(
     left = _left_as_written(output_dir, store)
     rows = publish.RowMemo(row_key, _previous_rows(output_dir, store, left))
     makers: list[Callable[[], Mapping[str, bytes | None]]] = [
-        lambda: search.build_index(ordered, config, store.search, search_key, left, slug),
+        lambda: search.build_index(ordered, config, search_memo, search_key, left, slug),
         lambda: publish.sitemap(all_pages, config),
         lambda: publish.robots(config),
     ]
@@ -601,12 +572,14 @@ def _site_files(
             files |= {
                 rel: (output_dir / rel).read_bytes() if data is None else data for rel, data in made.items()
             }
+    save_search_memo(store, search_memo)
     return files, rows.spans
 
 
-def _left_as_written(output_dir: Path, store: CacheData) -> Callable[[str], bool]:
+def _left_as_written(output_dir: Path, store: Store) -> Callable[[str], bool]:
     """Whether a site-wide file of the last build is in the output as it was written (its size and time)."""
-    stats = store.site_files[1] if store.site_files is not None else {}
+    site_files = store.get("meta", "site_files")
+    stats = site_files[1] if site_files is not None else {}
 
     def left(rel: str) -> bool:
         return rel in stats and _as_written(output_dir / rel) == stats[rel]
@@ -615,17 +588,18 @@ def _left_as_written(output_dir: Path, store: CacheData) -> Callable[[str], bool
 
 
 def _previous_rows(
-    output_dir: Path, store: CacheData, left: Callable[[str], bool]
+    output_dir: Path, store: Store, left: Callable[[str], bool]
 ) -> dict[str, tuple[publish.Buffer, publish.Buffer]]:
     """The open data rows of the last build, read from its files while they are as it left them."""
     files: dict[str, bytes] = {}
-    for rel in store.rows:
+    spans = store.get("meta", "rows") or {}
+    for rel in spans:
         try:
             if left(rel):
                 files[rel] = (output_dir / rel).read_bytes()
         except OSError:
             pass
-    return publish.rows_from_files(files, store.rows)
+    return publish.rows_from_files(files, spans)
 
 
 def _listed(value: object) -> list[object]:
@@ -657,24 +631,45 @@ def _share_images(
     return made.problems
 
 
+def _changed_owners(store: Store, prints: Fingerprints) -> set[str]:
+    """The records (by key), collections, taxonomies and terms whose fingerprint is not what the last build
+    noted, or that are gone."""
+    changed: set[str] = set()
+    for name, now in (
+        ("records", {("record", *k): v for k, v in prints.records().items()}),
+        ("others", prints.others()),
+    ):
+        before = store.get("meta", name) or {}
+        changed |= {owner_of(k) for k, v in now.items() if before.get(k) != v}
+        changed |= {owner_of(k) for k in before.keys() - now.keys()}
+    return changed
+
+
+def _keep_prints(store: Store, prints: Fingerprints) -> None:
+    """Note the fingerprints this build's pages were made with (what ``_changed_owners`` compares with)."""
+    records = {("record", *k): v for k, v in prints.records().items()}
+    for name, now in (("records", records), ("others", prints.others())):
+        if store.get("meta", name) != now:
+            store.put("meta", name, now)
+
+
 def _still_valid(
-    entry: PageEntry,
+    rel: str,
+    head: tuple[str, int, int],
     fingerprint: str,
+    store: Store,
     prints: Fingerprints,
-    changed: set[tuple[str, str]],
-    changed_others: set[DepKey],
-    output_file: Path,
+    suspects: set[str],
+    output_dir: Path,
 ) -> bool:
-    if entry.fingerprint != fingerprint:
+    """Whether a page of the last build (``head``: its fingerprint and its file as written) can stay."""
+    if head[0] != fingerprint:
         return False
-    # Most pages read nothing that changed since the last build: two set operations in C say so.
-    if not (entry.records.isdisjoint(changed) and entry.others.isdisjoint(changed_others)):
-        for key, value in entry.deps:
-            if key[0] == "record" and (key[1], key[2]) not in changed:
-                continue
-            if prints.get(key) != value:
-                return False
-    return _as_written(output_file) == (entry.size, entry.mtime_ns)
+    if rel in suspects:  # it read something that changed: compare what it read
+        entry = store.page(rel)
+        if entry is None or any(prints.get(key) != value for key, value in entry.deps):
+            return False
+    return _as_written(output_dir / rel) == head[1:]
 
 
 def _site_fingerprint(
@@ -701,7 +696,7 @@ def _site_fingerprint(
 
 def _code_digest() -> str:
     """yunzhan's own code: what it makes of the same input may change with it."""
-    return files_digest(Path(__file__).parent.glob("*.py"))
+    return files_digest(Path(__file__).parent.rglob("*.py"))
 
 
 def _record_rules(
@@ -709,30 +704,29 @@ def _record_rules(
     config: SiteConfig,
     site_dir: Path,
     memo: content.ParseMemo,
-    store: CacheData,
+    store: Store,
     settings: str,
-) -> tuple[list[Problem], bool]:
+) -> list[Problem]:
     """``checks.RecordRules`` for every file read: run for the files parsed in this build, remembered (in
-    ``store``) for the others, while the file, the settings and the code are as they were. Also returns
-    whether anything was run or forgotten (the cache must then be saved). ``settings``: a key of all else the
-    findings depend on."""
+    ``store``) for the others, while the file, the settings and the code are as they were. ``settings``: a key
+    of all else the findings depend on."""
     by_source = {record.source: record for record in loaded.records}
     rules: checks.RecordRules | None = None
-    old, found = store.findings, {}
+    seen: list[str] = []
     problems: list[Problem] = []
     for file in loaded.sources:
         rel = file.relative_to(site_dir).as_posix()
         parsed = memo.get(file)
         identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
-        known = old.get(rel)
+        known = store.get("findings", rel)
         if identity[0] is None or known is None or known[0] != identity:
             rules = rules or checks.RecordRules(config, site_dir)
             known = (identity, rules.file_problems(rel, by_source.get(rel)))
-        found[rel] = known
+            store.put("findings", rel, known)
+        seen.append(rel)
         problems += known[1]
-    redone = rules is not None or len(found) != len(old)
-    store.findings = found
-    return [*problems, *(rules.site_problems if rules else [])], redone
+    store.keep_only("findings", seen)
+    return [*problems, *(rules.site_problems if rules else [])]
 
 
 def _identity(file: Path) -> tuple[int, int, int, int] | None:
@@ -742,48 +736,6 @@ def _identity(file: Path) -> tuple[int, int, int, int] | None:
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
-def _remembered(func: Callable[..., Any], old: dict[str, Any], used: dict[str, Any]) -> Callable[..., Any]:
-    """``func`` (pure) with its results kept in the build cache: ``old`` from the last build, ``used`` now."""
-
-    def call(*args: Any) -> Any:
-        key = digest(*args)
-        found = used.get(key)
-        if found is None:
-            found = old.get(key)
-            used[key] = found if found is not None else func(*args)
-        return used[key]
-
-    return call
-
-
-class _MarkdownCache:
-    """Markdown conversions by input; an entry stands only while its record links resolve as they did."""
-
-    def __init__(self, old: dict[str, Any], used: dict[str, Any], links_as_before: bool = False) -> None:
-        self.old, self.used = old, used
-        # Every record has the source and URL it had: each link resolves as it did, no need to check.
-        self.links_as_before = links_as_before
-
-    @staticmethod
-    def key(text: str, options: dict[str, Any]) -> str:
-        return texts.markdown_key(text, options)
-
-    def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
-        hit = self.old.get(key)
-        if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
-            self.used[key] = hit
-            return hit[0]  # type: ignore[no-any-return]
-        return None
-
-    def remember(
-        self,
-        key: str,
-        result: markup.MarkupResult,
-        lookups: tuple[tuple[str, str | markup.LinkMiss | None], ...],
-    ) -> None:
-        self.used[key] = (result, lookups)
 
 
 def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
@@ -810,7 +762,7 @@ def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
 
 
 def _render_markup(
-    records: list[Record], config: SiteConfig, site_dir: Path, problems: list[Problem], cache: _MarkdownCache
+    records: list[Record], config: SiteConfig, site_dir: Path, problems: list[Problem], cache: MarkdownMemo
 ) -> dict[int, dict[str, ImageRequest]]:
     """Bodies and ``text`` fields → safe HTML; links to record files become URLs. Returns body images per record.
 
@@ -822,7 +774,7 @@ def _render_markup(
     missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]] = []
     for record, _name, text, options in jobs:
         resolve = texts.link_resolver(record.source, by_source, site_dir)
-        key = _MarkdownCache.key(text, options)
+        key = MarkdownMemo.key(text, options)
         found = cache.lookup(key, resolve)
         results.append(found)
         if found is None:
