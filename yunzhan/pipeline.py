@@ -37,13 +37,7 @@ from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import stamp
-from yunzhan.incremental.fingerprints import (
-    WHOLE,
-    Fingerprints,
-    digest,
-    files_digest,
-    page_fingerprint,
-)
+from yunzhan.incremental.fingerprints import Fingerprints, digest, files_digest, inputs_key, page_fingerprint
 from yunzhan.incremental.memos import (
     MarkdownMemo,
     ParsedFiles,
@@ -541,11 +535,10 @@ def _site_files(
     settings = digest(config, code)
 
     def row_key(record: Record) -> str:
-        return digest(settings, prints.get(("record", record.collection, record.slug, WHOLE)))
+        return inputs_key(settings, publish.inputs(record, config))
 
-    def search_key(record: Record) -> bytes:  # its text reads the titles of the records it refers to
-        refs = [v.title for value in record.fields.values() for v in _listed(value) if isinstance(v, Record)]
-        return bytes.fromhex(digest(row_key(record), refs))
+    def search_key(record: Record) -> bytes:
+        return bytes.fromhex(inputs_key(settings, search.inputs(record, config)))
 
     left = _left_as_written(output_dir, store)
     rows = publish.RowMemo(row_key, _previous_rows(output_dir, store, left))
@@ -600,10 +593,6 @@ def _previous_rows(
         except OSError:
             pass
     return publish.rows_from_files(files, spans)
-
-
-def _listed(value: object) -> list[object]:
-    return value if isinstance(value, list) else [value]
 
 
 def _share_images(

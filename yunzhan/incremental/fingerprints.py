@@ -190,3 +190,9 @@ def page_fingerprint(page: Page, site: str = "") -> str:
         page.term and page.term.path,
         page.share,
     )
+
+
+def inputs_key(settings: str, inputs: tuple[object, ...]) -> str:
+    """The key of a stage's output for one record, from the stage's own declaration of what it reads
+    (``search.inputs``, ``publish.inputs``): long texts by their remembered digest, the rest by ``repr``."""
+    return digest(settings, *(text_digest(p) if isinstance(p, str) else repr(p) for p in inputs))
