@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import sqlite3
 import subprocess
@@ -361,3 +362,35 @@ def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytes
     after = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
     assert "姑苏新展区" in after and after != before
     assert after.count("<svg") == before.count("<svg") > 0
+
+
+def test_a_trusted_spare_tree_is_staged_by_what_changed(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the third build on, the spare tree is the one the store describes: only the files that differ are
+    looked at (no stat of the others), and the output is still exactly the build, stray files removed."""
+    from yunzhan import output
+
+    site = make_site()
+    for n in range(3):
+        _edit(site / "content/pages/about.md", "关于本展" if n == 0 else f"关于本展{n - 1}", f"关于本展{n}")
+        _incremental(site)
+    (site / "output/stray.txt").write_text("put here by hand", encoding="utf-8")
+    looked: list[str] = []
+    real_lstat = os.lstat
+
+    def counting(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        looked.append(str(path))
+        return real_lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output.os, "lstat", counting)
+    _edit(site / "content/pages/about.md", "关于本展2", "关于本展3")
+    _incremental(site)
+    in_stage = [p for p in looked if ".output.staging-" in p]
+    files = len([p for p in (site / "output").rglob("*") if p.is_file()])
+    assert len(in_stage) < files / 4, in_stage  # not one per file
+    assert _tree(site / "output") == _tree(_cold(site, tmp_path, "spare"))
+    _edit(site / "content/pages/about.md", "关于本展3", "关于本展4")
+    _incremental(site)  # the spare now holds the stray file: it must not come back
+    assert not (site / "output/stray.txt").exists()
+    assert _tree(site / "output") == _tree(_cold(site, tmp_path, "spare2"))
