@@ -82,7 +82,7 @@ def build(
                     output_dir, last.pages, last.warnings(), timer.timings, unchanged=last.files
                 )
     with _without_gc():
-        b = gather(options, timer, session, None if options.preview else Stage(output_dir, options.compress))
+        b = _gather(options, timer, session, None if options.preview else Stage(output_dir, options.compress))
         with timer.step("write"):
             try:
                 stats = write(b, output_dir, b.stage, session)
@@ -107,16 +107,19 @@ def build(
     )
 
 
-def gather(
-    options: BuildOptions,
-    timer: _Timer | None = None,
-    session: Session | None = None,
-    stage: Stage | None = None,
+def gather(options: BuildOptions) -> steps.Build:
+    """Everything a build would write, without writing it: not to the output, not to the store."""
+    b = _gather(options, _Timer(), None, None)
+    _drop(b.store, None)
+    return b
+
+
+def _gather(
+    options: BuildOptions, timer: _Timer, session: Session | None, stage: Stage | None
 ) -> steps.Build:
     """Run every step; nothing is written to the output (rendered pages go to ``stage`` as they come when
     given, and are kept in memory otherwise). Raises YunzhanError when a step found an error; the store is
-    then left as it was."""
-    timer = timer or _Timer()
+    then left as it was. On success the store's transaction stays open for ``remember`` to commit."""
     site_dir = options.site_dir.absolute()
     output_dir = (options.output_dir or site_dir / "output").absolute()
     cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME

@@ -112,7 +112,8 @@ def convert_markdown(b: Build) -> None:
     memo = MarkdownMemo(b.store, links_as_before=links == b.store.get("meta", "links"))
     b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
     memo.finish()
-    b.store.put("meta", "links", links)
+    if b.store.get("meta", "links") != links:
+        b.store.put("meta", "links", links)
 
 
 def process_images(b: Build) -> None:

@@ -73,8 +73,7 @@ class Store:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.notice: str | None = None  # why an existing store was discarded (shown to the editor)
-        self._pending: dict[tuple[str, str], bytes | None] = {}
-        self._pages: dict[str, PageEntry | None] = {}
+        self.dirty = False  # a write transaction is open: what this build changed, not yet committed
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -82,7 +81,9 @@ class Store:
             return self._prepare(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            db = self._prepare(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
+            db = self._prepare(
+                sqlite3.connect(self.path, timeout=600, isolation_level=None, check_same_thread=False)
+            )
             found = db.execute("SELECT value FROM kv WHERE tbl='meta' AND key='version'").fetchone()
             if found is None and db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0:
                 return db  # a new store
@@ -97,7 +98,9 @@ class Store:
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
-        return self._prepare(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
+        return self._prepare(
+            sqlite3.connect(self.path, timeout=600, isolation_level=None, check_same_thread=False)
+        )
 
     @staticmethod
     def _prepare(db: sqlite3.Connection) -> sqlite3.Connection:
@@ -110,38 +113,32 @@ class Store:
 
     def get(self, table: str, key: str) -> Any:
         """The value under ``key`` (None when there is none), as this build left it or the last one did."""
-        if (table, key) in self._pending:
-            data = self._pending[(table, key)]
-        else:
-            row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
-            data = row[0] if row else None
-        return None if data is None else _loads(data)
+        row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
+        return None if row is None else _loads(row[0])
 
     def put(self, table: str, key: str, value: Any) -> None:
-        self._pending[(table, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def items(self, table: str) -> dict[str, Any]:
-        """A whole (small) table."""
-        found = {k: v for k, v in self.db.execute("SELECT key, value FROM kv WHERE tbl=?", (table,))}
-        found |= {k: v for (t, k), v in self._pending.items() if t == table}
-        return {k: _loads(v) for k, v in found.items() if v is not None}
+        """Keep ``value`` under ``key`` (None: forget it), in this build's transaction: written through, so a
+        cold build holds no second copy of what it made in memory."""
+        self._begin()
+        if value is None:
+            self.db.execute("DELETE FROM kv WHERE tbl=? AND key=?", (table, key))
+        else:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)", (table, key, data))
 
     def keys(self, table: str) -> set[str]:
-        found = {k for (k,) in self.db.execute("SELECT key FROM kv WHERE tbl=?", (table,))}
-        return (found | {k for (t, k) in self._pending if t == table}) - {
-            k for (t, k), v in self._pending.items() if t == table and v is None
-        }
+        return {k for (k,) in self.db.execute("SELECT key FROM kv WHERE tbl=?", (table,))}
 
     def keep_only(self, table: str, keys: Iterable[str]) -> None:
         """Forget every entry of ``table`` but ``keys`` (what this build used)."""
-        for key in self.keys(table) - set(keys):
-            self._pending[(table, key)] = None
+        gone = self.keys(table) - set(keys)
+        if gone:
+            self._begin()
+            self.db.executemany("DELETE FROM kv WHERE tbl=? AND key=?", ((table, key) for key in gone))
 
     # ------------------------------------------------------------------------------ pages
 
     def page(self, rel: str) -> PageEntry | None:
-        if rel in self._pages:
-            return self._pages[rel]
         row = self.db.execute(
             "SELECT fingerprint, size, mtime_ns, deps FROM pages WHERE rel=?", (rel,)
         ).fetchone()
@@ -166,59 +163,40 @@ class Store:
 
     def put_page(self, rel: str, entry: PageEntry | None) -> None:
         """Note a page as written now (None: the page is gone)."""
-        self._pages[rel] = entry
+        self._begin()
+        db = self.db
+        db.execute("DELETE FROM pages WHERE rel=?", (rel,))
+        db.execute("DELETE FROM reads WHERE rel=?", (rel,))
+        if entry is None:
+            return
+        deps = pickle.dumps(entry.deps, protocol=pickle.HIGHEST_PROTOCOL)
+        db.execute(
+            "INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
+            (rel, entry.fingerprint, entry.size, entry.mtime_ns, deps),
+        )
+        owners = {owner_of(key) for key, _ in entry.deps}
+        db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in owners))
 
-    # ------------------------------------------------------------------------------ saving
+    # ------------------------------------------------------------------------------ the transaction
 
-    @property
-    def dirty(self) -> bool:
-        return bool(self._pending or self._pages)
+    def _begin(self) -> None:
+        if not self.dirty:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.dirty = True
 
     def commit(self) -> None:
-        """Write what this build changed, all or nothing."""
+        """Make what this build changed the store's, all or nothing."""
         if not self.dirty:
             return
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            self.put("meta", "version", STORE_VERSION)
-            gone = [(t, k) for (t, k), v in self._pending.items() if v is None]
-            db.executemany("DELETE FROM kv WHERE tbl=? AND key=?", gone)
-            db.executemany(
-                "INSERT OR REPLACE INTO kv VALUES (?, ?, ?)",
-                ((t, k, v) for (t, k), v in self._pending.items() if v is not None),
-            )
-            rels = [(rel,) for rel in self._pages]
-            db.executemany("DELETE FROM pages WHERE rel=?", rels)
-            db.executemany("DELETE FROM reads WHERE rel=?", rels)
-            db.executemany(
-                "INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
-                (
-                    (rel, e.fingerprint, e.size, e.mtime_ns, pickle.dumps(e.deps, pickle.HIGHEST_PROTOCOL))
-                    for rel, e in self._pages.items()
-                    if e is not None
-                ),
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO reads VALUES (?, ?)",
-                (
-                    (owner, rel)
-                    for rel, e in self._pages.items()
-                    if e is not None
-                    for owner in {owner_of(key) for key, _ in e.deps}
-                ),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        self._pending.clear()
-        self._pages.clear()
+        self.put("meta", "version", STORE_VERSION)
+        self.db.execute("COMMIT")
+        self.dirty = False
 
     def rollback(self) -> None:
-        """Drop what this build noted (a build that failed keeps the store as it was)."""
-        self._pending.clear()
-        self._pages.clear()
+        """Drop what this build changed (a build that failed leaves the store as it was)."""
+        if self.dirty:
+            self.db.execute("ROLLBACK")
+            self.dirty = False
 
     def close(self) -> None:
         self.db.close()
