@@ -143,7 +143,9 @@ def plan_pages(b: Build) -> None:
     cache_dir = b.cache_dir if b.options.use_cache else None
     b.env = render.make_environment(b.site_dir, b.config, b.asset_urls, cache_dir, TrackingEnvironment)
     qr = remembered(placards.placard_qr_svg, b.store, "qr")
-    b.env.globals.update(placards.template_globals(b.config, touch=b.env.touch, qr=qr))
+    placard_globals = placards.template_globals(b.config, qr=qr)
+    placard_globals["placard"] = b.env.tracked(placard_globals["placard"], placards.inputs)
+    b.env.globals.update(placard_globals)
     b.env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
     attach_images(b.records, b.image_result.images, b.body_images, b.env)
 

@@ -6,6 +6,7 @@ The render stage knows nothing of it: the pipeline hands ``render.make_environme
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jinja2
@@ -59,3 +60,16 @@ class TrackingEnvironment(jinja2.Environment):
             if key is not None:
                 self.touched.add(key)
         return super().getitem(obj, argument)
+
+    def tracked(
+        self, func: Callable[..., Any], inputs: Callable[[Any], Iterable[tuple[Any, str]]]
+    ) -> Callable[..., Any]:
+        """A template global written in Python that notes what it reads, as ``inputs(record)`` declares (the
+        stage's own declaration, e.g. ``placards.inputs``), before it runs."""
+
+        def call(record: Any, *args: Any, **kwargs: Any) -> Any:
+            for item, attribute in inputs(record):
+                self.touch(item, attribute)
+            return func(record, *args, **kwargs)
+
+        return call
