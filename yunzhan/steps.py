@@ -109,7 +109,8 @@ def resolve_references(b: Build) -> None:
 def convert_markdown(b: Build) -> None:
     """Bodies and text fields → HTML; a conversion is reused while its text and record links are as they were."""
     links = digest(sorted((r.source, r.url) for r in b.records))  # what record links resolve to
-    memo = MarkdownMemo(b.store, links_as_before=links == b.store.get("meta", "links"))
+    memory = b.session.conversions if b.session is not None else None
+    memo = MarkdownMemo(b.store, links_as_before=links == b.store.get("meta", "links"), memory=memory)
     b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
     memo.finish()
     if b.store.get("meta", "links") != links:

@@ -72,8 +72,13 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
 class MarkdownMemo:
     """Markdown conversions by input; an entry stands only while its record links resolve as they did."""
 
-    def __init__(self, store: Store, links_as_before: bool = False) -> None:
+    def __init__(
+        self, store: Store, links_as_before: bool = False, memory: dict[str, Any] | None = None
+    ) -> None:
+        """``memory``: conversions a long-lived process keeps between builds (``Session.conversions``), so a
+        save reads none back from the store."""
         self.store = store
+        self.memory = memory if memory is not None else {}
         self.used: set[str] = set()
         # Every record has the source and URL it had: each link resolves as it did, no need to check.
         self.links_as_before = links_as_before
@@ -83,7 +88,9 @@ class MarkdownMemo:
         return texts.markdown_key(text, options)
 
     def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
-        hit = self.store.get("markdown", key)
+        hit = self.memory.get(key)
+        if hit is None:
+            hit = self.memory[key] = self.store.get("markdown", key)
         if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
             self.used.add(key)
             return hit[0]  # type: ignore[no-any-return]
@@ -96,11 +103,14 @@ class MarkdownMemo:
         lookups: tuple[tuple[str, str | markup.LinkMiss | None], ...],
     ) -> None:
         self.used.add(key)
+        self.memory[key] = (result, lookups)
         self.store.put("markdown", key, (result, lookups))
 
     def finish(self) -> None:
         """Keep only the conversions this build used."""
         self.store.keep_only("markdown", self.used)
+        for key in self.memory.keys() - self.used:
+            del self.memory[key]
 
 
 def load_search_memo(store: Store) -> search.SearchMemo:

@@ -16,6 +16,7 @@ class Session:
     each build commits what it changed) and the list of files in the output."""
 
     parsed: dict[Path, Any] = field(default_factory=dict)  # content.ParseMemo
+    conversions: dict[str, Any] = field(default_factory=dict)  # Markdown conversions, as in the store
     store: Store | None = None
     output_files: set[str] | None = None
 
