@@ -394,3 +394,30 @@ def test_a_trusted_spare_tree_is_staged_by_what_changed(
     _incremental(site)  # the spare now holds the stray file: it must not come back
     assert not (site / "output/stray.txt").exists()
     assert _tree(site / "output") == _tree(_cold(site, tmp_path, "spare2"))
+
+
+def test_a_store_held_by_another_build_is_a_plain_message(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds of one output at once: the second waits for the store a while, then says so in words (no
+    traceback), and leaves the output as it was."""
+    from yunzhan.incremental import store as store_module
+
+    site = make_site()
+    published = _tree(_incremental(site))
+    (path,) = (site.parent / "cache").glob("build-*.sqlite")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # what a running build holds
+    monkeypatch.setattr(store_module, "LOCK_WAIT_S", 0.1)
+    _edit(site / "content/pages/about.md", "关于本展。", "关于本展，改。")
+    try:
+        with pytest.raises(YunzhanError) as raised:
+            _incremental(site)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    (problem,) = raised.value.problems
+    assert "另一个生成过程" in problem.message and "等另一个窗口" in problem.hint
+    assert _tree(site / "output") == published
+    _incremental(site)  # once the other build is done, the build goes through
+    assert "关于本展，改" in (site / "output/about/index.html").read_text(encoding="utf-8")

@@ -30,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from yunzhan import __version__
+from yunzhan.errors import Problem, YunzhanError
 from yunzhan.incremental.fingerprints import DepKey, digest
 
+LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
 STORE_VERSION = f"1/{__version__}"  # a store of another format or yunzhan version is discarded
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key))
@@ -82,7 +84,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             db = self._prepare(
-                sqlite3.connect(self.path, timeout=600, isolation_level=None, check_same_thread=False)
+                sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
             )
             found = db.execute("SELECT value FROM kv WHERE tbl='meta' AND key='version'").fetchone()
             if found is None and db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0:
@@ -99,7 +101,7 @@ class Store:
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
         return self._prepare(
-            sqlite3.connect(self.path, timeout=600, isolation_level=None, check_same_thread=False)
+            sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
         )
 
     @staticmethod
@@ -180,9 +182,24 @@ class Store:
     # ------------------------------------------------------------------------------ the transaction
 
     def _begin(self) -> None:
-        if not self.dirty:
+        if self.dirty:
+            return
+        try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.dirty = True
+        except sqlite3.OperationalError as exc:  # another build of this output holds the store (minutes)
+            where = self.path.name if self.path else "store"
+            raise YunzhanError(
+                [
+                    Problem(
+                        where,
+                        None,
+                        None,
+                        f"同一个输出文件夹正由另一个生成过程使用（{exc}）",
+                        "等另一个窗口里的生成结束后再运行一次",
+                    )
+                ]
+            ) from None
+        self.dirty = True
 
     def commit(self) -> None:
         """Make what this build changed the store's, all or nothing."""
