@@ -39,6 +39,7 @@ EDIT_SENTENCE = "\n补充说明（合成数据，第 {n} 次编辑）：这是�
 TEMPLATE_EDIT = "<!-- bench: template edit {n} -->\n"
 TARGETS = {  # at the largest N (10,000 in the full run); see the issue
     "cold_ratio": 2.0,  # baseline wall / yunzhan wall, at least
+    "cold_floor": 2.5,  # yunzhan cold wall / the Markdown floor (bench/floor.py), at most
     "nochange_s": 1.5,
     "edit_s": 1.5,
     "peak_mib": 400,
@@ -59,7 +60,7 @@ def child(argv: list[str]) -> int:
     import importlib.util
     import resource
 
-    import yunzhan.stamp as stamp
+    import yunzhan.incremental.stamp as stamp
     from yunzhan.cli import main
 
     captured: list[Any] = []
@@ -207,6 +208,19 @@ def yunzhan_build(site: Path, out: Path) -> Run:
     if not run.ok:
         print(f"  !! yunzhan build failed (exit {run.rc}):\n" + _indent(run.stderr, 30), flush=True)
     return run
+
+
+def markdown_floor(site: Path) -> float:
+    """Seconds Python-Markdown alone takes to convert every body of ``site`` on all cores (bench/floor.py, in
+    a fresh process, right before the cold build it is compared with)."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "floor.py"), str(site)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    return float(done.stdout.split()[0])
 
 
 def baseline_build(site: Path, out: Path, images: bool = False) -> Run:
@@ -475,6 +489,11 @@ def records_scenarios(n: int, runs: int, seed: int, hugo: bool, share_cards: boo
             b = baseline_build(site, bout)
             cold.baseline.append(b)
             _progress("baseline (plain loop)", b)
+        floor_s = markdown_floor(site)
+        cold.extra.setdefault("floor_s", []).append(floor_s)
+        print(
+            f"  {'Markdown floor':<22} {floor_s:8.2f} s wall (Python-Markdown alone, all cores)", flush=True
+        )
         clean(site, out)
         r = yunzhan_build(site, out)
         cold.runs.append(r)
@@ -677,6 +696,12 @@ def report(rows: list[Row]) -> str:
             )
         if row.baseline and row.scenario == "cold build":
             extra.append(f"cpu ×plain {_fmt(row.cpu_ratio(row.baseline))}")
+        if row.extra.get("floor_s") and row.scenario == "cold build":
+            pairs = [r.wall / f for r, f in zip(row.runs, row.extra["floor_s"], strict=False) if r.ok and f]
+            extra.append(
+                f"Markdown floor {_fmt(_median(row.extra['floor_s']))} s, ×floor {_fmt(_median(pairs))} "
+                f"(target ≤ {TARGETS['cold_floor']})"
+            )
         if row.extra.get("touched_by_folder"):
             top = list(row.extra["touched_by_folder"].items())[:6]
             extra.append("touched: " + ", ".join(f"{k} {v}" for k, v in top))

@@ -93,3 +93,15 @@ def test_the_harness_measures_a_real_build_in_a_child(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(result.read_text(encoding="utf-8"))
     assert data["rc"] == 0 and data["pages"] > 20 and data["written"] > 20 and "render" in data["timings"]
+
+
+def test_the_markdown_floor_converts_every_body(tmp_path: Path) -> None:
+    """bench/floor.py: every record body of the site goes through Python-Markdown, front matter left out."""
+    from floor import bodies, floor
+
+    site = generate_site(tmp_path / "site", 13, photo_cache=tmp_path / "photos")
+    texts = bodies(site)
+    assert len(texts) == len(list((site / "content").rglob("*.md")))
+    assert not any(text.startswith("---") for text in texts) and all("合成数据" in text for text in texts)
+    seconds, count = floor(site)
+    assert count == len(texts) and seconds > 0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import pickle
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +14,8 @@ import pytest
 
 from tests.conftest import BASE_FILES, MakeSite, jpeg_bytes
 from yunzhan import publish
-from yunzhan.cache import record_fingerprint
 from yunzhan.errors import YunzhanError
+from yunzhan.incremental.fingerprints import record_fingerprint
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, Session, build, gather
 
@@ -153,17 +156,32 @@ def test_one_edit_rewrites_only_affected_pages(make_site: MakeSite) -> None:
     assert changed - site_wide == {"about/index.html"}
 
 
-@pytest.mark.parametrize("damage", ["delete", "garble"])
-def test_a_lost_or_damaged_cache_only_costs_time(make_site: MakeSite, tmp_path: Path, damage: str) -> None:
+@pytest.mark.parametrize("damage", ["delete", "garble", "version"])
+def test_a_lost_or_damaged_store_only_costs_time(
+    make_site: MakeSite, tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store that is gone, garbled or from another yunzhan version: one line says so, the build is right."""
     site = make_site()
     _incremental(site)
-    (cache,) = (site.parent / "cache").glob("build-*.pickle")
+    (store,) = (site.parent / "cache").glob("build-*.sqlite")
     if damage == "delete":
-        cache.unlink()
+        store.unlink()
+    elif damage == "garble":
+        store.write_bytes(b"not a database" * 100)
     else:
-        cache.write_bytes(b"not a pickle")
+        db = sqlite3.connect(store)
+        db.execute("UPDATE kv SET value=? WHERE tbl='meta' AND key='version'", (pickle.dumps("0/0.0.0"),))
+        db.commit()
+        db.close()
+    capsys.readouterr()
     _edit(site / "content/zones/gusu.md", "name: 姑苏展区", "name: 姑苏区")
     assert _tree(_incremental(site)) == _tree(_cold(site, tmp_path, damage))
+    said = capsys.readouterr().err.strip().splitlines()
+    if damage == "delete":
+        assert said == []
+    else:
+        assert len(said) == 1 and "构建缓存" in said[0] and "Traceback" not in said[0], said
+        assert ("损坏" if damage == "garble" else "另一版本") in said[0]
 
 
 def test_output_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path) -> None:
@@ -323,7 +341,7 @@ def test_a_session_builds_what_a_cold_build_does(make_site: MakeSite, tmp_path: 
             result.finish()
         assert _tree(preview) == _tree(cold), what
     session.close()
-    assert list((site / ".yunzhan-cache").glob("build-*.pickle"))  # the next serve starts warm
+    assert list((site / ".yunzhan-cache").glob("build-*.sqlite"))  # the next serve starts warm
 
 
 def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -346,22 +364,60 @@ def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytes
     assert after.count("<svg") == before.count("<svg") > 0
 
 
-def test_a_big_cache_is_written_by_a_detached_process(
+def test_a_trusted_spare_tree_is_staged_by_what_changed(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the third build on, the spare tree is the one the store describes: only the files that differ are
+    looked at (no stat of the others), and the output is still exactly the build, stray files removed."""
+    from yunzhan import output
+
+    site = make_site()
+    for n in range(3):
+        _edit(site / "content/pages/about.md", "关于本展" if n == 0 else f"关于本展{n - 1}", f"关于本展{n}")
+        _incremental(site)
+    (site / "output/stray.txt").write_text("put here by hand", encoding="utf-8")
+    looked: list[str] = []
+    real_lstat = os.lstat
+
+    def counting(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        looked.append(str(path))
+        return real_lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output.os, "lstat", counting)
+    _edit(site / "content/pages/about.md", "关于本展2", "关于本展3")
+    _incremental(site)
+    in_stage = [p for p in looked if ".output.staging-" in p]
+    files = len([p for p in (site / "output").rglob("*") if p.is_file()])
+    assert len(in_stage) < files / 4, in_stage  # not one per file
+    assert _tree(site / "output") == _tree(_cold(site, tmp_path, "spare"))
+    _edit(site / "content/pages/about.md", "关于本展3", "关于本展4")
+    _incremental(site)  # the spare now holds the stray file: it must not come back
+    assert not (site / "output/stray.txt").exists()
+    assert _tree(site / "output") == _tree(_cold(site, tmp_path, "spare2"))
+
+
+def test_a_store_held_by_another_build_is_a_plain_message(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time
+    """Two builds of one output at once: the second waits for the store a while, then says so in words (no
+    traceback), and leaves the output as it was."""
+    from yunzhan.incremental import store as store_module
 
-    from yunzhan import cache
-
-    monkeypatch.setattr(cache, "DETACH_PAGES", 0)
     site = make_site()
-    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache")
-    build(options)
-    deadline = time.monotonic() + 20
-    while not list((site.parent / "cache").glob("build-*.pickle")):
-        assert time.monotonic() < deadline, "the detached writer left no cache"
-        time.sleep(0.05)
-    _edit(site / "content/pages/about.md", "关于本展。", "关于本展，已更新。")
-    assert [page.output_file for page, _ in gather(options).pages] == [
-        "about/index.html"
-    ]  # the cache is whole
+    published = _tree(_incremental(site))
+    (path,) = (site.parent / "cache").glob("build-*.sqlite")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # what a running build holds
+    monkeypatch.setattr(store_module, "LOCK_WAIT_S", 0.1)
+    _edit(site / "content/pages/about.md", "关于本展。", "关于本展，改。")
+    try:
+        with pytest.raises(YunzhanError) as raised:
+            _incremental(site)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    (problem,) = raised.value.problems
+    assert "另一个生成过程" in problem.message and "等另一个窗口" in problem.hint
+    assert _tree(site / "output") == published
+    _incremental(site)  # once the other build is done, the build goes through
+    assert "关于本展，改" in (site / "output/about/index.html").read_text(encoding="utf-8")

@@ -230,8 +230,8 @@ def _find_site(given: Path, *, quiet: bool) -> Path:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from yunzhan import stamp  # light: a rebuild with nothing to do never imports the stages
     from yunzhan.config import output_dir as output_dir_of
+    from yunzhan.incremental import stamp  # light: a rebuild with nothing to do never imports the stages
 
     start = time.perf_counter()
     site_dir = args.site.absolute()

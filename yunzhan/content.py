@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ class LoadedContent:
     memo_changed: bool = False  # the parse memo given to load_content gained, replaced or dropped entries
 
 
-ParseMemo = dict[Path, tuple[Any, Record | None, list[Problem]]]
+ParseMemo = MutableMapping[Path, tuple[Any, Record | None, list[Problem]]]
 """Record files already parsed (kept by ``serve`` in memory, by ``build`` in its cache): file → (file identity —
 size, times, inode — and settings, the record as loaded, its problems). The record is copied out, never handed
 over: later stages fill it in."""

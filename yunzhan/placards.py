@@ -151,24 +151,27 @@ def placards_url(config: SiteConfig, zone: Record | None) -> str:
     return config.base_path + PLACARDS_PATH.lstrip("/") + (f"{zone.slug}/" if zone else "")
 
 
+def inputs(record: Record, zone_field: str = "zone") -> list[tuple[Record, str]]:
+    """What ``placard`` reads: (record, attribute) pairs of the record and of the records it names. A build
+    that reuses pages counts these as read by the page that shows the placard."""
+    read = [(record, name) for name in ("title", "path", zone_field, "summary", "intro", "craftsmen")]
+    if not (record.fields.get("summary") or record.fields.get("intro")):
+        read.append((record, "body"))
+    for value in (record.fields.get(zone_field), record.fields.get("craftsmen")):
+        read += [
+            (item, "title")
+            for item in (value if isinstance(value, list) else [value])
+            if isinstance(item, Record)
+        ]
+    return read
+
+
 def template_globals(
-    config: SiteConfig,
-    zone_field: str = "zone",
-    touch: Callable[..., None] | None = None,
-    qr: QrMaker = placard_qr_svg,
+    config: SiteConfig, zone_field: str = "zone", qr: QrMaker = placard_qr_svg
 ) -> dict[str, Callable[..., Any]]:
-    """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``. ``touch(record,
-    *attributes)`` is told what each placard reads (for the build cache's dependencies)."""
+    """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``. ``qr`` draws a code."""
 
     def placard_for(record: Record) -> Placard:
-        if touch is not None:
-            touch(record, "title", "path", zone_field, "summary", "intro", "craftsmen")
-            if not (record.fields.get("summary") or record.fields.get("intro")):
-                touch(record, "body")
-            for value in (record.fields.get(zone_field), record.fields.get("craftsmen")):
-                for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, Record):
-                        touch(item, "title")
         return placard(record, config, zone_field, qr)
 
     return {"placard": placard_for, "placards_url": lambda zone=None: placards_url(config, zone)}

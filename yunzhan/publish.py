@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 import brotli
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import plain_text
+from yunzhan.markup import plain_text, shorten
 from yunzhan.model import GalleryItem, Image, Page, Record
 
 SITEMAP = "sitemap.xml"
@@ -162,15 +162,10 @@ def atom_feed(records: Iterable[Record], config: SiteConfig, limit: int = FEED_L
         ]
         summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
         if summary:
-            out.append(f"<summary>{escape(_shorten(summary, 200))}</summary>")
+            out.append(f"<summary>{escape(shorten(summary, 200))}</summary>")
         out.append("</entry>")
     out.append("</feed>\n")
     return {FEED: "\n".join(out).encode()}
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------------------------------------- open data
@@ -209,17 +204,27 @@ def _value(value: Any, config: SiteConfig) -> Any:
     return str(value)
 
 
-def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
-    """The public fields of one record, in the order site.toml declares them, plus slug, URL and body text."""
+def inputs(record: Record, config: SiteConfig) -> tuple[str, str, str | None, tuple[Any, ...], str]:
+    """Everything a record's open data row reads of it (``record_data`` reads nothing else): a key made of these
+    cannot miss a change. (slug, path, title unless a field holds it, its public fields by name, body HTML.) A
+    referenced record counts by its key: the row names it by slug."""
     settings = config.collection(record.collection)
     names = [f.name for f in settings.fields] if settings else sorted(record.fields)
-    data: dict[str, Any] = {"slug": record.slug, "url": config.absolute_url(record.path)}
-    if "title" not in names:
-        data["title"] = record.title
-    for name in names:
-        if not is_private(name):
-            data[name] = _value(record.fields.get(name), config)
-    data["body"] = plain_text(record.body)
+    title = record.title if "title" not in names else None
+    values = tuple((name, record.fields.get(name)) for name in names if not is_private(name))
+    return record.slug, record.path, title, values, record.body
+
+
+def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
+    """The public fields of one record, in the order site.toml declares them, plus slug, URL and body text
+    (made of ``inputs`` alone)."""
+    slug, path, title, values, body = inputs(record, config)
+    data: dict[str, Any] = {"slug": slug, "url": config.absolute_url(path)}
+    if title is not None:
+        data["title"] = title
+    for name, value in values:
+        data[name] = _value(value, config)
+    data["body"] = plain_text(body)
     return data
 
 

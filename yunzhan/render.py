@@ -13,7 +13,6 @@ from typing import Any
 
 import jinja2
 
-from yunzhan.cache import DepKey, TrackingEnvironment
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.model import Page
@@ -74,14 +73,16 @@ def make_environment(
     config: SiteConfig,
     asset_urls: dict[str, str] | None = None,
     cache_dir: Path | None = None,
-) -> TrackingEnvironment:
-    """One environment per build: templates are compiled once (and their bytecode kept between builds)."""
+    environment: type[jinja2.Environment] = jinja2.Environment,
+) -> jinja2.Environment:
+    """One environment per build: templates are compiled once (and their bytecode kept between builds).
+    ``environment``: the class to make, which may note what each page reads (see ``render_pages``)."""
     loader = jinja2.FileSystemLoader([str(d) for d in theme_dirs(site_dir, config) if d.is_dir()])
     bytecode = None
     if cache_dir is not None:
         (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
-    env = TrackingEnvironment(
+    env = environment(
         loader=loader,
         bytecode_cache=bytecode,
         autoescape=True,
@@ -131,10 +132,12 @@ def site_view(
 
 
 def render_pages(
-    env: TrackingEnvironment, pages: list[Page], site: SiteView, site_dir: Path
-) -> Iterator[tuple[Page, str | None, Problem | None, set[DepKey]]]:
-    """Render each page, noting what it touched; a template mistake becomes a Problem naming the template and
-    line, not a traceback. Many pages are shared between forked processes (``workers.fork_map``)."""
+    env: jinja2.Environment, pages: list[Page], site: SiteView, site_dir: Path
+) -> Iterator[tuple[Page, str | None, Problem | None, Any]]:
+    """Render each page; a template mistake becomes a Problem naming the template and line, not a traceback.
+    Many pages are shared between forked processes (``workers.fork_map``). The last item of each is what the
+    environment noted while the page rendered: an environment with a ``touched`` attribute gets a new set there
+    for each page (``incremental.tracking``); None otherwise."""
     state = _RenderState(env, pages, site, site_dir, {})
     for page, (html, problem, touched) in zip(pages, fork_map(_render_one, state, len(pages)), strict=True):
         yield page, html, problem, touched
@@ -142,22 +145,24 @@ def render_pages(
 
 @dataclass
 class _RenderState:
-    env: TrackingEnvironment
+    env: jinja2.Environment
     pages: list[Page]
     site: SiteView
     site_dir: Path
     templates: dict[str, jinja2.Template | Problem]  # loaded once per process
 
 
-def _render_one(state: _RenderState, i: int) -> tuple[str | None, Problem | None, set[DepKey]]:
+def _render_one(state: _RenderState, i: int) -> tuple[str | None, Problem | None, Any]:
     page, env = state.pages[i], state.env
     template = state.templates.get(page.template)
     if template is None:
         template = state.templates[page.template] = _load_template(env, page.template, state.site_dir)
     if isinstance(template, Problem):
-        return None, template, set()
-    touched: set[DepKey] = set()
-    env.touched = touched
+        return None, template, None
+    tracking = hasattr(env, "touched")
+    touched: Any = set() if tracking else None
+    if tracking:
+        env.touched = touched  # type: ignore[attr-defined]
     try:
         return template.render(site=state.site, page=page), None, touched
     except jinja2.TemplateError as exc:
@@ -165,7 +170,8 @@ def _render_one(state: _RenderState, i: int) -> tuple[str | None, Problem | None
     except Exception as exc:  # a theme bug must name the template, never dump a traceback on an editor
         return None, _runtime_problem(exc, page, state.site_dir), touched
     finally:
-        env.touched = None
+        if tracking:
+            env.touched = None  # type: ignore[attr-defined]
 
 
 def _load_template(env: jinja2.Environment, name: str, site_dir: Path) -> jinja2.Template | Problem:

@@ -102,13 +102,39 @@ def _strip_base(url: str, base_path: str) -> str:
     return url[len(base_path) :] if url.startswith(base_path) else url
 
 
-def _value_text(value: Any) -> Iterator[str]:
+@dataclass(frozen=True)
+class _Caption:
+    text: Any  # str or Markup: its plain text is indexed
+
+
+def _readable(value: Any) -> Any:
+    """The part of a field value that ``record_text`` reads: a referenced record's title, a caption, text."""
     if isinstance(value, Record):
-        yield value.title
-    elif isinstance(value, GalleryItem):
-        if value.caption:
-            yield plain_text(value.caption)
-    elif isinstance(value, list | tuple):
+        return value.title
+    if isinstance(value, GalleryItem):
+        return _Caption(value.caption) if value.caption else None
+    if isinstance(value, list | tuple):
+        return tuple(_readable(item) for item in value)
+    if isinstance(value, str) and value:
+        return value  # Markup stays Markup: its plain text is taken
+    return None
+
+
+def inputs(record: Record, config: SiteConfig) -> tuple[str, tuple[Any, ...], str]:
+    """Everything the index reads of a record (``record_text`` reads nothing else): a key made of these cannot
+    miss a change. (title, the readable part of its text-like, ref and gallery fields, body HTML.)"""
+    settings = config.collection(record.collection)
+    if settings is not None:
+        names = [f.name for f in settings.fields if f.type in (*TEXT_TYPES, "ref", "gallery")]
+    else:
+        names = list(record.fields)
+    return record.title, tuple(_readable(record.fields.get(name)) for name in names), record.body
+
+
+def _value_text(value: Any) -> Iterator[str]:
+    if isinstance(value, _Caption):
+        yield plain_text(value.text)
+    elif isinstance(value, tuple):
         for item in value:
             yield from _value_text(item)
     elif isinstance(value, Markup):
@@ -119,16 +145,12 @@ def _value_text(value: Any) -> Iterator[str]:
 
 def record_text(record: Record, config: SiteConfig) -> str:
     """What a visitor reads on the record's page: title, text-like fields, titles of referenced records,
-    gallery captions, body."""
-    settings = config.collection(record.collection)
-    if settings is not None:
-        names = [f.name for f in settings.fields if f.type in (*TEXT_TYPES, "ref", "gallery")]
-    else:
-        names = list(record.fields)
-    parts = [record.title]
-    for name in names:
-        parts.extend(_value_text(record.fields.get(name)))
-    parts.append(plain_text(record.body))
+    gallery captions, body (made of ``inputs`` alone)."""
+    title, values, body = inputs(record, config)
+    parts = [title]
+    for value in values:
+        parts.extend(_value_text(value))
+    parts.append(plain_text(body))
     return "\n".join(p for p in parts if p)
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from yunzhan import markup, references, workers
-from yunzhan.cache import digest, text_digest
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem, closest
+from yunzhan.incremental.fingerprints import digest, text_digest
 from yunzhan.model import Record
 
 

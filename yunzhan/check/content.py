@@ -64,19 +64,19 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
 
     Raises ``ConfigError`` when site.toml is unusable (nothing can be checked then).
     """
-    from yunzhan.cache import build_cache_path, load_cache
     from yunzhan.config import load_config
     from yunzhan.config import output_dir as config_output_dir
     from yunzhan.content import load_content
-    from yunzhan.stamp import CACHE_DIR_NAME
+    from yunzhan.incremental.stamp import CACHE_DIR_NAME
+    from yunzhan.incremental.store import last_conversions
 
     site_dir = site_dir.absolute()
     config = load_config(site_dir)
     loaded = load_content(site_dir, config, drafts=drafts)
     report = run_checks(loaded, config, site_dir)
     output_dir = config_output_dir(site_dir)
-    built = load_cache(build_cache_path(site_dir / CACHE_DIR_NAME, output_dir))  # the last build's
-    converted = texts.markdown_problems(loaded.records, config, site_dir, built.markdown)
+    built = last_conversions(site_dir / CACHE_DIR_NAME, output_dir)  # the last build's
+    converted = texts.markdown_problems(loaded.records, config, site_dir, built)
     ref_problems = references.resolve_references(loaded.records, config)
     broken = links.output_problems(output_dir, site_dir, config.base_url, config.markdown.iframe_hosts)
     report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems, *broken])

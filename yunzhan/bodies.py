@@ -1,0 +1,125 @@
+"""Record bodies and Markdown text fields → safe HTML, and the images they show: the glue between the markup
+and images stages and the records (conversions are reused through ``incremental.memos.MarkdownMemo``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from yunzhan import fields, markup, references, texts, workers
+from yunzhan.config import SiteConfig
+from yunzhan.errors import Problem
+from yunzhan.incremental.memos import MarkdownMemo
+from yunzhan.model import GalleryItem, Image, ImageRequest, Record
+
+BODY_IMAGE_SIZES = "(min-width: 48rem) 44rem, 100vw"
+
+
+def render_markup(
+    records: list[Record], config: SiteConfig, site_dir: Path, problems: list[Problem], cache: MarkdownMemo
+) -> dict[int, dict[str, ImageRequest]]:
+    """Bodies and ``text`` fields → safe HTML; links to record files become URLs. Returns body images per record.
+
+    Conversions the cache cannot vouch for are made in forked processes when there are many (a cold build)."""
+    by_source = references.record_link_resolver(records)
+    # Every conversion: (record, field or "" for the body, text, options). Cached ones are taken as they are.
+    jobs = [(record, *text) for record in records for text in texts.markdown_texts(record, config)]
+    results: list[markup.MarkupResult | None] = []
+    missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]] = []
+    for record, _name, text, options in jobs:
+        resolve = texts.link_resolver(record.source, by_source, site_dir)
+        key = MarkdownMemo.key(text, options)
+        found = cache.lookup(key, resolve)
+        results.append(found)
+        if found is None:
+            missing.append((key, resolve, text, options))
+    made = zip(missing, workers.fork_map(_convert, missing, len(missing)), strict=True)
+    body_images: dict[int, dict[str, ImageRequest]] = {}
+    for (record, name, _text, _options), found in zip(jobs, results, strict=True):
+        if found is None:
+            (key, *_), (found, lookups) = next(made)
+            cache.remember(key, found, lookups)
+        problems.extend(found.problems)
+        if name:
+            record.fields[name] = found.html
+            continue
+        record.body = found.html
+        folder = (site_dir / record.source).parent
+        wanted: dict[str, ImageRequest] = {}
+        for img in found.images:
+            request = fields.image_request(
+                site_dir, folder, img.src, img.alt, record.source, img.line, "body"
+            )
+            if isinstance(request, Problem):
+                problems.append(request)
+            else:
+                wanted[img.src] = request
+        body_images[id(record)] = wanted
+    return body_images
+
+
+def _convert(
+    missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]], i: int
+) -> tuple[markup.MarkupResult, tuple[tuple[str, str | markup.LinkMiss | None], ...]]:
+    """One Markdown conversion, noting how each record link resolved (module level: ``fork_map`` runs it)."""
+    _key, resolve, text, options = missing[i]
+    lookups: list[tuple[str, str | markup.LinkMiss | None]] = []
+
+    def recording(href: str) -> str | markup.LinkMiss | None:
+        url = resolve(href)
+        lookups.append((href, url))
+        return url
+
+    return markup.render_markdown(text, resolve_link=recording, **options), tuple(lookups)
+
+
+def image_requests(
+    records: list[Record], body_images: dict[int, dict[str, ImageRequest]]
+) -> list[ImageRequest]:
+    requests: list[ImageRequest] = []
+    for record in records:
+        for value in record.fields.values():
+            if isinstance(value, ImageRequest):
+                requests.append(value)
+            elif isinstance(value, list):
+                requests.extend(item[0] for item in value if isinstance(item, tuple))
+        requests.extend(body_images.get(id(record), {}).values())
+    return requests
+
+
+def attach_images(
+    records: list[Record],
+    processed: dict[str, Image],
+    body_images: dict[int, dict[str, ImageRequest]],
+    env: Any,
+) -> None:
+    """Swap image requests in fields and bodies for processed images (with each use's own alt text)."""
+    picture = env.get_template("_macros.html").module.picture
+
+    def image_for(request: ImageRequest) -> Image | None:
+        found = processed.get(request.source)
+        return dataclasses.replace(found, alt=request.alt) if found else None
+
+    for record in records:
+        for name, value in list(record.fields.items()):
+            if isinstance(value, ImageRequest):
+                record.fields[name] = image_for(value)
+            elif isinstance(value, list) and value and isinstance(value[0], tuple):
+                items = []
+                for request, caption, credit in value:
+                    image = image_for(request)
+                    if image is not None:
+                        items.append(GalleryItem(image, caption, credit))
+                record.fields[name] = items
+        wanted = body_images.get(id(record))
+        if wanted:
+
+            def replace(src: str, alt: str, wanted: dict[str, ImageRequest] = wanted) -> Markup | None:
+                image = image_for(wanted[src]) if src in wanted else None
+                return Markup(picture(image, BODY_IMAGE_SIZES)) if image else None
+
+            record.body = markup.swap_images(record.body, replace)

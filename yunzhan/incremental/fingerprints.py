@@ -1,0 +1,198 @@
+"""Fingerprints: stable digests of everything a page or a site-wide file can read, and the keys of what a page
+read (``DepKey``). A fingerprint is a digest of ``repr``s, so every value a stage reads must have a stable
+``repr`` (no object addresses, no set order): a new field type needs one before a page can depend on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from yunzhan.model import Collection, Page, Record, Taxonomy, Term
+
+IDENTITY = frozenset({"collection", "slug", "url", "path"})
+DepKey = tuple[str, ...]
+
+
+def digest(*parts: object) -> str:
+    """A stable fingerprint of values (their ``repr``; text and bytes as they are, length first)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, str):
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(b"s%d:" % len(data))
+        elif isinstance(part, bytes):
+            data = part
+            h.update(b"b%d:" % len(data))
+        else:
+            data = repr(part).encode("utf-8", "surrogatepass")
+            h.update(b"r%d:" % len(data))
+        h.update(data)
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=65_536)
+def text_digest(text: str) -> str:
+    """``digest`` of one text, remembered: a long-lived process sees the same bodies build after build."""
+    return digest(text)
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """Fingerprint of a set of files by content (templates, data files, site.toml, the package's code)."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(paths):
+        h.update(str(path).encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"<missing>")
+    return h.hexdigest()
+
+
+WHOLE = "*"  # the attribute of a record key that stands for everything about it
+
+
+def dep_key(obj: object, attribute: str = WHOLE) -> DepKey | None:
+    """What a page depends on when it reads ``obj`` (a record: one attribute of it, or the whole record)."""
+    if isinstance(obj, Record):
+        return ("record", obj.collection, obj.slug, attribute)
+    if isinstance(obj, Collection):
+        return ("collection", obj.name)
+    if isinstance(obj, Taxonomy):
+        return ("taxonomy", obj.name)
+    if isinstance(obj, Term):
+        return ("term", obj.path)
+    return None
+
+
+def _keys(records: Iterable[Record]) -> list[tuple[str, str]]:
+    return [(r.collection, r.slug) for r in records]
+
+
+def record_fingerprint(record: Record) -> str:
+    """Everything a template can read from a record itself, and the records next to it. A record inside its
+    fields and links counts by its key (``Record.__repr__`` is the key). The repr of its fields, sorted by name,
+    is hashed as it is: no repr of per-value reprs, for every record in every edit."""
+    return digest(
+        record.url,
+        record.source,
+        record.title,
+        text_digest(record.body),
+        text_digest(record.raw_body),
+        record.body_line,
+        repr(sorted(record.lines.items())),
+        repr(sorted(record.fields.items())),
+        repr(record.backrefs),
+        repr(record.prev),
+        repr(record.next),
+        record.draft,
+        record.weight,
+    )
+
+
+_MISSING = object()
+
+
+def attribute_fingerprint(record: Record, attribute: str) -> str:
+    """What ``record.<attribute>`` and ``record[<attribute>]`` give a template. A record inside the value counts
+    by its key only: reading further into it is a dependency of its own."""
+    try:
+        value = getattr(record, attribute)
+    except Exception:  # a template may ask for what a record does not have
+        value = _MISSING
+    item = record.fields.get(attribute, _MISSING)
+    return digest(
+        "<missing>" if value is _MISSING else _value_repr(value),
+        "<missing>" if item is _MISSING else _value_repr(item),
+    )
+
+
+def _value_repr(value: object) -> object:
+    if isinstance(value, Record):
+        return ("record", value.collection, value.slug)
+    if isinstance(value, list | tuple):
+        return [_value_repr(v) for v in value]
+    if isinstance(value, dict):
+        return sorted((repr(k), _value_repr(v)) for k, v in value.items())
+    return repr(value)
+
+
+class Fingerprints:
+    """The current fingerprint of everything a page can depend on, computed when first asked for: a rebuild
+    asks only for what its cached pages depended on."""
+
+    def __init__(
+        self, records: Iterable[Record], collections: dict[str, Collection], taxonomies: dict[str, Taxonomy]
+    ) -> None:
+        self._records = {(r.collection, r.slug): r for r in records}
+        self._prints: dict[DepKey, str] = {}
+        for c in collections.values():
+            self._prints[("collection", c.name)] = digest(c.title, c.url, _keys(c.records))
+        for t in taxonomies.values():
+            self._prints[("taxonomy", t.name)] = digest(
+                t.title, t.url, [(x.name, x.url, _keys(x.records)) for x in t.terms]
+            )
+            for term in t.terms:
+                self._prints[("term", term.path)] = digest(term.name, term.url, _keys(term.records))
+
+    def get(self, key: DepKey) -> str | None:
+        found = self._prints.get(key)
+        if found is not None or key[0] != "record":
+            return found
+        record = self._records.get((key[1], key[2]))
+        if record is None:
+            return None
+        attribute = key[3]
+        found = record_fingerprint(record) if attribute == WHOLE else attribute_fingerprint(record, attribute)
+        self._prints[key] = found
+        return found
+
+    def records(self) -> dict[tuple[str, str], str]:
+        """Every record's whole fingerprint: a record whose whole print is as it was cannot have changed in
+        any attribute, so the pages that read it need no finer check."""
+        return {key: self.get(("record", *key, WHOLE)) or "" for key in sorted(self._records)}
+
+    def others(self) -> dict[DepKey, str]:
+        """The fingerprints of every collection, taxonomy and term."""
+        return {k: v for k, v in self._prints.items() if k[0] != "record"}
+
+    def everything(self) -> str:
+        """One fingerprint of all records, collections and taxonomies (for the site-wide files)."""
+        return digest(sorted(self.records().items()), sorted(self.others().items()))
+
+
+def page_fingerprint(page: Page, site: str = "") -> str:
+    """What a page object itself carries: its place, title, breadcrumbs and which records it lists (with the
+    site-wide fingerprint, in one digest)."""
+    pager = page.paginator
+    return digest(
+        site,
+        page.kind,
+        page.path,
+        page.url,
+        page.title,
+        page.template,
+        [(link.title, link.url) for link in page.breadcrumbs],  # plain tuples: a dataclass repr is slow
+        _keys(page.records),
+        pager
+        and (
+            pager.number,
+            pager.count,
+            pager.prev_url,
+            pager.next_url,
+            [(link.title, link.url) for link in pager.pages],
+        ),
+        page.record and (page.record.collection, page.record.slug),
+        page.collection and page.collection.name,
+        page.taxonomy and page.taxonomy.name,
+        page.term and page.term.path,
+        page.share,
+    )
+
+
+def inputs_key(settings: str, inputs: tuple[object, ...]) -> str:
+    """The key of a stage's output for one record, from the stage's own declaration of what it reads
+    (``search.inputs``, ``publish.inputs``): long texts by their remembered digest, the rest by ``repr``."""
+    return digest(settings, *(text_digest(p) if isinstance(p, str) else repr(p) for p in inputs))

@@ -1,0 +1,142 @@
+"""Reuse around stage calls: each wraps a plain stage function with lookups in the build store, keyed by the
+inputs that function reads. The stages never see them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from yunzhan import markup, search, texts
+from yunzhan.config import CollectionSettings
+from yunzhan.incremental.fingerprints import digest
+from yunzhan.incremental.store import Store
+
+
+def remembered(func: Callable[..., Any], store: Store, table: str) -> Callable[..., Any]:
+    """``func`` (pure) with its results kept in ``store``'s ``table``, by a digest of its arguments."""
+
+    def call(*args: Any) -> Any:
+        key = digest(*args)
+        found = store.get(table, key)
+        if found is None:
+            found = func(*args)
+            store.put(table, key, found)
+        return found
+
+    return call
+
+
+class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
+    """``content.ParseMemo`` kept in the store: record files already parsed, by path. The collection settings
+    a file was parsed with are stored as a digest and given back as the very object of this build's config
+    when it is equal (``content`` compares them by identity first)."""
+
+    def __init__(self, store: Store, collections: tuple[CollectionSettings, ...]) -> None:
+        self.store = store
+        self.settings = {digest(c): c for c in collections}
+        self.loaded: dict[Path, Any] = {}
+
+    def __getitem__(self, path: Path) -> tuple[Any, Any, list[Any]]:
+        if path in self.loaded:
+            return self.loaded[path]  # type: ignore[no-any-return]
+        found = self.store.get("parsed", str(path))
+        if found is None:
+            raise KeyError(path)
+        identity, record, problems = found
+        settings = self.settings.get(identity[4])
+        value = ((*identity[:4], settings if settings is not None else identity[4]), record, problems)
+        self.loaded[path] = value
+        return value
+
+    def __setitem__(self, path: Path, value: tuple[Any, Any, list[Any]]) -> None:
+        loaded = self.loaded.get(path)
+        if loaded is not None and loaded[1] is value[1] and loaded[0][:4] == value[0][:4]:
+            return  # the same parse, its settings object swapped for an equal one: nothing new to keep
+        identity, record, problems = value
+        self.loaded[path] = value
+        self.store.put("parsed", str(path), ((*identity[:4], digest(identity[4])), record, problems))
+
+    def __delitem__(self, path: Path) -> None:
+        self.loaded.pop(path, None)
+        self.store.put("parsed", str(path), None)
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter([Path(key) for key in self.store.keys("parsed")])
+
+    def __len__(self) -> int:
+        return len(self.store.keys("parsed"))
+
+
+class MarkdownMemo:
+    """Markdown conversions by input; an entry stands only while its record links resolve as they did."""
+
+    def __init__(
+        self, store: Store, links_as_before: bool = False, memory: dict[str, Any] | None = None
+    ) -> None:
+        """``memory``: conversions a long-lived process keeps between builds (``Session.conversions``), so a
+        save reads none back from the store."""
+        self.store = store
+        self.memory = memory if memory is not None else {}
+        self.used: set[str] = set()
+        # Every record has the source and URL it had: each link resolves as it did, no need to check.
+        self.links_as_before = links_as_before
+
+    @staticmethod
+    def key(text: str, options: dict[str, Any]) -> str:
+        return texts.markdown_key(text, options)
+
+    def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
+        hit = self.memory.get(key)
+        if hit is None:
+            hit = self.memory[key] = self.store.get("markdown", key)
+        if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
+            self.used.add(key)
+            return hit[0]  # type: ignore[no-any-return]
+        return None
+
+    def remember(
+        self,
+        key: str,
+        result: markup.MarkupResult,
+        lookups: tuple[tuple[str, str | markup.LinkMiss | None], ...],
+    ) -> None:
+        self.used.add(key)
+        self.memory[key] = (result, lookups)
+        self.store.put("markdown", key, (result, lookups))
+
+    def finish(self) -> None:
+        """Keep only the conversions this build used."""
+        self.store.keep_only("markdown", self.used)
+        for key in self.memory.keys() - self.used:
+            del self.memory[key]
+
+
+def load_search_memo(store: Store) -> search.SearchMemo:
+    """The search index's memo of the last build: its blocks (one row each), the pinyin of titles and the
+    names of its shards."""
+    head = store.get("meta", "search")
+    memo = search.SearchMemo()
+    if head is None:
+        return memo
+    memo.pinyin, memo.names, order = head
+    for name in order:
+        found = store.get("blocks", name)
+        if found is None:
+            return search.SearchMemo(pinyin=memo.pinyin)  # a block is missing: make them all again
+        memo.blocks[found[0]] = found[1]
+    return memo
+
+
+def save_search_memo(store: Store, memo: search.SearchMemo) -> None:
+    """Write the blocks this build made, and forget those it did not use."""
+    before = set(store.keys("blocks"))
+    order = []
+    for block_key, block in memo.blocks.items():
+        name = digest(block_key)
+        if name not in before:
+            store.put("blocks", name, (block_key, block))
+        order.append(name)
+    store.keep_only("blocks", order)
+    store.put("meta", "search", (memo.pinyin, memo.names, order))

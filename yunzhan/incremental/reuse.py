@@ -1,0 +1,124 @@
+"""Which pages of the last build can stay, and which check findings still hold: the decisions of the reuse
+layer, made from fingerprints and the store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from yunzhan import content, render
+from yunzhan.check import RecordRules
+from yunzhan.config import SiteConfig
+from yunzhan.errors import Problem
+from yunzhan.incremental.fingerprints import Fingerprints, digest, files_digest
+from yunzhan.incremental.store import Store, owner_of
+from yunzhan.incremental.written import as_written
+
+CODE_DIR = Path(__file__).resolve().parents[1]  # yunzhan/
+
+
+def changed_owners(store: Store, prints: Fingerprints) -> set[str]:
+    """The records (by key), collections, taxonomies and terms whose fingerprint is not what the last build
+    noted, or that are gone."""
+    changed: set[str] = set()
+    for name, now in (
+        ("records", {("record", *k): v for k, v in prints.records().items()}),
+        ("others", prints.others()),
+    ):
+        before = store.get("meta", name) or {}
+        changed |= {owner_of(k) for k, v in now.items() if before.get(k) != v}
+        changed |= {owner_of(k) for k in before.keys() - now.keys()}
+    return changed
+
+
+def keep_prints(store: Store, prints: Fingerprints) -> None:
+    """Note the fingerprints this build's pages were made with (what ``changed_owners`` compares with)."""
+    records = {("record", *k): v for k, v in prints.records().items()}
+    for name, now in (("records", records), ("others", prints.others())):
+        if store.get("meta", name) != now:
+            store.put("meta", name, now)
+
+
+def still_valid(
+    rel: str,
+    head: tuple[str, int, int],
+    fingerprint: str,
+    store: Store,
+    prints: Fingerprints,
+    suspects: set[str],
+    output_dir: Path,
+) -> bool:
+    """Whether a page of the last build (``head``: its fingerprint and its file as written) can stay."""
+    if head[0] != fingerprint:
+        return False
+    if rel in suspects:  # it read something that changed: compare what it read
+        entry = store.page(rel)
+        if entry is None or any(prints.get(key) != value for key, value in entry.deps):
+            return False
+    return as_written(output_dir / rel) == head[1:]
+
+
+def site_fingerprint(
+    site_dir: Path,
+    config: SiteConfig,
+    drafts: bool,
+    asset_urls: dict[str, str],
+    sources: list[Path],
+    code: str,
+) -> str:
+    """Everything every page may depend on: settings, data files, templates, and yunzhan's own code."""
+    template_files = [
+        p for d in render.theme_dirs(site_dir, config) if d.is_dir() for p in d.rglob("*") if p.is_file()
+    ]
+    data_files = [p for p in sources if p.parent.name == "data"]
+    return digest(
+        config,
+        drafts,
+        sorted(asset_urls.items()),
+        files_digest([site_dir / "site.toml", *template_files, *data_files]),
+        code,
+    )
+
+
+def code_digest() -> str:
+    """yunzhan's own code: what it makes of the same input may change with it."""
+    return files_digest(CODE_DIR.rglob("*.py"))
+
+
+def record_rules(
+    loaded: content.LoadedContent,
+    config: SiteConfig,
+    site_dir: Path,
+    memo: content.ParseMemo,
+    store: Store,
+    settings: str,
+) -> list[Problem]:
+    """``RecordRules`` for every file read: run for the files parsed in this build, remembered (in
+    ``store``) for the others, while the file, the settings and the code are as they were. ``settings``: a key
+    of all else the findings depend on."""
+    by_source = {record.source: record for record in loaded.records}
+    rules: RecordRules | None = None
+    seen: list[str] = []
+    problems: list[Problem] = []
+    for file in loaded.sources:
+        rel = file.relative_to(site_dir).as_posix()
+        parsed = memo.get(file)
+        identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
+        known = store.get("findings", rel)
+        if identity[0] is None or known is None or known[0] != identity:
+            rules = rules or RecordRules(config, site_dir)
+            known = (identity, rules.file_problems(rel, by_source.get(rel)))
+            store.put("findings", rel, known)
+        seen.append(rel)
+        problems += known[1]
+    store.keep_only("findings", seen)
+    return [*problems, *(rules.site_problems if rules else [])]
+
+
+def _identity(file: Path) -> tuple[int, int, int, int] | None:
+    """Size, times and inode of a file the parse memo does not hold (a data file), or None."""
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino

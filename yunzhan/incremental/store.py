@@ -1,0 +1,269 @@
+"""The build store: what a rebuild may reuse, in one SQLite file per output folder, read and written by key.
+
+A build reads only the rows it asks for (the conversion of a text, the parse of a file, the pages that read a
+changed record) and writes only the rows it changed, in one transaction committed after the output is in
+place. SQLite's journal (WAL) makes that transaction all or nothing: a build killed at any instant leaves the
+store as the last finished build left it, and what a store says is checked against the output before it is
+trusted (a page's file size and time), so an old store only costs time. A store written by another yunzhan
+version, or a damaged file, is discarded with a one-line notice and the build starts from nothing.
+
+Tables:
+
+- ``kv``: (table, key) → pickled value. Markdown conversions (``markdown``), parsed record files
+  (``parsed``), placard QR codes (``qr``), check findings (``findings``), term slugs (``slugs``), search
+  blocks (``blocks``) and small site-wide values (``meta``).
+- ``pages``: one row a page: its fingerprint, its file's size and time as written, and what it read with the
+  fingerprints then (pickled).
+- ``reads``: (owner, page): the record, collection, taxonomy or term a page read. "Which pages read record X"
+  is one indexed query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from yunzhan import __version__
+from yunzhan.errors import Problem, YunzhanError
+from yunzhan.incremental.fingerprints import DepKey, digest
+
+LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
+STORE_VERSION = f"1/{__version__}"  # a store of another format or yunzhan version is discarded
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pages (rel TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, deps BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reads (owner TEXT NOT NULL, rel TEXT NOT NULL, PRIMARY KEY (owner, rel)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reads_rel ON reads (rel);
+"""
+
+
+@dataclass(slots=True)
+class PageEntry:
+    """A page of the last build: what it was made of and what it read, with its file as written."""
+
+    fingerprint: str  # the site-wide fingerprint and the page's own
+    deps: tuple[tuple[DepKey, str], ...]  # what the page touched, with its fingerprint then
+    size: int = 0
+    mtime_ns: int = 0
+
+    @classmethod
+    def of(cls, fingerprint: str, deps: Iterable[tuple[DepKey, str]]) -> PageEntry:
+        return cls(fingerprint, tuple(sorted(deps)))
+
+
+def owner_of(key: DepKey) -> str:
+    """The row of ``reads`` a dependency counts under: a record (any attribute of it), or the key itself."""
+    return "\0".join(key[:3] if key[0] == "record" else key)
+
+
+def store_path(cache_dir: Path, output_dir: Path) -> Path:
+    """The store of one output folder (pages differ between outputs)."""
+    return cache_dir / f"build-{digest(str(output_dir))[:10]}.sqlite"
+
+
+class Store:
+    """One build store. ``Store(None)`` is an empty store in memory (a build that reuses nothing)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.notice: str | None = None  # why an existing store was discarded (shown to the editor)
+        self.dirty = False  # a write transaction is open: what this build changed, not yet committed
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path is None:
+            return self._prepare(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = self._prepare(
+                sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
+            )
+            found = db.execute("SELECT value FROM kv WHERE tbl='meta' AND key='version'").fetchone()
+            if found is None and db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0:
+                return db  # a new store
+            if found is not None and pickle.loads(found[0]) == STORE_VERSION:
+                return db
+            db.close()
+            self.notice = f"构建缓存来自另一版本的云展，已重新开始：{self.path.name}"
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            with contextlib.suppress(sqlite3.Error, NameError):
+                db.close()
+            self.notice = f"构建缓存已损坏，已删除并重新开始：{self.path.name}"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{self.path}{suffix}").unlink()
+        return self._prepare(
+            sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
+        )
+
+    @staticmethod
+    def _prepare(db: sqlite3.Connection) -> sqlite3.Connection:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commit, never corrupts
+        db.executescript(_SCHEMA)
+        return db
+
+    # ------------------------------------------------------------------------------ key → value tables
+
+    def get(self, table: str, key: str) -> Any:
+        """The value under ``key`` (None when there is none), as this build left it or the last one did."""
+        row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def put(self, table: str, key: str, value: Any) -> None:
+        """Keep ``value`` under ``key`` (None: forget it), in this build's transaction: written through, so a
+        cold build holds no second copy of what it made in memory."""
+        self._begin()
+        if value is None:
+            self.db.execute("DELETE FROM kv WHERE tbl=? AND key=?", (table, key))
+        else:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)", (table, key, data))
+
+    def keys(self, table: str) -> set[str]:
+        return {k for (k,) in self.db.execute("SELECT key FROM kv WHERE tbl=?", (table,))}
+
+    def keep_only(self, table: str, keys: Iterable[str]) -> None:
+        """Forget every entry of ``table`` but ``keys`` (what this build used)."""
+        gone = self.keys(table) - set(keys)
+        if gone:
+            self._begin()
+            self.db.executemany("DELETE FROM kv WHERE tbl=? AND key=?", ((table, key) for key in gone))
+
+    # ------------------------------------------------------------------------------ pages
+
+    def page(self, rel: str) -> PageEntry | None:
+        row = self.db.execute(
+            "SELECT fingerprint, size, mtime_ns, deps FROM pages WHERE rel=?", (rel,)
+        ).fetchone()
+        return None if row is None else PageEntry(row[0], _loads(row[3]), row[1], row[2])
+
+    def page_heads(self) -> dict[str, tuple[str, int, int]]:
+        """Every page of the last build: (fingerprint, size, mtime_ns), without what it read."""
+        return {
+            rel: (fp, size, mtime)
+            for rel, fp, size, mtime in self.db.execute("SELECT rel, fingerprint, size, mtime_ns FROM pages")
+        }
+
+    def readers(self, owners: Iterable[str]) -> set[str]:
+        """The pages that read any of ``owners`` (``owner_of`` a dependency)."""
+        found: set[str] = set()
+        wanted = sorted(set(owners))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found |= {r for (r,) in self.db.execute(f"SELECT rel FROM reads WHERE owner IN ({marks})", chunk)}
+        return found
+
+    def put_page(self, rel: str, entry: PageEntry | None) -> None:
+        """Note a page as written now (None: the page is gone)."""
+        self._begin()
+        db = self.db
+        db.execute("DELETE FROM pages WHERE rel=?", (rel,))
+        db.execute("DELETE FROM reads WHERE rel=?", (rel,))
+        if entry is None:
+            return
+        deps = pickle.dumps(entry.deps, protocol=pickle.HIGHEST_PROTOCOL)
+        db.execute(
+            "INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
+            (rel, entry.fingerprint, entry.size, entry.mtime_ns, deps),
+        )
+        owners = {owner_of(key) for key, _ in entry.deps}
+        db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in owners))
+
+    # ------------------------------------------------------------------------------ the transaction
+
+    def _begin(self) -> None:
+        if self.dirty:
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # another build of this output holds the store (minutes)
+            where = self.path.name if self.path else "store"
+            raise YunzhanError(
+                [
+                    Problem(
+                        where,
+                        None,
+                        None,
+                        f"同一个输出文件夹正由另一个生成过程使用（{exc}）",
+                        "等另一个窗口里的生成结束后再运行一次",
+                    )
+                ]
+            ) from None
+        self.dirty = True
+
+    def commit(self) -> None:
+        """Make what this build changed the store's, all or nothing."""
+        if not self.dirty:
+            return
+        self.put("meta", "version", STORE_VERSION)
+        self.db.execute("COMMIT")
+        self.dirty = False
+
+    def rollback(self) -> None:
+        """Drop what this build changed (a build that failed leaves the store as it was)."""
+        if self.dirty:
+            self.db.execute("ROLLBACK")
+            self.dirty = False
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _loads(data: bytes) -> Any:
+    return pickle.loads(data)
+
+
+@contextlib.contextmanager
+def opened(path: Path | None) -> Iterator[Store]:
+    store = Store(path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def notice(store: Store) -> None:
+    """Say once, on one line, that an unusable store was discarded."""
+    if store.notice:
+        print(store.notice, file=sys.stderr)
+
+
+class _Conversions:
+    """The last build's Markdown conversions, read by key from its store, never written."""
+
+    def __init__(self, db: sqlite3.Connection | None) -> None:
+        self.db = db
+
+    def get(self, key: str) -> Any:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT value FROM kv WHERE tbl='markdown' AND key=?", (key,)).fetchone()
+            return _loads(row[0]) if row else None
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+
+
+def last_conversions(cache_dir: Path, output_dir: Path) -> _Conversions:
+    """For ``check``: the conversions of the last build into ``output_dir``, if its store can be read."""
+    path = store_path(cache_dir, output_dir)
+    if not path.is_file():
+        return _Conversions(None)
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        row = db.execute("SELECT value FROM kv WHERE tbl='meta' AND key='version'").fetchone()
+        if row is None or _loads(row[0]) != STORE_VERSION:
+            return _Conversions(None)
+    except (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return _Conversions(None)
+    return _Conversions(db)

@@ -1,0 +1,281 @@
+"""The steps of a build, in the order ``pipeline.STEPS`` runs them: each one reads and fills a ``Build``.
+
+A step calls the stages (plain functions of their inputs) and, around them, the reuse layer
+(``yunzhan.incremental``): it looks up what the store holds and notes what it made. Nothing here is written to
+the output; ``writing`` does that once every step has run without an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yunzhan import cards, charts, content, images, pages, placards, publish, references, render, workers
+from yunzhan.bodies import attach_images, image_requests, render_markup
+from yunzhan.config import SiteConfig, load_config
+from yunzhan.errors import Problem
+from yunzhan.ignored import is_ignored_name
+from yunzhan.incremental import reuse
+from yunzhan.incremental.fingerprints import Fingerprints, digest, page_fingerprint
+from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, remembered
+from yunzhan.incremental.session import Session
+from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
+from yunzhan.incremental.sitefiles import unchanged_site_files
+from yunzhan.incremental.store import PageEntry, Store
+from yunzhan.incremental.tracking import TrackingEnvironment
+from yunzhan.model import Page, Record
+from yunzhan.options import BuildOptions
+from yunzhan.slugs import slugify
+from yunzhan.writing import Stage
+
+
+@dataclass
+class Build:
+    """Everything one build knows, filled step by step: what it read, what it made, what it keeps."""
+
+    options: BuildOptions
+    site_dir: Path
+    output_dir: Path
+    cache_dir: Path
+    store: Store
+    session: Session | None
+    stage: Stage | None  # None: a preview, written in place
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, Path] = field(
+        default_factory=dict
+    )  # output path -> file to place (images, theme assets)
+    generated: dict[str, bytes] = field(default_factory=dict)  # output path -> bytes made by the build
+    kept: list[str] = field(default_factory=list)  # output files kept as the last build wrote them
+    pages: list[tuple[Page, str | None]] = field(default_factory=list)  # rendered now; HTML None once staged
+    fresh: dict[str, PageEntry] = field(default_factory=dict)  # store entries of the pages rendered now
+    gone: list[str] = field(default_factory=list)  # pages of the last build that this one has no more
+    kept_pages: int = 0  # how many of ``kept`` are pages
+    image_stats: dict[str, int] = field(default_factory=dict)
+    deferred: Callable[[], tuple[str, dict[str, bytes], publish.RowSpans]] | None = None  # preview sessions
+    site_made: tuple[str, list[str], publish.RowSpans] | None = None  # site-wide files made now, with spans
+    # filled by the steps below, in order
+    config: SiteConfig = field(init=False)
+    code: str = field(init=False)  # yunzhan's own code: part of every key
+    memo: content.ParseMemo = field(init=False)
+    loaded: content.LoadedContent = field(init=False)
+    grouped: dict[str, list[Record]] = field(init=False)
+    body_images: dict[int, Any] = field(init=False)
+    image_result: images.ImageResult = field(init=False)
+    slug: Callable[[str], str] = field(init=False)
+    plan: pages.SitePlan = field(init=False)
+    asset_urls: dict[str, str] = field(init=False)
+    env: Any = field(init=False)
+    site: render.SiteView = field(init=False)
+    site_print: str = field(init=False)
+    prints: Fingerprints = field(init=False)
+    todo: list[tuple[Page, str]] = field(init=False)  # pages to render, with their fingerprints
+
+    @property
+    def records(self) -> list[Record]:
+        return self.loaded.records
+
+    @property
+    def page_count(self) -> int:
+        """Pages of the site, rendered now or kept (``kept`` also holds the sitemap, search shards, ...)."""
+        return len(self.pages) + self.kept_pages
+
+
+def read_config(b: Build) -> None:
+    b.config = load_config(b.site_dir, b.options.base_url)
+    b.code = reuse.code_digest()
+
+
+def load_records(b: Build) -> None:
+    """Every record file, parsed again only when it changed (the parse memo: the session's, or the store's)."""
+    b.memo = b.session.parsed if b.session is not None else ParsedFiles(b.store, b.config.collections)
+    b.loaded = content.load_content(b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo)
+    b.problems += b.loaded.problems
+
+
+def check_records(b: Build) -> None:
+    """The content rules, before references turn field values into records; remembered for unchanged files."""
+    key = digest(b.config, b.code, b.options.drafts)  # drafts: whether a draft's file is a record
+    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, b.store, key)
+
+
+def resolve_references(b: Build) -> None:
+    b.problems += references.resolve_references(b.records, b.config)
+    b.grouped = references.order_records(b.records, b.config)
+    pages.assign_urls(b.records, b.config)
+
+
+def convert_markdown(b: Build) -> None:
+    """Bodies and text fields → HTML; a conversion is reused while its text and record links are as they were."""
+    links = digest(sorted((r.source, r.url) for r in b.records))  # what record links resolve to
+    memory = b.session.conversions if b.session is not None else None
+    memo = MarkdownMemo(b.store, links_as_before=links == b.store.get("meta", "links"), memory=memory)
+    b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
+    memo.finish()
+    if b.store.get("meta", "links") != links:
+        b.store.put("meta", "links", links)
+
+
+def process_images(b: Build) -> None:
+    b.image_result = images.process_images(
+        image_requests(b.records, b.body_images),
+        b.config.images,
+        site_dir=b.site_dir,
+        cache_dir=b.cache_dir,
+        url_prefix=b.config.base_path,
+        progress=b.options.progress,
+    )
+    b.problems += b.image_result.problems
+    b.files |= b.image_result.files
+    b.image_stats = dict(b.image_result.stats)
+
+
+def plan_pages(b: Build) -> None:
+    """Every page of the site; the theme's environment; images put in place of their requests."""
+    # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin.
+    b.slug = remembered(slugify, b.store, "slugs")
+    b.plan = pages.plan_site(b.grouped, b.config, b.slug)
+    if b.config.publish.placards in b.plan.collections:
+        b.plan.pages += placards.placard_pages(b.plan.collections, b.config, b.config.publish.placards)
+    b.problems += pages.find_collisions(b.plan.pages)
+    assets, b.asset_urls = publish.fingerprint_assets(_theme_assets(b.site_dir, b.config))
+    b.generated |= assets
+    cache_dir = b.cache_dir if b.options.use_cache else None
+    b.env = render.make_environment(b.site_dir, b.config, b.asset_urls, cache_dir, TrackingEnvironment)
+    qr = remembered(placards.placard_qr_svg, b.store, "qr")
+    placard_globals = placards.template_globals(b.config, qr=qr)
+    placard_globals["placard"] = b.env.tracked(placard_globals["placard"], placards.inputs)
+    b.env.globals.update(placard_globals)
+    b.env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
+    attach_images(b.records, b.image_result.images, b.body_images, b.env)
+
+
+def draw_share_images(b: Build) -> None:
+    """Link-preview cards and WeChat posters; each page learns its card (og:image) and poster."""
+    config = b.config
+    if not config.publish.share_cards or b.options.preview:
+        return
+    font = None
+    if config.publish.card_font:
+        found = cards.font_from_setting(b.site_dir, config.publish.card_font)
+        if isinstance(found, Problem):
+            b.problems.append(found)
+            return
+        font = found
+    made = cards.make_share_images(
+        b.records, config, b.files, b.cache_dir / "cards", posters=config.publish.share_posters, font=font
+    )
+    b.files.update(made.files)
+    for page in b.plan.pages:
+        if page.kind not in ("404", "placards"):
+            page.share = made.shares.get(page.path, made.default)
+    b.problems += made.problems
+
+
+def find_stale_pages(b: Build) -> None:
+    """Which pages must be rendered again: those whose own fingerprint changed, or that read a record,
+    collection or term whose fingerprint changed (one query finds them), or whose file is not as written."""
+    config, plan = b.config, b.plan
+    b.site = render.site_view(
+        config,
+        b.loaded.data,
+        plan.collections,
+        plan.taxonomies,
+        {"drafts": b.options.drafts},
+        filings=tuple(publish.filing_links(config.publish.icp, config.publish.police_filing)),
+        open_data=tuple(publish.open_data_links(config)) if config.publish.open_data else (),
+        feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
+    )
+    b.site_print = reuse.site_fingerprint(
+        b.site_dir, config, b.options.drafts, b.asset_urls, b.loaded.sources, b.code
+    )
+    b.prints = Fingerprints(b.records, plan.collections, plan.taxonomies)
+    suspects = b.store.readers(reuse.changed_owners(b.store, b.prints))
+    heads = b.store.page_heads()
+    b.todo = []
+    for page in plan.pages:
+        fingerprint = page_fingerprint(page, b.site_print)
+        rel = page.output_file
+        head = heads.pop(rel, None)
+        if head is not None and reuse.still_valid(
+            rel, head, fingerprint, b.store, b.prints, suspects, b.output_dir
+        ):
+            b.kept.append(rel)
+        else:
+            b.todo.append((page, fingerprint))
+    b.kept_pages = len(b.kept)
+    b.gone = sorted(heads)
+
+
+def render_pages(b: Build) -> None:
+    """Render the stale pages (to the staging folder as they come), noting what each read."""
+    # Placard QR codes are slow to draw: draw the missing ones together (in forked processes when many).
+    wanted = {digest(*args): args for args in placards.qr_requests([p for p, _ in b.todo], b.config)}
+    missing = [args for key, args in wanted.items() if b.store.get("qr", key) is None]
+    for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
+        b.store.put("qr", digest(*args), svg)
+    by_page = {id(page): fingerprint for page, fingerprint in b.todo}
+    todo = [page for page, _ in b.todo]
+    for page, html, problem, touched in render.render_pages(b.env, todo, b.site, b.site_dir):
+        if problem is not None:
+            b.problems.append(problem)
+        elif html is not None:
+            if b.stage is not None:
+                b.stage.page(page.output_file, html)
+            b.pages.append((page, None if b.stage is not None else html))
+            deps = [(key, v) for key in touched if (v := b.prints.get(key)) is not None]
+            b.fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps)
+    reuse.keep_prints(b.store, b.prints)
+
+
+def make_site_files(b: Build) -> None:
+    """Search index, sitemap, robots.txt, feed, open data: kept while nothing they read changed; in a preview
+    session, left for ``BuildResult.finish``."""
+    key = digest(b.site_print, b.prints.everything(), [p.path for p in b.plan.pages])
+    previous = unchanged_site_files(b.store, b.output_dir, key)
+    if previous is not None:
+        b.kept += previous
+        return
+
+    def make(stage: Stage | None) -> tuple[dict[str, bytes], publish.RowSpans]:
+        return _make_site_files(
+            b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, stage, b.slug
+        )
+
+    before = b.store.get("meta", "site_files")
+    if before is not None and b.session is not None and b.options.preview:
+        b.kept += sorted(before[1])  # served as they were until ``finish`` replaces them
+        b.deferred = lambda: (key, *make(None))
+        return
+    streamed = b.stage if not b.options.compress else None  # compressing needs the bytes
+    made, spans = make(streamed)
+    b.site_made = (key, sorted(made), spans)
+    if streamed is None:
+        b.generated |= made
+
+
+def compress(b: Build) -> None:
+    """``--compress``: .gz and .br twins of the text files written now; those of kept files stay."""
+    if not b.options.compress or b.options.preview:
+        return
+    pending = {page.output_file: html.encode("utf-8") for page, html in b.pages if html is not None}
+    b.generated |= publish.compress(pending | b.generated, previous=b.output_dir)
+    twins = [twin for rel in b.kept for twin in (rel + ".gz", rel + ".br")]
+    b.kept += [twin for twin in twins if (b.output_dir / twin).is_file()]
+
+
+def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
+    """The theme's static files (and the site's own ``static/``), placed under /assets/ (fingerprinted later)."""
+    files: dict[str, Path] = {}
+    for base in (render.theme_static_dir(site_dir, config), site_dir / "static"):
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
+                files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
+    return files
+
+
+def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:
+    return placards.placard_qr_svg(*wanted[i])

@@ -1,0 +1,114 @@
+"""Writing a build: the staging folder pages go to as they render, the swap, and what the store notes of the
+files once they are written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from yunzhan import publish
+from yunzhan.incremental.session import Session
+from yunzhan.incremental.written import as_written, file_stats
+from yunzhan.output import InPlaceOutput, Spare, StagedOutput, WriteStats, same_file
+
+if TYPE_CHECKING:
+    from yunzhan.steps import Build
+
+MEDIA_PREFIX = "media/"  # image derivatives: cache files written by rename, safe to hard-link
+
+
+class Stage:
+    """The staging folder of a build that is swapped in whole (see output.py), made when the first page is
+    rendered: pages go to disk as they render instead of piling up in memory (hundreds of MB at 10,000)."""
+
+    def __init__(self, output_dir: Path, compress: bool) -> None:
+        self.output_dir, self.compress = output_dir, compress
+        self.staged: StagedOutput | None = None
+        self.spare: Spare | None = None  # what the store says of the spare tree (see output.Spare)
+
+    def get(self) -> StagedOutput:
+        if self.staged is None:
+            self.staged = StagedOutput(self.output_dir, self.spare)
+        return self.staged
+
+    def page(self, rel: str, html: str) -> None:
+        data = html.encode("utf-8")
+        staged = self.get()
+        if rel in staged.stats.files:
+            return  # two pages at one URL: a problem already stops this build (pages.find_collisions)
+        staged.write_bytes(rel, data)
+        if self.compress:
+            for twin, blob in publish.compress({rel: data}, previous=self.output_dir).items():
+                staged.write_bytes(twin, blob)
+
+    def abort(self) -> None:
+        if self.staged is not None:
+            self.staged.abort()
+
+
+def write(
+    gathered: Build, output_dir: Path, stage: Stage | None, session: Session | None = None
+) -> WriteStats:
+    """Complete the staged build (pages may be staged already) and swap it in; when nothing at all changed,
+    leave the output alone. No ``stage``: a preview, updated in place."""
+    if stage is not None and not gathered.pages and unchanged(gathered, output_dir):
+        return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
+    staged: StagedOutput | InPlaceOutput
+    if stage is None:
+        staged = InPlaceOutput(output_dir, session.output_files if session else None)
+    else:
+        staged = stage.get()
+    try:
+        for page, html in gathered.pages:
+            if html is not None:
+                staged.write_text(page.output_file, html)
+        for rel in gathered.kept:
+            staged.keep(rel)
+        for rel, source in sorted(gathered.files.items()):
+            staged.copy_file(rel, source, link=rel.startswith(MEDIA_PREFIX))
+        for rel, data in sorted(gathered.generated.items()):
+            staged.write_bytes(rel, data)
+        if isinstance(staged, StagedOutput):
+            stats = staged.commit(background=True)
+            gathered.store.put("meta", "spare", staged.swapped.spare)  # the next build's stage, if trusted
+        else:
+            stats = staged.commit()
+        if session is not None:
+            session.output_files = set(stats.files)
+        return stats
+    except BaseException:
+        staged.abort()
+        raise
+
+
+def unchanged(gathered: Build, output_dir: Path) -> bool:
+    """True when the output already holds exactly this build: same files, same bytes."""
+    if not output_dir.is_dir():
+        return False
+    wanted = set(gathered.kept) | set(gathered.files) | set(gathered.generated)
+    present = {p.relative_to(output_dir).as_posix() for p in output_dir.rglob("*") if not p.is_dir()}
+    if wanted != present:
+        return False
+    if any((output_dir / rel).read_bytes() != data for rel, data in gathered.generated.items()):
+        return False
+    return all(same_file(output_dir / rel, source) for rel, source in gathered.files.items())
+
+
+def remember(gathered: Build, output_dir: Path) -> None:
+    """Note each freshly written page with its file's size and time, so a later build can trust it, and commit
+    what this build changed in the store."""
+    store = gathered.store
+    for rel in gathered.gone:
+        store.put_page(rel, None)
+    if gathered.site_made is not None:
+        key, made, spans = gathered.site_made
+        # The rows' places go with the files' sizes and times: they are read back from those very files.
+        store.put("meta", "site_files", (key, file_stats(output_dir, made)))
+        store.put("meta", "rows", spans)
+    for rel, entry in gathered.fresh.items():
+        written = as_written(output_dir / rel)
+        if written is not None:
+            entry.size, entry.mtime_ns = written
+            store.put_page(rel, entry)
+    store.commit()
