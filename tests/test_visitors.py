@@ -340,3 +340,47 @@ def test_the_activities_timeline_uses_the_width_and_shows_pictures(demo, open_pa
         assert img.evaluate(
             "(el) => el.complete && el.naturalWidth > 0 && el.getBoundingClientRect().width > 100"
         )
+
+
+# ------------------------------------------------------------------------------ search that explains itself
+
+
+def _search(open_page, url: str, query: str, viewport: str = "phone"):
+    page = open_page(f"{url}search/?q={query}", viewport)
+    page.locator("#search-results li").first.wait_for()
+    return page
+
+
+@pytest.mark.browser
+def test_search_marks_the_match_in_the_title(demo, open_page, served_dir):
+    page = _search(open_page, served_dir(demo), "热处理")
+    marks = page.locator("#search-results li mark")
+    assert marks.count() >= 1
+    assert marks.first.inner_text() == "热处理"
+
+
+@pytest.mark.browser
+def test_search_says_when_a_title_matched_by_pinyin_initials(demo, open_page, served_dir):
+    page = _search(open_page, served_dir(demo), "lyt")
+    first = page.locator("#search-results li").first
+    assert "雷雨田" in first.inner_text()
+    why = first.locator(".sr-why")
+    assert why.count() == 1 and "拼音" in why.inner_text() and "lyt" in why.inner_text()
+
+
+@pytest.mark.browser
+def test_zone_results_do_not_repeat_their_name(demo, open_page, served_dir):
+    page = _search(open_page, served_dir(demo), "张家港展区")
+    for li in page.locator("#search-results li").all():
+        title = li.locator(".sr-title").inner_text()
+        assert title not in li.locator(".sr-meta").inner_text(), li.inner_text()
+
+
+@pytest.mark.browser
+def test_on_phones_the_first_result_is_above_the_fold(demo, open_page, served_dir):
+    page = _search(open_page, served_dir(demo), "热处理")
+    box = page.locator("#search-results li").first.bounding_box()
+    # 844 px less what WeChat's title bar, the status bar and the home indicator take (about 250 px)
+    assert box["y"] + box["height"] <= 844 - 250, box
+    page.locator("summary", has_text="筛选").click()  # the filters are one tap away
+    assert page.locator("select[name='z']").is_visible()
