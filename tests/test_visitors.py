@@ -384,3 +384,50 @@ def test_on_phones_the_first_result_is_above_the_fold(demo, open_page, served_di
     assert box["y"] + box["height"] <= 844 - 250, box
     page.locator("summary", has_text="筛选").click()  # the filters are one tap away
     assert page.locator("select[name='z']").is_visible()
+
+
+# ------------------------------------------------------------------------------------ dark mode, care mode
+
+PAGE_TYPES = [
+    "",
+    "zones/",
+    "zones/zhuqixing/",
+    "projects/",
+    "projects/lf-furnace-cable/",
+    "craftsmen/",
+    "craftsmen/lei-yutian/",
+    "activities/",
+    "activities/wanming-zhigong/",
+    "about/",
+    "industries/",
+    "industries/zhuang-bei-zhi-zao/",
+    "search/?q=热处理",
+    "no-such-page/",
+]
+
+
+def _axe_contrast(page) -> list[str]:
+    """axe-core's colour-contrast rule (WCAG 2 AA) on the page as shown, after scrolling everything into view."""
+    page.evaluate(
+        "async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) { scrollTo(0, y);"
+        " await new Promise((r) => requestAnimationFrame(r)); } scrollTo(0, 0); }"
+    )
+    page.add_script_tag(path=str(browser_helpers._a.AXE_JS))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['color-contrast'], resultTypes: ['violations']}))"
+        ".violations.flatMap((v) => v.nodes.map((n) => n.target.join(' ') + ': ' + n.failureSummary))"
+    )
+    return result
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_every_page_type_passes_contrast_in_both_schemes(demo, open_page, served_dir, path, scheme):
+    page = open_page(served_dir(demo) + path, "phone", color_scheme=scheme)
+    if path.startswith("search/"):
+        page.locator("#search-results li").first.wait_for()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    dark = page.evaluate(CONTRAST_JS, [background, "rgb(0, 0, 0)"]) < 2
+    assert dark == (scheme == "dark"), background
+    assert _axe_contrast(page) == []
