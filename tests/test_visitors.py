@@ -431,3 +431,63 @@ def test_every_page_type_passes_contrast_in_both_schemes(demo, open_page, served
     dark = page.evaluate(CONTRAST_JS, [background, "rgb(0, 0, 0)"]) < 2
     assert dark == (scheme == "dark"), background
     assert _axe_contrast(page) == []
+
+
+CARE_JS = """() => {
+  const body = getComputedStyle(document.body), size = parseFloat(body.fontSize);
+  const small = [];
+  for (const el of document.querySelectorAll('main *, header *, footer *')) {
+    if (!el.offsetParent || ![...el.childNodes].some((n) => n.nodeType === 3 && n.data.trim())) continue;
+    if (el.closest('.vh, svg, [aria-hidden=true]')) continue;
+    const fs = parseFloat(getComputedStyle(el).fontSize);
+    if (fs < 18) small.push(el.tagName + '.' + el.className + ' ' + fs + 'px');
+  }
+  return { size, line: parseFloat(body.lineHeight) / size, small: small.slice(0, 5),
+           wide: document.scrollingElement.scrollWidth - innerWidth };
+}"""
+
+
+@pytest.mark.browser
+def test_care_mode_switch_persists_across_pages(demo, open_page, served_dir):
+    url = served_dir(demo)
+    page = open_page(url, "phone")
+    switch = page.locator("#care")
+    assert switch.is_visible() and "大字" in switch.inner_text()
+    switch.click()
+    page.goto(url + "projects/lf-furnace-cable/")
+    facts = page.evaluate(CARE_JS)
+    assert facts["size"] >= 18 and facts["line"] >= 1.5 and not facts["small"], facts
+    assert page.locator("#care").get_attribute("aria-pressed") == "true"
+    page.locator("#care").click()  # and off again
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") < 18
+
+
+@pytest.mark.browser
+def test_care_mode_works_without_javascript(demo, open_page, served_dir):
+    page = open_page(served_dir(demo) + "activities/", "phone", java_script_enabled=False)
+    page.locator("#care").click()
+    facts = page.evaluate(CARE_JS)
+    assert facts["size"] >= 18 and not facts["small"], facts
+    page.locator(".care-off").click()
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") < 18
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_care_mode_on_every_page_type(demo, open_page, served_dir, path):
+    """18 px and up, line height 1.5 and up, contrast 7:1 (axe's enhanced rule), no sideways scroll at 320 px,
+    nor at 200 % text size."""
+    page = open_page(served_dir(demo) + path, "narrow")
+    page.goto(page.url.split("#")[0] + "#care")  # the switch's plain link: care mode for this page
+    facts = page.evaluate(CARE_JS)
+    assert facts["size"] >= 18 and facts["line"] >= 1.5 and not facts["small"] and facts["wide"] <= 0, facts
+    page.add_script_tag(path=str(browser_helpers._a.AXE_JS))
+    bad = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['color-contrast-enhanced'], resultTypes: ['violations']}))"
+        ".violations.flatMap((v) => v.nodes.map((n) => n.target.join(' ') + ': ' + n.failureSummary))"
+    )
+    assert bad == []
+    page.goto(page.url.split("#")[0])
+    page.add_style_tag(content="html { font-size: 200% !important; }")  # text zoom 200 %
+    wide = page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
+    assert wide <= 0, f"{path}: {wide}px sideways at 200 % text"
