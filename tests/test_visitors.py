@@ -491,3 +491,41 @@ def test_care_mode_on_every_page_type(demo, open_page, served_dir, path):
     page.add_style_tag(content="html { font-size: 200% !important; }")  # text zoom 200 %
     wide = page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
     assert wide <= 0, f"{path}: {wide}px sideways at 200 % text"
+
+
+# ----------------------------------------------------------------------------- the demo reads as an exhibition
+
+
+def _doc(demo: Path, rel: str):
+    return lxml_html.fromstring((demo / rel).read_text(encoding="utf-8"))
+
+
+def test_sample_content_is_marked_once_site_wide(demo):
+    """One notice on every page instead of '示例' two dozen times on the home page; fictional people keep it."""
+    for rel in ("index.html", "projects/index.html", "about/index.html", "404.html"):
+        notices = _doc(demo, rel).xpath("//*[contains(@class, 'site-notice')]")
+        assert len(notices) == 1 and "虚构" in notices[0].text_content(), rel
+    main = _doc(demo, "index.html").xpath("//main")[0].text_content()
+    marks = re.findall(r"(.{0,3})示例", main)
+    assert all(before.endswith("某（") for before in marks), marks
+    assert len(marks) <= 6, len(marks)
+
+
+def test_the_about_page_speaks_to_visitors(demo):
+    text = _doc(demo, "about/index.html").xpath("//main")[0].text_content()
+    for phrase in ("yunzhan", "生成器", "演示站点", "程序生成"):
+        assert phrase not in text, phrase
+
+
+def test_hero_figures_say_what_they_count(demo):
+    doc = _doc(demo, "index.html")
+    projects = len(list((demo / "projects").glob("*/index.html")))
+    note = doc.xpath("//*[contains(@class, 'hero-note')]")
+    assert note, "the hero's figures (200+ 项) are not what the site shows, and nothing says so"
+    assert f"{projects} 件" in note[0].text_content()
+
+
+def test_no_chart_puts_people_and_visits_on_one_axis(demo):
+    for chart in _doc(demo, "index.html").xpath("//figure[contains(@class, 'chart')]"):
+        cells = {c.text_content().strip() for c in chart.xpath(".//table//td | .//table//th")}
+        assert not ({"人", "人次"} <= cells), cells
