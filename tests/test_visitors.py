@@ -529,3 +529,15 @@ def test_no_chart_puts_people_and_visits_on_one_axis(demo):
     for chart in _doc(demo, "index.html").xpath("//figure[contains(@class, 'chart')]"):
         cells = {c.text_content().strip() for c in chart.xpath(".//table//td | .//table//th")}
         assert not ({"人", "人次"} <= cells), cells
+
+
+@pytest.mark.browser
+def test_search_shows_a_snippet_around_the_match(demo, open_page, served_dir):
+    """凉山 is in the text of a few records, in none of their titles: each result quotes the text around it."""
+    page = _search(open_page, served_dir(demo), "凉山")
+    first = page.locator("#search-results li").first
+    snippet = first.locator(".sr-snip")
+    snippet.wait_for(timeout=5000)
+    assert snippet.locator("mark").first.inner_text() == "凉山"
+    text = snippet.inner_text()
+    assert 10 <= len(text) <= 90, text

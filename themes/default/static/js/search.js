@@ -184,6 +184,8 @@
       a.appendChild(body);
       li.appendChild(a);
       list.appendChild(li);
+      if (seen) seen.observe(li);
+      li.yz = [r, rows.terms || [], body];
     }
     if (more) more.hidden = shown >= rows.length;
   }
@@ -214,6 +216,35 @@
       if (py[0] && py[0].indexOf(t) >= 0) return "按拼音 " + t + " 匹配标题";
     }
     return "";
+  }
+
+  // The snippet: the result's own page, fetched once it scrolls into view (the index holds no text), quoted
+  // around the first match in its text, the terms in <mark>.
+  var seen = window.IntersectionObserver && window.DOMParser && new IntersectionObserver(function (es) {
+    es.forEach(function (e) {
+      if (!e.isIntersecting || !e.target.yz) return;
+      var job = e.target.yz;
+      e.target.yz = null;
+      seen.unobserve(e.target);
+      if (job[1].length) fetch(href(job[0][0])).then(function (res) { return res.ok ? res.text() : ""; }).then(function (html) {
+        var s = quote(html, job[1]);
+        if (s) job[2].insertBefore(s, job[2].lastChild);
+      }).catch(function () {});
+    });
+  });
+
+  function quote(html, ts) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var parts = doc.querySelectorAll(".lead, .prose, .zone-intro, .person-employer, dd");
+    var text = [].map.call(parts.length ? parts : doc.querySelectorAll("main"), function (n) {
+      return n.textContent.replace(/\s+/g, " ").trim();
+    }).join(" · "), low = text.toLowerCase(), at = -1;
+    ts.forEach(function (t) { var i = low.indexOf(t); if (i >= 0 && (at < 0 || i < at)) at = i; });
+    if (at < 0) return null;
+    var from = Math.max(0, at - 12), to = Math.min(text.length, at + 30);
+    var span = marked((from ? "…" : "") + text.slice(from, to) + (to < text.length ? "…" : ""), ts);
+    span.className = "sr-snip";
+    return span;
   }
 
   function say(text) { if (status) status.textContent = text; }
