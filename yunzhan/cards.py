@@ -159,6 +159,9 @@ def _tokens(text: str) -> list[str]:
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
     """Greedy line breaking for Chinese; closing punctuation never starts a line; overflow ends with …."""
+    text = " ".join(text.split())
+    if font.getlength(text) <= width:
+        return [text]  # fits: no need for the segmenter (its dictionary takes a second to load)
     lines: list[str] = []
     line = ""
     for token in _tokens(text):
