@@ -473,11 +473,12 @@ def test_care_mode_works_without_javascript(demo, open_page, served_dir):
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", PAGE_TYPES)
-def test_care_mode_on_every_page_type(demo, open_page, served_dir, path):
+def test_care_mode_on_every_page_type(demo, open_page, served_dir, path, scheme):
     """18 px and up, line height 1.5 and up, contrast 7:1 (axe's enhanced rule), no sideways scroll at 320 px,
     nor at 200 % text size."""
-    page = open_page(served_dir(demo) + path, "narrow")
+    page = open_page(served_dir(demo) + path, "narrow", color_scheme=scheme)
     page.goto(page.url.split("#")[0] + "#care")  # the switch's plain link: care mode for this page
     facts = page.evaluate(CARE_JS)
     assert facts["size"] >= 18 and facts["line"] >= 1.5 and not facts["small"] and facts["wide"] <= 0, facts
