@@ -542,3 +542,21 @@ def test_search_shows_a_snippet_around_the_match(demo, open_page, served_dir):
     assert snippet.locator("mark").first.inner_text() == "凉山"
     text = snippet.inner_text()
     assert 10 <= len(text) <= 90, text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_hall_map_stays_legible_in_both_schemes(demo, open_page, served_dir, scheme):
+    """axe does not look inside SVG: each zone's name against its own box, and the plan against the page."""
+    page = open_page(served_dir(demo) + "zones/", "desktop", color_scheme=scheme)
+    pairs = page.locator(".hm-zone").evaluate_all(
+        """(zones) => {
+          const rgb = (c) => { const n = c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+            return c.startsWith('color(') ? `rgb(${n.map((v) => Math.round(v * 255)).join(', ')})` : c; };
+          return zones.map((z) => [rgb(getComputedStyle(z.querySelector('.hm-name')).fill),
+                                   rgb(getComputedStyle(z.querySelector('rect')).fill)]);
+        }"""
+    )
+    assert pairs
+    for name, box in pairs:
+        assert page.evaluate(CONTRAST_JS, [name, box]) >= 4.5, (scheme, name, box)
