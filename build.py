@@ -22,6 +22,7 @@ NEEDED = {
     "opencc": "opencc",
     "brotli": "brotli",
     "segno": "segno",
+    "jieba": "jieba",
 }
 
 SETUP = """\

@@ -10,7 +10,8 @@ Gates (all of them by default):
   validity     every HTML file through the Nu Html Checker (java + scripts/node_modules/vnu-jar): 0 errors
   links        every internal href/src/srcset/poster/CSS url() resolves to a file, every #fragment to an id,
                nothing leaves the base path, no resource from another origin: 0 broken
-  a11y         axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa) on every page type at 390×844 and 1280×800
+  a11y         axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa) on every page type at 390×844 and 1280×800, in the
+               light and the dark colour scheme
   keyboard     Tab walk: skip link first, menu links and gallery thumbnails reached, a visible focus indicator
                on every stop; Enter on a thumbnail opens the lightbox, Esc closes it and focus returns
   browser      headless Chromium at 320 px: no console error, no failed request, no request to another origin,
@@ -18,7 +19,8 @@ Gates (all of them by default):
   weight       gzip'd HTML+CSS+JS of every page and bytes of the images in the first 390×844 viewport,
                against budgets.toml
   lighthouse   performance/accessibility/best-practices/SEO of three pages (budgets.toml [lighthouse])
-  screenshots  full-page phone (390×844) and desktop (1280×800) JPEGs into REPORT/screenshots/
+  screenshots  full-page JPEGs at 320, 390 and 1280 px wide, each in light, dark (prefers-color-scheme) and
+               care mode (大字模式, the #care link), into REPORT/screenshots/
 
 Page types are found from the output, not hard-coded: "/", "/404.html", "/zones/", "/zones/*/",
 "/projects/page/*/", "/tags/*/"… — the first page of each pattern represents its type in the browser gates.
@@ -78,6 +80,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = (390, 844, 2, True)
 DESKTOP = (1280, 800, 1, False)
 NARROW = (320, 568, 2, True)
+LOOKS = ("dark", "care")  # besides light: each page type is also shot (and axe-checked) in these
 
 # What the keyboard gate looks for. The default theme renders thumbnails as
 # <ul class="gallery"><li><figure><a class="shot-link" data-lb href=LARGE>…</a>; a lightbox is a <dialog>
@@ -644,8 +647,9 @@ class BrowserRun:
 
     async def open_page(self, browser, viewport: tuple):
         """A context + page for one viewport; its listeners file problems under the page's current type."""
-        w, h, dsf, mobile = viewport
+        w, h, dsf, mobile, *look = viewport  # a fifth item: "dark" (prefers-color-scheme) or "care"
         ctx = await browser.new_context(
+            color_scheme="dark" if look == ["dark"] else "light",
             viewport={"width": w, "height": h},
             device_scale_factor=dsf,
             is_mobile=mobile,
@@ -756,7 +760,7 @@ class BrowserRun:
             if "a11y" in self.gates:
                 await self.axe(page, "390×844", pattern)
             if "screenshots" in self.gates:
-                await self.screenshot(page, pattern, "phone")
+                await self.screenshot(page, pattern, f"{PHONE[0]}-light")
         finally:
             await self.release(page)
 
@@ -767,7 +771,23 @@ class BrowserRun:
             if "a11y" in self.gates:
                 await self.axe(page, "1280×800", pattern)
             if "screenshots" in self.gates:
-                await self.screenshot(page, pattern, "desktop")
+                await self.screenshot(page, pattern, f"{DESKTOP[0]}-light")
+        finally:
+            await self.release(page)
+
+    async def visit_look(self, worker, pattern: str, rel: str, viewport: tuple) -> None:
+        """One page type in dark or care mode (or light at 320 px): axe at the phone and desktop sizes in dark
+        mode, and a screenshot."""
+        look = viewport[4] if len(viewport) > 4 else "light"
+        page = await worker.page(viewport, pattern)
+        try:
+            await self.goto(page, pattern, rel)
+            if look == "care":
+                await page.evaluate("() => { location.hash = 'care'; }")  # the switch's no-JS link
+            if "a11y" in self.gates and look == "dark" and viewport[0] != NARROW[0]:
+                await self.axe(page, f"{viewport[0]}×{viewport[1]} dark", pattern)
+            if "screenshots" in self.gates:
+                await self.screenshot(page, pattern, f"{viewport[0]}-{look}")
         finally:
             await self.release(page)
 
@@ -1022,6 +1042,21 @@ class BrowserRun:
                         lambda w, p=pattern, r=rel: self.visit_desktop(w, p, r),
                     )
                 )
+            served = tuple(g for g in ("a11y", "screenshots") if g in self.gates)
+            if served:
+                looks = [(*vp, look) for look in LOOKS for vp in (NARROW, PHONE, DESKTOP)]
+                for vp in [NARROW, *looks] if "screenshots" in self.gates else looks:
+                    if "screenshots" not in self.gates and (
+                        len(vp) < 5 or vp[4] != "dark" or vp == (*NARROW, "dark")
+                    ):
+                        continue
+                    jobs.append(
+                        (
+                            f"{'+'.join(served)} {pattern} @{vp[0]} {vp[4] if len(vp) > 4 else 'light'}",
+                            served,
+                            lambda w, p=pattern, r=rel, vp=vp: self.visit_look(w, p, r, vp),
+                        )
+                    )
         queue: asyncio.Queue = asyncio.Queue()
         for job in jobs:
             queue.put_nowait(job)
@@ -1129,7 +1164,7 @@ def browser_gates(site: Site, gates: set[str], opts: Options) -> dict[str, GateR
         r = results["screenshots"]
         r.headers = ["page type", "viewport", "file"]
         r.rows = sorted(run.shots, key=lambda x: (order.index(x[0]), x[1]))
-        expected = 2 * len(order)
+        expected = 3 * (1 + len(LOOKS)) * len(order)  # 320, 390, 1280 px × light, dark, care
         if len(run.shots) != expected:
             r.fail(f"{len(run.shots)} screenshots saved, expected {expected}")
     if "weight" in results:

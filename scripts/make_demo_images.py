@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -107,18 +107,6 @@ def bezier(p0, p1, p2, p3, n: int = 60) -> list[tuple[float, float]]:
             )
         )
     return out
-
-
-def label(img: Image.Image, text: str = "yunzhan demo illustration") -> None:
-    """A small Latin label in the corner (Pillow's built-in font, so every machine draws the same)."""
-    w, h = img.size
-    font = ImageFont.load_default(size=max(14, h // 60))
-    d = ImageDraw.Draw(img)
-    box = d.textbbox((0, 0), text, font=font)
-    pad = h // 80
-    x, y = w - (box[2] - box[0]) - 2 * pad, h - (box[3] - box[1]) - 2 * pad
-    fill = (255, 255, 255, 150) if img.mode == "RGBA" else (255, 255, 255)
-    d.text((x, y), text, font=font, fill=fill, stroke_width=max(1, h // 600), stroke_fill=(40, 40, 40))
 
 
 # -------------------------------------------------------------------------------------------- painters
@@ -1167,7 +1155,88 @@ def paint_route3(img: Image.Image, rng: random.Random) -> None:
 # ---- avatars: flat illustrations, not portraits of anyone
 
 
-def paint_avatar(img: Image.Image, rng: random.Random) -> None:
+@dataclass(frozen=True)
+class Look:
+    """What tells one avatar from another: what the person wears for their trade, hair, glasses."""
+
+    headwear: str = "short"  # "short" | "long" | "bun" | "helmet" | "lab-cap" | "cap"
+    hair: str = "#2b2b2b"
+    cloth: str = "#2f5d8c"
+    glasses: bool = False
+    badge: str = "gear"  # "gear" | "needle" | "flask" | "chip"
+
+
+def _face(d: ImageDraw.ImageDraw, cx: float, w: float, h: float, look: Look) -> None:
+    """Simple features (eyes, brows, a smile), so that the avatars read as people, not mannequins."""
+    ink = "#3a2a22"
+    for side in (-1, 1):
+        ex = cx + side * w * 0.075
+        d.ellipse((ex - w * 0.017, h * 0.42, ex + w * 0.017, h * 0.445), fill=ink)
+        d.arc(
+            (ex - w * 0.045, h * 0.385, ex + w * 0.045, h * 0.43),
+            200,
+            340,
+            fill=look.hair,
+            width=round(w * 0.012),
+        )
+        if look.glasses:
+            d.rounded_rectangle(
+                (ex - w * 0.055, h * 0.405, ex + w * 0.055, h * 0.46),
+                radius=w * 0.015,
+                outline="#333",
+                width=round(w * 0.008),
+            )
+    if look.glasses:
+        d.line((cx - w * 0.02, h * 0.425, cx + w * 0.02, h * 0.425), fill="#333", width=round(w * 0.008))
+    d.arc(
+        (cx - w * 0.06, h * 0.47, cx + w * 0.06, h * 0.535), 20, 160, fill="#9c4a3c", width=round(w * 0.012)
+    )
+
+
+def _headwear(d: ImageDraw.ImageDraw, cx: float, w: float, h: float, look: Look) -> None:
+    if look.headwear == "helmet":  # a safety helmet: for the shop floor and the shipyard only
+        d.pieslice((cx - w * 0.23, h * 0.2, cx + w * 0.23, h * 0.5), 180, 360, fill="#f2b134")
+        d.rectangle((cx - w * 0.26, h * 0.345, cx + w * 0.26, h * 0.37), fill="#e09b1a")
+    elif look.headwear == "lab-cap":
+        d.pieslice((cx - w * 0.22, h * 0.22, cx + w * 0.22, h * 0.48), 180, 360, fill="#eef2f5")
+    elif look.headwear == "cap":
+        d.pieslice((cx - w * 0.21, h * 0.23, cx + w * 0.21, h * 0.48), 180, 360, fill=look.cloth)
+        d.rectangle((cx - w * 0.05, h * 0.335, cx + w * 0.27, h * 0.355), fill=look.cloth)
+    else:
+        d.pieslice((cx - w * 0.21, h * 0.24, cx + w * 0.21, h * 0.5), 180, 360, fill=look.hair)
+        if look.headwear == "long":
+            d.rectangle((cx - w * 0.22, h * 0.37, cx - w * 0.15, h * 0.66), fill=look.hair)
+            d.rectangle((cx + w * 0.15, h * 0.37, cx + w * 0.22, h * 0.66), fill=look.hair)
+        elif look.headwear == "bun":
+            d.ellipse((cx - w * 0.08, h * 0.16, cx + w * 0.08, h * 0.27), fill=look.hair)
+
+
+def _badge(d: ImageDraw.ImageDraw, cx: float, w: float, h: float, look: Look) -> None:
+    """A small sign of the trade on the chest: a gear, an embroidery needle and thread, a flask, a chip."""
+    bx, by, r = cx + w * 0.17, h * 0.84 + w * 0.05, w * 0.05
+    d.ellipse((bx - r, by - r, bx + r, by + r), fill="#f2b134")
+    if look.badge == "needle":
+        d.line(
+            (bx - r * 0.6, by + r * 0.6, bx + r * 0.6, by - r * 0.6), fill="#5a3e2b", width=round(w * 0.01)
+        )
+        d.arc(
+            (bx - r * 0.7, by - r * 0.2, bx + r * 0.3, by + r * 0.8),
+            90,
+            300,
+            fill="#a4262c",
+            width=round(w * 0.008),
+        )
+    elif look.badge == "flask":
+        d.polygon([(bx - r * 0.15, by - r * 0.6), (bx + r * 0.15, by - r * 0.6), (bx + r * 0.55, by + r * 0.55),
+                   (bx - r * 0.55, by + r * 0.55)], fill="#1f5f8b")  # fmt: skip
+    elif look.badge == "chip":
+        d.rectangle((bx - r * 0.45, by - r * 0.45, bx + r * 0.45, by + r * 0.45), fill="#2d3748")
+    else:
+        d.polygon(gear_points(bx, by, w * 0.035, 8), fill="#8c5a12")
+
+
+def paint_avatar(img: Image.Image, rng: random.Random, look: Look = Look()) -> None:
+    """A flat illustration of a worker (not a portrait of anyone), dressed for their trade."""
     w, h = img.size
     transparent = img.mode == "RGBA"
     bg = rng.choice(["#dbe7f0", "#f1e3d3", "#e2eedc", "#eadcf0", "#f5e1e1", "#dde3ea"])
@@ -1176,27 +1245,19 @@ def paint_avatar(img: Image.Image, rng: random.Random) -> None:
     d = ImageDraw.Draw(img)
     if not transparent:
         d.ellipse((w * 0.1, h * 0.12, w * 0.9, h * 0.72), fill=mix(hex_rgb(bg), (255, 255, 255), 0.5))
-    cloth = rng.choice(["#2f5d8c", "#3d5a47", "#8c2f39", "#4b4f57", "#1f4e79", "#6d597a"])
     skin = rng.choice(["#f1c9a5", "#e8b48f", "#d9a27c", "#f3d2b4"])
     cx = w / 2
-    d.ellipse((cx - w * 0.42, h * 0.68, cx + w * 0.42, h * 1.25), fill=cloth)  # shoulders
+    d.ellipse((cx - w * 0.42, h * 0.68, cx + w * 0.42, h * 1.25), fill=look.cloth)  # shoulders
     d.polygon([(cx - w * 0.1, h * 0.69), (cx + w * 0.1, h * 0.69), (cx, h * 0.8)], fill="#f4f4f2")  # collar
     d.rectangle((cx - w * 0.07, h * 0.56, cx + w * 0.07, h * 0.7), fill=skin)  # neck
     d.ellipse((cx - w * 0.2, h * 0.26, cx + w * 0.2, h * 0.62), fill=skin)  # head
-    style = rng.randrange(3)
-    hair = rng.choice(["#2b2b2b", "#3b2a22", "#4a4a4a", "#5a3e2b"])
-    if style == 0:  # safety helmet
-        d.pieslice((cx - w * 0.23, h * 0.2, cx + w * 0.23, h * 0.5), 180, 360, fill="#f2b134")
-        d.rectangle((cx - w * 0.26, h * 0.345, cx + w * 0.26, h * 0.37), fill="#e09b1a")
-    elif style == 1:
-        d.pieslice((cx - w * 0.21, h * 0.24, cx + w * 0.21, h * 0.5), 180, 360, fill=hair)
-    else:
-        d.pieslice((cx - w * 0.22, h * 0.23, cx + w * 0.22, h * 0.52), 180, 360, fill=hair)
-        d.rectangle((cx - w * 0.22, h * 0.37, cx - w * 0.16, h * 0.6), fill=hair)
-        d.rectangle((cx + w * 0.16, h * 0.37, cx + w * 0.22, h * 0.6), fill=hair)
-    # a tool badge on the chest instead of facial detail
-    d.ellipse((cx + w * 0.12, h * 0.84, cx + w * 0.22, h * 0.84 + w * 0.1), fill="#f2b134")
-    d.polygon(gear_points(cx + w * 0.17, h * 0.84 + w * 0.05, w * 0.035, 8), fill="#8c5a12")
+    _headwear(d, cx, w, h, look)
+    _face(d, cx, w, h, look)
+    _badge(d, cx, w, h, look)
+
+
+def avatar(look: Look) -> Painter:
+    return lambda img, rng: paint_avatar(img, rng, look)
 
 
 # -------------------------------------------------------------------------------------------- the list
@@ -1250,15 +1311,41 @@ SPECS: list[Spec] = [
     Spec("images/projects/gears.jpg", (1600, 1200), paint_gears),
     Spec("images/projects/vials.jpg", (1600, 1200), paint_vials),
     # craftsmen — illustrated avatars
-    Spec("images/craftsmen/lei-yutian.jpg", (1200, 1600), paint_avatar),
-    Spec("images/craftsmen/li-qijie.jpg", (1200, 1600), paint_avatar),
-    Spec("images/craftsmen/wang-mou.jpg", (1200, 1600), paint_avatar),
-    Spec("images/craftsmen/chen-mou.jpg", (1200, 1600), paint_avatar),
-    Spec("images/craftsmen/zhang-mou.jpg", (1200, 1600), paint_avatar),
-    Spec("craftsmen/liu-mou/portrait.png", (1200, 1600), paint_avatar),
-    Spec("images/craftsmen/zhou-mou.jpg", (1200, 1600), paint_avatar),
-    Spec("images/craftsmen/wu-mou.jpg", (1200, 1600), paint_avatar),
-    Spec("images/craftsmen/zheng-mou.jpg", (1200, 1600), paint_avatar),
+    Spec("images/craftsmen/lei-yutian.jpg", (1200, 1600), avatar(Look("helmet", cloth="#1f4e79"))),
+    Spec(
+        "images/craftsmen/li-qijie.jpg",
+        (1200, 1600),
+        avatar(Look("short", "#3b2a22", "#4b4f57", glasses=True)),
+    ),
+    Spec(
+        "images/craftsmen/wang-mou.jpg",
+        (1200, 1600),
+        avatar(Look("short", "#2b2b2b", "#2f5d8c", True, "chip")),
+    ),
+    Spec(
+        "images/craftsmen/chen-mou.jpg",
+        (1200, 1600),
+        avatar(Look("long", "#3b2a22", "#6d597a", badge="needle")),
+    ),
+    Spec("images/craftsmen/zhang-mou.jpg", (1200, 1600), avatar(Look("helmet", cloth="#3d5a47"))),
+    Spec(
+        "craftsmen/liu-mou/portrait.png",
+        (1200, 1600),
+        avatar(Look("bun", "#2b2b2b", "#8c2f39", badge="needle")),
+    ),
+    Spec(
+        "images/craftsmen/zhou-mou.jpg",
+        (1200, 1600),
+        avatar(Look("lab-cap", cloth="#e9eef2", glasses=True, badge="flask")),
+    ),
+    Spec(
+        "images/craftsmen/wu-mou.jpg", (1200, 1600), avatar(Look("short", "#4a4a4a", "#5a3e2b", glasses=True))
+    ),
+    Spec(
+        "images/craftsmen/zheng-mou.jpg",
+        (1200, 1600),
+        avatar(Look("cap", "#2b2b2b", "#1f4e79", badge="chip")),
+    ),
     # activities
     Spec("activities/learn-with-craftsmen/workshop.jpg", (1920, 1280), paint_workshop),
     Spec("activities/learn-with-craftsmen/coil-demo.jpg", (1600, 1200), paint_coil),
@@ -1281,9 +1368,7 @@ def render(spec: Spec) -> Image.Image:
     mode = "RGBA" if spec.path.endswith(".png") else "RGB"
     img = Image.new(mode, big, (0, 0, 0, 0) if mode == "RGBA" else (255, 255, 255))
     spec.painter(img, rng)
-    img = img.resize(spec.size, Image.Resampling.LANCZOS)
-    label(img)
-    return img
+    return img.resize(spec.size, Image.Resampling.LANCZOS)  # no watermark: captions and alt say what it is
 
 
 def exif_for_rotated() -> Image.Exif:

@@ -65,11 +65,11 @@ def test_bar_chart_has_text_alternative_and_data_table() -> None:
 
 
 def test_comparable_units_share_a_scale() -> None:
-    people = [f for f in FIGURES if f["unit"] in ("人", "人次")]
-    bars = _bars(_tree(charts.bar_chart(people, "人数")))
-    assert bars[0] == (0, 100)
-    assert bars[1][1] == pytest.approx(10457 / 11629 * 100, abs=0.01)
-    assert bars[2][1] == pytest.approx(873 / 11629 * 100, abs=0.01)
+    visits = [f for f in FIGURES if f["unit"] == "人次"] + [{"label": "参观", "value": 2, "unit": "万人次"}]
+    bars = _bars(_tree(charts.bar_chart(visits, "人次")))
+    assert bars[2] == (0, 100)  # 2 万人次 = 20000 人次
+    assert bars[0][1] == pytest.approx(10457 / 20000 * 100, abs=0.01)
+    assert bars[1][1] == pytest.approx(873 / 20000 * 100, abs=0.01)
 
 
 def test_mixed_units_are_scaled_per_unit_and_say_so() -> None:
@@ -77,7 +77,10 @@ def test_mixed_units_are_scaled_per_unit_and_say_so() -> None:
     bars = _bars(_tree(out))
     assert bars[0][1] == 100  # 服务企业 alone in its unit: full width
     assert bars[4][1] == 100  # 亿元 alone in its unit
-    assert bars[1][1] == 100 and bars[3][1] < 10  # 人 and 人次 together
+    assert (
+        bars[1][1] == 100 and bars[2][1] == 100
+    )  # 人 and 人次 each on a scale of its own (人次 counts visits)
+    assert bars[3][1] == pytest.approx(873 / 10457 * 100, abs=0.01)
     assert "分别按各自的比例绘制" in out
     for value in ("305 家", "11629 人", "6.6 亿元"):  # every bar prints its value and unit
         assert value in out
@@ -85,8 +88,10 @@ def test_mixed_units_are_scaled_per_unit_and_say_so() -> None:
 
 def test_unit_groups_keep_comparable_items_together() -> None:
     groups = charts.unit_groups(FIGURES)
-    assert [[f["label"] for f in g] for g in groups] == [["培训职工", "带动技能提升", "劳模工匠参与"]]
-    assert len(charts.unit_groups(FIGURES, minimum=1)) == 3
+    assert [[f["label"] for f in g] for g in groups] == [
+        ["带动技能提升", "劳模工匠参与"]
+    ]  # 人次, never with 人
+    assert len(charts.unit_groups(FIGURES, minimum=1)) == 4
     assert charts.unit_groups([{"label": "x", "value": "200+"}, {"label": "y", "value": None}]) == []
 
 

@@ -525,4 +525,4 @@ def test_audit_catches_each_kind_of_mistake(fixture_sites, tmp_path):
     rows = {(r[0], r[1]): r for r in results["keyboard"].rows}
     assert rows["/projects/*/", "1280×800"][-1] == "Enter opens, Esc closes, focus returns"
     assert rows["/projects/*/", "390×844"][-1] == "Enter opens, Esc closes, focus returns"
-    assert len(list((tmp_path / "screenshots").glob("*.jpg"))) == 2 * 8
+    assert len(list((tmp_path / "screenshots").glob("*.jpg"))) == 9 * 8  # 320, 390, 1280 × light, dark, care

@@ -33,7 +33,7 @@ CARD_SIZE = (1200, 630)
 POSTER_SIZE = (1080, 1920)
 SHARE_DIR = "media/share"
 RED, GOLD, CREAM, INK, GREY = "#9b1b1f", "#f4c46b", "#fff7e6", "#2b2b2b", "#6b6b6b"
-STYLE_VERSION = "1"  # bump when the drawing changes, so cached images are redrawn
+STYLE_VERSION = "2"  # bump when the drawing changes, so cached images are redrawn
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 # (file name, face index of Simplified Chinese in a collection), best first. Debian: fonts-noto-cjk,
 # fonts-wqy-zenhei, fonts-wqy-microhei, fonts-droid-fallback.
@@ -47,7 +47,8 @@ FONT_CANDIDATES = (
     ("wqy-microhei.ttc", 0),
     ("DroidSansFallbackFull.ttf", 0),
 )
-NO_LINE_START = set("，。、；：？！）》」』】〕…—·,.;:?!)%")
+NO_LINE_START = set("，。、；：？！）》」』】〕…—·,.;:?!)%”’")
+NO_LINE_END = set("（《「『【〔“‘(")
 
 
 @dataclass(frozen=True)
@@ -130,33 +131,51 @@ def font_from_setting(site_dir: Path, value: str) -> FontFace | Problem:
 # ---------------------------------------------------------------------------------------------- drawing
 
 
+@functools.cache
+def _segmenter() -> Callable[[str], list[str]]:
+    """jieba's word segmentation, loaded on first use (its dictionary takes about a second to read)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut
+
+
 def _tokens(text: str) -> list[str]:
-    """Latin words and numbers stay whole; every CJK character is its own break opportunity."""
+    """Break opportunities between words: Chinese is cut into words (a title breaks as "人才 / 创新成果展",
+    never "人才创 / 新成果展"), Latin words and numbers stay whole. Opening punctuation joins the word after it,
+    closing punctuation the word before it."""
     tokens: list[str] = []
-    for ch in " ".join(text.split()):
-        if (
-            tokens
-            and ch.isascii()
-            and ch.isalnum()
-            and tokens[-1][-1:].isascii()
-            and tokens[-1][-1:].isalnum()
-        ):
-            tokens[-1] += ch
+    glue = False
+    for word in _segmenter()(" ".join(text.split())):
+        if tokens and (glue or word in NO_LINE_START or (word.isspace() and tokens[-1].isspace())):
+            tokens[-1] += word
         else:
-            tokens.append(ch)
+            tokens.append(word)
+        glue = word in NO_LINE_END
     return tokens
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
     """Greedy line breaking for Chinese; closing punctuation never starts a line; overflow ends with …."""
+    text = " ".join(text.split())
+    if font.getlength(text) <= width:
+        return [text]  # fits: no need for the segmenter (its dictionary takes a second to load)
     lines: list[str] = []
     line = ""
     for token in _tokens(text):
-        if line and font.getlength(line + token) > width and token not in NO_LINE_START:
+        if line and font.getlength(line + token.rstrip()) > width:
             lines.append(line.rstrip())
             line = token.lstrip()
         else:
             line += token
+        while font.getlength(line) > width and len(line) > 1:  # a word longer than the line: cut it
+            cut = max(1, len(line) - 1)
+            while cut > 1 and font.getlength(line[:cut]) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
     if line:
         lines.append(line)
     if len(lines) > max_lines:
@@ -192,16 +211,33 @@ def _draw_lines(
     return y
 
 
-def _cover(path: Path | None, size: tuple[int, int]) -> Image.Image | None:
+def _open_rgb(path: Path | None, size: tuple[int, int]) -> Image.Image | None:
     if path is None:
         return None
     try:
         with Image.open(path) as im:
             im.draft("RGB", (size[0] * 2, size[1] * 2))  # JPEG: decode at a reduced scale when much larger
-            rgb = im.convert("RGB")
+            return im.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    return ImageOps.fit(rgb, size, Image.Resampling.LANCZOS, centering=(0.5, 0.45))
+
+
+def _cover(path: Path | None, size: tuple[int, int]) -> Image.Image | None:
+    rgb = _open_rgb(path, size)
+    return ImageOps.fit(rgb, size, Image.Resampling.LANCZOS, centering=(0.5, 0.45)) if rgb else None
+
+
+def _whole_cover(path: Path | None, size: tuple[int, int]) -> Image.Image | None:
+    """The cover shown whole (nothing at its edges cut off: a credit, a watermark), centred on a band of its own
+    average colour, darkened."""
+    rgb = _open_rgb(path, size)
+    if rgb is None:
+        return None
+    shown = ImageOps.contain(rgb, size, Image.Resampling.LANCZOS)
+    average = rgb.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    band = Image.new("RGB", size, tuple(round(c * 0.55) for c in average))
+    band.paste(shown, ((size[0] - shown.width) // 2, (size[1] - shown.height) // 2))
+    return band
 
 
 def _mark(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int]) -> None:
@@ -273,7 +309,7 @@ def share_poster(
     width, height = POSTER_SIZE
     im = Image.new("RGB", POSTER_SIZE, CREAM)
     draw = ImageDraw.Draw(im)
-    photo = _cover(cover, (width, 1000))
+    photo = _whole_cover(cover, (width, 1000))
     if photo:
         im.paste(photo, (0, 0))
     else:

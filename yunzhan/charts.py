@@ -24,7 +24,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 # Units that count the same kind of thing; bars in one family share a scale.
-UNIT_FAMILIES = {"人次": "人", "位": "人", "名": "人", "万人": "人", "万人次": "人", "个": "项", "件": "项"}
+# 人次 counts visits (one person trained twice is 2 人次), never people: the two do not share an axis.
+UNIT_FAMILIES = {"位": "人", "名": "人", "万人": "人", "万人次": "人次", "个": "项", "件": "项"}
 UNIT_FACTORS = {"万人": 10_000, "万人次": 10_000, "万元": 10_000, "亿元": 100_000_000}
 MONEY_UNITS = {"元": "元", "万元": "元", "亿元": "元"}
 

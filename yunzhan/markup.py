@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from yunzhan import portable
 from yunzhan.errors import ERROR, WARNING, Problem
+from yunzhan.typeset import typeset
 
 
 @dataclass(frozen=True)
@@ -618,7 +619,7 @@ def render_markdown(
             return _tag("iframe", attrs | {"src": src}) + "</iframe>" if src else ""
         return (image if match.group(1) == "img" else link)(attrs, match.group(0))
 
-    clean = _REWRITE_RE.sub(rewrite, _cleaner(hosts).clean(raw))
+    clean = typeset(_REWRITE_RE.sub(rewrite, _cleaner(hosts).clean(raw)))
     return MarkupResult(Markup(clean.strip()), tuple(images), tuple(problems), headings)
 
 

@@ -27,7 +27,18 @@ from yunzhan.errors import Problem
 STAMP_VERSION = 1
 CACHE_DIR_NAME = ".yunzhan-cache"
 SKIP_DIRS = frozenset({"__pycache__", "node_modules"})
-LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "PIL", "yaml", "pypinyin", "segno", "pillow_heif")
+LIBRARIES = (
+    "jinja2",
+    "markdown",
+    "markupsafe",
+    "nh3",
+    "PIL",
+    "yaml",
+    "pypinyin",
+    "segno",
+    "pillow_heif",
+    "jieba",
+)
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # yunzhan/ and the bundled themes/
 
 

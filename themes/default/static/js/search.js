@@ -139,7 +139,9 @@
         out.push({ r: r, rank: ts.every(function (t) { return title.indexOf(t) >= 0; }) ? 0 : 1, id: rid });
       });
       out.sort(function (a, b) { return a.rank - b.rank || a.id - b.id; });
-      return out.map(function (x) { return x.r; });
+      var found = out.map(function (x) { return x.r; });
+      found.terms = ts;
+      return found;
     });
   }
 
@@ -173,13 +175,76 @@
       }
       a.appendChild(pic);
       var body = el("span", "sr-body");
-      body.appendChild(el("span", "sr-title", r[1]));
-      body.appendChild(el("span", "sr-meta", [label("c", r[2]), label("z", r[3])].filter(Boolean).join(" · ")));
+      body.appendChild(marked(r[1], rows.terms || []));
+      var why = pinyinWhy(r, rows.terms || []);
+      if (why) body.appendChild(el("span", "sr-why", why));
+      body.appendChild(el("span", "sr-meta", [label("c", r[2]), label("z", r[3])].filter(function (s) {
+        return s && s !== r[1]; // a zone's own name is not its description
+      }).join(" · ")));
       a.appendChild(body);
       li.appendChild(a);
       list.appendChild(li);
+      if (seen) seen.observe(li);
+      li.yz = [r, rows.terms || [], body];
     }
     if (more) more.hidden = shown >= rows.length;
+  }
+
+  function marked(title, ts) { // the title with each term found in it in <mark>
+    var span = el("span", "sr-title"), low = title.toLowerCase(), at = 0;
+    while (at < title.length) {
+      var best = -1, len = 0;
+      ts.forEach(function (t) {
+        var i = low.indexOf(t, at);
+        if (i >= 0 && (best < 0 || i < best)) { best = i; len = t.length; }
+      });
+      if (best < 0) break;
+      span.appendChild(document.createTextNode(title.slice(at, best)));
+      span.appendChild(el("mark", "", title.slice(best, best + len)));
+      at = best + len;
+    }
+    span.appendChild(document.createTextNode(title.slice(at)));
+    return span;
+  }
+
+  function pinyinWhy(r, ts) { // "按拼音首字母 lyt 匹配标题" when the title matched only by its pinyin
+    var low = r[1].toLowerCase(), py = (r[9] || "").split(" ");
+    for (var i = 0; i < ts.length; i++) {
+      var t = ts[i];
+      if (!/^[a-z]{2,}$/.test(t) || low.indexOf(t) >= 0) continue;
+      if (py[1] && py[1].indexOf(t) >= 0) return "按拼音首字母 " + t + " 匹配标题";
+      if (py[0] && py[0].indexOf(t) >= 0) return "按拼音 " + t + " 匹配标题";
+    }
+    return "";
+  }
+
+  // The snippet: the result's own page, fetched once it scrolls into view (the index holds no text), quoted
+  // around the first match in its text, the terms in <mark>.
+  var seen = window.IntersectionObserver && window.DOMParser && new IntersectionObserver(function (es) {
+    es.forEach(function (e) {
+      if (!e.isIntersecting || !e.target.yz) return;
+      var job = e.target.yz;
+      e.target.yz = null;
+      seen.unobserve(e.target);
+      if (job[1].length) fetch(href(job[0][0])).then(function (res) { return res.ok ? res.text() : ""; }).then(function (html) {
+        var s = quote(html, job[1]);
+        if (s) job[2].insertBefore(s, job[2].lastChild);
+      }).catch(function () {});
+    });
+  });
+
+  function quote(html, ts) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var parts = doc.querySelectorAll(".lead, .prose, .zone-intro, .person-employer, dd");
+    var text = [].map.call(parts.length ? parts : doc.querySelectorAll("main"), function (n) {
+      return n.textContent.replace(/\s+/g, " ").trim();
+    }).join(" · "), low = text.toLowerCase(), at = -1;
+    ts.forEach(function (t) { var i = low.indexOf(t); if (i >= 0 && (at < 0 || i < at)) at = i; });
+    if (at < 0) return null;
+    var from = Math.max(0, at - 12), to = Math.min(text.length, at + 30);
+    var span = marked((from ? "…" : "") + text.slice(from, to) + (to < text.length ? "…" : ""), ts);
+    span.className = "sr-snip";
+    return span;
   }
 
   function say(text) { if (status) status.textContent = text; }
@@ -247,5 +312,7 @@
       any = true;
     }
   }
+  var fold = document.getElementById("search-filters");
+  if (fold && (any && params.toString() !== "q=" + encodeURIComponent(input.value) || matchMedia("(min-width: 48rem)").matches)) fold.open = true;
   if (any) run();
 })();

@@ -117,7 +117,14 @@
     var a = links[idx], fig = a.closest("figure"), fc = fig && fig.querySelector("figcaption");
     stage.replaceChildren(picture(a));
     count.textContent = idx + 1 + " / " + links.length;
-    cap.textContent = fc ? fc.textContent.replace(/\s+/g, " ").trim() : "";
+    cap.replaceChildren(); // caption, then the credit on a line of its own
+    [].forEach.call(fc ? fc.children : [], function (part, i) {
+      var span = document.createElement("span");
+      span.className = part.classList.contains("shot-credit") ? "lb-credit" : "lb-cap-text";
+      span.textContent = part.textContent.replace(/\s+/g, " ").trim();
+      if (i) cap.appendChild(document.createTextNode(" "));
+      cap.appendChild(span);
+    });
     pre.replaceChildren(); // preload the next picture in the format and size the browser will choose
     if (links.length > 1) pre.appendChild(picture(links[(idx + 1) % links.length]));
   }
