@@ -23,6 +23,7 @@ from yunzhan import (
     fields,
     images,
     markup,
+    media,
     pages,
     placards,
     publish,
@@ -389,8 +390,13 @@ def gather(
         body_images = _render_markup(records, config, site_dir, problems, markdown_cache)
         cache_dirty = used.keys() != store.markdown.keys() or loaded.memo_changed or links != store.links
         store.markdown, store.links = used, links
+    with timer.step("media"):  # media: videos and audio guides (their posters pass through images there)
+        requests, clips = media.split_requests(_image_requests(records, body_images))
+        made = media.process_media(
+            clips, config, site_dir=site_dir, cache_dir=cache_dir, url_prefix=config.base_path
+        )
+        problems += made.problems
     with timer.step("images"):
-        requests = _image_requests(records, body_images)
         result = images.process_images(
             requests,
             config.images,
@@ -415,8 +421,9 @@ def gather(
         remembered_qr = _remembered(placards.placard_qr_svg, store.qr, qr_codes)
         env.globals.update(placards.template_globals(config, touch=env.touch, qr=remembered_qr))
         env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
-        _attach_images(records, result.images, body_images, env)
-    files = dict(result.files)
+        media.attach_media(records, made, body_images, env.get_template("_macros.html").module.video)  # media
+        _attach_images(records, {**result.images, **made.images}, body_images, env)
+    files = {**result.files, **made.files}  # media: published videos, audio and their posters
     if config.publish.share_cards and not options.preview:
         with timer.step("share images"):
             problems += _share_images(plan, records, config, site_dir, cache_dir, files)
@@ -522,7 +529,7 @@ def gather(
         files,
         generated,
         problems,
-        dict(result.stats),
+        {**result.stats, **{f"media_{k}": v for k, v in made.stats.items()}},  # media
         store,
         cache_path,
         fresh,

@@ -1,0 +1,154 @@
+"""Demo videos and audio guides (all marked 示例), made from generated frames with PyAV: nothing downloaded.
+
+    .venv/bin/python scripts/make_demo_videos.py [site folder]   # default: the repository's demo site
+
+Writes into the demo's bundles (see ``DEMO``): short H.264/AAC clips with WebVTT captions beside them, and
+MP3 audio guides with their transcripts. The same writers make the test media (tests/test_media.py loads this
+file): ``write_clip`` can add a location and device model, leave ``moov`` at the end or use another codec.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+from PIL import Image, ImageDraw, ImageFont
+
+ROOT = Path(__file__).resolve().parents[1]
+Draw = Callable[[ImageDraw.ImageDraw, int, int, int], None]  # (canvas, frame number, width, height)
+
+
+def write_clip(
+    path: Path,
+    *,
+    seconds: float = 2.0,
+    size: tuple[int, int] = (320, 180),
+    fps: int = 10,
+    codec: str = "libx264",
+    fmt: str | None = None,
+    metadata: dict[str, str] | None = None,
+    faststart: bool = False,
+    audio: bool = True,
+    draw: Draw | None = None,
+) -> Path:
+    """A clip from generated frames (a moving bar and the frame number) and a quiet tone. Without
+    ``faststart`` the ``moov`` atom comes after ``mdat``, as phones and most editors write it."""
+    options = {"movflags": "+faststart"} if faststart else {}
+    if metadata and any(k.startswith("com.apple.") for k in metadata):
+        options["movflags"] = options.get("movflags", "") + "+use_metadata_tags"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width, height = size
+    with av.open(str(path), "w", format=fmt, options=options) as out:
+        out.metadata.update(metadata or {})
+        video = out.add_stream(codec, rate=fps, options={"log-level": "error"} if codec == "libx265" else {})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        tone = out.add_stream("aac", rate=22050, layout="mono") if audio else None
+        for i in range(round(seconds * fps)):
+            frame = Image.new("RGB", size, (40 + i * 7 % 160, 70, 120))
+            canvas = ImageDraw.Draw(frame)
+            x = (i * 9) % width
+            canvas.rectangle((x, height // 3, x + width // 8, 2 * height // 3), fill=(240, 200, 80))
+            (draw or _frame_number)(canvas, i, width, height)
+            for packet in video.encode(av.VideoFrame.from_image(frame)):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        if tone is not None:
+            _write_tone(out, tone, seconds, 22050)
+    return path
+
+
+def write_audio(path: Path, *, seconds: float = 3.0, rate: int = 22050) -> Path:
+    """An MP3 (or, by suffix, M4A/AAC) tone standing in for a recorded guide."""
+    codec, fmt = {".mp3": ("mp3", "mp3"), ".m4a": ("aac", "ipod"), ".aac": ("aac", "adts")}[path.suffix]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format=fmt) as out:
+        out.metadata.update({"artist": "示例讲解员", "comment": "示例"})
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        _write_tone(out, stream, seconds, rate)
+    return path
+
+
+def _write_tone(
+    out: av.container.OutputContainer, stream: av.stream.Stream, seconds: float, rate: int
+) -> None:
+    size = stream.codec_context.frame_size or 1152
+    total, done = int(seconds * rate), 0
+    fmt = stream.codec_context.format.name
+    while done < total:
+        frame = av.AudioFrame(format=fmt, layout="mono", samples=size)
+        frame.sample_rate, frame.pts = rate, done
+        samples = (0.1 * math.sin(2 * math.pi * 330 * (done + k) / rate) for k in range(size))
+        packed = "<h" if fmt.startswith("s16") else "<f"
+        scale = 32767 if packed == "<h" else 1
+        frame.planes[0].update(
+            b"".join(struct.pack(packed, int(v * scale) if scale > 1 else v) for v in samples)
+        )
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        done += size
+    for packet in stream.encode():
+        out.mux(packet)
+
+
+def _frame_number(canvas: ImageDraw.ImageDraw, i: int, width: int, height: int) -> None:
+    canvas.text((6, 6), f"{i}", fill="white")
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    for name in ("NotoSansCJK-Regular.ttc", "wqy-zenhei.ttc", "DroidSansFallbackFull.ttf"):
+        for folder in Path("/usr/share/fonts").rglob(name):
+            return ImageFont.truetype(str(folder), size)
+    return ImageFont.load_default()
+
+
+def _titled(title: str) -> Draw:
+    font = _font(22)
+
+    def draw(canvas: ImageDraw.ImageDraw, i: int, width: int, height: int) -> None:
+        canvas.rectangle((0, height - 44, width, height), fill=(20, 20, 20))
+        canvas.text((12, height - 38), f"示例视频 · {title}", fill="white", font=font)
+        canvas.text((width - 70, 10), f"{i // 10:02d} 秒", fill="white", font=font)
+
+    return draw
+
+
+CAPTIONS = """WEBVTT
+
+00:00:00.000 --> 00:00:02.000
+（示例字幕）{title}
+
+00:00:02.000 --> 00:00:04.000
+这是演示用的视频，由程序生成。
+"""
+
+# Bundle folder (under content/) → (title, kind): videos get captions, audio guides a transcript.
+DEMO = {
+    "projects/zhi-neng-zhi-zao-xun-jian-ji-qi-ren": ("巡检机器人演示", "video"),
+    "projects/su-xiu-shuang-mian-xiu": ("苏绣双面绣针法", "video"),
+}
+
+
+def make_demo(site: Path) -> list[Path]:
+    """The demo's clips and their captions in the bundles named in ``DEMO`` (made only when missing)."""
+    made = []
+    for folder, (title, kind) in DEMO.items():
+        bundle = site / "content" / folder
+        if not bundle.is_dir() or kind != "video":
+            continue
+        clip = bundle / "demo-clip.mp4"
+        if not clip.exists():
+            write_clip(clip, seconds=4, size=(640, 360), fps=10, draw=_titled(title))
+            (bundle / "demo-clip.vtt").write_text(CAPTIONS.format(title=title), encoding="utf-8")
+            made.append(clip)
+    return made
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT
+    for path in make_demo(target):
+        print(path.relative_to(target))
