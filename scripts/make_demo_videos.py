@@ -44,7 +44,9 @@ def write_clip(
     width, height = size
     with av.open(str(path), "w", format=fmt, options=options) as out:
         out.metadata.update(metadata or {})
-        video = out.add_stream(codec, rate=fps, options={"log-level": "error"} if codec == "libx265" else {})
+        video = out.add_stream(
+            codec, rate=fps, options={"x265-params": "log-level=error"} if codec == "libx265" else {}
+        )
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         tone = out.add_stream("aac", rate=22050, layout="mono") if audio else None
         for i in range(round(seconds * fps)):

@@ -12,6 +12,8 @@ import pytest
 from conftest import REPO, SITE_TOML
 from lxml import html as lxml_html
 
+from yunzhan import mediafiles
+from yunzhan.errors import YunzhanError
 from yunzhan.pipeline import BuildOptions, build
 
 _spec = importlib.util.spec_from_file_location("make_demo_videos", REPO / "scripts" / "make_demo_videos.py")
@@ -130,3 +132,220 @@ def test_gallery_video_is_published_fast_start_without_location(make_site, clips
     assert result.image_stats["media_processed"] == 1
     again = run(site, use_cache=False)
     assert again.image_stats["media_processed"] == 0 and again.image_stats["media_cached"] == 1
+
+
+def test_moov_at_the_end_is_moved_to_the_front_packet_for_packet(make_site, clips):
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["plain"]})
+    run(site)
+    (video,) = page(site).xpath("//figure[@class='cover']/video")
+    data = published(site, video.xpath(".//source")[0].get("src")).read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")
+
+    def packets(path: Path) -> list[bytes]:
+        with av.open(str(path)) as c:
+            return [bytes(p) for p in c.demux() if p.size]
+
+    assert packets(clips["plain"]) == packets(published(site, video.xpath(".//source")[0].get("src")))
+    listing = lxml_html.fromstring((site / "output/projects/index.html").read_text("utf-8"))
+    assert not listing.xpath("//video")  # a listing shows the poster, inside its link
+    assert listing.xpath("//a[contains(@href, '/projects/robot/')]/ancestor::article//picture")
+
+
+def test_apple_location_keys_and_device_are_gone_from_the_published_bytes(make_site, clips):
+    site = bundle(make_site, "cover: clip.mov", {"clip.mov": clips["apple"]})
+    run(site)
+    src = page(site).xpath("//figure[@class='cover']//source")[0].get("src")
+    data = published(site, src).read_bytes()
+    assert src.endswith(".mp4") and mediafiles.leaks(data) == []
+    assert b"+31.2989" not in data and b"iPhone" not in data
+
+
+def test_body_video_becomes_a_video_element_in_place(make_site, clips):
+    extra = ""
+    site = bundle(make_site, extra, {"clip.mp4": clips["plain"]})
+    index = site / "content/projects/robot/index.md"
+    index.write_text(
+        index.read_text("utf-8") + "\n看演示：\n\n![机器人巡检演示](clip.mp4)\n", encoding="utf-8"
+    )
+    run(site)
+    (video,) = page(site).xpath("//video")
+    assert video.get("aria-label") == "机器人巡检演示" and video.get("poster")
+    assert not page(site).xpath("//img[contains(@src, 'clip.mp4')]")
+
+
+def test_named_poster_goes_through_the_image_pipeline(make_site, clips):
+    from conftest import jpeg_bytes
+
+    extra = "cover:\n  src: clip.mp4\n  alt: 演示\n  poster: still.jpg\n  captions: none（只有机器声）"
+    site = bundle(
+        make_site, extra, {"clip.mp4": clips["plain"], "still.jpg": jpeg_bytes((640, 360), (10, 200, 10))}
+    )
+    run(site)
+    (video,) = page(site).xpath("//figure[@class='cover']/video")
+    assert "--ph:#0" in video.get("style")  # the still's green, not a frame's colour
+    assert published(site, video.get("poster")).is_file()
+    assert list((site / "output").glob("media/*/still-*.webp"))  # sizes and formats like any photo
+    assert not video.xpath(".//track")
+
+
+def test_srt_beside_the_video_is_published_as_webvtt(make_site, clips):
+    srt = "1\r\n00:00:00,000 --> 00:00:01,500\r\n开机\r\n\r\n2\r\n00:00:01,500 --> 00:00:02,000\r\n巡检\r\n"
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["plain"], "clip.srt": srt})
+    run(site)
+    (track,) = page(site).xpath("//video//track")
+    vtt = published(site, track.get("src")).read_text("utf-8")
+    assert (
+        vtt.startswith("WEBVTT\n\n")
+        and "00:00:00.000 --> 00:00:01.500" in vtt
+        and "," not in vtt.split("\n")[3]
+    )
+
+
+def test_hevc_is_published_with_a_warning_that_names_the_fix(make_site, clips):
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["hevc"]})
+    result = run(site)
+    (warning,) = [p for p in result.problems if "HEVC" in p.message]
+    assert warning.severity == "warning" and warning.field == "cover" and warning.line == 5
+    assert "H.264" in warning.hint
+    src = page(site).xpath("//video//source")[0].get("src")
+    with av.open(str(published(site, src))) as c:
+        assert c.streams.video[0].codec_context.name == "hevc"  # nothing re-encoded
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("truncated", "不完整"), ("text", "这个文件是文本，不是视频")],
+)
+def test_damaged_or_false_video_is_an_error_at_file_line_field(make_site, clips, name, words):
+    site = bundle(make_site, "gallery:\n  - src: clip.mp4\n    alt: 演示", {"clip.mp4": clips[name]})
+    with pytest.raises(YunzhanError) as caught:
+        run(site)
+    (problem,) = [p for p in caught.value.problems if p.is_error]
+    assert problem.path == "content/projects/robot/index.md" and problem.field == "gallery[0]"
+    assert problem.line == 6 and words in problem.message and problem.hint
+    assert "Traceback" not in problem.format() and not (site / "output").exists()
+
+
+def test_moov_missing_truncated_file_is_an_error_too(make_site, clips):
+    cut = clips["plain"].read_bytes()[:4000]  # moov was at the end: cut off
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": cut})
+    with pytest.raises(YunzhanError) as caught:
+        run(site)
+    (problem,) = [p for p in caught.value.problems if p.is_error]
+    assert problem.field == "cover" and "没复制完整" in problem.message
+
+
+def test_large_or_fast_video_warns_with_its_cost_on_4g(make_site, clips):
+    toml = MEDIA_TOML.replace("[images]", "[media]\nwarn_mb = 0\nwarn_mbps = 0\n\n[images]")
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["plain"]}, toml=toml)
+    result = run(site)
+    words = [p.message for p in result.problems if p.field == "cover" and p.severity == "warning"]
+    assert any("4G" in w and "MB 流量" in w for w in words) and any("码率" in w for w in words)
+
+
+def test_unchanged_videos_are_not_read_again(make_site, clips):
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["plain"]})
+    run(site)
+    store = site / ".yunzhan-cache" / "media" / "content"
+    (folder,) = [p for p in store.glob("*/*") if p.is_dir()]
+    (folder / "published.mp4").write_bytes(
+        b"stale"
+    )  # had the file been decoded again, this would be replaced
+    result = run(site, use_cache=False)
+    assert result.image_stats["media_cached"] == 1 and result.image_stats["media_processed"] == 0
+    src = page(site).xpath("//video//source")[0].get("src")
+    assert published(site, src).read_bytes() == b"stale"
+
+
+def test_audio_guide_with_transcript_beside_and_guide_page(make_site, clips):
+    extra = "audio: 讲解.mp3\nguide: 7"
+    transcript = "这台机器人每天巡检三次。\n\n它发现过 12 处隐患。"
+    site = bundle(make_site, extra, {"讲解.mp3": clips["guide"], "讲解.txt": transcript})
+    run(site)
+    tree = page(site)
+    (audio,) = tree.xpath("//section[contains(@class, 'audio-guide')]//audio")
+    assert audio.get("preload") == "none" and audio.get("controls") is not None
+    data = published(site, audio.get("src")).read_bytes()
+    assert audio.get("src").endswith(".mp3") and not data.startswith(b"ID3")  # no tags: no name, no comment
+    assert "示例讲解员".encode() not in data
+    with av.open(str(published(site, audio.get("src")))) as c:
+        assert c.streams.audio[0].codec_context.codec.canonical_name == "mp3"
+    paragraphs = tree.xpath("//details[@class='transcript']/p/text()")
+    assert paragraphs == ["这台机器人每天巡检三次。", "它发现过 12 处隐患。"]
+    assert "第 7 号" in tree.xpath("string(//h2[@id='guide-title'])")
+    stops = page(site, "guide/index.html").xpath("//li[@class='guide-stop']")
+    assert [s.get("id") for s in stops] == ["stop-7"]
+    assert stops[0].xpath("string(.//a)") == "巡检机器人"
+
+
+def test_audio_without_transcript_is_an_error(make_site, clips):
+    site = bundle(make_site, "audio: 讲解.mp3", {"讲解.mp3": clips["guide"]})
+    with pytest.raises(YunzhanError) as caught:
+        run(site)
+    (problem,) = [p for p in caught.value.problems if p.is_error]
+    assert problem.field == "audio" and "讲解词" in problem.message and "讲解.txt" in problem.hint
+
+
+def test_transcript_written_in_the_record(make_site, clips):
+    extra = "audio:\n  src: guide.mp3\n  transcript: 欢迎来到姑苏展区。"
+    site = bundle(make_site, extra, {"guide.mp3": clips["guide"]})
+    run(site)
+    assert page(site).xpath("//details[@class='transcript']/p/text()") == ["欢迎来到姑苏展区。"]
+
+
+def test_guide_numbers_are_unique_and_well_formed(make_site, clips):
+    files = {
+        "content/projects/a.md": PROJECT.format(extra="guide: 3").replace("巡检机器人", "甲"),
+        "content/projects/b.md": PROJECT.format(extra="guide: 3").replace("巡检机器人", "乙"),
+        "content/projects/c.md": PROJECT.format(extra="guide: 三").replace("巡检机器人", "丙"),
+    }
+    site = make_site(files, toml=MEDIA_TOML)
+    with pytest.raises(YunzhanError) as caught:
+        run(site)
+    errors = {p.path: p for p in caught.value.problems if p.is_error}
+    assert set(errors) == {"content/projects/b.md", "content/projects/c.md"}
+    assert "content/projects/a.md" in errors["content/projects/b.md"].message
+    assert (
+        "最小编号是 1" in errors["content/projects/b.md"].hint and errors["content/projects/b.md"].line == 5
+    )
+    assert "1 到 9999" in errors["content/projects/c.md"].message
+
+
+def test_placard_prints_the_guide_number_beside_its_qr_code(make_site, clips):
+    toml = MEDIA_TOML.replace("[images]", '[publish]\nplacards = "projects"\n\n[images]')
+    site = bundle(make_site, "guide: 12", toml=toml)
+    run(site)
+    placards = lxml_html.fromstring((site / "output/placards/gusu/index.html").read_text("utf-8"))
+    (number,) = placards.xpath(
+        "//h2[.='巡检机器人']/following-sibling::div[@class='placard-qr']//p[@class='placard-guide']"
+    )
+    assert number.xpath("string(strong)") == "12"
+
+
+def test_check_warns_about_a_video_without_captions_unless_declined_with_a_reason(make_site, clips):
+    from yunzhan.checks import check_site
+
+    site = make_site(
+        {
+            "content/projects/a/index.md": PROJECT.format(extra="cover: clip.mp4"),
+            "content/projects/b/index.md": PROJECT.format(
+                extra="cover:\n  src: clip.mp4\n  captions: none（只有机器声）"
+            ),
+            "content/projects/c/index.md": PROJECT.format(extra="cover:\n  src: clip.mp4\n  captions: none"),
+            "content/projects/d/index.md": PROJECT.format(extra="cover: clip.mp4"),
+            "content/projects/e/index.md": PROJECT.format(extra="") + "\n![演示](gone.mp4)\n",
+        },
+        toml=MEDIA_TOML,
+    )
+    for name in "abcd":
+        (site / f"content/projects/{name}/clip.mp4").write_bytes(clips["plain"].read_bytes())
+    (site / "content/projects/d/clip.vtt").write_text(
+        "WEBVTT\n\n00:00.000 --> 00:01.000\n开机\n", encoding="utf-8"
+    )
+    found = {
+        (p.path.split("/")[2], p.field): p for p in check_site(site).problems if p.field in ("cover", "body")
+    }
+    assert set(found) == {("a", "cover"), ("c", "cover"), ("e", "body")}
+    assert "字幕" in found[("a", "cover")].message and found[("a", "cover")].severity == "warning"
+    assert "为什么" in found[("c", "cover")].message
+    assert "找不到视频文件 gone.mp4" in found[("e", "body")].message and found[("e", "body")].line == 9

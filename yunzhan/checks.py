@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from yunzhan import markup, pasted, references, texts
+from yunzhan import markup, media, pasted, references, texts
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.content import LoadedContent
 from yunzhan.errors import ERROR, WARNING, Problem, sort_problems
 from yunzhan.fields import image_request
+from yunzhan.imagepaths import AUDIO_EXTENSIONS, is_video
 from yunzhan.images import check_source
 from yunzhan.model import ImageRequest, Record
 
@@ -166,6 +167,9 @@ def run_checks(loaded: LoadedContent, config: SiteConfig, site_dir: Path) -> Che
             checker.check_record(record, settings)
     checker.problems.extend(rules.site_problems)
     checker.problems.extend(duplicate_titles(loaded.records, config))
+    checker.problems.extend(
+        media.check_media(loaded.records, config, site_dir)
+    )  # videos, audio, guide numbers
     return CheckReport(sort_problems(checker.problems), sorted(set(checker.links), key=_link_key))
 
 
@@ -534,6 +538,8 @@ class _Checker:
     def image_file(
         self, record: Record, where: str | None, line: int | None, source: str, shown: str
     ) -> None:
+        if is_video(source) or source.lower().endswith(AUDIO_EXTENSIONS):
+            return  # media.check_media checks media files
         found = check_source(os.path.realpath(source), self.content_dir)
         if not isinstance(
             found, os.stat_result

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Sequence
@@ -328,3 +329,41 @@ def _save_manifest(path: Path, manifest: dict[str, Any], old_text: str) -> None:
     if text != old_text:
         with contextlib.suppress(OSError):
             portable.atomic_write(path, text.encode())
+
+
+def check_media(records: Sequence[Record], config: SiteConfig, site_dir: Path) -> list[Problem]:
+    """What ``check`` says about media before any is processed: missing files (as ``build`` words them),
+    videos without captions (warning), audio guides without a transcript, repeated guide numbers."""
+    from yunzhan import guide
+    from yunzhan.fields import image_request
+
+    content = os.path.realpath(site_dir / "content")
+    problems = guide.number_problems(records, config)
+    for record in records:
+        wanted = [v for v in record.fields.values() if isinstance(v, MediaRequest)]
+        wanted += [i[0] for v in record.fields.values() if isinstance(v, list) for i in v if _is_item(i)]
+        folder = (site_dir / record.source).parent
+        for offset, text in enumerate(record.raw_body.split("\n")):
+            for src in _BODY_VIDEO.findall(text):
+                found = image_request(
+                    site_dir, folder, src, "", record.source, record.body_line + offset, "body"
+                )
+                if isinstance(found, ImageRequest):
+                    wanted.append(MediaRequest(**found.__dict__))
+        for req in wanted:
+            path = os.path.realpath(req.source)
+            st = check_source(path, content)
+            if not isinstance(st, os.stat_result):
+                problems.append(Problem(req.record_path, req.line, req.field, *st))
+            elif req.kind == "video":
+                problems.extend(p for p in [captions.missing_captions(path, req)] if p is not None)
+            else:
+                captions.transcript(path, req, problems)
+    return problems
+
+
+_BODY_VIDEO = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+\.(?:mp4|mov|webm|m4v))>?", re.IGNORECASE)
+
+
+def _is_item(item: Any) -> bool:
+    return isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], MediaRequest)

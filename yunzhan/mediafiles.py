@@ -118,7 +118,7 @@ def _probe(container: Any, kind: str, noun: str) -> tuple[dict[str, Any], list[A
         raise BadMedia("这个音频文件里没有声音", _fix(kind))
     streams = ([videos[0]] if kind == "video" else []) + audios[:1]
     duration = float(container.duration / av.time_base) if container.duration else 0.0
-    codecs = [s.codec_context.name for s in streams]
+    codecs = [s.codec_context.codec.canonical_name for s in streams]
     meta: dict[str, Any] = {"kind": kind, "duration": round(duration, 3), "codecs": codecs, "warnings": []}
     formats = set(container.format.name.split(","))
     private = sorted(k for k in container.metadata if _is_private(k))

@@ -21,6 +21,7 @@ from yunzhan import (
     checks,
     content,
     fields,
+    guide,
     images,
     markup,
     media,
@@ -395,7 +396,7 @@ def gather(
         made = media.process_media(
             clips, config, site_dir=site_dir, cache_dir=cache_dir, url_prefix=config.base_path
         )
-        problems += made.problems
+        problems += made.problems + guide.number_problems(records, config)
     with timer.step("images"):
         result = images.process_images(
             requests,
@@ -414,6 +415,7 @@ def gather(
         plan = pages.plan_site(grouped, config, slug)
         if config.publish.placards in plan.collections:
             plan.pages += placards.placard_pages(plan.collections, config, config.publish.placards)
+        plan.pages += guide.guide_pages(plan.collections, config)  # guide: /guide/ when exhibits have numbers
         problems += pages.find_collisions(plan.pages)
         assets, asset_urls = publish.fingerprint_assets(_theme_assets(site_dir, config))
         env = render.make_environment(site_dir, config, asset_urls, cache_dir if options.use_cache else None)
