@@ -125,28 +125,39 @@ CAPTIONS = """WEBVTT
 （示例字幕）{title}
 
 00:00:02.000 --> 00:00:04.000
-这是演示用的视频，由程序生成。
+这是演示用的视频，由程序生成，不是现场拍摄。
+"""
+TRANSCRIPT = """（示例讲解词）欢迎来到{title}。
+
+本段讲解是演示用的示例内容，声音由程序生成，只有一段提示音；真实展览请换成讲解员的录音和逐字稿。
 """
 
-# Bundle folder (under content/) → (title, kind): videos get captions, audio guides a transcript.
-DEMO = {
-    "projects/zhi-neng-zhi-zao-xun-jian-ji-qi-ren": ("巡检机器人演示", "video"),
-    "projects/su-xiu-shuang-mian-xiu": ("苏绣双面绣针法", "video"),
+# Where the demo's media go (under content/), with the title drawn on the frames or read in the transcript.
+VIDEOS = {
+    "projects/marine-welding-fixture/welding-demo.mp4": "焊接工装定位演示",
+    "videos/warp-break-demo.mp4": "断经报警装置演示",
+}
+GUIDES = {
+    "projects/marine-welding-fixture/guide.mp3": "海工装备管节点焊接工装",
+    "audio/suxiu-stitches.mp3": "苏绣针法图谱",
 }
 
 
 def make_demo(site: Path) -> list[Path]:
-    """The demo's clips and their captions in the bundles named in ``DEMO`` (made only when missing)."""
+    """The demo's clips (with WebVTT captions) and audio guides (with transcripts), made only when missing."""
     made = []
-    for folder, (title, kind) in DEMO.items():
-        bundle = site / "content" / folder
-        if not bundle.is_dir() or kind != "video":
-            continue
-        clip = bundle / "demo-clip.mp4"
+    for rel, title in VIDEOS.items():
+        clip = site / "content" / rel
         if not clip.exists():
             write_clip(clip, seconds=4, size=(640, 360), fps=10, draw=_titled(title))
-            (bundle / "demo-clip.vtt").write_text(CAPTIONS.format(title=title), encoding="utf-8")
+            clip.with_suffix(".vtt").write_text(CAPTIONS.format(title=title), encoding="utf-8")
             made.append(clip)
+    for rel, title in GUIDES.items():
+        audio = site / "content" / rel
+        if not audio.exists():
+            write_audio(audio, seconds=4)
+            audio.with_suffix(".txt").write_text(TRANSCRIPT.format(title=title), encoding="utf-8")
+            made.append(audio)
     return made
 
 
