@@ -34,9 +34,11 @@ def write_clip(
     faststart: bool = False,
     audio: bool = True,
     draw: Draw | None = None,
+    bit_rate: int = 0,
 ) -> Path:
     """A clip from generated frames (a moving bar and the frame number) and a quiet tone. Without
-    ``faststart`` the ``moov`` atom comes after ``mdat``, as phones and most editors write it."""
+    ``faststart`` the ``moov`` atom comes after ``mdat``, as phones and most editors write it. ``bit_rate``
+    (bit/s, H.264 only) pads the stream to a constant rate, so a generated clip weighs what a camera's does."""
     options = {"movflags": "+faststart"} if faststart else {}
     if metadata and any(k.startswith("com.apple.") for k in metadata):
         options["movflags"] = options.get("movflags", "") + "+use_metadata_tags"
@@ -44,9 +46,15 @@ def write_clip(
     width, height = size
     with av.open(str(path), "w", format=fmt, options=options) as out:
         out.metadata.update(metadata or {})
-        video = out.add_stream(
-            codec, rate=fps, options={"x265-params": "log-level=error"} if codec == "libx265" else {}
-        )
+        settings = {"x265-params": "log-level=error"} if codec == "libx265" else {}
+        if bit_rate:
+            kbps = bit_rate // 1000
+            settings = {
+                "preset": "ultrafast",
+                "x264-params": f"nal-hrd=cbr:vbv-maxrate={kbps}:vbv-bufsize={kbps}",
+            }
+            settings["b"] = str(bit_rate)
+        video = out.add_stream(codec, rate=fps, options=settings)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         tone = out.add_stream("aac", rate=22050, layout="mono") if audio else None
         for i in range(round(seconds * fps)):

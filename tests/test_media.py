@@ -130,6 +130,10 @@ def test_gallery_video_is_published_fast_start_without_location(make_site, clips
     assert track.get("kind") == "captions" and track.get("default") is not None
     assert published(site, track.get("src")).read_text("utf-8").startswith("WEBVTT")
     assert result.image_stats["media_processed"] == 1
+    assert (
+        f'"video": "https://example.org{source.get("src")}"'
+        in (site / "output/data/records.json").read_text()
+    )
     again = run(site, use_cache=False)
     assert again.image_stats["media_processed"] == 0 and again.image_stats["media_cached"] == 1
 
@@ -276,6 +280,10 @@ def test_audio_guide_with_transcript_beside_and_guide_page(make_site, clips):
     stops = page(site, "guide/index.html").xpath("//li[@class='guide-stop']")
     assert [s.get("id") for s in stops] == ["stop-7"]
     assert stops[0].xpath("string(.//a)") == "巡检机器人"
+    records = (site / "output/data/records.json").read_text("utf-8")
+    assert (
+        '"transcript": "这台机器人每天巡检三次。' in records and '.mp3"' in records
+    )  # open data: URL and text
 
 
 def test_audio_without_transcript_is_an_error(make_site, clips):
