@@ -55,7 +55,8 @@ def write_clip(
             }
             settings["b"] = str(bit_rate)
         video = out.add_stream(codec, rate=fps, options=settings)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.width, video.height = width, height
+        video.pix_fmt = "yuv422p10le" if codec.startswith("prores") else "yuv420p"
         tone = out.add_stream("aac", rate=22050, layout="mono") if audio else None
         for i in range(round(seconds * fps)):
             frame = Image.new("RGB", size, (40 + i * 7 % 160, 70, 120))

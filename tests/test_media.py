@@ -357,3 +357,35 @@ def test_check_warns_about_a_video_without_captions_unless_declined_with_a_reaso
     assert "字幕" in found[("a", "cover")].message and found[("a", "cover")].severity == "warning"
     assert "为什么" in found[("c", "cover")].message
     assert "找不到视频文件 gone.mp4" in found[("e", "body")].message and found[("e", "body")].line == 9
+
+
+@pytest.mark.parametrize(
+    ("codec", "fmt", "suffix", "words", "published"),
+    [
+        ("libvpx-vp9", "webm", ".webm", "VP9", "video/webm"),
+        ("prores", "mov", ".mov", "ProRes", "video/quicktime"),
+    ],
+)
+def test_other_codecs_are_published_as_they_are_with_a_warning(
+    tmp_path, codec, fmt, suffix, words, published
+):
+    source = write_clip(tmp_path / f"clip{suffix}", codec=codec, fmt=fmt, audio=False, metadata=LOCATION)
+    meta, poster = mediafiles.prepare(str(source), "video", str(tmp_path / "out"))
+    assert meta["type"] == published and poster is not None
+    (warning,) = meta["warnings"]
+    assert words in warning[0] and "H.264" in warning[1]
+    data = (tmp_path / "out").read_bytes()
+    assert b"+31.2989" not in data and b"iPhone" not in data
+    with av.open(str(tmp_path / "out")) as c:  # nothing re-encoded
+        assert c.streams.video[0].codec_context.codec.canonical_name == {"libvpx-vp9": "vp9"}.get(
+            codec, codec
+        )
+
+
+@pytest.mark.parametrize("suffix", [".m4a", ".aac"])
+def test_audio_guides_in_m4a_and_aac_lose_their_tags(tmp_path, suffix):
+    source = write_audio(tmp_path / f"guide{suffix}")
+    assert "示例讲解员".encode() in source.read_bytes() or suffix == ".aac"  # ADTS has no tags to begin with
+    meta, poster = mediafiles.prepare(str(source), "audio", str(tmp_path / "out"))
+    assert poster is None and meta["codecs"] == ["aac"] and meta["warnings"] == []
+    assert "示例讲解员".encode() not in (tmp_path / "out").read_bytes()
