@@ -4,7 +4,8 @@
     python bench/media.py --minutes 0.25 --count 5   # a quick check
 
 Prints: seconds per minute of video for ``mediafiles.prepare`` alone (read, fast-start remux, poster frame) and
-for the whole media stage cold (plus the poster's AVIF/WebP/JPEG sizes); then for the site of ``--count``
+for the whole media stage cold (plus the poster's AVIF/WebP/JPEG sizes); the same for ``[media] transcode``
+of an HEVC clip; then for the site of ``--count``
 videos: a cold build, a no-change rebuild (the stamp: nothing loaded), and a rebuild after editing one record's
 text (a real build: the media are found in the store by size and mtime, none is read or decoded).
 Clips are made once into bench/.work/ (gitignored) with PyAV; caches are rebuilt on every run.
@@ -94,6 +95,19 @@ def per_minute(minutes: float) -> None:
     print(f"  whole cold build of that one-page site: {total:.2f} s")
 
 
+def transcoded(seconds: float) -> None:
+    """The cost of ``[media] transcode = true`` on an HEVC clip (the iPhone's default), per minute of video."""
+    source = WORK / f"hevc-{seconds:g}.mp4"
+    if not source.exists():
+        _writer()(source, seconds=seconds, size=(1280, 720), fps=25, codec="libx265")
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        mediafiles.prepare(str(source), "video", str(Path(tmp) / "out.mp4"), transcode=True)
+        took = time.perf_counter() - started
+    print(f"transcode HEVC 1280x720 → H.264 (veryfast, crf 23): {took:.2f} s for {seconds:g} s "
+          f"= {took * 60 / seconds:.1f} s per minute of video")  # fmt: skip
+
+
 def rebuilds(count: int) -> None:
     sources = [clip(10, (640, 360), f"short-{i:02d}.mp4", 2_000_000) for i in range(count)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,9 +146,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=1.0, help="length of the long clip")
     parser.add_argument("--count", type=int, default=20, help="clips in the rebuild site")
+    parser.add_argument("--transcode-seconds", type=float, default=20, help="length of the HEVC clip")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     per_minute(args.minutes)
+    transcoded(args.transcode_seconds)
     rebuilds(args.count)
 
 

@@ -35,6 +35,7 @@ def write_clip(
     audio: bool = True,
     draw: Draw | None = None,
     bit_rate: int = 0,
+    audio_codec: str = "aac",
 ) -> Path:
     """A clip from generated frames (a moving bar and the frame number) and a quiet tone. Without
     ``faststart`` the ``moov`` atom comes after ``mdat``, as phones and most editors write it. ``bit_rate``
@@ -57,7 +58,7 @@ def write_clip(
         video = out.add_stream(codec, rate=fps, options=settings)
         video.width, video.height = width, height
         video.pix_fmt = "yuv422p10le" if codec.startswith("prores") else "yuv420p"
-        tone = out.add_stream("aac", rate=22050, layout="mono") if audio else None
+        tone = out.add_stream(audio_codec, rate=22050, layout="mono") if audio else None
         for i in range(round(seconds * fps)):
             frame = Image.new("RGB", size, (40 + i * 7 % 160, 70, 120))
             canvas = ImageDraw.Draw(frame)

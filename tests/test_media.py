@@ -389,3 +389,24 @@ def test_audio_guides_in_m4a_and_aac_lose_their_tags(tmp_path, suffix):
     meta, poster = mediafiles.prepare(str(source), "audio", str(tmp_path / "out"))
     assert poster is None and meta["codecs"] == ["aac"] and meta["warnings"] == []
     assert "示例讲解员".encode() not in (tmp_path / "out").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "fmt", "audio_codec"),
+    [("hevc.mp4", "libx265", None, "aac"), ("master.mov", "prores", "mov", "pcm_s16le")],
+)
+def test_transcode_when_the_site_asks_gives_h264_aac_without_a_warning(
+    make_site, name, codec, fmt, audio_codec
+):
+    toml = MEDIA_TOML.replace("[images]", "[media]\ntranscode = true\n\n[images]")
+    site = bundle(make_site, f"cover: {name}", toml=toml)
+    source = site / "content/projects/robot" / name
+    write_clip(source, codec=codec, fmt=fmt, audio_codec=audio_codec, metadata=LOCATION, size=(320, 180))
+    result = run(site)
+    assert not [p for p in result.problems if p.field == "cover"]
+    src = page(site).xpath("//video//source")[0].get("src")
+    data = published(site, src).read_bytes()
+    assert src.endswith(".mp4") and data.index(b"moov") < data.index(b"mdat") and mediafiles.leaks(data) == []
+    with av.open(str(published(site, src))) as c:
+        assert [s.codec_context.codec.canonical_name for s in c.streams] == ["h264", "aac"]
+        assert c.streams.video[0].frames == 20 and c.streams.audio[0].frames > 0

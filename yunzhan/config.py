@@ -54,6 +54,7 @@ class MediaSettings:
     warn_mb: int = 40  # a published file larger than this gets a warning with what it costs on 4G
     warn_seconds: int = 300  # so does a longer one
     warn_mbps: int = 6  # and one whose bit rate a 4G connection cannot keep up with
+    transcode: bool = False  # re-encode HEVC/ProRes/VP9/AV1 to H.264/AAC (slow; else a warning names the fix)
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,11 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
     menu = tuple(_menu_item(item, i, r) for i, item in enumerate(top.get("menu", [])))
     images = _images(r.table(top.get("images", {}), "images", {**_image_keys()}), r)
     media = MediaSettings(
-        **r.table(top.get("media", {}), "media", dict.fromkeys(MediaSettings.__dataclass_fields__, int))
+        **r.table(
+            top.get("media", {}),
+            "media",
+            {f: type(getattr(MediaSettings(), f)) for f in MediaSettings.__dataclass_fields__},
+        )
     )
     md = r.table(top.get("markdown", {}), "markdown", {"iframe_hosts": list})
     publish_keys = {f: type(getattr(PublishSettings(), f)) for f in PublishSettings.__dataclass_fields__}

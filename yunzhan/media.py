@@ -113,7 +113,7 @@ def process_media(
         todo = tqdm(todo, desc="视频", unit="个", file=sys.stderr)
     for path in todo:
         reqs = groups[path]
-        found = _prepared(path, reqs[0].kind, content, root, manifest)
+        found = _prepared(path, reqs[0].kind, content, root, manifest, config.media.transcode)
         if len(found) == 2:  # (message, hint)
             stats["failed"] += 1
             report(reqs, *found)
@@ -159,9 +159,10 @@ def process_media(
 
 
 def _prepared(
-    path: str, kind: str, content: str, root: Path, manifest: dict[str, Any]
+    path: str, kind: str, content: str, root: Path, manifest: dict[str, Any], transcode: bool
 ) -> tuple[str, dict[str, Any], bool] | tuple[str, str]:
-    """(sha256, meta, made now) from the store, making it when missing; (message, hint) when unusable."""
+    """(key, meta, made now) from the store, making it when missing; (message, hint) when unusable. The key is
+    the file's sha256, marked when the site transcodes videos (the same file then publishes other bytes)."""
     st = check_source(path, content)
     if not isinstance(st, os.stat_result):
         return st
@@ -172,15 +173,17 @@ def _prepared(
         digest = known[2] if fresh else _hash_file(path)
     except OSError:
         return "文件无法读取", "检查文件权限"
+    manifest["sources"][key] = [st.st_size, st.st_mtime_ns, digest]
+    if transcode and kind == "video":
+        digest += "-h264"
     folder = _folder(root, digest)
     meta = _read_meta(folder)
     if meta is not None and meta.get("kind") == kind:
-        manifest["sources"][key] = [st.st_size, st.st_mtime_ns, digest]
         return digest, meta, False
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f".published-{os.getpid()}.tmp"
     try:
-        meta, poster = mediafiles.prepare(path, kind, str(scratch))
+        meta, poster = mediafiles.prepare(path, kind, str(scratch), transcode)
         meta["version"] = mediafiles.VERSION
         if poster is not None:
             portable.atomic_write(folder / "poster.png", poster)
@@ -193,7 +196,6 @@ def _prepared(
     finally:
         with contextlib.suppress(OSError):
             scratch.unlink()
-    manifest["sources"][key] = [st.st_size, st.st_mtime_ns, digest]
     return digest, meta, True
 
 

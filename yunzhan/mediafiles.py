@@ -25,6 +25,8 @@ from typing import Any
 import av
 from PIL import Image as PILImage
 
+from yunzhan import transcode as transcoding
+
 VERSION = 1  # bump when the same source must give different published bytes
 POSTER_AT = 1.0  # seconds: the first second is often black or a fade-in
 PLAYS_EVERYWHERE = (
@@ -40,6 +42,7 @@ _CODEC_WORDS = {
     "av1": ("AV1 编码，较旧的手机和微信里放不了", PLAYS_EVERYWHERE),
 }  # fmt: skip
 _AUDIO_OK = {"aac", "mp3"}
+TRANSCODE_HINT = "；也可以请网站管理员在 site.toml 的 [media] 里写 transcode = true，由网站转码（构建会变慢）"
 _PRIVATE_BYTES = (b"\xa9xyz", b"loci", b"ISO6709", b"\xa9mak", b"\xa9mod", b"com.apple.quicktime")
 _MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm",
          "m4a": "audio/mp4", "mp3": "audio/mpeg", "aac": "audio/aac"}  # fmt: skip
@@ -56,12 +59,15 @@ class BadMedia(Exception):
     """The file cannot be published; args are the editor-facing (message, hint)."""
 
 
-def prepare(path: str, kind: str, target: str) -> tuple[dict[str, Any], bytes | None]:
+def prepare(
+    path: str, kind: str, target: str, transcode: bool = False
+) -> tuple[dict[str, Any], bytes | None]:
     """(meta, poster PNG or None) of a ``kind`` ("video" or "audio") file, its published bytes written to
     ``target`` (a scratch file: FFmpeg's fast start reopens it by name to move ``moov`` forward).
 
     ``meta``: ext, type, duration, size, width, height (as displayed), codecs, private (what was removed),
-    warnings (list of [message, hint]). Raises BadMedia for anything an editor supplied wrongly."""
+    warnings (list of [message, hint]). ``transcode``: a video that would not play everywhere is re-encoded
+    to H.264/AAC (transcode.py) instead of remuxed. Raises BadMedia for anything an editor supplied wrongly."""
     noun = "视频" if kind == "video" else "音频"
     try:
         with open(path, "rb") as f:
@@ -75,7 +81,10 @@ def prepare(path: str, kind: str, target: str) -> tuple[dict[str, Any], bytes | 
     try:
         with av.open(path, metadata_errors="ignore") as container:
             meta, streams = _probe(container, kind, noun)
-            _remux(container, streams, meta["ext"], noun, target)
+            if transcode and kind == "video" and transcoding.needs_transcode(meta["codecs"]):
+                _transcode(container, streams, meta, target)
+            else:
+                _remux(container, streams, meta["ext"], noun, target)
             poster = _poster(container, streams[0], meta) if kind == "video" else None
     except BadMedia:
         raise
@@ -128,7 +137,7 @@ def _probe(container: Any, kind: str, noun: str) -> tuple[dict[str, Any], list[A
         video = streams[0]
         words = _CODEC_WORDS.get(codecs[0])
         if words:
-            meta["warnings"].append(list(words))
+            meta["warnings"].append([words[0], words[1] + TRANSCODE_HINT])
         elif codecs[0] not in _VIDEO_CODECS:
             meta["warnings"].append([f"视频编码 {codecs[0]} 不是网页通用的 H.264", PLAYS_EVERYWHERE])
         if len(codecs) > 1 and codecs[1] not in _AUDIO_OK | {"opus", "vorbis"}:
@@ -183,6 +192,22 @@ def _remux(container: Any, streams: list[Any], ext: str, noun: str, target: str)
             )
     if not any(counts.values()):
         raise BadMedia(f"{noun}文件里没有可播放的内容", _fix("video" if noun == "视频" else "audio"))
+
+
+def _transcode(container: Any, streams: list[Any], meta: dict[str, Any], target: str) -> None:
+    """Re-encode into H.264/AAC: the codec warnings are answered, the size is what the encoder made."""
+    counts = transcoding.transcode(container, streams, target)
+    frames = streams[0].frames
+    if frames and counts["video"] < frames:
+        raise BadMedia(
+            f"视频文件不完整：只解出 {counts['video']}/{frames} 帧", "文件可能没复制完整，请重新复制原文件"
+        )
+    scale = min(1.0, transcoding.MAX_SIDE / max(meta["width"], meta["height"]))
+    meta["width"], meta["height"] = (
+        max(2, round(side * scale / 2) * 2) for side in (meta["width"], meta["height"])
+    )
+    meta.update(ext="mp4", type=_MIME["mp4"], transcoded=True, warnings=[])
+    meta["codecs"] = ["h264", "aac"][: len(streams)]
 
 
 def _poster(container: Any, video: Any, meta: dict[str, Any]) -> bytes:
