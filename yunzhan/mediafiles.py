@@ -5,7 +5,8 @@ parses boxes by hand. Pure functions of a file: ``prepare`` takes a path and ret
 what the stage needs to know, or raises ``BadMedia`` with the editor-facing message and fix.
 
 * Container and codecs: H.264/AAC in MP4 plays everywhere, WeChat included; HEVC, ProRes, VP9-only and the
-  like are published as they are, with a warning that names the fix (nothing is re-encoded).
+  like are published as they are, with a warning that names the fix, or re-encoded (transcode.py) when the
+  site asks for it with ``[media] transcode = true``.
 * Fast start: MP4/MOV are always remuxed with ``moov`` before ``mdat`` (``movflags=+faststart``): lossless,
   packets copied as they are, so a visitor on a slow network sees the first frame without the whole file.
 * Privacy: only the audio and video streams are copied, without container or stream metadata, so location
