@@ -410,3 +410,29 @@ def test_transcode_when_the_site_asks_gives_h264_aac_without_a_warning(
     with av.open(str(published(site, src))) as c:
         assert [s.codec_context.codec.canonical_name for s in c.streams] == ["h264", "aac"]
         assert c.streams.video[0].frames == 20 and c.streams.audio[0].frames > 0
+
+
+def test_captions_named_in_the_record_and_a_broken_caption_file(make_site, clips):
+    extra = "cover:\n  src: clip.mp4\n  captions: 字幕/英文.vtt"
+    good = "WEBVTT\n\n00:00.000 --> 00:01.000\nPower on\n"
+    site = bundle(
+        make_site,
+        extra,
+        {"clip.mp4": clips["plain"], "clip.vtt": "WEBVTT\n\n00:00.000 --> 00:01.000\n开机\n"},
+    )
+    (site / "content/projects/robot/字幕").mkdir()
+    (site / "content/projects/robot/字幕/英文.vtt").write_text(good, encoding="utf-8")
+    run(site)
+    (track,) = page(site).xpath("//video//track")
+    assert "Power on" in published(site, track.get("src")).read_text("utf-8")
+    (site / "content/projects/robot/字幕/英文.vtt").write_text("00:00.000 --> 00:01.000\nPower on\n", "utf-8")
+    with pytest.raises(YunzhanError) as caught:
+        run(site)
+    (problem,) = [p for p in caught.value.problems if p.is_error]
+    assert problem.field == "cover" and "WEBVTT" in problem.message and problem.line == 5
+
+
+def test_a_site_without_media_has_no_media_store(make_site):
+    site = make_site()
+    run(site)
+    assert not (site / ".yunzhan-cache" / "media").exists()

@@ -94,6 +94,8 @@ def process_media(
 ) -> MediaResult:
     """Every requested video and audio file, published from the store (made there when missing)."""
     problems: list[Problem] = []
+    if not requests:  # a site without media leaves no store behind
+        return MediaResult({}, {}, {}, problems, {"sources": 0, "cached": 0, "processed": 0, "failed": 0})
     content = os.path.realpath(site_dir / "content")
     root = cache_dir / STORE
     manifest, old_text = _load_manifest(root / "manifest.json")
