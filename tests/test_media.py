@@ -101,7 +101,7 @@ def test_the_test_media_are_what_they_claim(clips):
 
 
 def test_gallery_video_is_published_fast_start_without_location(make_site, clips):
-    extra = "gallery:\n  - src: walk.mov\n    alt: 机器人在巡检\n    caption: 现场"
+    extra = "gallery:\n  - src: walk.mov\n    alt: 机器人在巡检\n    caption: 现场\n    credit: 王工"
     site = bundle(
         make_site,
         extra,
@@ -115,6 +115,7 @@ def test_gallery_video_is_published_fast_start_without_location(make_site, clips
     assert video.get("preload") == "none" and video.get("x5-video-player-type") == "h5-page"
     assert (video.get("width"), video.get("height")) == ("320", "180")
     assert video.get("aria-label") == "机器人在巡检"
+    assert tree.xpath("string(//span[@class='shot-credit'])") == "视频：王工"
     (source,) = video.xpath(".//source")
     assert source.get("type") == "video/mp4" and source.get("src").endswith(".mp4")
     data = published(site, source.get("src")).read_bytes()
@@ -277,6 +278,7 @@ def test_audio_guide_with_transcript_beside_and_guide_page(make_site, clips):
     paragraphs = tree.xpath("//details[@class='transcript']/p/text()")
     assert paragraphs == ["这台机器人每天巡检三次。", "它发现过 12 处隐患。"]
     assert "第 7 号" in tree.xpath("string(//h2[@id='guide-title'])")
+    assert tree.xpath("string(//p[@class='guide-length'])") == "时长 3 秒"
     stops = page(site, "guide/index.html").xpath("//li[@class='guide-stop']")
     assert [s.get("id") for s in stops] == ["stop-7"]
     assert stops[0].xpath("string(.//a)") == "巡检机器人"
