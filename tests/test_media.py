@@ -438,3 +438,25 @@ def test_a_site_without_media_has_no_media_store(make_site):
     site = make_site()
     run(site)
     assert not (site / ".yunzhan-cache" / "media").exists()
+
+
+def test_a_rebuild_with_every_video_in_the_store_does_not_load_pyav(make_site, clips):
+    """PyAV (and FFmpeg's libraries) load only when a file must be made: a warm rebuild never decodes."""
+    import subprocess
+
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["plain"]})
+    code = (
+        "import sys; from pathlib import Path; from yunzhan.pipeline import BuildOptions, build; "
+        "r = build(BuildOptions(site_dir=Path(sys.argv[1]), use_cache=False)); "
+        "print('av' in sys.modules, r.image_stats['media_processed'])"
+    )
+
+    def rebuild() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=REPO
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert rebuild() == "True 1"
+    assert rebuild() == "False 0"

@@ -10,7 +10,8 @@ The store, ``<cache>/media/``: ``content/<sha256[:2]>/<sha256>/`` holds ``meta.j
 ``poster.png`` (the frame, sent through ``images.process_images`` with the store as its content folder, so
 posters get AVIF/WebP, sizes and a dominant colour like photos); ``manifest.json`` maps each source to its
 size, mtime and hash, so an unchanged file is neither read nor decoded. URLs are
-``media/<hash>/<stem>.<ext>``: the hash is of the source bytes and ``mediafiles.VERSION``.
+``media/<hash>/<stem>.<ext>``: the hash is of the source bytes and ``VERSION``. PyAV (``mediafiles``) is
+imported only when a file must be made: a build whose media are all in the store never loads it.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from yunzhan import captions, images, mediafiles, portable
+from yunzhan import captions, images, portable
 from yunzhan.config import SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem
 from yunzhan.imagepaths import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, is_video
 from yunzhan.model import Audio, Image, ImageRequest, MediaRequest, Record, Video
 
+VERSION = 1  # of what ``mediafiles.prepare`` makes: bump when the same source must give different bytes
 FOUR_G_MBPS = 8  # what a visitor on 4G gets in practice (Mbit/s), for the cost of a file in words
 STORE = "media"
 
@@ -184,9 +186,11 @@ def _prepared(
         return digest, meta, False
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f".published-{os.getpid()}.tmp"
+    from yunzhan import mediafiles  # PyAV and FFmpeg load here, when a file must be made
+
     try:
         meta, poster = mediafiles.prepare(path, kind, str(scratch), transcode)
-        meta["version"] = mediafiles.VERSION
+        meta["version"] = VERSION
         if poster is not None:
             portable.atomic_write(folder / "poster.png", poster)
         portable.rename(scratch, folder / f"published.{meta['ext']}")
@@ -207,7 +211,7 @@ def _read_meta(folder: Path) -> dict[str, Any] | None:
         meta = json.loads((folder / "meta.json").read_text("utf-8"))
         published = (folder / f"published.{meta['ext']}").is_file()
         poster = meta["kind"] == "audio" or (folder / "poster.png").is_file()
-        if meta["version"] == mediafiles.VERSION and published and poster:
+        if meta["version"] == VERSION and published and poster:
             return meta
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
@@ -302,7 +306,7 @@ def attach_media(records: Sequence[Record], result: MediaResult, body_videos: An
 
 
 def _url_hash(digest: str) -> str:
-    return hashlib.sha256(f"{digest}:m{mediafiles.VERSION}".encode()).hexdigest()[:10]
+    return hashlib.sha256(f"{digest}:m{VERSION}".encode()).hexdigest()[:10]
 
 
 def _folder(root: Path, digest: str) -> Path:
@@ -321,7 +325,7 @@ def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
     try:
         text = path.read_text("utf-8")
         raw = json.loads(text)
-        if raw.get("version") == mediafiles.VERSION:
+        if raw.get("version") == VERSION:
             return {"sources": dict(raw["sources"])}, text
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         pass
@@ -329,7 +333,7 @@ def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def _save_manifest(path: Path, manifest: dict[str, Any], old_text: str) -> None:
-    text = json.dumps({"version": mediafiles.VERSION, **manifest}, sort_keys=True, separators=(",", ":"))
+    text = json.dumps({"version": VERSION, **manifest}, sort_keys=True, separators=(",", ":"))
     if text != old_text:
         with contextlib.suppress(OSError):
             portable.atomic_write(path, text.encode())

@@ -28,7 +28,6 @@ from PIL import Image as PILImage
 
 from yunzhan import transcode as transcoding
 
-VERSION = 1  # bump when the same source must give different published bytes
 POSTER_AT = 1.0  # seconds: the first second is often black or a fade-in
 PLAYS_EVERYWHERE = (
     "导出为 MP4（H.264 视频 + AAC 声音）：剪映、必剪、格式工厂、HandBrake 都可以，选“H.264”或“兼容性最佳”"
