@@ -77,7 +77,8 @@ def prepare(
     if not head:
         raise BadMedia(f"{noun}文件是空的（0 字节）", "重新复制或上传原文件")
     if _is_text(head):
-        raise BadMedia(f"这个文件是文本，不是{noun}", _fix(kind))
+        wanted = "MP4 文件（H.264 视频 + AAC 声音）" if kind == "video" else "MP3 或 M4A 文件"
+        raise BadMedia(f"这个文件是文本，不是{noun}", f"换成真正的 {wanted}，或删掉这一项")
     try:
         with av.open(path, metadata_errors="ignore") as container:
             meta, streams = _probe(container, kind, noun)
