@@ -344,10 +344,13 @@ def test_check_warns_about_a_video_without_captions_unless_declined_with_a_reaso
             "content/projects/c/index.md": PROJECT.format(extra="cover:\n  src: clip.mp4\n  captions: none"),
             "content/projects/d/index.md": PROJECT.format(extra="cover: clip.mp4"),
             "content/projects/e/index.md": PROJECT.format(extra="") + "\n![演示](gone.mp4)\n",
+            "content/projects/f/index.md": PROJECT.format(
+                extra="cover:\n  src: clip.mp4\n  captions: 字幕.vtt"
+            ),
         },
         toml=MEDIA_TOML,
     )
-    for name in "abcd":
+    for name in "abcdf":
         (site / f"content/projects/{name}/clip.mp4").write_bytes(clips["plain"].read_bytes())
     (site / "content/projects/d/clip.vtt").write_text(
         "WEBVTT\n\n00:00.000 --> 00:01.000\n开机\n", encoding="utf-8"
@@ -355,7 +358,8 @@ def test_check_warns_about_a_video_without_captions_unless_declined_with_a_reaso
     found = {
         (p.path.split("/")[2], p.field): p for p in check_site(site).problems if p.field in ("cover", "body")
     }
-    assert set(found) == {("a", "cover"), ("c", "cover"), ("e", "body")}
+    assert set(found) == {("a", "cover"), ("c", "cover"), ("e", "body"), ("f", "cover")}
+    assert found[("f", "cover")].is_error and "字幕.vtt" in found[("f", "cover")].message
     assert "字幕" in found[("a", "cover")].message and found[("a", "cover")].severity == "warning"
     assert "为什么" in found[("c", "cover")].message
     assert "找不到视频文件 gone.mp4" in found[("e", "body")].message and found[("e", "body")].line == 9

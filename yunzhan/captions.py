@@ -59,13 +59,19 @@ def _beside(path: str, suffixes: tuple[str, ...]) -> str | None:
 
 
 def missing_captions(video: str, request: MediaRequest) -> Problem | None:
-    """``check``'s warning for a video without captions (or a ``none`` without its reason)."""
+    """``check``'s warning for a video without captions (or a ``none`` without its reason); the error for a
+    caption file named but not there."""
     reason = declined(request)
     if reason == "":
         message = "写了 captions: none，但没写为什么不需要字幕"
         return _problem(request, message, "例如 captions: none（只有机器运转声，没有对白）", WARNING)
-    if reason is None and not request.captions and caption_file(video, request) is None:
+    path = caption_file(video, request)
+    if reason is None and not request.captions and path is None:
         return _problem(request, "视频没有字幕：听不见声音的观众看不懂讲解", CAPTION_HINT, WARNING)
+    if path is not None and not os.path.isfile(path):
+        return _problem(
+            request, f"找不到字幕文件 {request.captions}", "字幕文件的路径是相对于视频文件的，检查文件名"
+        )
     return None
 
 
@@ -149,7 +155,13 @@ def _read(path: str, request: MediaRequest, problems: list[Problem], noun: str) 
     try:
         data = Path(path).read_bytes()
     except OSError:
-        problems.append(_problem(request, f"找不到{noun}文件 {os.path.basename(path)}", "检查文件名是否写对"))
+        problems.append(
+            _problem(
+                request,
+                f"找不到{noun}文件 {os.path.basename(path)}",
+                "检查文件名是否写对（相对于视频或音频文件）",
+            )
+        )
         return None
     try:
         return data.decode("utf-8-sig")
