@@ -137,6 +137,21 @@ def process_media(
         files[rel] = _folder(root, digest) / f"published.{meta['ext']}"
         published[path] = (url_prefix.rstrip("/") + "/" + rel, meta)
     posters = _posters(groups, made, config, site_dir, root, url_prefix, problems, files)
+    found_images, audio = _template_objects(groups, published, posters, root, url_prefix, files, problems)
+    return MediaResult(found_images, audio, files, problems, stats)
+
+
+def _template_objects(
+    groups: dict[str, list[MediaRequest]],
+    published: dict[str, tuple[str, dict[str, Any]]],
+    posters: dict[str, Image],
+    root: Path,
+    url_prefix: str,
+    files: dict[str, Path],
+    problems: list[Problem],
+) -> tuple[dict[str, Image], dict[str, Audio]]:
+    """Each published file as templates see it, under every spelling of its path: a poster ``Image`` carrying
+    its ``Video`` (with captions), or an ``Audio`` (with its transcript)."""
     found_images: dict[str, Image] = {}
     audio: dict[str, Audio] = {}
     for path, (src, meta) in published.items():
@@ -159,7 +174,7 @@ def process_media(
                 found_images[req.source] = found_images[reqs[0].source]
             if reqs[0].source in audio:
                 audio[req.source] = audio[reqs[0].source]
-    return MediaResult(found_images, audio, files, problems, stats)
+    return found_images, audio
 
 
 def _prepared(

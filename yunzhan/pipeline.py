@@ -394,7 +394,12 @@ def gather(
     with timer.step("media"):  # media: videos and audio guides (their posters pass through images there)
         requests, clips = media.split_requests(_image_requests(records, body_images))
         made = media.process_media(
-            clips, config, site_dir=site_dir, cache_dir=cache_dir, url_prefix=config.base_path
+            clips,
+            config,
+            site_dir=site_dir,
+            cache_dir=cache_dir,
+            url_prefix=config.base_path,
+            progress=options.progress,
         )
         problems += made.problems + guide.number_problems(records, config)
     with timer.step("images"):
