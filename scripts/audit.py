@@ -951,6 +951,9 @@ KEYBOARD_JS = r"""() => {
       if (!indicator) for (const c of el.querySelectorAll('*')) { if ((indicator = change(c))) break; }
       // :focus-within on a card or list item around the link counts too
       if (!indicator) for (const p of ancestors(el)) { if (base.has(p) && (indicator = change(p))) { indicator = 'ancestor ' + indicator; break; } }
+      // Focus on a button inside an <audio>/<video>'s own controls: the host no longer matches :focus and the
+      // browser rings the button itself, out of reach of getComputedStyle.
+      if (!indicator && /^(AUDIO|VIDEO)$/.test(el.tagName) && el.controls && !el.matches(':focus')) indicator = 'native controls';
       const r = el.getBoundingClientRect();
       const inViewport = r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
       let obscured = false;

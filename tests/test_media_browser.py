@@ -144,3 +144,15 @@ def test_without_javascript_the_clip_is_a_plain_playable_video(open_page, site_u
     for i in range(2):
         assert videos.nth(i).get_attribute("controls") is not None
         assert videos.nth(i).locator("source").get_attribute("type") == "video/mp4"
+
+
+def test_a_focused_video_shows_a_focus_ring(open_page, site_url):
+    page = open_page(site_url, "desktop")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.tagName") == "VIDEO":
+            break
+    style = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert style == ["solid", "3px"]
