@@ -28,6 +28,8 @@ FIELD_TYPES = (
     "image",
     "gallery",
     "ref",
+    "audio",  # an audio guide (media.py), with its transcript
+    "guide",  # an exhibit's number in the audio guide (guide.py)
 )
 RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight"})
 IMAGE_FORMATS = ("avif", "webp")
@@ -44,6 +46,16 @@ class ImageSettings:
     max_pixels: int = 60_000_000  # decompression-bomb limit
     warn_bytes: int = 20 * 1024 * 1024  # originals larger than this get a warning
     workers: int = 0  # 0 = one per core
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """Video and audio (media.py): when a file is worth a warning for visitors on mobile data."""
+
+    warn_mb: int = 40  # a published file larger than this gets a warning with what it costs on 4G
+    warn_seconds: int = 300  # so does a longer one
+    warn_mbps: int = 6  # and one whose bit rate a 4G connection cannot keep up with
+    transcode: bool = False  # re-encode HEVC/ProRes/VP9/AV1 to H.264/AAC (slow; else a warning names the fix)
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,7 @@ class SiteConfig:
     footer: str = ""
     menu: tuple[MenuItem, ...] = ()
     images: ImageSettings = field(default_factory=ImageSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
     markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     contact: ContactSettings = field(default_factory=ContactSettings)
@@ -221,6 +234,7 @@ _TOP = {
     "footer": str,
     "menu": list,
     "images": dict,
+    "media": dict,
     "markdown": dict,
     "publish": dict,
     "contact": dict,
@@ -308,6 +322,13 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
         base_url += "/"
     menu = tuple(_menu_item(item, i, r) for i, item in enumerate(top.get("menu", [])))
     images = _images(r.table(top.get("images", {}), "images", {**_image_keys()}), r)
+    media = MediaSettings(
+        **r.table(
+            top.get("media", {}),
+            "media",
+            {f: type(getattr(MediaSettings(), f)) for f in MediaSettings.__dataclass_fields__},
+        )
+    )
     md = r.table(top.get("markdown", {}), "markdown", {"iframe_hosts": list})
     publish_keys = {f: type(getattr(PublishSettings(), f)) for f in PublishSettings.__dataclass_fields__}
     publish = PublishSettings(**r.table(top.get("publish", {}), "publish", publish_keys))
@@ -328,6 +349,7 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
         footer=top.get("footer", ""),
         menu=tuple(m for m in menu if m is not None),
         images=images,
+        media=media,
         markdown=MarkdownSettings(iframe_hosts=tuple(str(h) for h in md.get("iframe_hosts", []))),
         publish=publish,
         contact=contact,

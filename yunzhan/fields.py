@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec
 from yunzhan.errors import WARNING, Problem, did_you_mean
-from yunzhan.imagepaths import local_source
-from yunzhan.model import ImageRequest
+from yunzhan.imagepaths import AUDIO_EXTENSIONS, VIDEO_KEYS, is_video, local_source
+from yunzhan.model import ImageRequest, MediaRequest
 
 MAX_STRING_CHARS = 20_000
 MAX_INT = 10**15
@@ -260,17 +260,17 @@ class _FieldChecker:
         if not isinstance(raw, dict) or not isinstance(raw.get("src"), str):
             self.fail(name, "图片应当写成文件路径", f"例如 {spec.name}: cover.jpg，或 src: 和 alt: 两行")
             return None
-        unknown = set(raw) - {"src", "alt", "caption", "credit"}
+        unknown = set(raw) - {"src", "alt", "caption", "credit"} - _video_keys(raw["src"])
         if unknown:
             self.fail(
                 name,
                 f"图片里有未知的项：{', '.join(sorted(unknown))}",
-                "图片只能有 src、alt、caption、credit",
+                "图片只能有 src、alt、caption、credit（视频还可以有 poster、captions）",
             )
         alt = self.unquoted(f"{name}.alt", raw.get("alt"))
         if alt is None:
             alt = str(data.get("title") or data.get("name") or "")
-        return self._request(name, raw["src"], str(alt), f"{spec.name}: {{}}")
+        return self._request(name, raw["src"], str(alt), f"{spec.name}: {{}}", raw)
 
     def _gallery(
         self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]
@@ -286,10 +286,12 @@ class _FieldChecker:
             if not isinstance(item, dict) or not isinstance(item.get("src"), str):
                 self.fail(where, "图集的每一项都要有 src", "例如 - src: photo1.jpg")
                 continue
-            unknown = set(item) - {"src", "alt", "caption", "credit"}
+            unknown = set(item) - {"src", "alt", "caption", "credit"} - _video_keys(item["src"])
             if unknown:
                 self.fail(
-                    where, f"未知的项：{', '.join(sorted(unknown))}", "只能有 src、alt、caption、credit"
+                    where,
+                    f"未知的项：{', '.join(sorted(unknown))}",
+                    "只能有 src、alt、caption、credit（视频还可以有 poster、captions）",
                 )
             if "alt" not in item or item["alt"] is None:
                 self.fail(
@@ -299,18 +301,86 @@ class _FieldChecker:
             alt, caption, credit = (
                 self.unquoted(f"{where}.{k}", item.get(k)) for k in ("alt", "caption", "credit")
             )
-            request = self._request(where, item["src"], str(alt), "- src: {}")
+            request = self._request(where, item["src"], str(alt), "- src: {}", item)
             if request is not None:
                 items.append((request, str(caption or ""), str(credit or "")))
         return items
 
-    def _request(self, name: str, src: str, alt: str, example: str) -> ImageRequest | None:
+    def _request(
+        self, name: str, src: str, alt: str, example: str, written: dict[str, Any] | None = None
+    ) -> ImageRequest | None:
         line = self.line_of(name)
         result = image_request(self.site_dir, self.folder, src, alt, self.rel, line, name, example)
         if isinstance(result, Problem):
             self.problems.append(result)
             return None
+        if is_video(src):
+            return self._media(name, result, "video", written or {})
         return result
+
+    def _media(
+        self, name: str, found: ImageRequest, kind: str, written: dict[str, Any]
+    ) -> MediaRequest | None:
+        """The request of a video or audio file, with its poster, captions or transcript as written."""
+        poster, texts = None, {}
+        if kind == "video" and written.get("poster") is not None:
+            where = f"{name}.poster"
+            request = self._request(where, str(written["poster"]), found.alt, "poster: {}")
+            if request is None or isinstance(request, MediaRequest):
+                if isinstance(request, MediaRequest):
+                    self.fail(where, "封面（poster）应当是一张图片", "例如 poster: 封面.jpg")
+                return None
+            poster = request.source
+        for key in ("captions", "transcript"):
+            value = written.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                self.fail(f"{name}.{key}", "应当是一段文字", _MEDIA_TEXT_HINTS[key])
+                return None
+            texts[key] = value.strip() if isinstance(value, str) else None
+        fields = dict(found.__dict__)
+        return MediaRequest(**fields, kind=kind, poster=poster, **texts)
+
+    def _audio(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> MediaRequest | None:
+        """``audio: 讲解.mp3``, or ``src:`` with ``transcript:`` (else a .txt/.vtt of the same name beside it)."""
+        written = {"src": raw} if isinstance(raw, str) else raw
+        if not isinstance(written, dict) or not isinstance(written.get("src"), str):
+            self.fail(name, "语音导览应当写成音频文件名", f"例如 {spec.name}: 讲解.mp3")
+            return None
+        unknown = set(written) - {"src", "title", "transcript"}
+        if unknown:
+            self.fail(name, f"未知的项：{', '.join(sorted(unknown))}", "只能有 src、title、transcript")
+        if not written["src"].lower().rstrip().endswith(AUDIO_EXTENSIONS):
+            self.fail(name, f"不支持的音频格式：{written['src']}", "语音导览请用 MP3、M4A 或 AAC 文件")
+            return None
+        title = str(written.get("title") or data.get("title") or data.get("name") or "语音导览")
+        line = self.line_of(name)
+        found = image_request(
+            self.site_dir, self.folder, written["src"], title, self.rel, line, name, f"{spec.name}: {{}}"
+        )
+        if isinstance(found, Problem):
+            self.problems.append(found)
+            return None
+        return self._media(name, found, "audio", written)
+
+    def _guide(self, spec: FieldSpec, name: str, raw: Any, data: dict[str, Any]) -> int | None:
+        """An exhibit's number in the audio guide, as printed on its placard: 1 to 9999, unique (guide.py)."""
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        if isinstance(raw, bool) or not re.fullmatch(r"\d{1,4}", text) or int(text) == 0:
+            self.fail(
+                name, f"导览编号应当是 1 到 9999 的整数，现在是 {str(raw)[:20]!r}", f"例如 {spec.name}: 12"
+            )
+            return None
+        return int(text)
+
+
+_MEDIA_TEXT_HINTS = {
+    "captions": "字幕写成同名 .vtt/.srt 文件放在视频旁边；确实不需要时写 captions: none（没有对白，只有机器声）",
+    "transcript": "写讲解词全文，或把同名 .txt 文件放在音频旁边",
+}
+
+
+def _video_keys(src: Any) -> frozenset[str]:
+    return VIDEO_KEYS if isinstance(src, str) and is_video(src) else frozenset()
 
 
 def _times(number: str, scale: str) -> str:

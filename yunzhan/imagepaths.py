@@ -25,3 +25,13 @@ def local_source(src: str, example: str = "{}") -> str | tuple[str, str]:
         f"这是电脑上的完整路径，网站找不到它：{text}",
         f"把照片复制到条目文件旁边，只写文件名，例如 {example.format(name)}",
     )
+
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
+AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac")
+VIDEO_KEYS = frozenset({"poster", "captions"})  # what a gallery item or cover may add when it is a video
+
+
+def is_video(src: str) -> bool:
+    """A gallery item, cover or body ``![…](x)`` naming a video file (shown as ``<video>``, not a picture)."""
+    return src.lower().rstrip().endswith(VIDEO_EXTENSIONS)

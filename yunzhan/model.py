@@ -29,6 +29,40 @@ class Image:
     fallback_srcset: str = ""
     placeholder: str = "#ddd"
     large: str = ""
+    video: Video | None = None  # set when this image is a video's poster: templates then show the video
+
+
+@dataclass(frozen=True)
+class Track:
+    """A ``<track>`` of a video: WebVTT captions published beside it."""
+
+    src: str
+    srclang: str = "zh"
+    label: str = "中文字幕"
+
+
+@dataclass(frozen=True)
+class Video:
+    """A published, metadata-free video file; its poster is the ``Image`` that carries it."""
+
+    src: str
+    type: str  # MIME type with codecs, e.g. 'video/mp4; codecs="avc1.64001f, mp4a.40.2"'
+    width: int
+    height: int
+    duration: float  # seconds
+    size: int  # bytes of the published file
+    tracks: tuple[Track, ...] = ()
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A published audio guide with its transcript (safe HTML)."""
+
+    src: str
+    type: str
+    duration: float
+    size: int
+    transcript: Markup = field(default_factory=Markup)
 
 
 @dataclass(frozen=True)
@@ -47,6 +81,17 @@ class ImageRequest:
     record_path: str  # site-relative path of the record, for error messages
     line: int | None
     field: str
+
+
+@dataclass(frozen=True)
+class MediaRequest(ImageRequest):
+    """A video or audio file a record asks for: an ``ImageRequest`` (the poster takes its place where images go)
+    plus what only media have. ``poster``/``captions``/``transcript`` are as written beside ``src``."""
+
+    kind: str = "video"  # or "audio"
+    poster: str | None = None  # absolute path of a poster image, or None for a frame at about 1 s
+    captions: str | None = None  # None: look beside the file; "none…": none, with the reason; else a path
+    transcript: str | None = None  # audio: text written in the record (else a .txt/.vtt beside the file)
 
 
 @dataclass(eq=False)

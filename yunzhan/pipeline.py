@@ -36,6 +36,7 @@ STEPS: list[tuple[str, Callable[[steps.Build], None]]] = [
     ("rules", steps.check_records),
     ("references", steps.resolve_references),
     ("markdown", steps.convert_markdown),
+    ("media", steps.process_media),
     ("images", steps.process_images),
     ("plan", steps.plan_pages),
     ("share images", steps.draw_share_images),

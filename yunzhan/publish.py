@@ -26,7 +26,7 @@ import brotli
 
 from yunzhan.config import SiteConfig
 from yunzhan.markup import plain_text, shorten
-from yunzhan.model import GalleryItem, Image, Page, Record
+from yunzhan.model import Audio, GalleryItem, Image, Page, Record
 
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
@@ -182,6 +182,7 @@ def _image(image: Image, config: SiteConfig) -> dict[str, Any]:
         "alt": image.alt,
         "width": image.width,
         "height": image.height,
+        **({"video": config.absolute_url(image.video.src)} if image.video else {}),  # media: a video's poster
     }
 
 
@@ -191,6 +192,8 @@ def _value(value: Any, config: SiteConfig) -> Any:
         return value.slug
     if isinstance(value, Image):
         return _image(value, config)
+    if isinstance(value, Audio):  # media: an audio guide
+        return {"url": config.absolute_url(value.src), "transcript": plain_text(value.transcript)}
     if isinstance(value, GalleryItem):
         return {**_image(value.image, config), "caption": value.caption, "credit": value.credit}
     if isinstance(value, list | tuple):

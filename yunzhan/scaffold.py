@@ -455,6 +455,8 @@ def _example(site_dir: Path, config: SiteConfig, spec: FieldSpec) -> list[str]:
         "url": "https://example.org/",
         "list": "[甲, 乙]",
         "image": "封面.jpg",
+        "audio": "讲解.mp3",
+        "guide": "12",
     }
     if spec.type == "enum":
         example = spec.values[0] if spec.values else ""
@@ -496,4 +498,6 @@ def _describe(site_dir: Path, config: SiteConfig, spec: FieldSpec) -> str:
         "list": "列表，写成 [甲, 乙]",
         "image": "图片文件名，相对于本文件，例如 封面.jpg；或写 src: 和 alt: 两行",
         "gallery": "图集，每张图片一项，写法见下面几行",
+        "audio": "语音导览的音频（MP3/M4A），讲解词写在同名 .txt 里放在旁边",
+        "guide": "导览编号，印在展品标牌上，全站不能重复",
     }.get(spec.type, "")

@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yunzhan import cards, charts, content, images, pages, placards, publish, references, render, workers
+from yunzhan import (
+    cards,
+    charts,
+    content,
+    guide,
+    images,
+    media,
+    pages,
+    placards,
+    publish,
+    references,
+    render,
+    workers,
+)
 from yunzhan.bodies import attach_images, image_requests, render_markup
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import Problem
@@ -62,6 +75,8 @@ class Build:
     loaded: content.LoadedContent = field(init=False)
     grouped: dict[str, list[Record]] = field(init=False)
     body_images: dict[int, Any] = field(init=False)
+    image_requests: list[Any] = field(init=False)  # pictures for the image stage (media taken out)
+    media_result: media.MediaResult = field(init=False)
     image_result: images.ImageResult = field(init=False)
     slug: Callable[[str], str] = field(init=False)
     plan: pages.SitePlan = field(init=False)
@@ -117,9 +132,24 @@ def convert_markdown(b: Build) -> None:
         b.store.put("meta", "links", links)
 
 
+def process_media(b: Build) -> None:
+    """Videos and audio guides (checked, remuxed, stripped; their posters go to the image stage), guide numbers."""
+    b.image_requests, clips = media.split_requests(image_requests(b.records, b.body_images))
+    made = b.media_result = media.process_media(
+        clips,
+        b.config,
+        site_dir=b.site_dir,
+        cache_dir=b.cache_dir,
+        url_prefix=b.config.base_path,
+        progress=b.options.progress,
+    )
+    b.problems += made.problems + guide.number_problems(b.records, b.config)
+    b.files |= made.files
+
+
 def process_images(b: Build) -> None:
     b.image_result = images.process_images(
-        image_requests(b.records, b.body_images),
+        b.image_requests,
         b.config.images,
         site_dir=b.site_dir,
         cache_dir=b.cache_dir,
@@ -128,7 +158,7 @@ def process_images(b: Build) -> None:
     )
     b.problems += b.image_result.problems
     b.files |= b.image_result.files
-    b.image_stats = dict(b.image_result.stats)
+    b.image_stats = {**b.image_result.stats, **{f"media_{k}": v for k, v in b.media_result.stats.items()}}
 
 
 def plan_pages(b: Build) -> None:
@@ -138,6 +168,7 @@ def plan_pages(b: Build) -> None:
     b.plan = pages.plan_site(b.grouped, b.config, b.slug)
     if b.config.publish.placards in b.plan.collections:
         b.plan.pages += placards.placard_pages(b.plan.collections, b.config, b.config.publish.placards)
+    b.plan.pages += guide.guide_pages(b.plan.collections, b.config)  # /guide/ when exhibits have numbers
     b.problems += pages.find_collisions(b.plan.pages)
     assets, b.asset_urls = publish.fingerprint_assets(_theme_assets(b.site_dir, b.config))
     b.generated |= assets
@@ -148,7 +179,10 @@ def plan_pages(b: Build) -> None:
     placard_globals["placard"] = b.env.tracked(placard_globals["placard"], placards.inputs)
     b.env.globals.update(placard_globals)
     b.env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
-    attach_images(b.records, b.image_result.images, b.body_images, b.env)
+    media.attach_media(
+        b.records, b.media_result, b.body_images, b.env.get_template("_macros.html").module.video
+    )
+    attach_images(b.records, {**b.image_result.images, **b.media_result.images}, b.body_images, b.env)
 
 
 def draw_share_images(b: Build) -> None:

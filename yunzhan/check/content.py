@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yunzhan import references, texts
+from yunzhan import media, references, texts
 from yunzhan.check import links
 from yunzhan.check.records import Checker, ExternalLink, RecordRules
 from yunzhan.config import SiteConfig
@@ -101,6 +101,9 @@ def run_checks(loaded: LoadedContent, config: SiteConfig, site_dir: Path) -> Che
             checker.check_record(record, settings)
     checker.problems.extend(rules.site_problems)
     checker.problems.extend(duplicate_titles(loaded.records, config))
+    checker.problems.extend(
+        media.check_media(loaded.records, config, site_dir)
+    )  # videos, audio, guide numbers
     return CheckReport(sort_problems(checker.problems), sorted(set(checker.links), key=_link_key))
 
 

@@ -20,6 +20,7 @@ from yunzhan.check.text import Finding, Text, field_name
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.errors import WARNING, Problem
 from yunzhan.fields import image_request
+from yunzhan.imagepaths import AUDIO_EXTENSIONS, is_video
 from yunzhan.images import check_source
 from yunzhan.model import ImageRequest, Record
 
@@ -259,6 +260,8 @@ class Checker:
     def image_file(
         self, record: Record, where: str | None, line: int | None, source: str, shown: str
     ) -> None:
+        if is_video(source) or source.lower().endswith(AUDIO_EXTENSIONS):
+            return  # media.check_media checks media files
         found = check_source(os.path.realpath(source), self.content_dir)
         if not isinstance(
             found, os.stat_result

@@ -58,6 +58,9 @@ CONTENT_TYPES = {
     ".mp4": "video/mp4",
     ".webm": "video/webm",
     ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",  # audio guides; ProRes kept as QuickTime
+    ".aac": "audio/aac",
+    ".mov": "video/quicktime",
     ".vtt": "text/vtt; charset=utf-8",
     ".pdf": "application/pdf",
     ".zip": "application/zip",

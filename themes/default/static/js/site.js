@@ -4,7 +4,7 @@
    the picture; a page opened (or reloaded) at #photo-N adds none. */
 (function () {
   "use strict";
-  var links = [].slice.call(document.querySelectorAll("a[data-lb]"));
+  var links = [].slice.call(document.querySelectorAll("[data-lb]")); // <a> of a photo, <video> of a clip
   if (!links.length || typeof HTMLDialogElement !== "function" || !history.pushState) return;
 
   var root = document.documentElement;
@@ -67,9 +67,10 @@
       if (e.key === "ArrowLeft") step(-1);
       else if (e.key === "ArrowRight") step(1);
       else if (e.key === "Tab") {
-        var k = buttons.indexOf(document.activeElement), last = buttons.length - 1;
-        if (e.shiftKey && k <= 0) buttons[last].focus();
-        else if (!e.shiftKey && (k === last || k < 0)) buttons[0].focus();
+        var stops = buttons.concat([].slice.call(stage.querySelectorAll("video"))); // a clip's controls too
+        var k = stops.indexOf(document.activeElement), last = stops.length - 1;
+        if (e.shiftKey && k <= 0) stops[last].focus();
+        else if (!e.shiftKey && (k === last || k < 0)) stops[0].focus();
         else return;
       } else return;
       e.preventDefault();
@@ -90,6 +91,7 @@
     stage.addEventListener("dragstart", function (e) { e.preventDefault(); });
     dlg.addEventListener("close", function () {
       root.classList.remove("lb-open");
+      pause();
       if (back(history.state)) history.back(); // popstate finds no lightbox entry and leaves it closed
       else if (fromHash() >= 0) history.replaceState(null, "", noHash());
       var a = links[idx];
@@ -101,6 +103,12 @@
 
   // The thumbnail's <picture>, re-targeted at the whole screen: same sources, sizes="100vw".
   function picture(a) {
+    if (a.tagName === "VIDEO") { // a clip plays in the lightbox as in the page: same sources, captions, poster
+      var v = a.cloneNode(true);
+      v.removeAttribute("data-lb");
+      v.removeAttribute("style");
+      return v;
+    }
     var pic = a.querySelector("picture"), el = pic ? pic.cloneNode(true) : document.createElement("img");
     var img = el.tagName === "IMG" ? el : el.querySelector("img");
     [].forEach.call(el.querySelectorAll("[srcset]"), function (n) { n.setAttribute("sizes", "100vw"); });
@@ -112,7 +120,12 @@
     return el;
   }
 
+  function pause() { // a clip stops when the lightbox moves on, closes or opens over it
+    [].forEach.call(document.querySelectorAll("video"), function (v) { v.pause(); });
+  }
+
   function show(i) {
+    pause();
     idx = (i + links.length) % links.length;
     var a = links[idx], fig = a.closest("figure"), fc = fig && fig.querySelector("figcaption");
     stage.replaceChildren(picture(a));
@@ -126,7 +139,8 @@
       cap.appendChild(span);
     });
     pre.replaceChildren(); // preload the next picture in the format and size the browser will choose
-    if (links.length > 1) pre.appendChild(picture(links[(idx + 1) % links.length]));
+    var next = links[(idx + 1) % links.length];
+    if (links.length > 1 && next.tagName === "A") pre.appendChild(picture(next));
   }
 
   // push: a click, one new entry; otherwise the current entry becomes the picture's. below: the entry below is
@@ -155,6 +169,7 @@
   }
 
   links.forEach(function (a, i) {
+    if (a.tagName !== "A") return; // a clip plays where it is: keys, swipes and Back reach it in the lightbox
     a.addEventListener("click", function (e) {
       if (e.button || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
       e.preventDefault();
