@@ -333,7 +333,7 @@ def test_placard_prints_the_guide_number_beside_its_qr_code(make_site, clips):
 
 
 def test_check_warns_about_a_video_without_captions_unless_declined_with_a_reason(make_site, clips):
-    from yunzhan.checks import check_site
+    from yunzhan.check import check_site
 
     site = make_site(
         {
