@@ -58,6 +58,7 @@ class Record:
     source: str  # site-relative path of the record file
     url: str = ""  # prefixed with the base path
     path: str = ""  # site-relative URL path, e.g. "/projects/rocket/"
+    short: str = ""  # site-relative short URL for print ("/s/a3k9/", shortlinks.py); "" = none
     title: str = ""
     body: Markup = field(default_factory=Markup)
     fields: dict[str, Any] = field(default_factory=dict)

@@ -29,6 +29,7 @@ from yunzhan import (
     references,
     render,
     search,
+    shortlinks,
     stamp,
     texts,
     workers,
@@ -216,7 +217,8 @@ def _build(options: BuildOptions, session: Session | None, checked: stamp.Check 
             written, files = stamp.output_signature(output_dir)
             warnings = [p.as_dict() for p in sort_problems(gathered.problems)]
             pages = gathered.page_count
-            stamp.save_stamp(checked.path, stamp.Stamp(checked.inputs, written, pages, files, warnings))
+            inputs = stamp.signed_after(checked, site_dir)  # with the short-link codes this build added
+            stamp.save_stamp(checked.path, stamp.Stamp(inputs, written, pages, files, warnings))
     finish = None
     deferred = gathered.deferred
     if deferred is not None:
@@ -382,6 +384,11 @@ def gather(
         problems += references.resolve_references(records, config)
         grouped = references.order_records(records, config)
         pages.assign_urls(records, config)
+        # shortlinks.py: each record's code for life (content/shortlinks.yaml), printed in QR codes
+        short_table, short_changed = shortlinks.assign(shortlinks.load(site_dir), records)
+        problems += short_table.problems
+        if short_changed and not options.preview:
+            shortlinks.save(site_dir, short_table)
     with timer.step("markdown"):
         used: dict[str, Any] = {}
         links = digest(sorted((r.source, r.url) for r in records))  # what record links resolve to
@@ -506,6 +513,10 @@ def gather(
             if streamed is not None:
                 site_files = {}
         generated = {**assets, **site_files}
+        # shortlinks.py: /s/<code>/ and renamed records' old URLs, as redirect pages
+        generated |= shortlinks.redirect_pages(
+            short_table, records, config, {p.output_file for p in plan.pages}
+        )
     cache_dirty |= len(store.slugs) != known_slugs or rules_redone
     if options.compress and not options.preview:
         with timer.step("compress"):

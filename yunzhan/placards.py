@@ -87,8 +87,8 @@ def placard(
 
 
 def qr_request(record: Record, config: SiteConfig) -> tuple[str, str]:
-    """(URL, label) of a record's placard QR code."""
-    return config.absolute_url(record.path), f"二维码：{record.title}"
+    """(URL, label) of a record's placard QR code: its short link, which outlives renames (shortlinks.py)."""
+    return config.absolute_url(record.short or record.path), f"二维码：{record.title}"
 
 
 def qr_requests(pages: list[Page], config: SiteConfig) -> list[tuple[str, str]]:
@@ -172,7 +172,7 @@ def template_globals(
 
     def placard_for(record: Record) -> Placard:
         if touch is not None:
-            touch(record, "title", "path", zone_field, "summary", "intro", "craftsmen")
+            touch(record, "title", "path", "short", zone_field, "summary", "intro", "craftsmen")
             if not (record.fields.get("summary") or record.fields.get("intro")):
                 touch(record, "body")
             for value in (record.fields.get(zone_field), record.fields.get("craftsmen")):
