@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from yunzhan import markup, pasted, references, texts
+from yunzhan import markup, pasted, personal, references, texts
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.content import LoadedContent
 from yunzhan.errors import ERROR, WARNING, Problem, sort_problems
@@ -292,6 +292,7 @@ class _Checker:
         self.links: list[ExternalLink] = []
         self._file_lines: dict[str, list[str]] = {}
         self._sized: set[tuple[str, str]] = set()
+        self.public = personal.public_numbers(config) if config else frozenset()  # personal.py
         if self.simplified and _converter() is None:
             self.simplified = False
         if self.chinese and not self.simplified and rules_only and _converter() is None:
@@ -358,6 +359,9 @@ class _Checker:
     # -- text, line by line
 
     def scan(self, text: _Text) -> None:
+        if self.rules_only:  # personal.py: resident ID, mobile and bank card numbers are errors
+            for index, needle, message in personal.lines_found(text.text, self.public):
+                self.add(text, index, needle, message, personal.HINT, ERROR)
         if self.rules_only and not self._may_break_rules(text):
             return  # most texts: a few searches in C instead of a loop over lines (build runs this too)
         fence = ""

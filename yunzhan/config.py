@@ -29,7 +29,7 @@ FIELD_TYPES = (
     "gallery",
     "ref",
 )
-RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight"})
+RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight", "review"})
 IMAGE_FORMATS = ("avif", "webp")
 
 
@@ -94,6 +94,7 @@ class ReviewSettings:
     """三审三校: the stages every record must be signed for before it is published; none = no review."""
 
     stages: tuple[str, ...] = ()  # e.g. ("初审", "复审", "终审")
+    public: tuple[str, ...] = ()  # numbers that may be published (a hotline): not personal data (personal.py)
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,7 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
     contact = ContactSettings(**r.table(top.get("contact", {}), "contact", contact_keys))
     deploy_keys = {f: type(getattr(DeploySettings(), f)) for f in DeploySettings.__dataclass_fields__}
     deploy = DeploySettings(**r.table(top.get("deploy", {}), "deploy", deploy_keys))
-    review = _review(r.table(top.get("review", {}), "review", {"stages": list}), r)
+    review = _review(r.table(top.get("review", {}), "review", {"stages": list, "public": list}), r)
     taxonomies = tuple(_taxonomy(name, value, r) for name, value in sorted(top.get("taxonomies", {}).items()))
     collections = tuple(_collection(name, value, r) for name, value in top.get("collections", {}).items())
     _check_links(collections, taxonomies, r)
@@ -359,11 +360,14 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
 
 
 def _review(table: dict[str, Any], r: _Reader) -> ReviewSettings:
-    stages = table.get("stages", [])
+    stages, public = table.get("stages", []), table.get("public", [])
     if not all(isinstance(s, str) and s.strip() for s in stages) or len(set(stages)) != len(stages):
         r.error("review.stages", "审核环节应当是不重复的名字", 'stages = ["初审", "复审", "终审"]')
         return ReviewSettings()
-    return ReviewSettings(stages=tuple(s.strip() for s in stages))
+    if not all(isinstance(p, str | int) and not isinstance(p, bool) for p in public):
+        r.error("review.public", "可以公开的号码应当写成文字", 'public = ["12351"]')
+        return ReviewSettings()
+    return ReviewSettings(stages=tuple(s.strip() for s in stages), public=tuple(str(p) for p in public))
 
 
 def _image_keys() -> dict[str, type]:

@@ -64,6 +64,7 @@ class Record:
     fields: dict[str, Any] = field(default_factory=dict)
     draft: bool = False
     weight: int = 0
+    review: Any = None  # ``review:`` as written: stage → "姓名 日期" (review.py checks it)
     prev: Record | None = None
     next: Record | None = None
     backrefs: dict[str, list[Record]] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from yunzhan import (
     publish,
     references,
     render,
+    review,
     search,
     shortlinks,
     stamp,
@@ -380,6 +381,9 @@ def gather(
         ruled, rules_redone = _record_rules(loaded, config, site_dir, memo, store, rules_key)
         problems = [*loaded.problems, *ruled]
     records = loaded.records
+    # review.py: records not yet signed by every [review] stage wait (the preview keeps them, with a banner)
+    records, waiting, review_problems = review.withhold(records, config.review, keep=options.preview)
+    problems += review_problems
     with timer.step("references"):
         problems += references.resolve_references(records, config)
         grouped = references.order_records(records, config)
@@ -517,6 +521,8 @@ def gather(
         generated |= shortlinks.redirect_pages(
             short_table, records, config, {p.output_file for p in plan.pages}
         )
+        if options.preview and waiting:  # review.py: which preview pages get the banner
+            generated |= review.preview_index(waiting)
     cache_dirty |= len(store.slugs) != known_slugs or rules_redone
     if options.compress and not options.preview:
         with timer.step("compress"):

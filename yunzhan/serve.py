@@ -59,7 +59,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
-from yunzhan import portable
+from yunzhan import portable, review
 from yunzhan.command import command_name
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import ConfigError, Problem, YunzhanError
@@ -502,6 +502,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: HTTPStatus, ctype: str, data: bytes, *, head: bool) -> None:
         if ctype.startswith("text/html"):
             data = inject(data, self.server.app.snippet())
+            app = self.server.app  # review.py: a record waiting for its review signatures says so
+            data = review.with_banner(
+                data, review.banner_for(app.preview_dir, unquote(urlsplit(self.path).path), app.base_path)
+            )
         self._send_headers(status, ctype, len(data))
         if not head:
             self.wfile.write(data)
