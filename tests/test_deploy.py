@@ -273,7 +273,7 @@ def test_wrong_key_and_missing_bucket_messages(make_site: MakeSite, s3: Server) 
     error = bucket._client_error(_client_error("SignatureDoesNotMatch"), "上传 index.html")
     assert "密钥不对" in error.problems[0].message and "YUNZHAN_ACCESS_KEY_ID" in error.problems[0].path
     forbidden = bucket._client_error(_client_error("PublicEndpointForbidden"), "上传 index.html")
-    assert "自定义域名" in forbidden.problems[0].hint
+    assert "内网地址" in forbidden.problems[0].hint and "internal.aliyuncs.com" in forbidden.problems[0].hint
     s3.client().delete_bucket(Bucket="expo")
     with pytest.raises(PublishError) as raised:
         bucket.listing()

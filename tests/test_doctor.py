@@ -14,7 +14,7 @@ from yunzhan.deploy.doctor import diagnose
 from yunzhan.deploy.plan import headers_for
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
-<link rel="stylesheet" href="/assets/css/site.0123456789.css"><script src="/assets/js/site.0123456789.js" defer></script>
+<link rel="stylesheet" href="/assets/css/site.0123456789.css"><link rel="alternate" type="application/atom+xml" href="/feed.xml"><script src="/assets/js/site.0123456789.js" defer></script>
 </head><body><a href="/zones/">展区</a><img src="/media/0a1b2c3d4e/gusu-480.webp" alt="姑苏展区" width="480" height="320">
 <p>{text}</p></body></html>"""
 FILES = {
@@ -22,6 +22,7 @@ FILES = {
     "zones/index.html": PAGE.format(title="展区", text="姑苏展区。" * 100).encode(),
     "404.html": PAGE.format(title="找不到页面", text="这个网址没有页面。").encode(),
     "assets/css/site.0123456789.css": b"body{margin:0}" * 100,
+    "feed.xml": b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"/>',  # atom+xml
     "assets/js/site.0123456789.js": b"document.documentElement.className='js';" * 40,
     "media/0a1b2c3d4e/gusu-480.webp": b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(200),
 }

@@ -170,8 +170,9 @@ class Bucket:
             return fail(
                 "site.toml",
                 f"{doing}时被拒绝：2025 年 3 月 20 日以后开通的 OSS 不能再用默认的外网地址上传（{code}）",
-                "在 OSS 控制台给存储桶绑定已备案的自定义域名，或从同一地域的阿里云服务器用内网地址"
-                f'（endpoint = "https://s3.oss-{self.target.region}-internal.aliyuncs.com"）发布',
+                "从同一地域的阿里云服务器（ECS）用内网地址发布："
+                f'endpoint = "https://s3.oss-{self.target.region}-internal.aliyuncs.com"；'
+                "yunzhan 还不能通过自定义域名上传，在自己电脑上可以用阿里云的 ossutil 通过绑定的域名上传 output/",
                 field="deploy.endpoint",
             )
         message = exc.response.get("Error", {}).get("Message", "") or str(exc)

@@ -53,6 +53,10 @@ FIXES = {  # what to change, per host, in the words of its console
         "": "打开服务器或 CDN 的 gzip/Brotli 压缩；对象存储上可以在 site.toml 的 [deploy] 写 gzip = true 再发布",
     },
 }
+SAME_TYPES = {  # names browsers take alike
+    "text/javascript": {"text/javascript", "application/javascript", "application/x-javascript"},
+    "application/xml": {"application/xml", "text/xml", "application/atom+xml", "application/rss+xml"},
+}
 MIME_FIX = "用 yunzhan publish 重新上传（它按文件类型设置 Content-Type）；或在控制台的文件详情 → 设置 HTTP 头里改 Content-Type"
 CACHE_FIX = "用 yunzhan publish 重新上传（它给每类文件设置 Cache-Control）；CDN 的缓存规则选“遵循源站”"
 
@@ -245,10 +249,7 @@ def _check_assets(base: str, links: list[tuple[str, str]], get: Get, add: Add) -
         answer = get(url)
         want = TYPES[ext].split(";")[0]
         got = answer.header("content-type").split(";")[0].strip().lower()
-        aliases = (
-            {"application/javascript", "application/x-javascript"} if want == "text/javascript" else set()
-        )
-        if answer.status == 200 and got != want and got not in aliases:
+        if answer.status == 200 and got not in SAME_TYPES.get(want, {want}):
             add("类型", f"{ext} 文件的 Content-Type 是“{got or '无'}”，应当是 {want}", MIME_FIX, where=url)
         rel = url[len(base) :]
         if (
