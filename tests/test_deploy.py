@@ -237,6 +237,26 @@ def test_interrupted_publish_resumes_where_it_stopped(make_site: MakeSite, s3: S
     assert len(bucket_keys(s3)) == total + 1
 
 
+def test_large_files_go_up_in_parts_and_are_not_sent_again(
+    make_site: MakeSite, s3: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("yunzhan.deploy.bucket.BIG", 2048)  # every file of 2 KB and more goes up in parts
+    site = make_deploy_site(make_site, s3)
+    assert run_publish(site) == 0
+    keys = bucket_keys(s3)
+    parts = [k for k, etag in keys.items() if "-" in etag]  # a multipart ETag is no MD5 of the bytes
+    assert parts and all((site / "output" / k).stat().st_size >= 2048 for k in parts)
+    assert (
+        s3.client().get_object(Bucket="expo", Key=parts[0])["Body"].read()
+        == (site / "output" / parts[0]).read_bytes()
+    )
+    head = s3.client().head_object(Bucket="expo", Key=parts[0])
+    assert head["CacheControl"] in (YEAR, "no-cache")
+    s3.requests.clear()
+    assert run_publish(site, "--no-build") == 0
+    assert s3.object_puts() == []  # the manifest remembers the ETag the bucket gave
+
+
 def test_missing_and_wrong_keys_are_plain_chinese(
     make_site: MakeSite,
     s3: Server,

@@ -137,6 +137,7 @@ def host_of(answer: Answer) -> str:
 def diagnose(url: str, fetcher: Get | None = None) -> list[Problem]:
     """Every trap met on the live site at ``url``; an empty list when none."""
     get = fetcher or fetch
+    url = url if "://" in url else "https://" + url  # typed as the address bar shows it
     base = url if url.endswith("/") else url + "/"
     try:
         home = get(base)
