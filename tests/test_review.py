@@ -79,17 +79,24 @@ def _get(port: int, path: str) -> str:
 
 def test_the_preview_shows_waiting_records_with_a_banner(make_site: MakeSite) -> None:
     site = _site(make_site)
-    built = threading.Event()
-    server = PreviewServer(ServeOptions(site_dir=site, port=0, quiet=True), on_rebuild=lambda *a: built.set())
+    builds = threading.Semaphore(0)
+    server = PreviewServer(
+        ServeOptions(site_dir=site, port=0, quiet=True), on_rebuild=lambda *a: builds.release()
+    )
     server.start()
     try:
-        assert built.wait(60)
+        assert builds.acquire(timeout=60)
         about = _get(server.port, "/about/")
         assert "关于本展" in about
         banner = about.split("<body", 1)[1].split(">", 1)[1]
         assert banner.startswith('<div id="yunzhan-review" role="status"')
         assert "这个条目还在等复审、终审签字，只在预览里显示。已签：初审：张三 2024-05-01。" in banner
         assert "yunzhan-review" not in _get(server.port, "/projects/rocket/")  # signed: no banner
+        (site / "content/pages/about.md").write_text(
+            f"---\ntitle: 关于\n{SIGNED}---\n关于本展。\n", encoding="utf-8"
+        )
+        assert builds.acquire(timeout=60)
+        assert "yunzhan-review" not in _get(server.port, "/about/")  # signed now: the banner is gone
     finally:
         server.stop()
     assert not (site / "output").exists()
