@@ -307,6 +307,9 @@ def _client_error(code: str) -> Any:
 
 
 def test_target_settings_are_checked(make_site: MakeSite) -> None:
+    with pytest.raises(PublishError) as raised:
+        resolve_target(load_config(make_site()))
+    assert raised.value.problems[0].message == "没有设置发布到哪里"
     site = make_site(toml=SITE_TOML + '\n[deploy]\nprovider = "aliyun"\nbucket = "expo"\n')
     with pytest.raises(PublishError) as raised:
         resolve_target(load_config(site))
