@@ -110,6 +110,8 @@ def test_renamed_record_old_url_and_printed_qr_code_land_on_it(
         shot = tmp_path / "placards.png"
         _browser(f"--screenshot={shot}", "--window-size=1300,1000", f"{base}placards/gusu/")
         assert _zbar(shot) == [f"{base}s/{code}/"]
+        poster = next((site / "output/media/share").glob("*/projects-tianlong-2-poster.jpg"))
+        assert _zbar(poster) == [f"{base}s/{code}/"]  # the WeChat poster carries the same short link
         record_url = f"{base}projects/tianlong-2/"
         for start in (f"{base}s/{code}/", f"{base}projects/rocket/"):
             page = open_page(start)  # type: ignore[operator]
