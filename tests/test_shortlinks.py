@@ -131,3 +131,17 @@ def test_renamed_record_old_url_and_printed_qr_code_land_on_it(
         assert page.evaluate(audit.AXE_RUN_JS, audit.AXE_TAGS)["violations"] == []
     finally:
         stop()
+
+
+def test_a_build_into_a_folder_elsewhere_leaves_the_site_as_it_was(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    site = make_site()
+    elsewhere = tmp_path / "copy"
+    assert main(["build", "--site", str(site), "--output", str(elsewhere), "-q"]) == 0
+    assert not (site / shortlinks.FILE).exists()  # tests and one-off copies never change the site's files
+    codes = sorted(p.parent.name for p in (elsewhere / "s").glob("*/index.html"))
+    assert main(["build", "--site", str(site), "-q"]) == 0
+    assert (
+        sorted(yaml.safe_load((site / shortlinks.FILE).read_text(encoding="utf-8"))) == codes
+    )  # the same codes

@@ -391,7 +391,7 @@ def gather(
         # shortlinks.py: each record's code for life (content/shortlinks.yaml), printed in QR codes
         short_table, short_changed = shortlinks.assign(shortlinks.load(site_dir), records)
         problems += short_table.problems
-        if short_changed and not options.preview:
+        if short_changed and shortlinks.keeps(site_dir, output_dir, options.preview):
             shortlinks.save(site_dir, short_table)
     with timer.step("markdown"):
         used: dict[str, Any] = {}

@@ -108,6 +108,14 @@ def save(site_dir: Path, table: Table) -> None:
     portable.atomic_write(site_dir / FILE, dump(table).encode("utf-8"))
 
 
+def keeps(site_dir: Path, output_dir: Path, preview: bool) -> bool:
+    """Whether a build writes new codes into the site's file: a build of the site itself (into a folder inside
+    the site's, ``output/`` by default: ``build``, ``publish``), not the preview nor a build of the site into
+    a folder elsewhere (a test, a one-off copy), which must not change the site's files. Those use the same
+    codes, made from the file names, as the next build will write."""
+    return not preview and output_dir.absolute().is_relative_to(site_dir.absolute())
+
+
 def new_code(source: str, taken: set[str]) -> str:
     """A code from the file's name (the same on every computer), another where it is taken."""
     for attempt in range(1000):
