@@ -176,6 +176,7 @@ def test_first_publish_then_nothing_then_one_edit_then_a_deletion(
     s3.client().put_object(Bucket="expo", Key="by-hand.pdf", Body=b"%PDF")
     assert run_publish(site, "--delete") == 0
     assert "by-hand.pdf" in bucket_keys(s3)  # what yunzhan did not upload is never deleted
+    assert "另有 1 个不是 yunzhan 上传的文件，没有删除它们" in capsys.readouterr().out
 
 
 def test_headers_per_kind_of_file(make_site: MakeSite, s3: Server) -> None:

@@ -100,4 +100,6 @@ def run(
         print(
             f"存储桶里还有 {len(result.left)} 个这次生成已经没有的旧文件；确认网站正常后，加 --delete 再发布一次删掉它们。"
         )
+    if args.delete and result.foreign:
+        print(f"存储桶的这个文件夹里另有 {result.foreign} 个不是 yunzhan 上传的文件，没有删除它们。")
     return EXIT_OK
