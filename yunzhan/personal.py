@@ -100,7 +100,7 @@ def public_numbers(config: SiteConfig) -> frozenset[str]:
     return frozenset(numbers)
 
 
-HINT = "这是个人信息，不能公开发布：删掉或改成“138****0000”这样的写法；如果它本来就是公开的（如服务热线），写进 site.toml 的 [review] public"
+HINT = "删掉它，或写成“138****0000”这样；本来就公开的号码（如服务热线）写进 site.toml 的 [review] public"
 
 
 def lines_found(text: str, public: frozenset[str]) -> list[tuple[int, str, str]]:
