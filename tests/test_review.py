@@ -60,6 +60,13 @@ def test_a_misspelt_stage_or_signature_is_an_error(
     assert "about.md:6: review.终审: “王五”不是“姓名 日期” — 例如 终审: 张三 2024-05-01" in err
 
 
+def test_check_lists_the_waiting_records_too(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
+    site = _site(make_site)
+    assert main(["check", "--site", str(site)]) == 0
+    assert "about.md:3: review: 警告：等待复审、终审签字，这次不发布" in capsys.readouterr().err
+    assert main(["check", "--site", str(site), "--strict"]) == 1
+
+
 def test_without_stages_nothing_is_held_back(make_site: MakeSite) -> None:
     site = make_site(
         {"content/pages/about.md": "---\ntitle: 关于\nreview:\n  初审: 张三 2024-05-01\n---\n关于本展。\n"}

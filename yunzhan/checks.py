@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from yunzhan import markup, pasted, personal, references, texts
+from yunzhan import markup, pasted, personal, references, review, texts
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.content import LoadedContent
 from yunzhan.errors import ERROR, WARNING, Problem, sort_problems
@@ -144,7 +144,8 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
     built = load_cache(build_cache_path(site_dir / CACHE_DIR_NAME, site_dir / "output"))  # the last build's
     converted = texts.markdown_problems(loaded.records, config, site_dir, built.markdown)
     ref_problems = references.resolve_references(loaded.records, config)
-    report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems])
+    waiting = review.withhold(loaded.records, config.review)[2]  # review.py: who still has to sign
+    report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems, *waiting])
     return report
 
 
