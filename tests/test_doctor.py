@@ -146,4 +146,4 @@ def test_an_unreachable_site_is_one_sentence(capsys: pytest.CaptureFixture[str])
     port = server.server_port
     server.server_close()  # nothing listens there now
     assert main(["publish", "--check", f"http://127.0.0.1:{port}/"]) == 1
-    assert "打不开网站" in capsys.readouterr().out
+    assert "打不开网站（连接被拒绝，这个地址上没有网站）" in capsys.readouterr().out

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import re
+import socket
+import ssl
 import urllib.error
 import urllib.request
 import uuid
@@ -143,7 +145,13 @@ def diagnose(url: str, fetcher: Get | None = None) -> list[Problem]:
         home = get(base)
     except (OSError, ValueError) as exc:
         return [
-            Problem(base, None, None, f"打不开网站：{exc}", "检查网址是否写对、域名是否已解析到存储桶或 CDN")
+            Problem(
+                base,
+                None,
+                None,
+                f"打不开网站（{_network_words(exc)}）",
+                "检查网址是否写对、域名是否已解析到存储桶或 CDN",
+            )
         ]
     host = host_of(home)
     found: list[Problem] = []
@@ -175,6 +183,20 @@ def diagnose(url: str, fetcher: Get | None = None) -> list[Problem]:
     _check_missing(base, get, add, fix)
     _check_assets(base, links.found, get, add)
     return found
+
+
+def _network_words(exc: BaseException) -> str:
+    """Why a site could not be reached, in words (urllib wraps the cause in URLError)."""
+    cause = getattr(exc, "reason", exc)
+    if isinstance(cause, ssl.SSLError):
+        return f"HTTPS 证书有问题：{cause}"
+    if isinstance(cause, socket.gaierror):
+        return "找不到这个域名"
+    if isinstance(cause, ConnectionRefusedError):
+        return "连接被拒绝，这个地址上没有网站"
+    if isinstance(cause, TimeoutError):
+        return "等了太久没有回应"
+    return str(cause)
 
 
 def _check_page(page: Answer, name: str, add: Add, fix: Fix) -> None:
