@@ -322,3 +322,26 @@ def test_target_settings_are_checked(make_site: MakeSite) -> None:
     target = resolve_target(load_config(site))
     assert target.endpoint == "https://cos.ap-shanghai.myqcloud.com"
     assert (target.addressing, target.prefix) == ("virtual", "expo/2024/")
+
+
+def test_no_server_at_the_endpoint_is_one_sentence(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    site = make_site(toml=deploy_toml(Server(f"http://127.0.0.1:{port}")))
+    assert main(["build", "--site", str(site), "-q"]) == 0
+    target = resolve_target(load_config(site))
+    with pytest.raises(PublishError) as raised:
+        publish(
+            site / "output",
+            site / ".yunzhan-cache",
+            target,
+            Credentials(KEY_ID, SECRET),
+            bucket=Bucket(target, Credentials(KEY_ID, SECRET), retries=1),
+        )
+    problem = raised.value.problems[0]
+    assert problem.message == "列出存储桶里的文件时连不上存储服务" and "已上传的文件不会重传" in problem.hint

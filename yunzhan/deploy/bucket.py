@@ -125,7 +125,13 @@ class Bucket:
     @contextmanager
     def errors(self, doing: str) -> Iterator[None]:
         """botocore's exceptions → PublishError naming what was being done and how to fix it."""
-        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            ReadTimeoutError,
+        )
 
         try:
             yield
@@ -136,6 +142,12 @@ class Bucket:
                 self.target.endpoint or "AWS",
                 f"{doing}时连不上存储服务",
                 "检查网络，以及 site.toml 里 [deploy] 的 region 和 endpoint 是否写对；然后再运行一次，已上传的文件不会重传",
+            ) from exc
+        except (ConnectTimeoutError, ReadTimeoutError) as exc:
+            raise fail(
+                self.target.endpoint or "AWS",
+                f"{doing}时网络超时",
+                "网络慢或中断了：再运行一次，已上传的文件不会重传",
             ) from exc
         except (BotoCoreError, OSError) as exc:
             raise fail(
