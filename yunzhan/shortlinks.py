@@ -134,7 +134,7 @@ def assign(table: Table, records: Iterable[Record]) -> tuple[Table, bool]:
         return table, False
     entries = {e.code: e for e in table.entries}
     by_source = {e.source: e.code for e in table.entries}
-    published = [r for r in records if not r.draft]
+    published = [r for r in records if not r.draft and r.path]  # a record without a page needs no link
     present = {_rel(r) for r in published}
     orphans = [e.code for e in table.entries if e.source not in present]
     matched: dict[int, str] = {}
