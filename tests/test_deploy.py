@@ -345,3 +345,32 @@ def test_no_server_at_the_endpoint_is_one_sentence(
         )
     problem = raised.value.problems[0]
     assert problem.message == "列出存储桶里的文件时连不上存储服务" and "已上传的文件不会重传" in problem.hint
+
+
+def test_ctrl_c_keeps_what_was_sent_and_the_next_run_goes_on(make_site: MakeSite, s3: Server) -> None:
+    import _thread
+
+    site = make_deploy_site(make_site, s3)
+    assert main(["build", "--site", str(site), "-q"]) == 0
+    target = resolve_target(load_config(site))
+    credentials = find_credentials(target)
+    cache = site / ".yunzhan-cache"
+
+    class Interrupted(Bucket):
+        calls = 0
+
+        def put(self, item: Any) -> str:
+            etag = super().put(item)
+            Interrupted.calls += 1
+            if Interrupted.calls == 3:
+                _thread.interrupt_main()  # the editor presses Ctrl+C while uploads run
+            return etag
+
+    with pytest.raises(KeyboardInterrupt):
+        publish(site / "output", cache, target, credentials, bucket=Interrupted(target, credentials))
+    journalled = journal_path(cache, target).read_text(encoding="utf-8").splitlines()
+    assert journalled and MANIFEST not in bucket_keys(s3)
+    result = publish(site / "output", cache, target, credentials)
+    total = sum(1 for p in (site / "output").rglob("*") if p.is_file())
+    assert result.resumed == result.unchanged == len(journalled) >= 3  # what finished is not sent again
+    assert result.uploaded == total - len(journalled) and len(bucket_keys(s3)) == total + 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -127,6 +127,8 @@ class Journal:
         self.manifest = manifest
 
     def add(self, item: LocalFile, etag: str) -> None:
+        if self.manifest.get(item.key) == {"signature": item.signature, "etag": etag}:
+            return  # already journalled
         self.manifest[item.key] = {"signature": item.signature, "etag": etag}
         self.stream.write(json.dumps({"key": item.key, **self.manifest[item.key]}) + "\n")
         self.stream.flush()
@@ -150,9 +152,13 @@ def _upload(bucket: Bucket, uploads: list[LocalFile], journal: Journal, progress
             futures = {pool.submit(bucket.put, f): f for f in uploads if f.phase == phase}
             try:
                 _collect(futures, journal, bar.update)
-            except BaseException:  # Ctrl+C too: what has not started never starts
+            except BaseException:  # Ctrl+C too: what has not started never starts; what ran is kept
                 for future in futures:
                     future.cancel()
+                wait(futures)
+                for future, item in futures.items():
+                    if not future.cancelled() and future.exception() is None:
+                        journal.add(item, future.result())
                 raise
 
 
