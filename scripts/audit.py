@@ -210,8 +210,15 @@ class Site(Output):
     def types(self) -> dict[str, list[str]]:
         groups: dict[str, list[str]] = {}
         for rel in self.html_files:
+            if self.is_redirect(rel):
+                continue  # a short link's or a moved page's stub: validity and links check it, no visit does
             groups.setdefault(page_pattern(rel), []).append(rel)
         return dict(sorted(groups.items(), key=lambda kv: (kv[0] != "/", kv[0] == "/404.html", kv[0])))
+
+    def is_redirect(self, rel: str) -> bool:
+        """A page that only sends the browser on (meta refresh): yunzhan's short links and renamed records."""
+        with (self.root / rel).open("rb") as f:
+            return REDIRECT_MARK.search(f.read(1024)) is not None
 
     @cached_property
     def representatives(self) -> dict[str, str]:
@@ -234,6 +241,9 @@ class Site(Output):
 
 
 # --------------------------------------------------------------------------------------------- links
+
+
+REDIRECT_MARK = re.compile(rb'<meta http-equiv="refresh"', re.I)
 
 
 def gate_links(site: Site) -> GateResult:

@@ -179,7 +179,7 @@ def test_a_mistyped_command_is_named_in_chinese_first() -> None:
     lines = result.stderr.splitlines()
     assert (
         lines[0]
-        == '命令写得不对：没有“biuld”这个命令。是不是 "build"？可用的命令：build、check、serve、new（用 --help 查看用法）'
+        == '命令写得不对：没有“biuld”这个命令。是不是 "build"？可用的命令：build、check、serve、new、publish（用 --help 查看用法）'
     )
     assert lines[1].startswith("用法：") and "usage" not in result.stderr
 

@@ -439,7 +439,7 @@ def make_share_images(
         cover = record_cover(record, media_files, config.base_path)
         share = card(name, record.title, subtitle, cover)
         if posters:
-            url = config.absolute_url(record.path)
+            url = config.absolute_url(record.short or record.path)  # the short link outlives renames
             key = _key("poster", face, record.title, subtitle, cover[0] if cover else "", url, config.title)
             rel = f"{SHARE_DIR}/{key}/{name}-poster.jpg"
             photo = cover[1] if cover else None

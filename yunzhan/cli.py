@@ -28,11 +28,12 @@ yunzhan（云展）：把 content/ 里的 Markdown 和 YAML 条目生成为静�
   {cmd}              生成网站到 output/（等同于 {cmd} build）
   {cmd} check        发布前检查内容
   {cmd} serve --open 本地预览，并用浏览器打开
+  {cmd} publish      生成并上传到对象存储（阿里云 OSS、腾讯云 COS……）
   {cmd} --help       显示本帮助
 """
 
 
-COMMANDS = ("build", "check", "serve", "new")
+COMMANDS = ("build", "check", "serve", "new", "publish")
 _ENGLISH = {  # argparse's own words, as an editor should read them
     "usage: ": "用法：",
     "\npositional arguments:\n": "\n参数：\n",
@@ -134,6 +135,9 @@ def make_parser() -> argparse.ArgumentParser:
         help="监听地址，默认 127.0.0.1（只有本机能打开）；0.0.0.0 让同一网络的手机也能打开（会显示草稿）",
     )
     serve.add_argument("--open", action="store_true", help="启动后用浏览器打开预览")
+    from yunzhan.deploy import command as deploy_command  # publish: yunzhan/deploy/command.py
+
+    deploy_command.add_parser(commands, _site_options)
     return parser
 
 
@@ -180,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "new":
             return _new(args, extra)
+        if args.command == "publish":
+            from yunzhan.deploy import command as deploy_command
+
+            return deploy_command.run(args, _build, _print_problems)
         if args.command == "serve":
             from yunzhan.serve import ServeOptions, run
 

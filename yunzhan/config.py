@@ -31,7 +31,7 @@ FIELD_TYPES = (
     "audio",  # an audio guide (media.py), with its transcript
     "guide",  # an exhibit's number in the audio guide (guide.py)
 )
-RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight"})
+RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight", "review"})
 IMAGE_FORMATS = ("avif", "webp")
 OUTPUT_DIR_NAME = "output"
 
@@ -86,6 +86,28 @@ class ContactSettings:
     email: str = ""
     wechat_url: str = ""  # a WeChat official-account or contact URL, shown as a QR code drawn at build time
     note: str = ""  # one line: opening hours, what to prepare
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    """Where ``yunzhan publish`` uploads output/: an S3-compatible bucket. Keys are never here (see
+    yunzhan/deploy/target.py): site.toml is committed, keys are not."""
+
+    provider: str = ""  # aliyun, tencent, aws, minio (endpoint required), s3 (any other; endpoint required)
+    bucket: str = ""  # Tencent: name-APPID, e.g. "expo-1250000000"
+    region: str = ""  # aliyun "cn-hangzhou", tencent "ap-shanghai", aws "cn-north-1"
+    endpoint: str = ""  # "" = the provider's S3-compatible public endpoint for the region
+    prefix: str = ""  # folder in the bucket; "" = the path of base_url ("expo/2024/")
+    addressing: str = ""  # "virtual" or "path"; "" = what the provider wants
+    gzip: bool = False  # upload the .gz twin of each text file in its place, with Content-Encoding: gzip
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """三审三校: the stages every record must be signed for before it is published; none = no review."""
+
+    stages: tuple[str, ...] = ()  # e.g. ("初审", "复审", "终审")
+    public: tuple[str, ...] = ()  # numbers that may be published (a hotline): not personal data (personal.py)
 
 
 @dataclass(frozen=True)
@@ -151,6 +173,8 @@ class SiteConfig:
     markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     contact: ContactSettings = field(default_factory=ContactSettings)
+    deploy: DeploySettings = field(default_factory=DeploySettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     taxonomies: tuple[TaxonomySettings, ...] = ()
     collections: tuple[CollectionSettings, ...] = ()
 
@@ -238,6 +262,8 @@ _TOP = {
     "markdown": dict,
     "publish": dict,
     "contact": dict,
+    "deploy": dict,
+    "review": dict,
     "taxonomies": dict,
     "collections": dict,
 }
@@ -334,6 +360,9 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
     publish = PublishSettings(**r.table(top.get("publish", {}), "publish", publish_keys))
     contact_keys = dict.fromkeys(ContactSettings.__dataclass_fields__, str)
     contact = ContactSettings(**r.table(top.get("contact", {}), "contact", contact_keys))
+    deploy_keys = {f: type(getattr(DeploySettings(), f)) for f in DeploySettings.__dataclass_fields__}
+    deploy = DeploySettings(**r.table(top.get("deploy", {}), "deploy", deploy_keys))
+    review = _review(r.table(top.get("review", {}), "review", {"stages": list, "public": list}), r)
     taxonomies = tuple(_taxonomy(name, value, r) for name, value in sorted(top.get("taxonomies", {}).items()))
     collections = tuple(_collection(name, value, r) for name, value in top.get("collections", {}).items())
     _check_links(collections, taxonomies, r)
@@ -353,9 +382,22 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
         markdown=MarkdownSettings(iframe_hosts=tuple(str(h) for h in md.get("iframe_hosts", []))),
         publish=publish,
         contact=contact,
+        deploy=deploy,
+        review=review,
         taxonomies=taxonomies,
         collections=collections,
     )
+
+
+def _review(table: dict[str, Any], r: _Reader) -> ReviewSettings:
+    stages, public = table.get("stages", []), table.get("public", [])
+    if not all(isinstance(s, str) and s.strip() for s in stages) or len(set(stages)) != len(stages):
+        r.error("review.stages", "审核环节应当是不重复的名字", 'stages = ["初审", "复审", "终审"]')
+        return ReviewSettings()
+    if not all(isinstance(p, str | int) and not isinstance(p, bool) for p in public):
+        r.error("review.public", "可以公开的号码应当写成文字", 'public = ["12351"]')
+        return ReviewSettings()
+    return ReviewSettings(stages=tuple(s.strip() for s in stages), public=tuple(str(p) for p in public))
 
 
 def _image_keys() -> dict[str, type]:

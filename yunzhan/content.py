@@ -290,6 +290,7 @@ def load_record(
         problems.append(Problem(rel, lines.get("weight"), "weight", "weight 应当是整数", "例如 weight: 10"))
     else:
         record.weight = weight
+    record.review = data.get("review")  # signatures of the [review] stages, checked by review.py
     record.fields = check_fields(data, collection, file.parent, site_dir, rel, lines, problems)
     title = record.fields.get(collection.title_field)
     record.title = str(title) if title else record.slug

@@ -103,11 +103,13 @@ class Record:
     source: str  # site-relative path of the record file
     url: str = ""  # prefixed with the base path
     path: str = ""  # site-relative URL path, e.g. "/projects/rocket/"
+    short: str = ""  # site-relative short URL for print ("/s/a3k9/", shortlinks.py); "" = none
     title: str = ""
     body: Markup = field(default_factory=Markup)
     fields: dict[str, Any] = field(default_factory=dict)
     draft: bool = False
     weight: int = 0
+    review: Any = None  # ``review:`` as written: stage → "姓名 日期" (review.py checks it)
     prev: Record | None = None
     next: Record | None = None
     backrefs: dict[str, list[Record]] = field(default_factory=dict)

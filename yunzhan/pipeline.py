@@ -34,6 +34,7 @@ STEPS: list[tuple[str, Callable[[steps.Build], None]]] = [
     ("config", steps.read_config),
     ("load", steps.load_records),
     ("rules", steps.check_records),
+    ("review", steps.withhold_unreviewed),
     ("references", steps.resolve_references),
     ("markdown", steps.convert_markdown),
     ("media", steps.process_media),
@@ -43,6 +44,7 @@ STEPS: list[tuple[str, Callable[[steps.Build], None]]] = [
     ("check", steps.find_stale_pages),
     ("render", steps.render_pages),
     ("publish", steps.make_site_files),
+    ("redirects", steps.make_redirects),
     ("compress", steps.compress),
 ]
 
@@ -170,7 +172,8 @@ def open_store(options: BuildOptions, cache_dir: Path, output_dir: Path, session
 def _save_stamp(checked: stamp.Check, output_dir: Path, b: steps.Build) -> None:
     written, files = stamp.output_signature(output_dir)
     warnings = [p.as_dict() for p in sort_problems(b.problems)]
-    stamp.save_stamp(checked.path, stamp.Stamp(checked.inputs, written, b.page_count, files, warnings))
+    inputs = stamp.signed_after(checked, b.site_dir)  # with the short-link codes this build added
+    stamp.save_stamp(checked.path, stamp.Stamp(inputs, written, b.page_count, files, warnings))
 
 
 def _finish(b: steps.Build, output_dir: Path, session: Session | None) -> Callable[[], None]:

@@ -77,8 +77,8 @@ def placard(
 
 
 def qr_request(record: Record, config: SiteConfig) -> tuple[str, str]:
-    """(URL, label) of a record's placard QR code."""
-    return config.absolute_url(record.path), f"二维码：{record.title}"
+    """(URL, label) of a record's placard QR code: its short link, which outlives renames (shortlinks.py)."""
+    return config.absolute_url(record.short or record.path), f"二维码：{record.title}"
 
 
 def qr_requests(pages: list[Page], config: SiteConfig) -> list[tuple[str, str]]:
@@ -154,7 +154,9 @@ def placards_url(config: SiteConfig, zone: Record | None) -> str:
 def inputs(record: Record, zone_field: str = "zone") -> list[tuple[Record, str]]:
     """What ``placard`` reads: (record, attribute) pairs of the record and of the records it names. A build
     that reuses pages counts these as read by the page that shows the placard."""
-    read = [(record, name) for name in ("title", "path", zone_field, "summary", "intro", "craftsmen")]
+    read = [
+        (record, name) for name in ("title", "path", "short", zone_field, "summary", "intro", "craftsmen")
+    ]
     if not (record.fields.get("summary") or record.fields.get("intro")):
         read.append((record, "body"))
     for value in (record.fields.get(zone_field), record.fields.get("craftsmen")):

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -311,3 +311,14 @@ def configure_console(streams: tuple[TextIO, ...] | None = None) -> None:
             continue
         with contextlib.suppress(ValueError, OSError):
             stream.reconfigure(errors="replace")
+
+
+def user_config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where a user's own settings live, outside any site folder: %APPDATA%\\yunzhan on Windows (whose
+    editors have no ~/.config), else $XDG_CONFIG_HOME/yunzhan or ~/.config/yunzhan."""
+    env = os.environ if environ is None else environ
+    if env.get("APPDATA"):
+        return Path(env["APPDATA"]) / "yunzhan"
+    if env.get("XDG_CONFIG_HOME"):
+        return Path(env["XDG_CONFIG_HOME"]) / "yunzhan"
+    return Path.home() / ".config" / "yunzhan"

@@ -24,6 +24,8 @@ from yunzhan import (
     publish,
     references,
     render,
+    review,
+    shortlinks,
     workers,
 )
 from yunzhan.bodies import attach_images, image_requests, render_markup
@@ -68,11 +70,13 @@ class Build:
     image_stats: dict[str, int] = field(default_factory=dict)
     deferred: Callable[[], tuple[str, dict[str, bytes], publish.RowSpans]] | None = None  # preview sessions
     site_made: tuple[str, list[str], publish.RowSpans] | None = None  # site-wide files made now, with spans
+    waiting: list[review.Waiting] = field(default_factory=list)  # records still waiting for review signatures
     # filled by the steps below, in order
     config: SiteConfig = field(init=False)
     code: str = field(init=False)  # yunzhan's own code: part of every key
     memo: content.ParseMemo = field(init=False)
     loaded: content.LoadedContent = field(init=False)
+    short_table: shortlinks.Table = field(init=False)
     grouped: dict[str, list[Record]] = field(init=False)
     body_images: dict[int, Any] = field(init=False)
     image_requests: list[Any] = field(init=False)  # pictures for the image stage (media taken out)
@@ -115,10 +119,23 @@ def check_records(b: Build) -> None:
     b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, b.store, key)
 
 
+def withhold_unreviewed(b: Build) -> None:
+    """Records not yet signed by every ``[review]`` stage wait (a preview keeps them, with a banner)."""
+    b.loaded.records, b.waiting, problems = review.withhold(
+        b.records, b.config.review, keep=b.options.preview
+    )
+    b.problems += problems
+
+
 def resolve_references(b: Build) -> None:
     b.problems += references.resolve_references(b.records, b.config)
     b.grouped = references.order_records(b.records, b.config)
     pages.assign_urls(b.records, b.config)
+    # each record's short-link code for life (content/shortlinks.yaml), printed in QR codes
+    b.short_table, changed = shortlinks.assign(shortlinks.load(b.site_dir), b.records)
+    b.problems += b.short_table.problems
+    if changed and shortlinks.keeps(b.site_dir, b.output_dir, b.options.preview):
+        shortlinks.save(b.site_dir, b.short_table)
 
 
 def convert_markdown(b: Build) -> None:
@@ -287,6 +304,15 @@ def make_site_files(b: Build) -> None:
     b.site_made = (key, sorted(made), spans)
     if streamed is None:
         b.generated |= made
+
+
+def make_redirects(b: Build) -> None:
+    """``/s/<code>/`` and renamed records' old URLs as redirect pages; in a preview, which pages get the review
+    banner."""
+    pages_made = {p.output_file for p in b.plan.pages}
+    b.generated |= shortlinks.redirect_pages(b.short_table, b.records, b.config, pages_made)
+    if b.options.preview and b.waiting:
+        b.generated |= review.preview_index(b.waiting)
 
 
 def compress(b: Build) -> None:

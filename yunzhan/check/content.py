@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yunzhan import media, references, texts
+from yunzhan import media, references, review, texts
 from yunzhan.check import links
 from yunzhan.check.records import Checker, ExternalLink, RecordRules
 from yunzhan.config import SiteConfig
@@ -79,7 +79,10 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
     converted = texts.markdown_problems(loaded.records, config, site_dir, built)
     ref_problems = references.resolve_references(loaded.records, config)
     broken = links.output_problems(output_dir, site_dir, config.base_url, config.markdown.iframe_hosts)
-    report.problems = sort_problems([*loaded.problems, *ref_problems, *converted, *report.problems, *broken])
+    waiting = review.withhold(loaded.records, config.review)[2]  # review.py: who still has to sign
+    report.problems = sort_problems(
+        [*loaded.problems, *ref_problems, *converted, *report.problems, *broken, *waiting]
+    )
     return report
 
 

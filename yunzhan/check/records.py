@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from yunzhan import markup, pasted
+from yunzhan import markup, pasted, personal
 from yunzhan.check import chinese, html
 from yunzhan.check.text import Finding, Text, field_name
 from yunzhan.config import CollectionSettings, SiteConfig
-from yunzhan.errors import WARNING, Problem
+from yunzhan.errors import ERROR, WARNING, Problem
 from yunzhan.fields import image_request
 from yunzhan.imagepaths import AUDIO_EXTENSIONS, is_video
 from yunzhan.images import check_source
@@ -86,6 +86,7 @@ class Checker:
         self.links: list[ExternalLink] = []
         self._file_lines: dict[str, list[str]] = {}
         self._sized: set[tuple[str, str]] = set()
+        self.public = personal.public_numbers(config) if config else frozenset()  # listed as public: no alarm
         if self.simplified and chinese.converter_t2s() is None:
             self.simplified = False
         if self.chinese and not self.simplified and rules_only and chinese.converter_t2s() is None:
@@ -152,6 +153,9 @@ class Checker:
     # -- text, line by line
 
     def scan(self, text: Text) -> None:
+        if self.rules_only:  # personal.py: resident ID, mobile and bank card numbers are errors
+            for index, needle, message in personal.lines_found(text.text, self.public):
+                self.add(text, index, needle, message, personal.HINT, ERROR)
         if self.rules_only and not self._may_break_rules(text):
             return  # most texts: a few searches in C instead of a loop over lines (build runs this too)
         fence = ""

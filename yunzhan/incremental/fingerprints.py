@@ -77,6 +77,7 @@ def record_fingerprint(record: Record) -> str:
     is hashed as it is: no repr of per-value reprs, for every record in every edit."""
     return digest(
         record.url,
+        record.short,
         record.source,
         record.title,
         text_digest(record.body),

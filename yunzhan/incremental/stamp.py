@@ -40,6 +40,7 @@ LIBRARIES = (
     "jieba",
 )
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # yunzhan/ and the bundled themes/
+WRITTEN_BY_BUILD = ("content/shortlinks.yaml",)  # what a build writes into the site folder: signed by content
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Check:
     path: Path  # where the stamp of this output lives
     inputs: str  # the inputs' signature now
     last: Stamp | None  # the last build's stamp, when it still holds: nothing to do
+    walked: str = ""  # the part of ``inputs`` that is not a file the build writes itself
 
 
 def settings(base_url: str | None, drafts: bool, strict: bool, compress: bool) -> tuple[Any, ...]:
@@ -72,20 +74,46 @@ def check(site_dir: Path, output_dir: Path, cache_dir: Path | None, settings: tu
     cache_dir = (cache_dir or site_dir / CACHE_DIR_NAME).absolute()
     key = hashlib.blake2b(os.fsencode(output_dir), digest_size=8).hexdigest()
     path = cache_dir / f"stamp-{key}.json"
-    inputs = input_signature(site_dir, output_dir, cache_dir, settings)
+    walked = input_signature(site_dir, output_dir, cache_dir, settings)
+    inputs = _with_written(walked, site_dir)
     last = load_stamp(path)
     if last is not None and last.inputs == inputs and last.output == output_signature(output_dir)[0]:
-        return Check(path, inputs, last)
+        return Check(path, inputs, last, walked)
     forget(path)
-    return Check(path, inputs, None)
+    return Check(path, inputs, None, walked)
 
 
-def _walk(root: Path, skip: tuple[Path, ...], h: Any, *, hidden: bool = False, ctime: bool = True) -> int:
+def signed_after(check: Check, site_dir: Path) -> str:
+    """The inputs' signature as a build leaves them: the files it wrote into the site folder (new short-link
+    codes) by their new content, everything else as it was when the build started."""
+    return _with_written(check.walked, site_dir) if check.walked else check.inputs
+
+
+def _with_written(walked: str, site_dir: Path) -> str:
+    h = hashlib.blake2b(walked.encode(), digest_size=16)
+    for rel in WRITTEN_BY_BUILD:
+        try:
+            h.update(rel.encode() + b"\0" + (site_dir / rel).read_bytes())
+        except OSError:
+            h.update(rel.encode() + b"\0-")
+    return h.hexdigest()
+
+
+def _walk(
+    root: Path,
+    skip: tuple[Path, ...],
+    h: Any,
+    *,
+    hidden: bool = False,
+    ctime: bool = True,
+    files: bool = False,
+) -> int:
     """Feed (path, size, mtime, inode) of every file under ``root`` into ``h``, skipping the ``skip`` folders
     (and hidden ones unless ``hidden``: .git, the cache); returns the number of files."""
     count = 0
     stack = [str(root)]
     skipped = {str(p) for p in skip}
+    skipped_files = {str(root / rel) for rel in WRITTEN_BY_BUILD} if files else set()
     while stack:
         folder = stack.pop()
         try:
@@ -100,6 +128,8 @@ def _walk(root: Path, skip: tuple[Path, ...], h: Any, *, hidden: bool = False, c
                     hide = entry.name.startswith(".") and not hidden
                     if not (hide or entry.name in SKIP_DIRS or entry.path in skipped):
                         stack.append(entry.path)
+                    continue
+                if entry.path in skipped_files:
                     continue
                 st = entry.stat()
             except OSError:
@@ -117,7 +147,7 @@ def input_signature(site_dir: Path, output_dir: Path, cache_dir: Path, options: 
     the libraries that shape the HTML, and the options."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr(options).encode("utf-8", "surrogatepass"))
-    _walk(site_dir, (output_dir, cache_dir), h)
+    _walk(site_dir, (output_dir, cache_dir), h, files=True)
     _walk(PACKAGE_ROOT / "yunzhan", (), h)
     _walk(PACKAGE_ROOT / "themes", (), h)
     for name in LIBRARIES:

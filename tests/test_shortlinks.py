@@ -1,0 +1,147 @@
+"""shortlinks.py: codes for life in content/shortlinks.yaml, /s/<code>/ and old URLs as redirect pages, and the
+placard's QR code still landing on a record after it was renamed and moved to another folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import browser as browser_helpers
+import pytest
+import yaml
+
+from tests.conftest import SITE_TOML, MakeSite
+from tests.test_cards import _browser, _zbar
+from yunzhan import shortlinks
+from yunzhan.cli import main
+from yunzhan.model import Record
+
+browser, open_page = browser_helpers.browser, browser_helpers.open_page
+audit = browser_helpers._audit()
+
+
+def _record(source: str, title: str, body: str = "", draft: bool = False) -> Record:
+    slug = Path(source).stem
+    return Record(
+        "projects", slug, source, path=f"/projects/{slug}/", title=title, raw_body=body, draft=draft
+    )
+
+
+def test_codes_are_kept_through_renames_and_moves() -> None:
+    rocket = _record("content/projects/rocket.md", "火箭模型", "箭体结构。")
+    loom = _record("content/projects/loom.md", "智能织机", "织机。")
+    draft = _record("content/projects/draft.md", "草稿", draft=True)
+    table, changed = shortlinks.assign(shortlinks.Table(), [rocket, loom, draft])
+    assert changed and len(table.entries) == 2 and not draft.short  # drafts get no code until published
+    codes = {e.source: e.code for e in table.entries}
+    assert rocket.short == f"/s/{codes['projects/rocket.md']}/"
+    assert all(len(c) == 4 and set(c) <= set(shortlinks.ALPHABET) for c in codes.values())
+    again = [
+        _record("content/projects/rocket.md", "火箭模型", "箭体结构。"),
+        _record("content/projects/loom.md", "智能织机", "织机。"),
+    ]
+    assert shortlinks.assign(table, again)[1] is False  # nothing new: the file is not written again
+
+    moved = _record("content/exhibits/tianlong.md", "火箭模型", "箭体结构。")  # new file name and folder
+    retitled = _record("content/projects/jacquard.md", "提花织机", "织机。")  # new name and title, same body
+    table, changed = shortlinks.assign(table, [moved, retitled])
+    assert changed
+    assert (
+        moved.short == f"/s/{codes['projects/rocket.md']}/"
+        and retitled.short == f"/s/{codes['projects/loom.md']}/"
+    )
+    entry = next(e for e in table.entries if e.source == "exhibits/tianlong.md")
+    assert entry.urls == ("/projects/rocket/", "/projects/tianlong/")
+
+    fresh = _record("content/projects/new.md", "新成果", "新的。")
+    table, _ = shortlinks.assign(table, [moved, retitled, fresh])
+    assert len({e.code for e in table.entries}) == 3
+
+
+def test_the_file_round_trips_and_a_damaged_one_is_named(tmp_path: Path) -> None:
+    table, _ = shortlinks.assign(shortlinks.Table(), [_record("content/projects/rocket.md", "火箭模型")])
+    shortlinks.save(tmp_path, table)
+    text = (tmp_path / shortlinks.FILE).read_text(encoding="utf-8")
+    assert text.startswith("# 短链接") and "火箭模型" in text  # Chinese as it is, for editors
+    assert shortlinks.load(tmp_path).entries == table.entries
+    (tmp_path / shortlinks.FILE).write_text("- 不是: [表\n", encoding="utf-8")
+    damaged = shortlinks.load(tmp_path)
+    assert damaged.problems and damaged.problems[0].path == shortlinks.FILE
+    assert shortlinks.assign(damaged, [_record("content/projects/x.md", "x")]) == (damaged, False)
+
+
+def _vnu_errors(page: Path) -> list[str]:
+    java = shutil.which("java")
+    assert java and audit.VNU_JAR.is_file(), "java or vnu.jar missing: bash scripts/setup.sh"
+    run = subprocess.run([java, "-jar", str(audit.VNU_JAR), "--errors-only", "--format", "json", str(page)],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    return [m["message"] for m in json.loads(run.stderr or '{"messages": []}')["messages"]]
+
+
+@pytest.mark.browser
+@pytest.mark.tools
+def test_renamed_record_old_url_and_printed_qr_code_land_on_it(
+    make_site: MakeSite, tmp_path: Path, browser: object, open_page: object
+) -> None:
+    site = make_site()
+    (site / "output").mkdir()
+    base, stop = audit.serve_directory(site / "output", "/expo/2024/")
+    try:
+        assert main(["build", "--site", str(site), "--base-url", base, "-q"]) == 0
+        table = yaml.safe_load((site / shortlinks.FILE).read_text(encoding="utf-8"))
+        code = next(c for c, e in table.items() if e["source"] == "projects/rocket.md")
+
+        # The editor renames the file and moves the collection's folder: the URL changes, the code does not.
+        (site / "site.toml").write_text(
+            SITE_TOML.replace('url = "/projects/{slug}/"', 'folder = "exhibits"\nurl = "/projects/{slug}/"'),
+            encoding="utf-8",
+        )
+        (site / "content/exhibits").mkdir()
+        (site / "content/projects/rocket.md").rename(site / "content/exhibits/tianlong-2.md")
+        shutil.rmtree(site / "content/projects")
+        assert main(["build", "--site", str(site), "--base-url", base, "-q"]) == 0
+        table = yaml.safe_load((site / shortlinks.FILE).read_text(encoding="utf-8"))
+        assert table[code]["source"] == "exhibits/tianlong-2.md"
+        assert table[code]["urls"] == ["/projects/rocket/", "/projects/tianlong-2/"]
+        assert len(table) == 4  # a zone, a project, a craftsman, a page: one code each, none new
+
+        shot = tmp_path / "placards.png"
+        _browser(f"--screenshot={shot}", "--window-size=1300,1000", f"{base}placards/gusu/")
+        assert _zbar(shot) == [f"{base}s/{code}/"]
+        poster = next((site / "output/media/share").glob("*/projects-tianlong-2-poster.jpg"))
+        assert _zbar(poster) == [f"{base}s/{code}/"]  # the WeChat poster carries the same short link
+        record_url = f"{base}projects/tianlong-2/"
+        for start in (f"{base}s/{code}/", f"{base}projects/rocket/"):
+            page = open_page(start)  # type: ignore[operator]
+            page.wait_for_url(record_url)
+            assert page.locator("h1").first.inner_text() == "火箭模型"
+
+        redirect = site / "output/projects/rocket/index.html"
+        html = redirect.read_text(encoding="utf-8")
+        assert f'<link rel="canonical" href="{record_url}">' in html
+        assert f'content="0; url={record_url}"' in html and f'<a href="{record_url}">' in html
+        assert _vnu_errors(redirect) == []
+        page = open_page(f"{base}404.html")  # type: ignore[operator]
+        page.set_content(
+            html.replace('<meta http-equiv="refresh"', '<meta name="x-refresh"')
+        )  # stay to be checked
+        page.add_script_tag(path=str(audit.AXE_JS))
+        assert page.evaluate(audit.AXE_RUN_JS, audit.AXE_TAGS)["violations"] == []
+    finally:
+        stop()
+
+
+def test_a_build_into_a_folder_elsewhere_leaves_the_site_as_it_was(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    site = make_site()
+    elsewhere = tmp_path / "copy"
+    assert main(["build", "--site", str(site), "--output", str(elsewhere), "-q"]) == 0
+    assert not (site / shortlinks.FILE).exists()  # tests and one-off copies never change the site's files
+    codes = sorted(p.parent.name for p in (elsewhere / "s").glob("*/index.html"))
+    assert main(["build", "--site", str(site), "-q"]) == 0
+    assert (
+        sorted(yaml.safe_load((site / shortlinks.FILE).read_text(encoding="utf-8"))) == codes
+    )  # the same codes

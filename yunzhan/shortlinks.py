@@ -1,0 +1,206 @@
+"""Short, stable links for print: ``/s/<code>/`` on placards, posters and share cards, and the old URLs of a
+renamed record, each a redirect page to where the record is now.
+
+QR codes on paper outlive slugs: an editor renames ``rocket.md`` to ``tianlong-2.md`` or moves it to another
+collection's folder after the placards are printed. So each record gets a code for life, kept in
+``content/shortlinks.yaml`` (committed with the content, so a clean checkout keeps it) together with every URL
+the record has had. The build adds a line when a record appears; a record whose file moved is recognised as
+the entry whose file is gone and whose title it has (or, failing that, whose body it has), and keeps its code.
+
+Plain functions: ``load``/``save`` read and write the file, ``assign`` matches records to entries,
+``redirect_pages`` makes the pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import yaml
+
+from yunzhan.config import SiteConfig
+from yunzhan.errors import Problem
+from yunzhan.model import Record
+
+FILE = "content/shortlinks.yaml"
+PREFIX = "/s/"
+ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud or typed from paper
+LENGTH = 4
+HEADER = """\
+# 短链接：展牌、海报和分享图上的二维码打开 /s/编号/，再转到条目的网页。
+# 生成网站时会给新条目自动加上编号；条目改了文件名、换了栏目，编号不变，旧网址也会转到新网址。
+# 请把这个文件和 content/ 一起保存、提交。不要改动或删除已有的编号：已经印出去的二维码靠它们。
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    source: str  # the record file, relative to content/
+    title: str
+    digest: str  # of the record's Markdown, to recognise a moved record whose title changed too
+    urls: tuple[str, ...]  # site-relative paths the record has had, the current one last
+
+
+@dataclass
+class Table:
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _rel(record: Record) -> str:
+    return record.source.removeprefix("content/")
+
+
+def _digest(record: Record) -> str:
+    return (
+        hashlib.sha256(record.raw_body.strip().encode()).hexdigest()[:12] if record.raw_body.strip() else ""
+    )
+
+
+def load(site_dir: Path) -> Table:
+    """The file as entries; a damaged file is an error naming it (the build then makes no new codes)."""
+    path = site_dir / FILE
+    if not path.is_file():
+        return Table()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError("应当是“编号: 内容”的列表")
+        entries = [
+            Entry(
+                str(code),
+                str(item["source"]),
+                str(item.get("title", "")),
+                str(item.get("digest", "")),
+                tuple(str(u) for u in item.get("urls", [])),
+            )
+            for code, item in data.items()
+        ]
+    except (
+        OSError,
+        UnicodeDecodeError,
+        yaml.YAMLError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
+        hint = "用版本管理（或备份）恢复这个文件；已经印出去的二维码靠其中的编号"
+        return Table(problems=[Problem(FILE, None, None, f"读不懂短链接文件：{exc}", hint)])
+    return Table(entries)
+
+
+def dump(table: Table) -> str:
+    data = {
+        e.code: {"source": e.source, "title": e.title, "digest": e.digest, "urls": list(e.urls)}
+        for e in table.entries
+    }
+    return HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def save(site_dir: Path, table: Table) -> None:
+    from yunzhan import portable
+
+    portable.atomic_write(site_dir / FILE, dump(table).encode("utf-8"))
+
+
+def keeps(site_dir: Path, output_dir: Path, preview: bool) -> bool:
+    """Whether a build writes new codes into the site's file: a build of the site itself (into a folder inside
+    the site's, ``output/`` by default: ``build``, ``publish``), not the preview nor a build of the site into
+    a folder elsewhere (a test, a one-off copy), which must not change the site's files. Those use the same
+    codes, made from the file names, as the next build will write."""
+    return not preview and output_dir.absolute().is_relative_to(site_dir.absolute())
+
+
+def new_code(source: str, taken: set[str]) -> str:
+    """A code from the file's name (the same on every computer), another where it is taken."""
+    for attempt in range(1000):
+        number = int.from_bytes(hashlib.sha256(f"{source}#{attempt}".encode()).digest()[:8], "big")
+        code = "".join(ALPHABET[(number // len(ALPHABET) ** i) % len(ALPHABET)] for i in range(LENGTH))
+        if code not in taken:
+            return code
+    raise RuntimeError("no free short code")  # 923,521 codes: not reached by any exhibition
+
+
+def assign(table: Table, records: Iterable[Record]) -> tuple[Table, bool]:
+    """Match every published record to its entry (by file, then a moved file by title, then by body), give the
+    others new codes, record each one's current URL; sets ``record.short``. Returns the table and whether it
+    changed (then it should be saved)."""
+    if table.problems:
+        return table, False
+    entries = {e.code: e for e in table.entries}
+    by_source = {e.source: e.code for e in table.entries}
+    published = [r for r in records if not r.draft and r.path]  # a record without a page needs no link
+    present = {_rel(r) for r in published}
+    orphans = [e.code for e in table.entries if e.source not in present]
+    matched: dict[int, str] = {}
+    for record in published:
+        if _rel(record) in by_source:
+            matched[id(record)] = by_source[_rel(record)]
+    for key in ("title", "digest"):
+        for record in published:
+            if id(record) in matched:
+                continue
+            value = record.title if key == "title" else _digest(record)
+            code = next((c for c in orphans if value and getattr(entries[c], key) == value), None)
+            if code is not None:
+                orphans.remove(code)
+                matched[id(record)] = code
+    changed = False
+    for record in sorted(published, key=_rel):
+        code = matched.get(id(record)) or new_code(_rel(record), set(entries))
+        old = entries.get(code)
+        urls = (*(u for u in (old.urls if old else ()) if u != record.path), record.path)
+        entry = Entry(code, _rel(record), record.title, _digest(record), urls)
+        if entry != old:
+            entries[code] = entry
+            changed = True
+        record.short = f"{PREFIX}{code}/"
+    return Table(list(entries.values())), changed
+
+
+def redirect_pages(
+    table: Table, records: Iterable[Record], config: SiteConfig, taken: set[str]
+) -> dict[str, bytes]:
+    """Output file → redirect page: ``/s/<code>/`` and every old URL of each published record, to its page.
+    ``taken``: output files of real pages, which a redirect never replaces."""
+    current = {r.short: r for r in records if r.short and not r.draft}
+    files: dict[str, bytes] = {}
+    for entry in table.entries:
+        record = current.get(f"{PREFIX}{entry.code}/")
+        if record is None:
+            continue
+        for path in (f"{PREFIX}{entry.code}/", *entry.urls):
+            rel = path.strip("/") + "/index.html"
+            if path != record.path and rel not in taken and path.startswith("/") and ".." not in path:
+                files[rel] = redirect_html(record, config).encode("utf-8")
+    return files
+
+
+def redirect_html(record: Record, config: SiteConfig) -> str:
+    """A page that sends the visitor on at once (meta refresh), tells search engines where the page is
+    (canonical) and shows a link for when refresh is off."""
+    target = escape(config.absolute_url(record.path))
+    title = escape(record.title)
+    return f"""<!doctype html>
+<html lang="{escape(config.language)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<meta name="robots" content="noindex">
+<link rel="canonical" href="{target}">
+<meta http-equiv="refresh" content="0; url={target}">
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<p>正在打开“{title}”。如果没有自动打开，请点这里：<a href="{target}">{title}</a></p>
+</main>
+</body>
+</html>
+"""
