@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO, SITE_TOML, MakeSite, jpeg_bytes
-from yunzhan import checks, personal
+from yunzhan import check, personal
 from yunzhan.cli import main
 
 
@@ -77,7 +77,7 @@ def _site(make_site: MakeSite, toml: str = SITE_TOML) -> object:
 def test_check_names_each_planted_number_and_nothing_else(make_site: MakeSite) -> None:
     toml = SITE_TOML + '\n[contact]\nphone = "13800138000"\n\n[review]\npublic = ["13912345678"]\n'
     site = _site(make_site, toml)
-    found = [p for p in checks.check_site(site).problems if "不能公开发布" in p.message]
+    found = [p for p in check.check_site(site).problems if "不能公开发布" in p.message]
     by_field = sorted((p.field or "", p.message.split(" ")[0], p.line or 0) for p in found)
     assert by_field == [
         ("", "含有手机号", 15),  # the body
@@ -101,5 +101,5 @@ def test_build_refuses_to_publish_personal_data(
 
 
 def test_the_demo_has_no_false_alarm() -> None:
-    found = [p.format() for p in checks.check_site(REPO).problems if "不能公开发布" in p.message]
+    found = [p.format() for p in check.check_site(REPO).problems if "不能公开发布" in p.message]
     assert found == []
