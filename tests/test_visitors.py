@@ -443,7 +443,7 @@ CARE_JS = """() => {
     if (fs < 18) small.push(el.tagName + '.' + el.className + ' ' + fs + 'px');
   }
   return { size, line: parseFloat(body.lineHeight) / size, small: small.slice(0, 5),
-           wide: document.scrollingElement.scrollWidth - innerWidth };
+           wide: document.scrollingElement.scrollWidth - document.documentElement.clientWidth };
 }"""
 
 
@@ -490,7 +490,7 @@ def test_care_mode_on_every_page_type(demo, open_page, served_dir, path, scheme)
     assert bad == []
     page.goto(page.url.split("#")[0])
     page.add_style_tag(content="html { font-size: 200% !important; }")  # text zoom 200 %
-    wide = page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
+    wide = page.evaluate("document.scrollingElement.scrollWidth - document.documentElement.clientWidth")
     assert wide <= 0, f"{path}: {wide}px sideways at 200 % text"
 
 
