@@ -402,6 +402,7 @@ PAGE_TYPES = [
     "industries/",
     "industries/zhuang-bei-zhi-zao/",
     "search/?q=热处理",
+    "guide/",
     "no-such-page/",
 ]
 
