@@ -23,6 +23,8 @@ NEEDED = {
     "brotli": "brotli",
     "segno": "segno",
     "jieba": "jieba",
+    "av": "av",
+    "boto3": "boto3",
 }
 
 SETUP = """\

@@ -475,7 +475,7 @@ def publish(root: Path, records: list[Record], config: SiteConfig) -> None:
     plan = pages.plan_site(grouped, config)
     env = render.make_environment(REPO, config)
     site = render.site_view(config, {}, plan.collections, plan.taxonomies, {})
-    home = pages.prefixed(config, "/")
+    home = config.url_for("/")
     page = Page(
         "search",
         "/search/",
