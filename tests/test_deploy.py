@@ -139,7 +139,7 @@ def test_first_publish_then_nothing_then_one_edit_then_a_deletion(
     assert kinds.index((False, True, False)) > max(
         i for i, k in enumerate(kinds) if k[0]
     )  # images before pages
-    assert first[-4:].count("/expo/index.html") == 1  # the home page among the very last
+    assert first[-5:].count("/expo/index.html") == 1  # the last phase: home, 404, sitemap, feed, robots
     for path, body in ((output / "index.html", "index.html"), (output / "sitemap.xml", "sitemap.xml")):
         got = s3.client().get_object(Bucket="expo", Key=body)["Body"].read()
         assert got == path.read_bytes()
