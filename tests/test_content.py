@@ -218,7 +218,7 @@ def test_gallery_needs_alt_but_accepts_explicit_empty(make_site: MakeSite) -> No
     )
     loaded = _load(site)
     assert [p.format() for p in loaded.problems] == [
-        'content/projects/g/index.md:9: gallery 第 2 张图片的替代文字（alt）: 图片缺少替代文字 alt — 写一句描述图片内容的话；纯装饰图片写 alt: ""'
+        'content/projects/g/index.md:9: gallery 第 2 项的替代文字（alt）: 图片缺少替代文字 alt — 写一句描述图片内容的话；纯装饰图片写 alt: ""'
     ]
     record = next(r for r in loaded.records if r.slug == "g")
     gallery = record.fields["gallery"]

@@ -12,7 +12,7 @@ from yunzhan.errors import WARNING, Problem, field_words
     [
         ("body", "正文"),
         ("summary", "summary"),
-        ("gallery[1].alt", "gallery 第 2 张图片的替代文字（alt）"),
+        ("gallery[1].alt", "gallery 第 2 项的替代文字（alt）"),
         ("cover.alt", "cover 的替代文字（alt）"),
     ],
 )

@@ -56,8 +56,8 @@ def test_only_quotes_mean_empty(make_site: MakeSite, quotes: str) -> None:
     shown = quotes if quotes != '""""' else '""'
     assert _messages(site) == [
         f'content/projects/loom.md:7: cover 的替代文字（alt）: 警告：只有引号 {shown}，当作空的替代文字（纯装饰图片） — 写成英文引号 alt: ""',
-        f'content/projects/loom.md:10: gallery 第 1 张图片的替代文字（alt）: 警告：只有引号 {shown}，当作空的替代文字（纯装饰图片） — 写成英文引号 alt: ""',
-        f"content/projects/loom.md:11: gallery 第 1 张图片的来源（credit）: 警告：只有引号 {shown}，当作没有写 — "
+        f'content/projects/loom.md:10: gallery 第 1 项的替代文字（alt）: 警告：只有引号 {shown}，当作空的替代文字（纯装饰图片） — 写成英文引号 alt: ""',
+        f"content/projects/loom.md:11: gallery 第 1 项的来源（credit）: 警告：只有引号 {shown}，当作没有写 — "
         '不需要就删掉这一行，或写成英文引号 credit: ""',
     ]
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 from lxml import html as lxml_html
 
 from tests.test_media import MEDIA_TOML, PROJECT, write_audio, write_clip
-from tests.test_nginx import SUB_PATH, Served, _free_port, _nginx, _wait_for, main_config, server_config
+from tests.test_nginx import SUB_PATH, Served, _free_port, _nginx, nginx_serving
 from yunzhan.pipeline import BuildOptions, build
 
 YEAR = "public, max-age=31536000, immutable"
@@ -20,7 +18,7 @@ YEAR = "public, max-age=31536000, immutable"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    exe = _nginx()
+    _nginx()  # fails at once, with the setup hint, when there is none
     tmp = tmp_path_factory.mktemp("media-nginx")
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}{SUB_PATH}"
@@ -38,25 +36,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     (folder / "guide.txt").write_text("讲解词。", "utf-8")
     output = tmp / "www" / SUB_PATH.strip("/")
     build(BuildOptions(site_dir=site, output_dir=output, base_url=base_url, cache_dir=tmp / "cache"))
-    (tmp / "server.conf").write_text(server_config(port, tmp / "www"))
-    (tmp / "nginx.conf").write_text(main_config(tmp, tmp / "server.conf"))
-    proc = subprocess.Popen(
-        [exe, "-p", f"{tmp}/", "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for(port, proc, tmp / "error.log")
+    with nginx_serving(tmp, port, tmp / "www"):
         yield Served(port, output, base_url)
-    finally:
-        proc.send_signal(signal.SIGQUIT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def _media(served: Served) -> dict[str, str]:

@@ -8,6 +8,7 @@ status, pre-compressed twins served, and year-long caching only where a name cha
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import json
@@ -114,7 +115,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    exe = _nginx()
+    _nginx()  # fails at once, with the setup hint, when there is none
     tmp = tmp_path_factory.mktemp("nginx")
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}{SUB_PATH}"
@@ -125,16 +126,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         site_dir=site, output_dir=output, base_url=base_url, cache_dir=tmp / "cache", compress=True
     )
     build(options)
+    with nginx_serving(tmp, port, www):
+        yield Served(port, output, base_url)
+
+
+@contextlib.contextmanager
+def nginx_serving(tmp: Path, port: int, www: Path) -> Iterator[None]:
+    """nginx with deploy/nginx.conf's server block, serving ``www`` on ``port`` (its files go in ``tmp``)."""
     (tmp / "server.conf").write_text(server_config(port, www))
     (tmp / "nginx.conf").write_text(main_config(tmp, tmp / "server.conf"))
     proc = subprocess.Popen(
-        [exe, "-p", f"{tmp}/", "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")],
+        [_nginx(), "-p", f"{tmp}/", "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     try:
         _wait_for(port, proc, tmp / "error.log")
-        yield Served(port, output, base_url)
+        yield
     finally:
         proc.send_signal(signal.SIGQUIT)  # graceful stop
         try:

@@ -238,23 +238,9 @@ def _find_site(given: Path, *, quiet: bool) -> Path:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from yunzhan.config import output_dir as output_dir_of
-    from yunzhan.incremental import stamp  # light: a rebuild with nothing to do never imports the stages
+    from yunzhan.pipeline import BuildOptions, build  # light: the stages load once there is work to do
 
     start = time.perf_counter()
-    site_dir = args.site.absolute()
-    output_dir = output_dir_of(site_dir, args.output)
-    settings = stamp.settings(args.base_url, args.drafts, args.strict, args.compress)
-    checked = stamp.check(site_dir, output_dir, None, settings)
-    if checked.last is not None:
-        _print_problems(checked.last.warnings(), quiet=args.quiet)
-        if not args.quiet:
-            seconds = time.perf_counter() - start
-            print(f"没有改动：{output_dir} 已是最新（{checked.last.pages} 个页面，{seconds:.2f} 秒）")
-        return EXIT_OK
-
-    from yunzhan.pipeline import BuildOptions, build
-
     options = BuildOptions(
         site_dir=args.site,
         output_dir=args.output,
@@ -265,7 +251,7 @@ def _build(args: argparse.Namespace) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
     )
     try:
-        result = build(options, checked=checked)
+        result = build(options)
     except ConfigError as exc:
         _print_problems(exc.problems, quiet=False)
         print("设置有误，没有生成网站。", file=sys.stderr)
@@ -279,6 +265,11 @@ def _build(args: argparse.Namespace) -> int:
         print(_disk_trouble(exc), file=sys.stderr)
         return EXIT_CONTENT
     _print_problems(result.problems, quiet=args.quiet)
+    if result.up_to_date:
+        if not args.quiet:
+            seconds = time.perf_counter() - start
+            print(f"没有改动：{result.output_dir} 已是最新（{result.pages} 个页面，{seconds:.2f} 秒）")
+        return EXIT_OK
     if not args.quiet:
         seconds = sum(result.timings.values())
         print(

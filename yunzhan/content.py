@@ -163,12 +163,13 @@ def stray_files(folder: Path, site_dir: Path) -> list[Problem]:
     if not folder.is_dir():
         return []
     found: list[Problem] = []
+    where = folder.relative_to(site_dir).as_posix()
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             name = entry.name
             if name.startswith("_") or is_ignored_name(name):
                 continue
-            rel = f"{folder.relative_to(site_dir).as_posix()}/{name}"
+            rel = f"{where}/{name}"
             stem, suffix = os.path.splitext(name)
             if entry.is_file() and suffix.lower() == ".txt" and stem.lower().endswith(RECORD_SUFFIXES):
                 found.append(

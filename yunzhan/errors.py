@@ -79,11 +79,11 @@ class ConfigError(YunzhanError):
 
 _INDEX = re.compile(r"\[(\d+)\]")
 _IMAGE_KEYS = {"src": "文件", "alt": "替代文字", "caption": "说明", "credit": "来源"}
-_IMAGE_FIELDS = {"gallery", "images", "photos"}
+_IMAGE_FIELDS = {"images", "photos"}  # a gallery holds videos too: its items are "项"
 
 
 def field_words(field: str) -> str:
-    """A field path as people say it: ``gallery[1].alt`` → ``gallery 第 2 张图片的替代文字（alt）``, counted
+    """A field path as people say it: ``gallery[1].alt`` → ``gallery 第 2 项的替代文字（alt）``, counted
     from 1; the field's own name stays, since that is what the editor finds in the file."""
     if field == "body":  # a Markdown file's text below the header, or a YAML record's body: key
         return "正文"
@@ -98,7 +98,7 @@ def field_words(field: str) -> str:
         return field
     number = int(match.group(1)) + 1
     key = rest[match.end() - 1 :].lstrip(".")
-    is_image = head in _IMAGE_FIELDS or key in _IMAGE_KEYS
+    is_image = head in _IMAGE_FIELDS or (key in _IMAGE_KEYS and head != "gallery")
     words = f"{head} 第 {number} {'张图片' if is_image else '项'}".lstrip()  # a list file: "[0].value"
     if key:
         words += f"的{_IMAGE_KEYS[key]}（{key}）" if key in _IMAGE_KEYS else f"的 {key}"

@@ -181,6 +181,18 @@ class StagedOutput:
 
     def keep(self, rel: str) -> None:
         """Carry a file of the previous build over unchanged (its bytes and time stay)."""
+        known = self.known
+        if (
+            known is not None
+            and rel in known.files
+            and rel not in known.differ
+            and rel not in self.stats.files
+        ):
+            self.stats.files.add(
+                rel
+            )  # the trusted tree holds the very file: nothing to touch (names it noted
+            self.stats.unchanged += 1  # are the build's own, already checked when first written)
+            return
         dest, previous = self._target(rel)
         if previous is None:
             raise FileNotFoundError(rel)

@@ -1,7 +1,7 @@
 """``build()``: the steps in order, each timed. Everything is gathered and checked first; only a build with no
 errors is written, and then atomically (see output.py), so a bad entry never touches the published site.
 
-The steps are ``STEPS``, top to bottom; each is a function of ``steps.Build`` in ``steps.py``. To add one, write
+The steps are ``steps_in_order()``, top to bottom; each is a function of ``steps.Build`` in ``steps.py``. To add one, write
 it there (or in a module of its own) and add a line here.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from yunzhan import steps
 from yunzhan.config import output_dir as output_dir_of
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.incremental import stamp
@@ -23,30 +23,37 @@ from yunzhan.incremental.session import Session
 from yunzhan.incremental.store import Store, store_path
 from yunzhan.incremental.written import file_stats
 from yunzhan.options import BuildOptions
-from yunzhan.output import InPlaceOutput
-from yunzhan.writing import Stage, remember, write
 
-__all__ = ["CACHE_DIR_NAME", "STEPS", "BuildOptions", "BuildResult", "Session", "build", "gather"]
+if TYPE_CHECKING:  # the stages are imported once the stamp says there is work to do
+    from yunzhan import steps
+    from yunzhan.writing import Stage
+
+__all__ = ["CACHE_DIR_NAME", "BuildOptions", "BuildResult", "Session", "build", "gather", "steps_in_order"]
 
 CACHE_DIR_NAME = stamp.CACHE_DIR_NAME
 
-STEPS: list[tuple[str, Callable[[steps.Build], None]]] = [
-    ("config", steps.read_config),
-    ("load", steps.load_records),
-    ("rules", steps.check_records),
-    ("review", steps.withhold_unreviewed),
-    ("references", steps.resolve_references),
-    ("markdown", steps.convert_markdown),
-    ("media", steps.process_media),
-    ("images", steps.process_images),
-    ("plan", steps.plan_pages),
-    ("share images", steps.draw_share_images),
-    ("check", steps.find_stale_pages),
-    ("render", steps.render_pages),
-    ("publish", steps.make_site_files),
-    ("redirects", steps.make_redirects),
-    ("compress", steps.compress),
-]
+
+def steps_in_order() -> list[tuple[str, Callable[[steps.Build], None]]]:
+    """The steps of a build, top to bottom (imported here: a rebuild with nothing to do needs none of them)."""
+    from yunzhan import steps
+
+    return [
+        ("config", steps.read_config),
+        ("load", steps.load_records),
+        ("rules", steps.check_records),
+        ("review", steps.withhold_unreviewed),
+        ("references", steps.resolve_references),
+        ("markdown", steps.convert_markdown),
+        ("media", steps.process_media),
+        ("images", steps.process_images),
+        ("plan", steps.plan_pages),
+        ("share images", steps.draw_share_images),
+        ("check", steps.find_stale_pages),
+        ("render", steps.render_pages),
+        ("publish", steps.make_site_files),
+        ("redirects", steps.make_redirects),
+        ("compress", steps.compress),
+    ]
 
 
 @dataclass
@@ -60,31 +67,37 @@ class BuildResult:
     removed: int = 0
     image_stats: dict[str, int] = field(default_factory=dict)
     finish: Callable[[], None] | None = None  # deferred site-wide files: run it once the pages are seen
+    up_to_date: bool = False  # the stamp held: nothing changed since the last build, nothing was done
 
 
-def build(
-    options: BuildOptions, session: Session | None = None, checked: stamp.Check | None = None
-) -> BuildResult:
+def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
     """Build the site; raise YunzhanError (with every problem) and leave the output untouched on errors.
 
-    ``checked``: the stamp check the caller already made for these options (the command line does). With a
-    preview ``session``, the site-wide files (search index, sitemap, feed, open data) are left as they were and
-    ``BuildResult.finish`` brings them up to date: the edited page is ready first."""
+    First the stamp: when nothing changed since the last build, nothing is done (not even importing the
+    stages). With a preview ``session``, the site-wide files (search index, sitemap, feed, open data) are left
+    as they were and ``BuildResult.finish`` brings them up to date: the edited page is ready first."""
     timer = _Timer()
+    checked: stamp.Check | None = None
     site_dir = options.site_dir.absolute()
     output_dir = output_dir_of(site_dir, options.output_dir)
     _check_output_dir(output_dir, site_dir)
     stamped = options.use_cache and session is None and not options.preview
     if stamped:
         with timer.step("stamp"):
-            if checked is None:
-                settings = stamp.settings(options.base_url, options.drafts, options.strict, options.compress)
-                checked = stamp.check(site_dir, output_dir, options.cache_dir, settings)
+            settings = stamp.settings(options.base_url, options.drafts, options.strict, options.compress)
+            checked = stamp.check(site_dir, output_dir, options.cache_dir, settings)
             if checked.last is not None:  # nothing changed since the last build: nothing to do
                 last = checked.last
                 return BuildResult(
-                    output_dir, last.pages, last.warnings(), timer.timings, unchanged=last.files
+                    output_dir,
+                    last.pages,
+                    last.warnings(),
+                    timer.timings,
+                    unchanged=last.files,
+                    up_to_date=True,
                 )
+    from yunzhan.writing import Stage, remember, write
+
     with _without_gc():
         b = _gather(options, timer, session, None if options.preview else Stage(output_dir, options.compress))
         with timer.step("write"):
@@ -124,6 +137,8 @@ def _gather(
     """Run every step; nothing is written to the output (rendered pages go to ``stage`` as they come when
     given, and are kept in memory otherwise). Raises YunzhanError when a step found an error; the store is
     then left as it was. On success the store's transaction stays open for ``remember`` to commit."""
+    from yunzhan import steps
+
     site_dir = options.site_dir.absolute()
     output_dir = output_dir_of(site_dir, options.output_dir)
     cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
@@ -132,7 +147,7 @@ def _gather(
     if stage is not None:
         stage.spare = store.get("meta", "spare")  # staging touches only what differs from the spare tree
     try:
-        for name, step in STEPS:
+        for name, step in steps_in_order():
             with timer.step(name):
                 step(b)
         if any(p.is_error or options.strict for p in b.problems):
@@ -182,6 +197,8 @@ def _finish(b: steps.Build, output_dir: Path, session: Session | None) -> Callab
     assert deferred is not None
 
     def finish() -> None:
+        from yunzhan.output import InPlaceOutput
+
         previous = store.get("meta", "site_files")
         before = set(previous[1]) if previous else set()
         out = InPlaceOutput(output_dir)

@@ -136,23 +136,28 @@ def assign(table: Table, records: Iterable[Record]) -> tuple[Table, bool]:
     by_source = {e.source: e.code for e in table.entries}
     published = [r for r in records if not r.draft and r.path]  # a record without a page needs no link
     present = {_rel(r) for r in published}
-    orphans = [e.code for e in table.entries if e.source not in present]
+    orphans = {e.code: e for e in table.entries if e.source not in present}  # in the file's order
     matched: dict[int, str] = {}
     for record in published:
         if _rel(record) in by_source:
             matched[id(record)] = by_source[_rel(record)]
     for key in ("title", "digest"):
+        having: dict[str, list[str]] = {}  # value -> the orphans that have it, last first
+        for code, orphan in reversed(orphans.items()):
+            having.setdefault(getattr(orphan, key), []).append(code)
         for record in published:
             if id(record) in matched:
                 continue
             value = record.title if key == "title" else _digest(record)
-            code = next((c for c in orphans if value and getattr(entries[c], key) == value), None)
-            if code is not None:
-                orphans.remove(code)
+            if value and having.get(value):
+                code = having[value].pop()
+                del orphans[code]
                 matched[id(record)] = code
     changed = False
+    taken = set(entries)
     for record in sorted(published, key=_rel):
-        code = matched.get(id(record)) or new_code(_rel(record), set(entries))
+        code = matched.get(id(record)) or new_code(_rel(record), taken)
+        taken.add(code)
         old = entries.get(code)
         urls = (*(u for u in (old.urls if old else ()) if u != record.path), record.path)
         entry = Entry(code, _rel(record), record.title, _digest(record), urls)
@@ -179,6 +184,15 @@ def redirect_pages(
             if path != record.path and rel not in taken and path.startswith("/") and ".." not in path:
                 files[rel] = redirect_html(record, config).encode("utf-8")
     return files
+
+
+def redirect_inputs(
+    table: Table, records: Iterable[Record], config: SiteConfig, taken: set[str]
+) -> tuple[object, ...]:
+    """Everything ``redirect_pages`` reads: while it is the same, so are the pages (the reuse layer's key)."""
+    current = sorted((r.short, r.path, r.title) for r in records if r.short and not r.draft)
+    codes = [(e.code, e.urls) for e in table.entries]  # not their titles and digests: those only match files
+    return (codes, current, config.base_url, config.language, sorted(taken))
 
 
 def redirect_html(record: Record, config: SiteConfig) -> str:

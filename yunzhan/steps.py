@@ -1,4 +1,4 @@
-"""The steps of a build, in the order ``pipeline.STEPS`` runs them: each one reads and fills a ``Build``.
+"""The steps of a build, in the order ``pipeline.steps_in_order()`` runs them: each one reads and fills a ``Build``.
 
 A step calls the stages (plain functions of their inputs) and, around them, the reuse layer
 (``yunzhan.incremental``): it looks up what the store holds and notes what it made. Nothing here is written to
@@ -64,13 +64,16 @@ class Build:
     generated: dict[str, bytes] = field(default_factory=dict)  # output path -> bytes made by the build
     kept: list[str] = field(default_factory=list)  # output files kept as the last build wrote them
     pages: list[tuple[Page, str | None]] = field(default_factory=list)  # rendered now; HTML None once staged
-    fresh: dict[str, PageEntry] = field(default_factory=dict)  # store entries of the pages rendered now
+    fresh: list[str] = field(
+        default_factory=list
+    )  # pages rendered now (their store entries await their files)
     gone: list[str] = field(default_factory=list)  # pages of the last build that this one has no more
     kept_pages: int = 0  # how many of ``kept`` are pages
     image_stats: dict[str, int] = field(default_factory=dict)
     deferred: Callable[[], tuple[str, dict[str, bytes], publish.RowSpans]] | None = None  # preview sessions
     site_made: tuple[str, list[str], publish.RowSpans] | None = None  # site-wide files made now, with spans
     waiting: list[review.Waiting] = field(default_factory=list)  # records still waiting for review signatures
+    made: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # step -> (key, files made of it)
     # filled by the steps below, in order
     config: SiteConfig = field(init=False)
     code: str = field(init=False)  # yunzhan's own code: part of every key
@@ -276,7 +279,9 @@ def render_pages(b: Build) -> None:
                 b.stage.page(page.output_file, html)
             b.pages.append((page, None if b.stage is not None else html))
             deps = [(key, v) for key in touched if (v := b.prints.get(key)) is not None]
-            b.fresh[page.output_file] = PageEntry.of(by_page[id(page)], deps)
+            # into the store's transaction at once: at 10,000 pages, what they read is ~100 MB in memory
+            b.store.put_page(page.output_file, PageEntry.of(by_page[id(page)], deps))
+            b.fresh.append(page.output_file)
     reuse.keep_prints(b.store, b.prints)
 
 
@@ -310,7 +315,14 @@ def make_redirects(b: Build) -> None:
     """``/s/<code>/`` and renamed records' old URLs as redirect pages; in a preview, which pages get the review
     banner."""
     pages_made = {p.output_file for p in b.plan.pages}
-    b.generated |= shortlinks.redirect_pages(b.short_table, b.records, b.config, pages_made)
+    key = digest(b.code, *shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made))
+    kept = reuse.kept_as_made(b.store, b.output_dir, "redirects", key)
+    if kept is not None:  # thousands of /s/<code>/ pages, each as the last build wrote it
+        b.kept += kept
+    else:
+        made = shortlinks.redirect_pages(b.short_table, b.records, b.config, pages_made)
+        b.generated |= made
+        b.made["redirects"] = (key, sorted(made))
     if b.options.preview and b.waiting:
         b.generated |= review.preview_index(b.waiting)
 

@@ -106,9 +106,12 @@ def remember(gathered: Build, output_dir: Path) -> None:
         # The rows' places go with the files' sizes and times: they are read back from those very files.
         store.put("meta", "site_files", (key, file_stats(output_dir, made)))
         store.put("meta", "rows", spans)
-    for rel, entry in gathered.fresh.items():
+    for name, (key, made) in gathered.made.items():  # see ``reuse.kept_as_made``
+        store.put("meta", name, (key, file_stats(output_dir, made)))
+    for rel in gathered.fresh:
         written = as_written(output_dir / rel)
-        if written is not None:
-            entry.size, entry.mtime_ns = written
-            store.put_page(rel, entry)
+        if written is None:
+            store.put_page(rel, None)
+        else:
+            store.page_written(rel, *written)
     store.commit()

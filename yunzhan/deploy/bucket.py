@@ -133,28 +133,23 @@ class Bucket:
             ReadTimeoutError,
         )
 
+        again = "再运行一次，已上传的文件不会重传"
+        network: list[tuple[Any, str | None, str]] = [  # the first kind that matches says what happened
+            (
+                EndpointConnectionError,
+                "连不上存储服务",
+                f"检查网络，以及 site.toml 里 [deploy] 的 region 和 endpoint 是否写对；然后{again}",
+            ),
+            ((ConnectTimeoutError, ReadTimeoutError), "网络超时", f"网络慢或中断了：{again}"),
+            ((BotoCoreError, OSError), None, f"多半是网络中断了：{again}"),
+        ]
         try:
             yield
         except ClientError as exc:
             raise self._client_error(exc, doing) from exc
-        except EndpointConnectionError as exc:
-            raise fail(
-                self.target.endpoint or "AWS",
-                f"{doing}时连不上存储服务",
-                "检查网络，以及 site.toml 里 [deploy] 的 region 和 endpoint 是否写对；然后再运行一次，已上传的文件不会重传",
-            ) from exc
-        except (ConnectTimeoutError, ReadTimeoutError) as exc:
-            raise fail(
-                self.target.endpoint or "AWS",
-                f"{doing}时网络超时",
-                "网络慢或中断了：再运行一次，已上传的文件不会重传",
-            ) from exc
         except (BotoCoreError, OSError) as exc:
-            raise fail(
-                self.target.endpoint or "AWS",
-                f"{doing}时出错：{exc}",
-                "多半是网络中断了：再运行一次，已上传的文件不会重传",
-            ) from exc
+            what, hint = next((w, h) for kinds, w, h in network if isinstance(exc, kinds))
+            raise fail(self.target.endpoint or "AWS", f"{doing}时{what or f'出错：{exc}'}", hint) from exc
 
     def _client_error(self, exc: Any, doing: str) -> PublishError:
         code = _code(exc)

@@ -129,6 +129,7 @@ class Fingerprints:
     ) -> None:
         self._records = {(r.collection, r.slug): r for r in records}
         self._prints: dict[DepKey, str] = {}
+        self._whole: dict[tuple[str, str], str] | None = None
         for c in collections.values():
             self._prints[("collection", c.name)] = digest(c.title, c.url, _keys(c.records))
         for t in taxonomies.values():
@@ -152,8 +153,10 @@ class Fingerprints:
 
     def records(self) -> dict[tuple[str, str], str]:
         """Every record's whole fingerprint: a record whose whole print is as it was cannot have changed in
-        any attribute, so the pages that read it need no finer check."""
-        return {key: self.get(("record", *key, WHOLE)) or "" for key in sorted(self._records)}
+        any attribute, so the pages that read it need no finer check. Made once: asked for three times."""
+        if self._whole is None:
+            self._whole = {key: self.get(("record", *key, WHOLE)) or "" for key in sorted(self._records)}
+        return self._whole
 
     def others(self) -> dict[DepKey, str]:
         """The fingerprints of every collection, taxonomy and term."""

@@ -37,6 +37,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         self.store = store
         self.settings = {digest(c): c for c in collections}
         self.loaded: dict[Path, Any] = {}
+        store.prefetch("parsed")
 
     def __getitem__(self, path: Path) -> tuple[Any, Any, list[Any]]:
         if path in self.loaded:
@@ -80,6 +81,8 @@ class MarkdownMemo:
         self.store = store
         self.memory = memory if memory is not None else {}
         self.used: set[str] = set()
+        if not self.memory:  # a build from the command line: it will ask for nearly every conversion
+            store.prefetch("markdown")
         # Every record has the source and URL it had: each link resolves as it did, no need to check.
         self.links_as_before = links_as_before
 

@@ -39,6 +39,17 @@ def keep_prints(store: Store, prints: Fingerprints) -> None:
             store.put("meta", name, now)
 
 
+def kept_as_made(store: Store, output_dir: Path, name: str, key: str) -> list[str] | None:
+    """The files a step made in the last build (noted under ``name``), when they were made of the same ``key``
+    and each is in the output as written; None otherwise."""
+    previous = store.get("meta", name)
+    if previous is None or previous[0] != key:
+        return None
+    if any(as_written(f"{output_dir}/{rel}") != stats for rel, stats in previous[1].items()):
+        return None
+    return sorted(previous[1])
+
+
 def still_valid(
     rel: str,
     head: tuple[str, int, int],
@@ -55,7 +66,7 @@ def still_valid(
         entry = store.page(rel)
         if entry is None or any(prints.get(key) != value for key, value in entry.deps):
             return False
-    return as_written(output_dir / rel) == head[1:]
+    return as_written(f"{output_dir}/{rel}") == head[1:]
 
 
 def site_fingerprint(
@@ -100,8 +111,10 @@ def record_rules(
     rules: RecordRules | None = None
     seen: list[str] = []
     problems: list[Problem] = []
-    for file in loaded.sources:
-        rel = file.relative_to(site_dir).as_posix()
+    store.prefetch("findings")
+    prefix = site_dir.as_posix().rstrip("/") + "/"
+    for file in loaded.sources:  # under site_dir: ``content.load_content`` found them there
+        rel = file.as_posix().removeprefix(prefix)
         parsed = memo.get(file)
         identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
         known = store.get("findings", rel)

@@ -77,6 +77,7 @@ class Store:
         self.notice: str | None = None  # why an existing store was discarded (shown to the editor)
         self.dirty = False  # a write transaction is open: what this build changed, not yet committed
         self.db = self._open()
+        self._rows: dict[str, dict[str, bytes]] = {}  # tables read whole (``prefetch``), not yet unpickled
 
     def _open(self) -> sqlite3.Connection:
         if self.path is None:
@@ -113,8 +114,19 @@ class Store:
 
     # ------------------------------------------------------------------------------ key → value tables
 
+    def prefetch(self, table: str) -> None:
+        """Read ``table``'s rows in one query, for a step about to ask for most of them: thousands of
+        one-row queries cost more than the rows. Each is unpickled when asked for, once."""
+        if table not in self._rows:
+            self._rows[table] = dict(self.db.execute("SELECT key, value FROM kv WHERE tbl=?", (table,)))
+
     def get(self, table: str, key: str) -> Any:
         """The value under ``key`` (None when there is none), as this build left it or the last one did."""
+        rows = self._rows.get(table)
+        if rows is not None:
+            data = rows.pop(key, None)  # asked for once: the caller keeps what it needs
+            if data is not None:
+                return _loads(data)
         row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
         return None if row is None else _loads(row[0])
 
@@ -122,6 +134,7 @@ class Store:
         """Keep ``value`` under ``key`` (None: forget it), in this build's transaction: written through, so a
         cold build holds no second copy of what it made in memory."""
         self._begin()
+        self._rows.get(table, {}).pop(key, None)
         if value is None:
             self.db.execute("DELETE FROM kv WHERE tbl=? AND key=?", (table, key))
         else:
@@ -136,6 +149,8 @@ class Store:
         gone = self.keys(table) - set(keys)
         if gone:
             self._begin()
+            for key in gone:
+                self._rows.get(table, {}).pop(key, None)
             self.db.executemany("DELETE FROM kv WHERE tbl=? AND key=?", ((table, key) for key in gone))
 
     # ------------------------------------------------------------------------------ pages
@@ -178,6 +193,11 @@ class Store:
         )
         owners = {owner_of(key) for key, _ in entry.deps}
         db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in owners))
+
+    def page_written(self, rel: str, size: int, mtime_ns: int) -> None:
+        """Note the file of a page put in this build as written (what ``still_valid`` checks)."""
+        self._begin()
+        self.db.execute("UPDATE pages SET size=?, mtime_ns=? WHERE rel=?", (size, mtime_ns, rel))
 
     # ------------------------------------------------------------------------------ the transaction
 

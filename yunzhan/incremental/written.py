@@ -3,13 +3,15 @@ site-wide file) that still has those, with no copy of its bytes in the store."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 
-def as_written(path: Path) -> tuple[int, int] | None:
+def as_written(path: str | Path) -> tuple[int, int] | None:
+    """(A string is cheaper than a Path when asked for every page of a 10,000-page site.)"""
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns
