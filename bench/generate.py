@@ -32,6 +32,7 @@ import os
 import random
 import shutil
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,6 +230,9 @@ class Rec:
     slug: str
     title: str
     fields: dict = field(default_factory=dict)
+    source: str = (
+        ""  # the file name in its folder when not ``<slug>.md`` (a bundle's ``x/index.md``, a ``.yaml``)
+    )
 
     @property
     def file(self) -> str:
@@ -284,7 +288,8 @@ def _plan(records: int, rng: random.Random) -> dict[str, list[Rec]]:
 
 
 def _rel(src: Rec, dst: Rec) -> str:
-    return f"{dst.slug}.md" if src.collection == dst.collection else f"../{dst.collection}/{dst.slug}.md"
+    name = dst.source or f"{dst.slug}.md"
+    return name if src.collection == dst.collection else f"../{dst.collection}/{name}"
 
 
 def _body(rec: Rec, rng: random.Random, links: list[Rec], who: str, obj: str) -> str:
@@ -422,18 +427,7 @@ def generate_site(
     plan = _plan(records, rng)
     assigned = _assign_photos(plan, photos)
     zones, craftsmen, projects = plan["zones"], plan["craftsmen"], plan["projects"]
-    activities = plan["activities"]
-    by_zone: dict[str, list[Rec]] = {z.slug: [] for z in zones}
-    crafts_projects: dict[str, list[Rec]] = {c.slug: [] for c in craftsmen}
-
-    # relations first, so every record can link to records generated after it
-    for p in projects:
-        zone = rng.randrange(10)
-        p.fields["zone"] = zones[zone]
-        p.fields["craftsmen"] = rng.sample(craftsmen, min(len(craftsmen), rng.randint(1, 3)))
-        by_zone[zones[zone].slug].append(p)
-        for c in p.fields["craftsmen"]:
-            crafts_projects[c.slug].append(p)
+    by_zone, crafts_projects = relate(projects, craftsmen, zones, rng)
 
     def images_for(rec: Rec, what: str) -> dict:
         got = assigned.get((rec.collection, rec.slug))
@@ -456,9 +450,7 @@ def generate_site(
         return out
 
     def write(rec: Rec, data: dict, body: str) -> None:
-        path = dest / rec.file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_front_matter(data) + body, encoding="utf-8")
+        write_record(dest, rec, data, body)
 
     for z in zones:
         pics = images_for(z, z.title)
@@ -471,6 +463,55 @@ def generate_site(
         links.append(zones[z.fields["order"] % 10])  # the next zone: every zone links somewhere
         write(z, data, _body(z, rng, links, _person(rng) + "（示例）", rng.choice(OBJECTS)))
 
+    write_records(dest, rng, plan, by_zone, crafts_projects, images_for)
+
+    for pg in plan["pages"]:
+        data = {"title": pg.title, "summary": "合成数据测试站点的说明页（示例）。"}
+        links = [zones[0]] + ([projects[0]] if projects else [])
+        write(pg, data, _body(pg, rng, links, "编辑部（示例）", rng.choice(OBJECTS)))
+
+    if photos:
+        _place_photos(dest, photos, seed, photo_size, jobs, photo_cache)
+    return dest
+
+
+def relate(
+    projects: list[Rec], craftsmen: list[Rec], zones: list[Rec], rng: random.Random
+) -> tuple[dict[str, list[Rec]], dict[str, list[Rec]]]:
+    """Give every project a zone (uniformly over ``zones``) and 1–3 craftsmen, before any text is written, so
+    that every record can link to records written after it. Returns (projects by zone, projects by craftsman)."""
+    by_zone: dict[str, list[Rec]] = {z.slug: [] for z in zones}
+    crafts_projects: dict[str, list[Rec]] = {c.slug: [] for c in craftsmen}
+    for p in projects:
+        zone = zones[rng.randrange(len(zones))]
+        p.fields["zone"] = zone
+        p.fields["craftsmen"] = rng.sample(craftsmen, min(len(craftsmen), rng.randint(1, 3)))
+        by_zone[zone.slug].append(p)
+        for c in p.fields["craftsmen"]:
+            crafts_projects[c.slug].append(p)
+    return by_zone, crafts_projects
+
+
+def write_record(dest: Path, rec: Rec, data: dict, body: str) -> None:
+    path = dest / rec.file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_front_matter(data) + body, encoding="utf-8")
+
+
+def _no_pictures(rec: Rec, what: str) -> dict:
+    return {}
+
+
+def write_records(
+    dest: Path,
+    rng: random.Random,
+    plan: dict[str, list[Rec]],
+    by_zone: dict[str, list[Rec]],
+    crafts_projects: dict[str, list[Rec]],
+    images_for: Callable[[Rec, str], dict] = _no_pictures,
+) -> None:
+    """Write the craftsmen, projects and activities of ``plan`` (zones and pages are the caller's)."""
+    zones, craftsmen, projects = plan["zones"], plan["craftsmen"], plan["projects"]
     for c in craftsmen:
         district = rng.choice(DISTRICTS)
         pics = images_for(c, c.title)
@@ -490,32 +531,10 @@ def generate_site(
         own = crafts_projects[c.slug]
         links = rng.sample(own, min(len(own), 3)) + rng.sample(craftsmen, min(len(craftsmen), 1))
         links = [link for link in links if link is not c] or [rng.choice(zones)]
-        write(c, data, _body(c, rng, links, c.title, rng.choice(OBJECTS)))
-
+        write_record(dest, c, data, _body(c, rng, links, c.title, rng.choice(OBJECTS)))
     for p in projects:
-        zone = p.fields["zone"]
-        industry = rng.choice(INDUSTRIES)
-        pics = images_for(p, p.title)
-        data = {
-            "title": p.title,
-            "category": rng.choice(CATEGORIES),
-            "zone": zone.slug,
-            "craftsmen": [c.slug for c in p.fields["craftsmen"]],
-            "industry": industry,
-            "district": zone.fields["district"],
-            "summary": f"合成数据：围绕{p.fields['obj']}的一项虚构改进，用于测试网站生成器在大量条目下的表现。",
-        }
-        data.update(pics)
-        data["date"] = _date(rng)
-        data["tags"] = rng.sample(TAGS, rng.randint(2, 4))
-        data["featured"] = rng.random() < 0.05
-        links = [*p.fields["craftsmen"], zone]
-        others = [q for q in by_zone[zone.slug] if q is not p]
-        links += rng.sample(others, min(len(others), rng.randint(0, 2)))
-        who = p.fields["craftsmen"][0].title if p.fields["craftsmen"] else "工匠（示例）"
-        write(p, data, _body(p, rng, links, who, p.fields["obj"]))
-
-    for a in activities:
+        _write_project(dest, rng, p, by_zone, images_for(p, p.title))
+    for a in plan["activities"]:
         start = _date(rng)
         pics = images_for(a, a.title)
         data = {"title": a.title, "start": start}
@@ -525,16 +544,31 @@ def generate_site(
         data["summary"] = "合成数据：一场虚构的品牌活动，用于性能测试。"
         data.update(pics)
         links = rng.sample(craftsmen, min(len(craftsmen), 2)) + rng.sample(projects, min(len(projects), 2))
-        write(a, data, _body(a, rng, links or [zones[0]], _person(rng) + "（示例）", rng.choice(OBJECTS)))
+        body = _body(a, rng, links or [zones[0]], _person(rng) + "（示例）", rng.choice(OBJECTS))
+        write_record(dest, a, data, body)
 
-    for pg in plan["pages"]:
-        data = {"title": pg.title, "summary": "合成数据测试站点的说明页（示例）。"}
-        links = [zones[0]] + ([projects[0]] if projects else [])
-        write(pg, data, _body(pg, rng, links, "编辑部（示例）", rng.choice(OBJECTS)))
 
-    if photos:
-        _place_photos(dest, photos, seed, photo_size, jobs, photo_cache)
-    return dest
+def _write_project(dest: Path, rng: random.Random, p: Rec, by_zone: dict[str, list[Rec]], pics: dict) -> None:
+    zone = p.fields["zone"]
+    industry = rng.choice(INDUSTRIES)
+    data = {
+        "title": p.title,
+        "category": rng.choice(CATEGORIES),
+        "zone": zone.slug,
+        "craftsmen": [c.slug for c in p.fields["craftsmen"]],
+        "industry": industry,
+        "district": zone.fields.get("district") or rng.choice(DISTRICTS),
+        "summary": f"合成数据：围绕{p.fields['obj']}的一项虚构改进，用于测试网站生成器在大量条目下的表现。",
+    }
+    data.update(pics)
+    data["date"] = _date(rng)
+    data["tags"] = rng.sample(TAGS, rng.randint(2, 4))
+    data["featured"] = rng.random() < 0.05
+    links = [*p.fields["craftsmen"], zone]
+    others = [q for q in by_zone[zone.slug] if q is not p]
+    links += rng.sample(others, min(len(others), rng.randint(0, 2)))
+    who = p.fields["craftsmen"][0].title if p.fields["craftsmen"] else "工匠（示例）"
+    write_record(dest, p, data, _body(p, rng, links, who, p.fields["obj"]))
 
 
 # ---------------------------------------------------------------- photos
