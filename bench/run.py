@@ -56,7 +56,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quick", action="store_true", help="N=300, 20 photos, 40-photo rebuild, 1 run")
+    parser.add_argument(
+        "--quick", action="store_true", help="N=300 on every site, 20 photos, 40-photo rebuild, 1 run"
+    )
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even if installed")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     parser.add_argument(
@@ -103,12 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.share_cards and sizes and "synthetic" in args.sites:
         synthetic = SITES["synthetic"]
         rows += records_scenarios(synthetic, min(sizes), args.runs, args.seed, False, share_cards=True)[:2]
-    if args.photos:
+    if args.photos and "synthetic" in args.sites:  # the photo sites are synthetic ones
         w, h = (int(v) for v in args.photo_size.split("x"))
         rows += photo_scenarios(
             args.photos, args.photo_records, args.runs, args.seed, (w, h), not args.no_avif
         )
-    if args.rebuild_photos:
+    if args.rebuild_photos and "synthetic" in args.sites:
         w, h = (int(v) for v in args.rebuild_photo_size.split("x"))
         rows.append(
             photo_rebuild_scenario(args.rebuild_photos, args.photo_records, args.runs, args.seed, (w, h))
