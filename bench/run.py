@@ -33,9 +33,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sizes", default="1000,10000", help="record counts, comma-separated")
     parser.add_argument(
         "--sites",
-        default="synthetic,demo,demo-one-zone",
+        default=None,
         help="sites of the records scenarios, comma-separated: synthetic (bench/generate.py), demo (the demo "
-        "plus N records over its zones), demo-one-zone (the same, every added project in one zone)",
+        "plus N records over its zones), demo-one-zone (the same, every added project in one zone); default "
+        "all three (--quick: synthetic,demo, as each demo cold build also makes the demo's own images)",
     )
     parser.add_argument(
         "--photos", type=int, default=200, help="camera-sized photos for the images/s figure; 0: skip"
@@ -57,7 +58,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--quick", action="store_true", help="N=300 on every site, 20 photos, 40-photo rebuild, 1 run"
+        "--quick", action="store_true", help="N=300 (synthetic and demo), 20 photos, 40-photo rebuild, 1 run"
     )
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even if installed")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
@@ -70,6 +71,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.sizes, args.photos, args.runs, args.rebuild_photos, args.photo_records = "300", 20, 1, 40, 30
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.sites = args.sites or ("synthetic,demo" if args.quick else "synthetic,demo,demo-one-zone")
     args.sites = [s.strip() for s in args.sites.split(",") if s.strip()]
     return args
 
