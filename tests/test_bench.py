@@ -154,3 +154,11 @@ def test_a_title_edit_changes_only_the_title_line(tmp_path: Path) -> None:
     after = record.read_text(encoding="utf-8").splitlines()
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert len(changed) == 1 and changed[0][1] == changed[0][0] + "（改题 2）"
+
+
+def test_the_sites_are_selectable() -> None:
+    from run import parse
+
+    assert parse([]).sites == ["synthetic", "demo", "demo-one-zone"]
+    assert parse(["--quick"]).sites == ["synthetic", "demo"] and parse(["--quick"]).sizes == [300]
+    assert parse(["--sites", "demo-one-zone", "--sizes", "1000"]).sites == ["demo-one-zone"]
