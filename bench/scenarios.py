@@ -36,6 +36,7 @@ from report import Row, _median, _stage_medians
 
 EDIT_SENTENCE = "\n补充说明（合成数据，第 {n} 次编辑）：这是一句为测试增量构建而追加的示例文字。\n"
 TEMPLATE_EDIT = "<!-- bench: template edit {n} -->\n"
+TITLE_EDIT = "（改题 {n}）"
 
 
 def _setup_template_override(site: Path) -> Path:
@@ -56,9 +57,6 @@ def _progress(label: str, run: Run, extra: str = "") -> None:
         f"{'  [' + top + ']' if top else ''}",
         flush=True,
     )
-
-
-TITLE_EDIT = "（改题 {n}）"
 
 
 @dataclass(frozen=True)
