@@ -27,200 +27,36 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import os
 import random
 import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from synthetic_photos import PHOTO_CACHE, photo_path, place_photos
+from vocabulary import (
+    ACTIONS,
+    ACTIVITY_KINDS,
+    CATEGORIES,
+    DISTRICTS,
+    EMPLOYERS,
+    GIVEN,
+    HONOURS,
+    INDUSTRIES,
+    LIST_ITEMS,
+    METHODS,
+    OBJECTS,
+    SENTENCES,
+    SURNAMES,
+    SYNTHETIC_NOTE,
+    TAGS,
+    VENUES,
+    ZONE_SLUGS,
+)
 
 REPO = Path(__file__).resolve().parent.parent
-PHOTO_CACHE = Path(__file__).resolve().parent / ".work" / "photo-cache"
-
-# DISTRICTS, INDUSTRIES and CATEGORIES are the values of the demo site.toml's enums; serve.py and
-# search_corpus.py import them from here.
-DISTRICTS = [
-    "张家港市",
-    "常熟市",
-    "太仓市",
-    "昆山市",
-    "吴江区",
-    "吴中区",
-    "相城区",
-    "姑苏区",
-    "虎丘区（苏州高新区）",
-    "苏州工业园区",
-]
-ZONE_SLUGS = [
-    "zhangjiagang",
-    "changshu",
-    "taicang",
-    "kunshan",
-    "wujiang",
-    "wuzhong",
-    "xiangcheng",
-    "gusu",
-    "huqiu",
-    "yuanqu",
-]
-INDUSTRIES = [
-    "电子信息",
-    "装备制造",
-    "先进材料",
-    "生物医药",
-    "纺织服装",
-    "传统工艺",
-    "航空航天",
-    "汽车零部件",
-]
-CATEGORIES = ["创新项目", "创新产品", "非遗绝技"]
-TAGS = [
-    "降本增效",
-    "质量提升",
-    "节能减排",
-    "数字化",
-    "智能制造",
-    "工装夹具",
-    "工艺改进",
-    "安全生产",
-    "师徒传承",
-    "技能竞赛",
-    "非遗技艺",
-    "新材料",
-    "检测技术",
-    "自动化",
-    "绿色制造",
-    "精密加工",
-    "焊接",
-    "装配",
-    "设备维修",
-    "软件工具",
-    "标准化",
-    "专利",
-    "产学研",
-    "跨区域协作",
-    "职工创新",
-    "班组管理",
-    "故障诊断",
-    "工业互联网",
-    "示例内容",
-    "合成数据",
-]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "建国志强海峰晓明丽娟文华春燕国庆永刚立新秀英俊杰红梅德明玉兰伟东桂芳宏伟佳怡子涵浩然思远雨轩欣怡一鸣"
-OBJECTS = [
-    "减速齿轮箱",
-    "数控车床主轴",
-    "丝织断经检测装置",
-    "注塑模具",
-    "锂电池极片",
-    "光伏组件层压机",
-    "高铁转向架",
-    "精密轴承",
-    "海工管节点",
-    "无菌灌装线",
-    "缂丝织机",
-    "苏绣绷架",
-    "电路板贴片线",
-    "感应加热线圈",
-    "碳纤维构件",
-    "汽车线束",
-    "液压泵站",
-    "冷却塔风机",
-    "涂装烘房",
-    "激光切割头",
-    "智能座舱面板",
-    "医用导管",
-    "纺纱细纱机",
-    "铸造砂型",
-    "热处理炉",
-    "变压器绕组",
-    "航空叶片",
-    "不锈钢焊缝",
-    "包装生产线",
-    "仓储机器人",
-]
-ACTIONS = [
-    "换型时间缩短",
-    "装配噪声降低",
-    "首件检验提速",
-    "故障停机减少",
-    "能耗下降",
-    "良品率提升",
-    "维修周期缩短",
-    "材料损耗减少",
-    "检测精度提高",
-    "作业强度降低",
-]
-METHODS = [
-    "快速换型工装",
-    "在线检测系统",
-    "防错定位夹具",
-    "数字化作业指导书",
-    "振动频谱分析法",
-    "分段预热工艺",
-    "模块化改造方案",
-    "视觉识别模块",
-    "参数自整定程序",
-    "标准化操作法",
-]
-ACTIVITY_KINDS = [
-    "劳模工匠圆桌会",
-    "技能大师进企业",
-    "需求对接洽谈会",
-    "职工创新成果发布会",
-    "师徒结对仪式",
-    "专家问诊日",
-]
-VENUES = ["苏州市第二工人文化宫", "示例职工服务中心", "示例产业园会议室", "示例技能实训基地", "线上直播间"]
-EMPLOYERS = [
-    "示例精密机械有限公司",
-    "示例纺织科技有限公司",
-    "示例海洋工程装备有限公司",
-    "示例电子信息有限公司",
-    "示例生物医药有限公司",
-]
-HONOURS = [
-    "示例荣誉：市级劳动模范",
-    "示例荣誉：五一劳动奖章",
-    "示例荣誉：技能大师工作室领办人",
-    "示例荣誉：技能竞赛一等奖",
-    "示例荣誉：首席技师",
-]
-
-SENTENCES = [
-    "{who}长期在生产一线工作，发现{obj}在实际使用中经常出现问题，于是牵头成立了攻关小组。",
-    "攻关小组先从现场数据入手，连续记录了三个月的运行情况，把问题归纳为几类主要原因。",
-    "针对{obj}的老问题，团队提出了“{method}”的思路，先在一条产线上试点，再逐步推广。",
-    "试点期间，班组每天召开十分钟的碰头会，及时交流遇到的新情况，调整改进方案。",
-    "经过反复验证，{obj}的{action}，相关做法已写入企业的作业指导书。",
-    "这项成果的意义不只在于节省了多少成本，更在于把个人经验变成了可以复制的方法。",
-    "{who}常说，创新不一定是高精尖，把身边的小问题一个个解决好，就是最实在的创新。",
-    "在“劳模工匠助企行”专项行动中，这一做法被带到了多家中小企业，帮助他们解决了类似难题。",
-    "为了让更多青年职工掌握这门技术，工作室还编写了图文并茂的培训教材，并开展师徒结对。",
-    "现场观众可以通过展板上的二维码，查看{obj}改进前后的对比视频和详细数据。",
-    "本条所述人物、企业与数据均为合成数据，仅用于测试网站生成器的性能，并非真实成果。",
-    "项目实施以来，累计开展技术交流二十余次，收集合理化建议一百多条，其中大部分已经落实。",
-    "下一步，团队计划把{method}与工业互联网平台结合，实现数据的自动采集和分析。",
-    "专家评审认为，该项目思路清晰、方法可行，具有较好的推广价值和示范意义。",
-    "改进过程中也走过弯路：最初的方案成本偏高，后来通过优化结构，把投入降到了原来的一半。",
-]
-LIST_ITEMS = [
-    "梳理现场问题，建立问题清单；",
-    "分析主要原因，确定改进方向；",
-    "设计{method}，制作样件并试用；",
-    "对比改进前后的数据，评估效果；",
-    "形成标准，写进作业指导书；",
-    "组织培训，把做法推广到其他班组；",
-    "跟踪运行情况，持续改进；",
-]
-SYNTHETIC_NOTE = (
-    "> 本条为合成数据（示例），由 bench/generate.py 自动生成，人物、企业与数据均为虚构，仅用于性能测试。"
-)
 
 
 @dataclass
@@ -229,6 +65,9 @@ class Rec:
     slug: str
     title: str
     fields: dict = field(default_factory=dict)
+    source: str = (
+        ""  # the file name in its folder when not ``<slug>.md`` (a bundle's ``x/index.md``, a ``.yaml``)
+    )
 
     @property
     def file(self) -> str:
@@ -284,7 +123,8 @@ def _plan(records: int, rng: random.Random) -> dict[str, list[Rec]]:
 
 
 def _rel(src: Rec, dst: Rec) -> str:
-    return f"{dst.slug}.md" if src.collection == dst.collection else f"../{dst.collection}/{dst.slug}.md"
+    name = dst.source or f"{dst.slug}.md"
+    return name if src.collection == dst.collection else f"../{dst.collection}/{name}"
 
 
 def _body(rec: Rec, rng: random.Random, links: list[Rec], who: str, obj: str) -> str:
@@ -361,10 +201,6 @@ def _assign_photos(plan: dict[str, list[Rec]], photos: int) -> dict[tuple[str, s
     return assigned
 
 
-def photo_path(n: int) -> str:
-    return f"content/images/photos/photo-{n:05d}.jpg"
-
-
 def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -422,18 +258,7 @@ def generate_site(
     plan = _plan(records, rng)
     assigned = _assign_photos(plan, photos)
     zones, craftsmen, projects = plan["zones"], plan["craftsmen"], plan["projects"]
-    activities = plan["activities"]
-    by_zone: dict[str, list[Rec]] = {z.slug: [] for z in zones}
-    crafts_projects: dict[str, list[Rec]] = {c.slug: [] for c in craftsmen}
-
-    # relations first, so every record can link to records generated after it
-    for p in projects:
-        zone = rng.randrange(10)
-        p.fields["zone"] = zones[zone]
-        p.fields["craftsmen"] = rng.sample(craftsmen, min(len(craftsmen), rng.randint(1, 3)))
-        by_zone[zones[zone].slug].append(p)
-        for c in p.fields["craftsmen"]:
-            crafts_projects[c.slug].append(p)
+    by_zone, crafts_projects = relate(projects, craftsmen, zones, rng)
 
     def images_for(rec: Rec, what: str) -> dict:
         got = assigned.get((rec.collection, rec.slug))
@@ -456,9 +281,7 @@ def generate_site(
         return out
 
     def write(rec: Rec, data: dict, body: str) -> None:
-        path = dest / rec.file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_front_matter(data) + body, encoding="utf-8")
+        write_record(dest, rec, data, body)
 
     for z in zones:
         pics = images_for(z, z.title)
@@ -471,6 +294,55 @@ def generate_site(
         links.append(zones[z.fields["order"] % 10])  # the next zone: every zone links somewhere
         write(z, data, _body(z, rng, links, _person(rng) + "（示例）", rng.choice(OBJECTS)))
 
+    write_records(dest, rng, plan, by_zone, crafts_projects, images_for)
+
+    for pg in plan["pages"]:
+        data = {"title": pg.title, "summary": "合成数据测试站点的说明页（示例）。"}
+        links = [zones[0]] + ([projects[0]] if projects else [])
+        write(pg, data, _body(pg, rng, links, "编辑部（示例）", rng.choice(OBJECTS)))
+
+    if photos:
+        place_photos(dest, photos, seed, photo_size, jobs, photo_cache)
+    return dest
+
+
+def relate(
+    projects: list[Rec], craftsmen: list[Rec], zones: list[Rec], rng: random.Random
+) -> tuple[dict[str, list[Rec]], dict[str, list[Rec]]]:
+    """Give every project a zone (uniformly over ``zones``) and 1–3 craftsmen, before any text is written, so
+    that every record can link to records written after it. Returns (projects by zone, projects by craftsman)."""
+    by_zone: dict[str, list[Rec]] = {z.slug: [] for z in zones}
+    crafts_projects: dict[str, list[Rec]] = {c.slug: [] for c in craftsmen}
+    for p in projects:
+        zone = zones[rng.randrange(len(zones))]
+        p.fields["zone"] = zone
+        p.fields["craftsmen"] = rng.sample(craftsmen, min(len(craftsmen), rng.randint(1, 3)))
+        by_zone[zone.slug].append(p)
+        for c in p.fields["craftsmen"]:
+            crafts_projects[c.slug].append(p)
+    return by_zone, crafts_projects
+
+
+def write_record(dest: Path, rec: Rec, data: dict, body: str) -> None:
+    path = dest / rec.file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_front_matter(data) + body, encoding="utf-8")
+
+
+def _no_pictures(rec: Rec, what: str) -> dict:
+    return {}
+
+
+def write_records(
+    dest: Path,
+    rng: random.Random,
+    plan: dict[str, list[Rec]],
+    by_zone: dict[str, list[Rec]],
+    crafts_projects: dict[str, list[Rec]],
+    images_for: Callable[[Rec, str], dict] = _no_pictures,
+) -> None:
+    """Write the craftsmen, projects and activities of ``plan`` (zones and pages are the caller's)."""
+    zones, craftsmen, projects = plan["zones"], plan["craftsmen"], plan["projects"]
     for c in craftsmen:
         district = rng.choice(DISTRICTS)
         pics = images_for(c, c.title)
@@ -490,32 +362,10 @@ def generate_site(
         own = crafts_projects[c.slug]
         links = rng.sample(own, min(len(own), 3)) + rng.sample(craftsmen, min(len(craftsmen), 1))
         links = [link for link in links if link is not c] or [rng.choice(zones)]
-        write(c, data, _body(c, rng, links, c.title, rng.choice(OBJECTS)))
-
+        write_record(dest, c, data, _body(c, rng, links, c.title, rng.choice(OBJECTS)))
     for p in projects:
-        zone = p.fields["zone"]
-        industry = rng.choice(INDUSTRIES)
-        pics = images_for(p, p.title)
-        data = {
-            "title": p.title,
-            "category": rng.choice(CATEGORIES),
-            "zone": zone.slug,
-            "craftsmen": [c.slug for c in p.fields["craftsmen"]],
-            "industry": industry,
-            "district": zone.fields["district"],
-            "summary": f"合成数据：围绕{p.fields['obj']}的一项虚构改进，用于测试网站生成器在大量条目下的表现。",
-        }
-        data.update(pics)
-        data["date"] = _date(rng)
-        data["tags"] = rng.sample(TAGS, rng.randint(2, 4))
-        data["featured"] = rng.random() < 0.05
-        links = [*p.fields["craftsmen"], zone]
-        others = [q for q in by_zone[zone.slug] if q is not p]
-        links += rng.sample(others, min(len(others), rng.randint(0, 2)))
-        who = p.fields["craftsmen"][0].title if p.fields["craftsmen"] else "工匠（示例）"
-        write(p, data, _body(p, rng, links, who, p.fields["obj"]))
-
-    for a in activities:
+        _write_project(dest, rng, p, by_zone, images_for(p, p.title))
+    for a in plan["activities"]:
         start = _date(rng)
         pics = images_for(a, a.title)
         data = {"title": a.title, "start": start}
@@ -525,78 +375,31 @@ def generate_site(
         data["summary"] = "合成数据：一场虚构的品牌活动，用于性能测试。"
         data.update(pics)
         links = rng.sample(craftsmen, min(len(craftsmen), 2)) + rng.sample(projects, min(len(projects), 2))
-        write(a, data, _body(a, rng, links or [zones[0]], _person(rng) + "（示例）", rng.choice(OBJECTS)))
-
-    for pg in plan["pages"]:
-        data = {"title": pg.title, "summary": "合成数据测试站点的说明页（示例）。"}
-        links = [zones[0]] + ([projects[0]] if projects else [])
-        write(pg, data, _body(pg, rng, links, "编辑部（示例）", rng.choice(OBJECTS)))
-
-    if photos:
-        _place_photos(dest, photos, seed, photo_size, jobs, photo_cache)
-    return dest
+        body = _body(a, rng, links or [zones[0]], _person(rng) + "（示例）", rng.choice(OBJECTS))
+        write_record(dest, a, data, body)
 
 
-# ---------------------------------------------------------------- photos
-
-
-def _photo_bytes(args: tuple[int, int, tuple[int, int]]) -> bytes:
-    """A deterministic camera-sized JPEG: smooth blobs + gradient + fine grain, from random.Random only."""
-    from PIL import Image, ImageChops
-
-    n, seed, (w, h) = args
-    rng = random.Random(f"photo:{seed}:{n}")
-    channels = []
-    grain = Image.frombytes("L", (w, h), rng.randbytes(w * h)).point(lambda v: 128 + (v - 128) // 10)
-    for c in range(3):
-        bw, bh = max(2, w // 64), max(2, h // 64)
-        base = Image.frombytes("L", (bw, bh), rng.randbytes(bw * bh)).resize((w, h), Image.Resampling.BICUBIC)
-        mw, mh = max(2, w // 8), max(2, h // 8)
-        mid = Image.frombytes("L", (mw, mh), rng.randbytes(mw * mh)).resize((w, h), Image.Resampling.BILINEAR)
-        ramp = Image.linear_gradient("L").rotate(rng.randrange(360)).resize((w, h))
-        channel = Image.blend(Image.blend(base, ramp, 0.5), mid, 0.25)
-        channels.append(
-            ImageChops.add(
-                channel, grain if c != 1 else grain.transpose(Image.Transpose.ROTATE_180), offset=-128
-            )
-        )
-    im = Image.merge("RGB", channels)
-    exif = Image.Exif()
-    exif[0x010E] = f"SYNTHETIC benchmark photo {n} (yunzhan bench/generate.py)"  # ImageDescription
-    exif[0x010F] = "SyntheticCam"
-    exif[0x0112] = 1
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=85, exif=exif.tobytes(), comment=b"synthetic test image, not a photograph")
-    return buf.getvalue()
-
-
-def _cached_photo(args: tuple[int, int, tuple[int, int], str]) -> str:
-    n, seed, (w, h), cache = args
-    path = Path(cache) / f"{w}x{h}-s{seed}" / f"photo-{n:05d}.jpg"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(_photo_bytes((n, seed, (w, h))))
-        os.replace(tmp, path)
-    return str(path)
-
-
-def _place_photos(dest: Path, photos: int, seed: int, size: tuple[int, int], jobs: int, cache: Path) -> None:
-    """Make the missing photos (in parallel), then hard-link them all into the site."""
-    todo = [(n, seed, size, str(cache)) for n in range(photos)]
-    folder = Path(cache) / f"{size[0]}x{size[1]}-s{seed}"
-    missing = [job for job in todo if not (folder / f"photo-{job[0]:05d}.jpg").exists()]
-    if len(missing) > 4:
-        with ProcessPoolExecutor(jobs or None) as pool:
-            list(pool.map(_cached_photo, missing, chunksize=4))
-    (dest / "content" / "images" / "photos").mkdir(parents=True, exist_ok=True)
-    for job in todo:
-        cached = Path(_cached_photo(job))
-        target = dest / photo_path(job[0])
-        try:
-            os.link(cached, target)
-        except OSError:
-            shutil.copyfile(cached, target)
+def _write_project(dest: Path, rng: random.Random, p: Rec, by_zone: dict[str, list[Rec]], pics: dict) -> None:
+    zone = p.fields["zone"]
+    industry = rng.choice(INDUSTRIES)
+    data = {
+        "title": p.title,
+        "category": rng.choice(CATEGORIES),
+        "zone": zone.slug,
+        "craftsmen": [c.slug for c in p.fields["craftsmen"]],
+        "industry": industry,
+        "district": zone.fields.get("district") or rng.choice(DISTRICTS),
+        "summary": f"合成数据：围绕{p.fields['obj']}的一项虚构改进，用于测试网站生成器在大量条目下的表现。",
+    }
+    data.update(pics)
+    data["date"] = _date(rng)
+    data["tags"] = rng.sample(TAGS, rng.randint(2, 4))
+    data["featured"] = rng.random() < 0.05
+    links = [*p.fields["craftsmen"], zone]
+    others = [q for q in by_zone[zone.slug] if q is not p]
+    links += rng.sample(others, min(len(others), rng.randint(0, 2)))
+    who = p.fields["craftsmen"][0].title if p.fields["craftsmen"] else "工匠（示例）"
+    write_record(dest, p, data, _body(p, rng, links, who, p.fields["obj"]))
 
 
 def main(argv: list[str] | None = None) -> int:

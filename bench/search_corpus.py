@@ -25,9 +25,9 @@ from markupsafe import Markup, escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# The enum values of site.toml, kept in generate.py (bench/ is sys.path[0] when run as a script; tests add it).
-from generate import CATEGORIES, INDUSTRIES
-from generate import DISTRICTS as SITE_DISTRICTS
+# The enum values of site.toml, kept in vocabulary.py (bench/ is sys.path[0] when run as a script; tests add it).
+from vocabulary import CATEGORIES, INDUSTRIES
+from vocabulary import DISTRICTS as SITE_DISTRICTS
 
 from yunzhan.model import Image, Record
 from yunzhan.slugs import pinyin_forms

@@ -38,7 +38,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generate import CATEGORIES, INDUSTRIES  # bench/ is sys.path[0] when run as a script
+from vocabulary import CATEGORIES, INDUSTRIES  # bench/ is sys.path[0] when run as a script
 
 from yunzhan.serve import EVENTS_PATH, PreviewServer, RebuildOutcome, ServeOptions
 

@@ -105,3 +105,60 @@ def test_the_markdown_floor_converts_every_body(tmp_path: Path) -> None:
     assert not any(text.startswith("---") for text in texts) and all("合成数据" in text for text in texts)
     seconds, count = floor(site)
     assert count == len(texts) and seconds > 0
+
+
+def _zone(record: Path) -> str:
+    found = re.search(r"^zone: (\S+)$", record.read_text(encoding="utf-8"), re.M)
+    return found[1] if found else ""
+
+
+def test_the_demo_site_grows_over_its_real_zones(tmp_path: Path) -> None:
+    """bench/demo_site.py: the demo as it is, plus N synthetic records whose zones are the demo's own zones
+    (spread, or all in one); deterministic, share cards/posters/placards off, and `check` finds nothing."""
+    from demo_site import ONE_ZONE, demo_zones, generate_demo_site
+
+    from yunzhan.check import check_site
+
+    spread = generate_demo_site(tmp_path / "spread", 40, seed=3)
+    again = generate_demo_site(tmp_path / "again", 40, seed=3)
+    assert _tree(spread) == _tree(again)
+    added = sorted((spread / "content").rglob("[pca][0-9][0-9][0-9][0-9][0-9].md"))
+    assert len(added) == 40
+    assert len(list((spread / "content" / "projects").glob("p*.md"))) == 24  # 60 %
+    for path in (REPO / "content").rglob("*"):  # the demo itself, untouched
+        if path.is_file():
+            assert (spread / path.relative_to(REPO)).read_bytes() == path.read_bytes()
+    toml = (spread / "site.toml").read_text(encoding="utf-8")
+    assert "share_cards = false" in toml and "share_posters = false" in toml and 'placards = ""' in toml
+    real = {z.slug for z in demo_zones(REPO / "content")}
+    zones_of = [_zone(p) for p in (spread / "content" / "projects").glob("p*.md")]
+    assert set(zones_of) <= real and len(set(zones_of)) > 2
+    report = check_site(spread)
+    assert [p.format() for p in report.problems] == []
+
+    one = generate_demo_site(tmp_path / "one", 40, seed=3, one_zone=True)
+    projects = list((one / "content" / "projects").glob("p*.md"))
+    assert {_zone(p) for p in projects} == {ONE_ZONE}
+    assert [p.format() for p in check_site(one).problems] == []
+
+
+def test_a_title_edit_changes_only_the_title_line(tmp_path: Path) -> None:
+    from scenarios import retitle
+
+    site = generate_site(tmp_path / "site", 13)
+    record = next((site / "content" / "projects").glob("p*.md"), None) or next(
+        (site / "content" / "pages").glob("*.md")
+    )
+    before = record.read_text(encoding="utf-8").splitlines()
+    retitle(record, 2)
+    after = record.read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1] == changed[0][0] + "（改题 2）"
+
+
+def test_the_sites_are_selectable() -> None:
+    from run import parse
+
+    assert parse([]).sites == ["synthetic", "demo", "demo-one-zone"]
+    assert parse(["--quick"]).sites == ["synthetic", "demo"] and parse(["--quick"]).sizes == [300]
+    assert parse(["--sites", "demo-one-zone", "--sizes", "1000"]).sites == ["demo-one-zone"]
