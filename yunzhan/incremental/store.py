@@ -7,6 +7,9 @@ store as the last finished build left it, and what a store says is checked again
 trusted (a page's file size and time), so an old store only costs time. A store written by another yunzhan
 version, or a damaged file, is discarded with a one-line notice and the build starts from nothing.
 
+Forked workers (``workers.fork_map``) inherit the connection and may read through it: the build writes nothing
+while they run (a write under a reading child can leave the WAL index damaged).
+
 Tables:
 
 - ``kv``: (table, key) → pickled value. Markdown conversions (``markdown``), parsed record files
@@ -57,6 +60,21 @@ class PageEntry:
     @classmethod
     def of(cls, fingerprint: str, deps: Iterable[tuple[DepKey, str]]) -> PageEntry:
         return cls(fingerprint, tuple(sorted(deps)))
+
+    def packed(self) -> PackedEntry:
+        """The entry as the store keeps it: a tenth of the memory, for a build that holds thousands."""
+        owners = tuple({owner_of(key) for key, _ in self.deps})
+        deps = pickle.dumps(self.deps, protocol=pickle.HIGHEST_PROTOCOL)
+        return PackedEntry(self.fingerprint, deps, owners, self.size, self.mtime_ns)
+
+
+@dataclass(slots=True)
+class PackedEntry:
+    fingerprint: str
+    deps: bytes  # pickled
+    owners: tuple[str, ...]  # ``owner_of`` of what it read
+    size: int = 0
+    mtime_ns: int = 0
 
 
 def owner_of(key: DepKey) -> str:
@@ -178,7 +196,7 @@ class Store:
             found |= {r for (r,) in self.db.execute(f"SELECT rel FROM reads WHERE owner IN ({marks})", chunk)}
         return found
 
-    def put_page(self, rel: str, entry: PageEntry | None) -> None:
+    def put_page(self, rel: str, entry: PageEntry | PackedEntry | None) -> None:
         """Note a page as written now (None: the page is gone)."""
         self._begin()
         db = self.db
@@ -186,13 +204,13 @@ class Store:
         db.execute("DELETE FROM reads WHERE rel=?", (rel,))
         if entry is None:
             return
-        deps = pickle.dumps(entry.deps, protocol=pickle.HIGHEST_PROTOCOL)
+        if isinstance(entry, PageEntry):
+            entry = entry.packed()
         db.execute(
             "INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
-            (rel, entry.fingerprint, entry.size, entry.mtime_ns, deps),
+            (rel, entry.fingerprint, entry.size, entry.mtime_ns, entry.deps),
         )
-        owners = {owner_of(key) for key, _ in entry.deps}
-        db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in owners))
+        db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in entry.owners))
 
     def page_written(self, rel: str, size: int, mtime_ns: int) -> None:
         """Note the file of a page put in this build as written (what ``still_valid`` checks)."""
