@@ -96,6 +96,7 @@ def cached_names(root: Path, digest: str) -> set[str]:
 
 
 def hash_file(path: str) -> str:
+    """The sha256 of a file, read a megabyte at a time (originals, videos)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
