@@ -18,6 +18,18 @@ from yunzhan.slugs import is_valid_slug
 
 _TRUE = {"true", "yes", "y", "1", "是", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "不"}
+# Reserved keys other than slug, draft and weight: (message, hint) when one is given as --key.
+_NOT_ON_COMMAND_LINE = {
+    "body": ("正文不能在命令行里写", "新建后打开文件，在第二个 --- 下面写正文"),
+    "review": (
+        "审核签名不能在命令行里写：要由各环节的审核人审完后签",
+        "新建后交给审核人，在文件里写成 review: {初审: 姓名 日期}",
+    ),
+}
+
+
+def _reserved(name: str) -> tuple[str, str]:
+    return f"“{name}”是保留字段，不能在命令行里写", "新建后打开文件填写"
 
 
 def given_values(
@@ -53,9 +65,7 @@ def given_values(
             else:
                 values[name] = value
         elif name in RESERVED_KEYS:
-            problems.append(
-                Problem(where, None, None, "正文不能在命令行里写", "新建后打开文件，在第二个 --- 下面写正文")
-            )
+            problems.append(Problem(where, None, None, *_NOT_ON_COMMAND_LINE.get(name, _reserved(name))))
         elif spec is None:
             hint = did_you_mean(name, known | {"slug", "draft", "weight"})
             problems.append(
