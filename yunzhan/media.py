@@ -351,7 +351,7 @@ def check_media(records: Sequence[Record], config: SiteConfig, site_dir: Path) -
     """What ``check`` says about media before any is processed: missing files (as ``build`` words them),
     videos without captions (warning), audio guides without a transcript, repeated guide numbers."""
     from yunzhan import guide
-    from yunzhan.fields import image_request
+    from yunzhan.mediafields import image_request
 
     content = os.path.realpath(site_dir / "content")
     problems = guide.number_problems(records, config)

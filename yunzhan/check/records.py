@@ -19,9 +19,9 @@ from yunzhan.check import chinese, html
 from yunzhan.check.text import Finding, Text, field_name
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem
-from yunzhan.fields import image_request
 from yunzhan.imagepaths import AUDIO_EXTENSIONS, is_video
 from yunzhan.images import check_source
+from yunzhan.mediafields import image_request
 from yunzhan.model import ImageRequest, Record
 
 _LINK_TARGET = (
