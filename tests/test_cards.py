@@ -21,7 +21,7 @@ from markupsafe import Markup
 from PIL import Image
 
 from tests.conftest import MakeSite, jpeg_bytes
-from yunzhan import cards, placards, render
+from yunzhan import cards, fonts, placards, render, sharedraw, titlewrap
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import Problem
 from yunzhan.model import Image as WebImage
@@ -34,8 +34,8 @@ BASE_URL = "https://example.org/expo/2024/"
 THEME_STATIC = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
 
 
-def _font() -> cards.FontFace:
-    font = cards.find_cjk_font()
+def _font() -> fonts.FontFace:
+    font = fonts.find_cjk_font()
     assert font is not None, "no CJK font found: install Debian's fonts-noto-cjk (bash scripts/setup.sh)"
     return font
 
@@ -66,48 +66,48 @@ def _browser(*args: str) -> None:
 
 def test_finds_a_font_that_really_draws_chinese() -> None:
     font = _font()
-    assert cards.covers_cjk(font)
+    assert fonts.covers_cjk(font)
     dejavu = next(Path("/usr/share/fonts").rglob("DejaVuSans.ttf"), None)
     if dejavu is not None:
-        assert not cards.covers_cjk(cards.FontFace(dejavu))  # a Latin font draws boxes, not Chinese
+        assert not fonts.covers_cjk(fonts.FontFace(dejavu))  # a Latin font draws boxes, not Chinese
 
 
 def test_share_card_is_1200x630_jpeg_without_metadata_and_deterministic(tmp_path: Path) -> None:
     cover = tmp_path / "cover.jpg"
     cover.write_bytes(jpeg_bytes((1600, 1200), (30, 90, 160)))
     args = ("“天龙二号”运载火箭模型", "张家港展区", cover, "苏州市劳模工匠人才创新成果展", _font())
-    data = cards.share_card(*args)
-    assert data == cards.share_card(*args)
+    data = sharedraw.share_card(*args)
+    assert data == sharedraw.share_card(*args)
     with Image.open(io.BytesIO(data)) as im:
         assert im.format == "JPEG" and im.size == (1200, 630) and im.mode == "RGB"
         assert not im.getexif() and "icc_profile" not in im.info and "comment" not in im.info
         assert im.getpixel((1100, 300)) == pytest.approx((30, 90, 160), abs=12)  # the cover is on the card
         left = im.crop((64, 130, 600, 500)).convert("L")
         assert left.getextrema()[1] > 240  # white title text drawn on the red panel
-    without = cards.share_card("苏绣", "", None, "展", _font())
+    without = sharedraw.share_card("苏绣", "", None, "展", _font())
     assert Image.open(io.BytesIO(without)).size == (1200, 630)
 
 
 def test_long_titles_wrap_without_punctuation_starting_a_line() -> None:
     face = _font().at(40)
-    lines = cards.wrap("劳模工匠助企行，千名劳模工匠联系服务千家企业。" * 3, face, 400, 3)
+    lines = titlewrap.wrap("劳模工匠助企行，千名劳模工匠联系服务千家企业。" * 3, face, 400, 3)
     assert len(lines) == 3 and lines[-1].endswith("…")
     assert all(face.getlength(line) <= 400 + 40 for line in lines)
-    assert not any(line[0] in cards.NO_LINE_START for line in lines)
-    assert cards.wrap("LF refining furnace", face, 250, 3)[0] == "LF refining"  # words are not split
+    assert not any(line[0] in titlewrap.NO_LINE_START for line in lines)
+    assert titlewrap.wrap("LF refining furnace", face, 250, 3)[0] == "LF refining"  # words are not split
 
 
 def test_poster_qr_code_opens_the_page(tmp_path: Path) -> None:
     url = f"{BASE_URL}projects/gan-ying-re-chu-li/"
     cover = tmp_path / "cover.jpg"
     cover.write_bytes(jpeg_bytes((1200, 900), (180, 120, 60)))
-    data = cards.share_poster(
+    data = sharedraw.share_poster(
         "感应热处理工艺调整", "昆山展区", cover, url, "苏州市劳模工匠人才创新成果展", _font()
     )
     poster = tmp_path / "poster.jpg"
     poster.write_bytes(data)
     with Image.open(poster) as im:
-        assert im.size == cards.POSTER_SIZE and im.format == "JPEG" and not im.getexif()
+        assert im.size == sharedraw.POSTER_SIZE and im.format == "JPEG" and not im.getexif()
     assert _zbar(poster) == [url]
 
 
@@ -235,12 +235,12 @@ def test_card_font_setting_is_checked(tmp_path: Path) -> None:
     real = _font()
     (tmp_path / "fonts").mkdir()
     shutil.copy(real.path, tmp_path / "fonts" / real.path.name)
-    font = cards.font_from_setting(tmp_path, f"fonts/{real.path.name}#{real.index}")
-    assert font == cards.FontFace(tmp_path / "fonts" / real.path.name, real.index)
-    missing = cards.font_from_setting(tmp_path, "fonts/none.otf")
+    font = fonts.font_from_setting(tmp_path, f"fonts/{real.path.name}#{real.index}")
+    assert font == fonts.FontFace(tmp_path / "fonts" / real.path.name, real.index)
+    missing = fonts.font_from_setting(tmp_path, "fonts/none.otf")
     assert isinstance(missing, Problem) and "找不到字体文件" in missing.message
     dejavu = next(Path("/usr/share/fonts").rglob("DejaVuSans.ttf"), None)
     if dejavu is not None:
         shutil.copy(dejavu, tmp_path / "fonts" / "latin.ttf")
-        latin = cards.font_from_setting(tmp_path, "fonts/latin.ttf")
+        latin = fonts.font_from_setting(tmp_path, "fonts/latin.ttf")
         assert isinstance(latin, Problem) and "不能显示中文" in latin.message

@@ -134,3 +134,26 @@ def test_a_number_with_its_unit_says_where_the_unit_goes(make_site: MakeSite, ty
     [message] = _messages(site)
     assert message.startswith("content/activities/fair.md:4: visitors: 只写数字（可以带小数点）")
     assert message.endswith(f" — {hint}")
+
+
+def test_unknown_keys_of_an_image_and_a_gallery_item_are_named(make_site: MakeSite) -> None:
+    extra = "cover:\n  src: loom.jpg\n  size: 3\ngallery:\n  - src: loom.jpg\n    alt: 织机\n    width: 3\n"
+    site = make_site(
+        {
+            "content/projects/loom.md": PROJECT.format(extra=extra),
+            "content/projects/loom.jpg": jpeg_bytes(),
+        }
+    )
+    messages = [p for p in _load(site).problems if "未知的项" in p.message]
+    assert [(p.field, p.message, p.hint) for p in messages] == [
+        (
+            "cover",
+            "图片里有未知的项：size",
+            "图片只能有 src、alt、caption、credit（视频还可以有 poster、captions）",
+        ),
+        (
+            "gallery[0]",
+            "未知的项：width",
+            "只能有 src、alt、caption、credit（视频还可以有 poster、captions）",
+        ),
+    ]

@@ -13,9 +13,11 @@ import pytest
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps
 
+from yunzhan import imagecache
 from yunzhan import images as images_mod
 from yunzhan.config import ImageSettings
-from yunzhan.images import ascii_stem, plan_widths, process_images
+from yunzhan.imagecodec import plan_widths
+from yunzhan.images import ascii_stem, process_images
 from yunzhan.model import ImageRequest
 
 RED, BLUE = (230, 20, 20), (20, 40, 220)
@@ -507,7 +509,7 @@ def test_unchanged_rebuild_decodes_and_writes_nothing(site, monkeypatch):
     assert first.stats == {"sources": 2, "cached": 0, "decoded": 2, "written": 18, "failed": 0}
     before = cache_files(site)
 
-    monkeypatch.setattr(images_mod, "make_derivatives", lambda *a, **k: pytest.fail("decoded"))
+    monkeypatch.setattr(imagecache, "make_derivatives", lambda *a, **k: pytest.fail("decoded"))
     second = run(site, sources)
     assert second.stats == {"sources": 2, "cached": 2, "decoded": 0, "written": 0, "failed": 0}
     assert second.images == first.images and second.files == first.files

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from markupsafe import Markup
 
-from yunzhan import markup
+from yunzhan import addresses, htmltokens, markup
 from yunzhan.errors import ERROR, WARNING
 from yunzhan.markup import BodyImage, MarkupLimits, MarkupResult, render_markdown, swap_images
 
@@ -196,7 +196,7 @@ def test_iframe_from_other_host_or_plain_http_is_dropped_naming_the_host(
     assert "<iframe" not in str(result.html)
     assert "里面" not in str(result.html)
     [problem] = result.problems
-    host = markup._split(src).hostname
+    host = addresses.split_url(src).hostname
     assert (problem.severity, problem.line) == (WARNING, 3)
     assert problem.message == message.format(host=host)
     assert problem.hint == (hint.format(host=host) or "把地址开头的 http:// 改成 https://")
@@ -520,8 +520,8 @@ DEEP_HTML = {
 
 @pytest.mark.parametrize("source", DEEP_HTML.values(), ids=DEEP_HTML.keys())
 def test_deep_raw_html_is_refused_before_sanitising(source: str) -> None:
-    with pytest.raises(markup._TooDeep):
-        markup._Depth(160).feed(source)
+    with pytest.raises(htmltokens.TooDeep):
+        htmltokens.Depth(160).feed(source)
     result = render(source, limits=MarkupLimits(time_limit=5.0))
     assert errors(result) == ["正文中的 HTML 标签嵌套太深（超过 160 层），没有转换"]
 
@@ -529,7 +529,7 @@ def test_deep_raw_html_is_refused_before_sanitising(source: str) -> None:
 def test_ordinary_html_is_not_counted_too_deep() -> None:
     source = "<table>" + "<tr><td>格</td><td>格" * 500 + "</table>" + "<p><b>粗</b>字<p><i>斜" * 500
     source += "<ul>" + "<li>项<li><b>项</b>" * 500 + "</ul>" + '<p><b class="x">字</p>' * 500
-    markup._Depth(160).feed(source)  # does not raise
+    htmltokens.Depth(160).feed(source)  # does not raise
     nested = "\n".join("    " * i + "- 项" for i in range(40)) + "\n\n" + "> " * 40 + "引用\n"
     result = render(nested)
     assert result.problems == ()

@@ -170,6 +170,20 @@ def test_field_values_are_validated_against_the_spec(make_site: MakeSite) -> Non
     assert not (site / "content/projects/ce-shi.md").exists()
 
 
+def test_review_is_signed_in_the_file_not_on_the_command_line(make_site: MakeSite) -> None:
+    """``review`` is a reserved key (三审三校 signatures): ``new … --review 张三`` says so, not that the body
+    cannot be written there; another reserved key gets its own words too."""
+    site = make_site()
+    config = load_config(site)
+    (problem,) = _error(lambda: scaffold.new_record(site, config, "projects", "测试", {"review": "张三"}))
+    assert problem.path == "--review"
+    assert "审核签名不能在命令行里写" in problem.message and "正文" not in problem.message
+    assert "review: {初审: 姓名 日期}" in problem.hint
+    (problem,) = _error(lambda: scaffold.new_record(site, config, "projects", "测试", {"body": "正文"}))
+    assert problem.message == "正文不能在命令行里写"
+    assert not (site / "content/projects/ce-shi.md").exists()
+
+
 def test_unknown_collection_has_did_you_mean_and_titles_work(make_site: MakeSite) -> None:
     site = make_site()
     config = load_config(site)

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup, escape
 
-from yunzhan import content, markup, pages, references, render, search
+from yunzhan import content, htmltext, pages, references, render, search
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.model import Image, Link, Page, Record
 from yunzhan.slugs import pinyin_forms
@@ -147,7 +147,7 @@ def test_corpus_is_large_synthetic_and_marked(items: list[corpus.Item]) -> None:
 
 
 def test_text_of_html_keeps_inline_phrases_and_splits_blocks() -> None:
-    text = markup.plain_text(
+    text = htmltext.plain_text(
         "<h2>案例</h2><p>感应<strong>线圈</strong>&amp;导电板</p><ul><li>甲</li><li>乙</li></ul>"
     )
     assert "感应线圈&导电板" in text

@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from PIL import Image
 
 from tests import test_directory
-from yunzhan import cards
+from yunzhan import fonts, sharedraw, titlewrap
 
 # pytest fixtures from tests/browser.py (assigned, not imported, so that linters see them used)
 browser, open_page, served_dir = (
@@ -92,8 +92,8 @@ ROWS_JS = """
 demo = test_directory.demo  # the demo site built once for the module (module-scoped fixture)
 
 
-def _font() -> cards.FontFace:
-    font = cards.find_cjk_font()
+def _font() -> fonts.FontFace:
+    font = fonts.find_cjk_font()
     if font is None:
         pytest.fail("no Chinese font: run `bash scripts/setup.sh` (fonts-noto-cjk)", pytrace=False)
     return font
@@ -206,7 +206,7 @@ def test_share_titles_break_between_words(title):
     """The site-wide card broke '人才创 / 新成果展'. At every width, lines end between words."""
     face = _font().at(68)
     for width in range(300, 1000, 20):
-        lines = cards.wrap(title, face, width, 4)
+        lines = titlewrap.wrap(title, face, width, 4)
         if lines[-1].endswith("…"):
             continue
         joined = "|".join(lines)
@@ -218,7 +218,7 @@ def test_share_titles_break_between_words(title):
 
 
 def test_the_site_card_title_breaks_between_words():
-    _, lines = cards._fit_title("苏州市劳模工匠人才创新成果展", _font(), 742, (68, 60, 52, 46), 3)
+    _, lines = titlewrap.fit_title("苏州市劳模工匠人才创新成果展", _font(), 742, (68, 60, 52, 46), 3)
     assert "".join(lines) == "苏州市劳模工匠人才创新成果展"
     assert not any(line.endswith(("创", "人", "成")) for line in lines[:-1]), lines
 
@@ -231,7 +231,7 @@ def test_the_poster_shows_the_whole_cover(tmp_path):
         im.paste((230, 0, 200), (x, y, x + 80, y + 80))  # a magenta mark in each corner
     im.save(cover, quality=95)
     poster = Image.open(
-        io.BytesIO(cards.share_poster("苏绣", "姑苏展区", cover, "https://e.org/x/", "展", _font()))
+        io.BytesIO(sharedraw.share_poster("苏绣", "姑苏展区", cover, "https://e.org/x/", "展", _font()))
     )
     photo = poster.crop((0, 0, 1080, 1000)).convert("RGB")
     w, h = photo.size

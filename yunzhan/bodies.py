@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from yunzhan import fields, markup, references, texts, workers
+from yunzhan import markup, mediafields, references, texts, workers
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.incremental.memos import MarkdownMemo
@@ -51,7 +51,7 @@ def render_markup(
         folder = (site_dir / record.source).parent
         wanted: dict[str, ImageRequest] = {}
         for img in found.images:
-            request = fields.image_request(
+            request = mediafields.image_request(
                 site_dir, folder, img.src, img.alt, record.source, img.line, "body"
             )
             if isinstance(request, Problem):

@@ -1,251 +1,61 @@
 """site.toml → frozen, validated settings. Parsed once at the edge; nothing else reads the TOML.
 
 Every key is declared here with its type; an unknown key is an error with a did-you-mean suggestion, so a
-misspelt option never silently does nothing.
+misspelt option never silently does nothing. The settings themselves are dataclasses in ``settings``.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from yunzhan.errors import ConfigError, Problem, did_you_mean
-
-FIELD_TYPES = (
-    "string",
-    "text",
-    "int",
-    "number",
-    "bool",
-    "date",
-    "url",
-    "enum",
-    "list",
-    "image",
-    "gallery",
-    "ref",
-    "audio",  # an audio guide (media.py), with its transcript
-    "guide",  # an exhibit's number in the audio guide (guide.py)
+from yunzhan.settings import (
+    FIELD_TYPES,
+    IMAGE_FORMATS,
+    OUTPUT_DIR_NAME,
+    RESERVED_KEYS,
+    CollectionSettings,
+    ContactSettings,
+    DeploySettings,
+    FieldSpec,
+    ImageSettings,
+    MarkdownSettings,
+    MediaSettings,
+    MenuItem,
+    PublishSettings,
+    ReviewSettings,
+    SiteConfig,
+    TaxonomySettings,
 )
-RESERVED_KEYS = frozenset({"slug", "draft", "body", "weight", "review"})
-IMAGE_FORMATS = ("avif", "webp")
-OUTPUT_DIR_NAME = "output"
+from yunzhan.tomltables import TableReader
 
-
-@dataclass(frozen=True)
-class ImageSettings:
-    """How originals become published derivatives."""
-
-    widths: tuple[int, ...] = (480, 960, 1600)
-    formats: tuple[str, ...] = ("avif", "webp")  # modern formats, best first; JPEG/PNG fallback always made
-    quality: int = 78
-    max_pixels: int = 60_000_000  # decompression-bomb limit
-    warn_bytes: int = 20 * 1024 * 1024  # originals larger than this get a warning
-    workers: int = 0  # 0 = one per core
-
-
-@dataclass(frozen=True)
-class MediaSettings:
-    """Video and audio (media.py): when a file is worth a warning for visitors on mobile data."""
-
-    warn_mb: int = 40  # a published file larger than this gets a warning with what it costs on 4G
-    warn_seconds: int = 300  # so does a longer one
-    warn_mbps: int = 6  # and one whose bit rate a 4G connection cannot keep up with
-    transcode: bool = False  # re-encode HEVC/ProRes/VP9/AV1 to H.264/AAC (slow; else a warning names the fix)
-
-
-@dataclass(frozen=True)
-class MarkdownSettings:
-    iframe_hosts: tuple[str, ...] = ()  # hosts whose https iframes (video players) may appear in bodies
-
-
-@dataclass(frozen=True)
-class PublishSettings:
-    """What a published build carries beyond the pages."""
-
-    share_cards: bool = True  # a 1200×630 card per record for link previews (og:image)
-    share_posters: bool = True  # a tall poster with a QR code per record, for WeChat Moments
-    card_font: str = ""  # a CJK font file relative to the site ("fonts/x.ttc#2"); "" = find an installed one
-    feed: bool = True  # feed.xml (Atom) of dated records
-    open_data: bool = True  # data/records.json and data/<collection>.csv
-    placards: str = "projects"  # collection printed as exhibit placards with QR codes; "" = none
-    icp: str = ""  # ICP filing number (ICP备案号), shown in the footer
-    police_filing: str = ""  # public-security filing (公安备案号), shown in the footer
-
-
-@dataclass(frozen=True)
-class ContactSettings:
-    """Who an enterprise contacts to request a craftsman's technical service (the 请求技术服务 call to action)."""
-
-    title: str = ""  # e.g. the service desk's name
-    phone: str = ""
-    email: str = ""
-    wechat_url: str = ""  # a WeChat official-account or contact URL, shown as a QR code drawn at build time
-    note: str = ""  # one line: opening hours, what to prepare
-
-
-@dataclass(frozen=True)
-class DeploySettings:
-    """Where ``yunzhan publish`` uploads output/: an S3-compatible bucket. Keys are never here (see
-    yunzhan/deploy/target.py): site.toml is committed, keys are not."""
-
-    provider: str = ""  # aliyun, tencent, aws, minio (endpoint required), s3 (any other; endpoint required)
-    bucket: str = ""  # Tencent: name-APPID, e.g. "expo-1250000000"
-    region: str = ""  # aliyun "cn-hangzhou", tencent "ap-shanghai", aws "cn-north-1"
-    endpoint: str = ""  # "" = the provider's S3-compatible public endpoint for the region
-    prefix: str = ""  # folder in the bucket; "" = the path of base_url ("expo/2024/")
-    addressing: str = ""  # "virtual" or "path"; "" = what the provider wants
-    gzip: bool = False  # upload the .gz twin of each text file in its place, with Content-Encoding: gzip
-
-
-@dataclass(frozen=True)
-class ReviewSettings:
-    """三审三校: the stages every record must be signed for before it is published; none = no review."""
-
-    stages: tuple[str, ...] = ()  # e.g. ("初审", "复审", "终审")
-    public: tuple[str, ...] = ()  # numbers that may be published (a hotline): not personal data (personal.py)
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    title: str
-    url: str  # site-relative, e.g. "/zones/"
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    type: str
-    required: bool = False
-    values: tuple[str, ...] = ()  # enum
-    collection: str = ""  # ref
-    multiple: bool = False  # ref
-    taxonomy: str = ""
-    default: Any = None
-
-
-@dataclass(frozen=True)
-class CollectionSettings:
-    name: str
-    title: str
-    folder: str
-    url: str  # pattern with {slug}
-    template: str
-    list_url: str
-    list_template: str
-    paginate: int
-    sort: str
-    title_field: str
-    neighbours_by: str
-    fields: tuple[FieldSpec, ...]
-    related_by: tuple[str, ...] = ()  # a record page's related records: those sharing these fields, in turn
-
-    def field(self, name: str) -> FieldSpec | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-
-@dataclass(frozen=True)
-class TaxonomySettings:
-    name: str
-    title: str
-    url: str  # index page; terms at url + "<slug>/"
-    paginate: int = (
-        30  # records per term page (0: all on one page); a tag of a national edition has thousands
-    )
-
-
-@dataclass(frozen=True)
-class SiteConfig:
-    title: str
-    base_url: str
-    subtitle: str = ""
-    description: str = ""
-    language: str = "zh-CN"
-    theme: str = "default"
-    footer: str = ""
-    menu: tuple[MenuItem, ...] = ()
-    images: ImageSettings = field(default_factory=ImageSettings)
-    media: MediaSettings = field(default_factory=MediaSettings)
-    markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
-    publish: PublishSettings = field(default_factory=PublishSettings)
-    contact: ContactSettings = field(default_factory=ContactSettings)
-    deploy: DeploySettings = field(default_factory=DeploySettings)
-    review: ReviewSettings = field(default_factory=ReviewSettings)
-    taxonomies: tuple[TaxonomySettings, ...] = ()
-    collections: tuple[CollectionSettings, ...] = ()
-
-    @property
-    def base_path(self) -> str:
-        """The URL path the site lives under, always starting and ending with '/'."""
-        path = urlsplit(self.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
-
-    def collection(self, name: str) -> CollectionSettings | None:
-        return next((c for c in self.collections if c.name == name), None)
-
-    def url_for(self, path: str) -> str:
-        """Site-relative path → path under the base path (``/zones/`` → ``/expo/2024/zones/``)."""
-        if path.startswith(("http://", "https://", "mailto:", "tel:", "#")):
-            return path
-        return self.base_path + path.lstrip("/")
-
-    def absolute_url(self, path: str) -> str:
-        """Site-relative path (``/projects/rocket/``) or prefixed URL → full URL under ``base_url``,
-        percent-encoded (sitemap, feed, open data, share cards, placard QR codes)."""
-        if path.startswith(("http://", "https://")):
-            return path
-        if path.startswith(self.base_path):
-            path = path[len(self.base_path) :]
-        return self.base_url + quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%#?")
-
-
-class _Reader:
-    """Checks one TOML table against the keys it may hold, collecting problems instead of raising."""
-
-    def __init__(self, path: str, text: str, problems: list[Problem]) -> None:
-        self.path = path
-        self.lines = text.splitlines()
-        self.problems = problems
-
-    def line_of(self, key: str) -> int | None:
-        pattern = re.compile(rf"^\s*(\[+\s*)?[\w.\"-]*\b{re.escape(key)}\b")
-        return next((i for i, ln in enumerate(self.lines, 1) if pattern.match(ln)), None)
-
-    def error(self, where: str, message: str, hint: str = "") -> None:
-        key = where.rsplit(".", 1)[-1]
-        self.problems.append(Problem(self.path, self.line_of(key), where, message, hint))
-
-    def table(self, data: Any, where: str, allowed: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.error(where, "应当是一个表（table）", f"写成 [{where}] 形式")
-            return {}
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            name = f"{where}.{key}" if where else key
-            if key not in allowed:
-                self.error(name, f'未知的设置项 "{key}"', did_you_mean(key, allowed) or "删除这一行")
-                continue
-            expected = allowed[key]
-            if expected is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
-                self.error(name, f"类型不对：应当是 {_type_name(expected)}", f"当前的值是 {value!r}")
-                continue
-            out[key] = value
-        return out
-
-
-TableReader = _Reader  # public: a theme's data.toml declares fields as site.toml does
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "文字", int: "整数", bool: "true/false", list: "列表", dict: "表", float: "数字"}
-    types = expected if isinstance(expected, tuple) else (expected,)
-    return " 或 ".join(names.get(t, t.__name__) for t in types)
+# The settings' types live in ``settings``; most stages name them through here, with ``load_config``.
+__all__ = [
+    "FIELD_TYPES",
+    "IMAGE_FORMATS",
+    "OUTPUT_DIR_NAME",
+    "RESERVED_KEYS",
+    "CollectionSettings",
+    "ContactSettings",
+    "DeploySettings",
+    "FieldSpec",
+    "ImageSettings",
+    "MarkdownSettings",
+    "MediaSettings",
+    "MenuItem",
+    "PublishSettings",
+    "ReviewSettings",
+    "SiteConfig",
+    "TableReader",
+    "TaxonomySettings",
+    "load_config",
+    "output_dir",
+    "read_field",
+]
 
 
 _TOP = {
@@ -321,13 +131,13 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
             ]
         ) from None
     problems: list[Problem] = []
-    config = _parse(data, _Reader(rel, text, problems), base_url)
+    config = _parse(data, TableReader(rel, text, problems), base_url)
     if problems or config is None:
         raise ConfigError(problems)
     return config
 
 
-def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> SiteConfig | None:
+def _parse(data: dict[str, Any], r: TableReader, base_url_override: str | None) -> SiteConfig | None:
     top = r.table(data, "", _TOP)
     for key in ("title", "base_url"):
         if key not in top:
@@ -389,7 +199,7 @@ def _parse(data: dict[str, Any], r: _Reader, base_url_override: str | None) -> S
     )
 
 
-def _review(table: dict[str, Any], r: _Reader) -> ReviewSettings:
+def _review(table: dict[str, Any], r: TableReader) -> ReviewSettings:
     stages, public = table.get("stages", []), table.get("public", [])
     if not all(isinstance(s, str) and s.strip() for s in stages) or len(set(stages)) != len(stages):
         r.error("review.stages", "审核环节应当是不重复的名字", 'stages = ["初审", "复审", "终审"]')
@@ -411,7 +221,7 @@ def _image_keys() -> dict[str, type]:
     }
 
 
-def _images(raw: dict[str, Any], r: _Reader) -> ImageSettings:
+def _images(raw: dict[str, Any], r: TableReader) -> ImageSettings:
     widths = raw.get("widths", list(ImageSettings.widths))
     if not widths or not all(isinstance(w, int) and 16 <= w <= 8000 for w in widths):
         r.error("images.widths", "宽度应当是 16 到 8000 之间的整数列表", "例如 widths = [480, 960, 1600]")
@@ -433,7 +243,7 @@ def _images(raw: dict[str, Any], r: _Reader) -> ImageSettings:
     )
 
 
-def _menu_item(item: Any, index: int, r: _Reader) -> MenuItem | None:
+def _menu_item(item: Any, index: int, r: TableReader) -> MenuItem | None:
     raw = r.table(item, f"menu[{index}]", {"title": str, "url": str})
     if "title" not in raw or "url" not in raw:
         r.error("menu", f"第 {index + 1} 个菜单项缺少 title 或 url", '写成 title = "展区" 和 url = "/zones/"')
@@ -441,7 +251,7 @@ def _menu_item(item: Any, index: int, r: _Reader) -> MenuItem | None:
     return MenuItem(raw["title"], raw["url"])
 
 
-def _taxonomy(name: str, value: Any, r: _Reader) -> TaxonomySettings:
+def _taxonomy(name: str, value: Any, r: TableReader) -> TaxonomySettings:
     raw = r.table(value, f"taxonomies.{name}", {"title": str, "url": str, "paginate": int})
     url = raw.get("url", f"/{name}/")
     paginate = raw.get("paginate", 30)
@@ -455,7 +265,7 @@ def _taxonomy(name: str, value: Any, r: _Reader) -> TaxonomySettings:
     )
 
 
-def _collection(name: str, value: Any, r: _Reader) -> CollectionSettings:
+def _collection(name: str, value: Any, r: TableReader) -> CollectionSettings:
     where = f"collections.{name}"
     raw = r.table(value, where, _COLLECTION)
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
@@ -520,7 +330,7 @@ def read_field(where: str, name: str, spec: Any, r: TableReader) -> FieldSpec:
 
 
 def _check_links(
-    collections: tuple[CollectionSettings, ...], taxonomies: tuple[TaxonomySettings, ...], r: _Reader
+    collections: tuple[CollectionSettings, ...], taxonomies: tuple[TaxonomySettings, ...], r: TableReader
 ) -> None:
     """Refs must name a declared collection and taxonomy options a declared taxonomy."""
     names = {c.name for c in collections}

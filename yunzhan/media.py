@@ -33,6 +33,7 @@ from markupsafe import Markup
 from yunzhan import captions, images, portable
 from yunzhan.config import SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem
+from yunzhan.imagecache import hash_file
 from yunzhan.imagepaths import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, is_video
 from yunzhan.model import Audio, Image, ImageRequest, MediaRequest, Record, Video
 
@@ -189,7 +190,7 @@ def _prepared(
     known = manifest["sources"].get(key)
     try:
         fresh = known and known[:2] == [st.st_size, st.st_mtime_ns]
-        digest = known[2] if fresh else _hash_file(path)
+        digest = known[2] if fresh else hash_file(path)
     except OSError:
         return "文件无法读取", "检查文件权限"
     manifest["sources"][key] = [st.st_size, st.st_mtime_ns, digest]
@@ -328,14 +329,6 @@ def _folder(root: Path, digest: str) -> Path:
     return root / "content" / digest[:2] / digest
 
 
-def _hash_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
     try:
         text = path.read_text("utf-8")
@@ -358,7 +351,7 @@ def check_media(records: Sequence[Record], config: SiteConfig, site_dir: Path) -
     """What ``check`` says about media before any is processed: missing files (as ``build`` words them),
     videos without captions (warning), audio guides without a transcript, repeated guide numbers."""
     from yunzhan import guide
-    from yunzhan.fields import image_request
+    from yunzhan.mediafields import image_request
 
     content = os.path.realpath(site_dir / "content")
     problems = guide.number_problems(records, config)

@@ -19,7 +19,7 @@ import segno
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import plain_text, shorten
+from yunzhan.htmltext import plain_text, shorten
 from yunzhan.model import Collection, Link, Page, Record
 
 PLACARDS_PATH = "/placards/"

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 import brotli
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import plain_text, shorten
+from yunzhan.htmltext import plain_text, shorten
 from yunzhan.model import Audio, GalleryItem, Image, Page, Record
 
 SITEMAP = "sitemap.xml"

@@ -46,7 +46,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
-from yunzhan.markup import plain_text
+from yunzhan.htmltext import plain_text
 from yunzhan.model import GalleryItem, Image, Record
 from yunzhan.slugs import pinyin_forms, slugify
 from yunzhan.workers import fork_map

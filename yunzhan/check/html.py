@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from yunzhan.check.text import Finding
 from yunzhan.errors import WARNING
-from yunzhan.markup import HTML_TOKEN
+from yunzhan.htmltokens import HTML_TOKEN
 
 _ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 _HIDDEN_STYLE = re.compile(

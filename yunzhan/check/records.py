@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from yunzhan import markup, pasted, personal
+from yunzhan import addresses, mdsource, pasted, personal
 from yunzhan.check import chinese, html
 from yunzhan.check.text import Finding, Text, field_name
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem
-from yunzhan.fields import image_request
 from yunzhan.imagepaths import AUDIO_EXTENSIONS, is_video
 from yunzhan.images import check_source
+from yunzhan.mediafields import image_request
 from yunzhan.model import ImageRequest, Record
 
 _LINK_TARGET = (
@@ -164,7 +164,7 @@ class Checker:
                 continue
             plain = raw
             if text.markdown:
-                match = markup.FENCE.match(raw)
+                match = mdsource.FENCE.match(raw)
                 if fence:
                     if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                         fence = ""
@@ -173,7 +173,7 @@ class Checker:
                     fence = match.group(1)
                     plain = ""
                 elif "`" in raw:
-                    plain = markup.CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw)
+                    plain = mdsource.CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw)
             if "://" in plain and not self.rules_only:
                 for url in _URL.findall(plain):
                     url = url.rstrip(_URL_TRAILING)
@@ -235,7 +235,7 @@ class Checker:
         for match in _MD_IMAGE.finditer(line):
             src = _target(match.group(2))
             if (
-                src and not html.is_script_url(src) and not markup.is_external(src)
+                src and not html.is_script_url(src) and not addresses.is_external(src)
             ):  # the conversion's to tell
                 self.body_image(text, index, src)
         if "<" in line and not self.rules_only:
@@ -247,7 +247,7 @@ class Checker:
         folder = (self.site_dir / record.source).parent
         line = self.line_of(text, index, src)
         where = field_name(text)
-        src = markup.slashed(src)  # as the conversion reads it: images\a.jpg is images/a.jpg
+        src = addresses.slashed(src)  # as the conversion reads it: images\a.jpg is images/a.jpg
         request = image_request(self.site_dir, folder, src, "", record.source, line, where or "body")
         if isinstance(request, Problem):
             if self.rules_only:

@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from yunzhan.markup import HTML_TOKEN
+from yunzhan.htmltokens import HTML_TOKEN
 
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.I)
 CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)

@@ -1,0 +1,91 @@
+"""Safe HTML (a rendered body or ``text`` field) → plain text: for the search index, feeds, open data, placards.
+
+Stdlib only: the stages that need text (search, publish, placards) need none of the Markdown conversion.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from html import unescape
+
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "img",
+        "li",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.S)
+_DROP = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
+
+
+def html_text(value: str) -> str:
+    """Sanitised HTML → plain text. Block tags become line breaks, inline tags vanish (``感应<b>线圈</b>``
+    stays one phrase), entities are decoded."""
+    value = _DROP.sub(" ", value)
+
+    def tag(match: re.Match[str]) -> str:
+        name = (match.group(2) or "").lower()
+        return "\n" if name in BLOCK_TAGS else ""
+
+    return unescape(_TAG.sub(tag, value))
+
+
+@functools.lru_cache(
+    maxsize=32_768
+)  # pure: search and open data read the same HTML; `serve` builds again and again
+def _plain_text(html: str) -> str:
+    lines = (" ".join(line.split()) for line in html_text(html).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text in at most ``limit`` characters, spaces collapsed: ended on a full sentence when one ends late
+    enough, else cut with "…" (feed summaries, placards)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    stop = max(cut.rfind(p) for p in "。！？；")
+    return cut[: stop + 1] if stop >= limit // 2 else cut + "…"
+
+
+def plain_text(html: object) -> str:
+    """Safe HTML (a rendered body or ``text`` field) → plain text, one paragraph a line, spaces collapsed."""
+    return _plain_text(str(html)) if html else ""
