@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,36 @@ def test_the_stamp_holds_right_after_a_build_that_swapped_the_output(make_site: 
     )
     assert not _quick(site)
     assert _quick(site)
+
+
+def test_the_command_with_nothing_to_do_imports_no_stage(make_site: MakeSite) -> None:
+    """What keeps a no-change rebuild in a fraction of a second: the command line asks ``pipeline.build``,
+    which answers from the stamp before importing Jinja, Markdown, Pillow or any stage of its own."""
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    probe = (
+        "import sys\n"
+        "from yunzhan.cli import main\n"
+        f"code = main(['build', '--site', {str(site)!r}, '-q'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'markdown', 'PIL', 'nh3')\n"
+        "    or m in ('yunzhan.steps', 'yunzhan.render', 'yunzhan.writing', 'yunzhan.markup'))\n"
+        "print(code, heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr
+    # and with an input changed, the same command does import them and builds
+    (site / "content" / "pages" / "new.md").write_text("---\ntitle: 新页\n---\n正文\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert done.stdout.startswith("0 [") and "yunzhan.steps" in done.stdout, done.stdout + done.stderr
