@@ -12,9 +12,11 @@ import gc
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from itertools import islice
 from typing import Any, TypeVar
 
 from yunzhan import portable
@@ -24,6 +26,7 @@ R = TypeVar("R")
 
 MIN_ITEMS = 400  # fewer than this: forking and collecting costs more than it saves
 CHUNK = 32
+AHEAD = 3  # chunks in flight per worker
 
 _state: Any = None  # set in each forked child by _adopt; never in the parent
 
@@ -65,8 +68,16 @@ def fork_map(
         for i in range(count):
             yield func(state, i)
         return
-    chunks = [list(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
+    chunks = iter([list(range(i, min(i + chunk, count))) for i in range(0, count, chunk)])
     context = multiprocessing.get_context("fork")
+    run = partial(_run, func)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
-        for results in pool.map(partial(_run, func), chunks):
+        # A few chunks ahead of the consumer, not all of them: results the caller has not taken yet wait in
+        # this process (a 10,000-page render finished ahead of its writing held ~200 MB of HTML).
+        pending = deque(pool.submit(run, c) for c in islice(chunks, workers * AHEAD))
+        while pending:
+            results = pending.popleft().result()
+            following = next(chunks, None)
+            if following is not None:
+                pending.append(pool.submit(run, following))
             yield from results
