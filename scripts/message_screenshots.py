@@ -160,6 +160,8 @@ GROUPS = {  # case-name prefix → the heading an editor looks for
     "data": "首页的数据文件（content/data/）",
     "new": "新建条目后没填完",
     "platform": "文件名和网址：在 Windows、苹果电脑上也能用",
+    "media": "视频、声音和讲解词",
+    "personal": "个人信息：身份证号、手机号不能发布",
     "misc": "其他",
 }
 CATALOGUE_HEAD = """# 云展的提示一览
