@@ -60,6 +60,26 @@ def test_codes_are_kept_through_renames_and_moves() -> None:
     assert len({e.code for e in table.entries}) == 3
 
 
+def test_two_moved_files_of_one_title_take_the_orphans_in_order_and_new_codes_never_collide() -> None:
+    first, second = (
+        _record("content/projects/a.md", "织机", "一。"),
+        _record("content/projects/b.md", "织机", "二。"),
+    )
+    table, _ = shortlinks.assign(shortlinks.Table(), [first, second])
+    codes = [first.short, second.short]
+    # both moved: the title matches two orphans; each takes one, in the file's order, none gets a new code
+    again = [
+        _record("content/exhibits/a.md", "织机", "一。"),
+        _record("content/exhibits/b.md", "织机", "二。"),
+    ]
+    table, _ = shortlinks.assign(table, again)
+    assert [r.short for r in again] == codes
+    # many records at once (a site whose file is not written back gets every code made again): all distinct
+    many = [_record(f"content/projects/p{i}.md", f"成果{i}") for i in range(3000)]
+    table, _ = shortlinks.assign(shortlinks.Table(), many)
+    assert len({r.short for r in many}) == len(many) == len(table.entries)
+
+
 def test_the_file_round_trips_and_a_damaged_one_is_named(tmp_path: Path) -> None:
     table, _ = shortlinks.assign(shortlinks.Table(), [_record("content/projects/rocket.md", "火箭模型")])
     shortlinks.save(tmp_path, table)
