@@ -27,6 +27,7 @@ import contextlib
 import pickle
 import sqlite3
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ from yunzhan.errors import Problem, YunzhanError
 from yunzhan.incremental.fingerprints import DepKey, digest
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
-STORE_VERSION = f"1/{__version__}"  # a store of another format or yunzhan version is discarded
+STORE_VERSION = f"2/{__version__}"  # a store of another format or yunzhan version is discarded
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key))
     WITHOUT ROWID;
@@ -62,19 +63,21 @@ class PageEntry:
         return cls(fingerprint, tuple(sorted(deps)))
 
     def packed(self) -> PackedEntry:
-        """The entry as the store keeps it: a tenth of the memory, for a build that holds thousands."""
-        owners = tuple({owner_of(key) for key, _ in self.deps})
-        deps = pickle.dumps(self.deps, protocol=pickle.HIGHEST_PROTOCOL)
-        return PackedEntry(self.fingerprint, deps, owners, self.size, self.mtime_ns)
+        """The entry as the store keeps it, a twentieth of the memory: a cold build holds thousands."""
+        deps = zlib.compress(pickle.dumps(self.deps, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        return PackedEntry(self.fingerprint, deps, self.size, self.mtime_ns)
 
 
 @dataclass(slots=True)
 class PackedEntry:
     fingerprint: str
-    deps: bytes  # pickled
-    owners: tuple[str, ...]  # ``owner_of`` of what it read
+    deps: bytes  # pickled, compressed: see ``_deps``
     size: int = 0
     mtime_ns: int = 0
+
+
+def _deps(data: bytes) -> tuple[tuple[DepKey, str], ...]:
+    return pickle.loads(zlib.decompress(data))  # type: ignore[no-any-return]
 
 
 def owner_of(key: DepKey) -> str:
@@ -177,7 +180,7 @@ class Store:
         row = self.db.execute(
             "SELECT fingerprint, size, mtime_ns, deps FROM pages WHERE rel=?", (rel,)
         ).fetchone()
-        return None if row is None else PageEntry(row[0], _loads(row[3]), row[1], row[2])
+        return None if row is None else PageEntry(row[0], _deps(row[3]), row[1], row[2])
 
     def page_heads(self) -> dict[str, tuple[str, int, int]]:
         """Every page of the last build: (fingerprint, size, mtime_ns), without what it read."""
@@ -204,13 +207,15 @@ class Store:
         db.execute("DELETE FROM reads WHERE rel=?", (rel,))
         if entry is None:
             return
+        deps = entry.deps if isinstance(entry, PageEntry) else _deps(entry.deps)
         if isinstance(entry, PageEntry):
             entry = entry.packed()
         db.execute(
             "INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
             (rel, entry.fingerprint, entry.size, entry.mtime_ns, entry.deps),
         )
-        db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in entry.owners))
+        owners = {owner_of(key) for key, _ in deps}
+        db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in owners))
 
     def page_written(self, rel: str, size: int, mtime_ns: int) -> None:
         """Note the file of a page put in this build as written (what ``still_valid`` checks)."""
