@@ -106,7 +106,10 @@ class Build:
 
 def read_config(b: Build) -> None:
     b.config = load_config(b.site_dir, b.options.base_url)
-    b.code = reuse.code_digest()
+    if b.session is None:
+        b.code = reuse.code_digest()
+    else:  # a long-lived process: reading every module again at each save would change nothing it runs
+        b.code = b.session.code = b.session.code or reuse.code_digest()
 
 
 def load_records(b: Build) -> None:
