@@ -12,8 +12,9 @@ the file is written:
     python bench/serve.py                     # 1,000 records, 10 edits
     python bench/serve.py --records 200 --edits 5
     python bench/serve.py --edit title        # edit each record's title instead of its body
+    python bench/serve.py --pause 1.5         # saves far enough apart for the site-wide files to follow each
 
-Target: median ready <= 300 ms at 1,000 records. The site is generated into bench/.work/serve-site (gitignored)
+Target (issue #15): median ready <= 200 ms at 1,000 records. The site is generated into bench/.work/serve-site (gitignored)
 and regenerated on every run; its .yunzhan-cache is kept, so only the first run draws every share card.
 """
 
@@ -44,7 +45,7 @@ from yunzhan.serve import EVENTS_PATH, PreviewServer, RebuildOutcome, ServeOptio
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = Path(__file__).resolve().parent / ".work" / "serve-site"
-TARGET_MS = 300
+TARGET_MS = 200
 
 TOPICS = ["工装夹具", "质量检测", "节能降耗", "工艺优化", "设备改造", "安全生产", "数字化车间", "技能传承"]
 SENTENCES = [
@@ -295,6 +296,13 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--site", type=Path, default=WORK)
     parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.3,
+        help="seconds between one page ready and the next save (default 0.3: under the preview's 1 s wait before "
+        "the search index and other site-wide files follow; 1.5 lets them run between saves, as an editor does)",
+    )
+    parser.add_argument(
         "--edit",
         choices=("body", "title"),
         default="body",
@@ -352,7 +360,7 @@ def main() -> int:
                 f"  修改 {k + 1:2d}：页面就绪 {ready_ms[-1]:7.0f} ms，reload 事件 {reload_ms[-1]:7.0f} ms，"
                 f"生成 {build_ms[-1]:7.0f} ms"
             )
-            time.sleep(0.3)
+            time.sleep(args.pause)
     finally:
         child.stop()
         events.close()

@@ -6,6 +6,7 @@ misspelt option never silently does nothing. The settings themselves are datacla
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -119,6 +120,13 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(rel, None, None, f"无法读取：{exc}", "确认文件是 UTF-8 编码")]) from None
+    return _config_of(text, base_url)
+
+
+@functools.lru_cache(maxsize=8)
+def _config_of(text: str, base_url: str | None) -> SiteConfig:
+    """The settings in ``text``, remembered (they are frozen): a preview reads site.toml twice a save."""
+    rel = "site.toml"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

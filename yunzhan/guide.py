@@ -20,12 +20,19 @@ GUIDE_PATH = "/guide/"
 def numbered(records: Sequence[Record], config: SiteConfig) -> list[tuple[int, str, Record]]:
     """(number, field, record) of every record with a guide number, by number then file."""
     found = []
+    fields: dict[
+        str, list[str]
+    ] = {}  # a collection's guide fields, looked up once (a build asks twice a save)
     for record in records:
-        settings = config.collection(record.collection)
-        for spec in settings.fields if settings else ():
-            number = record.fields.get(spec.name)
-            if spec.type == "guide" and isinstance(number, int) and not record.draft:
-                found.append((number, spec.name, record))
+        names = fields.get(record.collection)
+        if names is None:
+            settings = config.collection(record.collection)
+            names = [s.name for s in settings.fields if s.type == "guide"] if settings else []
+            fields[record.collection] = names
+        for name in names:
+            number = record.fields.get(name)
+            if isinstance(number, int) and not record.draft:
+                found.append((number, name, record))
     return sorted(found, key=lambda t: (t[0], t[2].source))
 
 

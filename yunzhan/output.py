@@ -147,7 +147,7 @@ class StagedOutput:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         dest, previous = self._target(rel)
-        if previous is not None and _same_bytes(Path(previous), data):
+        if previous is not None and same_bytes(Path(previous), data):
             self._link(previous, dest, rel)
             self.stats.unchanged += 1
             return
@@ -320,7 +320,7 @@ def _prune(root: str, wanted: set[str]) -> None:
     visit(root, "")
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def same_bytes(path: Path, data: bytes) -> bool:
     try:
         if path.stat().st_size != len(data):
             return False
@@ -361,79 +361,3 @@ def _files_under(old: Path) -> frozenset[str]:
                 else:
                     found.append(rel)
     return frozenset(found)
-
-
-class InPlaceOutput:
-    """For the preview server only: update the folder file by file (each write atomic, the whole not), skipping
-    the staging folder, the hard links and the disk sync. Only files whose bytes changed are touched."""
-
-    def __init__(self, output_dir: Path, previous: set[str] | None = None) -> None:
-        self.output_dir = output_dir.absolute()
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        self.stats = WriteStats()
-        self.previous = previous  # the files the last commit left (known to a session): no walk needed
-
-    def _place(self, rel: str, data: bytes | None, source: Path | None = None) -> None:
-        rel = rel.lstrip("/")
-        if not rel or ".." in Path(rel).parts:
-            raise ValueError(f"unsafe output path: {rel!r}")
-        self.stats.files.add(rel)
-        dest = self.output_dir / rel
-        same = same_file(dest, source) if source is not None else _same_bytes(dest, data or b"")
-        if same:
-            self.stats.unchanged += 1
-            return
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if source is None:
-            portable.atomic_write(dest, data or b"")
-        else:  # copied, not read into memory: a photo may be large
-            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, dest)
-        self.stats.written += 1
-
-    def write_bytes(self, rel: str, data: bytes) -> None:
-        self._place(rel, data)
-
-    def write_text(self, rel: str, text: str) -> None:
-        self._place(rel, text.encode("utf-8"))
-
-    def copy_file(self, rel: str, source: Path, *, link: bool = False) -> None:
-        self._place(rel, None, source)
-
-    def keep(self, rel: str) -> None:
-        self.stats.files.add(rel.lstrip("/"))
-        self.stats.unchanged += 1
-
-    def remove(self, rel: str) -> None:
-        """Delete one file written earlier, and the folders it leaves empty."""
-        path = self.output_dir / rel
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return
-        self.stats.removed += 1
-        for parent in path.parents:
-            if parent == self.output_dir:
-                break
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-
-    def commit(self) -> WriteStats:
-        if self.previous is not None:
-            for rel in sorted(self.previous - self.stats.files):
-                self.remove(rel)
-            return self.stats
-        for path in sorted(self.output_dir.rglob("*"), reverse=True):
-            rel = path.relative_to(self.output_dir).as_posix()
-            if path.is_file() and rel not in self.stats.files:
-                path.unlink()
-                self.stats.removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-        return self.stats
-
-    def abort(self) -> None:
-        """Nothing to undo: every file written is complete, and a later rebuild tidies up."""

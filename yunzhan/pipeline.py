@@ -197,11 +197,11 @@ def _finish(b: steps.Build, output_dir: Path, session: Session | None) -> Callab
     assert deferred is not None
 
     def finish() -> None:
-        from yunzhan.output import InPlaceOutput
+        from yunzhan.inplace import InPlaceOutput
 
         previous = store.get("meta", "site_files")
         before = set(previous[1]) if previous else set()
-        out = InPlaceOutput(output_dir)
+        out = InPlaceOutput(output_dir, written=session.written if session is not None else None)
         key, made, spans = deferred()
         for rel, data in sorted(made.items()):
             out.write_bytes(rel, data)

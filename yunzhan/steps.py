@@ -106,7 +106,10 @@ class Build:
 
 def read_config(b: Build) -> None:
     b.config = load_config(b.site_dir, b.options.base_url)
-    b.code = reuse.code_digest()
+    if b.session is None:
+        b.code = reuse.code_digest()
+    else:  # a long-lived process: reading every module again at each save would change nothing it runs
+        b.code = b.session.code = b.session.code or reuse.code_digest()
 
 
 def load_records(b: Build) -> None:
@@ -245,7 +248,8 @@ def find_stale_pages(b: Build) -> None:
         b.site_dir, config, b.options.drafts, b.asset_urls, b.loaded.sources, b.code
     )
     b.prints = Fingerprints(b.records, plan.collections, plan.taxonomies)
-    suspects = b.store.readers(reuse.changed_owners(b.store, b.prints))
+    changed = reuse.changed_owners(b.store, b.prints)
+    suspects = b.store.readers(changed)
     heads = b.store.page_heads()
     b.todo = []
     for page in plan.pages:
@@ -253,7 +257,7 @@ def find_stale_pages(b: Build) -> None:
         rel = page.output_file
         head = heads.pop(rel, None)
         if head is not None and reuse.still_valid(
-            rel, head, fingerprint, b.store, b.prints, suspects, b.output_dir
+            rel, head, fingerprint, b.store, b.prints, suspects, b.output_dir, changed
         ):
             b.kept.append(rel)
         else:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from yunzhan import publish
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.written import as_written, file_stats
-from yunzhan.output import InPlaceOutput, Spare, StagedOutput, WriteStats, same_file
+from yunzhan.inplace import InPlaceOutput
+from yunzhan.output import Spare, StagedOutput, WriteStats, same_file
 
 if TYPE_CHECKING:
     from yunzhan.steps import Build
@@ -56,7 +57,11 @@ def write(
         return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
     staged: StagedOutput | InPlaceOutput
     if stage is None:
-        staged = InPlaceOutput(output_dir, session.output_files if session else None)
+        staged = (
+            InPlaceOutput(output_dir, session.output_files, session.written)
+            if session
+            else InPlaceOutput(output_dir)
+        )
     else:
         staged = stage.get()
     try:

@@ -58,13 +58,20 @@ def still_valid(
     prints: Fingerprints,
     suspects: set[str],
     output_dir: Path,
+    changed: set[str],
 ) -> bool:
-    """Whether a page of the last build (``head``: its fingerprint and its file as written) can stay."""
+    """Whether a page of the last build (``head``: its fingerprint and its file as written) can stay.
+
+    ``changed``: ``changed_owners``. Only what the page read of those is compared: the rest is as the last
+    build left it, and the page was valid then (a list page reads a dozen fields of each of its records: a
+    title edit in one of them need not fingerprint every field of the others)."""
     if head[0] != fingerprint:
         return False
     if rel in suspects:  # it read something that changed: compare what it read
         entry = store.page(rel)
-        if entry is None or any(prints.get(key) != value for key, value in entry.deps):
+        if entry is None or any(
+            owner_of(key) in changed and prints.get(key) != value for key, value in entry.deps
+        ):
             return False
     return as_written(f"{output_dir}/{rel}") == head[1:]
 

@@ -19,6 +19,8 @@ class Session:
     conversions: dict[str, Any] = field(default_factory=dict)  # Markdown conversions, as in the store
     store: Store | None = None
     output_files: set[str] | None = None
+    written: dict[str, Any] = field(default_factory=dict)  # inplace.Written: what each output file holds
+    code: str | None = None  # yunzhan's own code, digested once: the process runs the code it started with
 
     def forget(self, paths: Iterable[Path], content_dir: Path | None = None) -> None:
         """Files changed on disk: drop their parsed records — all of them when another file under

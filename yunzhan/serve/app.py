@@ -46,7 +46,11 @@ class ServeOptions:
     port: int = 8000  # 0 picks a free port
     preview_dir: Path | None = None  # default: <site>/.yunzhan-cache/preview
     debounce: float = 0.15  # seconds without changes before a rebuild starts
-    settle: float = 0.03  # shorter wait when the last change was a file closed after writing: a finished save
+    # Shorter wait when the last change was a file closed after writing (or renamed into place): a finished save.
+    # Measured with inotify: after vim closes the file it saved, the rest of its burst (its swap file) comes
+    # within 2 ms; another file of a "save all" within a few. A later sibling costs one more rebuild, not a
+    # wrong page: the rebuild running when it arrives is followed at once by another.
+    settle: float = 0.01
     finish_delay: float = (
         1.0  # quiet time after a reload before the search index and other site-wide files follow
     )

@@ -85,6 +85,7 @@ class Watcher:
         self._deadline = 0.0  # when the pending changes have been quiet long enough to rebuild
         self._stopping = False
         self._signatures: dict[Path, tuple[int, int]] = {}
+        self._reports_closes = False  # seen a "closed after writing" event: the system reports them
         self._watches: dict[tuple[str, bool], tuple[ObservedWatch, tuple[int, int]]] = {}
         self._observer: BaseObserver | None = None
 
@@ -134,6 +135,8 @@ class Watcher:
     # ------------------------------------------------------------------ events
 
     def on_event(self, event: FileSystemEvent) -> None:
+        if isinstance(event, FileClosedEvent):
+            self._reports_closes = True
         paths = []
         for raw in (event.src_path, event.dest_path):
             if not raw:
@@ -146,8 +149,12 @@ class Watcher:
         if isinstance(event, FileModifiedEvent) and self._unchanged(paths[0]):
             return
         # Where the system reports a file closed after writing (inotify), the save is complete and a short
-        # wait catches its siblings; any other change waits for the full quiet window.
-        finished = isinstance(event, FileClosedEvent)
+        # wait catches its siblings; so is a file renamed into place there (an editor's atomic save: gedit,
+        # JetBrains). Any other change, and every change where closes are not reported (Windows, macOS: Word
+        # and WPS write a document several times), waits for the full quiet window.
+        finished = isinstance(event, FileClosedEvent) or (
+            self._reports_closes and isinstance(event, FileMovedEvent)
+        )
         wait = min(self.settle, self.debounce) if finished else self.debounce
         with self._cond:
             self._pending.update(paths)
