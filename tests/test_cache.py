@@ -156,7 +156,7 @@ def test_one_edit_rewrites_only_affected_pages(make_site: MakeSite) -> None:
     assert changed - site_wide == {"about/index.html"}
 
 
-@pytest.mark.parametrize("damage", ["delete", "garble", "version"])
+@pytest.mark.parametrize("damage", ["delete", "garble", "garble-inside", "version"])
 def test_a_lost_or_damaged_store_only_costs_time(
     make_site: MakeSite, tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -168,6 +168,14 @@ def test_a_lost_or_damaged_store_only_costs_time(
         store.unlink()
     elif damage == "garble":
         store.write_bytes(b"not a database" * 100)
+    elif damage == "garble-inside":  # the header and the version are fine: it opens, and fails mid-build
+        db = sqlite3.connect(store)
+        ((root,),) = db.execute("SELECT rootpage FROM sqlite_master WHERE name='pages'")
+        ((size,),) = db.execute("PRAGMA page_size")
+        db.close()
+        data = bytearray(store.read_bytes())
+        data[(root - 1) * size : root * size] = b"\x5a" * size
+        store.write_bytes(bytes(data))
     else:
         db = sqlite3.connect(store)
         db.execute("UPDATE kv SET value=? WHERE tbl='meta' AND key='version'", (pickle.dumps("0/0.0.0"),))
@@ -181,7 +189,7 @@ def test_a_lost_or_damaged_store_only_costs_time(
         assert said == []
     else:
         assert len(said) == 1 and "构建缓存" in said[0] and "Traceback" not in said[0], said
-        assert ("损坏" if damage == "garble" else "另一版本") in said[0]
+        assert ("损坏" if damage.startswith("garble") else "另一版本") in said[0]
 
 
 def test_output_edited_by_hand_is_repaired(make_site: MakeSite, tmp_path: Path) -> None:

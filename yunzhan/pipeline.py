@@ -8,6 +8,7 @@ it there (or in a module of its own) and add a line here.
 from __future__ import annotations
 
 import gc
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from yunzhan.config import output_dir as output_dir_of
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.incremental import stamp
 from yunzhan.incremental.session import Session
-from yunzhan.incremental.store import Store, store_path
+from yunzhan.incremental.store import DAMAGED, Store, delete_files, store_path
 from yunzhan.incremental.written import file_stats
 from yunzhan.options import BuildOptions
 
@@ -96,8 +97,33 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
                     unchanged=last.files,
                     up_to_date=True,
                 )
+    try:
+        return _build(options, session, timer, checked)
+    except sqlite3.DatabaseError:  # the store's file is damaged in a way opening it did not show
+        if not options.use_cache:
+            raise
+        path = _discard_store(options, site_dir, output_dir, session)
+        print(DAMAGED.format(name=path.name), file=sys.stderr)  # one line; the build goes on from nothing
+        return _build(options, session, timer, checked)
+
+
+def _discard_store(options: BuildOptions, site_dir: Path, output_dir: Path, session: Session | None) -> Path:
+    path = store_path(options.cache_dir or site_dir / CACHE_DIR_NAME, output_dir)
+    if session is not None and session.store is not None:
+        session.store.rollback()
+        session.store.close()
+        session.store = None
+    delete_files(path)
+    return path
+
+
+def _build(
+    options: BuildOptions, session: Session | None, timer: _Timer, checked: stamp.Check | None
+) -> BuildResult:
     from yunzhan.writing import Stage, remember, write
 
+    site_dir = options.site_dir.absolute()
+    output_dir = output_dir_of(site_dir, options.output_dir)
     with _without_gc():
         b = _gather(options, timer, session, None if options.preview else Stage(output_dir, options.compress))
         with timer.step("write"):
@@ -109,7 +135,7 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
             remember(b, output_dir)
             if session is None:
                 b.store.close()
-            if stamped and checked is not None:
+            if checked is not None:
                 _save_stamp(checked, output_dir, b)
     return BuildResult(
         output_dir=output_dir,

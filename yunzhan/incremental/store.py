@@ -118,10 +118,8 @@ class Store:
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             with contextlib.suppress(sqlite3.Error, NameError):
                 db.close()
-            self.notice = f"构建缓存已损坏，已删除并重新开始：{self.path.name}"
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{self.path}{suffix}").unlink()
+            self.notice = DAMAGED.format(name=self.path.name)
+        delete_files(self.path)
         return self._prepare(
             sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
         )
@@ -255,11 +253,23 @@ class Store:
     def rollback(self) -> None:
         """Drop what this build changed (a build that failed leaves the store as it was)."""
         if self.dirty:
-            self.db.execute("ROLLBACK")
             self.dirty = False
+            with contextlib.suppress(sqlite3.Error):  # a damaged file: the caller discards it
+                self.db.execute("ROLLBACK")
 
     def close(self) -> None:
-        self.db.close()
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+
+
+DAMAGED = "构建缓存已损坏，已删除并重新开始：{name}"
+
+
+def delete_files(path: Path) -> None:
+    """The store's file and SQLite's files beside it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{path}{suffix}").unlink()
 
 
 def _loads(data: bytes) -> Any:
