@@ -10,8 +10,8 @@ version, or a damaged file, is discarded with a one-line notice and the build st
 Tables:
 
 - ``kv``: (table, key) → pickled value. Markdown conversions (``markdown``), parsed record files
-  (``parsed``), placard QR codes (``qr``), check findings (``findings``), term slugs (``slugs``), search
-  blocks (``blocks``) and small site-wide values (``meta``).
+  (``parsed``), placard QR codes (``qr``), check findings (``findings``), search blocks (``blocks``), open
+  data lines (``lines``) and small site-wide values (``meta``: term slugs, the search index's shard names).
 - ``pages``: one row a page: its fingerprint, its file's size and time as written, and what it read with the
   fingerprints then (pickled).
 - ``reads``: (owner, page): the record, collection, taxonomy or term a page read. "Which pages read record X"
@@ -77,6 +77,7 @@ class Store:
         self.notice: str | None = None  # why an existing store was discarded (shown to the editor)
         self.dirty = False  # a write transaction is open: what this build changed, not yet committed
         self.db = self._open()
+        self._rows: dict[str, dict[str, bytes]] = {}  # tables read whole (``prefetch``), not yet unpickled
 
     def _open(self) -> sqlite3.Connection:
         if self.path is None:
@@ -113,8 +114,19 @@ class Store:
 
     # ------------------------------------------------------------------------------ key → value tables
 
+    def prefetch(self, table: str) -> None:
+        """Read ``table``'s rows in one query, for a step about to ask for most of them: thousands of
+        one-row queries cost more than the rows. Each is unpickled when asked for, once."""
+        if table not in self._rows:
+            self._rows[table] = dict(self.db.execute("SELECT key, value FROM kv WHERE tbl=?", (table,)))
+
     def get(self, table: str, key: str) -> Any:
         """The value under ``key`` (None when there is none), as this build left it or the last one did."""
+        rows = self._rows.get(table)
+        if rows is not None:
+            data = rows.pop(key, None)  # asked for once: the caller keeps what it needs
+            if data is not None:
+                return _loads(data)
         row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
         return None if row is None else _loads(row[0])
 
@@ -122,6 +134,7 @@ class Store:
         """Keep ``value`` under ``key`` (None: forget it), in this build's transaction: written through, so a
         cold build holds no second copy of what it made in memory."""
         self._begin()
+        self._rows.get(table, {}).pop(key, None)
         if value is None:
             self.db.execute("DELETE FROM kv WHERE tbl=? AND key=?", (table, key))
         else:
@@ -136,6 +149,8 @@ class Store:
         gone = self.keys(table) - set(keys)
         if gone:
             self._begin()
+            for key in gone:
+                self._rows.get(table, {}).pop(key, None)
             self.db.executemany("DELETE FROM kv WHERE tbl=? AND key=?", ((table, key) for key in gone))
 
     # ------------------------------------------------------------------------------ pages
