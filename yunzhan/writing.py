@@ -102,10 +102,8 @@ def remember(gathered: Build, output_dir: Path) -> None:
     for rel in gathered.gone:
         store.put_page(rel, None)
     if gathered.site_made is not None:
-        key, made, spans = gathered.site_made
-        # The rows' places go with the files' sizes and times: they are read back from those very files.
+        key, made = gathered.site_made
         store.put("meta", "site_files", (key, file_stats(output_dir, made)))
-        store.put("meta", "rows", spans)
     for rel, entry in gathered.fresh.items():
         written = as_written(output_dir / rel)
         if written is not None:
