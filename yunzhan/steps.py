@@ -295,7 +295,7 @@ def make_site_files(b: Build) -> None:
 
     def make(stage: Stage | None) -> dict[str, bytes]:
         return _make_site_files(
-            b.config, b.grouped, b.plan.pages, b.store, b.code, b.output_dir, b.slugs, stage
+            b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs, stage
         )
 
     before = b.store.get("meta", "site_files")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
 from yunzhan.incremental.fingerprints import digest, inputs_key
+from yunzhan.incremental.recordstates import RecordKey, by_state
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 from yunzhan.searchpostings import BLOCK, Block
@@ -23,19 +24,26 @@ def search_files(
     config: SiteConfig,
     store: Store,
     settings: str,
+    states: dict[RecordKey, str],
     left: Callable[[str], bool],
     slugs: Mapping[str, str],
 ) -> dict[str, bytes | None]:
-    """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks and pinyin the last build
-    kept; a shard comes with None when the file the last build wrote is right (``left``: as it wrote it)."""
+    """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks, rows and keys the last build
+    kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
+    right (``left``: as it wrote it)."""
     head = store.get("meta", "search")
     known, names, order = head if head is not None else ({}, (), [])
     previous = _kept_blocks(store, order)
-    titles = [r.title for r in ordered]
-    pinyin = {t: known[t] for t in titles if t in known}
-    pinyin |= searchtext.titles_pinyin([t for t in titles if t not in pinyin])
-    entries = [searchtext.entry(r, config, pinyin, with_text=False) for r in ordered]
-    keys = [bytes.fromhex(inputs_key(settings, searchtext.inputs(r, config))) for r in ordered]
+    pinyin = {t: known[t] for t in {r.title for r in ordered} if t in known}
+    pinyin |= searchtext.titles_pinyin([r.title for r in ordered if r.title not in pinyin])  # a cold build
+
+    def made(record: Record) -> tuple[bytes, searchtext.Entry]:
+        key = bytes.fromhex(inputs_key(settings, searchtext.inputs(record, config)))
+        return key, searchtext.entry(record, config, pinyin, with_text=False)
+
+    pairs = by_state(store, "search_records", settings, ordered, states, made)
+    keys = [key for key, _ in pairs]
+    entries = [entry for _, entry in pairs]
     starts = list(range(0, len(ordered), BLOCK))
     block_keys = [tuple(keys[s : s + BLOCK]) for s in starts]
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
