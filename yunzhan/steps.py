@@ -182,11 +182,12 @@ def process_images(b: Build) -> None:
 def plan_pages(b: Build) -> None:
     """Every page of the site; the theme's environment; images put in place of their requests."""
     # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin.
-    known = b.store.get("meta", "term_slugs") or {}
+    found = b.store.get("meta", "term_slugs")
+    known = found[1] if isinstance(found, tuple) and found[0] == b.code else {}  # slugify: our code
     b.plan = pages.plan_site(b.grouped, b.config, known)
     b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
     if b.slugs != known:
-        b.store.put("meta", "term_slugs", b.slugs)
+        b.store.put("meta", "term_slugs", (b.code, b.slugs))
     if b.config.publish.placards in b.plan.collections:
         b.plan.pages += placards.placard_pages(b.plan.collections, b.config, b.config.publish.placards)
     b.plan.pages += guide.guide_pages(b.plan.collections, b.config)  # /guide/ when exhibits have numbers

@@ -37,11 +37,11 @@ def search_files(
     pinyin = {t: known[t] for t in {r.title for r in ordered} if t in known}
     pinyin |= searchtext.titles_pinyin([r.title for r in ordered if r.title not in pinyin])  # a cold build
 
-    def made(record: Record) -> tuple[bytes, searchtext.Entry]:
+    def key_and_entry(record: Record) -> tuple[bytes, searchtext.Entry]:
         key = bytes.fromhex(inputs_key(settings, searchtext.inputs(record, config)))
         return key, searchtext.entry(record, config, pinyin, with_text=False)
 
-    pairs = by_state(store, "search_records", settings, ordered, states, made)
+    pairs = by_state(store, "search_records", settings, ordered, states, key_and_entry)
     keys = [key for key, _ in pairs]
     entries = [entry for _, entry in pairs]
     starts = list(range(0, len(ordered), BLOCK))
