@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BASE_FILES, MakeSite, jpeg_bytes
-from yunzhan import publish
+from yunzhan import opendata
 from yunzhan.errors import YunzhanError
 from yunzhan.incremental.fingerprints import record_fingerprint
 from yunzhan.model import Record
@@ -214,24 +214,22 @@ def test_a_body_edit_makes_one_row_of_open_data(make_site: MakeSite, monkeypatch
     site = make_site()
     _incremental(site)
     made: list[str] = []
-    real = publish.record_data
+    real = opendata.record_data
 
     def counting(record: Record, *args: object) -> dict[str, object]:
         made.append(record.slug)
         return real(record, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(publish, "record_data", counting)
+    monkeypatch.setattr(opendata, "record_data", counting)
     _edit(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     _incremental(site)
     assert made == ["rocket"]
 
 
-def test_open_data_rows_come_back_only_from_the_files_the_last_build_wrote(
-    make_site: MakeSite, tmp_path: Path
-) -> None:
-    """The cache keeps no open data lines, only where they are in the files the last build wrote. A file
-    changed inside a row since (same size) must not lend its bytes to the next build, and a build that failed
-    must not leave the places of rows it never wrote."""
+def test_open_data_lines_never_come_from_the_output_files(make_site: MakeSite, tmp_path: Path) -> None:
+    """Each record's open data lines are kept in the store, never read back from the files the last build
+    wrote: a file changed inside a row since (same size) lends nothing to the next build, and a build that
+    failed leaves the published files and the store as they were."""
     site = make_site()
     session = Session()
     options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache")

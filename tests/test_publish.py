@@ -17,8 +17,8 @@ from lxml import etree
 from markupsafe import Markup
 
 from tests.conftest import MakeSite
-from yunzhan import publish
-from yunzhan.config import SiteConfig, load_config
+from yunzhan import opendata, publish
+from yunzhan.config import CollectionSettings, SiteConfig, load_config
 from yunzhan.model import GalleryItem, Image, Record
 from yunzhan.pages import SitePlan, assign_urls, plan_site
 
@@ -189,14 +189,14 @@ def test_outputs_are_deterministic(make_site: MakeSite) -> None:
     first = {
         **publish.sitemap(plan.pages, config),
         **publish.atom_feed(_all(grouped), config),
-        **publish.open_data(grouped, config),
+        **opendata.open_data(grouped, config),
         **publish.robots(config),
     }
     config2, grouped2, plan2 = _site(make_site)
     second = {
         **publish.sitemap(plan2.pages, config2),
         **publish.atom_feed(_all(grouped2), config2),
-        **publish.open_data(grouped2, config2),
+        **opendata.open_data(grouped2, config2),
         **publish.robots(config2),
     }
     assert first == second
@@ -206,13 +206,18 @@ def test_outputs_are_deterministic(make_site: MakeSite) -> None:
 # ---------------------------------------------------------------------------------------------- open data
 
 
+_COLLECTIONS = (("projects", "项目"), ("pages", "页面"))
+
+
 def test_open_data_json_has_one_record_a_line_and_empty_collections() -> None:
     site = {"title": "展", "url": "https://example.org/", "description": ""}
     rows = [{"slug": "a", "body": "第一行\n第二行"}, {"slug": "b", "tags": ["甲", "乙"]}]
-    lines = [(row["slug"], json.dumps(row, ensure_ascii=False).encode()) for row in rows]
-    data, spans = publish._json_document(site, [("projects", "项目", lines), ("pages", "页面", [])])
-    assert [data[start:end] for _, start, end in spans] == [line for _, line in lines]
-    assert [key for key, _, _ in spans] == ["a", "b"]
+    settings = [
+        CollectionSettings(n, t, n, "/{slug}/", "", "", "", 0, "", "", "", ()) for n, t in _COLLECTIONS
+    ]
+    config = SiteConfig(title="展", base_url="https://example.org/", collections=tuple(settings))
+    lines = [(json.dumps(row, ensure_ascii=False).encode(), b"") for row in rows]
+    data = opendata.open_data_files(config, {"projects": lines})[opendata.OPEN_DATA_JSON]
     text = data.decode()
     assert json.loads(text) == {
         "site": site,
@@ -229,7 +234,7 @@ def test_open_data_json_has_one_record_a_line_and_empty_collections() -> None:
 
 def test_open_data_json_serialises_refs_images_and_text(make_site: MakeSite) -> None:
     config, grouped, _plan = _site(make_site)
-    files = publish.open_data(grouped, config)
+    files = opendata.open_data(grouped, config)
     assert set(files) == {
         "data/records.json",
         "data/zones.csv",
@@ -260,7 +265,7 @@ def test_open_data_json_serialises_refs_images_and_text(make_site: MakeSite) -> 
 
 def test_open_data_csv_opens_in_excel_and_defuses_formulas(make_site: MakeSite) -> None:
     config, grouped, _plan = _site(make_site)
-    raw = publish.open_data(grouped, config)["data/projects.csv"]
+    raw = opendata.open_data(grouped, config)["data/projects.csv"]
     assert raw.startswith("\ufeff".encode())  # BOM: Excel reads the Chinese as UTF-8
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["slug"] for r in rows] == ["loom", "rocket", "undated"]
@@ -269,7 +274,7 @@ def test_open_data_csv_opens_in_excel_and_defuses_formulas(make_site: MakeSite) 
     assert rows[1]["cover"].startswith("https://example.org/expo/2024/media/")
     assert rows[0]["title"] == "'=SUM(1,2) 织机"
     assert not any(name.startswith("_") for name in rows[0])
-    links = publish.open_data_links(config)
+    links = opendata.open_data_links(config)
     assert links[0]["url"] == "/expo/2024/data/records.json"
 
 

@@ -27,8 +27,10 @@ from typing import Any
 import pytest
 from markupsafe import Markup, escape
 
-from yunzhan import content, htmltext, pages, references, render, search
+from yunzhan import content, htmltext, pages, references, render, search, searchpostings, searchtext
 from yunzhan.config import SiteConfig, load_config
+from yunzhan.incremental.searchblocks import search_files
+from yunzhan.incremental.store import Store
 from yunzhan.model import Image, Link, Page, Record
 from yunzhan.slugs import pinyin_forms
 
@@ -71,10 +73,10 @@ def py_find(files: dict[str, bytes], query: str) -> set[str]:
     shards: dict[int, dict[str, str]] = {}
 
     def postings(gram: str) -> list[int] | None:
-        k = search.shard_of(gram, meta["n"])
+        k = searchpostings.shard_of(gram, meta["n"])
         if k not in shards:
             shards[k] = json.loads(files[f"search/s/{k}.{meta['s'][k]}.json"])  # as search.js builds it
-        return search.decode_ints(shards[k][gram]) if gram in shards[k] else None
+        return searchpostings.decode_ints(shards[k][gram]) if gram in shards[k] else None
 
     def term_hits(term: str) -> set[int]:
         hits = {
@@ -111,7 +113,7 @@ def py_find(files: dict[str, bytes], query: str) -> set[str]:
                 hits.add(rid)
         return hits
 
-    terms = search.runs(query)
+    terms = searchtext.runs(query)
     found = set.intersection(*(term_hits(t) for t in terms)) if terms else set()
     return {meta["r"][i][0] for i in found}
 
@@ -151,36 +153,36 @@ def test_text_of_html_keeps_inline_phrases_and_splits_blocks() -> None:
         "<h2>案例</h2><p>感应<strong>线圈</strong>&amp;导电板</p><ul><li>甲</li><li>乙</li></ul>"
     )
     assert "感应线圈&导电板" in text
-    assert search.runs(text) == ["案例", "感应线圈", "导电板", "甲", "乙"]
+    assert searchtext.runs(text) == ["案例", "感应线圈", "导电板", "甲", "乙"]
 
 
 def test_ints_pack_and_unpack() -> None:
     values = [0, 1, 31, 32, 1023, 1024, 99999, 7]
-    packed = search.encode_ints(values)
-    assert search.decode_ints(packed) == values and json.dumps(packed) == f'"{packed}"'
+    packed = searchpostings.encode_ints(values)
+    assert searchpostings.decode_ints(packed) == values and json.dumps(packed) == f'"{packed}"'
 
 
 def test_normalise_makes_width_and_case_agree() -> None:
-    assert search.runs("ＬＦ精炼炉，SMT首件！2024年") == ["lf精炼炉", "smt首件", "2024年"]
+    assert searchtext.runs("ＬＦ精炼炉，SMT首件！2024年") == ["lf精炼炉", "smt首件", "2024年"]
 
 
 def test_thumbnail_is_smallest_fallback_with_scaled_height() -> None:
     image = Image("/a-960.jpg", 960, 720, "alt", fallback_srcset="/a-480.jpg 480w, /a-960.jpg 960w")
-    assert search.thumbnail(image) == ("/a-480.jpg", 480, 360)
-    assert search.thumbnail(Image("/b.png", 300, 200, "")) == ("/b.png", 300, 200)
-    assert search.thumbnail(None) == ("", 0, 0)
+    assert searchtext.thumbnail(image) == ("/a-480.jpg", 480, 360)
+    assert searchtext.thumbnail(Image("/b.png", 300, 200, "")) == ("/b.png", 300, 200)
+    assert searchtext.thumbnail(None) == ("", 0, 0)
 
 
 def test_entry_has_display_fields_without_base_path(config: SiteConfig, records: list[Record]) -> None:
     project = next(r for r in records if r.collection == "projects" and "district" not in r.fields)
-    e = search.entry(project, config)
+    e = searchtext.entry(project, config)
     assert e.path == f"projects/{project.slug}/" and e.thumb.startswith("assets/img/")
     assert (e.thumb_width, e.thumb_height) == (480, 360)
     assert e.zone == project.fields["zone"].slug and e.zone_title.startswith("示例")
     assert e.district == project.fields["zone"].fields["district"]  # taken from the zone
     person = next(r for r in records if r.collection == "craftsmen")
-    assert search.entry(person, config).pinyin == " ".join(pinyin_forms(person.title))
-    assert search.entry(person, config).zone == ""
+    assert searchtext.entry(person, config).pinyin == " ".join(pinyin_forms(person.title))
+    assert searchtext.entry(person, config).zone == ""
 
 
 def reference_postings(texts: list[str]) -> dict[str, str]:
@@ -191,7 +193,7 @@ def reference_postings(texts: list[str]) -> dict[str, str]:
         here: dict[str, list[int]] = {}
         chars: set[str] = set()
         pos = 0
-        for run in search.runs(text):
+        for run in searchtext.runs(text):
             chars.update(run)
             for i in range(len(run) - 1):
                 here.setdefault(run[i : i + 2], []).append(pos + i)
@@ -202,20 +204,20 @@ def reference_postings(texts: list[str]) -> dict[str, str]:
             bigrams.setdefault(gram, []).append((rid, positions))
     out = {}
     for ch, ids in unigrams.items():
-        out[ch] = search.encode_ints(b - a for a, b in itertools.pairwise([0, *ids]))
+        out[ch] = searchpostings.encode_ints(b - a for a, b in itertools.pairwise([0, *ids]))
     for gram, per_record in bigrams.items():
         flat, last = [], 0
         for rid, positions in per_record:
             flat += [rid - last, len(positions), positions[0]]
             flat += [b - a for a, b in itertools.pairwise(positions)]
             last = rid
-        out[gram] = search.encode_ints(flat)
+        out[gram] = searchpostings.encode_ints(flat)
     return out
 
 
 def cold() -> None:
     """Forget what earlier builds in this process memoised (each record's pairs)."""
-    search.record_grams.cache_clear()
+    searchpostings.record_grams.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -230,74 +232,77 @@ def cold() -> None:
 )
 def test_postings_are_the_format(texts: list[str]) -> None:
     cold()
-    memo: search.Blocks = {}
-    got, ints = search.postings(texts, memo)
+    got, ints = searchpostings.postings(texts)
     want = reference_postings(texts)
     assert got == want
-    assert ints == sum(len(search.decode_ints(p)) for p in want.values())
-    assert len(memo) <= -(-len(texts) // search.BLOCK)  # blocks of the same texts are one
-    assert search.postings(texts, memo) == (got, ints)  # from the blocks kept: the same again
+    assert ints == sum(len(searchpostings.decode_ints(p)) for p in want.values())
 
 
 def test_postings_of_a_record_and_of_a_block() -> None:
-    record = search.record_grams("电缆，电缆头")
+    record = searchpostings.record_grams("电缆，电缆头")
     assert record.chars == "头电缆"
-    assert dict(zip(record.grams, map(search.decode_ints, record.segments), strict=True)) == {
+    assert dict(zip(record.grams, map(searchpostings.decode_ints, record.segments), strict=True)) == {
         "电缆": [2, 0, 3],  # twice: at 0 and 3 (the comma is a gap of one)
         "缆头": [1, 4],
     }
-    texts = tuple(f"记录{i}电缆" if i % 3 else "无关" for i in range(search.BLOCK))
-    block = search._block(texts)
+    texts = tuple(f"记录{i}电缆" if i % 3 else "无关" for i in range(searchpostings.BLOCK))
+    block = searchpostings.make_block(texts)
     assert len(block.firsts) == len(block.lasts) == len(block.keys) == len(block.rests.split(","))
     at = block.keys.index("电缆")
-    assert (block.firsts[at], block.lasts[at]) == (1, max(i for i in range(search.BLOCK) if i % 3))
+    assert (block.firsts[at], block.lasts[at]) == (1, max(i for i in range(searchpostings.BLOCK) if i % 3))
 
 
 def test_block_keys_come_group_by_group() -> None:
     """``_merge`` reads a group as one slice of each field of a block."""
-    texts = tuple(f"第{i}条：电缆热处理，线圈{i % 7}，ab{i}" for i in range(search.BLOCK))
-    block = search._block(texts)
+    texts = tuple(f"第{i}条：电缆热处理，线圈{i % 7}，ab{i}" for i in range(searchpostings.BLOCK))
+    block = searchpostings.make_block(texts)
     rests = block.rests.split(",")
-    keys_at, chars_at = block.cuts[: search.GROUPS + 1], block.cuts[search.GROUPS + 1 :]
+    keys_at, chars_at = block.cuts[: searchpostings.GROUPS + 1], block.cuts[searchpostings.GROUPS + 1 :]
     assert keys_at[0] == chars_at[0] == 0 and keys_at[-1] == len(block.keys)
-    for group in range(search.GROUPS):
+    for group in range(searchpostings.GROUPS):
         low, high = keys_at[group], keys_at[group + 1]
-        assert all(search.shard_of(k, search.GROUPS) == group for k in block.keys[low:high])
+        assert all(searchpostings.shard_of(k, searchpostings.GROUPS) == group for k in block.keys[low:high])
         assert chars_at[group] == sum(len(r) + 1 for r in rests[:low])
 
 
-@pytest.mark.parametrize("shards", [1, 2, search.GROUPS, 2 * search.GROUPS, search.MAX_SHARDS])
+@pytest.mark.parametrize(
+    "shards", [1, 2, searchpostings.GROUPS, 2 * searchpostings.GROUPS, search.MAX_SHARDS]
+)
 def test_shards_are_the_postings_split_by_gram(shards: int) -> None:
     """Shards made group by group hold what splitting the whole postings by ``shard_of`` gives, whether a shard
     is several groups or a group several shards."""
     texts = [f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}" for i in range(300)]
-    blocks, _ = search._blocks(len(texts), texts.__getitem__)
+    blocks = searchpostings.make_blocks(
+        texts.__getitem__, list(range(0, len(texts), searchpostings.BLOCK)), len(texts)
+    )
     want: list[dict[str, str]] = [{} for _ in range(shards)]
     for gram, packed in reference_postings(texts).items():
-        want[search.shard_of(gram, shards)][gram] = packed
-    assert search._shard_bodies(blocks, shards) == [search._dumps(s) for s in want]
+        want[searchpostings.shard_of(gram, shards)][gram] = packed
+    assert searchpostings.shard_bodies(blocks, shards) == [searchpostings.dumps(s) for s in want]
 
 
-def test_blocks_found_by_record_keys_make_only_the_edited_block_texts(
+def layered(
+    records: list[Record], config: SiteConfig, store: Store, left: Callable[[str], bool] = lambda rel: False
+) -> dict[str, bytes | None]:
+    """The index as the reuse layer makes it: blocks and pinyin kept in ``store``; a shard whose file the last
+    build wrote is still right, and which ``left`` says is as written, comes as None."""
+    return search_files(search.in_order(records, config), config, store, "settings", {}, left, {})
+
+
+def test_blocks_kept_by_their_records_keys_make_only_the_edited_block_texts(
     config: SiteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     records = corpus.to_records(corpus.generate(), BASE)
-    assert len(records) > 3 * search.BLOCK
-
-    def key(record: Record) -> bytes:  # the test's own key of what record_text reads of these records
-        return hashlib.blake2b(
-            repr((record.title, sorted(record.fields.items()), record.body)).encode()
-        ).digest()
-
-    memo = search.SearchMemo()
-    search.build_index(records, config, memo, key=key)
+    assert len(records) > 3 * searchpostings.BLOCK
+    store = Store(None)
+    layered(records, config, store)
     made: list[str] = []
     real = search.record_text
     monkeypatch.setattr(search, "record_text", lambda r, *a: made.append(r.slug) or real(r, *a))
     edited = records[len(records) // 2]
     edited.body = Markup(str(edited.body) + "<p>补充一句新的说明文字。</p>")
-    after = search.build_index(records, config, memo, key=key)
-    assert edited.slug in made and len(made) <= search.BLOCK  # the edited record's block only
+    after = layered(records, config, store)
+    assert edited.slug in made and len(made) <= searchpostings.BLOCK  # the edited record's block only
     monkeypatch.undo()
     cold()
     assert after == search.build_index(records, config)  # the same bytes as a build from scratch
@@ -309,14 +314,8 @@ def test_shards_the_last_build_left_are_kept_and_the_rest_is_the_build_from_scra
     """A shard holding no key of an edited block comes back as None (the output's file stays), and only while
     the output still has it as written; with the kept files put back, every build is the build from scratch."""
     records = corpus.to_records(corpus.generate(), BASE)
-
-    def key(record: Record) -> bytes:
-        return hashlib.blake2b(
-            repr((record.title, sorted(record.fields.items()), record.body)).encode()
-        ).digest()
-
-    memo = search.SearchMemo()
-    published = search.build_index(records, config, memo, key=key, kept=lambda rel: True)
+    store = Store(None)
+    published = layered(records, config, store, lambda rel: True)
     assert None not in published.values()  # nothing to keep yet
     rng = random.Random(7)
     for step in range(8):
@@ -329,7 +328,7 @@ def test_shards_the_last_build_left_are_kept_and_the_rest_is_the_build_from_scra
             edited.body = Markup(str(edited.body) + f"<p>补{step}</p>")
         spoiled = rng.choice(sorted(rel for rel in published if rel != search.META_PATH))
         left = set(published) - {spoiled}
-        files = search.build_index(records, config, memo, key=key, kept=left.__contains__)
+        files = layered(records, config, store, left.__contains__)
         made = {rel for rel, data in files.items() if data is not None}
         whole = {rel: published[rel] if data is None else data for rel, data in files.items()}
         cold()
@@ -339,7 +338,7 @@ def test_shards_the_last_build_left_are_kept_and_the_rest_is_the_build_from_scra
         elif step not in (3, 5):  # a longer title moves every position in the text, a new record every block
             assert len(made) <= len(files) / 2, (step, len(made), len(files))
         assert spoiled not in whole or spoiled in made  # a file not as written is made again
-        published = whole
+        published = whole  # type: ignore[assignment]
 
 
 def shard_names(files: dict[str, bytes]) -> dict[str, str]:
@@ -356,16 +355,17 @@ def shard_names(files: dict[str, bytes]) -> dict[str, str]:
 
 def test_index_is_deterministic_and_versioned(config: SiteConfig, records: list[Record]) -> None:
     cold()
-    memo = search.SearchMemo()
-    files = search.build_index(records, config, memo)
-    assert files == search.build_index(list(records), config, memo)  # from the blocks kept
+    store = Store(None)
+    files = search.build_index(records, config)
+    assert layered(records, config, store) == files
+    assert layered(list(records), config, store) == files  # from the blocks kept
     cold()
     assert files == search.build_index(list(records), config)  # from scratch
     shard_names(files)
     meta = json.loads(files[search.META_PATH])
     assert len(meta["r"]) == len(records) and meta["n"] > 8
     merged = {g: p for rel, b in files.items() if rel != search.META_PATH for g, p in json.loads(b).items()}
-    texts = {(e := search.entry(r, config)).path: e.text for r in records}
+    texts = {(e := searchtext.entry(r, config)).path: e.text for r in records}
     assert merged == reference_postings([texts[row[0]] for row in meta["r"]])  # record ids: rows of meta.json
 
 
@@ -399,17 +399,17 @@ print(hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest())
 
 def keys_of(text: str) -> set[str]:
     """The characters and pairs of a text: its keys in the index."""
-    record = search.record_grams(text)
+    record = searchpostings.record_grams(text)
     return set(record.chars) | set(record.grams)
 
 
 @pytest.mark.parametrize("edit", ["append", "replace", "insert"])
 def test_one_edit_renames_only_the_shards_it_changed(config: SiteConfig, edit: str) -> None:
     records = corpus.to_records(corpus.generate(), BASE)
-    memo = search.SearchMemo()
-    before = search.build_index(records, config, memo)
+    store = Store(None)
+    before = layered(records, config, store)
     record = records[len(records) // 2]
-    old_keys = keys_of(search.entry(record, config).text)
+    old_keys = keys_of(searchtext.entry(record, config).text)
     body = str(record.body)
     if edit == "append":  # a sentence at the end of the body: the other positions stay
         added = "补充一句新的说明文字。"
@@ -426,7 +426,7 @@ def test_one_edit_renames_only_the_shards_it_changed(config: SiteConfig, edit: s
         body = "<p>新增</p>" + body
         local = None
     record.body = Markup(body)
-    after = search.build_index(records, config, memo)
+    after = layered(records, config, store)
     cold()
     assert after == search.build_index(records, config)  # the incremental rebuild is the build from scratch
 
@@ -437,9 +437,11 @@ def test_one_edit_renames_only_the_shards_it_changed(config: SiteConfig, edit: s
     assert all(before[p] == after[p] for p in set(old) & set(new))
     n = json.loads(after[search.META_PATH])["n"]
     # only shards holding a key of the edited record change; for a local edit, only those of the edit's keys
-    assert renamed <= {search.shard_of(k, n) for k in old_keys | keys_of(search.entry(record, config).text)}
+    assert renamed <= {
+        searchpostings.shard_of(k, n) for k in old_keys | keys_of(searchtext.entry(record, config).text)
+    }
     if local is not None:
-        assert renamed <= {search.shard_of(k, n) for k in local}
+        assert renamed <= {searchpostings.shard_of(k, n) for k in local}
         assert len(renamed) < n // 2
 
 
@@ -760,9 +762,9 @@ def test_demo_queries(browser: Any, serve: Serve, config: SiteConfig) -> None:
                 assert base + path in found[q], (q, path, found[q])
         assert found["leiyutian"][0] == base + "craftsmen/lei-yutian/"
         assert found["lyt"][0] == base + "craftsmen/lei-yutian/"
-        texts = {r.path.lstrip("/"): search.normalise(search.record_text(r, cfg)) for r in records}
+        texts = {r.path.lstrip("/"): searchtext.normalise(searchtext.record_text(r, cfg)) for r in records}
         sources = {
-            r.path.lstrip("/"): search.normalise((REPO / r.source).read_text("utf-8")) for r in records
+            r.path.lstrip("/"): searchtext.normalise((REPO / r.source).read_text("utf-8")) for r in records
         }
         for q in qs:
             got = strip(base, found[q])

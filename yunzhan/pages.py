@@ -4,7 +4,7 @@ home and 404. Two sources claiming one URL is an error naming both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,10 +67,11 @@ def related_records(
 
 
 def plan_site(
-    grouped: dict[str, list[Record]], config: SiteConfig, slug: Callable[[str], str] = slugify
+    grouped: dict[str, list[Record]], config: SiteConfig, slugs: Mapping[str, str] | None = None
 ) -> SitePlan:
-    """Build the collections, taxonomies and the full list of pages, in a deterministic order. ``slug`` makes
-    the slugs of taxonomy terms (the build passes one that remembers them)."""
+    """Build the collections, taxonomies and the full list of pages, in a deterministic order. ``slugs``: the
+    slugs of term names already known (``slugify`` of each; a build keeps them, so a rebuild need not load
+    pypinyin); the others are made here."""
     home = Link("首页", config.url_for("/"))
     collections: dict[str, Collection] = {}
     pages: list[Page] = []
@@ -99,7 +100,7 @@ def plan_site(
             pages.extend(
                 _list_pages(config, collection, settings.list_url, settings.list_template, settings.paginate)
             )
-    taxonomies = _taxonomies(grouped, config, slug)
+    taxonomies = _taxonomies(grouped, config, slugs or {})
     per_page = {t.name: t.paginate for t in config.taxonomies}
     for taxonomy in taxonomies.values():
         pages.append(
@@ -224,7 +225,7 @@ def pager_window(links: tuple[Link, ...], number: int, around: int = 2) -> tuple
 
 
 def _taxonomies(
-    grouped: dict[str, list[Record]], config: SiteConfig, slug_of: Callable[[str], str]
+    grouped: dict[str, list[Record]], config: SiteConfig, slugs: Mapping[str, str]
 ) -> dict[str, Taxonomy]:
     taxonomies = {t.name: Taxonomy(t.name, t.title, config.url_for(t.url), t.url) for t in config.taxonomies}
     terms: dict[tuple[str, str], Term] = {}
@@ -239,7 +240,8 @@ def _taxonomies(
                 for name in value if isinstance(value, list) else ([value] if value else []):
                     key = (taxonomy.name, name)
                     if key not in terms:
-                        slug = slug_of(name) or "term"
+                        known = slugs.get(name)
+                        slug = (slugify(name) if known is None else known) or "term"
                         path = f"{taxonomy.path}{slug}/"
                         terms[key] = Term(name, slug, config.url_for(path), path)
                         taxonomy.terms.append(terms[key])

@@ -228,13 +228,12 @@ def _finish(b: steps.Build, output_dir: Path, session: Session | None) -> Callab
         previous = store.get("meta", "site_files")
         before = set(previous[1]) if previous else set()
         out = InPlaceOutput(output_dir, written=session.written if session is not None else None)
-        key, made, spans = deferred()
+        key, made = deferred()
         for rel, data in sorted(made.items()):
             out.write_bytes(rel, data)
         for rel in sorted(before - made.keys()):
             out.remove(rel)
         store.put("meta", "site_files", (key, file_stats(output_dir, made)))
-        store.put("meta", "rows", spans)
         store.commit()
         if session is not None and session.output_files is not None:
             session.output_files = (session.output_files - before) | made.keys()

@@ -38,7 +38,7 @@ class Placard:
     qr_svg: Markup
 
 
-QrMaker = Callable[[str, str], Markup]
+QrCodes = Mapping[tuple[str, str], Markup]  # codes already drawn, by (URL, label)
 
 
 @functools.lru_cache(maxsize=4096)  # pure and slow (choosing the mask): a `serve` process draws each once
@@ -59,9 +59,10 @@ def _names(value: Any) -> tuple[str, ...]:
 
 
 def placard(
-    record: Record, config: SiteConfig, zone_field: str = "zone", qr: QrMaker = placard_qr_svg
+    record: Record, config: SiteConfig, zone_field: str = "zone", codes: QrCodes | None = None
 ) -> Placard:
-    """Everything one placard prints, for the template. ``qr`` draws the code (the build remembers them)."""
+    """Everything one placard prints, for the template. ``codes``: QR codes already drawn (a build keeps them:
+    tens of milliseconds each); a code missing from it is drawn here."""
     zone = record.fields.get(zone_field)
     summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
     url, label = qr_request(record, config)
@@ -72,8 +73,13 @@ def placard(
         craftsmen=_names(record.fields.get("craftsmen")),
         summary=shorten(summary, SUMMARY_CHARS),
         url=url,
-        qr_svg=qr(url, label),
+        qr_svg=_known_or_drawn(codes, url, label),
     )
+
+
+def _known_or_drawn(codes: QrCodes | None, url: str, label: str) -> Markup:
+    known = codes.get((url, label)) if codes is not None else None
+    return known if known is not None else placard_qr_svg(url, label)
 
 
 def qr_request(record: Record, config: SiteConfig) -> tuple[str, str]:
@@ -169,11 +175,12 @@ def inputs(record: Record, zone_field: str = "zone") -> list[tuple[Record, str]]
 
 
 def template_globals(
-    config: SiteConfig, zone_field: str = "zone", qr: QrMaker = placard_qr_svg
+    config: SiteConfig, zone_field: str = "zone", codes: QrCodes | None = None
 ) -> dict[str, Callable[..., Any]]:
-    """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``. ``qr`` draws a code."""
+    """Functions ``placards.html`` calls: ``placard(record)`` and ``placards_url(zone)``. ``codes``: QR codes
+    already drawn (see ``placard``), read when a placard is made, so it may be filled after this call."""
 
     def placard_for(record: Record) -> Placard:
-        return placard(record, config, zone_field, qr)
+        return placard(record, config, zone_field, codes)
 
     return {"placard": placard_for, "placards_url": lambda zone=None: placards_url(config, zone)}

@@ -1,5 +1,5 @@
-"""What a published build carries besides its pages: sitemap, robots.txt, Atom feed, open data, fingerprinted
-theme assets and pre-compressed copies.
+"""What a published build carries besides its pages: sitemap, robots.txt, Atom feed, fingerprinted theme
+assets and pre-compressed copies.
 
 Every function is data in → ``{output-relative path: bytes}`` out, with no clock and no I/O except reading the
 files it is handed, so two builds of the same input give the same bytes. Dates come from the records
@@ -8,17 +8,13 @@ files it is handed, so two builds of the same input give the same bytes. Dates c
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gzip
 import hashlib
-import io
-import json
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
@@ -26,20 +22,17 @@ import brotli
 
 from yunzhan.config import SiteConfig
 from yunzhan.htmltext import plain_text, shorten
-from yunzhan.model import Audio, GalleryItem, Image, Page, Record
+from yunzhan.model import Page, Record
 
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 FEED = "feed.xml"
-OPEN_DATA_JSON = "data/records.json"
-OPEN_DATA_CSV = "data/{collection}.csv"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MAX_SITEMAP_URLS = 50_000  # the sitemaps.org limit per file
 FEED_LIMIT = 50
 TIMEZONE = "+08:00"  # record dates are dates in China
 NOT_LISTED = frozenset({"404", "placards"})  # page kinds kept out of the sitemap
-LIST_SEPARATOR = "|"  # between the items of a list inside one CSV cell
 HASH_LENGTH = 10
 FINGERPRINT_RE = re.compile(r"\.[0-9a-f]{10}\.[A-Za-z0-9]+$")  # what hosting matches to cache for a year
 COMPRESSIBLE = frozenset(
@@ -166,212 +159,6 @@ def atom_feed(records: Iterable[Record], config: SiteConfig, limit: int = FEED_L
         out.append("</entry>")
     out.append("</feed>\n")
     return {FEED: "\n".join(out).encode()}
-
-
-# ---------------------------------------------------------------------------------------------- open data
-
-
-def is_private(field_name: str) -> bool:
-    """Fields whose name starts with ``_`` are internal notes: they are never published as data."""
-    return field_name.startswith("_")
-
-
-def _image(image: Image, config: SiteConfig) -> dict[str, Any]:
-    return {
-        "url": config.absolute_url(image.large or image.src),
-        "alt": image.alt,
-        "width": image.width,
-        "height": image.height,
-        **({"video": config.absolute_url(image.video.src)} if image.video else {}),  # media: a video's poster
-    }
-
-
-def _value(value: Any, config: SiteConfig) -> Any:
-    """One field as JSON: refs → slugs, images → absolute URLs, text → plain text, dates → ISO 8601."""
-    if isinstance(value, Record):
-        return value.slug
-    if isinstance(value, Image):
-        return _image(value, config)
-    if isinstance(value, Audio):  # media: an audio guide
-        return {"url": config.absolute_url(value.src), "transcript": plain_text(value.transcript)}
-    if isinstance(value, GalleryItem):
-        return {**_image(value.image, config), "caption": value.caption, "credit": value.credit}
-    if isinstance(value, list | tuple):
-        return [_value(v, config) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "__html__"):
-        return plain_text(value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def inputs(record: Record, config: SiteConfig) -> tuple[str, str, str | None, tuple[Any, ...], str]:
-    """Everything a record's open data row reads of it (``record_data`` reads nothing else): a key made of these
-    cannot miss a change. (slug, path, title unless a field holds it, its public fields by name, body HTML.) A
-    referenced record counts by its key: the row names it by slug."""
-    settings = config.collection(record.collection)
-    names = [f.name for f in settings.fields] if settings else sorted(record.fields)
-    title = record.title if "title" not in names else None
-    values = tuple((name, record.fields.get(name)) for name in names if not is_private(name))
-    return record.slug, record.path, title, values, record.body
-
-
-def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
-    """The public fields of one record, in the order site.toml declares them, plus slug, URL and body text
-    (made of ``inputs`` alone)."""
-    slug, path, title, values, body = inputs(record, config)
-    data: dict[str, Any] = {"slug": slug, "url": config.absolute_url(path)}
-    if title is not None:
-        data["title"] = title
-    for name, value in values:
-        data[name] = _value(value, config)
-    data["body"] = plain_text(body)
-    return data
-
-
-Buffer = bytes | memoryview  # a line of open data: made now, or a slice of the file the last build wrote
-RowSpans = dict[str, list[tuple[str, int, int]]]
-"""Where each record's line is in the open data files of a build: file → (row key, start, end) in its bytes."""
-
-
-class RowMemo:
-    """Each record's line of ``records.json`` and of its CSV file, by a key that changes with everything the
-    lines are made of (the caller's: record fingerprint and settings). A rebuild after one edit makes one line
-    of each, not 10,000 rows of plain text, JSON and CSV.
-
-    The lines are not kept anywhere but in the files: ``old`` is read back from the files the last build wrote
-    (``rows_from_files``, with the ``spans`` that build left), and ``spans`` says where this build's lines are."""
-
-    def __init__(
-        self, key: Callable[[Record], str], old: dict[str, tuple[Buffer, Buffer]] | None = None
-    ) -> None:
-        self.key = key
-        self.old = old if old is not None else {}
-        self.spans: RowSpans = {}
-
-
-def rows_from_files(files: Mapping[str, Buffer], spans: RowSpans) -> dict[str, tuple[Buffer, Buffer]]:
-    """The lines of the open data files of the last build (by their row keys), sliced out of the ``files`` it
-    wrote (``spans``: where it put them). Slices of a file that is shorter than they say are left out."""
-    found: dict[str, dict[str, Buffer]] = {"json": {}, "csv": {}}
-    for rel, places in spans.items():
-        data = files.get(rel)
-        if data is None:
-            continue
-        data = memoryview(data)
-        into = found["json" if rel == OPEN_DATA_JSON else "csv"]
-        for key, start, end in places:
-            if end <= len(data):
-                into[key] = data[start:end]
-    csv_rows = found["csv"]
-    return {key: (line, csv_rows[key]) for key, line in found["json"].items() if key in csv_rows}
-
-
-def open_data(
-    grouped: Mapping[str, list[Record]],
-    config: SiteConfig,
-    memo: RowMemo | None = None,
-) -> dict[str, bytes]:
-    """``data/records.json`` (every collection) and ``data/<collection>.csv`` (UTF-8 with BOM, for Excel)."""
-    files: dict[str, bytes] = {}
-    spans: RowSpans = {}
-    collections: list[tuple[str, str, list[tuple[str, Buffer]]]] = []
-    for settings in config.collections:
-        columns = ["slug", "url"] + (["title"] if settings.field("title") is None else [])
-        columns += [f.name for f in settings.fields if not is_private(f.name)] + ["body"]
-        lines = [
-            _record_lines(r, config, columns, memo) for r in grouped.get(settings.name, []) if not r.draft
-        ]
-        collections.append((settings.name, settings.title, [(key, line) for key, line, _ in lines]))
-        rel = OPEN_DATA_CSV.format(collection=settings.name)
-        head = ("\ufeff" + _csv_line(columns)).encode()
-        files[rel], spans[rel] = _assemble([("", head), *((key, line) for key, _, line in lines)])
-    site = {"title": config.title, "url": config.base_url, "description": config.description}
-    files[OPEN_DATA_JSON], spans[OPEN_DATA_JSON] = _json_document(site, collections)
-    if memo is not None:
-        memo.spans = spans
-    return dict(sorted(files.items()))
-
-
-def _record_lines(
-    record: Record, config: SiteConfig, columns: list[str], memo: RowMemo | None
-) -> tuple[str, Buffer, Buffer]:
-    """(row key, JSON line, CSV line) of a record, as UTF-8."""
-    key, found = "", None
-    if memo is not None:
-        key = memo.key(record)
-        found = memo.old.get(key)
-    if found is None:
-        row = record_data(record, config)
-        csv_line = _csv_line([_cell(row.get(c)) for c in columns])
-        found = (json.dumps(row, ensure_ascii=False).encode(), csv_line.encode())
-    return key, *found
-
-
-def _assemble(pieces: Iterable[tuple[str, Buffer]]) -> tuple[bytes, list[tuple[str, int, int]]]:
-    """The pieces joined, and where each keyed one (a record's line: key not empty) is."""
-    parts: list[Buffer] = []
-    places: list[tuple[str, int, int]] = []
-    size = 0
-    for key, data in pieces:
-        if key:
-            places.append((key, size, size + len(data)))
-        parts.append(data)
-        size += len(data)
-    return b"".join(parts), places
-
-
-def _csv_line(cells: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()
-
-
-def _json_document(
-    site: dict[str, Any], collections: list[tuple[str, str, list[tuple[str, Buffer]]]]
-) -> tuple[bytes, list[tuple[str, int, int]]]:
-    """``{"site": …, "collections": {name: {"title": …, "records": [row, …]}}}`` with one record a line (rows
-    come as UTF-8 JSON already, with their keys): a diff of two builds shows the records that changed, and
-    json's C encoder makes each line (``indent`` would make json use its pure-Python one: seconds at 10,000
-    records). Returns the bytes and where each row is."""
-
-    def dumps(value: object) -> bytes:
-        return json.dumps(value, ensure_ascii=False).encode()
-
-    pieces: list[tuple[str, Buffer]] = [("", b'{"site": ' + dumps(site) + b',\n "collections": {\n')]
-    for n, (name, title, rows) in enumerate(collections):
-        pieces.append(("", b"  " + dumps(name) + b': {"title": ' + dumps(title) + b', "records": [\n'))
-        for i, (key, row) in enumerate(rows):
-            pieces += [("", b"   "), (key, row), ("", b",\n" if i < len(rows) - 1 else b"\n")]
-        pieces.append(("", b"  ]}" + (b"," if n < len(collections) - 1 else b"") + b"\n"))
-    pieces.append(("", b" }\n}\n"))
-    return _assemble(pieces)
-
-
-def open_data_links(config: SiteConfig) -> list[dict[str, str]]:
-    """Titles and prefixed URLs of the open data files, for the about page."""
-    links = [{"title": "全部数据（JSON）", "url": config.base_path + OPEN_DATA_JSON}]
-    for c in config.collections:
-        links.append(
-            {"title": f"{c.title}（CSV）", "url": config.base_path + OPEN_DATA_CSV.format(collection=c.name)}
-        )
-    return links
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return str(value.get("url", ""))
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(_cell(v) for v in value)
-    text = str(value)
-    # A cell starting with = + @ is run as a formula by spreadsheet programs: keep it text.
-    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
 
 
 # ---------------------------------------------------------------------------------------------- assets

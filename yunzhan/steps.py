@@ -19,6 +19,7 @@ from yunzhan import (
     guide,
     images,
     media,
+    opendata,
     pages,
     placards,
     publish,
@@ -34,15 +35,13 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, digest, page_fingerprint
-from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, remembered
+from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
-from yunzhan.incremental.sitefiles import unchanged_site_files
 from yunzhan.incremental.store import PackedEntry, PageEntry, Store
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
-from yunzhan.slugs import slugify
 from yunzhan.writing import Stage
 
 
@@ -70,8 +69,7 @@ class Build:
     gone: list[str] = field(default_factory=list)  # pages of the last build that this one has no more
     kept_pages: int = 0  # how many of ``kept`` are pages
     image_stats: dict[str, int] = field(default_factory=dict)
-    deferred: Callable[[], tuple[str, dict[str, bytes], publish.RowSpans]] | None = None  # preview sessions
-    site_made: tuple[str, list[str], publish.RowSpans] | None = None  # site-wide files made now, with spans
+    deferred: Callable[[], tuple[str, dict[str, bytes]]] | None = None  # preview sessions
     waiting: list[review.Waiting] = field(default_factory=list)  # records still waiting for review signatures
     made: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # step -> (key, files made of it)
     # filled by the steps below, in order
@@ -85,7 +83,8 @@ class Build:
     image_requests: list[Any] = field(init=False)  # pictures for the image stage (media taken out)
     media_result: media.MediaResult = field(init=False)
     image_result: images.ImageResult = field(init=False)
-    slug: Callable[[str], str] = field(init=False)
+    slugs: dict[str, str] = field(init=False)  # term slugs by name
+    qr_codes: dict[tuple[str, str], Any] = field(default_factory=dict)  # placard QR codes drawn, by request
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
     env: Any = field(init=False)
@@ -187,8 +186,12 @@ def process_images(b: Build) -> None:
 def plan_pages(b: Build) -> None:
     """Every page of the site; the theme's environment; images put in place of their requests."""
     # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin.
-    b.slug = remembered(slugify, b.store, "slugs")
-    b.plan = pages.plan_site(b.grouped, b.config, b.slug)
+    found = b.store.get("meta", "term_slugs")
+    known = found[1] if isinstance(found, tuple) and found[0] == b.code else {}  # slugify: our code
+    b.plan = pages.plan_site(b.grouped, b.config, known)
+    b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
+    if b.slugs != known:
+        b.store.put("meta", "term_slugs", (b.code, b.slugs))
     if b.config.publish.placards in b.plan.collections:
         b.plan.pages += placards.placard_pages(b.plan.collections, b.config, b.config.publish.placards)
     b.plan.pages += guide.guide_pages(b.plan.collections, b.config)  # /guide/ when exhibits have numbers
@@ -197,8 +200,7 @@ def plan_pages(b: Build) -> None:
     b.generated |= assets
     cache_dir = b.cache_dir if b.options.use_cache else None
     b.env = render.make_environment(b.site_dir, b.config, b.asset_urls, cache_dir, TrackingEnvironment)
-    qr = remembered(placards.placard_qr_svg, b.store, "qr")
-    placard_globals = placards.template_globals(b.config, qr=qr)
+    placard_globals = placards.template_globals(b.config, codes=b.qr_codes)  # filled by ``render_pages``
     placard_globals["placard"] = b.env.tracked(placard_globals["placard"], placards.inputs)
     b.env.globals.update(placard_globals)
     b.env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
@@ -241,7 +243,7 @@ def find_stale_pages(b: Build) -> None:
         plan.taxonomies,
         {"drafts": b.options.drafts},
         filings=tuple(publish.filing_links(config.publish.icp, config.publish.police_filing)),
-        open_data=tuple(publish.open_data_links(config)) if config.publish.open_data else (),
+        open_data=tuple(opendata.open_data_links(config)) if config.publish.open_data else (),
         feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
     )
     b.site_print = reuse.site_fingerprint(
@@ -273,6 +275,7 @@ def render_pages(b: Build) -> None:
     missing = [args for key, args in wanted.items() if b.store.get("qr", key) is None]
     for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
         b.store.put("qr", digest(*args), svg)
+    b.qr_codes.update((args, b.store.get("qr", key)) for key, args in wanted.items())
     by_page = {id(page): fingerprint for page, fingerprint in b.todo}
     todo = [page for page, _ in b.todo]
     packed: list[tuple[str, PackedEntry]] = []
@@ -297,24 +300,24 @@ def make_site_files(b: Build) -> None:
     """Search index, sitemap, robots.txt, feed, open data: kept while nothing they read changed; in a preview
     session, left for ``BuildResult.finish``."""
     key = digest(b.site_print, b.prints.everything(), [p.path for p in b.plan.pages])
-    previous = unchanged_site_files(b.store, b.output_dir, key)
+    previous = reuse.kept_as_made(b.store, b.output_dir, "site_files", key)
     if previous is not None:
         b.kept += previous
         return
 
-    def make(stage: Stage | None) -> tuple[dict[str, bytes], publish.RowSpans]:
+    def make(stage: Stage | None) -> dict[str, bytes]:
         return _make_site_files(
-            b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, stage, b.slug
+            b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs, stage
         )
 
     before = b.store.get("meta", "site_files")
     if before is not None and b.session is not None and b.options.preview:
         b.kept += sorted(before[1])  # served as they were until ``finish`` replaces them
-        b.deferred = lambda: (key, *make(None))
+        b.deferred = lambda: (key, make(None))
         return
     streamed = b.stage if not b.options.compress else None  # compressing needs the bytes
-    made, spans = make(streamed)
-    b.site_made = (key, sorted(made), spans)
+    made = make(streamed)
+    b.made["site_files"] = (key, sorted(made))
     if streamed is None:
         b.generated |= made
 

@@ -106,11 +106,6 @@ def remember(gathered: Build, output_dir: Path) -> None:
     store = gathered.store
     for rel in gathered.gone:
         store.put_page(rel, None)
-    if gathered.site_made is not None:
-        key, made, spans = gathered.site_made
-        # The rows' places go with the files' sizes and times: they are read back from those very files.
-        store.put("meta", "site_files", (key, file_stats(output_dir, made)))
-        store.put("meta", "rows", spans)
     for name, (key, made) in gathered.made.items():  # see ``reuse.kept_as_made``
         store.put("meta", name, (key, file_stats(output_dir, made)))
     for rel in gathered.fresh:

@@ -4,28 +4,14 @@ inputs that function reads. The stages never see them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from yunzhan import markup, search, texts
+from yunzhan import markup, texts
 from yunzhan.config import CollectionSettings
 from yunzhan.incremental.fingerprints import digest
 from yunzhan.incremental.store import Store
-
-
-def remembered(func: Callable[..., Any], store: Store, table: str) -> Callable[..., Any]:
-    """``func`` (pure) with its results kept in ``store``'s ``table``, by a digest of its arguments."""
-
-    def call(*args: Any) -> Any:
-        key = digest(*args)
-        found = store.get(table, key)
-        if found is None:
-            found = func(*args)
-            store.put(table, key, found)
-        return found
-
-    return call
 
 
 class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
@@ -114,32 +100,3 @@ class MarkdownMemo:
         self.store.keep_only("markdown", self.used)
         for key in self.memory.keys() - self.used:
             del self.memory[key]
-
-
-def load_search_memo(store: Store) -> search.SearchMemo:
-    """The search index's memo of the last build: its blocks (one row each), the pinyin of titles and the
-    names of its shards."""
-    head = store.get("meta", "search")
-    memo = search.SearchMemo()
-    if head is None:
-        return memo
-    memo.pinyin, memo.names, order = head
-    for name in order:
-        found = store.get("blocks", name)
-        if found is None:
-            return search.SearchMemo(pinyin=memo.pinyin)  # a block is missing: make them all again
-        memo.blocks[found[0]] = found[1]
-    return memo
-
-
-def save_search_memo(store: Store, memo: search.SearchMemo) -> None:
-    """Write the blocks this build made, and forget those it did not use."""
-    before = set(store.keys("blocks"))
-    order = []
-    for block_key, block in memo.blocks.items():
-        name = digest(block_key)
-        if name not in before:
-            store.put("blocks", name, (block_key, block))
-        order.append(name)
-    store.keep_only("blocks", order)
-    store.put("meta", "search", (memo.pinyin, memo.names, order))

@@ -12,9 +12,12 @@ while they run (a write under a reading child can leave the WAL index damaged).
 
 Tables:
 
-- ``kv``: (table, key) → pickled value. Markdown conversions (``markdown``), parsed record files
-  (``parsed``), placard QR codes (``qr``), check findings (``findings``), term slugs (``slugs``), search
-  blocks (``blocks``) and small site-wide values (``meta``).
+- ``kv``: (table, key) → pickled value, in a rowid table: its values (up to megabytes: search blocks, open
+  data lines) lie in the table's leaves, not in the key's b-tree, where every lookup passing them would read
+  them whole (WITHOUT ROWID made 10,000 lookups of small rows take seconds). Markdown conversions
+  (``markdown``), parsed record files (``parsed``), placard QR codes (``qr``), check findings (``findings``),
+  search blocks (``blocks``), open data lines (``lines``) and site-wide values (``meta``: term slugs, the
+  search index's shard names, each record's keys by its state).
 - ``pages``: one row a page: its fingerprint, its file's size and time as written, and what it read with the
   fingerprints then (pickled).
 - ``reads``: (owner, page): the record, collection, taxonomy or term a page read. "Which pages read record X"
@@ -38,10 +41,9 @@ from yunzhan.errors import Problem, YunzhanError
 from yunzhan.incremental.fingerprints import DepKey, digest
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
-STORE_VERSION = f"2/{__version__}"  # a store of another format or yunzhan version is discarded
+STORE_VERSION = f"3/{__version__}"  # a store of another format or yunzhan version is discarded
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key))
-    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key));
 CREATE TABLE IF NOT EXISTS pages (rel TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL, deps BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reads (owner TEXT NOT NULL, rel TEXT NOT NULL, PRIMARY KEY (owner, rel)) WITHOUT ROWID;

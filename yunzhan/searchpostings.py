@@ -1,0 +1,280 @@
+"""The postings of the search index: where each character and each pair of adjacent characters (bigram)
+occurs, record by record, packed into strings (``encode_ints``) that ``search.js`` unpacks.
+
+A record's share is ``record_grams`` of its text; BLOCK consecutive records make a ``Block`` (their postings
+with record ids counted from the block's first record); blocks are merged into shards a group of keys at a time
+(``GROUPS``), so the postings of the whole index are never alive at once, only their bytes. A block is a plain
+function of its records' texts: whoever keeps blocks between builds rebuilds only the block of an edited record.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import operator
+import sys
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+from yunzhan.searchtext import runs
+from yunzhan.workers import fork_map
+
+
+def shard_of(gram: str, shards: int) -> int:
+    """FNV-1a over code points, as search.js computes it."""
+    h = 2166136261
+    for ch in gram:
+        h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
+    return h % shards
+
+
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+
+
+def _encode_int(value: int) -> str:
+    chunks = [value & 31]
+    value >>= 5
+    while value:
+        chunks.append((value & 31) | 32)
+        value >>= 5
+    return "".join(DIGITS[c] for c in reversed(chunks))
+
+
+_SMALL = [_encode_int(v) for v in range(1 << 15)]  # values below 32768: a table look-up
+
+
+def encode_ints(values: Iterable[int]) -> str:
+    """Non-negative ints → a JSON-safe string, 5 bits a character, most significant first; characters from
+    the upper half of DIGITS mean "more follows". Half the size of a JSON array before gzip."""
+    small = _SMALL
+    return "".join(small[v] if v < 32768 else _encode_int(v) for v in values)
+
+
+def decode_ints(text: str) -> list[int]:
+    out, n = [], 0
+    for ch in text:
+        c = DIGITS.index(ch)
+        n = n * 32 + (c & 31)
+        if c < 32:
+            out.append(n)
+            n = 0
+    return out
+
+
+_ONE = [_SMALL[1] + v for v in _SMALL]  # a pair seen once, at position p: count 1, first position p
+_TWO = [_SMALL[2] + v for v in _SMALL]  # seen twice, first at p
+BLOCK = 64  # records per memoised block of postings (below 256: ids within a block fit in bytes)
+
+
+def _encode_one(value: int) -> str:
+    return _SMALL[value] if value < 32768 else _encode_int(value)
+
+
+class RecordGrams(NamedTuple):
+    """Where each pair of adjacent characters occurs in one record (see ``record_grams``)."""
+
+    chars: str  # its distinct characters, sorted
+    grams: tuple[str, ...]  # its distinct bigrams, interned
+    segments: tuple[str, ...]  # each bigram's postings here: count, first position, position deltas, packed
+    ints: int  # how many ints the record adds to the postings (for the shard size estimate)
+
+
+@functools.lru_cache(maxsize=4 * BLOCK)  # a `serve` process re-reads the block of the record being edited
+def record_grams(text: str) -> RecordGrams:
+    """One record's share of the index, without its record id. Positions count characters of the runs with a
+    gap of one between runs, i.e. they are indexes into ``" ".join(runs(text))``."""
+    parts = runs(text)
+    line = " ".join(parts)
+    chars = set(line)
+    chars.discard(" ")
+    here: defaultdict[str, list[int]] = defaultdict(list)
+    # here[line[i] + line[i + 1]].append(i) for every i, looped in C rather than in Python bytecode
+    pairs = map(operator.add, line, line[1:])
+    deque(map(list.append, map(here.__getitem__, pairs), itertools.count()), maxlen=0)
+    for left, right in itertools.pairwise(parts):  # pairs across the gap between two runs are not text
+        here.pop(left[-1] + " ", None)
+        here.pop(" " + right[0], None)
+    segments: list[str] = []
+    if len(line) <= len(_SMALL):  # every count, position and delta is a table look-up
+        small, one, two, get, sub = _SMALL, _ONE, _TWO, _SMALL.__getitem__, operator.sub
+        for positions in here.values():
+            if len(positions) == 1:
+                segments.append(one[positions[0]])
+            elif len(positions) == 2:
+                first, second = positions
+                segments.append(two[first] + small[second - first])
+            else:
+                deltas = "".join(map(get, map(sub, positions[1:], positions)))
+                segments.append(small[len(positions)] + small[positions[0]] + deltas)
+    else:
+        for positions in here.values():
+            deltas = map(operator.sub, positions[1:], positions)
+            segments.append(encode_ints([len(positions), positions[0], *deltas]))
+    return RecordGrams(
+        chars="".join(sorted(chars)),
+        grams=tuple(map(sys.intern, here)),  # one string per pair, however many records and blocks hold it
+        segments=tuple(segments),
+        ints=sum(map(len, here.values())) + 2 * len(here) + len(chars),
+    )
+
+
+GROUPS = 64  # blocks order their keys by shard_of(key, GROUPS): the index is merged one such group at a time
+
+
+class Block(NamedTuple):
+    """The postings of up to BLOCK consecutive records, record ids counted from the block's first record. Keys
+    come group by group (``shard_of(key, GROUPS)``), so a group's postings are one slice of each field and can be
+    merged and written without the rest of the index alive."""
+
+    keys: tuple[str, ...]  # grams (characters and bigrams) the block holds, interned
+    firsts: bytes  # per key: the first record that holds it
+    lasts: bytes  # per key: the last one
+    rests: str  # per key, ","-separated: its packed postings in the block without the first record id
+    ints: int  # how many ints the block adds to the postings
+    cuts: tuple[int, ...]  # where each group starts in keys (GROUPS + 1), then in rests (GROUPS + 1)
+
+
+class _Groups(dict[str, int]):
+    """``shard_of(key, GROUPS)`` by key, each computed once a build (a key is in many blocks)."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = group = shard_of(key, GROUPS)
+        return group
+
+
+class _Groups(dict[str, int]):
+    """``shard_of(key, GROUPS)`` by key, each computed once a build (a key is in many blocks)."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = group = shard_of(key, GROUPS)
+        return group
+
+
+def make_block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
+    buckets: defaultdict[str, list[Any]] = defaultdict(list)  # key → [record id, its segment, id, …]
+    append, repeat, ints = list.append, itertools.repeat, 0
+    for rid, text in enumerate(texts):
+        record = record_grams(text)
+        ints += record.ints
+        for keys, segments in ((record.chars, repeat("")), (record.grams, record.segments)):
+            targets = list(map(buckets.__getitem__, keys))
+            deque(map(append, targets, repeat(rid)), maxlen=0)
+            deque(map(append, targets, segments), maxlen=0)
+    where = list(map((groups if groups is not None else _Groups()).__getitem__, buckets))
+    order = sorted(range(len(where)), key=where.__getitem__)
+    encode, sub, chain = _SMALL.__getitem__, operator.sub, itertools.chain
+    firsts, lasts, rests = bytearray(), bytearray(), []
+    for flat in map(list(buckets.values()).__getitem__, order):
+        ids = flat[0::2]
+        firsts.append(ids[0])
+        lasts.append(ids[-1])
+        flat[0::2] = map(encode, map(sub, ids, chain((0,), ids)))  # record ids → deltas, packed
+        flat[0] = ""
+        rests.append("".join(flat))
+    sizes = Counter(where)
+    keys_at = [0, *itertools.accumulate(sizes[g] for g in range(GROUPS))]
+    chars_at = [0, *itertools.accumulate(len(r) + 1 for r in rests)]  # where each key's rest starts
+    keys = tuple(map(sys.intern, map(list(buckets).__getitem__, order)))
+    cuts = (*keys_at, *map(chars_at.__getitem__, keys_at))
+    return Block(keys, bytes(firsts), bytes(lasts), ",".join(rests), ints, cuts)
+
+
+def make_blocks(text: Callable[[int], str], starts: list[int], count: int) -> list[Block]:
+    """The blocks starting at each of ``starts`` of texts 0..count-1 (``text(i)``), each text made by whichever
+    process makes its block: forked processes share a cold build's blocks (seconds at 10,000 records)."""
+    return list(fork_map(_make_block, (text, starts, count, _Groups()), len(starts), min_items=8, chunk=4))
+
+
+def _make_block(state: tuple[Callable[[int], str], list[int], int, _Groups], i: int) -> Block:
+    text, starts, count, groups = state
+    return make_block(tuple(map(text, range(starts[i], min(starts[i] + BLOCK, count)))), groups)
+
+
+def merge(blocks: list[Block], group: int, out: dict[str, str]) -> None:
+    """Adds the postings of the keys of ``group`` to ``out``: for each key, its first record in a block follows
+    its last record in the blocks before."""
+    chained: defaultdict[str, list[Any]] = defaultdict(list)  # key → [first id, last id, rest, first id, …]
+    append, repeat, add = list.append, itertools.repeat, operator.add
+    for n, block in enumerate(blocks):
+        cuts = block.cuts
+        low, high = cuts[group], cuts[group + 1]
+        if low == high:
+            continue
+        start = n * BLOCK
+        targets = list(map(chained.__getitem__, block.keys[low:high]))
+        deque(map(append, targets, map(add, block.firsts[low:high], repeat(start))), maxlen=0)
+        deque(map(append, targets, map(add, block.lasts[low:high], repeat(start))), maxlen=0)
+        rests = block.rests[cuts[GROUPS + 1 + group] : cuts[GROUPS + 2 + group] - 1]
+        deque(map(append, targets, rests.split(",")), maxlen=0)
+    encode = _SMALL.__getitem__ if len(blocks) * BLOCK <= len(_SMALL) else _encode_one
+    sub, chain = operator.sub, itertools.chain
+    for key, flat in chained.items():
+        gaps = map(encode, map(sub, flat[0::3], chain((0,), flat[1::3])))
+        out[key] = "".join(map(add, gaps, flat[2::3]))
+
+
+def postings(texts: Iterable[str]) -> tuple[dict[str, str], int]:
+    """(gram → flat postings packed by ``encode_ints``, how many ints they hold). Bigram: [record delta, count,
+    first position, position deltas…]…; one character: [record delta…]. Record ids count ``texts`` from 0.
+
+    Built from blocks of BLOCK records, joined group by group (``shard_bodies`` writes each group's shards
+    before merging the next instead of holding the whole index)."""
+    texts = list(texts)
+    blocks = make_blocks(texts.__getitem__, list(range(0, len(texts), BLOCK)), len(texts))
+    out: dict[str, str] = {}
+    for group in range(GROUPS):
+        merge(blocks, group, out)
+    return out, sum(block.ints for block in blocks)
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def shard_bodies(blocks: list[Block], shards: int, wanted: set[int] | None = None) -> list[bytes | None]:
+    """The bytes of each shard (of the ``wanted`` ones; None for the others), made group by group (a shard is
+    one group or more, or a group several shards: both counts are powers of two), so only one group's postings
+    are alive at a time."""
+    bodies: list[bytes | None] = [None] * shards
+    for unit in range(min(shards, GROUPS)):
+        mine = range(unit, shards, GROUPS)  # the shards of group `unit` (it alone when shards <= GROUPS)
+        if wanted is not None and wanted.isdisjoint(mine):
+            continue
+        out: dict[str, str] = {}
+        for group in range(unit, GROUPS, shards):  # the groups of shard `unit` (one when shards >= GROUPS)
+            merge(blocks, group, out)
+        if shards <= GROUPS:
+            bodies[unit] = dumps(out)
+            continue
+        split: dict[int, dict[str, str]] = {k: {} for k in mine}
+        for gram, packed in out.items():
+            split[shard_of(gram, shards)][gram] = packed
+        del out
+        for k, part in split.items():
+            if wanted is None or k in wanted:
+                bodies[k] = dumps(part)
+    return bodies
+
+
+def _changed_keys(old: Block, new: Block) -> set[str]:
+    """The keys whose postings differ between two blocks at one place (a key's merged postings are made of its
+    postings in each block, and nothing else)."""
+
+    def postings(block: Block) -> set[tuple[str, int, int, str]]:
+        return set(zip(block.keys, block.firsts, block.lasts, block.rests.split(","), strict=True))
+
+    return {key for key, *_ in postings(old) ^ postings(new)}
+
+
+def unchanged_shards(previous: list[Block], blocks: list[Block], shards: int) -> set[int]:
+    """The shards of ``shards`` whose bytes are the same made of ``blocks`` as of ``previous``: those that hold
+    no key of a block that differs. A block that is the very same object is not compared."""
+    if len(previous) != len(blocks):
+        return set()
+    dirty: set[str] = set()
+    for old, new in zip(previous, blocks, strict=True):
+        if old is not new:
+            dirty |= _changed_keys(old, new)
+    return set(range(shards)) - {shard_of(key, shards) for key in dirty}
