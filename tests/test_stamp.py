@@ -98,21 +98,19 @@ def test_the_command_with_nothing_to_do_imports_no_stage(make_site: MakeSite) ->
         "    or m in ('yunzhan.steps', 'yunzhan.render', 'yunzhan.writing', 'yunzhan.markup'))\n"
         "print(code, heavy)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parents[1],
+        )
+
+    done = run()
     assert done.stdout.strip() == "0 []", done.stdout + done.stderr
     # and with an input changed, the same command does import them and builds
     (site / "content" / "pages" / "new.md").write_text("---\ntitle: 新页\n---\n正文\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
+    done = run()
     assert done.stdout.startswith("0 [") and "yunzhan.steps" in done.stdout, done.stdout + done.stderr

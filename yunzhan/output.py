@@ -188,10 +188,10 @@ class StagedOutput:
             and rel not in known.differ
             and rel not in self.stats.files
         ):
-            self.stats.files.add(
-                rel
-            )  # the trusted tree holds the very file: nothing to touch (names it noted
-            self.stats.unchanged += 1  # are the build's own, already checked when first written)
+            # The trusted tree holds the very file: nothing to touch (the names it noted are the build's
+            # own, checked when first written).
+            self.stats.files.add(rel)
+            self.stats.unchanged += 1
             return
         dest, previous = self._target(rel)
         if previous is None:

@@ -1,8 +1,8 @@
 """``build()``: the steps in order, each timed. Everything is gathered and checked first; only a build with no
 errors is written, and then atomically (see output.py), so a bad entry never touches the published site.
 
-The steps are ``steps_in_order()``, top to bottom; each is a function of ``steps.Build`` in ``steps.py``. To add one, write
-it there (or in a module of its own) and add a line here.
+The steps are ``steps_in_order()``, top to bottom; each is a function of ``steps.Build`` in ``steps.py``. To add
+one, write it there (or in a module of its own) and add a line here.
 """
 
 from __future__ import annotations
@@ -98,17 +98,21 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
                     up_to_date=True,
                 )
     try:
-        return _build(options, session, timer, checked)
+        return _build(options, session, timer, checked, output_dir)
     except sqlite3.DatabaseError:  # the store's file is damaged in a way opening it did not show
         if not options.use_cache:
             raise
         path = _discard_store(options, site_dir, output_dir, session)
         print(DAMAGED.format(name=path.name), file=sys.stderr)  # one line; the build goes on from nothing
-        return _build(options, session, timer, checked)
+        return _build(options, session, timer, checked, output_dir)
+
+
+def _cache_dir(options: BuildOptions, site_dir: Path) -> Path:
+    return options.cache_dir or site_dir / CACHE_DIR_NAME
 
 
 def _discard_store(options: BuildOptions, site_dir: Path, output_dir: Path, session: Session | None) -> Path:
-    path = store_path(options.cache_dir or site_dir / CACHE_DIR_NAME, output_dir)
+    path = store_path(_cache_dir(options, site_dir), output_dir)
     if session is not None and session.store is not None:
         session.store.rollback()
         session.store.close()
@@ -118,12 +122,14 @@ def _discard_store(options: BuildOptions, site_dir: Path, output_dir: Path, sess
 
 
 def _build(
-    options: BuildOptions, session: Session | None, timer: _Timer, checked: stamp.Check | None
+    options: BuildOptions,
+    session: Session | None,
+    timer: _Timer,
+    checked: stamp.Check | None,
+    output_dir: Path,
 ) -> BuildResult:
     from yunzhan.writing import Stage, remember, write
 
-    site_dir = options.site_dir.absolute()
-    output_dir = output_dir_of(site_dir, options.output_dir)
     with _without_gc():
         b = _gather(options, timer, session, None if options.preview else Stage(output_dir, options.compress))
         with timer.step("write"):
@@ -167,7 +173,7 @@ def _gather(
 
     site_dir = options.site_dir.absolute()
     output_dir = output_dir_of(site_dir, options.output_dir)
-    cache_dir = options.cache_dir or site_dir / CACHE_DIR_NAME
+    cache_dir = _cache_dir(options, site_dir)
     store = open_store(options, cache_dir, output_dir, session)
     b = steps.Build(options, site_dir, output_dir, cache_dir, store, session, stage)
     if stage is not None:

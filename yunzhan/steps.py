@@ -1,4 +1,4 @@
-"""The steps of a build, in the order ``pipeline.steps_in_order()`` runs them: each one reads and fills a ``Build``.
+"""The steps of a build, in the order ``pipeline.steps_in_order()`` runs them: each reads and fills a ``Build``.
 
 A step calls the stages (plain functions of their inputs) and, around them, the reuse layer
 (``yunzhan.incremental``): it looks up what the store holds and notes what it made. Nothing here is written to
@@ -63,9 +63,8 @@ class Build:
     generated: dict[str, bytes] = field(default_factory=dict)  # output path -> bytes made by the build
     kept: list[str] = field(default_factory=list)  # output files kept as the last build wrote them
     pages: list[tuple[Page, str | None]] = field(default_factory=list)  # rendered now; HTML None once staged
-    fresh: list[str] = field(
-        default_factory=list
-    )  # pages rendered now (their store entries await their files)
+    # pages rendered now (their store entries await their files' sizes and times)
+    fresh: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)  # pages of the last build that this one has no more
     kept_pages: int = 0  # how many of ``kept`` are pages
     image_stats: dict[str, int] = field(default_factory=dict)
@@ -272,10 +271,11 @@ def render_pages(b: Build) -> None:
     """Render the stale pages (to the staging folder as they come), noting what each read."""
     # Placard QR codes are slow to draw: draw the missing ones together (in forked processes when many).
     wanted = {digest(*args): args for args in placards.qr_requests([p for p, _ in b.todo], b.config)}
-    missing = [args for key, args in wanted.items() if b.store.get("qr", key) is None]
+    b.qr_codes.update((args, b.store.get("qr", key)) for key, args in wanted.items())
+    missing = [args for args, svg in b.qr_codes.items() if svg is None]
     for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
         b.store.put("qr", digest(*args), svg)
-    b.qr_codes.update((args, b.store.get("qr", key)) for key, args in wanted.items())
+        b.qr_codes[args] = svg
     by_page = {id(page): fingerprint for page, fingerprint in b.todo}
     todo = [page for page, _ in b.todo]
     packed: list[tuple[str, PackedEntry]] = []
