@@ -76,7 +76,11 @@ def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path) -> None:
         published = _tree(out) if out.exists() else {}
         staged = StagedOutput(out)
         for rel, data in files.items():
-            staged.write_bytes(rel, data)
+            if rng.random() < 0.5:
+                staged.write_bytes(rel, data)
+            else:  # made piece by piece, as the open data is
+                cut = rng.randint(0, len(data))
+                staged.write_pieces(rel, iter([data[:cut], b"", data[cut:]]))
             if out.exists():
                 assert _tree(out) == published  # staging never reaches into the published build
         staged.commit()
@@ -98,6 +102,37 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     assert (stats.written, stats.unchanged) == (1, 1)
     assert (out / "same.html").stat().st_mtime_ns == old_mtime
     assert (out / "changed.html").read_bytes() == b"new"
+
+
+def test_a_file_written_in_pieces_is_linked_when_its_bytes_are_the_same(tmp_path: Path) -> None:
+    """The open data (tens of MB) is written piece by piece while compared with the last build's file: a file
+    that came out the same keeps its time (a sync uploads nothing), one that differs anywhere is new."""
+    out = tmp_path / "output"
+    files = {"same.csv": b"abcdef", "longer.csv": b"abc", "shorter.csv": b"abcdef", "other.csv": b"abcdef"}
+    _write(out, files)
+    for rel in files:
+        before = (out / rel).stat()
+        os.utime(out / rel, ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))
+    times = {rel: (out / rel).stat().st_mtime_ns for rel in files}
+    staged = StagedOutput(out)
+    staged.write_pieces("same.csv", iter([b"ab", b"cde", b"f"]))
+    staged.write_pieces("longer.csv", iter([b"abc", b"d"]))
+    staged.write_pieces("shorter.csv", iter([b"abc", b"de"]))
+    staged.write_pieces("other.csv", iter([b"abX", b"def"]))
+    staged.write_pieces("new.csv", iter([b"n", b"ew"]))
+    stats = staged.commit()
+    assert (stats.written, stats.unchanged) == (4, 1)
+    assert _tree(out) == {
+        "same.csv": b"abcdef",
+        "longer.csv": b"abcd",
+        "shorter.csv": b"abcde",
+        "other.csv": b"abXdef",
+        "new.csv": b"new",
+    }
+    assert (out / "same.csv").stat().st_mtime_ns == times["same.csv"]
+    assert all(
+        (out / rel).stat().st_mtime_ns != times[rel] for rel in ("longer.csv", "shorter.csv", "other.csv")
+    )
 
 
 def test_new_files_are_on_disk_before_the_swap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,8 @@
 ``data/<collection>.csv`` (UTF-8 with BOM, for Excel).
 
 Made in two steps, each a plain function of its inputs: a record's lines (``record_lines``: its JSON line and
-its CSV line, made of ``inputs`` alone), then the files around them (``open_data_files``). A build that keeps
+its CSV line, made of ``inputs`` alone), then the files around them (``open_data_files``, or
+``open_data_pieces`` to write them without holding them whole). A build that keeps
 each record's lines between builds makes the lines of the records that changed and assembles the files.
 """
 
@@ -12,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from yunzhan.config import CollectionSettings, SiteConfig
@@ -119,28 +120,46 @@ def open_data(grouped: Mapping[str, list[Record]], config: SiteConfig) -> dict[s
     return open_data_files(config, lines)
 
 
-def open_data_files(config: SiteConfig, lines: Mapping[str, list[Lines]]) -> dict[str, bytes]:
-    """The open data files around the records' ``lines`` (``record_lines``, collection by collection, in order).
+def open_data_files(config: SiteConfig, lines: Mapping[str, Iterable[Lines]]) -> dict[str, bytes]:
+    """The open data files around the records' ``lines`` (``record_lines``, collection by collection, in order)."""
+    return {rel: b"".join(pieces) for rel, pieces in open_data_pieces(config, lines).items()}
+
+
+def open_data_pieces(config: SiteConfig, lines: Mapping[str, Iterable[Lines]]) -> dict[str, Iterator[bytes]]:
+    """``open_data_files`` piece by piece, made as they are read (at 10,000 records the files come to 85 MB:
+    they need never be whole in memory). Each collection's ``lines`` is read twice: for its CSV and the JSON.
 
     ``records.json`` is ``{"site": …, "collections": {name: {"title": …, "records": [row, …]}}}`` with one
     record a line: a diff of two builds shows the records that changed, and json's C encoder makes each line
     (``indent`` would make json use its pure-Python one: seconds at 10,000 records)."""
-    files: dict[str, bytes] = {}
-    site = {"title": config.title, "url": config.base_url, "description": config.description}
-    document = [b'{"site": ' + _dumps(site) + b',\n "collections": {\n']
-    for n, settings in enumerate(config.collections):
-        mine = lines.get(settings.name, [])
-        head = ("\ufeff" + _csv_line(columns(settings))).encode()
-        files[OPEN_DATA_CSV.format(collection=settings.name)] = head + b"".join(csv for _, csv in mine)
-        document.append(
-            b"  " + _dumps(settings.name) + b': {"title": ' + _dumps(settings.title) + b', "records": [\n'
-        )
-        if mine:
-            document.append(b"   " + b",\n   ".join(row for row, _ in mine) + b"\n")
-        document.append(b"  ]}" + (b"," if n < len(config.collections) - 1 else b"") + b"\n")
-    document.append(b" }\n}\n")
-    files[OPEN_DATA_JSON] = b"".join(document)
+    files: dict[str, Iterator[bytes]] = {
+        OPEN_DATA_CSV.format(collection=c.name): _csv_pieces(c, lines.get(c.name, ()))
+        for c in config.collections
+    }
+    files[OPEN_DATA_JSON] = _json_pieces(config, lines)
     return dict(sorted(files.items()))
+
+
+def _csv_pieces(settings: CollectionSettings, mine: Iterable[Lines]) -> Iterator[bytes]:
+    yield ("\ufeff" + _csv_line(columns(settings))).encode()
+    for _, csv_line in mine:
+        yield csv_line
+
+
+def _json_pieces(config: SiteConfig, lines: Mapping[str, Iterable[Lines]]) -> Iterator[bytes]:
+    site = {"title": config.title, "url": config.base_url, "description": config.description}
+    yield b'{"site": ' + _dumps(site) + b',\n "collections": {\n'
+    for n, settings in enumerate(config.collections):
+        yield b"  " + _dumps(settings.name) + b': {"title": ' + _dumps(settings.title) + b', "records": [\n'
+        separator = b"   "
+        for row, _ in lines.get(settings.name, ()):
+            yield separator
+            yield row
+            separator = b",\n   "
+        if separator != b"   ":
+            yield b"\n"
+        yield b"  ]}" + (b"," if n < len(config.collections) - 1 else b"") + b"\n"
+    yield b" }\n}\n"
 
 
 def _dumps(value: object) -> bytes:

@@ -10,11 +10,14 @@ no hard links), so their modification times stay and a sync to hosting uploads o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from yunzhan import portable
 
@@ -22,6 +25,7 @@ STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
 SPARE_MARK = ".spare"
 TOKEN_NAME = ".yunzhan-spare"  # in a spare tree: which build's note of it can be trusted
+PART_SUFFIX = ".yunzhan-part"  # a file being written piece by piece beside its place
 FSYNC_FILES = 256  # up to this many new files are flushed one by one before the swap; more, the whole disk
 
 
@@ -154,6 +158,33 @@ class StagedOutput:
         self._clear(dest)
         with open(dest, "xb") as f:
             f.write(data)
+        self._new.append(dest)
+        self._differ.add(rel.lstrip("/"))
+        self.stats.written += 1
+
+    def write_pieces(self, rel: str, pieces: Iterable[bytes]) -> None:
+        """``write_bytes`` of a file made piece by piece (the open data: tens of MB, never whole in memory):
+        written beside its place while compared with the previous build's file, then linked from that one
+        when the bytes came out the same."""
+        dest, previous = self._target(rel)
+        part = dest + PART_SUFFIX
+        with contextlib.ExitStack() as files:
+            out = files.enter_context(open(part, "wb"))
+            old = _open_or_none(previous)
+            if old is not None:
+                files.enter_context(old)
+            for piece in pieces:
+                out.write(piece)
+                if old is not None and old.read(len(piece)) != piece:
+                    old = None
+            same = old is not None and not old.read(1)
+        if same and previous is not None:
+            os.unlink(part)
+            self._link(previous, dest, rel.lstrip("/"))
+            self.stats.unchanged += 1
+            return
+        self._clear(dest)
+        portable.rename(Path(part), Path(dest))  # virus scanners hold new files for a moment
         self._new.append(dest)
         self._differ.add(rel.lstrip("/"))
         self.stats.written += 1
@@ -318,6 +349,15 @@ def _prune(root: str, wanted: set[str]) -> None:
         return empty
 
     visit(root, "")
+
+
+def _open_or_none(path: str | None) -> BinaryIO | None:
+    if path is None:
+        return None
+    try:
+        return open(path, "rb")
+    except OSError:
+        return None
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

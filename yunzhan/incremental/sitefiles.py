@@ -5,7 +5,8 @@ of records unchanged since the last build, which the store keeps by keys made of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,7 @@ def make_site_files(
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = record_states(ordered, prints)
-    makers: list[Callable[[], Mapping[str, bytes | None]]] = [
+    makers: list[Callable[[], Mapping[str, bytes | Iterator[bytes] | None]]] = [
         lambda: search_files(ordered, config, store, settings, states, left, slugs),
         lambda: publish.sitemap(all_pages, config),
         lambda: publish.robots(config),
@@ -54,17 +55,17 @@ def make_site_files(
     files: dict[str, bytes] = {}
     for make in makers:
         made = make()  # None: the file in the output is still right (``left`` said it is as written)
+        for rel, data in made.items():
+            if stage is None:
+                files[rel] = (output_dir / rel).read_bytes() if data is None else _whole(data)
+            elif data is None:
+                stage.get().keep(rel)
+            elif isinstance(data, bytes):
+                stage.get().write_bytes(rel, data)
+            else:
+                stage.get().write_pieces(rel, data)
         if stage is not None:
-            for rel, data in made.items():
-                if data is None:
-                    stage.get().keep(rel)
-                else:
-                    stage.get().write_bytes(rel, data)
             files |= dict.fromkeys(made, b"")
-        else:
-            files |= {
-                rel: (output_dir / rel).read_bytes() if data is None else data for rel, data in made.items()
-            }
     return files
 
 
@@ -74,27 +75,49 @@ def open_data(
     store: Store,
     settings: str,
     states: dict[RecordKey, str],
-) -> dict[str, bytes]:
-    """``opendata.open_data``, each record's lines kept in the store by the key of its ``opendata.inputs``
-    (that key made again only for records whose state changed): after one edit, one record's lines are made,
-    not 10,000. The lines are kept CHUNK records a row, found by their records' keys."""
+) -> dict[str, Iterator[bytes]]:
+    """``opendata.open_data_pieces``, each record's lines kept in the store by the key of its
+    ``opendata.inputs`` (that key made again only for records whose state changed): after one edit, one
+    record's lines are made, not 10,000. The lines are kept CHUNK records a row, found by their records' keys,
+    and read back a row at a time as the files are written (they come to 85 MB at 10,000 records)."""
     published = [r for c in config.collections for r in grouped.get(c.name, []) if not r.draft]
 
     def key(record: Record) -> str:
         return inputs_key(settings, opendata.inputs(record, config))
 
     keys = by_state(store, "open_data_records", settings, published, states, key)
-    lines = _lines(store, published, keys, config)
-    out: dict[str, list[opendata.Lines]] = {c.name: [] for c in config.collections}
-    for record, found in zip(published, lines, strict=True):
-        out[record.collection].append(found)
-    return opendata.open_data_files(config, out)
+    names = _chunks(store, published, keys, config)
+    lines: dict[str, _StoredLines] = {}
+    start = 0
+    for c in config.collections:
+        count = sum(1 for r in grouped.get(c.name, []) if not r.draft)
+        lines[c.name] = _StoredLines(store, names, start, start + count)
+        start += count
+    return opendata.open_data_pieces(config, lines)
 
 
-def _lines(store: Store, records: list[Record], keys: list[str], config: SiteConfig) -> list[opendata.Lines]:
-    """The lines of each record, by chunks of CHUNK records kept in the store under a digest of their keys; a
-    chunk not found is made of the lines of the chunks at and next to its place in the last build (which
-    hold its records unless many were added or removed before it) and of ``opendata.record_lines``."""
+@dataclass(frozen=True)
+class _StoredLines:
+    """The lines of records ``start`` to ``end`` (in the order of ``_chunks``), read from the store each time
+    they are iterated, a chunk at a time."""
+
+    store: Store
+    names: list[str]
+    start: int
+    end: int
+
+    def __iter__(self) -> Iterator[opendata.Lines]:
+        for n in range(self.start // CHUNK, -(-self.end // CHUNK)):
+            row = self.store.get("lines", self.names[n])
+            low, high = max(self.start - n * CHUNK, 0), min(self.end - n * CHUNK, CHUNK)
+            for _, found in row[low:high]:
+                yield found
+
+
+def _chunks(store: Store, records: list[Record], keys: list[str], config: SiteConfig) -> list[str]:
+    """The names of the chunks of lines of ``records``, CHUNK records each, kept in the store under a digest of
+    their keys; a chunk not found is made of the lines of the chunks at and next to its place in the last build
+    (which hold its records unless many were added or removed before it) and of ``opendata.record_lines``."""
     before: list[str] = store.get("meta", "open_data") or []
     old: dict[int, dict[str, opendata.Lines]] = {}
 
@@ -104,24 +127,27 @@ def _lines(store: Store, records: list[Record], keys: list[str], config: SiteCon
             old[n] = dict(row) if row is not None else {}
         return old[n]
 
-    names, out = [], []
+    names = []
     for n, start in enumerate(range(0, len(records), CHUNK)):
         mine = keys[start : start + CHUNK]
         name = digest(mine)
-        row = store.get("lines", name)
-        if row is None:
+        if not store.has("lines", name):
             known = {**old_chunk(n - 1), **old_chunk(n + 1), **old_chunk(n)}
             row = [
                 (k, known[k] if k in known else opendata.record_lines(r, config))
                 for k, r in zip(mine, records[start : start + CHUNK], strict=True)
             ]
             store.put("lines", name, row)
+        old.pop(n - 2, None)  # only the chunks next to the next one are looked at again
         names.append(name)
-        out += [found for _, found in row]
     if names != before:
         store.keep_only("lines", names)
         store.put("meta", "open_data", names)
-    return out
+    return names
+
+
+def _whole(data: bytes | Iterator[bytes]) -> bytes:
+    return data if isinstance(data, bytes) else b"".join(data)
 
 
 def _left_as_written(output_dir: Path, store: Store) -> Callable[[str], bool]:

@@ -152,6 +152,12 @@ class Store:
         row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
         return None if row is None else _loads(row[0])
 
+    def has(self, table: str, key: str) -> bool:
+        """Whether there is a value under ``key``, without reading it."""
+        if key in self._rows.get(table, {}):
+            return True
+        return self.db.execute("SELECT 1 FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone() is not None
+
     def put(self, table: str, key: str, value: Any) -> None:
         """Keep ``value`` under ``key`` (None: forget it), in this build's transaction: written through, so a
         cold build holds no second copy of what it made in memory."""
