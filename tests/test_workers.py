@@ -21,7 +21,14 @@ def test_fork_map_keeps_order_and_really_forks(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(workers, "workers_for", lambda count, min_items=0: 2)
     results = list(workers.fork_map(_square_plus, {"add": 7}, 100))
     assert [r for r, _ in results] == [i * i + 7 for i in range(100)]
-    assert os.getpid() not in {pid for _, pid in results}  # the state reached the children by fork
+    pids = [pid for _, pid in results]
+    # this process takes every other chunk itself, a forked child the others (the state reached it by fork)
+    assert pids[: workers.CHUNK] == [os.getpid()] * workers.CHUNK
+    assert (
+        len(set(pids[workers.CHUNK : 2 * workers.CHUNK])) == 1
+        and os.getpid() not in pids[workers.CHUNK :][:1]
+    )
+    assert len(set(pids)) == 2
 
 
 def test_small_jobs_stay_in_this_process() -> None:
