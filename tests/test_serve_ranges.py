@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import launch_browser
 
 from tests.conftest import SITE_TOML, write_site
 from yunzhan.serve import PreviewServer, ServeOptions
@@ -19,6 +20,17 @@ FILM = bytes(range(256)) * 6000  # over 1 MB
 SMALL = bytes(range(200)) + b"RIFF\x00WEBP"
 TOML = SITE_TOML + "\n[publish]\nshare_cards = false\nshare_posters = false\n"
 ROBOT = "---\ntitle: 巡检机器人\ncategory: 创新项目\nzone: gusu\ncover: intro.mp4\n---\n正文。\n"
+LOAD_AND_SEEK = """async v => {
+  v.preload = "auto"; v.load();
+  const t0 = performance.now();
+  while (v.readyState < 1 && !v.error && performance.now() - t0 < 10000) await new Promise(r => setTimeout(r, 50));
+  const state = { ready: v.readyState, error: v.error && v.error.code, duration: v.duration,
+                  seekable: v.seekable.length ? v.seekable.end(v.seekable.length - 1) : 0 };
+  v.currentTime = 1.8;
+  await Promise.race([new Promise(r => v.addEventListener("seeked", r, { once: true })),
+                      new Promise(r => setTimeout(r, 5000))]);
+  return { ...state, landed: v.currentTime };
+}"""
 
 
 class Reply:
@@ -209,3 +221,22 @@ def test_if_range_holds_only_for_the_file_as_it_is_now(live: Preview) -> None:
         assert reply.status == 200 and reply.body == changed, validator
     fresh = live.get(path, ("Range", "bytes=0-2"))
     assert fresh.status == 206 and fresh.body == b"NEW" and fresh.headers["etag"] != etag
+
+
+@pytest.mark.browser
+def test_chromium_loads_the_preview_video_and_seeks_in_it(live: Preview) -> None:
+    """Chromium asks ``bytes=0-``: answered 206, it knows the clip is seekable (with a 200 it was not: the
+    seekable range ended at 0 and a seek stayed at the start)."""
+    with launch_browser() as browser:  # a missing Chromium fails, naming scripts/setup.sh
+        page = browser.new_page()
+        clips: list[tuple[int, str | None]] = []
+        page.on(
+            "response",
+            lambda r: clips.append((r.status, r.request.headers.get("range"))) if ".mp4" in r.url else None,
+        )
+        page.goto(f"http://127.0.0.1:{live.server.port}/projects/robot/")
+        state = page.locator("figure.cover video").evaluate(LOAD_AND_SEEK)
+        page.close()
+    assert state["ready"] >= 1 and state["error"] is None, state
+    assert clips and all(status == 206 and asked for status, asked in clips), clips
+    assert abs(state["seekable"] - state["duration"]) < 0.01 and abs(state["landed"] - 1.8) < 0.01, state
