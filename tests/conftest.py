@@ -158,27 +158,33 @@ def jpeg_bytes(size: tuple[int, int] = (800, 600), color: tuple[int, int, int] =
 MakeSite = Callable[..., Path]
 
 
+def write_site(
+    site: Path, files: dict[str, str | bytes] | None = None, *, base: bool = True, toml: str = SITE_TOML
+) -> Path:
+    """Write a small site into ``site``: site.toml plus files (text is dedented; bytes are written as they are)."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "site.toml").write_text(toml, encoding="utf-8")
+    merged: dict[str, str | bytes | None] = {**(BASE_FILES if base else {}), **(files or {})}
+    for rel, body in merged.items():
+        path = site / rel
+        if body is None:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return site
+
+
 @pytest.fixture
 def make_site(tmp_path: Path) -> MakeSite:
-    """Write a small site: site.toml plus files (text is dedented; bytes are written as they are)."""
+    """Write a small site in ``tmp_path / "site"`` (``write_site``)."""
 
     def make(
         files: dict[str, str | bytes] | None = None, *, base: bool = True, toml: str = SITE_TOML
     ) -> Path:
-        site = tmp_path / "site"
-        site.mkdir(exist_ok=True)
-        (site / "site.toml").write_text(toml, encoding="utf-8")
-        merged: dict[str, str | bytes | None] = {**(BASE_FILES if base else {}), **(files or {})}
-        for rel, body in merged.items():
-            path = site / rel
-            if body is None:
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(body, bytes):
-                path.write_bytes(body)
-            else:
-                path.write_text(textwrap.dedent(body), encoding="utf-8")
-        return site
+        return write_site(tmp_path / "site", files, base=base, toml=toml)
 
     return make
 

@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import brotli
 import pytest
 
-from tests.conftest import BASE_FILES, SITE_TOML, jpeg_bytes
+from tests.conftest import BASE_FILES, SITE_TOML, jpeg_bytes, write_site
 from yunzhan import publish
 from yunzhan.pipeline import BuildOptions, build
 
@@ -172,22 +171,13 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 def _make_site(tmp: Path) -> Path:
     toml = SITE_TOML.replace('formats = ["webp"]', 'formats = ["avif", "webp"]')
     files: dict[str, str | bytes] = {
-        **BASE_FILES,
         "content/projects/rocket.md": BASE_FILES["content/projects/rocket.md"].replace(
             "tags: [航天]", "tags: [航天]\n        cover: rocket.jpg"
         ),
         "content/projects/rocket.jpg": jpeg_bytes((900, 600)),
         "static/demo.wasm": WASM,  # a site's own static file: fingerprinted like the theme's
     }
-    site = tmp / "site"
-    for rel, body in {"site.toml": toml, **files}.items():
-        path = site / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(body, bytes):
-            path.write_bytes(body)
-        else:
-            path.write_text(textwrap.dedent(body), encoding="utf-8")
-    return site
+    return write_site(tmp / "site", files, toml=toml)
 
 
 class _Refs(HTMLParser):

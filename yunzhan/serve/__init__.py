@@ -3,6 +3,7 @@
 - ``app``: ``PreviewServer``, the server, watcher and rebuild worker put together;
 - ``run``: the ``serve`` command;
 - ``http``: the files under the base path and the event stream;
+- ``ranges``: byte ranges of those files (206/416), which Safari and iOS WeChat need to play video;
 - ``watch``: which saves matter, debounced into one rebuild;
 - ``rebuild``: one rebuild in a build session kept across saves;
 - ``overlay``: the live-reload script and the error overlay added to served pages.

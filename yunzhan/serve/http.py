@@ -1,7 +1,7 @@
 """The preview's HTTP side: files of the preview folder under the site's base path, and the event stream.
 
 Browsers learn about rebuilds over server-sent events at ``EVENTS_PATH``. Every HTML response gets the live
-snippet (overlay.py); files stay as the build wrote them.
+snippet (overlay.py); other files stay as the build wrote them, streamed, and answer byte ranges (ranges.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
-import shutil
 import socket
 import socketserver
 import sys
@@ -19,15 +18,15 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from queue import Empty, SimpleQueue
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from yunzhan import review
 from yunzhan.errors import Problem
 from yunzhan.serve.overlay import EVENTS_PATH, errors_payload, inject
+from yunzhan.serve.ranges import copy_bytes, file_reply
 
 KEEPALIVE_SECONDS = 15.0
-STREAM_ABOVE = 1 << 20  # bytes; larger files are sent in chunks
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -271,13 +270,10 @@ class Handler(BaseHTTPRequestHandler):
         ctype = content_type(target)
         try:
             with target.open("rb") as file:
-                size = os.fstat(file.fileno()).st_size
-                if ctype.startswith("text/html") or size <= STREAM_ABOVE:
+                if ctype.startswith("text/html"):  # the live snippet goes in: never ranged
                     self._send(HTTPStatus.OK, ctype, file.read(), head=head)
-                else:  # large media: no need to hold it in memory
-                    self._send_headers(HTTPStatus.OK, ctype, size)
-                    if not head:
-                        shutil.copyfileobj(file, self.wfile, 1 << 16)
+                else:
+                    self._send_file(file, ctype, head=head)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             self._not_found(head=head)
         except (ConnectionError, TimeoutError):
@@ -296,10 +292,27 @@ class Handler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(data)
 
-    def _send_headers(self, status: HTTPStatus, ctype: str, length: int) -> None:
+    def _send_file(self, file: BinaryIO, ctype: str, *, head: bool) -> None:
+        """The file as the build wrote it, or the one byte range a GET asks for (ranges.py)."""
+        ranges = self.headers.get_all("Range") or []
+        reply = file_reply(os.fstat(file.fileno()), ranges, self.headers.get("If-Range"), head=head)
+        if reply.status == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE:
+            text = "请求的范围超出了文件的大小。\n".encode()
+            self._send_headers(reply.status, "text/plain; charset=utf-8", len(text), reply.headers)
+            self.wfile.write(text)
+            return
+        self._send_headers(reply.status, ctype, reply.length, reply.headers)
+        if not head:
+            copy_bytes(file, self.wfile, reply.start, reply.length)
+
+    def _send_headers(
+        self, status: HTTPStatus, ctype: str, length: int, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(length))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
