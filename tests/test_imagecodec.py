@@ -36,8 +36,6 @@ def _xyz(x: float, y: float, z: float) -> bytes:
 
 
 _DESC = b"desc\0\0\0\0" + struct.pack(">I", 5) + b"test\0" + b"\0" * 79
-
-
 _WTPT = _xyz(0.9642, 1.0, 0.8249)
 
 
