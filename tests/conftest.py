@@ -155,6 +155,21 @@ def jpeg_bytes(size: tuple[int, int] = (800, 600), color: tuple[int, int, int] =
     return buffer.getvalue()
 
 
+def incremental_build(site: Path) -> Path:
+    """Build ``site`` into its ``output/`` with the cache beside the site (kept from build to build); the output."""
+    from yunzhan.pipeline import BuildOptions, build  # not at the top: most tests never build
+
+    build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    return site / "output"
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """An editor's edit: ``old`` (which must be there) replaced by ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 MakeSite = Callable[..., Path]
 
 

@@ -136,10 +136,23 @@ def bar_chart(
         return Markup("")
     title = str(title or "")
     cid = id or _chart_id(title, rows)
+    mixed = _place_bars(rows)
+    table = _data_table(rows, title)
+    return Markup(
+        f'<figure class="chart" id="{cid}">'
+        + _caption_html(title, caption, mixed)
+        + _bars_svg(rows, title)
+        + (f'<div class="vh">{table}</div>' if hide_table else table)
+        + "</figure>"
+    )
+
+
+def _place_bars(rows: list[dict[str, Any]]) -> bool:
+    """Set each row's bar start ``x``, width ``w`` and ``zero`` line in percent of the width, on the scale of its
+    unit family; whether there is more than one family (the bars are then not all comparable)."""
     families: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         families.setdefault(row["family"], []).append(row)
-    mixed = len(families) > 1
     for members in families.values():
         biggest = max(abs(r["scaled"]) for r in members) or 1.0
         units = [r["scaled"] / biggest for r in members]  # within [-1, 1]: no overflow on huge values
@@ -149,8 +162,13 @@ def bar_chart(
             zero = (0 - low) / span * 100
             end = (u - low) / span * 100
             r["x"], r["w"], r["zero"] = min(zero, end), abs(end - zero), zero
-    has_negative = any(r["value"] < 0 for r in rows)
+    return len(families) > 1
 
+
+def _bars_svg(rows: list[dict[str, Any]], title: str) -> str:
+    """The ``<svg>`` of placed rows: per row its label, value, track and bar (and the zero line when any value
+    is negative)."""
+    has_negative = any(r["value"] < 0 for r in rows)
     height = ROW * len(rows) + 4
     label = f"条形图：{title}（数值见下表）" if title else "条形图（数值见下表）"
     parts = [
@@ -179,15 +197,21 @@ def bar_chart(
                 f'height="{BAR_H + 6}" fill="#221c18"/>'
             )
     parts.append("</svg>")
+    return "".join(parts)
 
+
+def _caption_html(title: str, caption: str, mixed: bool) -> str:
     notes = [caption] if caption else []
     if mixed:
         notes.append("单位不同的数值分别按各自的比例绘制，条形长度只在同一单位之间可比。")
     caption_html = f'<figcaption class="chart-caption"><span class="chart-title">{escape(title)}</span>'
     if notes:
         caption_html += f'<span class="chart-note">{escape(" ".join(notes))}</span>'
-    caption_html += "</figcaption>"
+    return caption_html + "</figcaption>"
 
+
+def _data_table(rows: list[dict[str, Any]], title: str) -> str:
+    """The chart's text alternative: every value in a ``<table>``."""
     has_notes = any(r["note"] for r in rows)
     table = [
         '<table class="chart-table">',
@@ -202,13 +226,7 @@ def bar_chart(
             f"<td>{escape(r['unit'])}</td>" + (f"<td>{escape(r['note'])}</td>" if has_notes else "") + "</tr>"
         )
     table.append("</tbody></table>")
-    return Markup(
-        f'<figure class="chart" id="{cid}">'
-        + caption_html
-        + "".join(parts)
-        + (f'<div class="vh">{"".join(table)}</div>' if hide_table else "".join(table))
-        + "</figure>"
-    )
+    return "".join(table)
 
 
 # ----------------------------------------------------------------------------------------------- hall map

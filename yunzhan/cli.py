@@ -321,9 +321,9 @@ def _check(args: argparse.Namespace) -> int:
 def _fix(site: Path, report: CheckReport) -> bool:
     """``check --fix``: repair the pasted characters of the files the report names, showing each line changed
     (on stderr, so that ``--format json`` stays clean); True when a file changed."""
-    from yunzhan import pasted
+    from yunzhan import pastedfix
 
-    changes = pasted.fix_files(site, (p.path for p in report.problems))
+    changes = pastedfix.fix_files(site, (p.path for p in report.problems))
     for change in changes:
         print(f"已修正 {change.format()}", file=sys.stderr)
     files = len({change.path for change in changes})

@@ -1,29 +1,27 @@
-"""Characters that come with text pasted from Word, WPS or web pages, and the safe repair of them.
+"""Characters that come with text pasted from Word, WPS or web pages, found line by line; and a file's text read
+as the editor saved it (UTF-8, or the GBK of Notepad on a Chinese Windows).
 
 What a visitor would see decides the severity: a private-use character (Word's Symbol-font bullet U+F0B7) or a
 control character shows as an empty box, an error; invisible characters, soft hyphens, non-breaking spaces,
 line separators, copied bullets and full-width indentation are warnings (the page reads, but lines run
 together, words break oddly or search misses them).
 
-``scan_text`` finds them in a record file's text; ``fix_text`` makes exactly the repairs the scan reports and
-nothing else, so that every other character of the editor's text survives in order. Both see a line the same
-way (``_line_findings``). ``fix_file`` keeps a file's BOM and line endings and writes atomically.
+``scan_text`` finds them in a record file's text. ``pastedfix`` repairs exactly what the scan reports, seeing
+a line the same way (``leading`` and ``char_kind``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from yunzhan import portable
 from yunzhan.errors import COMMAND, ERROR, WARNING, Problem
 
 FIX_COMMAND = f"{COMMAND} check --fix"
 MAX_COLUMNS = 3  # columns quoted per finding before "等 N 处"
-BOM = b"\xef\xbb\xbf"
 
 _ZERO_WIDTH = (
     "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u180e"
@@ -31,7 +29,7 @@ _ZERO_WIDTH = (
 _NBSP = "\u00a0\u202f\u2007"
 _SEPARATORS = "\u2028\u2029\u0085"
 _SOFT_HYPHEN = "\u00ad"
-_IDEOGRAPHIC_SPACE = "\u3000"
+IDEOGRAPHIC_SPACE = "\u3000"
 # Bullets that Word and WPS paste as text; "·" (the 间隔号 of names such as 阿卜杜·热合曼) only when a space
 # follows it at the start of a line.
 _BULLETS = "•●▪◆➢◦■□○◇►▶➤∙‣⁃"
@@ -39,10 +37,9 @@ _PUNCT_BULLETS = "·"
 _SUSPECT = re.compile(
     f"[{_ZERO_WIDTH}{_NBSP}{_SEPARATORS}{_SOFT_HYPHEN}\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
     "\ue000-\uf8ff\U000f0000-\U0010ffff]"
-    f"|^[ \t{_IDEOGRAPHIC_SPACE}]*[{_BULLETS}{_PUNCT_BULLETS}{_IDEOGRAPHIC_SPACE}]",
+    f"|^[ \t{IDEOGRAPHIC_SPACE}]*[{_BULLETS}{_PUNCT_BULLETS}{IDEOGRAPHIC_SPACE}]",
     re.MULTILINE,
 )
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _NAMES = {
     "\u200b": "零宽空格",
     "\u200c": "零宽非连接符",
@@ -67,19 +64,6 @@ class Finding:
     kind: str
     columns: tuple[int, ...]
     chars: str  # the characters found, in order of columns
-
-
-@dataclass(frozen=True)
-class Change:
-    """One line that ``--fix`` rewrote, for the editor to see."""
-
-    path: str
-    line: int
-    before: str
-    after: str
-
-    def format(self) -> str:
-        return f"{self.path}:{self.line}: {_shown(self.before)} → {_shown(self.after)}"
 
 
 # ---------------------------------------------------------------------------------------------------- finding
@@ -125,17 +109,17 @@ def read_problems(file: Path, rel: str, fields: Mapping[str, int] | None = None)
 
 
 def _line_findings(line: str, number: int, in_body: bool) -> Iterator[Finding]:
-    """Every kind of pasted character on one line, in a fixed order (the one ``_fix_line`` repairs them in)."""
+    """Every kind of pasted character on one line, in a fixed order (the one ``pastedfix`` repairs them in)."""
     found: dict[str, list[tuple[int, str]]] = {}
-    lead = _leading(line, in_body)
+    lead = leading(line, in_body)
     if lead.bullet:
         found["bullet_box" if _is_private(lead.bullet) else "bullet"] = [(lead.bullet_at + 1, lead.bullet)]
     elif lead.indent:
-        found["indent"] = [(i + 1, _IDEOGRAPHIC_SPACE) for i in range(lead.indent)]
+        found["indent"] = [(i + 1, IDEOGRAPHIC_SPACE) for i in range(lead.indent)]
     for i, char in enumerate(line):
         if lead.bullet and i == lead.bullet_at:
             continue
-        kind = _kind(char, line, i)
+        kind = char_kind(char, line, i)
         if kind:
             found.setdefault(kind, []).append((i + 1, char))
     for kind in _ORDER:
@@ -147,7 +131,8 @@ def _line_findings(line: str, number: int, in_body: bool) -> Iterator[Finding]:
 _ORDER = ("bullet_box", "bullet", "indent", "box", "control", "invisible", "soft_hyphen", "nbsp", "separator")
 
 
-def _kind(char: str, line: str, i: int) -> str | None:
+def char_kind(char: str, line: str, i: int) -> str | None:
+    """The kind of pasted character ``line[i]`` is (``_ORDER``), or None for an ordinary one."""
     if char in _ZERO_WIDTH:
         if char == "\u200d" and i > 0 and _is_emoji(line[i - 1]):
             return None  # joins emoji such as 👨‍👩‍👧: keep it
@@ -166,33 +151,33 @@ def _kind(char: str, line: str, i: int) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Lead:
+class Lead:
     bullet: str  # the bullet character at the start of the line, or ""
     bullet_at: int  # its index
     end: int  # index of the text after the bullet and the spaces after it
     indent: int  # leading full-width spaces (no bullet)
 
 
-def _leading(line: str, in_body: bool) -> _Lead:
+def leading(line: str, in_body: bool) -> Lead:
     """A body line's pasted bullet or full-width indentation (code and indented blocks aside: they start with
     ASCII spaces, which are left alone)."""
     if not in_body:
-        return _Lead("", 0, 0, 0)
+        return Lead("", 0, 0, 0)
     i = 0
-    while i < len(line) and line[i] == _IDEOGRAPHIC_SPACE:
+    while i < len(line) and line[i] == IDEOGRAPHIC_SPACE:
         i += 1
-    start = len(line) - len(line.lstrip(" \t" + _IDEOGRAPHIC_SPACE))
+    start = len(line) - len(line.lstrip(" \t" + IDEOGRAPHIC_SPACE))
     char = line[start : start + 1]
     rest = line[start + 1 :]
-    spaced = rest[:1] in (" ", "\t", _IDEOGRAPHIC_SPACE, *_NBSP)
+    spaced = rest[:1] in (" ", "\t", IDEOGRAPHIC_SPACE, *_NBSP)
     if char and (
         char in _BULLETS or (_is_private(char) and rest.strip()) or (char in _PUNCT_BULLETS and spaced)
     ):
-        gap = len(rest) - len(rest.lstrip(" \t" + _IDEOGRAPHIC_SPACE + _NBSP))
-        return _Lead(char, start, start + 1 + gap, 0)
+        gap = len(rest) - len(rest.lstrip(" \t" + IDEOGRAPHIC_SPACE + _NBSP))
+        return Lead(char, start, start + 1 + gap, 0)
     if i and line[i:].strip():
-        return _Lead("", 0, 0, i)
-    return _Lead("", 0, 0, 0)
+        return Lead("", 0, 0, i)
+    return Lead("", 0, 0, 0)
 
 
 def _is_private(char: str) -> bool:
@@ -278,34 +263,7 @@ def _problem(finding: Finding, path: str, field: str | None) -> Problem:
     return Problem(path, finding.line, field, message, hint, WARNING)
 
 
-# ---------------------------------------------------------------------------------------------------- fixing
-
-
-def fix_text(text: str, path: str = "") -> tuple[str, list[Change]]:
-    """``text`` with every fixable finding of ``scan_text`` repaired, and the lines changed. Line endings (``\\n``
-    or ``\\r\\n``, even mixed) stay as they are; a new line takes the ending of the line it splits."""
-    body_line = body_start(text.replace("\r\n", "\n"), path)
-    out: list[str] = []
-    changes: list[Change] = []
-    previous = ""
-    for number, (line, ending) in enumerate(_lines(text), start=1):
-        in_body = body_line is not None and number >= body_line
-        if number == body_line:
-            previous = ""  # the closing --- is no paragraph
-        newline = ending or "\n"
-        fixed = _fix_line(line, in_body, newline)
-        if fixed != line:
-            if (
-                in_body
-                and _leading(line, True).bullet
-                and previous.strip()
-                and not _LIST_ITEM.match(previous)
-            ):
-                fixed = newline + fixed  # a list needs a blank line before it, or it joins the paragraph
-            changes.append(Change(path, number, line, fixed.replace(newline, "⏎")))
-        out.append(fixed + ending)
-        previous = fixed.rsplit(newline, 1)[-1]
-    return "".join(out), changes
+# ---------------------------------------------------------------------------------------------------- reading
 
 
 GBK_HINT = f"用记事本打开它，“另存为”时把编码选成 UTF-8；或者运行 {FIX_COMMAND} 自动转换"
@@ -347,84 +305,8 @@ def _looks_chinese(text: str) -> bool:
     return bool(wide) and chinese >= 0.8 * len(wide)
 
 
-def fix_file(file: Path, rel: str) -> list[Change]:
-    """Repair one file in place (atomically), keeping its BOM and line endings; nothing is written when nothing
-    needs fixing or the file is not UTF-8."""
-    try:
-        data = file.read_bytes()
-    except OSError:
-        return []
-    bom = data.startswith(BOM)
-    recoded: list[Change] = []
-    try:
-        text = data[len(BOM) if bom else 0 :].decode("utf-8")
-    except UnicodeDecodeError:
-        gbk, problem = decode_text(data, rel)
-        if gbk is None or problem is None:
-            return []  # not text we can read: left for the editor
-        text = gbk
-        recoded.append(Change(rel, 1, "整个文件按 GBK 编码保存", "改存为 UTF-8 编码"))
-    fixed, changes = fix_text(text, rel)
-    if changes or recoded:
-        portable.atomic_write(file, (BOM if bom else b"") + fixed.encode("utf-8"))
-    return recoded + changes
-
-
-def fix_files(site_dir: Path, rels: Iterable[str]) -> list[Change]:
-    """``fix_file`` for each site-relative path, in order."""
-    changes: list[Change] = []
-    for rel in sorted(set(rels)):
-        file = site_dir / rel
-        if file.suffix in (".md", ".yaml", ".yml") and file.is_file():
-            changes += fix_file(file, rel)
-    return changes
-
-
-def _fix_line(line: str, in_body: bool, newline: str) -> str:
-    """Repair what ``_line_findings`` reports for this line that can be repaired without losing text: a private-use
-    character in the middle of a line is left for the editor (nobody knows what it stood for)."""
-    lead = _leading(line, in_body)
-    head = ""
-    if lead.bullet:
-        head = line[: lead.bullet_at].replace(_IDEOGRAPHIC_SPACE, "") + "- "
-        line = line[lead.end :]
-    elif lead.indent:
-        line = line[lead.indent :]
-    separator = newline if in_body else " "  # inside fields a line break would end the value
-    kept: list[str] = []
-    for i, char in enumerate(line):
-        kind = _kind(char, line, i)
-        if kind in ("invisible", "soft_hyphen", "control"):
-            continue
-        if kind == "nbsp":
-            kept.append(" ")
-        elif kind == "separator":
-            kept.append(separator * (2 if char == "\u2029" and in_body else 1))
-        else:
-            kept.append(char)
-    return head + "".join(kept)
-
-
-def _lines(text: str) -> Iterator[tuple[str, str]]:
-    """Each line without its ending, and the ending (``\\n``, ``\\r\\n`` or ``""`` for the last)."""
-    parts = text.split("\n")
-    for i, part in enumerate(parts):
-        if i == len(parts) - 1:
-            yield part, ""
-        else:
-            yield (part[:-1], "\r\n") if part.endswith("\r") else (part, "\n")
-
-
 def _decode(file: Path) -> str | None:
     try:
         return file.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _shown(text: str, width: int = 40) -> str:
-    """A line as the editor can see it: invisible characters named by code, long lines cut."""
-    visible = "".join(
-        f"<U+{ord(c):04X}>" if _kind(c, text, i) or c == _IDEOGRAPHIC_SPACE else c for i, c in enumerate(text)
-    )
-    return f"“{visible[:width]}{'…' if len(visible) > width else ''}”"

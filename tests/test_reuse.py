@@ -1,0 +1,141 @@
+"""A rebuild does the work an edit calls for and no more: the pages, rows and drawings it changed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeSite, edit_file, incremental_build
+from yunzhan import opendata
+from yunzhan.incremental.fingerprints import record_fingerprint
+from yunzhan.model import Record
+from yunzhan.pipeline import BuildOptions, build, gather
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_no_change_rebuild_touches_nothing(make_site: MakeSite) -> None:
+    site = make_site()
+    incremental_build(site)
+    before = _mtimes(site / "output")
+    cache_before = _mtimes(site.parent / "cache")
+    result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    assert result.written == 0
+    assert _mtimes(site / "output") == before
+    assert _mtimes(site.parent / "cache") == cache_before  # nor the cache: nothing new to remember
+
+
+def test_one_edit_rewrites_only_affected_pages(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/other.md": "---\ntitle: 其他\n---\n无关\n"})
+    incremental_build(site)
+    before = _mtimes(site / "output")
+    edit_file(site / "content/pages/about.md", "关于本展。", "关于本展，已更新。")
+    build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    after = _mtimes(site / "output")
+    changed = {rel for rel in after if before.get(rel) != after[rel]}
+    site_wide = {rel for rel in changed if rel.startswith(("search/", "data/"))}  # search index, open data
+    assert changed - site_wide == {"about/index.html"}
+
+
+def test_a_body_edit_makes_one_row_of_open_data(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site()
+    incremental_build(site)
+    made: list[str] = []
+    real = opendata.record_data
+
+    def counting(record: Record, *args: object) -> dict[str, object]:
+        made.append(record.slug)
+        return real(record, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(opendata, "record_data", counting)
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    incremental_build(site)
+    assert made == ["rocket"]
+
+
+def test_a_warm_rebuild_does_not_load_pypinyin(make_site: MakeSite, tmp_path: Path) -> None:
+    """Term slugs and title pinyin are remembered: a rebuild after an edit need not load pypinyin's dictionary
+    (a third of a second), while a cold build must."""
+    site = make_site()
+    code = (
+        "import sys; from pathlib import Path; from yunzhan.pipeline import BuildOptions, build; "
+        "build(BuildOptions(site_dir=Path(sys.argv[1]), cache_dir=Path(sys.argv[2]))); "
+        "print('pypinyin' in sys.modules)"
+    )
+
+    def loads_pypinyin(cache: Path) -> bool:
+        repo = Path(__file__).resolve().parent.parent
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(site), str(cache)], capture_output=True, text=True, cwd=repo
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip() == "True"
+
+    assert loads_pypinyin(tmp_path / "cache")
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    assert not loads_pypinyin(tmp_path / "cache")
+
+
+def test_a_record_print_counts_the_records_it_refers_to_by_key() -> None:
+    """Reading into a referenced record is a dependency of its own: its title is not part of the referrer's
+    print, but which record is referred to (collection and slug) is."""
+    zone = Record("zones", "gusu", "content/zones/gusu.md", title="姑苏")
+    other = Record("zones", "wuzhong", "content/zones/wuzhong.md", title="姑苏")
+    project = Record(
+        "projects", "rocket", "content/projects/rocket.md", fields={"zone": zone, "crew": [zone]}
+    )
+    before = record_fingerprint(project)
+    zone.title = "姑苏新展区"
+    assert record_fingerprint(project) == before
+    project.fields["crew"] = [other]
+    assert record_fingerprint(project) != before
+    project.fields["crew"] = [zone]
+    project.next = Record(
+        "craftsmen", "gusu", "content/craftsmen/gusu.md"
+    )  # the same slug, another collection
+    after = record_fingerprint(project)
+    project.next = Record("zones", "gusu", "content/zones/gusu.md")
+    assert len({before, after, record_fingerprint(project)}) == 3
+
+
+def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:
+    """Dependencies are per attribute: listings and neighbours read titles and summaries, not bodies."""
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache")
+    build(options)
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    rendered = [page.output_file for page, _ in gather(options).pages]
+    # the placard prints an excerpt of the body, as this project has no summary
+    assert rendered == ["projects/rocket/index.html", "placards/gusu/index.html"]
+    edit_file(site / "content/projects/rocket.md", "tags: [航天]", "tags: [航天]\nsummary: 一句话简介")
+    build(options)
+    edit_file(site / "content/projects/rocket.md", "另见 [李奇杰]", "又见 [李奇杰]")
+    assert [page.output_file for page, _ in gather(options).pages] == ["projects/rocket/index.html"]
+    edit_file(site / "content/projects/rocket.md", "title: 火箭模型", "title: 火箭模型二号")
+    rendered = {page.output_file for page, _ in gather(options).pages}
+    assert {"projects/rocket/index.html", "zones/gusu/index.html", "index.html"} <= rendered
+
+
+def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choosing a QR mask is most of a placard's cost: re-rendered placards take their codes from the cache."""
+    from yunzhan import placards
+
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    before = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
+    placards.placard_qr_svg.cache_clear()
+
+    def no_drawing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a QR code was drawn again")
+
+    monkeypatch.setattr(placards.segno, "make", no_drawing)
+    edit_file(site / "content/zones/gusu.md", "name: 姑苏展区", "name: 姑苏新展区")
+    build(BuildOptions(site_dir=site))
+    after = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
+    assert "姑苏新展区" in after and after != before
+    assert after.count("<svg") == before.count("<svg") > 0

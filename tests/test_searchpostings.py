@@ -1,0 +1,78 @@
+"""searchpostings.py: the postings, block by block and shard by shard, are exactly what the format defines
+(``reference_postings``, the slow and obvious way)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.searchcorpus import cold, reference_postings
+from yunzhan import search, searchpostings
+
+
+def test_ints_pack_and_unpack() -> None:
+    values = [0, 1, 31, 32, 1023, 1024, 99999, 7]
+    packed = searchpostings.encode_ints(values)
+    assert searchpostings.decode_ints(packed) == values and json.dumps(packed) == f'"{packed}"'
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        pytest.param([], id="none"),
+        pytest.param(["", "甲", "甲乙 甲乙甲乙，ab", "", "ＬＦ炉lf炉"], id="small"),
+        pytest.param([f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}" for i in range(300)], id="blocks"),
+        pytest.param(["电缆热处理" * 8000, "缆热处" + "x" * 40_000 + "缆热"], id="long-texts"),
+        pytest.param(["ab", "bc"] * 16_500 + ["电缆"], id="many-records"),
+    ],
+)
+def test_postings_are_the_format(texts: list[str]) -> None:
+    cold()
+    got, ints = searchpostings.postings(texts)
+    want = reference_postings(texts)
+    assert got == want
+    assert ints == sum(len(searchpostings.decode_ints(p)) for p in want.values())
+
+
+def test_postings_of_a_record_and_of_a_block() -> None:
+    record = searchpostings.record_grams("电缆，电缆头")
+    assert record.chars == "头电缆"
+    assert dict(zip(record.grams, map(searchpostings.decode_ints, record.segments), strict=True)) == {
+        "电缆": [2, 0, 3],  # twice: at 0 and 3 (the comma is a gap of one)
+        "缆头": [1, 4],
+    }
+    texts = tuple(f"记录{i}电缆" if i % 3 else "无关" for i in range(searchpostings.BLOCK))
+    block = searchpostings.make_block(texts)
+    assert len(block.firsts) == len(block.lasts) == len(block.keys) == len(block.rests.split(","))
+    at = block.keys.index("电缆")
+    assert (block.firsts[at], block.lasts[at]) == (1, max(i for i in range(searchpostings.BLOCK) if i % 3))
+
+
+def test_block_keys_come_group_by_group() -> None:
+    """``_merge`` reads a group as one slice of each field of a block."""
+    texts = tuple(f"第{i}条：电缆热处理，线圈{i % 7}，ab{i}" for i in range(searchpostings.BLOCK))
+    block = searchpostings.make_block(texts)
+    rests = block.rests.split(",")
+    keys_at, chars_at = block.cuts[: searchpostings.GROUPS + 1], block.cuts[searchpostings.GROUPS + 1 :]
+    assert keys_at[0] == chars_at[0] == 0 and keys_at[-1] == len(block.keys)
+    for group in range(searchpostings.GROUPS):
+        low, high = keys_at[group], keys_at[group + 1]
+        assert all(searchpostings.shard_of(k, searchpostings.GROUPS) == group for k in block.keys[low:high])
+        assert chars_at[group] == sum(len(r) + 1 for r in rests[:low])
+
+
+@pytest.mark.parametrize(
+    "shards", [1, 2, searchpostings.GROUPS, 2 * searchpostings.GROUPS, search.MAX_SHARDS]
+)
+def test_shards_are_the_postings_split_by_gram(shards: int) -> None:
+    """Shards made group by group hold what splitting the whole postings by ``shard_of`` gives, whether a shard
+    is several groups or a group several shards."""
+    texts = [f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}" for i in range(300)]
+    blocks = searchpostings.make_blocks(
+        texts.__getitem__, list(range(0, len(texts), searchpostings.BLOCK)), len(texts)
+    )
+    want: list[dict[str, str]] = [{} for _ in range(shards)]
+    for gram, packed in reference_postings(texts).items():
+        want[searchpostings.shard_of(gram, shards)][gram] = packed
+    assert searchpostings.shard_bodies(blocks, shards) == [searchpostings.dumps(s) for s in want]
