@@ -38,7 +38,7 @@ from yunzhan.incremental.fingerprints import Fingerprints, digest, page_fingerpr
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
-from yunzhan.incremental.store import PackedEntry, PageEntry, Store
+from yunzhan.incremental.store import PageEntry, PendingPages, Store
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
@@ -278,7 +278,9 @@ def render_pages(b: Build) -> None:
         b.qr_codes[args] = svg
     by_page = {id(page): fingerprint for page, fingerprint in b.todo}
     todo = [page for page, _ in b.todo]
-    packed: list[tuple[str, PackedEntry]] = []
+    # each page's entry packed at once (at 10,000 pages what they read is ~100 MB as tuples) and kept on disk
+    # until the forked renderers are gone: they hold the store's connection, which must not change under them
+    pending = PendingPages()
     for page, html, problem, touched in render.render_pages(b.env, todo, b.site, b.site_dir):
         if problem is not None:
             b.problems.append(problem)
@@ -287,10 +289,8 @@ def render_pages(b: Build) -> None:
                 b.stage.page(page.output_file, html)
             b.pages.append((page, None if b.stage is not None else html))
             deps = [(key, v) for key in touched if (v := b.prints.get(key)) is not None]
-            # packed at once (at 10,000 pages, what they read is ~100 MB as tuples), written once the forked
-            # renderers are gone: they hold the store's connection, which must not change under them
-            packed.append((page.output_file, PageEntry.of(by_page[id(page)], deps).packed()))
-    for rel, entry in packed:
+            pending.add(page.output_file, PageEntry.of(by_page[id(page)], deps).packed())
+    for rel, entry in pending.drain():
         b.store.put_page(rel, entry)
         b.fresh.append(rel)
     reuse.keep_prints(b.store, b.prints)

@@ -73,6 +73,16 @@ def fork_map(
     # its own copy of most of what it reads (a read changes an object's reference count, which copies its
     # memory page), ~100 MB at 10,000 records, while this process reads its own objects for free.
     mine = set(range(0, len(chunks), workers))
+    gc.freeze()  # this process's collections (below) must not visit what the children share with it
+    try:
+        yield from _share(func, state, chunks, mine, workers)
+    finally:
+        gc.unfreeze()
+
+
+def _share(
+    func: Callable[[S, int], R], state: S, chunks: list[list[int]], mine: set[int], workers: int
+) -> Iterator[R]:
     theirs = iter([c for n, c in enumerate(chunks) if n not in mine])
     context = multiprocessing.get_context("fork")
     run = partial(_run, func)
@@ -83,7 +93,7 @@ def fork_map(
         for n, indices in enumerate(chunks):
             if n in mine:
                 results = [func(state, i) for i in indices]
-                gc.collect(0)  # the cycles just made (this build runs with the collector off); only they
+                gc.collect()  # the cycles just made (this build runs with the collector off): only they
             else:
                 results = pending.popleft().result()
                 following = next(theirs, None)

@@ -30,6 +30,7 @@ import contextlib
 import pickle
 import sqlite3
 import sys
+import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -77,6 +78,27 @@ class PackedEntry:
     deps: bytes  # pickled, compressed: see ``_deps``
     size: int = 0
     mtime_ns: int = 0
+
+
+class PendingPages:
+    """Page entries made while forked renderers run, waiting on disk until the store may be written (see the
+    module's docstring): at 10,000 pages they come to ~80 MB, which this process need not hold meanwhile."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 (``drain`` closes it)
+
+    def add(self, rel: str, entry: PackedEntry) -> None:
+        pickle.dump((rel, entry), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def drain(self) -> Iterator[tuple[str, PackedEntry]]:
+        """The entries in the order they came, once; the file is gone after."""
+        with self._file:
+            self._file.seek(0)
+            while True:
+                try:
+                    yield pickle.load(self._file)
+                except EOFError:
+                    return
 
 
 def _deps(data: bytes) -> tuple[tuple[DepKey, str], ...]:
