@@ -139,3 +139,27 @@ def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytes
     after = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
     assert "姑苏新展区" in after and after != before
     assert after.count("<svg") == before.count("<svg") > 0
+
+
+def test_placard_qr_codes_are_drawn_again_by_other_code(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A QR code kept by a build of another version of yunzhan is not reused: the drawing may have changed."""
+    from yunzhan import placards
+    from yunzhan.incremental import reuse
+
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    placards.placard_qr_svg.cache_clear()
+    drawn: list[object] = []
+    real = placards.segno.make
+
+    def drawing(*args: object, **kwargs: object) -> object:
+        drawn.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(placards.segno, "make", drawing)
+    monkeypatch.setattr(reuse, "code_digest", lambda: "another version")
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")  # past the stamp
+    build(BuildOptions(site_dir=site))
+    assert drawn  # every page is made again by the new code, and so is every QR code

@@ -270,11 +270,12 @@ def find_stale_pages(b: Build) -> None:
 def render_pages(b: Build) -> None:
     """Render the stale pages (to the staging folder as they come), noting what each read."""
     # Placard QR codes are slow to draw: draw the missing ones together (in forked processes when many).
-    wanted = {digest(*args): args for args in placards.qr_requests([p for p, _ in b.todo], b.config)}
+    # Kept by the code too: a drawing made by another version of yunzhan may differ.
+    wanted = {digest(b.code, *args): args for args in placards.qr_requests([p for p, _ in b.todo], b.config)}
     b.qr_codes.update((args, b.store.get("qr", key)) for key, args in wanted.items())
     missing = [args for args, svg in b.qr_codes.items() if svg is None]
     for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
-        b.store.put("qr", digest(*args), svg)
+        b.store.put("qr", digest(b.code, *args), svg)
         b.qr_codes[args] = svg
     by_page = {id(page): fingerprint for page, fingerprint in b.todo}
     todo = [page for page, _ in b.todo]
