@@ -13,6 +13,7 @@ Plain functions: ``load``/``save`` read and write the file, ``assign`` matches r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,9 +57,14 @@ def _rel(record: Record) -> str:
 
 
 def _digest(record: Record) -> str:
-    return (
-        hashlib.sha256(record.raw_body.strip().encode()).hexdigest()[:12] if record.raw_body.strip() else ""
-    )
+    return _text_digest(record.raw_body)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _text_digest(text: str) -> str:
+    """Asked for twice a record a build; a preview asks again for the same texts at every save."""
+    text = text.strip()
+    return hashlib.sha256(text.encode()).hexdigest()[:12] if text else ""
 
 
 def load(site_dir: Path) -> Table:
