@@ -161,6 +161,17 @@ class Taxonomy:
     path: str
     terms: list[Term] = field(default_factory=list)
 
+    def term(self, name: object) -> Term | None:
+        """The term called ``name``, for a template's chip: a look-up, not a loop reading every term's name
+        (each read is a dependency of the page, and a project page shows a chip for each of its tags)."""
+        found = self.__dict__.get("_by_name")
+        if found is None or found[0] != len(self.terms):
+            found = self.__dict__["_by_name"] = (len(self.terms), {t.name: t for t in self.terms})
+        try:
+            return found[1].get(name)  # type: ignore[no-any-return]
+        except TypeError:  # a list or a mapping where a name was expected: no term has it
+            return None
+
 
 @dataclass(frozen=True)
 class Link:

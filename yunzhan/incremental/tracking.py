@@ -14,6 +14,8 @@ import jinja2
 from yunzhan.incremental.fingerprints import IDENTITY, WHOLE, DepKey, dep_key
 from yunzhan.model import Record
 
+_PLAIN = frozenset({dict, list, tuple, str, int, float, bool, type(None)})  # never a dependency themselves
+
 
 class TrackingEnvironment(jinja2.Environment):
     """A Jinja environment that notes which records, collections and taxonomies a template touches.
@@ -25,13 +27,26 @@ class TrackingEnvironment(jinja2.Environment):
     touched: set[DepKey] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        # Every ``a.b`` of every page comes here (hundreds a page): the common cases first, without a call.
         # A record's collection, slug and URL follow from its key and the settings (part of every page's
         # fingerprint): reading them, as listings and filters do for every record, is no dependency.
-        if self.touched is not None and not (isinstance(obj, Record) and attribute in IDENTITY):
-            key = dep_key(obj, attribute)
-            if key is not None:
-                self.touched.add(key)
-        return super().getattr(obj, attribute)
+        touched = self.touched
+        if touched is not None:
+            if type(obj) is Record:
+                if attribute not in IDENTITY:
+                    touched.add(("record", obj.collection, obj.slug, attribute))
+            elif type(obj) not in _PLAIN:
+                key = dep_key(obj, attribute)
+                if key is not None:
+                    touched.add(key)
+        try:  # jinja2.Environment.getattr, inlined
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def touch(self, obj: Any, *attributes: str) -> None:
         """Note a record (and the records it refers to) read by Python code a template called; with
