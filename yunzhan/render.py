@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,9 +98,41 @@ def make_environment(
     def asset(path: str) -> str:
         return url(ASSET_PREFIX + assets.get(path, path))
 
-    env.globals.update(url=url, abs_url=config.absolute_url, asset=asset)
+    env.globals.update(url=url, abs_url=config.absolute_url, asset=asset, remember=_remembering(env))
     env.filters["date_zh"] = date_zh
     return env
+
+
+def _remembering(env: jinja2.Environment) -> Callable[..., Any]:
+    """``remember(macro, *args)`` for templates: the macro's output for these arguments, made once per build
+    (records count by identity). Only for a macro whose output depends on its arguments and the site, never on
+    the page: a record's card is shown on its listing, its zone's and terms' pages and its neighbours', and
+    making it each time was a quarter of rendering. When the environment notes what pages read (``touched``),
+    each page that shows it is noted as having read what making it read."""
+    made: dict[tuple[Any, ...], tuple[Any, frozenset[Any]]] = {}
+
+    def remember(macro: Any, *args: Any) -> Any:
+        key = (getattr(macro, "name", None), *args)
+        try:
+            found = made.get(key)
+        except TypeError:  # an argument that cannot be a key (a list): made each time
+            return macro(*args)
+        touched: set[Any] | None = getattr(env, "touched", None)
+        if found is None and touched is None:
+            found = made[key] = (macro(*args), frozenset())
+        elif found is None:
+            reading: set[Any] = set()
+            env.touched = reading  # type: ignore[attr-defined]
+            try:
+                html = macro(*args)
+            finally:
+                env.touched = touched  # type: ignore[attr-defined]
+            found = made[key] = (html, frozenset(reading))
+        if touched is not None:
+            touched.update(found[1])
+        return found[0]
+
+    return remember
 
 
 def site_view(
