@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +152,17 @@ class Term:
     url: str
     path: str
     records: list[Record] = field(default_factory=list)
+
+    def count(self, collection: str) -> int:
+        """How many of the term's records are of ``collection``: counted once, not on every page of a listing
+        that shows the term's chip (a listing of 10,000 records has hundreds of pages)."""
+        found = self.__dict__.get("_counts")
+        if found is None or found[0] != len(self.records):
+            found = self.__dict__["_counts"] = (
+                len(self.records),
+                Counter(r.collection for r in self.records),
+            )
+        return found[1][collection]  # type: ignore[no-any-return]
 
 
 @dataclass
