@@ -158,9 +158,7 @@ class StagedOutput:
         self._clear(dest)
         with open(dest, "xb") as f:
             f.write(data)
-        self._new.append(dest)
-        self._differ.add(rel.lstrip("/"))
-        self.stats.written += 1
+        self._written(dest, rel)
 
     def write_pieces(self, rel: str, pieces: Iterable[bytes]) -> None:
         """``write_bytes`` of a file made piece by piece (the open data: tens of MB, never whole in memory):
@@ -185,6 +183,10 @@ class StagedOutput:
             return
         self._clear(dest)
         portable.rename(Path(part), Path(dest))  # virus scanners hold new files for a moment
+        self._written(dest, rel)
+
+    def _written(self, dest: str, rel: str) -> None:
+        """Note a file written now (not linked from the previous build): flushed before the swap."""
         self._new.append(dest)
         self._differ.add(rel.lstrip("/"))
         self.stats.written += 1
@@ -206,9 +208,7 @@ class StagedOutput:
             portable.link_or_copy(source, dest)
         else:
             shutil.copyfile(source, dest)
-        self._new.append(dest)
-        self._differ.add(rel.lstrip("/"))
-        self.stats.written += 1
+        self._written(dest, rel)
 
     def keep(self, rel: str) -> None:
         """Carry a file of the previous build over unchanged (its bytes and time stay)."""

@@ -69,21 +69,18 @@ def fork_map(
             yield func(state, i)
         return
     chunks = [list(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
-    # This process takes every ``workers``-th chunk itself and forks one child fewer: each child comes to hold
-    # its own copy of most of what it reads (a read changes an object's reference count, which copies its
-    # memory page), ~100 MB at 10,000 records, while this process reads its own objects for free.
-    mine = set(range(0, len(chunks), workers))
     gc.freeze()  # this process's collections (below) must not visit what the children share with it
     try:
-        yield from _share(func, state, chunks, mine, workers)
+        yield from _share(func, state, chunks, workers)
     finally:
         gc.unfreeze()
 
 
-def _share(
-    func: Callable[[S, int], R], state: S, chunks: list[list[int]], mine: set[int], workers: int
-) -> Iterator[R]:
-    theirs = iter([c for n, c in enumerate(chunks) if n not in mine])
+def _share(func: Callable[[S, int], R], state: S, chunks: list[list[int]], workers: int) -> Iterator[R]:
+    """This process takes every ``workers``-th chunk itself and forks one child fewer: each child comes to hold
+    its own copy of most of what it reads (a read changes an object's reference count, which copies its memory
+    page), ~100 MB at 10,000 records, while this process reads its own objects for free."""
+    theirs = iter([c for n, c in enumerate(chunks) if n % workers])
     context = multiprocessing.get_context("fork")
     run = partial(_run, func)
     with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
@@ -91,7 +88,7 @@ def _share(
         # this process (a 10,000-page render finished ahead of its writing held ~200 MB of HTML).
         pending = deque(pool.submit(run, c) for c in islice(theirs, (workers - 1) * AHEAD))
         for n, indices in enumerate(chunks):
-            if n in mine:
+            if n % workers == 0:
                 results = [func(state, i) for i in indices]
                 gc.collect()  # the cycles just made (this build runs with the collector off): only they
             else:

@@ -5,6 +5,7 @@ of records unchanged since the last build, which the store keeps by keys made of
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,12 +88,12 @@ def open_data(
 
     keys = by_state(store, "open_data_records", settings, published, states, key)
     names = _chunks(store, published, keys, config)
+    counts = Counter(r.collection for r in published)  # ``published`` is in the collections' order
     lines: dict[str, _StoredLines] = {}
     start = 0
     for c in config.collections:
-        count = sum(1 for r in grouped.get(c.name, []) if not r.draft)
-        lines[c.name] = _StoredLines(store, names, start, start + count)
-        start += count
+        lines[c.name] = _StoredLines(store, names, start, start + counts[c.name])
+        start += counts[c.name]
     return opendata.open_data_pieces(config, lines)
 
 
