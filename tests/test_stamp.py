@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import MakeSite
 from yunzhan.errors import YunzhanError
+from yunzhan.incremental.stamp import output_signature
 from yunzhan.pipeline import BuildOptions, build
 
 
@@ -82,6 +83,30 @@ def test_the_stamp_holds_right_after_a_build_that_swapped_the_output(make_site: 
         _edit.read_text(encoding="utf-8").replace("关于本展。", "关于本展，改。"), encoding="utf-8"
     )
     assert not _quick(site)
+    assert _quick(site)
+
+
+def test_the_signature_a_recycled_commit_makes_is_the_output_walked(make_site: MakeSite) -> None:
+    """From the third build on, the stage is the recycled spare tree and the commit signs the output as it
+    prunes: that signature must be exactly the one a walk of the swapped-in output gives, or the stamp would
+    never hold (or, worse, hold for a tree it did not see)."""
+    site = make_site()
+    about = site / "content/pages/about.md"
+    for n in range(4):
+        about.write_text(about.read_text(encoding="utf-8") + f"\n第{n}次补充。\n", encoding="utf-8")
+        result = build(BuildOptions(site_dir=site))
+        assert not result.up_to_date
+        stamp = next((site / ".yunzhan-cache").glob("stamp-*.json")).read_text(encoding="utf-8")
+        assert output_signature(site / "output")[0] in stamp
+        assert _quick(site)
+    (site / "output/stray.html").write_text("left by hand", encoding="utf-8")
+    about.write_text(about.read_text(encoding="utf-8") + "\n再改。\n", encoding="utf-8")
+    assert not _quick(site)
+    assert not (site / "output/stray.html").exists()  # it went with the tree swapped out, the spare
+    assert _quick(site)
+    about.write_text(about.read_text(encoding="utf-8") + "\n又改。\n", encoding="utf-8")
+    assert not _quick(site)  # this build's stage is that spare tree: its pruning removes the stray file
+    assert not (site / "output/stray.html").exists()
     assert _quick(site)
 
 

@@ -11,6 +11,7 @@ no hard links), so their modification times stay and a sync to hosting uploads o
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import stat
@@ -35,6 +36,7 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     files: set[str] = field(default_factory=set)
+    signature: tuple[str, int] | None = None  # ``tree_signature`` of the output, when the commit made it
 
 
 @dataclass(frozen=True)
@@ -235,8 +237,9 @@ class StagedOutput:
         the next one (or, when there is one already, is removed: with ``background``, by a detached process)."""
         known = self.known
         if self.recycled:
-            # Names only, no stat: a file put into the spare or the output by hand is not in any note.
-            _prune(self._root, self.stats.files)
+            # Every name, as nobody noted a file put into the spare or the output by hand; the files that stay
+            # are signed on the way, so the stamp need not walk the output again once it is swapped in.
+            self.stats.signature = _prune(self._root, self.stats.files)
         if known is not None:
             self.stats.removed = len(known.output - self.stats.files)
         if self.old is not None and known is None:
@@ -329,26 +332,75 @@ def _claim(spare: Path, stage: Path) -> bool:
     return True
 
 
-def _prune(root: str, wanted: set[str]) -> None:
-    """Remove what a recycled stage holds that the new build does not have, and the folders left empty."""
+def _prune(root: str, wanted: set[str]) -> tuple[str, int]:
+    """Remove what a recycled stage holds that the new build does not have, and the folders left empty;
+    returns the ``tree_signature`` of what stays."""
+    entries: list[str] = []
 
     def visit(folder: str, prefix: str) -> bool:  # True when the folder is left empty
         empty = True
-        with os.scandir(folder) as entries:
-            for entry in list(entries):
+        with os.scandir(folder) as found:
+            for entry in list(found):
                 rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
                     if visit(entry.path, rel + "/"):
                         os.rmdir(entry.path)
                     else:
+                        entries.append(_folder_entry(rel))
                         empty = False
                 elif rel in wanted:
+                    entries.append(_file_entry(rel, entry.stat(follow_symlinks=False)))
                     empty = False
                 else:
                     os.unlink(entry.path)
         return empty
 
     visit(root, "")
+    return _signed(entries)
+
+
+def tree_signature(root: Path) -> tuple[str, int]:
+    """Every folder and file under ``root`` by its path there, size, modification time and inode, and how many
+    files. No change time: the files are hard links shared with the previous build, whose deletion (in the
+    background, after the build) changes it; a hand edit changes the time, the size or the inode."""
+    entries: list[str] = []
+    stack = [("", os.fspath(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            with os.scandir(folder) as found:
+                listed = list(found)
+        except OSError:
+            entries.append(f"?{prefix}")
+            continue
+        for entry in listed:
+            rel = prefix + entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    entries.append(_folder_entry(rel))
+                    stack.append((rel + "/", entry.path))
+                else:
+                    entries.append(_file_entry(rel, entry.stat(follow_symlinks=False)))
+            except OSError:
+                entries.append(f"!{rel}")
+    return _signed(entries)
+
+
+def _folder_entry(rel: str) -> str:
+    return f"D{rel}"
+
+
+def _file_entry(rel: str, st: os.stat_result) -> str:
+    return f"F{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
+
+
+def _signed(entries: list[str]) -> tuple[str, int]:
+    """One digest of the entries in name order, whichever order the walk found them in."""
+    entries.sort()
+    h = hashlib.blake2b(digest_size=16)
+    for line in entries:
+        h.update(line.encode("utf-8", "surrogatepass") + b"\n")
+    return h.hexdigest(), sum(line.startswith("F") for line in entries)
 
 
 def _open_or_none(path: str | None) -> BinaryIO | None:

@@ -142,7 +142,7 @@ def _build(
             if session is None:
                 b.store.close()
             if checked is not None:
-                _save_stamp(checked, output_dir, b)
+                _save_stamp(checked, output_dir, b, stats.signature)
     return BuildResult(
         output_dir=output_dir,
         pages=b.page_count,
@@ -216,8 +216,11 @@ def open_store(options: BuildOptions, cache_dir: Path, output_dir: Path, session
     return store
 
 
-def _save_stamp(checked: stamp.Check, output_dir: Path, b: steps.Build) -> None:
-    written, files = stamp.output_signature(output_dir)
+def _save_stamp(
+    checked: stamp.Check, output_dir: Path, b: steps.Build, signed: tuple[str, int] | None
+) -> None:
+    """``signed``: the output's signature when the commit made it as it pruned (one walk of the output less)."""
+    written, files = signed or stamp.output_signature(output_dir)
     warnings = [p.as_dict() for p in sort_problems(b.problems)]
     inputs = stamp.signed_after(checked, b.site_dir)  # with the short-link codes this build added
     stamp.save_stamp(checked.path, stamp.Stamp(inputs, written, b.page_count, files, warnings))

@@ -23,8 +23,9 @@ from typing import Any
 
 from yunzhan import portable
 from yunzhan.errors import Problem
+from yunzhan.output import tree_signature
 
-STAMP_VERSION = 1
+STAMP_VERSION = 2  # 2: the output signed by relative path (the commit signs it as it prunes)
 CACHE_DIR_NAME = ".yunzhan-cache"
 SKIP_DIRS = frozenset({"__pycache__", "node_modules"})
 LIBRARIES = (
@@ -104,13 +105,10 @@ def _walk(
     skip: tuple[Path, ...],
     h: Any,
     *,
-    hidden: bool = False,
-    ctime: bool = True,
     files: bool = False,
-) -> int:
-    """Feed (path, size, mtime, inode) of every file under ``root`` into ``h``, skipping the ``skip`` folders
-    (and hidden ones unless ``hidden``: .git, the cache); returns the number of files."""
-    count = 0
+) -> None:
+    """Feed (path, size, mtime, ctime, inode) of every file under ``root`` into ``h``, skipping the ``skip``
+    folders and hidden ones (.git, the cache)."""
     stack = [str(root)]
     skipped = {str(p) for p in skip}
     skipped_files = {str(root / rel) for rel in WRITTEN_BY_BUILD} if files else set()
@@ -125,7 +123,7 @@ def _walk(
         for entry in entries:
             try:
                 if entry.is_dir():
-                    hide = entry.name.startswith(".") and not hidden
+                    hide = entry.name.startswith(".")
                     if not (hide or entry.name in SKIP_DIRS or entry.path in skipped):
                         stack.append(entry.path)
                     continue
@@ -135,11 +133,8 @@ def _walk(
             except OSError:
                 h.update(f"!{entry.path}\0".encode("utf-8", "surrogatepass"))
                 continue
-            changed = st.st_ctime_ns if ctime else 0
-            line = f"F{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{changed}\0{st.st_ino}\0"
+            line = f"F{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0"
             h.update(line.encode("utf-8", "surrogatepass"))
-            count += 1
-    return count
 
 
 def input_signature(site_dir: Path, output_dir: Path, cache_dir: Path, options: object) -> str:
@@ -165,12 +160,8 @@ def input_signature(site_dir: Path, output_dir: Path, cache_dir: Path, options: 
 
 
 def output_signature(output_dir: Path) -> tuple[str, int]:
-    """The output folder as it is on disk now, and how many files it holds."""
-    h = hashlib.blake2b(digest_size=16)
-    # No ctime here: output files are hard links shared with the previous build, whose deletion (in the
-    # background, after the build) changes their ctime. A hand edit changes mtime, size or inode.
-    count = _walk(output_dir, (), h, hidden=True, ctime=False) if output_dir.is_dir() else -1
-    return h.hexdigest(), count
+    """The output folder as it is on disk now (``output.tree_signature``), and how many files it holds."""
+    return tree_signature(output_dir) if output_dir.is_dir() else ("", -1)
 
 
 def load_stamp(path: Path) -> Stamp | None:
