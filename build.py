@@ -73,9 +73,9 @@ def main():
     if message is not None:
         sys.stderr.write(message)
         return 2
-    from yunzhan.cli import main as run
+    from yunzhan.cli import run
 
-    return run()
+    run()  # never returns: it exits with the command's code
 
 
 if __name__ == "__main__":

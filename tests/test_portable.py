@@ -326,3 +326,37 @@ def test_a_folder_held_open_on_windows_is_a_plain_message_and_output_stays(
     monkeypatch.setattr(os, "rename", real_rename)
     assert _tree(site / "output") == before
     assert not list(site.glob(".output.old-*"))
+
+
+def test_the_command_exits_at_once_with_its_code_and_all_it_printed() -> None:
+    """``build.py`` ends through ``exit_now``: the code is the command's, and buffered output (a pipe's) is
+    not lost to the skipped teardown."""
+    root = Path(__file__).resolve().parents[1]
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from yunzhan import portable\n"
+        "print('已生成' * 2000)\n"  # more than a pipe's buffer of Python's own: it must be flushed
+        "sys.stderr.write('出错了')\n"
+        "portable.exit_now(3)\n"
+        "print('never')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(root)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3
+    assert done.stdout == "已生成" * 2000 + "\n"
+    assert done.stderr == "出错了"
+    done = subprocess.run(
+        [sys.executable, str(root / "build.py"), "--site", str(root / "nowhere")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "nowhere" in done.stderr
+
+
+def test_without_a_quick_exit_the_command_exits_the_usual_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    force(monkeypatch, "quick_exit")
+    with pytest.raises(SystemExit) as ended:
+        portable.exit_now(4)
+    assert ended.value.code == 4

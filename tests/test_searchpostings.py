@@ -76,3 +76,9 @@ def test_shards_are_the_postings_split_by_gram(shards: int) -> None:
     for gram, packed in reference_postings(texts).items():
         want[searchpostings.shard_of(gram, shards)][gram] = packed
     assert searchpostings.shard_bodies(blocks, shards) == [searchpostings.dumps(s) for s in want]
+
+
+def test_the_table_of_small_values_is_their_encoding() -> None:
+    """The look-up table is built digit by digit at import: each entry must be what ``_encode_int`` makes."""
+    assert [searchpostings._encode_int(v) for v in range(1 << 15)] == searchpostings._SMALL
+    assert searchpostings.decode_ints("".join(searchpostings._SMALL)) == list(range(1 << 15))

@@ -1,5 +1,3 @@
-import sys
+from yunzhan.cli import run
 
-from yunzhan.cli import main
-
-sys.exit(main())
+run()

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -44,9 +44,10 @@ class Capabilities:
     hard_links: bool  # os.link exists (a file system may still refuse one: exFAT, FAT32 → a copy)
     alarm: bool  # SIGALRM with setitimer: a time bound that interrupts pure-Python work
     detach: bool  # a child process may outlive us (a background delete)
+    quick_exit: bool  # os._exit: end the process without tearing the interpreter down
 
 
-NONE = Capabilities(exchange=False, fork=False, hard_links=False, alarm=False, detach=False)
+NONE = Capabilities(exchange=False, fork=False, hard_links=False, alarm=False, detach=False, quick_exit=False)
 
 
 @functools.cache
@@ -58,6 +59,7 @@ def capabilities() -> Capabilities:
         hard_links=hasattr(os, "link"),
         alarm=hasattr(signal, "SIGALRM") and hasattr(signal, "setitimer"),
         detach=bool(sys.executable),
+        quick_exit=hasattr(os, "_exit"),
     )
 
 
@@ -184,6 +186,18 @@ def delete_tree_detached(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------- processes
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the command with ``code`` once what it printed is flushed, without the interpreter's teardown: after
+    a 10,000-record build, freeing its objects one by one takes a third of a second the editor waits for, and
+    nothing is left to do (the store is closed, the output swapped in, a background delete detached)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # closed, or a pipe nobody reads any more
+            stream.flush()
+    if capabilities().quick_exit:
+        os._exit(code)
+    sys.exit(code)
 
 
 def process_alive(pid: int) -> bool:
