@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import MakeSite, edit_file, incremental_build
 from yunzhan import opendata
-from yunzhan.incremental.fingerprints import record_fingerprint
+from yunzhan.incremental.fingerprints import parsed_print, record_fingerprint
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, build, gather
 
@@ -101,6 +101,52 @@ def test_a_record_print_counts_the_records_it_refers_to_by_key() -> None:
     after = record_fingerprint(project)
     project.next = Record("zones", "gusu", "content/zones/gusu.md")
     assert len({before, after, record_fingerprint(project)}) == 3
+
+
+def test_a_print_made_from_the_parse_sees_what_the_build_filled_in() -> None:
+    """With its parsed original, a record's print takes what the file gave from the print made once per parse,
+    and looks at the fields a step put in (references, HTML, images), removed, or kept as parsed."""
+    parsed = Record(
+        "projects",
+        "rocket",
+        "content/projects/rocket.md",
+        title="火箭",
+        fields={"zone": "gusu", "year": 2024},
+    )
+    origin = (parsed_print(parsed), parsed)
+    zone = Record("zones", "gusu", "content/zones/gusu.md")
+
+    def built(**fields: object) -> Record:
+        copy = Record(parsed.collection, parsed.slug, parsed.source, title=parsed.title)
+        copy.fields = {**parsed.fields, **fields}
+        return copy
+
+    first = record_fingerprint(built(zone=zone), origin)
+    assert record_fingerprint(built(zone=zone), origin) == first
+    assert record_fingerprint(built(zone=None), origin) != first  # the reference no longer resolves
+    assert record_fingerprint(built(), origin) != first  # left as parsed (a string)
+    gone = built(zone=zone)
+    del gone.fields["year"]
+    assert record_fingerprint(gone, origin) != first
+    copy = built(zone=zone)
+    copy.url = "/projects/rocket-2/"
+    assert record_fingerprint(copy, origin) != first
+    edited = Record(
+        parsed.collection,
+        parsed.slug,
+        parsed.source,
+        title=parsed.title,
+        fields={"zone": "gusu", "year": 2025},
+    )
+    assert parsed_print(edited) != origin[0]  # a field of the file changed: another print of the parse
+    again = Record(
+        parsed.collection,
+        parsed.slug,
+        parsed.source,
+        title=parsed.title,
+        fields={"zone": "gusu", "year": 2024},
+    )
+    assert parsed_print(again) == origin[0]  # stable: the same file parsed again by another build
 
 
 def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:

@@ -34,7 +34,7 @@ from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
-from yunzhan.incremental.fingerprints import Fingerprints, digest, page_fingerprint
+from yunzhan.incremental.fingerprints import Fingerprints, ParsePrints, digest, page_fingerprint
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
@@ -75,6 +75,7 @@ class Build:
     config: SiteConfig = field(init=False)
     code: str = field(init=False)  # yunzhan's own code: part of every key
     memo: content.ParseMemo = field(init=False)
+    parse_prints: ParsePrints = field(init=False)  # of the records in ``memo``
     loaded: content.LoadedContent = field(init=False)
     short_table: shortlinks.Table = field(init=False)
     grouped: dict[str, list[Record]] = field(init=False)
@@ -112,9 +113,15 @@ def read_config(b: Build) -> None:
 
 def load_records(b: Build) -> None:
     """Every record file, parsed again only when it changed (the parse memo: the session's, or the store's)."""
-    b.memo = b.session.parsed if b.session is not None else ParsedFiles(b.store, b.config.collections)
+    if b.session is None:
+        b.memo = files = ParsedFiles(b.store, b.config.collections)
+        b.parse_prints = files.prints
+    else:
+        b.memo, b.parse_prints = b.session.parsed, b.session.parse_prints
     b.loaded = content.load_content(b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo)
     b.problems += b.loaded.problems
+    if b.session is not None:
+        b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)
 
 
 def check_records(b: Build) -> None:
@@ -248,7 +255,7 @@ def find_stale_pages(b: Build) -> None:
     b.site_print = reuse.site_fingerprint(
         b.site_dir, config, b.options.drafts, b.asset_urls, b.loaded.sources, b.code
     )
-    b.prints = Fingerprints(b.records, plan.collections, plan.taxonomies)
+    b.prints = Fingerprints(b.records, plan.collections, plan.taxonomies, _origins(b))
     changed = reuse.changed_owners(b.store, b.prints)
     suspects = b.store.readers(changed)
     heads = b.store.page_heads()
@@ -265,6 +272,18 @@ def find_stale_pages(b: Build) -> None:
             b.todo.append((page, fingerprint))
     b.kept_pages = len(b.kept)
     b.gone = sorted(heads)
+
+
+def _origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:
+    """Each record's parsed original (the memo's, which the build copied) and its ``parsed_print``."""
+    memo, prints, site_dir = b.memo, b.parse_prints, b.site_dir
+
+    def origin(record: Record) -> tuple[str, Record] | None:
+        known = memo.get(site_dir / record.source)
+        parsed = known[1] if known is not None else None
+        return (prints.get(parsed), parsed) if parsed is not None else None
+
+    return origin
 
 
 def render_pages(b: Build) -> None:

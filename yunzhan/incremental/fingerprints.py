@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
@@ -71,29 +71,103 @@ def _keys(records: Iterable[Record]) -> list[tuple[str, str]]:
     return [(r.collection, r.slug) for r in records]
 
 
-def record_fingerprint(record: Record) -> str:
+_MISSING = object()
+
+
+def record_fingerprint(record: Record, origin: tuple[str, Record] | None = None) -> str:
     """Everything a template can read from a record itself, and the records next to it. A record inside its
     fields and links counts by its key (``Record.__repr__`` is the key). The repr of its fields, sorted by name,
-    is hashed as it is: no repr of per-value reprs, for every record in every edit."""
+    is hashed as it is: no repr of per-value reprs, for every record in every edit.
+
+    ``origin``: the record as its file was parsed (this record is a copy of it, filled in by the build) and its
+    ``parsed_print``. What the file gave then counts by that print, made once per parse; of the fields, only
+    the values the build put in place of the parsed ones (references, HTML, images) are looked at here."""
+    # One repr of one tuple, hashed once: ``digest`` of a dozen parts costs more in Python than the hashing.
+    if origin is None:
+        return digest(
+            repr(
+                (
+                    record.url,
+                    record.short,
+                    record.source,
+                    record.title,
+                    text_digest(record.body),
+                    text_digest(record.raw_body),
+                    record.body_line,
+                    sorted(record.lines.items()),
+                    sorted(record.fields.items()),
+                    record.backrefs,
+                    record.prev,
+                    record.next,
+                    record.draft,
+                    record.weight,
+                )
+            )
+        )
+    parsed_print, parsed = origin
+    before = parsed.fields
+    filled = [(k, v) for k, v in record.fields.items() if before.get(k, _MISSING) is not v]
     return digest(
-        record.url,
-        record.short,
-        record.source,
-        record.title,
-        text_digest(record.body),
-        text_digest(record.raw_body),
-        record.body_line,
-        repr(sorted(record.lines.items())),
-        repr(sorted(record.fields.items())),
-        repr(record.backrefs),
-        repr(record.prev),
-        repr(record.next),
-        record.draft,
-        record.weight,
+        repr(
+            (
+                parsed_print,
+                record.url,
+                record.short,
+                record.source,
+                record.title,
+                text_digest(record.body),
+                tuple(record.fields),  # a field a step removed
+                sorted(filled),
+                record.backrefs,
+                record.prev,
+                record.next,
+                record.draft,
+                record.weight,
+            )
+        )
     )
 
 
-_MISSING = object()
+def parsed_print(record: Record) -> str:
+    """What a record file gave when parsed (``record_fingerprint``'s share of it that no step changes)."""
+    return digest(
+        repr(
+            (
+                record.source,
+                record.title,
+                text_digest(record.raw_body),
+                record.body_line,
+                sorted(record.lines.items()),
+                sorted(record.fields.items()),
+                record.draft,
+                record.weight,
+            )
+        )
+    )
+
+
+class ParsePrints:
+    """``parsed_print`` of each parsed record, made once per parse (by the parsed record object: the memo
+    keeps it, and every build copies it)."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Record, str]] = {}
+
+    def add(self, parsed: Record, made: str) -> None:
+        self._known[id(parsed)] = (parsed, made)
+
+    def get(self, parsed: Record) -> str:
+        hit = self._known.get(id(parsed))
+        if hit is not None and hit[0] is parsed:
+            return hit[1]
+        made = parsed_print(parsed)
+        self._known[id(parsed)] = (parsed, made)
+        return made
+
+    def keep_only(self, parsed: Iterable[Record]) -> None:
+        """Forget the records no longer parsed (a long-lived process parses the same files again and again)."""
+        wanted = {id(r) for r in parsed}
+        self._known = {k: v for k, v in self._known.items() if k in wanted}
 
 
 def attribute_fingerprint(record: Record, attribute: str) -> str:
@@ -125,9 +199,15 @@ class Fingerprints:
     asks only for what its cached pages depended on."""
 
     def __init__(
-        self, records: Iterable[Record], collections: dict[str, Collection], taxonomies: dict[str, Taxonomy]
+        self,
+        records: Iterable[Record],
+        collections: dict[str, Collection],
+        taxonomies: dict[str, Taxonomy],
+        origins: Callable[[Record], tuple[str, Record] | None] | None = None,
     ) -> None:
+        """``origins``: each record's parsed original and its print (``record_fingerprint``), when known."""
         self._records = {(r.collection, r.slug): r for r in records}
+        self._origins = origins
         self._prints: dict[DepKey, str] = {}
         self._whole: dict[tuple[str, str], str] | None = None
         for c in collections.values():
@@ -147,7 +227,10 @@ class Fingerprints:
         if record is None:
             return None
         attribute = key[3]
-        found = record_fingerprint(record) if attribute == WHOLE else attribute_fingerprint(record, attribute)
+        if attribute == WHOLE:
+            found = record_fingerprint(record, self._origins(record) if self._origins is not None else None)
+        else:
+            found = attribute_fingerprint(record, attribute)
         self._prints[key] = found
         return found
 
@@ -172,27 +255,33 @@ def page_fingerprint(page: Page, site: str = "") -> str:
     site-wide fingerprint, in one digest)."""
     pager = page.paginator
     return digest(
-        site,
-        page.kind,
-        page.path,
-        page.url,
-        page.title,
-        page.template,
-        [(link.title, link.url) for link in page.breadcrumbs],  # plain tuples: a dataclass repr is slow
-        _keys(page.records),
-        pager
-        and (
-            pager.number,
-            pager.count,
-            pager.prev_url,
-            pager.next_url,
-            [(link.title, link.url) for link in pager.pages],
-        ),
-        page.record and (page.record.collection, page.record.slug),
-        page.collection and page.collection.name,
-        page.taxonomy and page.taxonomy.name,
-        page.term and page.term.path,
-        page.share,
+        repr(
+            (
+                site,
+                page.kind,
+                page.path,
+                page.url,
+                page.title,
+                page.template,
+                [
+                    (link.title, link.url) for link in page.breadcrumbs
+                ],  # plain tuples: a dataclass repr is slow
+                _keys(page.records),
+                pager
+                and (
+                    pager.number,
+                    pager.count,
+                    pager.prev_url,
+                    pager.next_url,
+                    [(link.title, link.url) for link in pager.pages],
+                ),
+                page.record and (page.record.collection, page.record.slug),
+                page.collection and page.collection.name,
+                page.taxonomy and page.taxonomy.name,
+                page.term and page.term.path,
+                page.share,
+            )
+        )
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from yunzhan import markup, texts
 from yunzhan.config import CollectionSettings
-from yunzhan.incremental.fingerprints import digest
+from yunzhan.incremental.fingerprints import ParsePrints, digest
 from yunzhan.incremental.store import Store
 
 
@@ -23,6 +23,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         self.store = store
         self.settings = {digest(c): c for c in collections}
         self.loaded: dict[Path, Any] = {}
+        self.prints = ParsePrints()  # each record's ``parsed_print``, kept beside it
         store.prefetch("parsed")
 
     def __getitem__(self, path: Path) -> tuple[Any, Any, list[Any]]:
@@ -31,7 +32,9 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         found = self.store.get("parsed", str(path))
         if found is None:
             raise KeyError(path)
-        identity, record, problems = found
+        identity, record, problems, made = found
+        if record is not None:
+            self.prints.add(record, made)
         settings = self.settings.get(identity[4])
         value = ((*identity[:4], settings if settings is not None else identity[4]), record, problems)
         self.loaded[path] = value
@@ -43,7 +46,8 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
             return  # the same parse, its settings object swapped for an equal one: nothing new to keep
         identity, record, problems = value
         self.loaded[path] = value
-        self.store.put("parsed", str(path), ((*identity[:4], digest(identity[4])), record, problems))
+        made = self.prints.get(record) if record is not None else ""
+        self.store.put("parsed", str(path), ((*identity[:4], digest(identity[4])), record, problems, made))
 
     def __delitem__(self, path: Path) -> None:
         self.loaded.pop(path, None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yunzhan.incremental.fingerprints import ParsePrints
 from yunzhan.incremental.store import Store
 
 
@@ -16,6 +17,7 @@ class Session:
     each build commits what it changed) and the list of files in the output."""
 
     parsed: dict[Path, Any] = field(default_factory=dict)  # content.ParseMemo
+    parse_prints: ParsePrints = field(default_factory=ParsePrints)  # of the records in ``parsed``
     conversions: dict[str, Any] = field(default_factory=dict)  # Markdown conversions, as in the store
     store: Store | None = None
     output_files: set[str] | None = None
