@@ -72,6 +72,7 @@ def _keys(records: Iterable[Record]) -> list[tuple[str, str]]:
 
 
 _MISSING = object()
+_NOTHING_PARSED = Record("", "", "")  # no parsed original known: every field counts as filled in
 
 
 def record_fingerprint(record: Record, origin: tuple[str, Record] | None = None) -> str:
@@ -83,34 +84,13 @@ def record_fingerprint(record: Record, origin: tuple[str, Record] | None = None)
     ``parsed_print``. What the file gave then counts by that print, made once per parse; of the fields, only
     the values the build put in place of the parsed ones (references, HTML, images) are looked at here."""
     # One repr of one tuple, hashed once: ``digest`` of a dozen parts costs more in Python than the hashing.
-    if origin is None:
-        return digest(
-            repr(
-                (
-                    record.url,
-                    record.short,
-                    record.source,
-                    record.title,
-                    text_digest(record.body),
-                    text_digest(record.raw_body),
-                    record.body_line,
-                    sorted(record.lines.items()),
-                    sorted(record.fields.items()),
-                    record.backrefs,
-                    record.prev,
-                    record.next,
-                    record.draft,
-                    record.weight,
-                )
-            )
-        )
-    parsed_print, parsed = origin
+    made, parsed = origin if origin is not None else (parsed_print(record), _NOTHING_PARSED)
     before = parsed.fields
     filled = [(k, v) for k, v in record.fields.items() if before.get(k, _MISSING) is not v]
     return digest(
         repr(
             (
-                parsed_print,
+                made,
                 record.url,
                 record.short,
                 record.source,
