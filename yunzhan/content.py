@@ -34,6 +34,9 @@ class LoadedContent:
     problems: list[Problem] = field(default_factory=list)
     sources: list[Path] = field(default_factory=list)  # every file read, for incremental rebuilds
     memo_changed: bool = False  # the parse memo given to load_content gained, replaced or dropped entries
+    # with a memo: each record's source → the memo's record it is a copy of (what the build then fills in is
+    # what differs from it)
+    originals: dict[str, Record] = field(default_factory=dict)
 
 
 ParseMemo = MutableMapping[Path, tuple[Any, Record | None, list[Problem]]]
@@ -83,8 +86,12 @@ def load_content(
             if memo is None:
                 record = load_record(file, site_dir, collection, out.problems)
             else:
-                record, parsed = _load_remembered(file, site_dir, collection, out.problems, memo, verdicts)
+                record, original, parsed = _load_remembered(
+                    file, site_dir, collection, out.problems, memo, verdicts
+                )
                 out.memo_changed |= parsed
+                if record is not None and original is not None:
+                    out.originals[record.source] = original
             if record is not None and (drafts or not record.draft):
                 out.records.append(record)
     data_dir = content_dir / "data"
@@ -118,14 +125,15 @@ def _load_remembered(
     problems: list[Problem],
     memo: ParseMemo,
     verdicts: dict[tuple[int, int], tuple[object, bool]],
-) -> tuple[Record | None, bool]:
-    """The record (a copy of the remembered one when the file is as it was) and whether it was parsed now.
+) -> tuple[Record | None, Record | None, bool]:
+    """The record (a copy of the remembered one when the file is as it was), the remembered one it copies, and
+    whether it was parsed now.
     ``verdicts``: whether each remembered settings object equals ``collection`` (the object is kept with it, so
     its id stays its own): thousands of records share one, and comparing two is slow."""
     try:
         stat = file.stat()
     except OSError:
-        return load_record(file, site_dir, collection, problems), False
+        return load_record(file, site_dir, collection, problems), None, False
     key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, collection)
     known = memo.get(file)
     if known is not None and (settings := known[0][4]) is not collection:
@@ -141,8 +149,8 @@ def _load_remembered(
     problems.extend(known[2])
     record = known[1]
     if record is None:
-        return None, parsed
-    return _copy(record), parsed
+        return None, None, parsed
+    return _copy(record), record, parsed
 
 
 def _copy(record: Record) -> Record:

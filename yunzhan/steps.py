@@ -276,11 +276,10 @@ def find_stale_pages(b: Build) -> None:
 
 def _origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:
     """Each record's parsed original (the memo's, which the build copied) and its ``parsed_print``."""
-    memo, prints, site_dir = b.memo, b.parse_prints, b.site_dir
+    originals, prints = b.loaded.originals, b.parse_prints
 
     def origin(record: Record) -> tuple[str, Record] | None:
-        known = memo.get(site_dir / record.source)
-        parsed = known[1] if known is not None else None
+        parsed = originals.get(record.source)
         return (prints.get(parsed), parsed) if parsed is not None else None
 
     return origin
