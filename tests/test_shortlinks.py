@@ -16,6 +16,8 @@ from tests.conftest import SITE_TOML, MakeSite
 from tests.test_cards import _browser, _zbar
 from yunzhan import shortlinks
 from yunzhan.cli import main
+from yunzhan.incremental.memos import ShortLinkFile
+from yunzhan.incremental.store import opened
 from yunzhan.model import Record
 
 browser, open_page = browser_helpers.browser, browser_helpers.open_page
@@ -90,6 +92,52 @@ def test_the_file_round_trips_and_a_damaged_one_is_named(tmp_path: Path) -> None
     damaged = shortlinks.load(tmp_path)
     assert damaged.problems and damaged.problems[0].path == shortlinks.FILE
     assert shortlinks.assign(damaged, [_record("content/projects/x.md", "x")]) == (damaged, False)
+
+
+def test_the_file_is_parsed_once_per_text_and_written_entry_by_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10,000 records the file takes seconds to parse and to dump: the store keeps the table by the file's
+    text and each entry's text by the entry. What is written is still exactly a dump of the whole table, and a
+    hand edit of the file is read."""
+    records = [_record(f"content/projects/p{i}.md", f"成果{i}", f"正文{i}") for i in range(50)]
+    with opened(tmp_path / "store.sqlite") as store:
+        file = ShortLinkFile(store, tmp_path, "code")
+        table, changed = shortlinks.assign(file.load(), records)
+        assert changed
+        file.save(table)
+        store.commit()
+    text = (tmp_path / shortlinks.FILE).read_text(encoding="utf-8")
+    assert text == shortlinks.dump(table) and yaml.safe_load(text)  # the same bytes as one whole dump
+    dumped: list[shortlinks.Entry] = []
+    entry_text = shortlinks.entry_text
+
+    def counting(entry: shortlinks.Entry) -> str:
+        dumped.append(entry)
+        return entry_text(entry)
+
+    def no_parse(text: str) -> shortlinks.Table:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(shortlinks, "entry_text", counting)
+    with opened(tmp_path / "store.sqlite") as store:
+        file = ShortLinkFile(store, tmp_path, "code")
+        with monkeypatch.context() as m:
+            m.setattr(shortlinks, "parse", no_parse)
+            loaded = file.load()  # the text the last build wrote: the table it kept
+        assert loaded.entries == table.entries
+        records[7].raw_body = "改过的正文"
+        again, changed = shortlinks.assign(loaded, records)
+        assert changed
+        file.save(again)
+        store.commit()
+    assert dumped == [e for e in again.entries if e not in table.entries]  # the one edited entry
+    assert (tmp_path / shortlinks.FILE).read_text(encoding="utf-8") == shortlinks.dump(again)
+    hand = (tmp_path / shortlinks.FILE).read_text(encoding="utf-8").replace("成果3\n", "成果三\n")
+    (tmp_path / shortlinks.FILE).write_text(hand, encoding="utf-8")
+    with opened(tmp_path / "store.sqlite") as store:
+        titles = {e.source: e.title for e in ShortLinkFile(store, tmp_path, "code").load().entries}
+    assert titles["projects/p3.md"] == "成果三"
 
 
 def _vnu_errors(page: Path) -> list[str]:

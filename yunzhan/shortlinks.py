@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -67,13 +67,27 @@ def _text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12] if text else ""
 
 
+_LOADER = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)  # libyaml's, when present: the file grows a line a record
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def load(site_dir: Path) -> Table:
     """The file as entries; a damaged file is an error naming it (the build then makes no new codes)."""
     path = site_dir / FILE
     if not path.is_file():
         return Table()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return _damaged(exc)
+
+
+def parse(text: str) -> Table:
+    """The file's text as entries (``load``'s)."""
+    try:
+        data = yaml.load(text, Loader=_LOADER) or {}
         if not isinstance(data, dict):
             raise ValueError("应当是“编号: 内容”的列表")
         entries = [
@@ -86,32 +100,34 @@ def load(site_dir: Path) -> Table:
             )
             for code, item in data.items()
         ]
-    except (
-        OSError,
-        UnicodeDecodeError,
-        yaml.YAMLError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-    ) as exc:
-        hint = "用版本管理（或备份）恢复这个文件；已经印出去的二维码靠其中的编号"
-        return Table(problems=[Problem(FILE, None, None, f"读不懂短链接文件：{exc}", hint)])
+    except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return _damaged(exc)
     return Table(entries)
 
 
-def dump(table: Table) -> str:
-    data = {
-        e.code: {"source": e.source, "title": e.title, "digest": e.digest, "urls": list(e.urls)}
-        for e in table.entries
-    }
-    return HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+def _damaged(exc: Exception) -> Table:
+    hint = "用版本管理（或备份）恢复这个文件；已经印出去的二维码靠其中的编号"
+    return Table(problems=[Problem(FILE, None, None, f"读不懂短链接文件：{exc}", hint)])
 
 
-def save(site_dir: Path, table: Table) -> None:
+def entry_text(entry: Entry) -> str:
+    """One entry as the file has it: the file is these, one after another (each dumped alone, so that writing
+    the file again after one edit need not dump 10,000 entries)."""
+    item = {"source": entry.source, "title": entry.title, "digest": entry.digest, "urls": list(entry.urls)}
+    return yaml.dump({entry.code: item}, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def dump(table: Table, text_of: Callable[[Entry], str] = entry_text) -> str:
+    return HEADER + "".join(map(text_of, table.entries))
+
+
+def save(site_dir: Path, table: Table, text_of: Callable[[Entry], str] = entry_text) -> str:
+    """Write the file; returns its text."""
     from yunzhan import portable
 
-    portable.atomic_write(site_dir / FILE, dump(table).encode("utf-8"))
+    text = dump(table, text_of)
+    portable.atomic_write(site_dir / FILE, text.encode("utf-8"))
+    return text
 
 
 def keeps(site_dir: Path, output_dir: Path, preview: bool) -> bool:

@@ -35,7 +35,7 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, ParsePrints, digest, page_fingerprint
-from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles
+from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, ShortLinkFile
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
 from yunzhan.incremental.store import PageEntry, PendingPages, Store
@@ -143,10 +143,11 @@ def resolve_references(b: Build) -> None:
     b.grouped = references.order_records(b.records, b.config)
     pages.assign_urls(b.records, b.config)
     # each record's short-link code for life (content/shortlinks.yaml), printed in QR codes
-    b.short_table, changed = shortlinks.assign(shortlinks.load(b.site_dir), b.records)
+    file = ShortLinkFile(b.store, b.site_dir, b.code)  # read and written through the store: 10,000 entries
+    b.short_table, changed = shortlinks.assign(file.load(), b.records)
     b.problems += b.short_table.problems
     if changed and shortlinks.keeps(b.site_dir, b.output_dir, b.options.preview):
-        shortlinks.save(b.site_dir, b.short_table)
+        file.save(b.short_table)
 
 
 def convert_markdown(b: Build) -> None:
