@@ -269,10 +269,11 @@ def _indent(text: str, lines: int) -> str:
 
 
 def clean(site: Path, out: Path) -> None:
-    """What a first build finds: no output, no cache, no spare tree to recycle."""
+    """What a first build finds: no output, no cache, no spare tree to recycle, no short-link codes yet."""
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(out.parent / f".{out.name}.spare", ignore_errors=True)
     shutil.rmtree(site / ".yunzhan-cache", ignore_errors=True)
+    (site / "content" / "shortlinks.yaml").unlink(missing_ok=True)
 
 
 def snapshot(out: Path) -> dict[str, tuple[int, int, int]]:

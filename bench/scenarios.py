@@ -135,13 +135,15 @@ def _setup(kind: SiteKind, n: int, seed: int, hugo: bool, share_cards: bool, tag
         flush=True,
     )
     hugo_site = make_hugo_site(site, base / "hugo-site") if hugo and kind.plain else None
-    return RecordsSite(kind, site, base / "out", edited, template, hugo_site)
+    # Into the site's own output/, as an editor builds: content/shortlinks.yaml is then written and read back
+    # (a folder elsewhere leaves it alone, and its cost unmeasured).
+    return RecordsSite(kind, site, site / "output", edited, template, hugo_site)
 
 
 def _cold(s: RecordsSite, cold: Row, share_cards: bool) -> Run:
     """Plain loop and floor first, then the cold build, then Hugo: each pair back to back."""
     if s.kind.plain and not share_cards:
-        b = baseline_build(s.site, s.out.parent / "baseline-out")
+        b = baseline_build(s.site, s.site.parent / "baseline-out")
         cold.baseline.append(b)
         _progress("baseline (plain loop)", b)
     floor_s = markdown_floor(s.site)
@@ -152,7 +154,7 @@ def _cold(s: RecordsSite, cold: Row, share_cards: bool) -> Run:
     cold.runs.append(r)
     _progress("yunzhan cold", r, f"pages={r.info.get('pages')}")
     if s.hugo_site is not None:
-        h = hugo_build(s.hugo_site, s.out.parent / "hugo-out")
+        h = hugo_build(s.hugo_site, s.site.parent / "hugo-out")
         if h is not None:
             cold.hugo.append(h)
             _progress("hugo cold", h)
