@@ -9,7 +9,6 @@ import datetime as dt
 import itertools
 import posixpath
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from yunzhan.config import CollectionSettings, FieldSpec, SiteConfig
@@ -62,8 +61,9 @@ def resolve_references(records: list[Record], config: SiteConfig) -> list[Proble
 
 def file_name(record: Record) -> str:
     """The name an editor sees in the folder: the file's name without its extension, or the bundle folder's."""
-    path = PurePosixPath(record.source)
-    return path.parent.name if path.stem == "index" else path.stem
+    folder, _, name = record.source.rpartition("/")  # string operations: a Path per record costs 30 µs
+    stem = posixpath.splitext(name)[0] if not name.startswith(".") else name
+    return posixpath.basename(folder) if stem == "index" else stem
 
 
 @dataclass

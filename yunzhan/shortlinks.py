@@ -141,11 +141,17 @@ def keeps(site_dir: Path, output_dir: Path, preview: bool) -> bool:
 def new_code(source: str, taken: set[str]) -> str:
     """A code from the file's name (the same on every computer), another where it is taken."""
     for attempt in range(1000):
-        number = int.from_bytes(hashlib.sha256(f"{source}#{attempt}".encode()).digest()[:8], "big")
-        code = "".join(ALPHABET[(number // len(ALPHABET) ** i) % len(ALPHABET)] for i in range(LENGTH))
+        code = _candidate(source, attempt)
         if code not in taken:
             return code
     raise RuntimeError("no free short code")  # 923,521 codes: not reached by any exhibition
+
+
+@functools.lru_cache(maxsize=65_536)
+def _candidate(source: str, attempt: int) -> str:
+    """Remembered: a site whose file is not written back (the preview) has every code made at every save."""
+    number = int.from_bytes(hashlib.sha256(f"{source}#{attempt}".encode()).digest()[:8], "big")
+    return "".join(ALPHABET[(number // len(ALPHABET) ** i) % len(ALPHABET)] for i in range(LENGTH))
 
 
 def assign(table: Table, records: Iterable[Record]) -> tuple[Table, bool]:

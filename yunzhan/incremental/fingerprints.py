@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -67,8 +68,11 @@ def dep_key(obj: object, attribute: str = WHOLE) -> DepKey | None:
     return None
 
 
+_KEY = operator.attrgetter("collection", "slug")
+
+
 def _keys(records: Iterable[Record]) -> list[tuple[str, str]]:
-    return [(r.collection, r.slug) for r in records]
+    return list(map(_KEY, records))  # in C: a listing's page reads thousands
 
 
 _MISSING = object()
