@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import unescape
+from typing import Any
 
 import markdown
 from markdown.extensions import Extension
@@ -55,6 +56,22 @@ class MarkupResult:
     images: tuple[BodyImage, ...]
     problems: tuple[Problem, ...]
     headings: tuple[tuple[int, str, str], ...]  # (level, text, anchor id) for a table of contents
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Unpickled as one call with the HTML as a plain string: a build reads 20,000 back from its store, and
+        # a frozen dataclass's own way sets each field in Python, and Markup's runs its ``__new__`` in Python.
+        return _unpickle_result, (str(self.html), self.images, self.problems, self.headings)
+
+
+def _unpickle_result(
+    html: str,
+    images: tuple[BodyImage, ...],
+    problems: tuple[Problem, ...],
+    headings: tuple[tuple[int, str, str], ...],
+) -> MarkupResult:
+    return MarkupResult(
+        str.__new__(Markup, html), images, problems, headings
+    )  # a plain str: nothing to escape
 
 
 _SIMPLIFY = "简化这段文字的嵌套结构"
