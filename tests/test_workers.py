@@ -45,3 +45,10 @@ def test_a_forked_build_equals_one_in_process(
     forked = build(BuildOptions(site_dir=site, output_dir=tmp_path / "two", use_cache=False))
     assert forked.problems == single.problems and single.problems  # the warning about the script, once
     assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
+
+
+def test_a_heavy_item_gets_a_chunk_of_its_own() -> None:
+    weights = [1, 1, 1, 40, 1, 1, 5, 1]
+    chunks = workers.split(len(weights), 4, weights.__getitem__)
+    assert chunks == [[0, 1, 2], [3], [4, 5], [6], [7]]
+    assert workers.split(5, 2) == [[0, 1], [2, 3], [4]]

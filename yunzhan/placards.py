@@ -64,7 +64,9 @@ def placard(
     """Everything one placard prints, for the template. ``codes``: QR codes already drawn (a build keeps them:
     tens of milliseconds each); a code missing from it is drawn here."""
     zone = record.fields.get(zone_field)
-    summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
+    # not kept: nothing else reads a body while rendering, and every renderer would keep its placards' texts
+    text = record.fields.get("summary") or record.fields.get("intro") or record.body
+    summary = plain_text(text, keep=False)
     url, label = qr_request(record, config)
     return Placard(
         record=record,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import jinja2
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.model import Page
+from yunzhan.remember import Remembered
 from yunzhan.workers import fork_map
 
 ASSET_PREFIX = "/assets/"
@@ -98,41 +100,9 @@ def make_environment(
     def asset(path: str) -> str:
         return url(ASSET_PREFIX + assets.get(path, path))
 
-    env.globals.update(url=url, abs_url=config.absolute_url, asset=asset, remember=_remembering(env))
+    env.globals.update(url=url, abs_url=config.absolute_url, asset=asset, remember=Remembered(env))
     env.filters["date_zh"] = date_zh
     return env
-
-
-def _remembering(env: jinja2.Environment) -> Callable[..., Any]:
-    """``remember(macro, *args)`` for templates: the macro's output for these arguments, made once per build
-    (records count by identity). Only for a macro whose output depends on its arguments and the site, never on
-    the page: a record's card is shown on its listing, its zone's and terms' pages and its neighbours', and
-    making it each time was a quarter of rendering. When the environment notes what pages read (``touched``),
-    each page that shows it is noted as having read what making it read."""
-    made: dict[tuple[Any, ...], tuple[Any, frozenset[Any]]] = {}
-
-    def remember(macro: Any, *args: Any) -> Any:
-        key = (getattr(macro, "name", None), *args)
-        try:
-            found = made.get(key)
-        except TypeError:  # an argument that cannot be a key (a list): made each time
-            return macro(*args)
-        touched: set[Any] | None = getattr(env, "touched", None)
-        if found is None and touched is None:
-            found = made[key] = (macro(*args), frozenset())
-        elif found is None:
-            reading: set[Any] = set()
-            env.touched = reading  # type: ignore[attr-defined]
-            try:
-                html = macro(*args)
-            finally:
-                env.touched = touched  # type: ignore[attr-defined]
-            found = made[key] = (html, frozenset(reading))
-        if touched is not None:
-            touched.update(found[1])
-        return found[0]
-
-    return remember
 
 
 def site_view(
@@ -171,8 +141,21 @@ def render_pages(
     environment noted while the page rendered: an environment with a ``touched`` attribute gets a new set there
     for each page (``incremental.tracking``); None otherwise."""
     state = _RenderState(env, pages, site, site_dir, {})
-    for page, (html, problem, touched) in zip(pages, fork_map(_render_one, state, len(pages)), strict=True):
-        yield page, html, problem, touched
+    try:
+        for page, (html, problem, touched) in zip(
+            pages, fork_map(_render_one, state, len(pages), weight=partial(_weight, pages)), strict=True
+        ):
+            yield page, html, problem, touched
+    finally:
+        remembered = env.globals.get("remember")
+        if isinstance(remembered, Remembered):
+            remembered.clear()  # the rest of the build has no use for the cards
+
+
+def _weight(pages: list[Page], i: int) -> int:
+    """How many ordinary pages rendering this one is like: a listing of a zone's placards is a thousand
+    records' worth of HTML (1.4 MB), and ten of them in one chunk made the peak of a build."""
+    return 1 + len(pages[i].records) // 32
 
 
 @dataclass

@@ -1,12 +1,12 @@
-"""render.py: the ``remember`` global (a macro's output made once per build, what it read noted on every page)."""
+"""remember.py: the ``remember`` global (a macro's output made once per build, what it read noted on every page)."""
 
 from __future__ import annotations
 
 import jinja2
 
-from yunzhan import render
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Record
+from yunzhan.remember import Remembered
 
 MACROS = """{% macro card_made(r, h) %}<h{{ h }}>{{ r.title }}</h{{ h }}>{{ count() }}{% endmacro %}
 {% macro card(r, h=3) %}{{ remember(card_made, r, h) }}{% endmacro %}"""
@@ -15,7 +15,7 @@ MACROS = """{% macro card_made(r, h) %}<h{{ h }}>{{ r.title }}</h{{ h }}>{{ coun
 def _env(environment: type[jinja2.Environment]) -> tuple[jinja2.Environment, list[int]]:
     env = environment(loader=jinja2.DictLoader({"m.html": MACROS}), autoescape=True)
     made: list[int] = []
-    env.globals.update(remember=render._remembering(env), count=lambda: made.append(1) or "")
+    env.globals.update(remember=Remembered(env), count=lambda: made.append(1) or "")
     return env, made
 
 
@@ -42,3 +42,18 @@ def test_every_page_showing_a_remembered_card_reads_what_making_it_read() -> Non
         reads.append(env.touched)
     assert len(made) == 1
     assert reads[0] == reads[1] and ("record", "projects", "a", "title") in reads[1]
+
+
+def test_remembered_outputs_are_bounded_and_the_least_recently_used_made_again() -> None:
+    env, made = _env(jinja2.Environment)
+    env.globals["remember"] = remembered = Remembered(env, budget=1)  # room for one at a time
+    page = env.from_string(
+        '{% import "m.html" as m %}{{ m.card(a) }}{{ m.card(a) }}{{ m.card(b) }}{{ m.card(a) }}'
+    )
+    a = Record("projects", "a", "content/projects/a.md", title="甲")
+    b = Record("projects", "b", "content/projects/b.md", title="乙")
+    assert page.render(a=a, b=b) == "<h3>甲</h3>" * 2 + "<h3>乙</h3><h3>甲</h3>"
+    assert len(made) == 3  # a, b, then a again: b had taken its place
+    assert len(remembered.made) <= 1
+    remembered.clear()
+    assert not remembered.made and remembered.size == 0
