@@ -328,7 +328,7 @@ def test_a_folder_held_open_on_windows_is_a_plain_message_and_output_stays(
     assert not list(site.glob(".output.old-*"))
 
 
-def test_the_command_exits_at_once_with_its_code_and_all_it_printed() -> None:
+def test_the_command_exits_at_once_with_its_code_and_all_it_printed(tmp_path: Path) -> None:
     """``build.py`` ends through ``exit_now``: the code is the command's, and buffered output (a pipe's) is
     not lost to the skipped teardown."""
     root = Path(__file__).resolve().parents[1]
@@ -347,12 +347,13 @@ def test_the_command_exits_at_once_with_its_code_and_all_it_printed() -> None:
     assert done.stdout == "已生成" * 2000 + "\n"
     assert done.stderr == "出错了"
     done = subprocess.run(
-        [sys.executable, str(root / "build.py"), "--site", str(root / "nowhere")],
+        [sys.executable, str(root / "build.py"), "--site", str(tmp_path / "nowhere")],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 2 and "nowhere" in done.stderr
+    assert not (tmp_path / "nowhere").exists()  # a mistyped --site leaves no folder behind
 
 
 def test_without_a_quick_exit_the_command_exits_the_usual_way(monkeypatch: pytest.MonkeyPatch) -> None:

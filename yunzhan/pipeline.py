@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from yunzhan.config import load_config
 from yunzhan.config import output_dir as output_dir_of
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.incremental import stamp
@@ -82,6 +83,10 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
     site_dir = options.site_dir.absolute()
     output_dir = output_dir_of(site_dir, options.output_dir)
     _check_output_dir(output_dir, site_dir)
+    if not (site_dir / "site.toml").is_file():
+        load_config(
+            site_dir
+        )  # its error names the file: raised before a cache folder is made in a mistyped --site
     stamped = options.use_cache and session is None and not options.preview
     if stamped:
         with timer.step("stamp"):
