@@ -11,7 +11,6 @@ no hard links), so their modification times stay and a sync to hosting uploads o
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import stat
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from yunzhan import portable
+from yunzhan.treesign import file_entry, folder_entry, signed
 
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
@@ -36,7 +36,9 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     files: set[str] = field(default_factory=set)
-    signature: tuple[str, int] | None = None  # ``tree_signature`` of the output, when the commit made it
+    signature: tuple[str, int] | None = (
+        None  # ``treesign.tree_signature`` of the output, when the commit made it
+    )
 
 
 @dataclass(frozen=True)
@@ -334,7 +336,7 @@ def _claim(spare: Path, stage: Path) -> bool:
 
 def _prune(root: str, wanted: set[str]) -> tuple[str, int]:
     """Remove what a recycled stage holds that the new build does not have, and the folders left empty;
-    returns the ``tree_signature`` of what stays."""
+    returns the ``treesign.tree_signature`` of what stays."""
     entries: list[str] = []
 
     def visit(folder: str, prefix: str) -> bool:  # True when the folder is left empty
@@ -346,61 +348,17 @@ def _prune(root: str, wanted: set[str]) -> tuple[str, int]:
                     if visit(entry.path, rel + "/"):
                         os.rmdir(entry.path)
                     else:
-                        entries.append(_folder_entry(rel))
+                        entries.append(folder_entry(rel))
                         empty = False
                 elif rel in wanted:
-                    entries.append(_file_entry(rel, entry.stat(follow_symlinks=False)))
+                    entries.append(file_entry(rel, entry.stat(follow_symlinks=False)))
                     empty = False
                 else:
                     os.unlink(entry.path)
         return empty
 
     visit(root, "")
-    return _signed(entries)
-
-
-def tree_signature(root: Path) -> tuple[str, int]:
-    """Every folder and file under ``root`` by its path there, size, modification time and inode, and how many
-    files. No change time: the files are hard links shared with the previous build, whose deletion (in the
-    background, after the build) changes it; a hand edit changes the time, the size or the inode."""
-    entries: list[str] = []
-    stack = [("", os.fspath(root))]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            with os.scandir(folder) as found:
-                listed = list(found)
-        except OSError:
-            entries.append(f"?{prefix}")
-            continue
-        for entry in listed:
-            rel = prefix + entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    entries.append(_folder_entry(rel))
-                    stack.append((rel + "/", entry.path))
-                else:
-                    entries.append(_file_entry(rel, entry.stat(follow_symlinks=False)))
-            except OSError:
-                entries.append(f"!{rel}")
-    return _signed(entries)
-
-
-def _folder_entry(rel: str) -> str:
-    return f"D{rel}"
-
-
-def _file_entry(rel: str, st: os.stat_result) -> str:
-    return f"F{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
-
-
-def _signed(entries: list[str]) -> tuple[str, int]:
-    """One digest of the entries in name order, whichever order the walk found them in."""
-    entries.sort()
-    h = hashlib.blake2b(digest_size=16)
-    for line in entries:
-        h.update(line.encode("utf-8", "surrogatepass") + b"\n")
-    return h.hexdigest(), sum(line.startswith("F") for line in entries)
+    return signed(entries)
 
 
 def _open_or_none(path: str | None) -> BinaryIO | None:

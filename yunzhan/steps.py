@@ -273,12 +273,6 @@ def find_stale_pages(b: Build) -> None:
             b.todo.append((page, fingerprint))
     b.kept_pages = len(b.kept)
     b.gone = sorted(heads)
-    if isinstance(b.memo, ParsedFiles):
-        # Every record's whole print is made (``changed_owners``): the parsed originals are read no more, and
-        # the forked renderers need not inherit them (a session keeps them for its next build).
-        b.loaded.originals.clear()
-        b.memo.release()
-        b.parse_prints = b.memo.prints
 
 
 def _origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:

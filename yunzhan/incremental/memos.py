@@ -53,11 +53,6 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         self.loaded.pop(path, None)
         self.store.put("parsed", str(path), None)
 
-    def release(self) -> None:
-        """Let go of the records read (the store keeps them): a build past its prints reads them no more."""
-        self.loaded.clear()
-        self.prints = ParsePrints()
-
     def __iter__(self) -> Iterator[Path]:
         return iter([Path(key) for key in self.store.keys("parsed")])
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from yunzhan import portable
 from yunzhan.errors import Problem
-from yunzhan.output import tree_signature
+from yunzhan.treesign import tree_signature
 
 STAMP_VERSION = 2  # 2: the output signed by relative path (the commit signs it as it prunes)
 CACHE_DIR_NAME = ".yunzhan-cache"
@@ -160,7 +160,7 @@ def input_signature(site_dir: Path, output_dir: Path, cache_dir: Path, options: 
 
 
 def output_signature(output_dir: Path) -> tuple[str, int]:
-    """The output folder as it is on disk now (``output.tree_signature``), and how many files it holds."""
+    """The output folder as it is on disk now (``treesign.tree_signature``), and how many files it holds."""
     return tree_signature(output_dir) if output_dir.is_dir() else ("", -1)
 
 
