@@ -1,11 +1,26 @@
 """The signature of a folder tree (the output): every folder and file by its path in the tree, in name order,
-so that a walk in any order, such as the commit's pruning of a recycled stage, signs it the same way."""
+so that a walk in any order, such as the commit's pruning of a recycled stage, signs it the same way; and the
+record a commit keeps of a tree (``TreeRecord``), from which the next commits sign it without walking it."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+FileStat = tuple[int, int, int]  # size, modification time (ns), inode
+FolderStat = tuple[int, int]  # modification time (ns), inode
+
+
+@dataclass(frozen=True)
+class TreeRecord:
+    """A tree as a commit left it, by path: each file's ``FileStat`` and each folder's ``FolderStat`` (not the
+    top folder's, which the swap and the spare's token touch). A folder gains or loses an entry only with a new
+    modification time, so stat-ing its folders proves nothing was put into the tree since, without listing them."""
+
+    folders: dict[str, FolderStat]
+    files: dict[str, FileStat]
 
 
 def tree_signature(root: Path) -> tuple[str, int]:
@@ -40,7 +55,26 @@ def folder_entry(rel: str) -> str:
 
 
 def file_entry(rel: str, st: os.stat_result) -> str:
-    return f"F{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
+    return file_line(rel, file_stat(st))
+
+
+def file_stat(st: os.stat_result) -> FileStat:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def folder_stat(st: os.stat_result) -> FolderStat:
+    return st.st_mtime_ns, st.st_ino
+
+
+def file_line(rel: str, stat: FileStat) -> str:
+    return f"F{rel}\0{stat[0]}\0{stat[1]}\0{stat[2]}"
+
+
+def record_signature(record: TreeRecord) -> tuple[str, int]:
+    """``tree_signature`` of the tree a record describes, made without touching the disk."""
+    entries = [folder_entry(rel) for rel in record.folders]
+    entries += [file_line(rel, stat) for rel, stat in record.files.items()]
+    return signed(entries)
 
 
 def signed(entries: list[str]) -> tuple[str, int]:
