@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from yunzhan import portable
-from yunzhan.recycle import holds, prune_known, walk_tree
-from yunzhan.treesign import TreeRecord, record_signature
+from yunzhan.recycle import prune_known, walk_tree
+from yunzhan.treesign import TreeRecord, folders_hold, record_signature
 
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
@@ -40,6 +40,7 @@ class WriteStats:
     signature: tuple[str, int] | None = (
         None  # ``treesign.tree_signature`` of the output, when the commit made it
     )
+    record: TreeRecord | None = None  # what the commit left, by which the stamp checks it without a walk
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Spare:
     that is not that one is never trusted), the files in it, and the files of the output that differ from
     them (written by that build, not linked from the tree before). With it, a recycled stage is made right
     by touching those files only (16,000 files at 10k need no stat each), once its folders proved nothing was
-    put into it by hand since (``recycle.holds``), and pruned and signed without a walk (``recycle.prune_known``)."""
+    put into it by hand since (``treesign.folders_hold``), and pruned and signed without a walk (``recycle.prune_known``)."""
 
     token: str
     files: frozenset[str]
@@ -86,7 +87,7 @@ class StagedOutput:
         token = _take_token(self.stage) if self.recycled else None
         self._root = os.fspath(self.stage)
         trusted = known is not None and token == known.token and known.tree is not None
-        self.known = known if trusted and holds(self._root, known.tree) else None  # type: ignore[union-attr]
+        self.known = known if trusted and folders_hold(self._root, known.tree) else None  # type: ignore[union-attr]
         if not self.recycled:
             self.stage.mkdir()
         self.swapped = Swapped()
@@ -248,6 +249,7 @@ class StagedOutput:
         record = self._record()
         # Signed from its record, so the stamp need not walk the output again once it is swapped in.
         self.stats.signature = record_signature(record)
+        self.stats.record = record
         known = self.known
         if known is not None:
             self.stats.removed = len(known.output - self.stats.files)

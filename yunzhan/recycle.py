@@ -1,6 +1,6 @@
 """Making a recycled stage (the spare tree, see output.py) exactly the new build, and the record of what it holds.
 
-A spare tree the store describes (``TreeRecord``) is first proved untouched: its top folder listed, every other
+A spare tree the store describes (``TreeRecord``) is first proved untouched (``treesign.folders_hold``): its top folder listed, every other
 folder stat-ed (a file put into a folder changes that folder's time). Its pruning then touches only what the
 build changed: the files it lacks are deleted by name, and the new tree's record is the old one with the files
 the build wrote and their folders stat-ed again. Any doubt, and the stage is walked whole, as it always may be.
@@ -9,33 +9,15 @@ the build wrote and their folders stat-ed again. Any doubt, and the stage is wal
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Collection, Iterable
 
 from yunzhan.treesign import FileStat, FolderStat, TreeRecord, file_stat, folder_stat
 
 
-def holds(root: str, record: TreeRecord) -> bool:
-    """True when the folder ``root`` still holds just what ``record`` says, as far as its folders tell: the same
-    names at the top, every other folder the very one noted, with the time it had. A file system without inode
-    numbers (FAT) proves nothing."""
-    top = {rel for rel in record.files if "/" not in rel} | {rel for rel in record.folders if "/" not in rel}
-    try:
-        if set(os.listdir(root)) != top:
-            return False
-        for rel, noted in record.folders.items():
-            st = os.lstat(f"{root}/{rel}")
-            if not stat.S_ISDIR(st.st_mode) or folder_stat(st) != noted or not st.st_ino:
-                return False
-    except OSError:
-        return False
-    return True
-
-
 def prune_known(
     root: str, record: TreeRecord, wanted: Collection[str], untouched: Collection[str]
 ) -> TreeRecord | None:
-    """Remove from a stage that held ``record`` (proved by ``holds``) the files and folders the new build does
+    """Remove from a stage that held ``record`` (proved by ``treesign.folders_hold``) the files and folders the new build does
     not have; return the record of what stays. ``untouched``: files of the build left as the stage had them
     (their stat is the recorded one); every other wanted file, and the folders above what changed, are stat-ed.
     None when the stage is not as expected (a folder not empty): the caller walks it instead."""
