@@ -14,6 +14,7 @@ import pytest
 
 from yunzhan import output
 from yunzhan.output import StagedOutput
+from yunzhan.recycle import walk_tree
 from yunzhan.treesign import tree_signature
 
 
@@ -83,6 +84,7 @@ def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path, noted: bool) 
         if deeper:
             (deeper[0] / "stray.html").write_bytes(b"stray")
         published = _tree(out) if out.exists() else {}
+        time.sleep(0.01)  # past the file system's clock tick: a folder changed now shows a new time
         staged = StagedOutput(out, note if noted else None)
         trusted += staged.known is not None
         for rel, data in files.items():
@@ -97,9 +99,27 @@ def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path, noted: bool) 
         note = staged.swapped.spare
         assert _tree(out) == files, step
         assert stats.signature == tree_signature(out), step
+        assert stats.record == walk_tree(os.fspath(out)), step  # what the next build and the stamp trust
         empty = [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]
         assert empty == [], step
     assert trusted > (20 if noted else -1)
+
+
+def test_the_record_of_a_trusted_tree_is_the_tree_walked(tmp_path: Path) -> None:
+    """A trusted spare is pruned and recorded by what the build changed: a folder where a file came out the
+    same is still stat-ed again when a part file came and went in it, or the next build would distrust it."""
+    out = tmp_path / "output"
+    note = None
+    for step in range(4):
+        time.sleep(0.02)  # past the file system's clock tick: a folder changed now shows a new time
+        staged = StagedOutput(out, note)
+        staged.write_pieces("d/a.txt", iter([b"x", b"y"]))
+        staged.write_bytes("d/b.txt", b"same")
+        staged.write_bytes("e/c.txt", f"{step}".encode())
+        stats = staged.commit()
+        note = staged.swapped.spare
+        assert (staged.known is not None) == (step >= 2), step
+        assert stats.record == walk_tree(os.fspath(out)), step
 
 
 def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
@@ -204,6 +224,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from yunzhan.output import StagedOutput
+from yunzhan.recycle import walk_tree
 from yunzhan.treesign import tree_signature
 out, tag = Path(sys.argv[1]), sys.argv[2]
 staged = StagedOutput(out)

@@ -191,6 +191,7 @@ class StagedOutput:
         if same and previous is not None:
             os.unlink(part)
             self._link(previous, dest, rel.lstrip("/"))
+            self._untouched.discard(rel.lstrip("/"))  # its folder was: the part file came and went
             self.stats.unchanged += 1
             return
         self._clear(dest)
