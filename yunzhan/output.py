@@ -99,6 +99,7 @@ class StagedOutput:
         self._new: list[str] = []
         self._differ: set[str] = set()  # of the new build, the files not linked from the previous one
         self._untouched: set[str] = set()  # files of the build the trusted tree held already: not touched
+        self._stirred: set[str] = set()  # folders where a file came and went (a new time, same files)
         self._previous: TreeRecord | None = None  # the output before the swap, when walked
         if self.known is not None:  # the folders of a trusted tree are there
             self._dirs |= {f"{self._root}/{rel.rpartition('/')[0]}" for rel in self.known.files if "/" in rel}
@@ -191,7 +192,7 @@ class StagedOutput:
         if same and previous is not None:
             os.unlink(part)
             self._link(previous, dest, rel.lstrip("/"))
-            self._untouched.discard(rel.lstrip("/"))  # its folder was: the part file came and went
+            self._stirred.add(rel.lstrip("/").rpartition("/")[0])  # the part file came and went in it
             self.stats.unchanged += 1
             return
         self._clear(dest)
@@ -283,7 +284,9 @@ class StagedOutput:
         """Make the stage exactly the build, and its record: by what changed when the tree was trusted, else by
         a walk of every name, removing whatever the build does not have (a file put in by hand)."""
         if self.known is not None and self.known.tree is not None:
-            record = prune_known(self._root, self.known.tree, self.stats.files, self._untouched)
+            record = prune_known(
+                self._root, self.known.tree, self.stats.files, self._untouched, self._stirred
+            )
             if record is not None:
                 return record
             self.known = None  # something unnoted was in it: the previous build is walked, too

@@ -15,11 +15,16 @@ from yunzhan.treesign import FileStat, FolderStat, TreeRecord, file_stat, folder
 
 
 def prune_known(
-    root: str, record: TreeRecord, wanted: Collection[str], untouched: Collection[str]
+    root: str,
+    record: TreeRecord,
+    wanted: Collection[str],
+    untouched: Collection[str],
+    stirred: Iterable[str] = (),
 ) -> TreeRecord | None:
     """Remove from a stage that held ``record`` (proved by ``treesign.folders_hold``) the files and folders the new build does
     not have; return the record of what stays. ``untouched``: files of the build left as the stage had them
-    (their stat is the recorded one); every other wanted file, and the folders above what changed, are stat-ed.
+    (their stat is the recorded one); every other wanted file, and the folders above what changed or in
+    ``stirred`` (where a file came and went), are stat-ed.
     None when the stage is not as expected (a folder not empty): the caller walks it instead."""
     gone = [rel for rel in record.files if rel not in wanted]
     changed = [rel for rel in wanted if rel not in untouched]
@@ -43,7 +48,7 @@ def prune_known(
     for rel in wanted:
         noted = record.files.get(rel) if rel in untouched else None
         files[rel] = noted or file_stat(os.lstat(f"{root}/{rel}"))
-    touched = _folders_of(changed) | _folders_of(gone)  # an entry came or went in these: a new time
+    touched = _folders_of(changed) | _folders_of(gone) | set(stirred)  # an entry came or went: a new time
     stats: dict[str, FolderStat] = {}
     for rel in folders:
         noted = None if rel in touched else record.folders.get(rel)
