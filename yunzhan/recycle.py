@@ -8,8 +8,10 @@ the build wrote and their folders stat-ed again. Any doubt, and the stage is wal
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Collection, Iterable
+from collections.abc import Set as AbstractSet
 
 from yunzhan.treesign import FileStat, FolderStat, TreeRecord, file_stat, folder_stat
 
@@ -17,43 +19,50 @@ from yunzhan.treesign import FileStat, FolderStat, TreeRecord, file_stat, folder
 def prune_known(
     root: str,
     record: TreeRecord,
-    wanted: Collection[str],
-    untouched: Collection[str],
+    wanted: AbstractSet[str],
+    untouched: AbstractSet[str],
     stirred: Iterable[str] = (),
 ) -> TreeRecord | None:
-    """Remove from a stage that held ``record`` (proved by ``treesign.folders_hold``) the files and folders the new build does
-    not have; return the record of what stays. ``untouched``: files of the build left as the stage had them
-    (their stat is the recorded one); every other wanted file, and the folders above what changed or in
-    ``stirred`` (where a file came and went), are stat-ed.
-    None when the stage is not as expected (a folder not empty): the caller walks it instead."""
-    gone = [rel for rel in record.files if rel not in wanted]
-    changed = [rel for rel in wanted if rel not in untouched]
-    folders = _folders_of(wanted)
+    """Remove from a stage that held ``record`` (proved by ``treesign.folders_hold``) the files the new build
+    does not have and the folders left empty; return the record of what stays. ``untouched``: files of the
+    build left as the stage had them (their stat is the recorded one); every other wanted file, and the folders
+    above what changed or in ``stirred`` (where a file came and went), are stat-ed: the work is the change's,
+    with no pass of Python over every name. None when the stage is not as expected: the caller walks it."""
+    gone = record.files.keys() - wanted
+    new = wanted - record.files.keys()
+    changed = wanted - untouched
+    made = _folders_of(new)  # the folders of the build's new files (made for them, or there already)
     for rel in gone:
         try:
             os.unlink(f"{root}/{rel}")
         except (FileNotFoundError, NotADirectoryError):
             pass  # went with a folder the build replaced by a file, or a file it replaced by a folder
         except OSError:
-            if rel not in folders:  # a folder now, as the build wants
+            if rel not in made:  # a folder now, as the build wants
                 return None
-    for rel in sorted(set(record.folders) - folders, key=lambda r: r.count("/"), reverse=True):
+    removed: set[str] = set()
+    for rel in sorted(_folders_of(gone) - made, key=lambda r: r.count("/"), reverse=True):
         try:
             os.rmdir(f"{root}/{rel}")
         except (FileNotFoundError, NotADirectoryError):
-            pass
-        except OSError:
-            return None  # something nobody noted is in it
-    files: dict[str, FileStat] = {}
-    for rel in wanted:
-        noted = record.files.get(rel) if rel in untouched else None
-        files[rel] = noted or file_stat(os.lstat(f"{root}/{rel}"))
-    touched = _folders_of(changed) | _folders_of(gone) | set(stirred)  # an entry came or went: a new time
-    stats: dict[str, FolderStat] = {}
-    for rel in folders:
-        noted = None if rel in touched else record.folders.get(rel)
-        stats[rel] = noted or folder_stat(os.lstat(f"{root}/{rel}"))
-    return TreeRecord(stats, files)
+            pass  # went with a folder above it, or a file now
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                continue  # it holds files the build keeps (nothing else: the folders proved it)
+            return None
+        removed.add(rel)
+    files = dict(record.files)
+    for rel in gone:
+        del files[rel]
+    for rel in changed:
+        files[rel] = file_stat(os.lstat(f"{root}/{rel}"))
+    folders = dict(record.folders)
+    for rel in removed:
+        folders.pop(rel, None)
+    touched = _folders_of(changed) | _folders_of(gone) | set(stirred) | made  # an entry came or went
+    for rel in touched - removed - {""}:
+        folders[rel] = folder_stat(os.lstat(f"{root}/{rel}"))
+    return TreeRecord(folders, files)
 
 
 def _folders_of(files: Iterable[str]) -> set[str]:

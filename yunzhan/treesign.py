@@ -76,8 +76,8 @@ def file_line(rel: str, stat: FileStat) -> str:
 
 def record_signature(record: TreeRecord) -> tuple[str, int]:
     """``tree_signature`` of the tree a record describes, made without touching the disk."""
-    entries = [folder_entry(rel) for rel in record.folders]
-    entries += [file_line(rel, stat) for rel, stat in record.files.items()]
+    entries = [f"D{rel}" for rel in record.folders]  # folder_entry and file_line, written out: 48,000 lines
+    entries += [f"F{rel}\0{size}\0{mtime}\0{ino}" for rel, (size, mtime, ino) in record.files.items()]
     return signed(entries)
 
 
