@@ -14,6 +14,8 @@ import pytest
 
 from yunzhan import output
 from yunzhan.output import StagedOutput
+from yunzhan.recycle import walk_tree
+from yunzhan.treesign import tree_signature
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -58,13 +60,18 @@ def test_the_previous_build_may_be_deleted_in_the_background(tmp_path: Path) -> 
         time.sleep(0.02)
 
 
-def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize("noted", [False, True])
+def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path, noted: bool) -> None:
     """Builds one after another recycle the one before last: every new tree must be exactly its files, whatever
     the spare held (files where folders go and back, changed and removed files, stray files), and writing a
-    new build must never change a file of the published one (they share inodes)."""
+    new build must never change a file of the published one (they share inodes). ``noted``: each build is
+    given what the last one said of the spare tree, so it is pruned by name, unless a stray file (put in by
+    hand, at the top or deeper) shows in its folders; the signature made from the record is the tree's."""
     out = tmp_path / "output"
     rng = random.Random(7)
     names = ["index.html", "a/index.html", "a", "b/c/index.html", "b/c", "b/d.css", "e/f/g/h.txt", "e"]
+    note = None
+    trusted = 0
     for step in range(40):
         files: dict[str, bytes] = {}
         for name in rng.sample(names, rng.randint(1, len(names))):
@@ -73,8 +80,13 @@ def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path) -> None:
         spare = tmp_path / ".output.spare"
         if step % 7 == 3 and spare.is_dir():
             (spare / "stray.html").write_bytes(b"stray")
+        deeper = [p for p in spare.rglob("*") if p.is_dir()] if step % 5 == 2 and spare.is_dir() else []
+        if deeper:
+            (deeper[0] / "stray.html").write_bytes(b"stray")
         published = _tree(out) if out.exists() else {}
-        staged = StagedOutput(out)
+        time.sleep(0.01)  # past the file system's clock tick: a folder changed now shows a new time
+        staged = StagedOutput(out, note if noted else None)
+        trusted += staged.known is not None
         for rel, data in files.items():
             if rng.random() < 0.5:
                 staged.write_bytes(rel, data)
@@ -83,10 +95,31 @@ def test_a_recycled_stage_is_exactly_the_new_build(tmp_path: Path) -> None:
                 staged.write_pieces(rel, iter([data[:cut], b"", data[cut:]]))
             if out.exists():
                 assert _tree(out) == published  # staging never reaches into the published build
-        staged.commit()
+        stats = staged.commit()
+        note = staged.swapped.spare
         assert _tree(out) == files, step
+        assert stats.signature == tree_signature(out), step
+        assert stats.record == walk_tree(os.fspath(out)), step  # what the next build and the stamp trust
         empty = [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]
         assert empty == [], step
+    assert trusted > (20 if noted else -1)
+
+
+def test_the_record_of_a_trusted_tree_is_the_tree_walked(tmp_path: Path) -> None:
+    """A trusted spare is pruned and recorded by what the build changed: a folder where a file came out the
+    same is still stat-ed again when a part file came and went in it, or the next build would distrust it."""
+    out = tmp_path / "output"
+    note = None
+    for step in range(4):
+        time.sleep(0.02)  # past the file system's clock tick: a folder changed now shows a new time
+        staged = StagedOutput(out, note)
+        staged.write_pieces("d/a.txt", iter([b"x", b"y"]))
+        staged.write_bytes("d/b.txt", b"same")
+        staged.write_bytes("e/c.txt", f"{step}".encode())
+        stats = staged.commit()
+        note = staged.swapped.spare
+        assert (staged.known is not None) == (step >= 2), step
+        assert stats.record == walk_tree(os.fspath(out)), step
 
 
 def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
@@ -191,6 +224,8 @@ WRITER = """
 import sys
 from pathlib import Path
 from yunzhan.output import StagedOutput
+from yunzhan.recycle import walk_tree
+from yunzhan.treesign import tree_signature
 out, tag = Path(sys.argv[1]), sys.argv[2]
 staged = StagedOutput(out)
 for i in range(400):

@@ -110,6 +110,33 @@ def test_the_signature_a_recycled_commit_makes_is_the_output_walked(make_site: M
     assert _quick(site)
 
 
+def test_the_output_is_checked_by_its_record_without_listing_its_folders(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit leaves a record of the output beside the stamp: a no-change rebuild stats its folders and
+    files instead of listing them, and still sees a file put deep into it by hand, or one touched."""
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    listed: list[str] = []
+    real_scandir = os.scandir
+
+    def counting(path: str) -> object:
+        listed.append(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    assert _quick(site)
+    assert not [p for p in listed if str(site / "output") in p]
+    (site / "output/about/stray.html").write_text("left by hand", encoding="utf-8")
+    assert not _quick(site)
+    assert not (site / "output/about/stray.html").exists()
+    assert _quick(site)
+    page = site / "output/about/index.html"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 10**9))
+    assert not _quick(site)
+    assert _quick(site)
+
+
 def test_the_command_with_nothing_to_do_imports_no_stage(make_site: MakeSite) -> None:
     """What keeps a no-change rebuild in a fraction of a second: the command line asks ``pipeline.build``,
     which answers from the stamp before importing Jinja, Markdown, Pillow or any stage of its own."""

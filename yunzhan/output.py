@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from yunzhan import portable
-from yunzhan.treesign import file_entry, folder_entry, signed
+from yunzhan.recycle import prune_known, walk_tree
+from yunzhan.treesign import TreeRecord, folders_hold, record_signature
 
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
@@ -39,6 +40,7 @@ class WriteStats:
     signature: tuple[str, int] | None = (
         None  # ``treesign.tree_signature`` of the output, when the commit made it
     )
+    record: TreeRecord | None = None  # what the commit left, by which the stamp checks it without a walk
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,15 @@ class Spare:
     """What the last build said of the spare tree it left: a token also written into the tree (so a tree
     that is not that one is never trusted), the files in it, and the files of the output that differ from
     them (written by that build, not linked from the tree before). With it, a recycled stage is made right
-    by touching those files only (16,000 files at 10k need no stat each; one walk of names still removes what
-    nobody noted, such as a file put into the output by hand)."""
+    by touching those files only (16,000 files at 10k need no stat each), once its folders proved nothing was
+    put into it by hand since (``treesign.folders_hold``), and pruned and signed without a walk (``recycle.prune_known``)."""
 
     token: str
     files: frozenset[str]
     differ: frozenset[str]
     output: frozenset[str]  # the files of the output beside it
+    tree: TreeRecord | None = None  # the spare tree as the commit that made it left it
+    output_tree: TreeRecord | None = None  # the output beside it, as its commit left it
 
 
 @dataclass
@@ -81,19 +85,22 @@ class StagedOutput:
         self.spare = self.output_dir.parent / f".{self.output_dir.name}{SPARE_MARK}"
         self.recycled = _claim(self.spare, self.stage)
         token = _take_token(self.stage) if self.recycled else None
-        self.known = known if known is not None and token == known.token else None
+        self._root = os.fspath(self.stage)
+        trusted = known is not None and token == known.token and known.tree is not None
+        self.known = known if trusted and folders_hold(self._root, known.tree) else None  # type: ignore[union-attr]
         if not self.recycled:
             self.stage.mkdir()
         self.swapped = Swapped()
         self.old = self.output_dir if self.output_dir.is_dir() else None
         self.stats = WriteStats()
-        self._root = os.fspath(self.stage)
         self._old_root = os.fspath(self.old) if self.old else None
         self._dirs: set[str] = {self._root}
         # Files written (not linked from the previous build): flushed before the swap.
         self._new: list[str] = []
         self._differ: set[str] = set()  # of the new build, the files not linked from the previous one
-        self._previous_files: frozenset[str] | None = None  # of the output before the swap, when walked
+        self._untouched: set[str] = set()  # files of the build the trusted tree held already: not touched
+        self._stirred: set[str] = set()  # folders where a file came and went (a new time, same files)
+        self._previous: TreeRecord | None = None  # the output before the swap, when walked
         if self.known is not None:  # the folders of a trusted tree are there
             self._dirs |= {f"{self._root}/{rel.rpartition('/')[0]}" for rel in self.known.files if "/" in rel}
 
@@ -140,8 +147,10 @@ class StagedOutput:
             os.unlink(dest)
 
     def _link(self, source: str, dest: str, rel: str) -> None:
+        rel = rel.lstrip("/")
         known = self.known
         if known is not None and rel in known.files and rel not in known.differ:
+            self._untouched.add(rel)
             return  # the trusted tree holds the very file the output has
         if self.recycled:
             try:
@@ -183,6 +192,7 @@ class StagedOutput:
         if same and previous is not None:
             os.unlink(part)
             self._link(previous, dest, rel.lstrip("/"))
+            self._stirred.add(rel.lstrip("/").rpartition("/")[0])  # the part file came and went in it
             self.stats.unchanged += 1
             return
         self._clear(dest)
@@ -226,6 +236,7 @@ class StagedOutput:
             # The trusted tree holds the very file: nothing to touch (the names it noted are the build's
             # own, checked when first written).
             self.stats.files.add(rel)
+            self._untouched.add(rel)
             self.stats.unchanged += 1
             return
         dest, previous = self._target(rel)
@@ -237,16 +248,16 @@ class StagedOutput:
     def commit(self, *, background: bool = False) -> WriteStats:
         """Make the staged build the output in one atomic step. The previous build becomes the spare tree for
         the next one (or, when there is one already, is removed: with ``background``, by a detached process)."""
+        record = self._record()
+        # Signed from its record, so the stamp need not walk the output again once it is swapped in.
+        self.stats.signature = record_signature(record)
+        self.stats.record = record
         known = self.known
-        if self.recycled:
-            # Every name, as nobody noted a file put into the spare or the output by hand; the files that stay
-            # are signed on the way, so the stamp need not walk the output again once it is swapped in.
-            self.stats.signature = _prune(self._root, self.stats.files)
         if known is not None:
             self.stats.removed = len(known.output - self.stats.files)
         if self.old is not None and known is None:
-            self._previous_files = _files_under(self.old)
-            self.stats.removed = len(self._previous_files - self.stats.files)
+            self._previous = walk_tree(os.fspath(self.old))
+            self.stats.removed = len(self._previous.files.keys() - self.stats.files)
         output = frozenset(self.stats.files)
         portable.flush(
             self._new, FSYNC_FILES
@@ -255,7 +266,7 @@ class StagedOutput:
             os.rename(self.stage, self.output_dir)
             return self.stats
         if portable.exchange_dirs(self.stage, self.output_dir):
-            self._retire(self.stage, background, output)  # the stage now holds the previous build
+            self._retire(self.stage, background, output, record)  # the stage now holds the previous build
             return self.stats
         # No atomic exchange on this system: two renames, with a tiny window where output/ is missing. Should
         # the second fail, the previous build goes back: output/ is never left missing.
@@ -266,22 +277,40 @@ class StagedOutput:
         except OSError:
             os.rename(backup, self.output_dir)
             raise
-        self._retire(backup, background, output)
+        self._retire(backup, background, output, record)
         return self.stats
+
+    def _record(self) -> TreeRecord:
+        """Make the stage exactly the build, and its record: by what changed when the tree was trusted, else by
+        a walk of every name, removing whatever the build does not have (a file put in by hand)."""
+        if self.known is not None and self.known.tree is not None:
+            record = prune_known(
+                self._root, self.known.tree, self.stats.files, self._untouched, self._stirred
+            )
+            if record is not None:
+                return record
+            self.known = None  # something unnoted was in it: the previous build is walked, too
+        return walk_tree(self._root, self.stats.files if self.recycled else None)
 
     def abort(self) -> None:
         self._retire(self.stage, background=False)
 
-    def _retire(self, folder: Path, background: bool, output: frozenset[str] | None = None) -> None:
+    def _retire(
+        self,
+        folder: Path,
+        background: bool,
+        output: frozenset[str] | None = None,
+        record: TreeRecord | None = None,
+    ) -> None:
         """Keep ``folder`` as the spare tree, unless another build left one meanwhile. ``output``: the files of
-        the build just swapped in (``folder`` holds the one before it): the spare is then noted in
-        ``swapped``, with a token written into it, for the next build to trust."""
+        the build just swapped in (``folder`` holds the one before it) and ``record`` of them: the spare is then
+        noted in ``swapped``, with a token written into it, for the next build to trust."""
         try:
             os.rename(folder, self.spare)  # fails when a (non-empty) spare is there
         except OSError:
             self._discard(folder, background)
             return
-        previous = self.known.output if self.known is not None else self._previous_files
+        previous = self.known.output_tree if self.known is not None else self._previous
         if output is None or previous is None:
             return
         token = os.urandom(8).hex()
@@ -289,7 +318,8 @@ class StagedOutput:
             portable.atomic_write(self.spare / TOKEN_NAME, token.encode())
         except OSError:
             return
-        self.swapped.spare = Spare(token, previous, frozenset(self._differ), output)
+        files = frozenset(previous.files)
+        self.swapped.spare = Spare(token, files, frozenset(self._differ), output, previous, record)
 
     def _discard(self, folder: Path, background: bool) -> None:
         """Delete a build's tree, perhaps in the background: unlinking 16,000 files takes seconds at 10,000
@@ -334,33 +364,6 @@ def _claim(spare: Path, stage: Path) -> bool:
     return True
 
 
-def _prune(root: str, wanted: set[str]) -> tuple[str, int]:
-    """Remove what a recycled stage holds that the new build does not have, and the folders left empty;
-    returns the ``treesign.tree_signature`` of what stays."""
-    entries: list[str] = []
-
-    def visit(folder: str, prefix: str) -> bool:  # True when the folder is left empty
-        empty = True
-        with os.scandir(folder) as found:
-            for entry in list(found):
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if visit(entry.path, rel + "/"):
-                        os.rmdir(entry.path)
-                    else:
-                        entries.append(folder_entry(rel))
-                        empty = False
-                elif rel in wanted:
-                    entries.append(file_entry(rel, entry.stat(follow_symlinks=False)))
-                    empty = False
-                else:
-                    os.unlink(entry.path)
-        return empty
-
-    visit(root, "")
-    return signed(entries)
-
-
 def _open_or_none(path: str | None) -> BinaryIO | None:
     if path is None:
         return None
@@ -395,19 +398,3 @@ def same_file(a: Path, b: Path) -> bool:
                     return True
     except OSError:
         return False
-
-
-def _files_under(old: Path) -> frozenset[str]:
-    """Every file of the previous build (plain strings: 16,000 files at 10k)."""
-    found: list[str] = []
-    stack = [("", os.fspath(old))]
-    while stack:
-        prefix, folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((rel + "/", entry.path))
-                else:
-                    found.append(rel)
-    return frozenset(found)

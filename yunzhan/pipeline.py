@@ -28,6 +28,7 @@ from yunzhan.options import BuildOptions
 
 if TYPE_CHECKING:  # the stages are imported once the stamp says there is work to do
     from yunzhan import steps
+    from yunzhan.output import WriteStats
     from yunzhan.writing import Stage
 
 __all__ = ["CACHE_DIR_NAME", "BuildOptions", "BuildResult", "Session", "build", "gather", "steps_in_order"]
@@ -136,7 +137,10 @@ def _build(
     from yunzhan.writing import Stage, remember, write
 
     with _without_gc():
-        b = _gather(options, timer, session, None if options.preview else Stage(output_dir, options.compress))
+        stage = None if options.preview else Stage(output_dir, options.compress)
+        if stage is not None and checked is not None and checked.touched:
+            stage.trusted = False  # the output was changed by hand: the records of its trees may be stale
+        b = _gather(options, timer, session, stage)
         with timer.step("write"):
             try:
                 stats = write(b, output_dir, b.stage, session)
@@ -147,7 +151,7 @@ def _build(
             if session is None:
                 b.store.close()
             if checked is not None:
-                _save_stamp(checked, output_dir, b, stats.signature)
+                _save_stamp(checked, output_dir, b, stats)
     return BuildResult(
         output_dir=output_dir,
         pages=b.page_count,
@@ -181,7 +185,7 @@ def _gather(
     cache_dir = _cache_dir(options, site_dir)
     store = open_store(options, cache_dir, output_dir, session)
     b = steps.Build(options, site_dir, output_dir, cache_dir, store, session, stage)
-    if stage is not None:
+    if stage is not None and stage.trusted:
         stage.spare = store.get("meta", "spare")  # staging touches only what differs from the spare tree
     try:
         for name, step in steps_in_order():
@@ -221,14 +225,13 @@ def open_store(options: BuildOptions, cache_dir: Path, output_dir: Path, session
     return store
 
 
-def _save_stamp(
-    checked: stamp.Check, output_dir: Path, b: steps.Build, signed: tuple[str, int] | None
-) -> None:
-    """``signed``: the output's signature when the commit made it as it pruned (one walk of the output less)."""
-    written, files = signed or stamp.output_signature(output_dir)
+def _save_stamp(checked: stamp.Check, output_dir: Path, b: steps.Build, stats: WriteStats) -> None:
+    """With the output's signature and record when the commit made them (no walk of the output after it)."""
+    written, files = stats.signature or stamp.output_signature(output_dir)
     warnings = [p.as_dict() for p in sort_problems(b.problems)]
     inputs = stamp.signed_after(checked, b.site_dir)  # with the short-link codes this build added
-    stamp.save_stamp(checked.path, stamp.Stamp(inputs, written, b.page_count, files, warnings))
+    made = stamp.Stamp(inputs, written, b.page_count, files, warnings)
+    stamp.save_stamp(checked.path, made, stats.record if stats.signature else None)
 
 
 def _finish(b: steps.Build, output_dir: Path, session: Session | None) -> Callable[[], None]:

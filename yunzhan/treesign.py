@@ -1,11 +1,30 @@
 """The signature of a folder tree (the output): every folder and file by its path in the tree, in name order,
-so that a walk in any order, such as the commit's pruning of a recycled stage, signs it the same way."""
+so that a walk in any order, such as the commit's pruning of a recycled stage, signs it the same way; and the
+record a commit keeps of a tree (``TreeRecord``), from which the next commits sign it without walking it."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
+
+FileStat = tuple[int, int, int]  # size, modification time (ns), inode
+FolderStat = tuple[int, int]  # modification time (ns), inode
+
+
+@dataclass(frozen=True)
+class TreeRecord:
+    """A tree as a commit left it, by path: each file's ``FileStat`` and each folder's ``FolderStat`` (not the
+    top folder's, which the swap and the spare's token touch). A folder gains or loses an entry only with a new
+    modification time, so stat-ing its folders proves nothing was put into the tree since, without listing them.
+    A file's stat is carried from record to record while a build leaves it alone, so a published file changed in
+    place (it shares its inode with the spare tree's) leaves it stale: the stamp then fails once, and that build
+    walks (``Check.touched``)."""
+
+    folders: dict[str, FolderStat]
+    files: dict[str, FileStat]
 
 
 def tree_signature(root: Path) -> tuple[str, int]:
@@ -40,13 +59,57 @@ def folder_entry(rel: str) -> str:
 
 
 def file_entry(rel: str, st: os.stat_result) -> str:
-    return f"F{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
+    return file_line(rel, file_stat(st))
+
+
+def file_stat(st: os.stat_result) -> FileStat:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def folder_stat(st: os.stat_result) -> FolderStat:
+    return st.st_mtime_ns, st.st_ino
+
+
+def file_line(rel: str, stat: FileStat) -> str:
+    return f"F{rel}\0{stat[0]}\0{stat[1]}\0{stat[2]}"
+
+
+def record_signature(record: TreeRecord) -> tuple[str, int]:
+    """``tree_signature`` of the tree a record describes, made without touching the disk."""
+    entries = [f"D{rel}" for rel in record.folders]  # folder_entry and file_line, written out: 48,000 lines
+    entries += [f"F{rel}\0{size}\0{mtime}\0{ino}" for rel, (size, mtime, ino) in record.files.items()]
+    return signed(entries)
 
 
 def signed(entries: list[str]) -> tuple[str, int]:
     """One digest of the entries in name order, whichever order the walk found them in."""
     entries.sort()
     h = hashlib.blake2b(digest_size=16)
-    for line in entries:
-        h.update(line.encode("utf-8", "surrogatepass") + b"\n")
-    return h.hexdigest(), sum(line.startswith("F") for line in entries)
+    if entries:  # one update of every line: the same digest as line by line, in a fraction of the time
+        h.update("\n".join(entries).encode("utf-8", "surrogatepass") + b"\n")
+    return h.hexdigest(), sum(line[0] == "F" for line in entries)
+
+
+def folders_hold(root: str, record: TreeRecord) -> bool:
+    """True when the folder ``root`` still holds just what ``record`` says, as far as its folders tell: the same
+    names at the top, every other folder the very one noted, with the time it had. A file system without inode
+    numbers (FAT) proves nothing."""
+    top = {rel for rel in record.files if "/" not in rel} | {rel for rel in record.folders if "/" not in rel}
+    try:
+        if set(os.listdir(root)) != top:
+            return False
+        for rel, noted in record.folders.items():
+            st = os.lstat(f"{root}/{rel}")
+            if not stat.S_ISDIR(st.st_mode) or folder_stat(st) != noted or not st.st_ino:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def files_hold(root: str, record: TreeRecord) -> bool:
+    """True when every file of ``record`` is there with the size, time and inode noted."""
+    try:
+        return all(file_stat(os.lstat(f"{root}/{rel}")) == noted for rel, noted in record.files.items())
+    except OSError:
+        return False

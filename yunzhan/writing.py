@@ -27,6 +27,7 @@ class Stage:
         self.output_dir, self.compress = output_dir, compress
         self.staged: StagedOutput | None = None
         self.spare: Spare | None = None  # what the store says of the spare tree (see output.Spare)
+        self.trusted = True  # False: the spare tree is walked whatever the store says
 
     def get(self) -> StagedOutput:
         if self.staged is None:

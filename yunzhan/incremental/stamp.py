@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import importlib.util
 import json
+import marshal
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 from yunzhan import portable
 from yunzhan.errors import Problem
-from yunzhan.treesign import tree_signature
+from yunzhan.treesign import TreeRecord, files_hold, folders_hold, tree_signature
 
 STAMP_VERSION = 2  # 2: the output signed by relative path (the commit signs it as it prunes)
 CACHE_DIR_NAME = ".yunzhan-cache"
@@ -52,6 +53,7 @@ class Stamp:
     files: int
     problems: list[dict[str, Any]] = field(default_factory=list)  # the warnings that build reported
     version: int = STAMP_VERSION
+    tree: str = ""  # digest of the output's record beside the stamp (``save_stamp``), if any
 
     def warnings(self) -> list[Problem]:
         return [Problem(**p) for p in self.problems]
@@ -63,6 +65,7 @@ class Check:
     inputs: str  # the inputs' signature now
     last: Stamp | None  # the last build's stamp, when it still holds: nothing to do
     walked: str = ""  # the part of ``inputs`` that is not a file the build writes itself
+    touched: bool = False  # the inputs were as stamped, the output not: what the store says of it is doubtful
 
 
 def settings(base_url: str | None, drafts: bool, strict: bool, compress: bool) -> tuple[Any, ...]:
@@ -78,10 +81,13 @@ def check(site_dir: Path, output_dir: Path, cache_dir: Path | None, settings: tu
     walked = input_signature(site_dir, output_dir, cache_dir, settings)
     inputs = _with_written(walked, site_dir)
     last = load_stamp(path)
-    if last is not None and last.inputs == inputs and last.output == output_signature(output_dir)[0]:
-        return Check(path, inputs, last, walked)
+    touched = False
+    if last is not None and last.inputs == inputs:
+        if output_holds(output_dir, path, last):
+            return Check(path, inputs, last, walked)
+        touched = True
     forget(path)
-    return Check(path, inputs, None, walked)
+    return Check(path, inputs, None, walked, touched)
 
 
 def signed_after(check: Check, site_dir: Path) -> str:
@@ -159,6 +165,17 @@ def input_signature(site_dir: Path, output_dir: Path, cache_dir: Path, options: 
     return h.hexdigest()
 
 
+def output_holds(output_dir: Path, path: Path, last: Stamp) -> bool:
+    """Is the output what the last build left? With its record (every folder and file by path, with its time
+    and inode), each is stat-ed, not listed: a file put into a folder changes the folder's time. Without it, the
+    output is walked and signed."""
+    record = load_record(path, last.tree)
+    if record is None:
+        return last.output == output_signature(output_dir)[0]
+    root = os.fspath(output_dir)
+    return folders_hold(root, record) and files_hold(root, record)
+
+
 def output_signature(output_dir: Path) -> tuple[str, int]:
     """The output folder as it is on disk now (``treesign.tree_signature``), and how many files it holds."""
     return tree_signature(output_dir) if output_dir.is_dir() else ("", -1)
@@ -173,12 +190,36 @@ def load_stamp(path: Path) -> Stamp | None:
     return stamp if stamp.version == STAMP_VERSION else None
 
 
-def save_stamp(path: Path, stamp: Stamp) -> None:
+def save_stamp(path: Path, stamp: Stamp, record: TreeRecord | None = None) -> None:
+    """The stamp, and the record of the output beside it (written first: the stamp names it by its digest)."""
+    if record is not None:
+        data = marshal.dumps((record.folders, record.files))
+        portable.atomic_write(_record_path(path), data)
+        stamp.tree = hashlib.blake2b(data, digest_size=16).hexdigest()
     text = json.dumps(stamp.__dict__, ensure_ascii=False, sort_keys=True)
     portable.atomic_write(path, text.encode("utf-8"))
 
 
+def load_record(path: Path, digest: str) -> TreeRecord | None:
+    """The output's record the stamp names, or None (none, another one, unreadable)."""
+    if not digest:
+        return None
+    try:
+        data = _record_path(path).read_bytes()
+        if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+            return None
+        folders, files = marshal.loads(data)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return TreeRecord(folders, files)
+
+
+def _record_path(path: Path) -> Path:
+    return path.with_suffix(".tree")
+
+
 def forget(path: Path) -> None:
     """A build that fails or changes the output must not leave an old stamp that vouches for it."""
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    for stale in (path, _record_path(path)):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()

@@ -1,0 +1,104 @@
+"""Making a recycled stage (the spare tree, see output.py) exactly the new build, and the record of what it holds.
+
+A spare tree the store describes (``TreeRecord``) is first proved untouched (``treesign.folders_hold``): its top folder listed, every other
+folder stat-ed (a file put into a folder changes that folder's time). Its pruning then touches only what the
+build changed: the files it lacks are deleted by name, and the new tree's record is the old one with the files
+the build wrote and their folders stat-ed again. Any doubt, and the stage is walked whole, as it always may be.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Collection, Iterable
+from collections.abc import Set as AbstractSet
+
+from yunzhan.treesign import FileStat, FolderStat, TreeRecord, file_stat, folder_stat
+
+
+def prune_known(
+    root: str,
+    record: TreeRecord,
+    wanted: AbstractSet[str],
+    untouched: AbstractSet[str],
+    stirred: Iterable[str] = (),
+) -> TreeRecord | None:
+    """Remove from a stage that held ``record`` (proved by ``treesign.folders_hold``) the files the new build
+    does not have and the folders left empty; return the record of what stays. ``untouched``: files of the
+    build left as the stage had them (their stat is the recorded one); every other wanted file, and the folders
+    above what changed or in ``stirred`` (where a file came and went), are stat-ed: the work is the change's,
+    with no pass of Python over every name. None when the stage is not as expected: the caller walks it."""
+    gone = record.files.keys() - wanted
+    new = wanted - record.files.keys()
+    changed = wanted - untouched
+    made = _folders_of(new)  # the folders of the build's new files (made for them, or there already)
+    for rel in gone:
+        try:
+            os.unlink(f"{root}/{rel}")
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # went with a folder the build replaced by a file, or a file it replaced by a folder
+        except OSError:
+            if rel not in made:  # a folder now, as the build wants
+                return None
+    removed: set[str] = set()
+    for rel in sorted(_folders_of(gone) - made, key=lambda r: r.count("/"), reverse=True):
+        try:
+            os.rmdir(f"{root}/{rel}")
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # went with a folder above it, or a file now
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                continue  # it holds files the build keeps (nothing else: the folders proved it)
+            return None
+        removed.add(rel)
+    files = dict(record.files)
+    for rel in gone:
+        del files[rel]
+    for rel in changed:
+        files[rel] = file_stat(os.lstat(f"{root}/{rel}"))
+    folders = dict(record.folders)
+    for rel in removed:
+        folders.pop(rel, None)
+    touched = _folders_of(changed) | _folders_of(gone) | set(stirred) | made  # an entry came or went
+    for rel in touched - removed - {""}:
+        folders[rel] = folder_stat(os.lstat(f"{root}/{rel}"))
+    return TreeRecord(folders, files)
+
+
+def _folders_of(files: Iterable[str]) -> set[str]:
+    """Every folder above the given files (the top folder, "", not included)."""
+    found: set[str] = set()
+    for rel in files:
+        parent = rel.rpartition("/")[0]
+        while parent and parent not in found:
+            found.add(parent)
+            parent = parent.rpartition("/")[0]
+    return found
+
+
+def walk_tree(root: str, wanted: Collection[str] | None = None) -> TreeRecord:
+    """Walk a tree and record it; with ``wanted``, first remove every file not in it and the folders left
+    empty (the stage is then exactly the build, whatever was put into it)."""
+    folders: dict[str, FolderStat] = {}
+    files: dict[str, FileStat] = {}
+
+    def visit(folder: str, prefix: str) -> bool:  # True when the folder is left empty
+        empty = True
+        with os.scandir(folder) as found:
+            for entry in list(found):
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if visit(entry.path, rel + "/"):
+                        os.rmdir(entry.path)
+                    else:
+                        folders[rel] = folder_stat(os.lstat(entry.path))  # after its own pruning
+                        empty = False
+                elif wanted is None or rel in wanted:
+                    files[rel] = file_stat(entry.stat(follow_symlinks=False))
+                    empty = False
+                else:
+                    os.unlink(entry.path)
+        return empty and wanted is not None
+
+    visit(root, "")
+    return TreeRecord(folders, files)
