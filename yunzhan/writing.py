@@ -109,10 +109,12 @@ def remember(gathered: Build, output_dir: Path) -> None:
         store.put_page(rel, None)
     for name, (key, made) in gathered.made.items():  # see ``reuse.kept_as_made``
         store.put("meta", name, (key, file_stats(output_dir, made)))
+    written: list[tuple[str, int, int]] = []
     for rel in gathered.fresh:
-        written = as_written(output_dir / rel)
-        if written is None:
+        stats = as_written(f"{output_dir}/{rel}")
+        if stats is None:
             store.put_page(rel, None)
         else:
-            store.page_written(rel, *written)
+            written.append((rel, *stats))
+    store.pages_written(written)  # in one statement: a template edit writes 12,000 at 10,000 records
     store.commit()

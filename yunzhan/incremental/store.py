@@ -243,10 +243,14 @@ class Store:
         owners = {owner_of(key) for key, _ in _deps(entry.deps)}
         db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in owners))
 
-    def page_written(self, rel: str, size: int, mtime_ns: int) -> None:
-        """Note the file of a page put in this build as written (what ``still_valid`` checks)."""
+    def pages_written(self, written: Iterable[tuple[str, int, int]]) -> None:
+        """Note the files of pages put in this build as written, (page, size, mtime_ns) each: what
+        ``still_valid`` checks."""
         self._begin()
-        self.db.execute("UPDATE pages SET size=?, mtime_ns=? WHERE rel=?", (size, mtime_ns, rel))
+        self.db.executemany(
+            "UPDATE pages SET size=?, mtime_ns=? WHERE rel=?",
+            ((size, mtime, rel) for rel, size, mtime in written),
+        )
 
     # ------------------------------------------------------------------------------ the transaction
 
