@@ -202,8 +202,9 @@ def _left_as_written(output_dir: Path, store: Store) -> Callable[[str], bool]:
     """Whether a site-wide file of the last build is in the output as it was written (its size and time)."""
     site_files = store.get("meta", "site_files")
     stats = site_files[1] if site_files is not None else {}
+    root = os.fspath(output_dir)
 
-    def left(rel: str) -> bool:
-        return rel in stats and as_written(output_dir / rel) == stats[rel]
+    def left(rel: str) -> bool:  # asked for each of up to 4,096 shards: a string, not a Path
+        return rel in stats and as_written(f"{root}/{rel}") == stats[rel]
 
     return left
