@@ -31,10 +31,12 @@ def record_states(records: list[Record], prints: Fingerprints) -> dict[RecordKey
 
 
 def _add_referenced(values: Iterable[Any], whole: dict[RecordKey, str], parts: list[str]) -> None:
-    for value in values:
+    for value in values:  # 150,000 values at 10,000 records, mostly text: a tuple for isinstance, not a union
+        if value is None or type(value) is str:
+            continue
         if isinstance(value, Record):
             parts.append(whole.get((value.collection, value.slug), ""))
-        elif isinstance(value, list | tuple):
+        elif isinstance(value, (list, tuple)):
             _add_referenced(value, whole, parts)
 
 
