@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.htmltext import plain_text
@@ -25,6 +25,7 @@ OPEN_DATA_CSV = "data/{collection}.csv"
 LIST_SEPARATOR = "|"  # between the items of a list inside one CSV cell
 
 Lines = tuple[bytes, bytes]  # a record's line of records.json and of its CSV file, as UTF-8
+L = TypeVar("L")  # what stands for a line in ``open_data_pieces``: its bytes, or whatever the caller resolves
 
 
 def is_private(field_name: str) -> bool:
@@ -122,17 +123,22 @@ def open_data(grouped: Mapping[str, list[Record]], config: SiteConfig) -> dict[s
 
 def open_data_files(config: SiteConfig, lines: Mapping[str, Iterable[Lines]]) -> dict[str, bytes]:
     """The open data files around the records' ``lines`` (``record_lines``, collection by collection, in order)."""
-    return {rel: b"".join(pieces) for rel, pieces in open_data_pieces(config, lines).items()}
+    pieces: dict[str, Iterator[bytes]] = open_data_pieces(config, lines)
+    return {rel: b"".join(made) for rel, made in pieces.items()}
 
 
-def open_data_pieces(config: SiteConfig, lines: Mapping[str, Iterable[Lines]]) -> dict[str, Iterator[bytes]]:
+def open_data_pieces(
+    config: SiteConfig, lines: Mapping[str, Iterable[tuple[L, L]]]
+) -> dict[str, Iterator[bytes | L]]:
     """``open_data_files`` piece by piece, made as they are read (at 10,000 records the files come to 85 MB:
     they need never be whole in memory). Each collection's ``lines`` is read twice: for its CSV and the JSON.
+    A line is placed as it is given, the pieces around it are bytes: a caller may give a stand-in for each
+    line (its lines are elsewhere, or in the file the last build wrote) and resolve it as it writes.
 
     ``records.json`` is ``{"site": …, "collections": {name: {"title": …, "records": [row, …]}}}`` with one
     record a line: a diff of two builds shows the records that changed, and json's C encoder makes each line
     (``indent`` would make json use its pure-Python one: seconds at 10,000 records)."""
-    files: dict[str, Iterator[bytes]] = {
+    files: dict[str, Iterator[bytes | L]] = {
         OPEN_DATA_CSV.format(collection=c.name): _csv_pieces(c, lines.get(c.name, ()))
         for c in config.collections
     }
@@ -140,13 +146,13 @@ def open_data_pieces(config: SiteConfig, lines: Mapping[str, Iterable[Lines]]) -
     return dict(sorted(files.items()))
 
 
-def _csv_pieces(settings: CollectionSettings, mine: Iterable[Lines]) -> Iterator[bytes]:
+def _csv_pieces(settings: CollectionSettings, mine: Iterable[tuple[L, L]]) -> Iterator[bytes | L]:
     yield ("\ufeff" + _csv_line(columns(settings))).encode()
     for _, csv_line in mine:
         yield csv_line
 
 
-def _json_pieces(config: SiteConfig, lines: Mapping[str, Iterable[Lines]]) -> Iterator[bytes]:
+def _json_pieces(config: SiteConfig, lines: Mapping[str, Iterable[tuple[L, L]]]) -> Iterator[bytes | L]:
     site = {"title": config.title, "url": config.base_url, "description": config.description}
     yield b'{"site": ' + _dumps(site) + b',\n "collections": {\n'
     for n, settings in enumerate(config.collections):

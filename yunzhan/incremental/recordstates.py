@@ -31,10 +31,12 @@ def record_states(records: list[Record], prints: Fingerprints) -> dict[RecordKey
 
 
 def _add_referenced(values: Iterable[Any], whole: dict[RecordKey, str], parts: list[str]) -> None:
-    for value in values:
+    for value in values:  # 150,000 values at 10,000 records, mostly text: a tuple for isinstance, not a union
+        if value is None or type(value) is str:
+            continue
         if isinstance(value, Record):
             parts.append(whole.get((value.collection, value.slug), ""))
-        elif isinstance(value, list | tuple):
+        elif isinstance(value, (list, tuple)):
             _add_referenced(value, whole, parts)
 
 
@@ -47,21 +49,38 @@ def by_state(
     make: Callable[[Record], T],
 ) -> list[T]:
     """``make(record)`` of each record, kept in ``store`` (``meta``, ``name``) by the record's state and the
-    ``settings``: made again only for records whose state changed."""
-    found = store.get("meta", name)
-    kept: dict[RecordKey, tuple[str, T]] = found[1] if found is not None and found[0] == settings else {}
+    ``settings``: made again only for records whose state changed. What one build made again is kept beside
+    the whole (``name`` + ``OVERLAY``) until it grows past a share of it: after one edit, one entry is written,
+    not 10,000."""
+    base, overlay = _kept(store, name, settings)
+    kept = base | overlay
     now: dict[RecordKey, tuple[str, T]] = {}
+    fresh: dict[RecordKey, tuple[str, T]] = {}
     out = []
-    changed = len(kept) != len(records)
     for record in records:
         key = (record.collection, record.slug)
         state = states.get(key)
         hit = kept.get(key)
         if hit is None or state is None or hit[0] != state:
-            hit = (state or "", make(record))
-            changed = True
+            hit = fresh[key] = (state or "", make(record))
         now[key] = hit
         out.append(hit[1])
-    if changed:
-        store.put("meta", name, (settings, now))
+    if len(now) != len(kept) or len(overlay) + len(fresh) > len(now) // OVERLAY_SHARE:
+        store.put("meta", name, (settings, now))  # records gone, or many changed: the whole again
+        store.put("meta", name + OVERLAY, None)
+    elif fresh:
+        store.put("meta", name + OVERLAY, (settings, overlay | fresh))
     return out
+
+
+OVERLAY = "+"  # the row of what builds since the whole was written made again
+OVERLAY_SHARE = 8  # the whole is written again when the overlay holds more than this share of the records
+
+
+def _kept(store: Store, name: str, settings: str) -> tuple[dict[RecordKey, Any], dict[RecordKey, Any]]:
+    """The whole and the overlay kept for ``settings`` (both empty for other settings)."""
+    found = store.get("meta", name)
+    if found is None or found[0] != settings:
+        return {}, {}
+    more = store.get("meta", name + OVERLAY)
+    return found[1], more[1] if more is not None and more[0] == settings else {}

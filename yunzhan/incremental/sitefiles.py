@@ -1,18 +1,22 @@
 """The site-wide files (search index, sitemap, robots.txt, feed, open data) around the reuse layer: kept while
 their key holds and the files are as written; otherwise made again from the search blocks and open data lines
 of records unchanged since the last build, which the store keeps by keys made of the stages' own ``inputs``.
+The open data files are spliced from the ones the last build wrote (``splice``) while those are as written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from yunzhan import opendata, publish, search
 from yunzhan.config import SiteConfig
+from yunzhan.incremental import splice
 from yunzhan.incremental.fingerprints import Fingerprints, digest, inputs_key
 from yunzhan.incremental.recordstates import RecordKey, by_state, record_states
 from yunzhan.incremental.searchblocks import search_files
@@ -44,29 +48,28 @@ def make_site_files(
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = record_states(ordered, prints)
-    makers: list[Callable[[], Mapping[str, bytes | Iterator[bytes] | None]]] = [
+    makers: list[Callable[[], Mapping[str, bytes | None]]] = [
         lambda: search_files(ordered, config, store, settings, states, left, slugs),
         lambda: publish.sitemap(all_pages, config),
         lambda: publish.robots(config),
     ]
     if config.publish.feed:
         makers.append(lambda: publish.atom_feed(ordered, config))
-    if config.publish.open_data:
-        makers.append(lambda: open_data(grouped, config, store, settings, states))
     files: dict[str, bytes] = {}
     for make in makers:
         made = make()  # None: the file in the output is still right (``left`` said it is as written)
         for rel, data in made.items():
             if stage is None:
-                files[rel] = (output_dir / rel).read_bytes() if data is None else _whole(data)
+                files[rel] = (output_dir / rel).read_bytes() if data is None else data
             elif data is None:
                 stage.get().keep(rel)
-            elif isinstance(data, bytes):
-                stage.get().write_bytes(rel, data)
             else:
-                stage.get().write_pieces(rel, data)
+                stage.get().write_bytes(rel, data)
         if stage is not None:
             files |= dict.fromkeys(made, b"")
+    if config.publish.open_data:
+        lines, pieces = open_data(grouped, config, store, settings, states)
+        files |= _open_data_files(lines, pieces, store, output_dir, left, stage)
     return files
 
 
@@ -76,11 +79,12 @@ def open_data(
     store: Store,
     settings: str,
     states: dict[RecordKey, str],
-) -> dict[str, Iterator[bytes]]:
-    """``opendata.open_data_pieces``, each record's lines kept in the store by the key of its
-    ``opendata.inputs`` (that key made again only for records whose state changed): after one edit, one
-    record's lines are made, not 10,000. The lines are kept CHUNK records a row, found by their records' keys,
-    and read back a row at a time as the files are written (they come to 85 MB at 10,000 records)."""
+) -> tuple[_StoredLines, dict[str, Iterator[bytes | int]]]:
+    """``opendata.open_data_pieces`` with a placeholder for each record's lines (``_StoredLines``), each
+    record's lines kept in the store by the key of its ``opendata.inputs`` (that key made again only for
+    records whose state changed): after one edit, one record's lines are made, not 10,000. The lines are kept
+    CHUNK records a row, found by their records' keys, and read back a row at a time when the file the last
+    build wrote lacks them (they come to 85 MB at 10,000 records)."""
     published = [r for c in config.collections for r in grouped.get(c.name, []) if not r.draft]
 
     def key(record: Record) -> str:
@@ -89,30 +93,77 @@ def open_data(
     keys = by_state(store, "open_data_records", settings, published, states, key)
     names = _chunks(store, published, keys, config)
     counts = Counter(r.collection for r in published)  # ``published`` is in the collections' order
-    lines: dict[str, _StoredLines] = {}
+    placeholders: dict[str, list[tuple[int, int]]] = {}
     start = 0
     for c in config.collections:
-        lines[c.name] = _StoredLines(store, names, start, start + counts[c.name])
+        placeholders[c.name] = [(2 * n, 2 * n + 1) for n in range(start, start + counts[c.name])]
         start += counts[c.name]
-    return opendata.open_data_pieces(config, lines)
+    return _StoredLines(store, names, keys), opendata.open_data_pieces(config, placeholders)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _StoredLines:
-    """The lines of records ``start`` to ``end`` (in the order of ``_chunks``), read from the store each time
-    they are iterated, a chunk at a time."""
+    """What the placeholders of ``open_data`` stand for: ``2 * n`` the JSON line of record ``n`` (in the order
+    of ``_chunks``), ``2 * n + 1`` its CSV line; each known by its record's key, read from the store a chunk
+    at a time."""
 
     store: Store
     names: list[str]
-    start: int
-    end: int
+    keys: list[str]
+    _row: tuple[int, Any] = field(default=(-1, None))
 
-    def __iter__(self) -> Iterator[opendata.Lines]:
-        for n in range(self.start // CHUNK, -(-self.end // CHUNK)):
-            row = self.store.get("lines", self.names[n])
-            low, high = max(self.start - n * CHUNK, 0), min(self.end - n * CHUNK, CHUNK)
-            for _, found in row[low:high]:
-                yield found
+    def key(self, placeholder: int) -> str:
+        return self.keys[placeholder >> 1] + "jc"[placeholder & 1]
+
+    def line(self, placeholder: int) -> bytes:
+        n = placeholder >> 1
+        if self._row[0] != n // CHUNK:
+            self._row = (n // CHUNK, self.store.get("lines", self.names[n // CHUNK]))
+        return cast(bytes, self._row[1][n % CHUNK][1][placeholder & 1])
+
+
+def _open_data_files(
+    lines: _StoredLines,
+    pieces: dict[str, Iterator[bytes | int]],
+    store: Store,
+    output_dir: Path,
+    left: Callable[[str], bool],
+    stage: Stage | None,
+) -> dict[str, bytes]:
+    """Write (or, without ``stage``, return) the open data files: spliced from the files the last build wrote
+    when they are as written (the store keeps their layouts), else made whole from the stored lines."""
+    before: dict[str, splice.Layout] = store.get("meta", "open_data_layout") or {}
+    layouts: dict[str, splice.Layout] = {}
+    files: dict[str, bytes] = {}
+    for rel, made in pieces.items():
+        old = before.get(rel) if left(rel) else None
+        layouts[rel] = ([], [])
+        ops = splice.ops(made, old, lines.key, lines.line, layouts[rel])
+        previous = output_dir / rel if old is not None else None
+        files[rel] = b""
+        if stage is None:
+            files[rel] = splice.joined(ops, previous)
+        elif previous is None:  # no old file to splice: every op is bytes
+            stage.get().write_pieces(rel, cast(Iterator[bytes], ops))
+        else:
+            _stage_spliced(stage, rel, ops, previous, store.path.parent if store.path else output_dir.parent)
+    if layouts != before:
+        store.put("meta", "open_data_layout", layouts)
+    return files
+
+
+def _stage_spliced(stage: Stage, rel: str, ops: Iterator[splice.Op], previous: Path, scratch: Path) -> None:
+    """Stage the file of ``ops``, spliced into a scratch file and linked into the stage (or the previous file
+    itself, when nothing in it changed)."""
+    name = scratch / f".site-file-{os.getpid()}-{os.urandom(6).hex()}.tmp"
+    try:
+        if splice.write(ops, previous, name):
+            stage.get().copy_file(rel, name, link=True)
+        else:
+            stage.get().keep(rel)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def _chunks(store: Store, records: list[Record], keys: list[str], config: SiteConfig) -> list[str]:
@@ -147,16 +198,13 @@ def _chunks(store: Store, records: list[Record], keys: list[str], config: SiteCo
     return names
 
 
-def _whole(data: bytes | Iterator[bytes]) -> bytes:
-    return data if isinstance(data, bytes) else b"".join(data)
-
-
 def _left_as_written(output_dir: Path, store: Store) -> Callable[[str], bool]:
     """Whether a site-wide file of the last build is in the output as it was written (its size and time)."""
     site_files = store.get("meta", "site_files")
     stats = site_files[1] if site_files is not None else {}
+    root = os.fspath(output_dir)
 
-    def left(rel: str) -> bool:
-        return rel in stats and as_written(output_dir / rel) == stats[rel]
+    def left(rel: str) -> bool:  # asked for each of up to 4,096 shards: a string, not a Path
+        return rel in stats and as_written(f"{root}/{rel}") == stats[rel]
 
     return left
