@@ -310,9 +310,8 @@ def render_pages(b: Build) -> None:
             b.pages.append((page, None if b.stage is not None else html))
             deps = [(key, v) for key in touched if (v := b.prints.get(key)) is not None]
             pending.add(page.output_file, PageEntry.of(by_page[id(page)], deps).packed())
-    for rel, entry in pending.drain():
-        b.store.put_page(rel, entry)
-        b.fresh.append(rel)
+    b.fresh += pending.rels
+    b.store.put_pages(pending.drain())
     reuse.keep_prints(b.store, b.prints)
 
 
