@@ -296,6 +296,9 @@ def render_pages(b: Build) -> None:
     for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
         b.store.put("qr", digest(b.code, *args), svg)
         b.qr_codes[args] = svg
+    if missing:  # forget the drawings no placard shows any more (each version of yunzhan draws its own)
+        shown = placards.qr_requests(b.plan.pages, b.config)
+        b.store.keep_only("qr", {digest(b.code, *args) for args in shown})
     by_page = {id(page): fingerprint for page, fingerprint in b.todo}
     todo = [page for page, _ in b.todo]
     # each page's entry packed at once (at 10,000 pages what they read is ~100 MB as tuples) and kept on disk
