@@ -289,3 +289,30 @@ def test_a_store_held_by_another_build_is_a_plain_message(
     assert _tree(site / "output") == published
     incremental_build(site)  # once the other build is done, the build goes through
     assert "关于本展，改" in (site / "output/about/index.html").read_text(encoding="utf-8")
+
+
+def test_pages_put_again_keep_exactly_what_each_read(tmp_path: Path) -> None:
+    """A re-rendered page's rows of ``reads`` are changed where what it read changed, over batch boundaries."""
+    from yunzhan.incremental.store import PageEntry, Store
+
+    def entry(*owners: str) -> PageEntry:
+        return PageEntry.of("fp", [(("record", "projects", slug, "title"), "x") for slug in owners])
+
+    store = Store(tmp_path / "store.sqlite")
+    store.put_pages([(f"p{i}.html", entry("a", "b").packed()) for i in range(5)], batch=2)
+    store.put_pages([("p0.html", entry("a", "c").packed()), ("p1.html", entry("b").packed())], batch=1)
+    store.put_pages([("p2.html", PageEntry.of("fp2", [(("collection", "projects"), "y")]).packed())])
+    store.put_page("p3.html", None)
+    store.commit()
+    store.close()
+    store = Store(tmp_path / "store.sqlite")
+    assert store.readers(["record\0projects\0a"]) == {"p0.html", "p4.html"}
+    assert store.readers(["record\0projects\0b"]) == {"p1.html", "p4.html"}
+    assert store.readers(["record\0projects\0c"]) == {"p0.html"}
+    assert store.readers(["collection\0projects"]) == {"p2.html"}
+    assert sorted(store.page_heads()) == ["p0.html", "p1.html", "p2.html", "p4.html"]
+    page = store.page("p2.html")
+    assert (
+        page is not None and page.fingerprint == "fp2" and page.deps == ((("collection", "projects"), "y"),)
+    )
+    store.close()

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import MakeSite, edit_file, incremental_build
 from yunzhan import opendata
 from yunzhan.incremental.fingerprints import parsed_print, record_fingerprint
+from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, build, gather
 
@@ -197,3 +198,9 @@ def test_placard_qr_codes_are_drawn_again_by_other_code(
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")  # past the stamp
     build(BuildOptions(site_dir=site))
     assert drawn  # every page is made again by the new code, and so is every QR code
+    (path,) = (site / ".yunzhan-cache").glob("build-*.sqlite")
+    store = Store(path)
+    try:
+        assert len(store.keys("qr")) == len(drawn)  # the other version's drawings are forgotten
+    finally:
+        store.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -134,13 +134,19 @@ def site_view(
 
 
 def render_pages(
-    env: jinja2.Environment, pages: list[Page], site: SiteView, site_dir: Path
+    env: jinja2.Environment,
+    pages: list[Page],
+    site: SiteView,
+    site_dir: Path,
+    note: Callable[[int, Any], Any] | None = None,
 ) -> Iterator[tuple[Page, str | None, Problem | None, Any]]:
     """Render each page; a template mistake becomes a Problem naming the template and line, not a traceback.
     Many pages are shared between forked processes (``workers.fork_map``). The last item of each is what the
     environment noted while the page rendered: an environment with a ``touched`` attribute gets a new set there
-    for each page (``incremental.tracking``); None otherwise."""
-    state = _RenderState(env, pages, site, site_dir, {})
+    for each page (``incremental.tracking``); None otherwise. ``note(i, touched)``, when given, is what comes
+    back instead, made in the process that rendered page ``i``: what the caller makes of it then shares the
+    processes too, instead of waiting on this one."""
+    state = _RenderState(env, pages, site, site_dir, {}, note)
     try:
         for page, (html, problem, touched) in zip(
             pages, fork_map(_render_one, state, len(pages), weight=partial(_weight, pages)), strict=True
@@ -165,9 +171,17 @@ class _RenderState:
     site: SiteView
     site_dir: Path
     templates: dict[str, jinja2.Template | Problem]  # loaded once per process
+    note: Callable[[int, Any], Any] | None = None
 
 
 def _render_one(state: _RenderState, i: int) -> tuple[str | None, Problem | None, Any]:
+    html, problem, touched = _render(state, i)
+    if state.note is not None:
+        touched = state.note(i, touched) if html is not None else None
+    return html, problem, touched
+
+
+def _render(state: _RenderState, i: int) -> tuple[str | None, Problem | None, Any]:
     page, env = state.pages[i], state.env
     template = state.templates.get(page.template)
     if template is None:

@@ -7,8 +7,9 @@ the output; ``writing`` does that once every step has run without an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,11 @@ from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
-from yunzhan.incremental.fingerprints import Fingerprints, ParsePrints, digest, page_fingerprint
+from yunzhan.incremental.fingerprints import DepKey, Fingerprints, ParsePrints, digest, page_fingerprint
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, ShortLinkFile
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
-from yunzhan.incremental.store import PageEntry, PendingPages, Store
+from yunzhan.incremental.store import PackedEntry, PageEntry, PendingPages, Store
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
@@ -296,24 +297,34 @@ def render_pages(b: Build) -> None:
     for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
         b.store.put("qr", digest(b.code, *args), svg)
         b.qr_codes[args] = svg
-    by_page = {id(page): fingerprint for page, fingerprint in b.todo}
+    if missing:  # forget the drawings no placard shows any more (each version of yunzhan draws its own)
+        shown = placards.qr_requests(b.plan.pages, b.config)
+        b.store.keep_only("qr", {digest(b.code, *args) for args in shown})
     todo = [page for page, _ in b.todo]
-    # each page's entry packed at once (at 10,000 pages what they read is ~100 MB as tuples) and kept on disk
-    # until the forked renderers are gone: they hold the store's connection, which must not change under them
+    # each page's entry packed where it rendered (at 10,000 pages what they read is ~100 MB as tuples) and kept
+    # on disk until the forked renderers are gone: they hold the store's connection, which must not change under
+    # them
     pending = PendingPages()
-    for page, html, problem, touched in render.render_pages(b.env, todo, b.site, b.site_dir):
+    note = partial(_page_entry, b.todo, b.prints)
+    for page, html, problem, entry in render.render_pages(b.env, todo, b.site, b.site_dir, note):
         if problem is not None:
             b.problems.append(problem)
         elif html is not None:
             if b.stage is not None:
                 b.stage.page(page.output_file, html)
             b.pages.append((page, None if b.stage is not None else html))
-            deps = [(key, v) for key in touched if (v := b.prints.get(key)) is not None]
-            pending.add(page.output_file, PageEntry.of(by_page[id(page)], deps).packed())
-    for rel, entry in pending.drain():
-        b.store.put_page(rel, entry)
-        b.fresh.append(rel)
+            pending.add(page.output_file, entry)
+    b.fresh += pending.rels
+    b.store.put_pages(pending.drain())
     reuse.keep_prints(b.store, b.prints)
+
+
+def _page_entry(
+    todo: list[tuple[Page, str]], prints: Fingerprints, i: int, touched: Iterable[DepKey]
+) -> PackedEntry:
+    """What page ``i`` read, with the fingerprints of each now: made by whichever process rendered it."""
+    deps = [(key, v) for key in touched if (v := prints.get(key)) is not None]
+    return PageEntry.of(todo[i][1], deps).packed()
 
 
 def make_site_files(b: Build) -> None:

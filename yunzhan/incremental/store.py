@@ -69,7 +69,10 @@ class PageEntry:
         """The entry as the store keeps it, pickled and compressed: a cold build holds thousands until the
         forked renderers are gone (at 3,000 records, 24 MiB instead of 53)."""
         deps = zlib.compress(pickle.dumps(self.deps, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        return PackedEntry(self.fingerprint, deps, self.size, self.mtime_ns)
+        owners = {key[:3] if key[0] == "record" else key for key, _ in self.deps}
+        return PackedEntry(
+            self.fingerprint, deps, self.size, self.mtime_ns, frozenset(map("\0".join, owners))
+        )
 
 
 @dataclass(slots=True)
@@ -78,6 +81,7 @@ class PackedEntry:
     deps: bytes  # pickled, compressed: see ``_deps``
     size: int = 0
     mtime_ns: int = 0
+    owners: frozenset[str] = frozenset()  # its rows of ``reads``: ``owner_of`` each dependency
 
 
 class PendingPages:
@@ -86,8 +90,10 @@ class PendingPages:
 
     def __init__(self) -> None:
         self._file = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 (``drain`` closes it)
+        self.rels: list[str] = []  # the pages added, in order
 
     def add(self, rel: str, entry: PackedEntry) -> None:
+        self.rels.append(rel)
         pickle.dump((rel, entry), self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def drain(self) -> Iterator[tuple[str, PackedEntry]]:
@@ -230,18 +236,41 @@ class Store:
 
     def put_page(self, rel: str, entry: PackedEntry | None) -> None:
         """Note a page as written now (None: the page is gone)."""
+        if entry is not None:
+            self.put_pages([(rel, entry)])
+            return
+        self._begin()
+        self.db.execute("DELETE FROM pages WHERE rel=?", (rel,))
+        self.db.execute("DELETE FROM reads WHERE rel=?", (rel,))
+
+    def put_pages(self, entries: Iterable[tuple[str, PackedEntry]], batch: int = 1000) -> None:
+        """Note pages as written now. A page's rows of ``reads`` change only where what it read changed: a
+        template edit re-renders every page, which mostly read what they read before, and deleting and
+        inserting their ~460,000 rows at 10,000 records took ~20 s (~3 s this way, measured under load)."""
         self._begin()
         db = self.db
-        db.execute("DELETE FROM pages WHERE rel=?", (rel,))
-        db.execute("DELETE FROM reads WHERE rel=?", (rel,))
-        if entry is None:
-            return
-        db.execute(
-            "INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
-            (rel, entry.fingerprint, entry.size, entry.mtime_ns, entry.deps),
+        chunk: dict[str, PackedEntry] = {}
+        for rel, entry in entries:
+            chunk[rel] = entry
+            if len(chunk) >= batch:
+                self._put_chunk(db, chunk)
+                chunk = {}
+        self._put_chunk(db, chunk)
+
+    @staticmethod
+    def _put_chunk(db: sqlite3.Connection, chunk: dict[str, PackedEntry]) -> None:
+        gone: list[tuple[str, str]] = []
+        added: list[tuple[str, str]] = []
+        for rel, entry in chunk.items():
+            before = {owner for (owner,) in db.execute("SELECT owner FROM reads WHERE rel=?", (rel,))}
+            gone += [(owner, rel) for owner in before - entry.owners]
+            added += [(owner, rel) for owner in entry.owners - before]
+        db.executemany("DELETE FROM reads WHERE owner=? AND rel=?", gone)
+        db.executemany("INSERT INTO reads VALUES (?, ?)", sorted(added))  # in key order: appends, mostly
+        db.executemany(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+            [(rel, e.fingerprint, e.size, e.mtime_ns, e.deps) for rel, e in chunk.items()],
         )
-        owners = {owner_of(key) for key, _ in _deps(entry.deps)}
-        db.executemany("INSERT INTO reads VALUES (?, ?)", ((owner, rel) for owner in owners))
 
     def pages_written(self, written: Iterable[tuple[str, int, int]]) -> None:
         """Note the files of pages put in this build as written, (page, size, mtime_ns) each: what
