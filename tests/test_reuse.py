@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,3 +205,28 @@ def test_placard_qr_codes_are_drawn_again_by_other_code(
         assert len(store.keys("qr")) == len(drawn)  # the other version's drawings are forgotten
     finally:
         store.close()
+
+
+def test_a_body_edit_keys_and_converts_only_the_edited_records_texts(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other records' conversions are found by their files' parse prints: their texts are not digested."""
+    from yunzhan import bodies, texts
+
+    site = make_site()
+    incremental_build(site)
+    digested: list[str] = []
+    converted: list[str] = []
+    real_key, real_convert = texts.markdown_key, bodies._convert
+    monkeypatch.setattr(
+        texts, "markdown_key", lambda text, options: digested.append(text) or real_key(text, options)
+    )
+
+    def converting(missing: list[Any], i: int) -> Any:
+        converted.append(missing[i][3]["path"])
+        return real_convert(missing, i)
+
+    monkeypatch.setattr(bodies, "_convert", converting)
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    incremental_build(site)
+    assert digested == [] and converted == ["content/projects/rocket.md"]

@@ -27,16 +27,18 @@ def render_markup(
     Conversions the cache cannot vouch for are made in forked processes when there are many (a cold build)."""
     by_source = references.record_link_resolver(records)
     # Every conversion: (record, field or "" for the body, text, options). Cached ones are taken as they are.
-    jobs = [(record, *text) for record in records for text in texts.markdown_texts(record, config)]
+    jobs: list[tuple[Record, str, str, dict[str, Any]]] = []
     results: list[markup.MarkupResult | None] = []
     missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]] = []
-    for record, _name, text, options in jobs:
+    for record in records:
+        found_texts = texts.markdown_texts(record, config)
         resolve = texts.link_resolver(record.source, by_source, site_dir)
-        key = MarkdownMemo.key(text, options)
-        found = cache.lookup(key, resolve)
-        results.append(found)
-        if found is None:
-            missing.append((key, resolve, text, options))
+        for (name, text, options), key in zip(found_texts, cache.keys(record, found_texts), strict=True):
+            jobs.append((record, name, text, options))
+            found = cache.lookup(key, resolve)
+            results.append(found)
+            if found is None:
+                missing.append((key, resolve, text, options))
     made = zip(missing, workers.fork_map(_convert, missing, len(missing)), strict=True)
     body_images: dict[int, dict[str, ImageRequest]] = {}
     for (record, name, _text, _options), found in zip(jobs, results, strict=True):
@@ -48,8 +50,8 @@ def render_markup(
             record.fields[name] = found.html
             continue
         record.body = found.html
-        folder = (site_dir / record.source).parent
         wanted: dict[str, ImageRequest] = {}
+        folder = (site_dir / record.source).parent if found.images else site_dir
         for img in found.images:
             request = mediafields.image_request(
                 site_dir, folder, img.src, img.alt, record.source, img.line, "body"

@@ -155,7 +155,8 @@ def convert_markdown(b: Build) -> None:
     """Bodies and text fields → HTML; a conversion is reused while its text and record links are as they were."""
     links = digest(sorted((r.source, r.url) for r in b.records))  # what record links resolve to
     memory = b.session.conversions if b.session is not None else None
-    memo = MarkdownMemo(b.store, links_as_before=links == b.store.get("meta", "links"), memory=memory)
+    as_before = links == b.store.get("meta", "links")
+    memo = MarkdownMemo(b.store, links_as_before=as_before, memory=memory, origins=_origins(b))
     b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
     memo.finish()
     if b.store.get("meta", "links") != links:

@@ -17,7 +17,7 @@ from typing import Any
 from yunzhan import markup, references, workers
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem, closest
-from yunzhan.incremental.fingerprints import digest, text_digest
+from yunzhan.incremental.fingerprints import digest, parsed_print, text_digest
 from yunzhan.model import Record
 
 
@@ -43,6 +43,14 @@ def markdown_texts(record: Record, config: SiteConfig) -> list[tuple[str, str, d
 def markdown_key(text: str, options: dict[str, Any]) -> str:
     """What a conversion is remembered by in the build cache."""
     return digest(text_digest(text), sorted(options.items()))
+
+
+def parsed_markdown_keys(made: str, texts: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """The keys of a record's ``markdown_texts`` exactly as its file gave them: the file's ``parsed_print``
+    (which digested every text of it when it was parsed) with the options of each, in one digest a record, so
+    an unchanged file's texts need not be read again."""
+    key = digest(made, [sorted(options.items()) for _, _, options in texts])
+    return [f"{key}.{i}" for i in range(len(texts))]
 
 
 def link_resolver(source: str, by_source: dict[str, Record], site_dir: Path) -> markup.LinkResolver:
@@ -101,15 +109,18 @@ def markdown_problems(
     records: list[Record], config: SiteConfig, site_dir: Path, known: Mapping[str, Any] | None = None
 ) -> list[Problem]:
     """What converting every Markdown text of ``records`` finds, as ``build`` finds it. ``known``: the build
-    cache's conversions (``CacheData.markdown``), taken while each of their record links still resolves (or
-    fails) as it did; the rest are converted (in forked processes when there are many)."""
+    cache's conversions (by ``parsed_markdown_keys``: ``records`` are as their files gave them), taken while each
+    of their record links still resolves (or fails) as it did; the rest are converted (in forked processes when
+    there are many)."""
     by_source = references.record_link_resolver(records)
     problems: list[Problem] = []
     jobs: list[tuple[str, str, dict[str, Any]]] = []
     for record in records:
         resolve = link_resolver(record.source, by_source, site_dir)
-        for _, text, options in markdown_texts(record, config):
-            hit = (known or {}).get(markdown_key(text, options))
+        found = markdown_texts(record, config)
+        keys = parsed_markdown_keys(parsed_print(record), found) if known is not None else [""] * len(found)
+        for (_, text, options), key in zip(found, keys, strict=True):
+            hit = (known or {}).get(key)
             if hit is not None and all(_as_before(resolve(href), then) for href, then in hit[1]):
                 problems += hit[0].problems
             else:

@@ -4,7 +4,7 @@ inputs that function reads. The stages never see them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from yunzhan import markup, shortlinks, texts
 from yunzhan.config import CollectionSettings
 from yunzhan.incremental.fingerprints import ParsePrints, digest
 from yunzhan.incremental.store import Store
+from yunzhan.model import Record
 
 
 class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
@@ -64,10 +65,15 @@ class MarkdownMemo:
     """Markdown conversions by input; an entry stands only while its record links resolve as they did."""
 
     def __init__(
-        self, store: Store, links_as_before: bool = False, memory: dict[str, Any] | None = None
+        self,
+        store: Store,
+        links_as_before: bool = False,
+        memory: dict[str, Any] | None = None,
+        origins: Callable[[Record], tuple[str, Record] | None] | None = None,
     ) -> None:
         """``memory``: conversions a long-lived process keeps between builds (``Session.conversions``), so a
-        save reads none back from the store."""
+        save reads none back from the store. ``origins``: each record's parsed original and its
+        ``parsed_print`` (as for ``Fingerprints``), which key its texts without digesting them again."""
         self.store = store
         self.memory = memory if memory is not None else {}
         self.used: set[str] = set()
@@ -75,10 +81,17 @@ class MarkdownMemo:
             store.prefetch("markdown")
         # Every record has the source and URL it had: each link resolves as it did, no need to check.
         self.links_as_before = links_as_before
+        self.origins = origins
 
-    @staticmethod
-    def key(text: str, options: dict[str, Any]) -> str:
-        return texts.markdown_key(text, options)
+    def keys(self, record: Record, found: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+        """The keys of a record's ``texts.markdown_texts``: by the print of its file when they are the very
+        texts the file gave (``check`` finds the same keys), else each by its text."""
+        origin = self.origins(record) if self.origins is not None else None
+        if origin is not None:
+            made, parsed = origin
+            if all(text is (parsed.fields.get(name) if name else parsed.raw_body) for name, text, _ in found):
+                return texts.parsed_markdown_keys(made, found)
+        return [texts.markdown_key(text, options) for _, text, options in found]
 
     def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
         hit = self.memory.get(key)
