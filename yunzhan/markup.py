@@ -69,9 +69,8 @@ def _unpickle_result(
     problems: tuple[Problem, ...],
     headings: tuple[tuple[int, str, str], ...],
 ) -> MarkupResult:
-    return MarkupResult(
-        str.__new__(Markup, html), images, problems, headings
-    )  # a plain str: nothing to escape
+    html_made = str.__new__(Markup, html)  # a plain str: nothing to escape
+    return MarkupResult(html_made, images, problems, headings)
 
 
 _SIMPLIFY = "简化这段文字的嵌套结构"

@@ -85,9 +85,8 @@ def build(options: BuildOptions, session: Session | None = None) -> BuildResult:
     output_dir = output_dir_of(site_dir, options.output_dir)
     _check_output_dir(output_dir, site_dir)
     if not (site_dir / "site.toml").is_file():
-        load_config(
-            site_dir
-        )  # its error names the file: raised before a cache folder is made in a mistyped --site
+        # its error names the file: raised before a cache folder is made in a mistyped --site
+        load_config(site_dir)
     stamped = options.use_cache and session is None and not options.preview
     if stamped:
         with timer.step("stamp"):

@@ -67,9 +67,8 @@ def _text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12] if text else ""
 
 
-_LOADER = getattr(
-    yaml, "CSafeLoader", yaml.SafeLoader
-)  # libyaml's, when present: the file grows a line a record
+# libyaml's, when present: the file grows a line a record
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 

@@ -247,9 +247,8 @@ def page_fingerprint(page: Page, site: str = "") -> str:
                 page.url,
                 page.title,
                 page.template,
-                [
-                    (link.title, link.url) for link in page.breadcrumbs
-                ],  # plain tuples: a dataclass repr is slow
+                # plain tuples: a dataclass repr is slow
+                [(link.title, link.url) for link in page.breadcrumbs],
                 _keys(page.records),
                 pager
                 and (

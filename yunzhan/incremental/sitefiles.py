@@ -140,10 +140,10 @@ def _open_data_files(
         layouts[rel] = ([], [])
         ops = splice.ops(made, old, lines.key, lines.line, layouts[rel])
         previous = output_dir / rel if old is not None else None
-        files[rel] = b""
+        files[rel] = splice.joined(ops, previous) if stage is None else b""
         if stage is None:
-            files[rel] = splice.joined(ops, previous)
-        elif previous is None:  # no old file to splice: every op is bytes
+            continue
+        if previous is None:  # no old file to splice: every op is bytes
             stage.get().write_pieces(rel, cast(Iterator[bytes], ops))
         else:
             _stage_spliced(stage, rel, ops, previous, store.path.parent if store.path else output_dir.parent)
