@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from yunzhan import portable
-from yunzhan.recycle import prune_known, walk_tree
+from yunzhan.recycle import Spare, prune_known, walk_tree
 from yunzhan.treesign import TreeRecord, folders_hold, record_signature
 
 STAGING_MARK = ".staging-"
@@ -41,22 +41,6 @@ class WriteStats:
         None  # ``treesign.tree_signature`` of the output, when the commit made it
     )
     record: TreeRecord | None = None  # what the commit left, by which the stamp checks it without a walk
-
-
-@dataclass(frozen=True)
-class Spare:
-    """What the last build said of the spare tree it left: a token also written into the tree (so a tree
-    that is not that one is never trusted), the files in it, and the files of the output that differ from
-    them (written by that build, not linked from the tree before). With it, a recycled stage is made right
-    by touching those files only (16,000 files at 10k need no stat each), once its folders proved nothing was
-    put into it by hand since (``treesign.folders_hold``), and pruned and signed without a walk (``recycle.prune_known``)."""
-
-    token: str
-    files: frozenset[str]
-    differ: frozenset[str]
-    output: frozenset[str]  # the files of the output beside it
-    tree: TreeRecord | None = None  # the spare tree as the commit that made it left it
-    output_tree: TreeRecord | None = None  # the output beside it, as its commit left it
 
 
 @dataclass
@@ -86,7 +70,7 @@ class StagedOutput:
         self.recycled = _claim(self.spare, self.stage)
         token = _take_token(self.stage) if self.recycled else None
         self._root = os.fspath(self.stage)
-        trusted = known is not None and token == known.token and known.tree is not None
+        trusted = known is not None and token == known.token
         self.known = known if trusted and folders_hold(self._root, known.tree) else None  # type: ignore[union-attr]
         if not self.recycled:
             self.stage.mkdir()
@@ -258,7 +242,6 @@ class StagedOutput:
         if self.old is not None and known is None:
             self._previous = walk_tree(os.fspath(self.old))
             self.stats.removed = len(self._previous.files.keys() - self.stats.files)
-        output = frozenset(self.stats.files)
         portable.flush(
             self._new, FSYNC_FILES
         )  # the new files must be on disk before the rename that publishes them
@@ -266,7 +249,7 @@ class StagedOutput:
             os.rename(self.stage, self.output_dir)
             return self.stats
         if portable.exchange_dirs(self.stage, self.output_dir):
-            self._retire(self.stage, background, output, record)  # the stage now holds the previous build
+            self._retire(self.stage, background, record)  # the stage now holds the previous build
             return self.stats
         # No atomic exchange on this system: two renames, with a tiny window where output/ is missing. Should
         # the second fail, the previous build goes back: output/ is never left missing.
@@ -277,13 +260,13 @@ class StagedOutput:
         except OSError:
             os.rename(backup, self.output_dir)
             raise
-        self._retire(backup, background, output, record)
+        self._retire(backup, background, record)
         return self.stats
 
     def _record(self) -> TreeRecord:
         """Make the stage exactly the build, and its record: by what changed when the tree was trusted, else by
         a walk of every name, removing whatever the build does not have (a file put in by hand)."""
-        if self.known is not None and self.known.tree is not None:
+        if self.known is not None:
             record = prune_known(
                 self._root, self.known.tree, self.stats.files, self._untouched, self._stirred
             )
@@ -299,27 +282,25 @@ class StagedOutput:
         self,
         folder: Path,
         background: bool,
-        output: frozenset[str] | None = None,
         record: TreeRecord | None = None,
     ) -> None:
-        """Keep ``folder`` as the spare tree, unless another build left one meanwhile. ``output``: the files of
-        the build just swapped in (``folder`` holds the one before it) and ``record`` of them: the spare is then
-        noted in ``swapped``, with a token written into it, for the next build to trust."""
+        """Keep ``folder`` as the spare tree, unless another build left one meanwhile. ``record``: of the build
+        just swapped in (``folder`` holds the one before it): the spare is then noted in ``swapped``, with a
+        token written into it, for the next build to trust."""
         try:
             os.rename(folder, self.spare)  # fails when a (non-empty) spare is there
         except OSError:
             self._discard(folder, background)
             return
         previous = self.known.output_tree if self.known is not None else self._previous
-        if output is None or previous is None:
+        if record is None or previous is None:
             return
         token = os.urandom(8).hex()
         try:
             portable.atomic_write(self.spare / TOKEN_NAME, token.encode())
         except OSError:
             return
-        files = frozenset(previous.files)
-        self.swapped.spare = Spare(token, files, frozenset(self._differ), output, previous, record)
+        self.swapped.spare = Spare(token, frozenset(self._differ), previous, record)
 
     def _discard(self, folder: Path, background: bool) -> None:
         """Delete a build's tree, perhaps in the background: unlinking 16,000 files takes seconds at 10,000

@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import importlib.util
 import json
-import marshal
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,7 +192,7 @@ def load_stamp(path: Path) -> Stamp | None:
 def save_stamp(path: Path, stamp: Stamp, record: TreeRecord | None = None) -> None:
     """The stamp, and the record of the output beside it (written first: the stamp names it by its digest)."""
     if record is not None:
-        data = marshal.dumps((record.folders, record.files))
+        data = record.to_bytes()
         portable.atomic_write(_record_path(path), data)
         stamp.tree = hashlib.blake2b(data, digest_size=16).hexdigest()
     text = json.dumps(stamp.__dict__, ensure_ascii=False, sort_keys=True)
@@ -208,10 +207,9 @@ def load_record(path: Path, digest: str) -> TreeRecord | None:
         data = _record_path(path).read_bytes()
         if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
             return None
-        folders, files = marshal.loads(data)
+        return TreeRecord.from_bytes(data)
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    return TreeRecord(folders, files)
 
 
 def _record_path(path: Path) -> Path:
