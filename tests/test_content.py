@@ -293,3 +293,35 @@ def test_crlf_keeps_the_line_of_a_slip(make_site: MakeSite) -> None:
         f"content/craftsmen/crlf.md:3: specialties: 字段名后面用了全角冒号“：” — {hint}",
         f"content/craftsmen/lf.md:3: specialties: 字段名后面用了全角冒号“：” — {hint}",
     ]
+
+
+def test_files_parsed_ahead_in_forked_processes_load_as_parsed_here(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build parses its files together, in forked processes when there are many: the records, their
+    order and every problem (a YAML slip, a missing field, a bad date) are those of parsing one by one, and the
+    memo is left holding each file, so the next load parses none."""
+    from yunzhan import workers
+
+    files = {
+        f"content/craftsmen/c{i:02d}.md": f"---\nname: 工匠{i}\nspecialties: [焊接]\n---\n第{i}位工匠的故事\n"
+        for i in range(40)
+    }
+    files["content/craftsmen/c07.md"] = (
+        "---\nname: 工匠7\nspecialties：[焊接]\n---\n正文\n"  # full-width colon
+    )
+    files["content/craftsmen/c13.md"] = "---\nspecialties: [焊接]\n---\n没有名字\n"
+    site = make_site(files)
+    config = load_config(site)
+    inline = load_content(site, config)
+    monkeypatch.setattr(workers, "workers_for", lambda count, min_items=0: 2)  # fork even for 40 files
+    memo: dict[Path, object] = {}
+    ahead = load_content(site, config, memo=memo)  # type: ignore[arg-type]
+    assert [repr(r) for r in ahead.records] == [repr(r) for r in inline.records]
+    assert [r.fields for r in ahead.records] == [r.fields for r in inline.records]
+    assert [p.format() for p in ahead.problems] == [p.format() for p in inline.problems]
+    assert len(inline.problems) >= 2 and ahead.memo_changed
+    assert {site / rel for rel in files} <= set(memo)
+    again = load_content(site, config, memo=memo)  # type: ignore[arg-type]
+    assert not again.memo_changed
+    assert [p.format() for p in again.problems] == [p.format() for p in inline.problems]

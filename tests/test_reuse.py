@@ -230,3 +230,36 @@ def test_a_body_edit_keys_and_converts_only_the_edited_records_texts(
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     incremental_build(site)
     assert digested == [] and converted == ["content/projects/rocket.md"]
+
+
+def test_content_rules_made_in_forked_processes_are_those_made_here(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build runs the content rules of every file, shared with forked processes when there are many:
+    each file's findings (Traditional characters, pasted characters) come back in file order, are
+    remembered, and a second run finds them all remembered."""
+    from yunzhan import content, workers
+    from yunzhan.config import load_config
+    from yunzhan.incremental import reuse
+
+    files = {
+        f"content/craftsmen/c{i:02d}.md": f"---\nname: 工匠{i}\nspecialties: [焊接]\n---\n第{i}位工匠的故事\n"
+        for i in range(40)
+    }
+    files["content/craftsmen/c05.md"] = "---\nname: 工匠5\nspecialties: [焊接]\n---\n這是繁體字的故事\n"
+    files["content/craftsmen/c21.md"] = "---\nname: 工匠21\nspecialties: [焊接]\n---\n粘贴\u200b来的文字\n"
+    site = make_site(files)
+    config = load_config(site)
+
+    def run(store: Store) -> list[str]:
+        memo: dict[Path, Any] = {}
+        loaded = content.load_content(site, config, memo=memo)  # type: ignore[arg-type]
+        return [p.format() for p in reuse.record_rules(loaded, config, site, memo, store, "k")]  # type: ignore[arg-type]
+
+    here = run(Store(None))
+    assert any("c05.md" in m for m in here) and any("c21.md" in m for m in here)
+    monkeypatch.setattr(workers, "workers_for", lambda count, min_items=0: 2)
+    store = Store(None)
+    assert run(store) == here
+    monkeypatch.setattr(reuse, "RecordRules", None)  # all remembered: no rules are made again
+    assert run(store) == here

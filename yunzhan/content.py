@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yunzhan import datafiles, placeholders
+from yunzhan import datafiles, placeholders, workers
 from yunzhan.config import CollectionSettings, SiteConfig
 from yunzhan.errors import WARNING, Problem
 from yunzhan.fields import MAX_INT, check_fields, reserved_bool
@@ -78,16 +78,21 @@ def load_content(
         )
         return out
     verdicts: dict[tuple[int, int], tuple[object, bool]] = {}  # remembered settings == today's, compared once
-    for collection in config.collections:
-        folder = content_dir / collection.folder
-        out.problems += stray_files(folder, site_dir)
-        for file in record_files(folder):
+    found = [record_files(content_dir / c.folder) for c in config.collections]
+    identities: dict[Path, FileKey | None] = {}
+    if memo is not None:
+        every = [(file, c) for c, files in zip(config.collections, found, strict=True) for file in files]
+        identities = {file: _file_key(file) for file, _ in every}
+        out.memo_changed |= _parse_ahead(every, identities, site_dir, memo)
+    for collection, files in zip(config.collections, found, strict=True):
+        out.problems += stray_files(content_dir / collection.folder, site_dir)
+        for file in files:
             out.sources.append(file)
             if memo is None:
                 record = load_record(file, site_dir, collection, out.problems)
             else:
                 record, original, parsed = _load_remembered(
-                    file, site_dir, collection, out.problems, memo, verdicts
+                    file, identities[file], site_dir, collection, out.problems, memo, verdicts
                 )
                 out.memo_changed |= parsed
                 if record is not None and original is not None:
@@ -118,8 +123,52 @@ def load_content(
     return out
 
 
+def _parse_ahead(
+    found: list[tuple[Path, CollectionSettings]],
+    identities: dict[Path, FileKey | None],
+    site_dir: Path,
+    memo: ParseMemo,
+) -> bool:
+    """Parse the files the memo has no entry for, or an entry of another version of the file, together (in
+    forked processes when there are many: a first build of 10,000 records), and put them into the memo for
+    ``_load_remembered`` to find. True when any was."""
+    wanted: list[tuple[Path, CollectionSettings, FileKey]] = []
+    for file, collection in found:
+        key = identities[file]
+        known = memo.get(file)
+        if key is not None and (known is None or known[0][:4] != key):
+            wanted.append((file, collection, key))
+    for (file, collection, key), (record, problems) in zip(
+        wanted, workers.fork_map(_parse, (wanted, site_dir), len(wanted)), strict=True
+    ):
+        memo[file] = ((*key, collection), record, problems)
+    return bool(wanted)
+
+
+def _parse(
+    state: tuple[list[tuple[Path, CollectionSettings, FileKey]], Path], i: int
+) -> tuple[Record | None, list[Problem]]:
+    """One file of ``_parse_ahead`` (module level: ``fork_map`` runs it)."""
+    wanted, site_dir = state
+    file, collection, _ = wanted[i]
+    problems: list[Problem] = []
+    return load_record(file, site_dir, collection, problems), problems
+
+
+FileKey = tuple[int, int, int, int]  # size, modification and change times (ns), inode
+
+
+def _file_key(file: Path) -> FileKey | None:
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
 def _load_remembered(
     file: Path,
+    identity: FileKey | None,
     site_dir: Path,
     collection: CollectionSettings,
     problems: list[Problem],
@@ -130,11 +179,9 @@ def _load_remembered(
     whether it was parsed now.
     ``verdicts``: whether each remembered settings object equals ``collection`` (the object is kept with it, so
     its id stays its own): thousands of records share one, and comparing two is slow."""
-    try:
-        stat = file.stat()
-    except OSError:
+    if identity is None:
         return load_record(file, site_dir, collection, problems), None, False
-    key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, collection)
+    key = (*identity, collection)
     known = memo.get(file)
     if known is not None and (settings := known[0][4]) is not collection:
         verdict = verdicts.get((id(settings), id(collection)))
