@@ -230,3 +230,21 @@ def test_a_body_edit_keys_and_converts_only_the_edited_records_texts(
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     incremental_build(site)
     assert digested == [] and converted == ["content/projects/rocket.md"]
+
+
+def test_a_body_edit_digests_only_the_edited_body_for_short_links(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Short links recognise a moved record by its body's digest: made once per parse of a file, kept with it,
+    not once per build for every record."""
+    from yunzhan import shortlinks
+
+    site = make_site()
+    incremental_build(site)
+    digested: list[str] = []
+    real = shortlinks._text_digest
+    monkeypatch.setattr(shortlinks, "_text_digest", lambda text: digested.append(text) or real(text))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    incremental_build(site)
+    assert len(digested) == 1 and "另见 [李奇杰]" in digested[0]
+    assert shortlinks.load(site).entries  # the file the first build wrote, read back
