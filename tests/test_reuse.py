@@ -263,3 +263,49 @@ def test_content_rules_made_in_forked_processes_are_those_made_here(
     assert run(store) == here
     monkeypatch.setattr(reuse, "RecordRules", None)  # all remembered: no rules are made again
     assert run(store) == here
+
+
+def test_a_body_edit_digests_only_the_edited_body_for_short_links(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Short links recognise a moved record by its body's digest: made once per parse of a file, kept with it,
+    not once per build for every record."""
+    from yunzhan import shortlinks
+
+    site = make_site()
+    incremental_build(site)
+    digested: list[str] = []
+    real = shortlinks._text_digest
+    monkeypatch.setattr(shortlinks, "_text_digest", lambda text: digested.append(text) or real(text))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    incremental_build(site)
+    assert len(digested) == 1 and "另见 [李奇杰]" in digested[0]
+    assert shortlinks.load(site).entries  # the file the first build wrote, read back
+
+
+def test_site_wide_files_are_made_again_only_when_what_they_read_changed(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sitemap, feed and robots.txt are kept by the keys of their own inputs: a body edit makes none of them
+    again (the feed only when the record is in it), a date edit the sitemap."""
+    from yunzhan import publish
+
+    site = make_site()
+    output = incremental_build(site)
+    sitemap = (output / "sitemap.xml").read_bytes()
+    made: set[str] = set()
+    for name, file in (("_urlset", "sitemap.xml"), ("_rfc3339", "feed.xml"), ("robots", "robots.txt")):
+        real = getattr(publish, name)
+        monkeypatch.setattr(publish, name, lambda *a, _f=file, _r=real: made.add(_f) or _r(*a))
+
+    def made_again(path: str, old: str, new: str) -> set[str]:
+        made.clear()
+        edit_file(site / path, old, new)
+        incremental_build(site)
+        return set(made)
+
+    assert made_again("content/craftsmen/li-qijie.md", "感应热处理。", "感应热处理，已更新。") == set()
+    assert made_again("content/projects/rocket.md", "## 技术攻关", "## 技术攻关与试制") == {"feed.xml"}
+    dated = made_again("content/projects/rocket.md", "date: 2024-05-01", "date: 2024-06-01")
+    assert dated == {"sitemap.xml", "feed.xml"}
+    assert (output / "sitemap.xml").read_bytes() == sitemap.replace(b"2024-05-01", b"2024-06-01")

@@ -73,6 +73,12 @@ def page_lastmod(
 
 def sitemap(pages: list[Page], config: SiteConfig) -> dict[str, bytes]:
     """``sitemap.xml`` (sitemaps.org 0.9); past 50,000 URLs, a sitemap index over numbered files."""
+    return sitemap_files(sitemap_inputs(pages), config)
+
+
+def sitemap_inputs(pages: list[Page]) -> list[tuple[str, dt.date | None]]:
+    """Everything ``sitemap_files`` reads besides the settings: each listed page's path and lastmod (a body
+    edit changes neither, so a key of these keeps the sitemap of 10,000 pages)."""
     listed = [p for p in pages if p.kind not in NOT_LISTED and not (p.record and p.record.draft)]
     everything = list({id(r): r for p in listed for r in ([p.record] if p.record else p.records)}.values())
     dates = {id(r): r.date for r in everything}
@@ -81,10 +87,12 @@ def sitemap(pages: list[Page], config: SiteConfig) -> dict[str, bytes]:
             dates.update(
                 (id(r), r.date) for term in page.taxonomy.terms for r in term.records if id(r) not in dates
             )
-    entries = sorted(
-        (config.absolute_url(p.path), page_lastmod(p, everything, dates))
-        for p in {p.path: p for p in listed}.values()
-    )
+    return [(p.path, page_lastmod(p, everything, dates)) for p in {p.path: p for p in listed}.values()]
+
+
+def sitemap_files(inputs: list[tuple[str, dt.date | None]], config: SiteConfig) -> dict[str, bytes]:
+    """The sitemap of ``sitemap_inputs``, made of them and the settings alone."""
+    entries = sorted((config.absolute_url(path), lastmod) for path, lastmod in inputs)
     chunks = [entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)] or [[]]
     if len(chunks) == 1:
         return {SITEMAP: _urlset(chunks[0])}
@@ -119,11 +127,27 @@ def robots(config: SiteConfig) -> dict[str, bytes]:
 
 def atom_feed(records: Iterable[Record], config: SiteConfig, limit: int = FEED_LIMIT) -> dict[str, bytes]:
     """An Atom 1.0 feed of the dated records (activities, projects), newest first; undated ones are left out."""
+    return feed_files(feed_inputs(records, limit), config)
+
+
+FeedEntry = tuple[dt.date, str, str, str, str]  # date, collection, title, path, the text of its summary
+
+
+def feed_inputs(records: Iterable[Record], limit: int = FEED_LIMIT) -> list[FeedEntry]:
+    """Everything ``feed_files`` reads of the records: the newest ``limit`` dated ones, newest first (an edit of
+    another record's body changes none of it)."""
     dated = [r for r in records if r.date is not None and not r.draft]
     dated.sort(key=lambda r: (r.date, r.collection, r.slug), reverse=True)  # type: ignore[arg-type,return-value]
-    entries = dated[:limit]
-    newest = entries[0].date if entries else dt.date(1970, 1, 1)
-    assert newest is not None
+    return [
+        (r.date, r.collection, r.title, r.path, r.fields.get("summary") or r.fields.get("intro") or r.body)
+        for r in dated[:limit]
+        if r.date is not None
+    ]
+
+
+def feed_files(entries: list[FeedEntry], config: SiteConfig) -> dict[str, bytes]:
+    """The feed of ``feed_inputs``, made of them and the settings alone."""
+    newest = entries[0][0] if entries else dt.date(1970, 1, 1)
     titles = {c.name: c.title for c in config.collections}
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -140,20 +164,19 @@ def atom_feed(records: Iterable[Record], config: SiteConfig, limit: int = FEED_L
         f'<link rel="alternate" type="text/html" href={quoteattr(config.base_url)}/>',
         "<generator>yunzhan</generator>",
     ]
-    for record in entries:
-        assert record.date is not None
-        url = config.absolute_url(record.path)
-        category = titles.get(record.collection, record.collection)
+    for date, collection, title, path, text in entries:
+        url = config.absolute_url(path)
+        category = titles.get(collection, collection)
         out += [
             "<entry>",
             f"<id>{escape(url)}</id>",
-            f"<title>{escape(record.title)}</title>",
+            f"<title>{escape(title)}</title>",
             f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>',
-            f"<published>{_rfc3339(record.date)}</published>",
-            f"<updated>{_rfc3339(record.date)}</updated>",
-            f"<category term={quoteattr(record.collection)} label={quoteattr(category)}/>",
+            f"<published>{_rfc3339(date)}</published>",
+            f"<updated>{_rfc3339(date)}</updated>",
+            f"<category term={quoteattr(collection)} label={quoteattr(category)}/>",
         ]
-        summary = plain_text(record.fields.get("summary") or record.fields.get("intro") or record.body)
+        summary = plain_text(text)
         if summary:
             out.append(f"<summary>{escape(shorten(summary, 200))}</summary>")
         out.append("</entry>")

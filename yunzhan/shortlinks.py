@@ -56,7 +56,8 @@ def _rel(record: Record) -> str:
     return record.source.removeprefix("content/")
 
 
-def _digest(record: Record) -> str:
+def body_digest(record: Record) -> str:
+    """What an entry's ``digest`` is: the record's Markdown, stripped (its first 12 hex digits of SHA-256)."""
     return _text_digest(record.raw_body)
 
 
@@ -153,10 +154,13 @@ def _candidate(source: str, attempt: int) -> str:
     return "".join(ALPHABET[(number // len(ALPHABET) ** i) % len(ALPHABET)] for i in range(LENGTH))
 
 
-def assign(table: Table, records: Iterable[Record]) -> tuple[Table, bool]:
+def assign(
+    table: Table, records: Iterable[Record], digests: Callable[[Record], str] = body_digest
+) -> tuple[Table, bool]:
     """Match every published record to its entry (by file, then a moved file by title, then by body), give the
     others new codes, record each one's current URL; sets ``record.short``. Returns the table and whether it
-    changed (then it should be saved)."""
+    changed (then it should be saved). ``digests``: ``body_digest`` of each record, when the caller keeps them
+    (made once per parse of a file, not once per build)."""
     if table.problems:
         return table, False
     entries = {e.code: e for e in table.entries}
@@ -175,7 +179,7 @@ def assign(table: Table, records: Iterable[Record]) -> tuple[Table, bool]:
         for record in published:
             if id(record) in matched:
                 continue
-            value = record.title if key == "title" else _digest(record)
+            value = record.title if key == "title" else digests(record)
             if value and having.get(value):
                 code = having[value].pop()
                 del orphans[code]
@@ -187,7 +191,7 @@ def assign(table: Table, records: Iterable[Record]) -> tuple[Table, bool]:
         taken.add(code)
         old = entries.get(code)
         urls = (*(u for u in (old.urls if old else ()) if u != record.path), record.path)
-        entry = Entry(code, _rel(record), record.title, _digest(record), urls)
+        entry = Entry(code, _rel(record), record.title, digests(record), urls)
         if entry != old:
             entries[code] = entry
             changed = True

@@ -145,7 +145,7 @@ def resolve_references(b: Build) -> None:
     pages.assign_urls(b.records, b.config)
     # each record's short-link code for life (content/shortlinks.yaml), printed in QR codes
     file = ShortLinkFile(b.store, b.site_dir, b.code)  # read and written through the store: 10,000 entries
-    b.short_table, changed = shortlinks.assign(file.load(), b.records)
+    b.short_table, changed = shortlinks.assign(file.load(), b.records, _body_digests(b))
     b.problems += b.short_table.problems
     if changed and shortlinks.keeps(b.site_dir, b.output_dir, b.options.preview):
         file.save(b.short_table)
@@ -286,6 +286,19 @@ def _origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:
         return (prints.get(parsed), parsed) if parsed is not None else None
 
     return origin
+
+
+def _body_digests(b: Build) -> Callable[[Record], str]:
+    """Each record's ``shortlinks.body_digest``, made once per parse of its file and kept beside its print."""
+    originals, prints = b.loaded.originals, b.parse_prints
+
+    def body(record: Record) -> str:
+        parsed = originals.get(record.source)
+        if parsed is not None and parsed.raw_body is record.raw_body:
+            return prints.body(parsed, shortlinks.body_digest)
+        return shortlinks.body_digest(record)
+
+    return body
 
 
 def render_pages(b: Build) -> None:

@@ -132,26 +132,39 @@ def parsed_print(record: Record) -> str:
 
 class ParsePrints:
     """``parsed_print`` of each parsed record, made once per parse (by the parsed record object: the memo
-    keeps it, and every build copies it)."""
+    keeps it, and every build copies it); and, kept the same way, the digest of its body that short links
+    recognise a moved record by (``body``: the stage's own digest, which this layer does not make)."""
 
     def __init__(self) -> None:
         self._known: dict[int, tuple[Record, str]] = {}
+        self._bodies: dict[int, tuple[Record, str]] = {}
 
-    def add(self, parsed: Record, made: str) -> None:
+    def add(self, parsed: Record, made: str, body: str | None = None) -> None:
         self._known[id(parsed)] = (parsed, made)
+        if body is not None:
+            self._bodies[id(parsed)] = (parsed, body)
 
     def get(self, parsed: Record) -> str:
-        hit = self._known.get(id(parsed))
-        if hit is not None and hit[0] is parsed:
-            return hit[1]
-        made = parsed_print(parsed)
-        self._known[id(parsed)] = (parsed, made)
-        return made
+        return _once(self._known, parsed, parsed_print)
+
+    def body(self, parsed: Record, make: Callable[[Record], str]) -> str:
+        """``make(parsed)`` (``shortlinks.body_digest``), made once per parse."""
+        return _once(self._bodies, parsed, make)
 
     def keep_only(self, parsed: Iterable[Record]) -> None:
         """Forget the records no longer parsed (a long-lived process parses the same files again and again)."""
         wanted = {id(r) for r in parsed}
         self._known = {k: v for k, v in self._known.items() if k in wanted}
+        self._bodies = {k: v for k, v in self._bodies.items() if k in wanted}
+
+
+def _once(known: dict[int, tuple[Record, str]], parsed: Record, make: Callable[[Record], str]) -> str:
+    hit = known.get(id(parsed))
+    if hit is not None and hit[0] is parsed:
+        return hit[1]
+    made = make(parsed)
+    known[id(parsed)] = (parsed, made)
+    return made
 
 
 def attribute_fingerprint(record: Record, attribute: str) -> str:

@@ -24,7 +24,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         self.store = store
         self.settings = {digest(c): c for c in collections}
         self.loaded: dict[Path, Any] = {}
-        self.prints = ParsePrints()  # each record's ``parsed_print``, kept beside it
+        self.prints = ParsePrints()  # each record's ``parsed_print`` and body digest, kept beside it
         store.prefetch("parsed")
 
     def __getitem__(self, path: Path) -> tuple[Any, Any, list[Any]]:
@@ -33,9 +33,9 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         found = self.store.get("parsed", str(path))
         if found is None:
             raise KeyError(path)
-        identity, record, problems, made = found
+        identity, record, problems, made, body = found
         if record is not None:
-            self.prints.add(record, made)
+            self.prints.add(record, made, body)
         settings = self.settings.get(identity[4])
         value = ((*identity[:4], settings if settings is not None else identity[4]), record, problems)
         self.loaded[path] = value
@@ -48,7 +48,9 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         identity, record, problems = value
         self.loaded[path] = value
         made = self.prints.get(record) if record is not None else ""
-        self.store.put("parsed", str(path), ((*identity[:4], digest(identity[4])), record, problems, made))
+        body = self.prints.body(record, shortlinks.body_digest) if record is not None else ""
+        row = ((*identity[:4], digest(identity[4])), record, problems, made, body)
+        self.store.put("parsed", str(path), row)
 
     def __delitem__(self, path: Path) -> None:
         self.loaded.pop(path, None)

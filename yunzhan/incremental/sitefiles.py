@@ -48,13 +48,20 @@ def make_site_files(
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = record_states(ordered, prints)
+    keyed = _KeyedFiles(store, left)  # each made of its stage's declaration of what it reads, and kept by it
+    sitemap = publish.sitemap_inputs(all_pages)
     makers: list[Callable[[], Mapping[str, bytes | None]]] = [
         lambda: search_files(ordered, config, store, settings, states, left, slugs),
-        lambda: publish.sitemap(all_pages, config),
-        lambda: publish.robots(config),
+        lambda: keyed.files(
+            "sitemap", digest(settings, sitemap), lambda: publish.sitemap_files(sitemap, config)
+        ),
+        lambda: keyed.files("robots", settings, lambda: publish.robots(config)),  # it reads only the settings
     ]
     if config.publish.feed:
-        makers.append(lambda: publish.atom_feed(ordered, config))
+        feed = publish.feed_inputs(ordered)
+        makers.append(
+            lambda: keyed.files("feed", digest(settings, feed), lambda: publish.feed_files(feed, config))
+        )
     files: dict[str, bytes] = {}
     for make in makers:
         made = make()  # None: the file in the output is still right (``left`` said it is as written)
@@ -67,10 +74,40 @@ def make_site_files(
                 stage.get().write_bytes(rel, data)
         if stage is not None:
             files |= dict.fromkeys(made, b"")
+    keyed.save()
     if config.publish.open_data:
         lines, pieces = open_data(grouped, config, store, settings, states)
         files |= _open_data_files(lines, pieces, store, output_dir, left, stage)
     return files
+
+
+@dataclass
+class _KeyedFiles:
+    """The files of a stage kept by the key of what they are made of (the stage's own ``*_inputs`` and the
+    settings), noted in the store (``meta``, ``site_file_keys``): while it holds and they are in the output as
+    written, they are left there (a body edit changes none of the sitemap of 10,000 pages)."""
+
+    store: Store
+    left: Callable[[str], bool]
+    before: dict[str, tuple[str, list[str]]] = field(init=False)
+    now: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.before = self.store.get("meta", "site_file_keys") or {}
+
+    def files(self, name: str, key: str, make: Callable[[], dict[str, bytes]]) -> Mapping[str, bytes | None]:
+        """``make()``, or each of the files it made of the same ``key`` with None (still right in the output)."""
+        old = self.before.get(name)
+        if old is not None and old[0] == key and all(map(self.left, old[1])):
+            self.now[name] = old
+            return dict.fromkeys(old[1])
+        made = make()
+        self.now[name] = (key, sorted(made))
+        return made
+
+    def save(self) -> None:
+        if self.now != self.before:
+            self.store.put("meta", "site_file_keys", self.now)
 
 
 def open_data(

@@ -42,7 +42,7 @@ from yunzhan.errors import Problem, YunzhanError
 from yunzhan.incremental.fingerprints import DepKey, digest
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
-STORE_VERSION = f"4/{__version__}"  # a store of another format or yunzhan version is discarded
+STORE_VERSION = f"5/{__version__}"  # a store of another format or yunzhan version is discarded
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key));
 CREATE TABLE IF NOT EXISTS pages (rel TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, size INTEGER NOT NULL,
