@@ -6,7 +6,7 @@ left there rather than made again (after one edit, tens of shards are made, not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
@@ -27,10 +27,11 @@ def search_files(
     states: dict[RecordKey, str],
     left: Callable[[str], bool],
     slugs: Mapping[str, str],
-) -> dict[str, bytes | None]:
-    """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks, rows and keys the last build
-    kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
-    right (``left``: as it wrote it)."""
+) -> Iterator[tuple[str, bytes | None]]:
+    """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks, rows and keys the last
+    build kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
+    right (``left``: as it wrote it). The store learns of this build's blocks and shards once the last file
+    is taken."""
     head = store.get("meta", "search")
     known, names, order = head if head is not None else ({}, (), [])
     previous = _kept_blocks(store, order)
@@ -54,10 +55,12 @@ def search_files(
     if len(names) == shards:
         unchanged = searchpostings.unchanged_shards(list(previous.values()), blocks, shards)
         same = {k: names[k] for k in sorted(unchanged) if left(search.shard_path(k, names[k]))}
-    files = search.index_files(entries, blocks, config, slugs, shards, same)
+    rels = []
+    for rel, data in search.index_files(entries, blocks, config, slugs, shards, same):
+        yield rel, data
+        rels.append(rel)
     kept = _keep(store, block_keys, blocks, previous)
-    store.put("meta", "search", ({e.title: e.pinyin for e in entries}, search.shard_names(files), kept))
-    return files
+    store.put("meta", "search", ({e.title: e.pinyin for e in entries}, search.shard_names(rels), kept))
 
 
 def _kept_blocks(store: Store, order: list[str]) -> dict[BlockKey, Block]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -48,25 +48,24 @@ def make_site_files(
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = record_states(ordered, prints)
-    makers: list[Callable[[], Mapping[str, bytes | None]]] = [
-        lambda: search_files(ordered, config, store, settings, states, left, slugs),
-        lambda: publish.sitemap(all_pages, config),
-        lambda: publish.robots(config),
+    makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
+        lambda: search_files(ordered, config, store, settings, states, left, slugs),  # one file at a time
+        lambda: publish.sitemap(all_pages, config).items(),
+        lambda: publish.robots(config).items(),
     ]
     if config.publish.feed:
-        makers.append(lambda: publish.atom_feed(ordered, config))
+        makers.append(lambda: publish.atom_feed(ordered, config).items())
     files: dict[str, bytes] = {}
     for make in makers:
-        made = make()  # None: the file in the output is still right (``left`` said it is as written)
-        for rel, data in made.items():
+        for rel, data in make():  # data None: the file in the output is still right (``left`` said so)
             if stage is None:
                 files[rel] = (output_dir / rel).read_bytes() if data is None else data
-            elif data is None:
+                continue
+            if data is None:
                 stage.get().keep(rel)
             else:
                 stage.get().write_bytes(rel, data)
-        if stage is not None:
-            files |= dict.fromkeys(made, b"")
+            files[rel] = b""
     if config.publish.open_data:
         lines, pieces = open_data(grouped, config, store, settings, states)
         files |= _open_data_files(lines, pieces, store, output_dir, left, stage)
