@@ -36,6 +36,15 @@ def test_small_jobs_stay_in_this_process() -> None:
     assert {pid for _, pid in results} == {os.getpid()}
 
 
+def test_apart_does_every_item_in_one_child_however_few() -> None:
+    for count in (1, 100):
+        results = workers.apart(_square_plus, {"add": 3}, count, chunk=8)
+        assert [r for r, _ in results] == [i * i + 3 for i in range(count)]
+        pids = {pid for _, pid in results}
+        assert len(pids) == 1 and os.getpid() not in pids  # pypinyin's tables are loaded there, not here
+    assert workers.apart(_square_plus, {"add": 0}, 0) == []
+
+
 def test_a_forked_build_equals_one_in_process(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -43,6 +43,7 @@ from yunzhan.incremental.store import PackedEntry, PageEntry, PendingPages, Stor
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
+from yunzhan.slugs import slugify
 from yunzhan.writing import Stage
 
 
@@ -197,7 +198,9 @@ def plan_pages(b: Build) -> None:
     # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin.
     found = b.store.get("meta", "term_slugs")
     known = found[1] if isinstance(found, tuple) and found[0] == b.code else {}  # slugify: our code
-    b.plan = pages.plan_site(b.grouped, b.config, known)
+    missing = sorted(pages.term_names(b.grouped, b.config) - known.keys())  # pypinyin's 55 MB loaded apart
+    made = dict(zip(missing, workers.apart(_slug, missing, len(missing), chunk=64), strict=True))
+    b.plan = pages.plan_site(b.grouped, b.config, known | made)
     b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
     if b.slugs != known:
         b.store.put("meta", "term_slugs", (b.code, b.slugs))
@@ -394,3 +397,7 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
 
 def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:
     return placards.placard_qr_svg(*wanted[i])
+
+
+def _slug(names: list[str], i: int) -> str:
+    return slugify(names[i])

@@ -90,6 +90,20 @@ def fork_map(
         gc.unfreeze()
 
 
+def apart(func: Callable[[S, int], R], state: S, count: int, *, chunk: int = CHUNK) -> list[R]:
+    """``func(state, i)`` for i in 0..count-1, all of it in one forked child, none here, however few the items:
+    for work that needs a library with big tables (pypinyin's come to 55 MB), which this process then never
+    loads (one child: each would load them). Where it cannot fork (threads running, no fork), here."""
+    if count == 0:
+        return []
+    if threading.active_count() > 1 or not portable.can_fork():
+        return [func(state, i) for i in range(count)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
+        futures = [pool.submit(_run, func, indices) for indices in split(count, chunk)]
+        return [result for future in futures for result in future.result()]
+
+
 def split(count: int, chunk: int, weight: Callable[[int], int] | None = None) -> list[list[int]]:
     """0..count-1 in runs of ``chunk`` items, or of at most ``chunk`` by ``weight`` (at least 1 each): an item
     as heavy as a whole chunk is alone in its own. A chunk's results wait whole in the process that made it,
