@@ -40,16 +40,20 @@ def make_site_files(
     output_dir: Path,
     slugs: Mapping[str, str],
     stage: Stage | None = None,
+    pinyin: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The search index, sitemap, robots.txt, feed and open data. With ``stage``, each group of files is staged
     as soon as it is made (at 10,000 records they come to over 100 MB) and only their names are returned, with
-    empty bytes. ``slugs``: the term slugs known (``pages.plan_site``'s)."""
+    empty bytes. ``slugs``: the term slugs known (``pages.plan_site``'s); ``pinyin``: that of the titles
+    ``searchblocks.titles_wanted`` named."""
     ordered = search.in_order([r for c in config.collections for r in grouped[c.name]], config)
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = record_states(ordered, prints)
     makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
-        lambda: search_files(ordered, config, store, settings, states, left, slugs),  # one file at a time
+        lambda: search_files(
+            ordered, config, store, settings, states, left, slugs, pinyin
+        ),  # a file at a time
         lambda: publish.sitemap(all_pages, config).items(),
         lambda: publish.robots(config).items(),
     ]
