@@ -96,7 +96,7 @@ def layered(
 ) -> dict[str, bytes | None]:
     """The index as the reuse layer makes it: blocks and pinyin kept in ``store``; a shard whose file the last
     build wrote is still right, and which ``left`` says is as written, comes as None."""
-    return search_files(search.in_order(records, config), config, store, "settings", {}, left, {})
+    return dict(search_files(search.in_order(records, config), config, store, "settings", {}, left, {}))
 
 
 def test_blocks_kept_by_their_records_keys_make_only_the_edited_block_texts(

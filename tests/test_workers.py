@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import weakref
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,36 @@ def test_fork_map_keeps_order_and_really_forks(monkeypatch: pytest.MonkeyPatch) 
 def test_small_jobs_stay_in_this_process() -> None:
     results = list(workers.fork_map(_square_plus, {"add": 0}, 3))
     assert {pid for _, pid in results} == {os.getpid()}
+
+
+class _Cycle:
+    me: _Cycle | None = None
+
+
+def _make_cycle(refs: list[weakref.ref[_Cycle]], i: int) -> int:
+    made = _Cycle()
+    made.me = made  # freed only by the cycle collector, which a build turns off
+    refs.append(weakref.ref(made))
+    return i
+
+
+def test_work_done_here_frees_its_cycles_chunk_by_chunk() -> None:
+    refs: list[weakref.ref[_Cycle]] = []
+    gc.disable()
+    try:
+        assert list(workers.fork_map(_make_cycle, refs, 10, chunk=4)) == list(range(10))  # few: done here
+    finally:
+        gc.enable()
+    assert len(refs) == 10 and all(ref() is None for ref in refs)
+
+
+def test_apart_does_every_item_in_one_child_however_few() -> None:
+    for count in (1, 100):
+        results = workers.apart(_square_plus, {"add": 3}, count, chunk=8)
+        assert [r for r, _ in results] == [i * i + 3 for i in range(count)]
+        pids = {pid for _, pid in results}
+        assert len(pids) == 1 and os.getpid() not in pids  # pypinyin's tables are loaded there, not here
+    assert workers.apart(_square_plus, {"add": 0}, 0) == []
 
 
 def test_a_forked_build_equals_one_in_process(

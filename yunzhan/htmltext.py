@@ -72,10 +72,11 @@ def _text_of(html: object) -> str:
     return "\n".join(line for line in lines if line)
 
 
-# Pure: search and open data read the same HTML; `serve` builds again and again. Keyed by the HTML as given (a
-# record's body, already held): ``str()`` of a Markup is a copy, and keeping one of every body was 43 MB at
-# 10,000 records.
-_plain_text = functools.lru_cache(maxsize=32_768)(_text_of)
+# Pure. Remembered for the few texts `serve` reads again at each save (the block of the edited record, its open
+# data lines, the feed's summaries), not for every body: a cold build's 10,000 texts held ~20 MB for a second
+# reading by open data that costs under a second. Keyed by the HTML as given (a record's body, already held):
+# ``str()`` of a Markup is a copy.
+_plain_text = functools.lru_cache(maxsize=256)(_text_of)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -4,7 +4,7 @@ home and 404. Two sources claiming one URL is an error naming both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,31 +224,42 @@ def pager_window(links: tuple[Link, ...], number: int, around: int = 2) -> tuple
     return tuple(out)
 
 
+def term_names(grouped: dict[str, list[Record]], config: SiteConfig) -> set[str]:
+    """The names of every term the site's records name (each needs a slug: see ``plan_site``)."""
+    return {name for _, name, _ in _term_values(grouped, config)}
+
+
+def _term_values(grouped: dict[str, list[Record]], config: SiteConfig) -> Iterator[tuple[str, str, Record]]:
+    """(taxonomy, term name, record) for each term value of each record, in the collections' order."""
+    for settings in config.collections:
+        for spec in settings.fields:
+            if not spec.taxonomy:
+                continue
+            for record in grouped.get(settings.name, []):
+                value = record.fields.get(spec.name)
+                for name in value if isinstance(value, list) else ([value] if value else []):
+                    yield spec.taxonomy, name, record
+
+
 def _taxonomies(
     grouped: dict[str, list[Record]], config: SiteConfig, slugs: Mapping[str, str]
 ) -> dict[str, Taxonomy]:
     taxonomies = {t.name: Taxonomy(t.name, t.title, config.url_for(t.url), t.url) for t in config.taxonomies}
     terms: dict[tuple[str, str], Term] = {}
     members: dict[tuple[str, str], set[int]] = {}  # ids of each term's records: a list lookup is O(n)
-    for settings in config.collections:
-        for spec in settings.fields:
-            if not spec.taxonomy:
-                continue
-            taxonomy = taxonomies[spec.taxonomy]
-            for record in grouped.get(settings.name, []):
-                value = record.fields.get(spec.name)
-                for name in value if isinstance(value, list) else ([value] if value else []):
-                    key = (taxonomy.name, name)
-                    if key not in terms:
-                        known = slugs.get(name)
-                        slug = (slugify(name) if known is None else known) or "term"
-                        path = f"{taxonomy.path}{slug}/"
-                        terms[key] = Term(name, slug, config.url_for(path), path)
-                        taxonomy.terms.append(terms[key])
-                        members[key] = set()
-                    if id(record) not in members[key]:
-                        members[key].add(id(record))
-                        terms[key].records.append(record)
+    for taxonomy_name, name, record in _term_values(grouped, config):
+        taxonomy = taxonomies[taxonomy_name]
+        key = (taxonomy.name, name)
+        if key not in terms:
+            known = slugs.get(name)
+            slug = (slugify(name) if known is None else known) or "term"
+            path = f"{taxonomy.path}{slug}/"
+            terms[key] = Term(name, slug, config.url_for(path), path)
+            taxonomy.terms.append(terms[key])
+            members[key] = set()
+        if id(record) not in members[key]:
+            members[key].add(id(record))
+            terms[key].records.append(record)
     for taxonomy in taxonomies.values():
         taxonomy.terms.sort(key=lambda t: (-len(t.records), t.slug))
     return taxonomies

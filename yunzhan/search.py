@@ -28,11 +28,11 @@ it from scratch; a caller that keeps blocks between builds passes them to ``inde
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from yunzhan.config import SiteConfig
 from yunzhan.model import Record
-from yunzhan.searchpostings import BLOCK, Block, dumps, make_blocks, shard_bodies
+from yunzhan.searchpostings import BLOCK, Block, dumps, make_blocks, shard_pieces
 from yunzhan.searchtext import Entry, entry, record_text, titles_pinyin
 from yunzhan.slugs import slugify
 
@@ -56,8 +56,7 @@ def build_index(records: list[Record], config: SiteConfig) -> dict[str, bytes]:
     pinyin = titles_pinyin([r.title for r in ordered])
     entries = [entry(r, config, pinyin, with_text=False) for r in ordered]
     blocks = record_blocks(ordered, config, list(range(0, len(ordered), BLOCK)))
-    files = index_files(entries, blocks, config)
-    return {rel: data for rel, data in files.items() if data is not None}
+    return {rel: data for rel, data in index_files(entries, blocks, config) if data is not None}
 
 
 def record_blocks(ordered: list[Record], config: SiteConfig, starts: list[int]) -> list[Block]:
@@ -82,27 +81,27 @@ def index_files(
     slugs: Mapping[str, str] | None = None,
     shards: int | None = None,
     made: Mapping[int, str] | None = None,
-) -> dict[str, bytes | None]:
-    """``search/meta.json`` and the shards, of the records' ``entries`` and ``blocks`` (in record order).
+) -> Iterator[tuple[str, bytes | None]]:
+    """``search/meta.json`` and the shards, of the records' ``entries`` and ``blocks`` (in record order), one
+    file at a time: each shard as soon as its bytes are made, meta.json (which names them) last, so that a caller
+    writing each as it comes never holds all of them (~45 MB at 10,000 records).
 
     ``slugs``: term slugs already known (others are made here). ``shards``: ``shard_count(blocks)``, when the
     caller has it. ``made``: shards the caller has the bytes of already (shard number → the name of its
     bytes): they are not made again, and come with None."""
     shards = shard_count(blocks) if shards is None else shards
     made = made or {}
-    bodies = shard_bodies(blocks, shards, set(range(shards)) - made.keys() if made else None)
-    names = [
-        made[k] if body is None else hashlib.sha256(body).hexdigest()[:10] for k, body in enumerate(bodies)
-    ]
-    files: dict[str, bytes | None] = {META_PATH: _meta(entries, names, config, slugs or {})}
-    for k, (name, body) in enumerate(zip(names, bodies, strict=True)):
-        files[shard_path(k, name)] = body
-    return files
+    names = [""] * shards
+    for k, body in shard_pieces(blocks, shards, set(range(shards)) - made.keys() if made else None):
+        names[k] = made[k] if body is None else hashlib.sha256(body).hexdigest()[:10]
+        yield shard_path(k, names[k]), body
+    yield META_PATH, _meta(entries, names, config, slugs or {})
 
 
-def shard_names(files: Mapping[str, bytes | None]) -> tuple[str, ...]:
-    """The name of each shard of ``index_files``' files (hashes of their bytes), shard by shard."""
-    return tuple(rel.rsplit(".", 2)[1] for rel in files if rel.startswith(SHARD_DIR))
+def shard_names(files: Iterable[str]) -> tuple[str, ...]:
+    """The name of each shard of ``index_files``' files (hashes of their bytes), in shard order."""
+    shards = (rel[len(SHARD_DIR) :].split(".") for rel in files if rel.startswith(SHARD_DIR))
+    return tuple(name for _, name in sorted((int(k), name) for k, name, _ in shards))
 
 
 def _meta(entries: list[Entry], names: list[str], config: SiteConfig, slugs: Mapping[str, str]) -> bytes:

@@ -15,11 +15,10 @@ import json
 import operator
 import sys
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from yunzhan.searchtext import runs
-from yunzhan.workers import fork_map
 
 
 def shard_of(gram: str, shards: int) -> int:
@@ -193,14 +192,12 @@ def make_block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
 
 
 def make_blocks(text: Callable[[int], str], starts: list[int], count: int) -> list[Block]:
-    """The blocks starting at each of ``starts`` of texts 0..count-1 (``text(i)``), each text made by whichever
-    process makes its block: forked processes share a cold build's blocks (seconds at 10,000 records)."""
-    return list(fork_map(_make_block, (text, starts, count, _Groups()), len(starts), min_items=8, chunk=4))
-
-
-def _make_block(state: tuple[Callable[[int], str], list[int], int, _Groups], i: int) -> Block:
-    text, starts, count, groups = state
-    return make_block(tuple(map(text, range(starts[i], min(starts[i] + BLOCK, count)))), groups)
+    """The blocks starting at each of ``starts`` of texts 0..count-1 (``text(i)``), made here one at a time. Not
+    shared with a forked process: at 10,000 records such a child came to hold ~100 MB of its own (the records'
+    objects it read, the blocks it made before sending them) beside a parent holding the whole build, and that
+    was a cold build's peak; making them all here costs a cold build a few seconds."""
+    groups = _Groups()
+    return [make_block(tuple(map(text, range(s, min(s + BLOCK, count)))), groups) for s in starts]
 
 
 def merge(blocks: list[Block], group: int, out: dict[str, str]) -> None:
@@ -245,28 +242,37 @@ def dumps(value: Any) -> bytes:
 
 
 def shard_bodies(blocks: list[Block], shards: int, wanted: set[int] | None = None) -> list[bytes | None]:
-    """The bytes of each shard (of the ``wanted`` ones; None for the others), made group by group (a shard is
-    one group or more, or a group several shards: both counts are powers of two), so only one group's postings
-    are alive at a time."""
+    """The bytes of each shard (of the ``wanted`` ones; None for the others), in shard order."""
     bodies: list[bytes | None] = [None] * shards
+    for k, body in shard_pieces(blocks, shards, wanted):
+        bodies[k] = body
+    return bodies
+
+
+def shard_pieces(
+    blocks: list[Block], shards: int, wanted: set[int] | None = None
+) -> Iterator[tuple[int, bytes | None]]:
+    """(shard number, its bytes) for every shard (None for those not ``wanted``), as soon as each is made,
+    group by group (a shard is one group or more, or a group several shards: both counts are powers of two):
+    only one group's postings are alive at a time, and a caller that writes each shard as it comes never holds
+    the whole index's bytes (~45 MB at 10,000 records)."""
     for unit in range(min(shards, GROUPS)):
         mine = range(unit, shards, GROUPS)  # the shards of group `unit` (it alone when shards <= GROUPS)
         if wanted is not None and wanted.isdisjoint(mine):
+            yield from ((k, None) for k in mine)
             continue
         out: dict[str, str] = {}
         for group in range(unit, GROUPS, shards):  # the groups of shard `unit` (one when shards >= GROUPS)
             merge(blocks, group, out)
         if shards <= GROUPS:
-            bodies[unit] = dumps(out)
+            yield unit, dumps(out)
             continue
         split: dict[int, dict[str, str]] = {k: {} for k in mine}
         for gram, packed in out.items():
             split[shard_of(gram, shards)][gram] = packed
         del out
-        for k, part in split.items():
-            if wanted is None or k in wanted:
-                bodies[k] = dumps(part)
-    return bodies
+        for k in mine:
+            yield k, dumps(split.pop(k)) if wanted is None or k in wanted else None
 
 
 def _changed_keys(old: Block, new: Block) -> set[str]:

@@ -19,7 +19,7 @@ from yunzhan.config import SiteConfig
 from yunzhan.htmltext import plain_text
 from yunzhan.model import GalleryItem, Image, Record
 from yunzhan.slugs import pinyin_forms
-from yunzhan.workers import fork_map
+from yunzhan.workers import apart
 
 TEXT_TYPES = ("string", "text", "enum", "list")
 _RUN = re.compile(r"[^\W_]+")
@@ -179,10 +179,10 @@ def title_pinyin(title: str) -> str:
 
 
 def titles_pinyin(titles: list[str]) -> dict[str, str]:
-    """``title_pinyin`` of each title with Chinese (a quarter of a millisecond each: shared between forked
-    processes when many)."""
+    """``title_pinyin`` of each title with Chinese, made in forked processes (``workers.apart``): this one need
+    not load pypinyin's 55 MB of tables for them."""
     chinese = sorted({t for t in titles if _CJK.search(t)})
-    return dict(zip(chinese, fork_map(_pinyin, chinese, len(chinese), chunk=256), strict=True))
+    return dict(zip(chinese, apart(_pinyin, chinese, len(chinese), chunk=256), strict=True))
 
 
 def _pinyin(titles: list[str], i: int) -> str:

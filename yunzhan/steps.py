@@ -27,6 +27,7 @@ from yunzhan import (
     references,
     render,
     review,
+    searchtext,
     shortlinks,
     workers,
 )
@@ -37,12 +38,14 @@ from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, ParsePrints, digest, page_fingerprint
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, ShortLinkFile
+from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
 from yunzhan.incremental.store import PackedEntry, PageEntry, PendingPages, Store
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
+from yunzhan.slugs import slugify
 from yunzhan.writing import Stage
 
 
@@ -85,6 +88,7 @@ class Build:
     media_result: media.MediaResult = field(init=False)
     image_result: images.ImageResult = field(init=False)
     slugs: dict[str, str] = field(init=False)  # term slugs by name
+    pinyin: dict[str, str] = field(init=False)  # titles' pinyin the store lacked (for search)
     qr_codes: dict[tuple[str, str], Any] = field(default_factory=dict)  # placard QR codes drawn, by request
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
@@ -197,7 +201,12 @@ def plan_pages(b: Build) -> None:
     # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin.
     found = b.store.get("meta", "term_slugs")
     known = found[1] if isinstance(found, tuple) and found[0] == b.code else {}  # slugify: our code
-    b.plan = pages.plan_site(b.grouped, b.config, known)
+    # the pinyin of new terms and titles (for search), made in a forked child: pypinyin's tables are 55 MB
+    missing = sorted(pages.term_names(b.grouped, b.config) - known.keys())
+    titles = titles_wanted(b.store, b.records)
+    made = workers.apart(_pinyin, (missing, titles), len(missing) + len(titles), chunk=256)
+    b.pinyin = dict(zip(titles, made[len(missing) :], strict=True))
+    b.plan = pages.plan_site(b.grouped, b.config, known | dict(zip(missing, made, strict=False)))
     b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
     if b.slugs != known:
         b.store.put("meta", "term_slugs", (b.code, b.slugs))
@@ -351,9 +360,8 @@ def make_site_files(b: Build) -> None:
         return
 
     def make(stage: Stage | None) -> dict[str, bytes]:
-        return _make_site_files(
-            b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs, stage
-        )
+        made = (b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs)
+        return _make_site_files(*made, stage, b.pinyin)
 
     before = b.store.get("meta", "site_files")
     if before is not None and b.session is not None and b.options.preview:
@@ -407,3 +415,9 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
 
 def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:
     return placards.placard_qr_svg(*wanted[i])
+
+
+def _pinyin(wanted: tuple[list[str], list[str]], i: int) -> str:
+    """Term ``i``'s slug; past the terms, a title's pinyin for search."""
+    names, titles = wanted
+    return slugify(names[i]) if i < len(names) else searchtext.title_pinyin(titles[i - len(names)])

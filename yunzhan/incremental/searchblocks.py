@@ -6,7 +6,7 @@ left there rather than made again (after one edit, tens of shards are made, not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
@@ -27,15 +27,20 @@ def search_files(
     states: dict[RecordKey, str],
     left: Callable[[str], bool],
     slugs: Mapping[str, str],
-) -> dict[str, bytes | None]:
-    """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks, rows and keys the last build
-    kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
-    right (``left``: as it wrote it)."""
+    made: Mapping[str, str] | None = None,
+) -> Iterator[tuple[str, bytes | None]]:
+    """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks, rows and keys the last
+    build kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
+    right (``left``: as it wrote it). ``made``: the pinyin of the titles ``titles_wanted`` named, made by the
+    caller. The store learns of this build's blocks and shards once the last file is taken."""
     head = store.get("meta", "search")
     known, names, order = head if head is not None else ({}, (), [])
     previous = _kept_blocks(store, order)
-    pinyin = {t: known[t] for t in {r.title for r in ordered} if t in known}
-    pinyin |= searchtext.titles_pinyin([r.title for r in ordered if r.title not in pinyin])  # a cold build
+    titles = {r.title for r in ordered}
+    pinyin = {t: known[t] for t in titles if t in known} | {
+        t: v for t, v in (made or {}).items() if t in titles
+    }
+    pinyin |= searchtext.titles_pinyin([r.title for r in ordered if r.title not in pinyin])
 
     def key_and_entry(record: Record) -> tuple[bytes, searchtext.Entry]:
         key = bytes.fromhex(inputs_key(settings, searchtext.inputs(record, config)))
@@ -54,10 +59,12 @@ def search_files(
     if len(names) == shards:
         unchanged = searchpostings.unchanged_shards(list(previous.values()), blocks, shards)
         same = {k: names[k] for k in sorted(unchanged) if left(search.shard_path(k, names[k]))}
-    files = search.index_files(entries, blocks, config, slugs, shards, same)
+    rels = []
+    for rel, data in search.index_files(entries, blocks, config, slugs, shards, same):
+        yield rel, data
+        rels.append(rel)
     kept = _keep(store, block_keys, blocks, previous)
-    store.put("meta", "search", ({e.title: e.pinyin for e in entries}, search.shard_names(files), kept))
-    return files
+    store.put("meta", "search", ({e.title: e.pinyin for e in entries}, search.shard_names(rels), kept))
 
 
 def _kept_blocks(store: Store, order: list[str]) -> dict[BlockKey, Block]:
@@ -83,3 +90,12 @@ def _keep(
         order.append(name)
     store.keep_only("blocks", order)
     return order
+
+
+def titles_wanted(store: Store, records: Iterable[Record]) -> list[str]:
+    """The titles whose pinyin the last build's index did not hold (all of them in a cold build): a build has
+    them made early, while it is small (pypinyin's tables load in a forked child), and gives them to
+    ``search_files``."""
+    head = store.get("meta", "search")
+    known = head[0] if head is not None else {}
+    return sorted({r.title for r in records} - known.keys())

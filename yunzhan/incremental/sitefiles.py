@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -40,40 +40,44 @@ def make_site_files(
     output_dir: Path,
     slugs: Mapping[str, str],
     stage: Stage | None = None,
+    pinyin: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The search index, sitemap, robots.txt, feed and open data. With ``stage``, each group of files is staged
     as soon as it is made (at 10,000 records they come to over 100 MB) and only their names are returned, with
-    empty bytes. ``slugs``: the term slugs known (``pages.plan_site``'s)."""
+    empty bytes. ``slugs``: the term slugs known (``pages.plan_site``'s); ``pinyin``: that of the titles
+    ``searchblocks.titles_wanted`` named."""
     ordered = search.in_order([r for c in config.collections for r in grouped[c.name]], config)
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = record_states(ordered, prints)
     keyed = _KeyedFiles(store, left)  # each made of its stage's declaration of what it reads, and kept by it
     sitemap = publish.sitemap_inputs(all_pages)
-    makers: list[Callable[[], Mapping[str, bytes | None]]] = [
-        lambda: search_files(ordered, config, store, settings, states, left, slugs),
+    makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
+        # the search index a file at a time; the others each kept by the key of what it reads
+        lambda: search_files(ordered, config, store, settings, states, left, slugs, pinyin),
         lambda: keyed.files(
             "sitemap", digest(settings, sitemap), lambda: publish.sitemap_files(sitemap, config)
-        ),
-        lambda: keyed.files("robots", settings, lambda: publish.robots(config)),  # it reads only the settings
+        ).items(),
+        lambda: keyed.files("robots", settings, lambda: publish.robots(config)).items(),  # only the settings
     ]
     if config.publish.feed:
         feed = publish.feed_inputs(ordered)
         makers.append(
-            lambda: keyed.files("feed", digest(settings, feed), lambda: publish.feed_files(feed, config))
+            lambda: keyed.files(
+                "feed", digest(settings, feed), lambda: publish.feed_files(feed, config)
+            ).items()
         )
     files: dict[str, bytes] = {}
     for make in makers:
-        made = make()  # None: the file in the output is still right (``left`` said it is as written)
-        for rel, data in made.items():
+        for rel, data in make():  # data None: the file in the output is still right (``left`` said so)
             if stage is None:
                 files[rel] = (output_dir / rel).read_bytes() if data is None else data
-            elif data is None:
+                continue
+            if data is None:
                 stage.get().keep(rel)
             else:
                 stage.get().write_bytes(rel, data)
-        if stage is not None:
-            files |= dict.fromkeys(made, b"")
+            files[rel] = b""
     keyed.save()
     if config.publish.open_data:
         lines, pieces = open_data(grouped, config, store, settings, states)
