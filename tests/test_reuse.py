@@ -230,3 +230,43 @@ def test_a_body_edit_keys_and_converts_only_the_edited_records_texts(
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     incremental_build(site)
     assert digested == [] and converted == ["content/projects/rocket.md"]
+
+
+def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve`` keeps record and page prints, Markdown keys and check findings by their inputs: after a body
+    edit only the edited record's print and keys are made again, no page print, and no finding is read back
+    from the store."""
+    from yunzhan import texts
+    from yunzhan.incremental import keptprints, store
+    from yunzhan.pipeline import Session
+
+    site = make_site()
+    session = Session()
+    options = BuildOptions(site_dir=site, output_dir=tmp_path / "preview", drafts=True, preview=True)
+    build(options, session)
+    edit_file(site / "content/pages/about.md", "关于本展。", "关于本展，改。")
+    session.forget({site / "content/pages/about.md"})
+    build(options, session)  # the first save: prints made of the last build's inputs are kept from now on
+    made: list[str] = []
+    real_record, real_page, real_keys = (
+        keptprints.record_fingerprint,
+        keptprints.page_fingerprint,
+        texts.parsed_markdown_keys,
+    )
+    monkeypatch.setattr(
+        keptprints, "record_fingerprint", lambda r, o: made.append(r.slug) or real_record(r, o)
+    )
+    monkeypatch.setattr(keptprints, "page_fingerprint", lambda p, s: made.append(p.path) or real_page(p, s))
+    monkeypatch.setattr(
+        texts, "parsed_markdown_keys", lambda m, f: made.append(f[0][2]["path"]) or real_keys(m, f)
+    )
+    read: list[str] = []
+    real_get = store.Store.get
+    monkeypatch.setattr(store.Store, "get", lambda s, t, k: read.append(t) or real_get(s, t, k))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    session.forget({site / "content/projects/rocket.md"})
+    build(options, session)
+    assert made == ["content/projects/rocket.md", "rocket"] and "findings" not in read
+    session.close()

@@ -128,7 +128,8 @@ def load_records(b: Build) -> None:
 def check_records(b: Build) -> None:
     """The content rules, before references turn field values into records; remembered for unchanged files."""
     key = digest(b.config, b.code, b.options.drafts)  # drafts: whether a draft's file is a record
-    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, b.store, key)
+    kept = b.session.findings if b.session is not None else None
+    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, b.store, key, kept)
 
 
 def withhold_unreviewed(b: Build) -> None:
@@ -156,7 +157,8 @@ def convert_markdown(b: Build) -> None:
     links = digest(sorted((r.source, r.url) for r in b.records))  # what record links resolve to
     memory = b.session.conversions if b.session is not None else None
     as_before = links == b.store.get("meta", "links")
-    memo = MarkdownMemo(b.store, links_as_before=as_before, memory=memory, origins=_origins(b))
+    kept_keys = b.session.markdown_keys if b.session is not None else None
+    memo = MarkdownMemo(b.store, as_before, memory, _origins(b), kept_keys)
     b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
     memo.finish()
     if b.store.get("meta", "links") != links:
@@ -258,13 +260,20 @@ def find_stale_pages(b: Build) -> None:
     b.site_print = reuse.site_fingerprint(
         b.site_dir, config, b.options.drafts, b.asset_urls, b.loaded.sources, b.code
     )
-    b.prints = Fingerprints(b.records, plan.collections, plan.taxonomies, _origins(b))
+    kept = b.session.prints if b.session is not None else None  # a long-lived process keeps prints
+    if kept is not None:
+        kept.begin()
+    b.prints = Fingerprints(
+        b.records, plan.collections, plan.taxonomies, _origins(b), kept.record if kept is not None else None
+    )
     changed = reuse.changed_owners(b.store, b.prints)
     suspects = b.store.readers(changed)
     heads = b.store.page_heads()
     b.todo = []
     for page in plan.pages:
-        fingerprint = page_fingerprint(page, b.site_print)
+        fingerprint = (
+            kept.page(page, b.site_print) if kept is not None else page_fingerprint(page, b.site_print)
+        )
         rel = page.output_file
         head = heads.pop(rel, None)
         if head is not None and reuse.still_valid(

@@ -70,13 +70,18 @@ class MarkdownMemo:
         links_as_before: bool = False,
         memory: dict[str, Any] | None = None,
         origins: Callable[[Record], tuple[str, Record] | None] | None = None,
+        kept_keys: dict[str, tuple[tuple[Any, ...], list[str]]] | None = None,
     ) -> None:
         """``memory``: conversions a long-lived process keeps between builds (``Session.conversions``), so a
         save reads none back from the store. ``origins``: each record's parsed original and its
-        ``parsed_print`` (as for ``Fingerprints``), which key its texts without digesting them again."""
+        ``parsed_print`` (as for ``Fingerprints``), which key its texts without digesting them again.
+        ``kept_keys``: those keys as such a process keeps them, by the print and the options they were made
+        of (``Session.markdown_keys``)."""
         self.store = store
         self.memory = memory if memory is not None else {}
         self.used: set[str] = set()
+        self.kept_keys = kept_keys
+        self.prints_used: set[str] = set()
         if not self.memory:  # a build from the command line: it will ask for nearly every conversion
             store.prefetch("markdown")
         # Every record has the source and URL it had: each link resolves as it did, no need to check.
@@ -90,8 +95,20 @@ class MarkdownMemo:
         if origin is not None:
             made, parsed = origin
             if all(text is (parsed.fields.get(name) if name else parsed.raw_body) for name, text, _ in found):
-                return texts.parsed_markdown_keys(made, found)
+                return self._parsed_keys(made, found)
         return [texts.markdown_key(text, options) for _, text, options in found]
+
+    def _parsed_keys(self, made: str, found: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+        """``texts.parsed_markdown_keys``, kept by the print and the options (their values are text, numbers
+        and tuples of text, compared exactly) when the process keeps them."""
+        if self.kept_keys is None:
+            return texts.parsed_markdown_keys(made, found)
+        shape = tuple([(name, *options.items()) for name, _, options in found])
+        hit = self.kept_keys.get(made)
+        if hit is None or hit[0] != shape:
+            hit = self.kept_keys[made] = (shape, texts.parsed_markdown_keys(made, found))
+        self.prints_used.add(made)
+        return hit[1]
 
     def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
         hit = self.memory.get(key)
@@ -117,6 +134,9 @@ class MarkdownMemo:
         self.store.keep_only("markdown", self.used)
         for key in self.memory.keys() - self.used:
             del self.memory[key]
+        if self.kept_keys is not None:
+            for made in self.kept_keys.keys() - self.prints_used:
+                del self.kept_keys[made]
 
 
 class ShortLinkFile:

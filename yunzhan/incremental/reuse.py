@@ -5,6 +5,7 @@ layer, made from fingerprints and the store.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from yunzhan import content, render
 from yunzhan.check import RecordRules
@@ -110,28 +111,38 @@ def record_rules(
     memo: content.ParseMemo,
     store: Store,
     settings: str,
+    kept: dict[str, Any] | None = None,
 ) -> list[Problem]:
     """``RecordRules`` for every file read: run for the files parsed in this build, remembered (in
     ``store``) for the others, while the file, the settings and the code are as they were. ``settings``: a key
-    of all else the findings depend on."""
+    of all else the findings depend on. ``kept``: the findings a long-lived process keeps in memory as well,
+    so a save reads none back from the store."""
     by_source = {record.source: record for record in loaded.records}
     rules: RecordRules | None = None
     seen: list[str] = []
     problems: list[Problem] = []
-    store.prefetch("findings")
+    if not kept:
+        store.prefetch("findings")
     prefix = site_dir.as_posix().rstrip("/") + "/"
     for file in loaded.sources:  # under site_dir: ``content.load_content`` found them there
         rel = file.as_posix().removeprefix(prefix)
         parsed = memo.get(file)
         identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
-        known = store.get("findings", rel)
+        known = kept.get(rel) if kept is not None else None
+        if known is None:  # what ``kept`` holds, the store holds too
+            known = store.get("findings", rel)
         if identity[0] is None or known is None or known[0] != identity:
             rules = rules or RecordRules(config, site_dir)
             known = (identity, rules.file_problems(rel, by_source.get(rel)))
             store.put("findings", rel, known)
+        if kept is not None:
+            kept[rel] = known
         seen.append(rel)
         problems += known[1]
     store.keep_only("findings", seen)
+    if kept is not None and len(kept) > len(seen):
+        for rel in kept.keys() - set(seen):
+            del kept[rel]
     return [*problems, *(rules.site_problems if rules else [])]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from yunzhan.incremental.fingerprints import ParsePrints
+from yunzhan.incremental.keptprints import KeptPrints
 from yunzhan.incremental.store import Store
 
 
@@ -19,9 +20,12 @@ class Session:
     parsed: dict[Path, Any] = field(default_factory=dict)  # content.ParseMemo
     parse_prints: ParsePrints = field(default_factory=ParsePrints)  # of the records in ``parsed``
     conversions: dict[str, Any] = field(default_factory=dict)  # Markdown conversions, as in the store
+    findings: dict[str, Any] = field(default_factory=dict)  # check findings by file, as in the store
+    markdown_keys: dict[str, Any] = field(default_factory=dict)  # their keys, by parse print (MarkdownMemo)
     store: Store | None = None
     output_files: set[str] | None = None
     written: dict[str, Any] = field(default_factory=dict)  # inplace.Written: what each output file holds
+    prints: KeptPrints = field(default_factory=KeptPrints)  # record and page fingerprints, by their inputs
     code: str | None = None  # yunzhan's own code, digested once: the process runs the code it started with
 
     def forget(self, paths: Iterable[Path], content_dir: Path | None = None) -> None:
