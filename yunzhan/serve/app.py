@@ -51,6 +51,7 @@ class ServeOptions:
     # within 2 ms; another file of a "save all" within a few. A later sibling costs one more rebuild, not a
     # wrong page: the rebuild running when it arrives is followed at once by another.
     settle: float = 0.01
+    collect_delay: float = 0.1  # quiet time after a reload before the cycles of the build are collected
     finish_delay: float = (
         1.0  # quiet time after a reload before the search index and other site-wide files follow
     )
@@ -283,6 +284,9 @@ class PreviewServer:
 
     def _finish(self, outcome: RebuildOutcome) -> None:
         """Run what the rebuild left for after the reload, unless newer saves will redo it anyway."""
+        collect = getattr(self._rebuild, "collect", None)
+        if collect is not None and self.watcher.stays_quiet(self.options.collect_delay):
+            collect()  # the build's cycles, once the browsers have fetched the page (else the next build does)
         if outcome.finish is None:
             return
         # The browsers reload now: leave them the processor for a moment (their requests and this work share one
