@@ -270,3 +270,33 @@ def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
     build(options, session)
     assert made == ["content/projects/rocket.md", "rocket"] and "findings" not in read
     session.close()
+
+
+def test_a_session_lists_a_settled_collection_folder_again_only_when_it_changed(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save changes a file, not its folder: ``serve`` keeps the folder's listing while the folder's times are
+    as they were, and lists it again once a record is added."""
+    from yunzhan import content
+    from yunzhan.incremental import memos
+    from yunzhan.pipeline import Session
+
+    monkeypatch.setattr(memos, "SETTLED_NS", -(10**18))  # every folder's times count as settled
+    site = make_site()
+    session = Session()
+    preview = tmp_path / "preview"
+    options = BuildOptions(site_dir=site, output_dir=preview, drafts=True, preview=True)
+    build(options, session)
+    listed: list[str] = []
+    real = content.list_folder
+    monkeypatch.setattr(content, "list_folder", lambda f, s: listed.append(f.name) or real(f, s))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    session.forget({site / "content/projects/rocket.md"})
+    build(options, session)
+    assert "projects" not in listed  # (a folder that does not exist is "listed" each time: nothing to keep)
+    new = site / "content/projects/kite.md"
+    new.write_text("---\ntitle: 风筝\ncategory: 创新产品\nzone: gusu\n---\n正文\n", encoding="utf-8")
+    session.forget({new})
+    build(options, session)
+    assert listed.count("projects") == 1 and (preview / "projects/kite/index.html").is_file()
+    session.close()

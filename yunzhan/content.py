@@ -8,7 +8,7 @@ editor's mistake: each function returns what it could load plus the problems it 
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,11 +65,17 @@ def _empty_problem(rel: str, collection: CollectionSettings) -> Problem:
 
 
 def load_content(
-    site_dir: Path, config: SiteConfig, *, drafts: bool = False, memo: ParseMemo | None = None
+    site_dir: Path,
+    config: SiteConfig,
+    *,
+    drafts: bool = False,
+    memo: ParseMemo | None = None,
+    listing: Callable[[Path, Path], Listing] | None = None,
 ) -> LoadedContent:
     """Load every record of every declared collection plus ``content/data/*.yaml``. With ``memo``, a record
     file whose size, times and inode are as before is not parsed again; the memo is left holding exactly the
-    files seen."""
+    files seen. ``listing``: ``list_folder``, or one that keeps listings (a long-lived process's)."""
+    list_files = listing or list_folder
     out = LoadedContent()
     content_dir = site_dir / "content"
     if not content_dir.is_dir():
@@ -80,8 +86,9 @@ def load_content(
     verdicts: dict[tuple[int, int], tuple[object, bool]] = {}  # remembered settings == today's, compared once
     for collection in config.collections:
         folder = content_dir / collection.folder
-        out.problems += stray_files(folder, site_dir)
-        for file in record_files(folder):
+        files, strays = list_files(folder, site_dir)
+        out.problems += strays
+        for file in files:
             out.sources.append(file)
             if memo is None:
                 record = load_record(file, site_dir, collection, out.problems)
@@ -171,6 +178,14 @@ _DOCUMENTS = {
     ".txt": "纯文本文件",
     ".markdown": "文件",
 }
+
+
+Listing = tuple[list[Path], list[Problem]]
+
+
+def list_folder(folder: Path, site_dir: Path) -> Listing:
+    """A collection folder's record files (``record_files``) and the stray documents beside them."""
+    return record_files(folder), stray_files(folder, site_dir)
 
 
 def stray_files(folder: Path, site_dir: Path) -> list[Problem]:

@@ -119,7 +119,10 @@ def load_records(b: Build) -> None:
         b.parse_prints = files.prints
     else:
         b.memo, b.parse_prints = b.session.parsed, b.session.parse_prints
-    b.loaded = content.load_content(b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo)
+    listing = b.session.listings if b.session is not None else None
+    b.loaded = content.load_content(
+        b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo, listing=listing
+    )
     b.problems += b.loaded.problems
     if b.session is not None:
         b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)
