@@ -235,9 +235,9 @@ def test_a_body_edit_keys_and_converts_only_the_edited_records_texts(
 def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``serve`` keeps record and page prints, Markdown keys and check findings by their inputs: after a body
-    edit only the edited record's print and keys are made again, no page print, and no finding is read back
-    from the store."""
+    """``serve`` keeps record and page prints, Markdown keys, check findings and the redirect pages' key by
+    their inputs: after a body edit only the edited record's print and keys are made again, no page print, and
+    no finding is read back from the store."""
     from yunzhan import texts
     from yunzhan.incremental import keptprints, store
     from yunzhan.pipeline import Session
@@ -269,6 +269,7 @@ def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
     session.forget({site / "content/projects/rocket.md"})
     build(options, session)
     assert made == ["content/projects/rocket.md", "rocket"] and "findings" not in read
+    assert session.prints.made == 1  # the redirect pages' key too is kept: it reads no body
     session.close()
 
 

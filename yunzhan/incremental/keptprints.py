@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from yunzhan.incremental.fingerprints import keys_of, page_fingerprint, page_parts, record_fingerprint
+from yunzhan.incremental.fingerprints import digest, keys_of, page_fingerprint, page_parts, record_fingerprint
 from yunzhan.model import Page, Record
 
 RecordKey = tuple[str, str]
@@ -27,12 +27,24 @@ class KeptPrints:
         self._pages: dict[Hashable, str] = {}
         self._old_records: dict[RecordKey, tuple[tuple[Any, ...], str]] = {}
         self._old_pages: dict[Hashable, str] = {}
+        self._digests: dict[str, tuple[tuple[Any, ...], str]] = {}
         self.made = 0  # prints made (not found kept) since ``begin``: what tests count
 
     def begin(self) -> None:
         self._old_records, self._records = self._records, {}
         self._old_pages, self._pages = self._pages, {}
         self.made = 0
+
+    def digest(self, name: str, *parts: Any) -> str:
+        """``digest(*parts)``, the last one kept under ``name``: for parts of text (lists and tuples of it),
+        whose equality is their reprs' (a step's key made of every record: the redirect pages')."""
+        hit = self._digests.get(name)
+        if hit is not None and hit[0] == parts:
+            return hit[1]
+        self.made += 1
+        made = digest(*parts)
+        self._digests[name] = (parts, made)
+        return made
 
     def record(self, record: Record, origin: tuple[str, Record] | None) -> str:
         """``record_fingerprint(record, origin)``, kept by its inputs."""
