@@ -239,7 +239,7 @@ def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
     their inputs: after a body edit only the edited record's print and keys are made again, no page print, and
     no finding is read back from the store."""
     from yunzhan import texts
-    from yunzhan.incremental import keptprints, store
+    from yunzhan.incremental import fingerprints, keptprints, store
     from yunzhan.pipeline import Session
 
     site = make_site()
@@ -259,6 +259,8 @@ def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
         keptprints, "record_fingerprint", lambda r, o: made.append(r.slug) or real_record(r, o)
     )
     monkeypatch.setattr(keptprints, "page_fingerprint", lambda p, s: made.append(p.path) or real_page(p, s))
+    real_parts = fingerprints._digest_parts  # collections, taxonomies, terms
+    monkeypatch.setattr(fingerprints, "_digest_parts", lambda k, p: made.append(k) or real_parts(k, p))
     monkeypatch.setattr(
         texts, "parsed_markdown_keys", lambda m, f: made.append(f[0][2]["path"]) or real_keys(m, f)
     )

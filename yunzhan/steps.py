@@ -267,7 +267,12 @@ def find_stale_pages(b: Build) -> None:
     if kept is not None:
         kept.begin()
     b.prints = Fingerprints(
-        b.records, plan.collections, plan.taxonomies, _origins(b), kept.record if kept is not None else None
+        b.records,
+        plan.collections,
+        plan.taxonomies,
+        _origins(b),
+        kept.record if kept is not None else None,
+        kept.other if kept is not None else None,
     )
     changed = reuse.changed_owners(b.store, b.prints)
     suspects = b.store.readers(changed)

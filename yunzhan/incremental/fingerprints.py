@@ -190,22 +190,27 @@ class Fingerprints:
         taxonomies: dict[str, Taxonomy],
         origins: Callable[[Record], tuple[str, Record] | None] | None = None,
         record_print: Callable[[Record, tuple[str, Record] | None], str] | None = None,
+        other_print: Callable[[DepKey, tuple[object, ...]], str] | None = None,
     ) -> None:
         """``origins``: each record's parsed original and its print (``record_fingerprint``), when known.
-        ``record_print``: ``record_fingerprint``, or one that keeps its prints (a long-lived process's)."""
+        ``record_print``: ``record_fingerprint``, or one that keeps its prints (a long-lived process's);
+        ``other_print``: the print of a collection, taxonomy or term from its parts (``digest`` of them), or
+        one that keeps them."""
         self._records = {(r.collection, r.slug): r for r in records}
         self._origins = origins
         self._record_print = record_print or record_fingerprint
         self._prints: dict[DepKey, str] = {}
         self._whole: dict[tuple[str, str], str] | None = None
+        made = other_print or _digest_parts
         for c in collections.values():
-            self._prints[("collection", c.name)] = digest(c.title, c.url, keys_of(c.records))
-        for t in taxonomies.values():
-            self._prints[("taxonomy", t.name)] = digest(
-                t.title, t.url, [(x.name, x.url, keys_of(x.records)) for x in t.terms]
+            self._prints[("collection", c.name)] = made(
+                ("collection", c.name), (c.title, c.url, keys_of(c.records))
             )
-            for term in t.terms:
-                self._prints[("term", term.path)] = digest(term.name, term.url, keys_of(term.records))
+        for t in taxonomies.values():
+            terms = [(x.name, x.url, keys_of(x.records)) for x in t.terms]
+            self._prints[("taxonomy", t.name)] = made(("taxonomy", t.name), (t.title, t.url, terms))
+            for term, parts in zip(t.terms, terms, strict=True):
+                self._prints[("term", term.path)] = made(("term", term.path), parts)
 
     def get(self, key: DepKey) -> str | None:
         found = self._prints.get(key)
@@ -236,6 +241,10 @@ class Fingerprints:
     def everything(self) -> str:
         """One fingerprint of all records, collections and taxonomies (for the site-wide files)."""
         return digest(sorted(self.records().items()), sorted(self.others().items()))
+
+
+def _digest_parts(key: DepKey, parts: tuple[object, ...]) -> str:
+    return digest(*parts)
 
 
 def page_fingerprint(page: Page, site: str = "") -> str:

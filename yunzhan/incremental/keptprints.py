@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from yunzhan.incremental.fingerprints import digest, keys_of, page_fingerprint, page_parts, record_fingerprint
+from yunzhan.incremental.fingerprints import (
+    DepKey,
+    digest,
+    keys_of,
+    page_fingerprint,
+    page_parts,
+    record_fingerprint,
+)
 from yunzhan.model import Page, Record
 
 RecordKey = tuple[str, str]
@@ -28,11 +35,14 @@ class KeptPrints:
         self._old_records: dict[RecordKey, tuple[tuple[Any, ...], str]] = {}
         self._old_pages: dict[Hashable, str] = {}
         self._digests: dict[str, tuple[tuple[Any, ...], str]] = {}
+        self._others: dict[DepKey, tuple[tuple[Any, ...], str]] = {}
+        self._old_others: dict[DepKey, tuple[tuple[Any, ...], str]] = {}
         self.made = 0  # prints made (not found kept) since ``begin``: what tests count
 
     def begin(self) -> None:
         self._old_records, self._records = self._records, {}
         self._old_pages, self._pages = self._pages, {}
+        self._old_others, self._others = self._others, {}
         self.made = 0
 
     def digest(self, name: str, *parts: Any) -> str:
@@ -45,6 +55,23 @@ class KeptPrints:
         made = digest(*parts)
         self._digests[name] = (parts, made)
         return made
+
+    def other(self, key: DepKey, parts: tuple[Any, ...]) -> str:
+        """``digest(*parts)`` of a collection, taxonomy or term (titles, addresses and record keys: text), kept
+        by its parts. A term's name is a field's value, which may be a number: only names of text are kept."""
+        if key[0] == "term":
+            plain = type(parts[0]) is str
+        elif key[0] == "taxonomy":
+            plain = all(type(term[0]) is str for term in parts[2])
+        else:
+            plain = True
+        hit = self._others.get(key) or self._old_others.get(key)
+        if hit is None or hit[0] != parts or not plain:
+            self.made += 1
+            hit = (parts, digest(*parts))
+        if plain:
+            self._others[key] = hit
+        return hit[1]
 
     def record(self, record: Record, origin: tuple[str, Record] | None) -> str:
         """``record_fingerprint(record, origin)``, kept by its inputs."""
