@@ -377,7 +377,7 @@ def make_redirects(b: Build) -> None:
     pages_made = {p.output_file for p in b.plan.pages}
     inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
     prints = b.session.prints if b.session is not None else None  # a long-lived process keeps the last key
-    key = prints.digest("redirects", b.code, *inputs) if prints is not None else digest(b.code, *inputs)
+    key = prints.step_key("redirects", b.code, *inputs) if prints is not None else digest(b.code, *inputs)
     kept = reuse.kept_as_made(b.store, b.output_dir, "redirects", key)
     if kept is not None:  # thousands of /s/<code>/ pages, each as the last build wrote it
         b.kept += kept

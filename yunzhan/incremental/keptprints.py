@@ -45,7 +45,7 @@ class KeptPrints:
         self._old_others, self._others = self._others, {}
         self.made = 0
 
-    def digest(self, name: str, *parts: Any) -> str:
+    def step_key(self, name: str, *parts: Any) -> str:
         """``digest(*parts)``, the last one kept under ``name``: for parts of text (lists and tuples of it),
         whose equality is their reprs' (a step's key made of every record: the redirect pages')."""
         hit = self._digests.get(name)
@@ -89,21 +89,18 @@ class KeptPrints:
         return made
 
     def page(self, page: Page, site: str) -> str:
-        """``page_fingerprint(page, site)``, kept by its inputs."""
+        """``page_fingerprint(page, site)``, kept by its inputs (when their titles are text: a term's page is
+        titled by a field's value)."""
         parts = page_parts(page, site)
-        exact = page.share is None and all(type(link.title) is str for link in page.breadcrumbs)
-        if exact and type(page.title) is str:
-            hit = self._pages.get(parts)
-            if hit is None:
-                hit = self._old_pages.get(parts)
-            if hit is not None:
-                self._pages[parts] = hit
-                return hit
-        self.made += 1
-        made = page_fingerprint(page, site)
-        if exact and type(page.title) is str:
-            self._pages[parts] = made
-        return made
+        titles = [page.title, *[link.title for link in page.breadcrumbs]]
+        exact = page.share is None and all(type(title) is str for title in titles)
+        hit = (self._pages.get(parts) or self._old_pages.get(parts)) if exact else None
+        if hit is None:
+            self.made += 1
+            hit = page_fingerprint(page, site)
+        if exact:
+            self._pages[parts] = hit
+        return hit
 
 
 def _record_inputs(record: Record, origin: tuple[str, Record] | None) -> tuple[Any, ...] | None:
