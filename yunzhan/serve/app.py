@@ -257,6 +257,7 @@ class PreviewServer:
             self.hub.publish("errors", errors_payload(errors))
             self._report_errors(errors)
         self._count(outcome, kind, changed)
+        self._collect()
         if outcome.ok:
             self._finish(outcome)
 
@@ -282,11 +283,15 @@ class PreviewServer:
             self._say("  " + problem.format(), error=True, always=True)
         self._say("浏览器里仍是上一次成功生成的页面；改正并保存后会自动更新。", error=True, always=True)
 
-    def _finish(self, outcome: RebuildOutcome) -> None:
-        """Run what the rebuild left for after the reload, unless newer saves will redo it anyway."""
+    def _collect(self) -> None:
+        """The build's cycles, collected once the browsers have fetched the page (if a save comes first, the
+        next build collects them at its end)."""
         collect = getattr(self._rebuild, "collect", None)
         if collect is not None and self.watcher.stays_quiet(self.options.collect_delay):
-            collect()  # the build's cycles, once the browsers have fetched the page (else the next build does)
+            collect()
+
+    def _finish(self, outcome: RebuildOutcome) -> None:
+        """Run what the rebuild left for after the reload, unless newer saves will redo it anyway."""
         if outcome.finish is None:
             return
         # The browsers reload now: leave them the processor for a moment (their requests and this work share one
