@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import pickle
 import sqlite3
@@ -316,3 +317,28 @@ def test_pages_put_again_keep_exactly_what_each_read(tmp_path: Path) -> None:
         page is not None and page.fingerprint == "fp2" and page.deps == ((("collection", "projects"), "y"),)
     )
     store.close()
+
+
+def test_a_preview_session_collects_a_builds_cycles_when_idle(make_site: MakeSite, tmp_path: Path) -> None:
+    """``serve`` leaves the cycle collector off after a build until the browsers have reloaded (``collect``);
+    a build that starts before that collects at its end, so at most one build's cycles wait."""
+    site = make_site()
+    session = Session(collect_later=True)
+    options = BuildOptions(site_dir=site, output_dir=tmp_path / "preview", drafts=True, preview=True)
+    assert gc.isenabled()
+    try:
+        build(options, session)
+        assert not gc.isenabled() and session.held
+        session.collect()
+        assert gc.isenabled() and not session.held
+        build(options, session)
+        build(options, session)  # the first one's cycles were not collected: this one collects at its end
+        assert gc.isenabled() and not session.held
+        build(options, session)
+    finally:
+        session.close()
+    assert gc.isenabled()
+    plain = Session()
+    build(options, plain)
+    assert gc.isenabled()
+    plain.close()

@@ -315,3 +315,76 @@ def test_site_wide_files_are_made_again_only_when_what_they_read_changed(
     dated = made_again("content/projects/rocket.md", "date: 2024-05-01", "date: 2024-06-01")
     assert dated == {"sitemap.xml", "feed.xml"}
     assert (output / "sitemap.xml").read_bytes() == sitemap.replace(b"2024-05-01", b"2024-06-01")
+
+
+def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve`` keeps record and page prints, Markdown keys, check findings and the redirect pages' key by
+    their inputs: after a body edit only the edited record's print and keys are made again, no page print, and
+    no finding is read back from the store."""
+    from yunzhan import texts
+    from yunzhan.incremental import fingerprints, keptprints, store
+    from yunzhan.pipeline import Session
+
+    site = make_site()
+    session = Session()
+    options = BuildOptions(site_dir=site, output_dir=tmp_path / "preview", drafts=True, preview=True)
+    build(options, session)
+    edit_file(site / "content/pages/about.md", "关于本展。", "关于本展，改。")
+    session.forget({site / "content/pages/about.md"})
+    build(options, session)  # the first save: prints made of the last build's inputs are kept from now on
+    made: list[str] = []
+    real_record, real_page, real_keys = (
+        keptprints.record_fingerprint,
+        keptprints.page_fingerprint,
+        texts.parsed_markdown_keys,
+    )
+    monkeypatch.setattr(
+        keptprints, "record_fingerprint", lambda r, o: made.append(r.slug) or real_record(r, o)
+    )
+    monkeypatch.setattr(keptprints, "page_fingerprint", lambda p, s: made.append(p.path) or real_page(p, s))
+    real_parts = fingerprints._digest_parts  # collections, taxonomies, terms
+    monkeypatch.setattr(fingerprints, "_digest_parts", lambda k, p: made.append(k) or real_parts(k, p))
+    monkeypatch.setattr(
+        texts, "parsed_markdown_keys", lambda m, f: made.append(f[0][2]["path"]) or real_keys(m, f)
+    )
+    read: list[str] = []
+    real_get = store.Store.get
+    monkeypatch.setattr(store.Store, "get", lambda s, t, k: read.append(t) or real_get(s, t, k))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    session.forget({site / "content/projects/rocket.md"})
+    build(options, session)
+    assert made == ["content/projects/rocket.md", "rocket"] and "findings" not in read
+    assert session.prints.made == 1  # the redirect pages' key too is kept: it reads no body
+    session.close()
+
+
+def test_a_session_lists_a_settled_collection_folder_again_only_when_it_changed(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save changes a file, not its folder: ``serve`` keeps the folder's listing while the folder's times are
+    as they were, and lists it again once a record is added."""
+    from yunzhan import content
+    from yunzhan.incremental import memos
+    from yunzhan.pipeline import Session
+
+    monkeypatch.setattr(memos, "SETTLED_NS", -(10**18))  # every folder's times count as settled
+    site = make_site()
+    session = Session()
+    preview = tmp_path / "preview"
+    options = BuildOptions(site_dir=site, output_dir=preview, drafts=True, preview=True)
+    build(options, session)
+    listed: list[str] = []
+    real = content.list_folder
+    monkeypatch.setattr(content, "list_folder", lambda f, s: listed.append(f.name) or real(f, s))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    session.forget({site / "content/projects/rocket.md"})
+    build(options, session)
+    assert "projects" not in listed  # (a folder that does not exist is "listed" each time: nothing to keep)
+    new = site / "content/projects/kite.md"
+    new.write_text("---\ntitle: 风筝\ncategory: 创新产品\nzone: gusu\n---\n正文\n", encoding="utf-8")
+    session.forget({new})
+    build(options, session)
+    assert listed.count("projects") == 1 and (preview / "projects/kite/index.html").is_file()
+    session.close()

@@ -8,7 +8,7 @@ editor's mistake: each function returns what it could load plus the problems it 
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,11 +65,17 @@ def _empty_problem(rel: str, collection: CollectionSettings) -> Problem:
 
 
 def load_content(
-    site_dir: Path, config: SiteConfig, *, drafts: bool = False, memo: ParseMemo | None = None
+    site_dir: Path,
+    config: SiteConfig,
+    *,
+    drafts: bool = False,
+    memo: ParseMemo | None = None,
+    listing: Callable[[Path, Path], Listing] | None = None,
 ) -> LoadedContent:
     """Load every record of every declared collection plus ``content/data/*.yaml``. With ``memo``, a record
     file whose size, times and inode are as before is not parsed again; the memo is left holding exactly the
-    files seen."""
+    files seen. ``listing``: ``list_folder``, or one that keeps listings (a long-lived process's)."""
+    list_files = listing or list_folder
     out = LoadedContent()
     content_dir = site_dir / "content"
     if not content_dir.is_dir():
@@ -78,14 +84,16 @@ def load_content(
         )
         return out
     verdicts: dict[tuple[int, int], tuple[object, bool]] = {}  # remembered settings == today's, compared once
-    found = [record_files(content_dir / c.folder) for c in config.collections]
+    listed = [list_files(content_dir / c.folder, site_dir) for c in config.collections]
     identities: dict[Path, FileKey | None] = {}
     if memo is not None:
-        every = [(file, c) for c, files in zip(config.collections, found, strict=True) for file in files]
+        every = [
+            (file, c) for c, (files, _) in zip(config.collections, listed, strict=True) for file in files
+        ]
         identities = {file: _file_key(file) for file, _ in every}
         out.memo_changed |= _parse_ahead(every, identities, site_dir, memo)
-    for collection, files in zip(config.collections, found, strict=True):
-        out.problems += stray_files(content_dir / collection.folder, site_dir)
+    for collection, (files, strays) in zip(config.collections, listed, strict=True):
+        out.problems += strays
         for file in files:
             out.sources.append(file)
             if memo is None:
@@ -218,6 +226,14 @@ _DOCUMENTS = {
     ".txt": "纯文本文件",
     ".markdown": "文件",
 }
+
+
+Listing = tuple[list[Path], list[Problem]]
+
+
+def list_folder(folder: Path, site_dir: Path) -> Listing:
+    """A collection folder's record files (``record_files``) and the stray documents beside them."""
+    return record_files(folder), stray_files(folder, site_dir)
 
 
 def stray_files(folder: Path, site_dir: Path) -> list[Problem]:

@@ -135,7 +135,7 @@ def _build(
 ) -> BuildResult:
     from yunzhan.writing import Stage, remember, write
 
-    with _without_gc():
+    with _without_gc(session):
         stage = None if options.preview else Stage(output_dir, options.compress)
         if stage is not None and checked is not None and checked.touched:
             stage.trusted = False  # the output was changed by hand: the records of its trees may be stale
@@ -271,15 +271,16 @@ class _Timer:
 
 
 @contextmanager
-def _without_gc() -> Iterator[None]:
+def _without_gc(session: Session | None = None) -> Iterator[None]:
     """Python's cycle collector walks every live object each time it runs in full: with 10,000 records and
-    their pages in memory that is tens of milliseconds, many times a build. A build frees its cycles when done."""
-    enabled = gc.isenabled()
+    their pages in memory that is tens of milliseconds, many times a build. A build frees its cycles when done;
+    in ``serve``, once the browsers have reloaded (``Session.hold_collector``)."""
+    enabled = gc.isenabled() or (session is not None and session.held)
     gc.disable()
     try:
         yield
     finally:
-        if enabled:
+        if enabled and not (session is not None and session.hold_collector()):
             gc.enable()
 
 

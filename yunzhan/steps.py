@@ -123,7 +123,10 @@ def load_records(b: Build) -> None:
         b.parse_prints = files.prints
     else:
         b.memo, b.parse_prints = b.session.parsed, b.session.parse_prints
-    b.loaded = content.load_content(b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo)
+    listing = b.session.listings if b.session is not None else None
+    b.loaded = content.load_content(
+        b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo, listing=listing
+    )
     b.problems += b.loaded.problems
     if b.session is not None:
         b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)
@@ -132,7 +135,8 @@ def load_records(b: Build) -> None:
 def check_records(b: Build) -> None:
     """The content rules, before references turn field values into records; remembered for unchanged files."""
     key = digest(b.config, b.code, b.options.drafts)  # drafts: whether a draft's file is a record
-    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, b.store, key)
+    kept = b.session.findings if b.session is not None else None
+    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, b.store, key, kept)
 
 
 def withhold_unreviewed(b: Build) -> None:
@@ -160,7 +164,8 @@ def convert_markdown(b: Build) -> None:
     links = digest(sorted((r.source, r.url) for r in b.records))  # what record links resolve to
     memory = b.session.conversions if b.session is not None else None
     as_before = links == b.store.get("meta", "links")
-    memo = MarkdownMemo(b.store, links_as_before=as_before, memory=memory, origins=_origins(b))
+    kept_keys = b.session.markdown_keys if b.session is not None else None
+    memo = MarkdownMemo(b.store, as_before, memory, _origins(b), kept_keys)
     b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
     memo.finish()
     if b.store.get("meta", "links") != links:
@@ -267,13 +272,25 @@ def find_stale_pages(b: Build) -> None:
     b.site_print = reuse.site_fingerprint(
         b.site_dir, config, b.options.drafts, b.asset_urls, b.loaded.sources, b.code
     )
-    b.prints = Fingerprints(b.records, plan.collections, plan.taxonomies, _origins(b))
+    kept = b.session.prints if b.session is not None else None  # a long-lived process keeps prints
+    if kept is not None:
+        kept.begin()
+    b.prints = Fingerprints(
+        b.records,
+        plan.collections,
+        plan.taxonomies,
+        _origins(b),
+        kept.record if kept is not None else None,
+        kept.other if kept is not None else None,
+    )
     changed = reuse.changed_owners(b.store, b.prints)
     suspects = b.store.readers(changed)
     heads = b.store.page_heads()
     b.todo = []
     for page in plan.pages:
-        fingerprint = page_fingerprint(page, b.site_print)
+        fingerprint = (
+            kept.page(page, b.site_print) if kept is not None else page_fingerprint(page, b.site_print)
+        )
         rel = page.output_file
         head = heads.pop(rel, None)
         if head is not None and reuse.still_valid(
@@ -379,7 +396,9 @@ def make_redirects(b: Build) -> None:
     """``/s/<code>/`` and renamed records' old URLs as redirect pages; in a preview, which pages get the review
     banner."""
     pages_made = {p.output_file for p in b.plan.pages}
-    key = digest(b.code, *shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made))
+    inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
+    prints = b.session.prints if b.session is not None else None  # a long-lived process keeps the last key
+    key = prints.step_key("redirects", b.code, *inputs) if prints is not None else digest(b.code, *inputs)
     kept = reuse.kept_as_made(b.store, b.output_dir, "redirects", key)
     if kept is not None:  # thousands of /s/<code>/ pages, each as the last build wrote it
         b.kept += kept

@@ -71,7 +71,8 @@ def dep_key(obj: object, attribute: str = WHOLE) -> DepKey | None:
 _KEY = operator.attrgetter("collection", "slug")
 
 
-def _keys(records: Iterable[Record]) -> list[tuple[str, str]]:
+def keys_of(records: Iterable[Record]) -> list[tuple[str, str]]:
+    """Each record's (collection, slug): how a record counts inside another value's print."""
     return list(map(_KEY, records))  # in C: a listing's page reads thousands
 
 
@@ -201,20 +202,28 @@ class Fingerprints:
         collections: dict[str, Collection],
         taxonomies: dict[str, Taxonomy],
         origins: Callable[[Record], tuple[str, Record] | None] | None = None,
+        record_print: Callable[[Record, tuple[str, Record] | None], str] | None = None,
+        other_print: Callable[[DepKey, tuple[object, ...]], str] | None = None,
     ) -> None:
-        """``origins``: each record's parsed original and its print (``record_fingerprint``), when known."""
+        """``origins``: each record's parsed original and its print (``record_fingerprint``), when known.
+        ``record_print``: ``record_fingerprint``, or one that keeps its prints (a long-lived process's);
+        ``other_print``: the print of a collection, taxonomy or term from its parts (``digest`` of them), or
+        one that keeps them."""
         self._records = {(r.collection, r.slug): r for r in records}
         self._origins = origins
+        self._record_print = record_print or record_fingerprint
         self._prints: dict[DepKey, str] = {}
         self._whole: dict[tuple[str, str], str] | None = None
+        made = other_print or _digest_parts
         for c in collections.values():
-            self._prints[("collection", c.name)] = digest(c.title, c.url, _keys(c.records))
-        for t in taxonomies.values():
-            self._prints[("taxonomy", t.name)] = digest(
-                t.title, t.url, [(x.name, x.url, _keys(x.records)) for x in t.terms]
+            self._prints[("collection", c.name)] = made(
+                ("collection", c.name), (c.title, c.url, keys_of(c.records))
             )
-            for term in t.terms:
-                self._prints[("term", term.path)] = digest(term.name, term.url, _keys(term.records))
+        for t in taxonomies.values():
+            terms = [(x.name, x.url, keys_of(x.records)) for x in t.terms]
+            self._prints[("taxonomy", t.name)] = made(("taxonomy", t.name), (t.title, t.url, terms))
+            for term, parts in zip(t.terms, terms, strict=True):
+                self._prints[("term", term.path)] = made(("term", term.path), parts)
 
     def get(self, key: DepKey) -> str | None:
         found = self._prints.get(key)
@@ -225,7 +234,7 @@ class Fingerprints:
             return None
         attribute = key[3]
         if attribute == WHOLE:
-            found = record_fingerprint(record, self._origins(record) if self._origins is not None else None)
+            found = self._record_print(record, self._origins(record) if self._origins is not None else None)
         else:
             found = attribute_fingerprint(record, attribute)
         self._prints[key] = found
@@ -247,37 +256,41 @@ class Fingerprints:
         return digest(sorted(self.records().items()), sorted(self.others().items()))
 
 
+def _digest_parts(key: DepKey, parts: tuple[object, ...]) -> str:
+    return digest(*parts)
+
+
 def page_fingerprint(page: Page, site: str = "") -> str:
     """What a page object itself carries: its place, title, breadcrumbs and which records it lists (with the
     site-wide fingerprint, in one digest)."""
+    return digest(repr(page_parts(page, site)))
+
+
+def page_parts(page: Page, site: str = "") -> tuple[object, ...]:
+    """``page_fingerprint``'s inputs, as plain tuples (a dataclass repr is slow; a tuple can be a key)."""
     pager = page.paginator
-    return digest(
-        repr(
-            (
-                site,
-                page.kind,
-                page.path,
-                page.url,
-                page.title,
-                page.template,
-                # plain tuples: a dataclass repr is slow
-                [(link.title, link.url) for link in page.breadcrumbs],
-                _keys(page.records),
-                pager
-                and (
-                    pager.number,
-                    pager.count,
-                    pager.prev_url,
-                    pager.next_url,
-                    [(link.title, link.url) for link in pager.pages],
-                ),
-                page.record and (page.record.collection, page.record.slug),
-                page.collection and page.collection.name,
-                page.taxonomy and page.taxonomy.name,
-                page.term and page.term.path,
-                page.share,
-            )
-        )
+    return (
+        site,
+        page.kind,
+        page.path,
+        page.url,
+        page.title,
+        page.template,
+        tuple([(link.title, link.url) for link in page.breadcrumbs]),
+        tuple(keys_of(page.records)),
+        pager
+        and (
+            pager.number,
+            pager.count,
+            pager.prev_url,
+            pager.next_url,
+            tuple([(link.title, link.url) for link in pager.pages]),
+        ),
+        page.record and (page.record.collection, page.record.slug),
+        page.collection and page.collection.name,
+        page.taxonomy and page.taxonomy.name,
+        page.term and page.term.path,
+        page.share,
     )
 
 

@@ -4,11 +4,13 @@ inputs that function reads. The stages never see them.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from yunzhan import markup, shortlinks, texts
+from yunzhan import content, markup, shortlinks, texts
 from yunzhan.config import CollectionSettings
 from yunzhan.incremental.fingerprints import ParsePrints, digest
 from yunzhan.incremental.store import Store
@@ -72,13 +74,18 @@ class MarkdownMemo:
         links_as_before: bool = False,
         memory: dict[str, Any] | None = None,
         origins: Callable[[Record], tuple[str, Record] | None] | None = None,
+        kept_keys: dict[str, tuple[tuple[Any, ...], list[str]]] | None = None,
     ) -> None:
         """``memory``: conversions a long-lived process keeps between builds (``Session.conversions``), so a
         save reads none back from the store. ``origins``: each record's parsed original and its
-        ``parsed_print`` (as for ``Fingerprints``), which key its texts without digesting them again."""
+        ``parsed_print`` (as for ``Fingerprints``), which key its texts without digesting them again.
+        ``kept_keys``: those keys as such a process keeps them, by the print and the options they were made
+        of (``Session.markdown_keys``)."""
         self.store = store
         self.memory = memory if memory is not None else {}
         self.used: set[str] = set()
+        self.kept_keys = kept_keys
+        self.prints_used: set[str] = set()
         if not self.memory:  # a build from the command line: it will ask for nearly every conversion
             store.prefetch("markdown")
         # Every record has the source and URL it had: each link resolves as it did, no need to check.
@@ -92,8 +99,20 @@ class MarkdownMemo:
         if origin is not None:
             made, parsed = origin
             if all(text is (parsed.fields.get(name) if name else parsed.raw_body) for name, text, _ in found):
-                return texts.parsed_markdown_keys(made, found)
+                return self._parsed_keys(made, found)
         return [texts.markdown_key(text, options) for _, text, options in found]
+
+    def _parsed_keys(self, made: str, found: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+        """``texts.parsed_markdown_keys``, kept by the print and the options (their values are text, numbers
+        and tuples of text, compared exactly) when the process keeps them."""
+        if self.kept_keys is None:
+            return texts.parsed_markdown_keys(made, found)
+        shape = tuple([(name, *options.items()) for name, _, options in found])
+        hit = self.kept_keys.get(made)
+        if hit is None or hit[0] != shape:
+            hit = self.kept_keys[made] = (shape, texts.parsed_markdown_keys(made, found))
+        self.prints_used.add(made)
+        return hit[1]
 
     def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
         hit = self.memory.get(key)
@@ -119,6 +138,9 @@ class MarkdownMemo:
         self.store.keep_only("markdown", self.used)
         for key in self.memory.keys() - self.used:
             del self.memory[key]
+        if self.kept_keys is not None:
+            for made in self.kept_keys.keys() - self.prints_used:
+                del self.kept_keys[made]
 
 
 class ShortLinkFile:
@@ -155,3 +177,44 @@ class ShortLinkFile:
         text = shortlinks.save(self.site_dir, table, text_of)
         self.store.put("meta", "shortlink_texts", (self.code, used))
         self.store.put("meta", "shortlinks", (digest(self.code, text), table))
+
+
+SETTLED_NS = (
+    3_000_000_000  # a folder's time this much before it is listed: no later change can leave it as is
+)
+
+
+class FolderListings:
+    """``content.list_folder`` kept by a long-lived process while the folder's times, size and inode are as they
+    were: adding, removing or renaming an entry changes them (saving a file in place does not, nor does it
+    change the listing). Kept only for a folder with no folder in it (a bundle's ``index.md`` can come and go
+    without the collection folder knowing) whose times were settled when it was listed: a change in the same
+    tick of the clock as the last would leave them as they are. The listed paths are the same objects from
+    one save to the next, so the parse memo finds them without hashing new ones."""
+
+    def __init__(self) -> None:
+        self.known: dict[Path, tuple[tuple[int, ...], content.Listing]] = {}
+
+    def __call__(self, folder: Path, site_dir: Path) -> content.Listing:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            return content.list_folder(folder, site_dir)
+        key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
+        hit = self.known.get(folder)
+        if hit is not None and hit[0] == key:
+            return hit[1][0][:], hit[1][1][:]
+        self.known.pop(folder, None)
+        made = content.list_folder(folder, site_dir)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS and _flat(folder):
+            self.known[folder] = (key, made)
+            return made[0][:], made[1][:]
+        return made
+
+
+def _flat(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return not any(entry.is_dir() for entry in entries)
+    except OSError:
+        return False

@@ -112,12 +112,15 @@ def record_rules(
     memo: content.ParseMemo,
     store: Store,
     settings: str,
+    kept: dict[str, Any] | None = None,
 ) -> list[Problem]:
     """``RecordRules`` for every file read: run for the files parsed in this build, remembered (in
     ``store``) for the others, while the file, the settings and the code are as they were. ``settings``: a key
-    of all else the findings depend on."""
+    of all else the findings depend on. ``kept``: the findings a long-lived process keeps in memory as well,
+    so a save reads none back from the store."""
     by_source = {record.source: record for record in loaded.records}
-    store.prefetch("findings")
+    if not kept:
+        store.prefetch("findings")
     prefix = site_dir.as_posix().rstrip("/") + "/"
     rows: list[tuple[str, Any, Any]] = []  # (file, its identity, what is known of it)
     todo: list[int] = []  # rows whose findings are made now
@@ -125,7 +128,9 @@ def record_rules(
         rel = file.as_posix().removeprefix(prefix)
         parsed = memo.get(file)
         identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
-        known = store.get("findings", rel)
+        known = kept.get(rel) if kept is not None else None
+        if known is None:  # what ``kept`` holds, the store holds too
+            known = store.get("findings", rel)
         if identity[0] is None or known is None or known[0] != identity:
             todo.append(len(rows))
         rows.append((rel, identity, known))
@@ -137,6 +142,9 @@ def record_rules(
         rows[i] = (rel, identity, (identity, found))
         store.put("findings", rel, (identity, found))
     store.keep_only("findings", [rel for rel, _, _ in rows])
+    if kept is not None:  # exactly the files seen, as now
+        kept.clear()
+        kept.update((rel, known) for rel, _, known in rows)
     problems = [problem for _, _, known in rows for problem in known[1]]
     return [*problems, *(rules.site_problems if rules else [])]
 

@@ -51,6 +51,7 @@ class ServeOptions:
     # within 2 ms; another file of a "save all" within a few. A later sibling costs one more rebuild, not a
     # wrong page: the rebuild running when it arrives is followed at once by another.
     settle: float = 0.01
+    collect_delay: float = 0.1  # quiet time after a reload before the cycles of the build are collected
     finish_delay: float = (
         1.0  # quiet time after a reload before the search index and other site-wide files follow
     )
@@ -256,6 +257,7 @@ class PreviewServer:
             self.hub.publish("errors", errors_payload(errors))
             self._report_errors(errors)
         self._count(outcome, kind, changed)
+        self._collect()
         if outcome.ok:
             self._finish(outcome)
 
@@ -280,6 +282,13 @@ class PreviewServer:
         for problem in errors:
             self._say("  " + problem.format(), error=True, always=True)
         self._say("浏览器里仍是上一次成功生成的页面；改正并保存后会自动更新。", error=True, always=True)
+
+    def _collect(self) -> None:
+        """The build's cycles, collected once the browsers have fetched the page (if a save comes first, the
+        next build collects them at its end)."""
+        collect = getattr(self._rebuild, "collect", None)
+        if collect is not None and self.watcher.stays_quiet(self.options.collect_delay):
+            collect()
 
     def _finish(self, outcome: RebuildOutcome) -> None:
         """Run what the rebuild left for after the reload, unless newer saves will redo it anyway."""

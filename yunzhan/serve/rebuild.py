@@ -47,11 +47,15 @@ class SessionRebuild:
     def __init__(self, site_dir: Path, preview_dir: Path) -> None:
         self.site_dir = site_dir
         self.preview_dir = preview_dir
-        self.session = Session()
+        self.session = Session(collect_later=True)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.session.close()
+
+    def collect(self) -> None:
+        """What the last build left for the cycle collector, collected while the preview is idle."""
+        self.session.collect()
 
     def __call__(self, changed_paths: set[Path]) -> RebuildOutcome:
         site_dir, preview_dir = self.site_dir, self.preview_dir
