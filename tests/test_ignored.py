@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeSite
-from yunzhan import content, ignored, scaffoldlines, serve
+from yunzhan import folders, ignored, scaffoldlines, serve
 from yunzhan.config import load_config
 
 
@@ -41,7 +41,7 @@ def test_serve_new_and_the_build_share_the_list(make_site: MakeSite) -> None:
     )
     config = load_config(site)
     zones = next(c for c in config.collections if c.name == "zones")
-    assert content.record_files(site / "content/zones") == [site / "content/zones/gusu.md"]
+    assert folders.record_files(site / "content/zones") == [site / "content/zones/gusu.md"]
     assert scaffoldlines.record_slugs(site, config, zones.name) == ["gusu"]
 
 

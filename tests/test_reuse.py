@@ -365,19 +365,19 @@ def test_a_session_lists_a_settled_collection_folder_again_only_when_it_changed(
 ) -> None:
     """A save changes a file, not its folder: ``serve`` keeps the folder's listing while the folder's times are
     as they were, and lists it again once a record is added."""
-    from yunzhan import content
-    from yunzhan.incremental import memos
+    from yunzhan import folders
+    from yunzhan.incremental import listings
     from yunzhan.pipeline import Session
 
-    monkeypatch.setattr(memos, "SETTLED_NS", -(10**18))  # every folder's times count as settled
+    monkeypatch.setattr(listings, "SETTLED_NS", -(10**18))  # every folder's times count as settled
     site = make_site()
     session = Session()
     preview = tmp_path / "preview"
     options = BuildOptions(site_dir=site, output_dir=preview, drafts=True, preview=True)
     build(options, session)
     listed: list[str] = []
-    real = content.list_folder
-    monkeypatch.setattr(content, "list_folder", lambda f, s: listed.append(f.name) or real(f, s))
+    real = folders.list_folder
+    monkeypatch.setattr(folders, "list_folder", lambda f, s: listed.append(f.name) or real(f, s))
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     session.forget({site / "content/projects/rocket.md"})
     build(options, session)

@@ -7,7 +7,6 @@ editor's mistake: each function returns what it could load plus the problems it 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +14,15 @@ from typing import Any
 
 from yunzhan import datafiles, placeholders, workers
 from yunzhan.config import CollectionSettings, SiteConfig
-from yunzhan.errors import WARNING, Problem
+from yunzhan.errors import Problem
 from yunzhan.fields import MAX_INT, check_fields, reserved_bool
+from yunzhan.folders import Listing, list_folder
 from yunzhan.frontmatter import not_fields_problem, parse_yaml, split_front_matter
-from yunzhan.ignored import is_ignored_name
 from yunzhan.model import Record
 from yunzhan.pasted import decode_text
 from yunzhan.slugs import RESERVED_NAMES, file_name_problem, is_valid_slug, slug_problem, slugify
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a record larger than this is a paste accident, not content
-RECORD_SUFFIXES = (".md", ".yaml", ".yml")
 
 
 @dataclass
@@ -215,97 +213,6 @@ def _copy(record: Record) -> Record:
     copy.__dict__.update(record.__dict__)
     copy.fields, copy.backrefs = dict(record.fields), {}
     return copy
-
-
-_DOCUMENTS = {
-    ".doc": "Word 文件",
-    ".docx": "Word 文件",
-    ".wps": "WPS 文件",
-    ".rtf": "RTF 文件",
-    ".pdf": "PDF 文件",
-    ".txt": "纯文本文件",
-    ".markdown": "文件",
-}
-
-
-Listing = tuple[list[Path], list[Problem]]
-
-
-def list_folder(folder: Path, site_dir: Path) -> Listing:
-    """A collection folder's record files (``record_files``) and the stray documents beside them."""
-    return record_files(folder), stray_files(folder, site_dir)
-
-
-def stray_files(folder: Path, site_dir: Path) -> list[Problem]:
-    """Documents an editor put beside the records that the site will never read: a Word file, or Notepad's
-    ``x.md.txt`` (Windows hides the extension it added), and bundle folders with no ``index.md``."""
-    if not folder.is_dir():
-        return []
-    found: list[Problem] = []
-    where = folder.relative_to(site_dir).as_posix()
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            name = entry.name
-            if name.startswith("_") or is_ignored_name(name):
-                continue
-            rel = f"{where}/{name}"
-            stem, suffix = os.path.splitext(name)
-            if entry.is_file() and suffix.lower() == ".txt" and stem.lower().endswith(RECORD_SUFFIXES):
-                found.append(
-                    Problem(
-                        rel,
-                        None,
-                        None,
-                        "文件名多了 .txt，网站不会读它",
-                        f"记事本保存时自动加上了 .txt（Windows 默认不显示扩展名）：把它重命名为 {stem}",
-                        WARNING,
-                    )
-                )
-            elif entry.is_file() and suffix.lower() in _DOCUMENTS:
-                found.append(
-                    Problem(
-                        rel,
-                        None,
-                        None,
-                        f"{_DOCUMENTS[suffix.lower()]}不会发布到网站上",
-                        "网站只读 .md 和 .yaml 文件：把内容复制到一个 .md 文件里；不用的文件请移出 content 文件夹",
-                        WARNING,
-                    )
-                )
-            elif entry.is_dir() and not any(
-                os.path.isfile(os.path.join(entry.path, f"index{s}")) for s in RECORD_SUFFIXES
-            ):
-                found.append(
-                    Problem(
-                        rel,
-                        None,
-                        None,
-                        "这个文件夹里没有 index.md，网站不会读它",
-                        "一个条目做成文件夹时，文字写在文件夹里的 index.md 中，照片放在它旁边",
-                        WARNING,
-                    )
-                )
-    return found
-
-
-def record_files(folder: Path) -> list[Path]:
-    """A collection folder's record files (flat or bundle), in name order, lock files and ``_x`` set aside."""
-    if not folder.is_dir():
-        return []
-    files: list[Path] = []
-    with os.scandir(folder) as found:  # DirEntry knows file from folder without another stat
-        entries = sorted(found, key=lambda e: e.name)
-    for entry in entries:
-        name = entry.name
-        if name.startswith("_") or is_ignored_name(name):
-            continue  # set aside by the editor; lock, swap and backup files
-        if entry.is_file() and os.path.splitext(name)[1] in RECORD_SUFFIXES:
-            files.append(folder / name)
-        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.md")):
-            files.append(folder / name / "index.md")
-        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.yaml")):
-            files.append(folder / name / "index.yaml")
-    return files
 
 
 def _read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:

@@ -1,8 +1,9 @@
 """``build()``: the steps in order, each timed. Everything is gathered and checked first; only a build with no
 errors is written, and then atomically (see output.py), so a bad entry never touches the published site.
 
-The steps are ``steps_in_order()``, top to bottom; each is a function of ``steps.Build`` in ``steps.py``. To add
-one, write it there (or in a module of its own) and add a line here.
+The steps are ``steps_in_order()``, top to bottom; each is a function of ``steps.Build``, in ``steps.py`` (reading
+the site) or ``pagesteps.py`` (making the output). To add one, write it there (or in a module of its own) and add
+a line here.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ CACHE_DIR_NAME = stamp.CACHE_DIR_NAME
 
 def steps_in_order() -> list[tuple[str, Callable[[steps.Build], None]]]:
     """The steps of a build, top to bottom (imported here: a rebuild with nothing to do needs none of them)."""
-    from yunzhan import steps
+    from yunzhan import pagesteps, steps
 
     return [
         ("config", steps.read_config),
@@ -51,11 +52,11 @@ def steps_in_order() -> list[tuple[str, Callable[[steps.Build], None]]]:
         ("images", steps.process_images),
         ("plan", steps.plan_pages),
         ("share images", steps.draw_share_images),
-        ("check", steps.find_stale_pages),
-        ("render", steps.render_pages),
-        ("publish", steps.make_site_files),
-        ("redirects", steps.make_redirects),
-        ("compress", steps.compress),
+        ("check", pagesteps.find_stale_pages),
+        ("render", pagesteps.render_pages),
+        ("publish", pagesteps.make_site_files),
+        ("redirects", pagesteps.make_redirects),
+        ("compress", pagesteps.compress),
     ]
 
 

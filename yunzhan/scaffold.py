@@ -19,8 +19,8 @@ from typing import Any
 
 from yunzhan.command import command_name
 from yunzhan.config import CollectionSettings, SiteConfig
-from yunzhan.content import RECORD_SUFFIXES
 from yunzhan.errors import Problem, YunzhanError, did_you_mean
+from yunzhan.folders import RECORD_SUFFIXES
 from yunzhan.frontmatter import split_front_matter
 from yunzhan.placeholders import DEFAULT_BODY
 from yunzhan.scaffoldlines import example_lines, placeholder_lines, yaml_line

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from yunzhan.config import FieldSpec, SiteConfig
-from yunzhan.content import RECORD_SUFFIXES
+from yunzhan.folders import RECORD_SUFFIXES
 from yunzhan.ignored import is_ignored_name
 from yunzhan.slugs import is_valid_slug, slugify
 

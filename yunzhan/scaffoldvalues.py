@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from yunzhan.config import RESERVED_KEYS, CollectionSettings, FieldSpec, SiteConfig
-from yunzhan.content import load_record, record_files
+from yunzhan.content import load_record
 from yunzhan.errors import Problem, YunzhanError, did_you_mean
 from yunzhan.fields import check_fields, split_names
+from yunzhan.folders import record_files
 from yunzhan.frontmatter import parse_yaml
 from yunzhan.references import RecordNames
 from yunzhan.scaffoldlines import yaml_line

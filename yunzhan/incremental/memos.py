@@ -4,13 +4,11 @@ inputs that function reads. The stages never see them.
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from yunzhan import content, markup, shortlinks, texts
+from yunzhan import markup, shortlinks, texts
 from yunzhan.config import CollectionSettings
 from yunzhan.incremental.fingerprints import ParsePrints, digest
 from yunzhan.incremental.store import Store
@@ -177,44 +175,3 @@ class ShortLinkFile:
         text = shortlinks.save(self.site_dir, table, text_of)
         self.store.put("meta", "shortlink_texts", (self.code, used))
         self.store.put("meta", "shortlinks", (digest(self.code, text), table))
-
-
-SETTLED_NS = (
-    3_000_000_000  # a folder's time this much before it is listed: no later change can leave it as is
-)
-
-
-class FolderListings:
-    """``content.list_folder`` kept by a long-lived process while the folder's times, size and inode are as they
-    were: adding, removing or renaming an entry changes them (saving a file in place does not, nor does it
-    change the listing). Kept only for a folder with no folder in it (a bundle's ``index.md`` can come and go
-    without the collection folder knowing) whose times were settled when it was listed: a change in the same
-    tick of the clock as the last would leave them as they are. The listed paths are the same objects from
-    one save to the next, so the parse memo finds them without hashing new ones."""
-
-    def __init__(self) -> None:
-        self.known: dict[Path, tuple[tuple[int, ...], content.Listing]] = {}
-
-    def __call__(self, folder: Path, site_dir: Path) -> content.Listing:
-        try:
-            st = os.stat(folder)
-        except OSError:
-            return content.list_folder(folder, site_dir)
-        key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
-        hit = self.known.get(folder)
-        if hit is not None and hit[0] == key:
-            return hit[1][0][:], hit[1][1][:]
-        self.known.pop(folder, None)
-        made = content.list_folder(folder, site_dir)
-        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS and _flat(folder):
-            self.known[folder] = (key, made)
-            return made[0][:], made[1][:]
-        return made
-
-
-def _flat(folder: Path) -> bool:
-    try:
-        with os.scandir(folder) as entries:
-            return not any(entry.is_dir() for entry in entries)
-    except OSError:
-        return False

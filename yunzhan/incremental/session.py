@@ -10,7 +10,7 @@ from typing import Any
 
 from yunzhan.incremental.fingerprints import ParsePrints
 from yunzhan.incremental.keptprints import KeptPrints
-from yunzhan.incremental.memos import FolderListings
+from yunzhan.incremental.listings import FolderListings
 from yunzhan.incremental.store import Store
 
 

@@ -1,0 +1,104 @@
+"""A collection folder as an editor fills it: its record files (flat ``<slug>.md``, bundles ``<slug>/index.md``,
+``<slug>.yaml``), lock and swap files set aside, and the documents beside them the site will never read (a Word
+file, Notepad's ``x.md.txt``, a bundle folder without ``index.md``), each told to the editor.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from yunzhan.errors import WARNING, Problem
+from yunzhan.ignored import is_ignored_name
+
+RECORD_SUFFIXES = (".md", ".yaml", ".yml")
+
+_DOCUMENTS = {
+    ".doc": "Word 文件",
+    ".docx": "Word 文件",
+    ".wps": "WPS 文件",
+    ".rtf": "RTF 文件",
+    ".pdf": "PDF 文件",
+    ".txt": "纯文本文件",
+    ".markdown": "文件",
+}
+
+
+Listing = tuple[list[Path], list[Problem]]
+
+
+def list_folder(folder: Path, site_dir: Path) -> Listing:
+    """A collection folder's record files (``record_files``) and the stray documents beside them."""
+    return record_files(folder), stray_files(folder, site_dir)
+
+
+def stray_files(folder: Path, site_dir: Path) -> list[Problem]:
+    """Documents an editor put beside the records that the site will never read: a Word file, or Notepad's
+    ``x.md.txt`` (Windows hides the extension it added), and bundle folders with no ``index.md``."""
+    if not folder.is_dir():
+        return []
+    found: list[Problem] = []
+    where = folder.relative_to(site_dir).as_posix()
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            name = entry.name
+            if name.startswith("_") or is_ignored_name(name):
+                continue
+            rel = f"{where}/{name}"
+            stem, suffix = os.path.splitext(name)
+            if entry.is_file() and suffix.lower() == ".txt" and stem.lower().endswith(RECORD_SUFFIXES):
+                found.append(
+                    Problem(
+                        rel,
+                        None,
+                        None,
+                        "文件名多了 .txt，网站不会读它",
+                        f"记事本保存时自动加上了 .txt（Windows 默认不显示扩展名）：把它重命名为 {stem}",
+                        WARNING,
+                    )
+                )
+            elif entry.is_file() and suffix.lower() in _DOCUMENTS:
+                found.append(
+                    Problem(
+                        rel,
+                        None,
+                        None,
+                        f"{_DOCUMENTS[suffix.lower()]}不会发布到网站上",
+                        "网站只读 .md 和 .yaml 文件：把内容复制到一个 .md 文件里；不用的文件请移出 content 文件夹",
+                        WARNING,
+                    )
+                )
+            elif entry.is_dir() and not any(
+                os.path.isfile(os.path.join(entry.path, f"index{s}")) for s in RECORD_SUFFIXES
+            ):
+                found.append(
+                    Problem(
+                        rel,
+                        None,
+                        None,
+                        "这个文件夹里没有 index.md，网站不会读它",
+                        "一个条目做成文件夹时，文字写在文件夹里的 index.md 中，照片放在它旁边",
+                        WARNING,
+                    )
+                )
+    return found
+
+
+def record_files(folder: Path) -> list[Path]:
+    """A collection folder's record files (flat or bundle), in name order, lock files and ``_x`` set aside."""
+    if not folder.is_dir():
+        return []
+    files: list[Path] = []
+    with os.scandir(folder) as found:  # DirEntry knows file from folder without another stat
+        entries = sorted(found, key=lambda e: e.name)
+    for entry in entries:
+        name = entry.name
+        if name.startswith("_") or is_ignored_name(name):
+            continue  # set aside by the editor; lock, swap and backup files
+        if entry.is_file() and os.path.splitext(name)[1] in RECORD_SUFFIXES:
+            files.append(folder / name)
+        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.md")):
+            files.append(folder / name / "index.md")
+        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.yaml")):
+            files.append(folder / name / "index.yaml")
+    return files

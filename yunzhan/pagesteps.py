@@ -1,0 +1,164 @@
+"""The steps that make the output, after ``steps``' have read the site: which pages are stale, rendering them
+(each page's dependencies noted), the site-wide files, redirect pages and compression. Each reads and fills the
+``steps.Build``; nothing is written to the output here (``writing`` does that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from yunzhan import opendata, placards, publish, render, review, shortlinks, workers
+from yunzhan.incremental import reuse
+from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_fingerprint
+from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
+from yunzhan.incremental.store import PackedEntry, PageEntry, PendingPages
+from yunzhan.model import Page
+from yunzhan.steps import Build, origins
+from yunzhan.writing import Stage
+
+
+def find_stale_pages(b: Build) -> None:
+    """Which pages must be rendered again: those whose own fingerprint changed, or that read a record,
+    collection or term whose fingerprint changed (one query finds them), or whose file is not as written."""
+    config, plan = b.config, b.plan
+    b.site = render.site_view(
+        config,
+        b.loaded.data,
+        plan.collections,
+        plan.taxonomies,
+        {"drafts": b.options.drafts},
+        filings=tuple(publish.filing_links(config.publish.icp, config.publish.police_filing)),
+        open_data=tuple(opendata.open_data_links(config)) if config.publish.open_data else (),
+        feed_url=config.url_for(publish.FEED) if config.publish.feed else None,
+    )
+    b.site_print = reuse.site_fingerprint(
+        b.site_dir, config, b.options.drafts, b.asset_urls, b.loaded.sources, b.code
+    )
+    kept = b.session.prints if b.session is not None else None  # a long-lived process keeps prints
+    if kept is not None:
+        kept.begin()
+    b.prints = Fingerprints(
+        b.records,
+        plan.collections,
+        plan.taxonomies,
+        origins(b),
+        kept.record if kept is not None else None,
+        kept.other if kept is not None else None,
+    )
+    changed = reuse.changed_owners(b.store, b.prints)
+    suspects = b.store.readers(changed)
+    heads = b.store.page_heads()
+    b.todo = []
+    for page in plan.pages:
+        fingerprint = (
+            kept.page(page, b.site_print) if kept is not None else page_fingerprint(page, b.site_print)
+        )
+        rel = page.output_file
+        head = heads.pop(rel, None)
+        if head is not None and reuse.still_valid(
+            rel, head, fingerprint, b.store, b.prints, suspects, b.output_dir, changed
+        ):
+            b.kept.append(rel)
+        else:
+            b.todo.append((page, fingerprint))
+    b.kept_pages = len(b.kept)
+    b.gone = sorted(heads)
+
+
+def render_pages(b: Build) -> None:
+    """Render the stale pages (to the staging folder as they come), noting what each read."""
+    # Placard QR codes are slow to draw: draw the missing ones together (in forked processes when many).
+    # Kept by the code too: a drawing made by another version of yunzhan may differ.
+    wanted = {digest(b.code, *args): args for args in placards.qr_requests([p for p, _ in b.todo], b.config)}
+    b.qr_codes.update((args, b.store.get("qr", key)) for key, args in wanted.items())
+    missing = [args for args, svg in b.qr_codes.items() if svg is None]
+    for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
+        b.store.put("qr", digest(b.code, *args), svg)
+        b.qr_codes[args] = svg
+    if missing:  # forget the drawings no placard shows any more (each version of yunzhan draws its own)
+        shown = placards.qr_requests(b.plan.pages, b.config)
+        b.store.keep_only("qr", {digest(b.code, *args) for args in shown})
+    todo = [page for page, _ in b.todo]
+    # each page's entry packed where it rendered (at 10,000 pages what they read is ~100 MB as tuples) and kept
+    # on disk until the forked renderers are gone: they hold the store's connection, which must not change under
+    # them
+    pending = PendingPages()
+    note = partial(_page_entry, b.todo, b.prints)
+    for page, html, problem, entry in render.render_pages(b.env, todo, b.site, b.site_dir, note):
+        if problem is not None:
+            b.problems.append(problem)
+        elif html is not None:
+            if b.stage is not None:
+                b.stage.page(page.output_file, html)
+            b.pages.append((page, None if b.stage is not None else html))
+            pending.add(page.output_file, entry)
+    b.fresh += pending.rels
+    b.store.put_pages(pending.drain())
+    reuse.keep_prints(b.store, b.prints)
+
+
+def _page_entry(
+    todo: list[tuple[Page, str]], prints: Fingerprints, i: int, touched: Iterable[DepKey]
+) -> PackedEntry:
+    """What page ``i`` read, with the fingerprints of each now: made by whichever process rendered it."""
+    deps = [(key, v) for key in touched if (v := prints.get(key)) is not None]
+    return PageEntry.of(todo[i][1], deps).packed()
+
+
+def make_site_files(b: Build) -> None:
+    """Search index, sitemap, robots.txt, feed, open data: kept while nothing they read changed; in a preview
+    session, left for ``BuildResult.finish``."""
+    key = digest(b.site_print, b.prints.everything(), [p.path for p in b.plan.pages])
+    previous = reuse.kept_as_made(b.store, b.output_dir, "site_files", key)
+    if previous is not None:
+        b.kept += previous
+        return
+
+    def make(stage: Stage | None) -> dict[str, bytes]:
+        made = (b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs)
+        return _make_site_files(*made, stage, b.pinyin)
+
+    before = b.store.get("meta", "site_files")
+    if before is not None and b.session is not None and b.options.preview:
+        b.kept += sorted(before[1])  # served as they were until ``finish`` replaces them
+        b.deferred = lambda: (key, make(None))
+        return
+    streamed = b.stage if not b.options.compress else None  # compressing needs the bytes
+    made = make(streamed)
+    b.made["site_files"] = (key, sorted(made))
+    if streamed is None:
+        b.generated |= made
+
+
+def make_redirects(b: Build) -> None:
+    """``/s/<code>/`` and renamed records' old URLs as redirect pages; in a preview, which pages get the review
+    banner."""
+    pages_made = {p.output_file for p in b.plan.pages}
+    inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
+    prints = b.session.prints if b.session is not None else None  # a long-lived process keeps the last key
+    key = prints.step_key("redirects", b.code, *inputs) if prints is not None else digest(b.code, *inputs)
+    kept = reuse.kept_as_made(b.store, b.output_dir, "redirects", key)
+    if kept is not None:  # thousands of /s/<code>/ pages, each as the last build wrote it
+        b.kept += kept
+    else:
+        made = shortlinks.redirect_pages(b.short_table, b.records, b.config, pages_made)
+        b.generated |= made
+        b.made["redirects"] = (key, sorted(made))
+    if b.options.preview and b.waiting:
+        b.generated |= review.preview_index(b.waiting)
+
+
+def compress(b: Build) -> None:
+    """``--compress``: .gz and .br twins of the text files written now; those of kept files stay."""
+    if not b.options.compress or b.options.preview:
+        return
+    pending = {page.output_file: html.encode("utf-8") for page, html in b.pages if html is not None}
+    b.generated |= publish.compress(pending | b.generated, previous=b.output_dir)
+    twins = [twin for rel in b.kept for twin in (rel + ".gz", rel + ".br")]
+    b.kept += [twin for twin in twins if (b.output_dir / twin).is_file()]
+
+
+def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:
+    return placards.placard_qr_svg(*wanted[i])
