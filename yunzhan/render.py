@@ -22,6 +22,28 @@ from yunzhan.workers import fork_map
 
 ASSET_PREFIX = "/assets/"
 
+# Callables that cannot take Jinja's context, environment or eval context (no ``jinja_pass_arg`` can be set on
+# them): ``f.get("x")`` and every macro call of a page (a hundred a page) skip ``Context.call``'s look-ups.
+_PLAIN_CALLABLES = frozenset({type(len), type({}.get), type("".__add__), jinja2.runtime.Macro})
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's template context, calling plain callables (builtins, macros) directly."""
+
+    @jinja2.utils.internalcode
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if type(__obj) not in _PLAIN_CALLABLES:
+            return jinja2.runtime.Context.call(__self, __obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
 
 @dataclass(frozen=True)
 class SiteView:
@@ -87,12 +109,14 @@ def make_environment(
     env = environment(
         loader=loader,
         bytecode_cache=bytecode,
+        auto_reload=False,  # made per build: no template changes under it, and no stat() per import per page
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.ChainableUndefined,
     )
+    env.context_class = _Context
     assets = asset_urls or {}
 
     url = config.url_for
