@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
@@ -22,9 +23,10 @@ from yunzhan.workers import fork_map
 
 ASSET_PREFIX = "/assets/"
 
-# Callables that cannot take Jinja's context, environment or eval context (no ``jinja_pass_arg`` can be set on
-# them): ``f.get("x")`` and every macro call of a page (a hundred a page) skip ``Context.call``'s look-ups.
-_PLAIN_CALLABLES = frozenset({type(len), type({}.get), type("".__add__), jinja2.runtime.Macro})
+# Callables that never take Jinja's context, environment or eval context: builtins (no ``jinja_pass_arg`` can
+# be set on them), macros and ``remember`` (never marked). ``f.get("x")``, every macro call and every card of a
+# page (a hundred a page) skip ``Context.call``'s look-ups.
+_PLAIN_CALLABLES = frozenset({type(len), type({}.get), type("".__add__), jinja2.runtime.Macro, Remembered})
 
 
 class _Context(jinja2.runtime.Context):
@@ -43,6 +45,30 @@ class _Context(jinja2.runtime.Context):
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+def _escape(value: Any) -> Any:
+    """``{{ text }}`` escaped as Markupsafe does, as plain text: what a template outputs is only ever joined, so
+    the ``Markup`` that ``escape`` wraps each piece in (a hundred and fifty a page, in Python) is not needed."""
+    if type(value) is str:
+        return (
+            value.replace("&", "&amp;")
+            .replace(">", "&gt;")
+            .replace("<", "&lt;")
+            .replace("'", "&#39;")
+            .replace('"', "&#34;")
+        )
+    return markupsafe.escape(value)  # Markup, numbers, objects with __html__
+
+
+class _Template(jinja2.Template):
+    """A template whose output is escaped by ``_escape``: the compiled code's ``escape`` is only called on what
+    it outputs (Jinja's ``CodeGenerator._output_child_pre``)."""
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:
+        namespace["escape"] = _escape
+        return super()._from_namespace(environment, namespace, globals)
 
 
 @dataclass(frozen=True)
@@ -117,6 +143,7 @@ def make_environment(
         undefined=jinja2.ChainableUndefined,
     )
     env.context_class = _Context
+    env.template_class = _Template
     assets = asset_urls or {}
 
     url = config.url_for
