@@ -69,7 +69,9 @@ class PageEntry:
         """The entry as the store keeps it, pickled and compressed: a cold build holds thousands until the
         forked renderers are gone (at 3,000 records, 24 MiB instead of 53)."""
         deps = zlib.compress(pickle.dumps(self.deps, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        owners = frozenset(owner_of(key) for key, _ in self.deps)
+        # a record's attributes share its row: each row joined once, not once per attribute read
+        rows = {key[:3] if key[0] == "record" else key for key, _ in self.deps}
+        owners = frozenset(map(owner_of, rows))
         return PackedEntry(self.fingerprint, deps, self.size, self.mtime_ns, owners)
 
 

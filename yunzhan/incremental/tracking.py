@@ -14,7 +14,9 @@ import jinja2
 from yunzhan.incremental.fingerprints import IDENTITY, WHOLE, DepKey, dep_key
 from yunzhan.model import Record
 
-_PLAIN = frozenset({dict, list, tuple, str, int, float, bool, type(None)})  # never a dependency themselves
+# Types never a dependency themselves: plain values, and every type ``dep_key`` has said None of (images,
+# pages, Markup, Jinja's loops and macros...), learnt as they come; ``isinstance`` depends on the type alone.
+_UNTRACKED = {dict, list, tuple, str, int, float, bool, type(None)}
 
 
 class TrackingEnvironment(jinja2.Environment):
@@ -35,10 +37,12 @@ class TrackingEnvironment(jinja2.Environment):
             if type(obj) is Record:
                 if attribute not in IDENTITY:
                     touched.add(("record", obj.collection, obj.slug, attribute))
-            elif type(obj) not in _PLAIN:
+            elif type(obj) not in _UNTRACKED:
                 key = dep_key(obj, attribute)
                 if key is not None:
                     touched.add(key)
+                else:
+                    _UNTRACKED.add(type(obj))
         try:  # jinja2.Environment.getattr, inlined
             return getattr(obj, attribute)
         except AttributeError:
@@ -70,10 +74,17 @@ class TrackingEnvironment(jinja2.Environment):
                         self.touched.add(item_key)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if self.touched is not None and not (isinstance(obj, Record) and argument in IDENTITY):
+        touched = self.touched
+        if (
+            touched is not None
+            and type(obj) not in _UNTRACKED
+            and not (isinstance(obj, Record) and argument in IDENTITY)
+        ):
             key = dep_key(obj, argument if isinstance(argument, str) else WHOLE)
             if key is not None:
-                self.touched.add(key)
+                touched.add(key)
+            else:
+                _UNTRACKED.add(type(obj))
         return super().getitem(obj, argument)
 
     def tracked(
