@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import MakeSite
 from tests.test_cache import _tree
-from yunzhan import workers
+from yunzhan import portable, workers
 from yunzhan.pipeline import BuildOptions, build
 
 
@@ -59,13 +59,20 @@ def test_work_done_here_frees_its_cycles_chunk_by_chunk() -> None:
     assert len(refs) == 10 and all(ref() is None for ref in refs)
 
 
-def test_apart_does_every_item_in_one_child_however_few() -> None:
+def test_apart_does_every_item_in_one_child_however_few(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one forked child when this process has no other thread (a thread an earlier test left behind in this
+    process would make it run here, as ``serve`` does), here when it has one."""
+    if not portable.can_fork():
+        pytest.skip("no fork here: apart runs in this process")
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     for count in (1, 100):
         results = workers.apart(_square_plus, {"add": 3}, count, chunk=8)
         assert [r for r, _ in results] == [i * i + 3 for i in range(count)]
         pids = {pid for _, pid in results}
         assert len(pids) == 1 and os.getpid() not in pids  # pypinyin's tables are loaded there, not here
     assert workers.apart(_square_plus, {"add": 0}, 0) == []
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 2)  # a preview's threads: no fork
+    assert {pid for _, pid in workers.apart(_square_plus, {"add": 3}, 5)} == {os.getpid()}
 
 
 def test_a_forked_build_equals_one_in_process(
