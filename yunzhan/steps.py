@@ -208,7 +208,9 @@ def plan_pages(b: Build) -> None:
     titles = titles_wanted(b.store, b.records)
     made = workers.apart(_pinyin, (missing, titles), len(missing) + len(titles), chunk=256)
     b.pinyin = dict(zip(titles, made[len(missing) :], strict=True))
-    b.plan = pages.plan_site(b.grouped, b.config, known | dict(zip(missing, made, strict=False)))
+    b.plan = pages.plan_site(
+        b.grouped, b.config, known | dict(zip(missing, made[: len(missing)], strict=True))
+    )
     b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
     if b.slugs != known:
         b.store.put("meta", "term_slugs", (b.code, b.slugs))

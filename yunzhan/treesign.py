@@ -28,8 +28,9 @@ class TreeRecord:
     files: dict[str, FileStat]
 
     def to_bytes(self) -> bytes:
-        """The record as kept on disk: marshalled, ten times faster both ways than pickled (48,000 paths at
-        10,000 records, read and written by every build)."""
+        """The record as kept on disk: marshalled, faster than pickled both ways (48,000 paths at 10,000
+        records, read and written by every build: 0.04 s to read instead of ~0.09, 0.005 s to write instead of
+        ~0.09)."""
         return marshal.dumps((self.folders, self.files))
 
     @classmethod

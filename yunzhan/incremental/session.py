@@ -29,9 +29,9 @@ class Session:
     output_files: set[str] | None = None
     written: dict[str, Any] = field(default_factory=dict)  # inplace.Written: what each output file holds
     prints: KeptPrints = field(default_factory=KeptPrints)  # record and page fingerprints, by their inputs
-    code: str | None = None
+    code: str | None = None  # yunzhan's own code, digested once: the process runs the code it started with
     collect_later: bool = False  # ``serve``: a build's cycles are collected once the browsers reloaded
-    held: bool = False  # the collector is off since the last build, until ``collect``  # yunzhan's own code, digested once: the process runs the code it started with
+    held: bool = False  # the collector is off since the last build, until ``collect``
 
     def forget(self, paths: Iterable[Path], content_dir: Path | None = None) -> None:
         """Files changed on disk: drop their parsed records — all of them when another file under
