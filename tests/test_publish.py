@@ -382,3 +382,12 @@ def test_filing_links_point_to_the_official_registers() -> None:
         },
     ]
     assert publish.filing_links("", "") == []
+
+
+@pytest.mark.parametrize("text", ['a&b<c>"d', "it's", "x\"y'z\n\t\r", "", "苏州 & 吴江 <展区>", "&amp;"])
+def test_xml_escaping_is_the_standard_librarys(text: str) -> None:
+    """The feed and sitemap escape as ``xml.sax.saxutils`` does (not imported: it pulls urllib and email)."""
+    from xml.sax import saxutils
+
+    assert publish.escape(text) == saxutils.escape(text)
+    assert publish.quoteattr(text) == saxutils.quoteattr(text)

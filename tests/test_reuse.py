@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
 
 from tests.conftest import MakeSite, edit_file, incremental_build
 from yunzhan import opendata, portable
@@ -175,7 +176,7 @@ def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytes
     def no_drawing(*args: object, **kwargs: object) -> None:
         raise AssertionError("a QR code was drawn again")
 
-    monkeypatch.setattr(placards.segno, "make", no_drawing)
+    monkeypatch.setattr(segno, "make", no_drawing)
     edit_file(site / "content/zones/gusu.md", "name: 姑苏展区", "name: 姑苏新展区")
     build(BuildOptions(site_dir=site))
     after = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
@@ -194,13 +195,13 @@ def test_placard_qr_codes_are_drawn_again_by_other_code(
     build(BuildOptions(site_dir=site))
     placards.placard_qr_svg.cache_clear()
     drawn: list[object] = []
-    real = placards.segno.make
+    real = segno.make
 
     def drawing(*args: object, **kwargs: object) -> object:
         drawn.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(placards.segno, "make", drawing)
+    monkeypatch.setattr(segno, "make", drawing)
     monkeypatch.setattr(reuse, "code_digest", lambda: "another version")
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")  # past the stamp
     build(BuildOptions(site_dir=site))

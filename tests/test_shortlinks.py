@@ -16,7 +16,7 @@ from tests.conftest import SITE_TOML, MakeSite
 from tests.test_cards import _browser, _zbar
 from yunzhan import shortlinks
 from yunzhan.cli import main
-from yunzhan.incremental.memos import ShortLinkFile
+from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import opened
 from yunzhan.model import Record
 
@@ -213,3 +213,33 @@ def test_a_build_into_a_folder_elsewhere_leaves_the_site_as_it_was(
     assert (
         sorted(yaml.safe_load((site / shortlinks.FILE).read_text(encoding="utf-8"))) == codes
     )  # the same codes
+
+
+def test_after_a_hand_edit_the_file_is_parsed_and_only_changed_entries_dumped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file changed outside the build (by hand, by a checkout) is parsed again; the entries it holds as
+    they were keep their kept text, so writing it back dumps the changed ones only, and the bytes are still
+    one whole dump of the table."""
+    records = [_record(f"content/projects/p{i}.md", f"成果{i}", f"正文{i}") for i in range(20)]
+    with opened(tmp_path / "store.sqlite") as store:
+        file = ShortLinkFile(store, tmp_path, "code")
+        table, _ = shortlinks.assign(file.load(), records)
+        file.save(table)
+        store.commit()
+    path = tmp_path / shortlinks.FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("成果3\n", "成果三\n"), encoding="utf-8")
+    dumped: list[str] = []
+    entry_text = shortlinks.entry_text
+    monkeypatch.setattr(shortlinks, "entry_text", lambda e: dumped.append(e.source) or entry_text(e))
+    with opened(tmp_path / "store.sqlite") as store:
+        file = ShortLinkFile(store, tmp_path, "code")
+        loaded = file.load()
+        assert {e.source: e.title for e in loaded.entries}["projects/p3.md"] == "成果三"
+        records[5].raw_body = "改过的正文"
+        again, changed = shortlinks.assign(loaded, records)
+        assert changed and dumped == []
+        file.save(again)
+        store.commit()
+    assert sorted(dumped) == ["projects/p3.md", "projects/p5.md"]  # the hand-edited title came back too
+    assert path.read_text(encoding="utf-8") == shortlinks.dump(again, entry_text)

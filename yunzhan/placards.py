@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-import segno
 from markupsafe import Markup
 
 from yunzhan.config import SiteConfig
@@ -45,6 +44,8 @@ QrCodes = Mapping[tuple[str, str], Markup]  # codes already drawn, by (URL, labe
 def placard_qr_svg(url: str, label: str = "") -> Markup:
     """The QR code of ``url`` as inline SVG: sized by CSS (viewBox only), 4-module quiet zone, named for
     screen readers. Error correction at least M (15 %), so a scuffed placard still scans."""
+    import segno  # ~20 ms to import: only for a build that draws a placard
+
     qr = segno.make(url, error="m", micro=False)
     name = label or f"二维码：{url}"
     svg = qr.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", title=name)

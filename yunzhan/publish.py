@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
 import brotli
 
@@ -41,6 +40,21 @@ COMPRESSIBLE = frozenset(
 _CSS_REF = re.compile(
     r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")\s]+)(?P=q)\s*\)|@import\s+(?P<q2>['"])(?P<url2>[^'"]+)(?P=q2)"""
 )
+
+
+def escape(text: str) -> str:
+    """``xml.sax.saxutils.escape``, whose module imports urllib.request and email: ~12 ms of every build."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(text: str) -> str:
+    """``xml.sax.saxutils.quoteattr``, byte for byte (see ``escape``)."""
+    data = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"{}"'.format(data.replace('"', "&quot;"))
 
 
 def _rfc3339(day: dt.date) -> str:

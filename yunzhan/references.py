@@ -26,23 +26,22 @@ def resolve_references(records: list[Record], config: SiteConfig) -> list[Proble
     names: dict[str, RecordNames] = {}
     for r in records:
         names.setdefault(r.collection, RecordNames()).add(r)
+    nobody = RecordNames()
+    refs = {c.name: [spec for spec in c.fields if spec.type == "ref"] for c in config.collections}
+    listed: dict[int, set[int]] = {}  # id of a backrefs list -> ids of the records in it (no scan of it)
     for record in records:
-        settings = config.collection(record.collection)
-        assert settings is not None
-        for spec in settings.fields:
-            if spec.type != "ref":
-                continue
+        for spec in refs[record.collection]:
             value = record.fields.get(spec.name)
             wanted = value if isinstance(value, list) else ([value] if value else [])
             found: list[Record] = []
             for i, typed in enumerate(wanted):
-                target = names.get(spec.collection, RecordNames()).find(typed)
+                target = names.get(spec.collection, nobody).find(typed)
                 if not isinstance(target, Record):
                     name = f"{spec.name}[{i}]" if spec.multiple else spec.name
                     line = record.lines.get(name) or record.lines.get(spec.name)
                     settings_of = config.collection(spec.collection)
                     kind = settings_of.title if settings_of else spec.collection
-                    known = names.get(spec.collection, RecordNames())
+                    known = names.get(spec.collection, nobody)
                     message, hint = known.explain(typed, target, kind)
                     several = len(split_names(typed)) > 1  # 王建国、雷雨田: one string, several names
                     if several and not target:
@@ -52,9 +51,13 @@ def resolve_references(records: list[Record], config: SiteConfig) -> list[Proble
                     continue
                 if target not in found:
                     found.append(target)
-                    target.backrefs.setdefault(record.collection, [])
-                    if record not in target.backrefs[record.collection]:
-                        target.backrefs[record.collection].append(record)
+                    referring = target.backrefs.setdefault(record.collection, [])
+                    seen = listed.get(id(referring))
+                    if seen is None:
+                        seen = listed[id(referring)] = {id(r) for r in referring}
+                    if id(record) not in seen:
+                        seen.add(id(record))
+                        referring.append(record)
             record.fields[spec.name] = found if spec.multiple else (found[0] if found else None)
     return problems
 
@@ -71,13 +74,33 @@ class RecordNames:
     """The names one collection's records answer to in a ``ref`` field: slug, file name, title."""
 
     slugs: dict[str, Record] = field(default_factory=dict)
-    files: dict[str, list[Record]] = field(default_factory=dict)
-    titles: dict[str, list[Record]] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
+    _by_name: tuple[dict[str, list[Record]], dict[str, list[Record]]] | None = None
 
     def add(self, record: Record) -> None:
         self.slugs.setdefault(record.slug, record)
-        self.files.setdefault(file_name(record), []).append(record)
-        self.titles.setdefault(record.title.strip(), []).append(record)
+        self.records.append(record)
+        self._by_name = None
+
+    @property
+    def files(self) -> dict[str, list[Record]]:
+        return self._names()[0]
+
+    @property
+    def titles(self) -> dict[str, list[Record]]:
+        return self._names()[1]
+
+    def _names(self) -> tuple[dict[str, list[Record]], dict[str, list[Record]]]:
+        """File names and titles, made when a name typed is not a slug (most references are slugs: 10,000
+        records need not have their file names taken apart at every build)."""
+        if self._by_name is None:
+            files: dict[str, list[Record]] = {}
+            titles: dict[str, list[Record]] = {}
+            for record in self.records:
+                files.setdefault(file_name(record), []).append(record)
+                titles.setdefault(record.title.strip(), []).append(record)
+            self._by_name = files, titles
+        return self._by_name
 
     def find(self, typed: str) -> Record | list[Record]:
         """The one record ``typed`` names, else every candidate (none when nothing has that name). A slug is

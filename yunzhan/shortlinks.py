@@ -172,7 +172,7 @@ def assign(
     for record in published:
         if _rel(record) in by_source:
             matched[id(record)] = by_source[_rel(record)]
-    for key in ("title", "digest"):
+    for key in ("title", "digest") if orphans else ():  # a file moved: its entry is an orphan
         having: dict[str, list[str]] = {}  # value -> the orphans that have it, last first
         for code, orphan in reversed(orphans.items()):
             having.setdefault(getattr(orphan, key), []).append(code)
@@ -187,16 +187,31 @@ def assign(
     changed = False
     taken = set(entries)
     for record in sorted(published, key=_rel):
-        code = matched.get(id(record)) or new_code(_rel(record), taken)
+        rel, path = _rel(record), record.path
+        code = matched.get(id(record)) or new_code(rel, taken)
         taken.add(code)
         old = entries.get(code)
-        urls = (*(u for u in (old.urls if old else ()) if u != record.path), record.path)
-        entry = Entry(code, _rel(record), record.title, digests(record), urls)
-        if entry != old:
-            entries[code] = entry
+        digest = digests(record)
+        if old is None or not _holds(old, rel, record.title, digest, path):
+            urls = (*(u for u in (old.urls if old else ()) if u != path), path)
+            entries[code] = Entry(code, rel, record.title, digest, urls)
             changed = True
         record.short = f"{PREFIX}{code}/"
     return Table(list(entries.values())), changed
+
+
+def _holds(entry: Entry, source: str, title: str, digest: str, path: str) -> bool:
+    """Whether ``assign`` would make ``entry`` again for a record (without making an Entry for each of 10,000
+    records at every build): its URL already the last of its URLs, and only there."""
+    urls = entry.urls
+    return (
+        entry.source == source
+        and entry.title == title
+        and entry.digest == digest
+        and bool(urls)
+        and urls[-1] == path
+        and path not in urls[:-1]
+    )
 
 
 def redirect_pages(

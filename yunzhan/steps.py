@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from yunzhan import (
-    cards,
     charts,
     content,
     guide,
@@ -35,9 +34,10 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, ParsePrints, digest
-from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, ShortLinkFile
+from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
+from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
@@ -237,6 +237,8 @@ def draw_share_images(b: Build) -> None:
     config = b.config
     if not config.publish.share_cards or b.options.preview:
         return
+    from yunzhan import cards  # Pillow's drawing, fonts and QR codes: ~70 ms a build that draws none
+
     font = None
     if config.publish.card_font:
         found = cards.font_from_setting(b.site_dir, config.publish.card_font)

@@ -139,39 +139,3 @@ class MarkdownMemo:
         if self.kept_keys is not None:
             for made in self.kept_keys.keys() - self.prints_used:
                 del self.kept_keys[made]
-
-
-class ShortLinkFile:
-    """``content/shortlinks.yaml`` around the store. At 10,000 records the file has 10,000 entries, which take
-    seconds to parse (even with libyaml) and to dump, and a body edit changes one (its digest): so the table is
-    kept by the file's text, and the file is written again from each entry's text, kept by the entry."""
-
-    def __init__(self, store: Store, site_dir: Path, code: str) -> None:
-        self.store, self.site_dir, self.code = store, site_dir, code
-
-    def load(self) -> shortlinks.Table:
-        try:
-            text = (self.site_dir / shortlinks.FILE).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return shortlinks.load(self.site_dir)  # no file, or the error that names it
-        key = digest(self.code, text)
-        known = self.store.get("meta", "shortlinks")
-        if known is not None and known[0] == key:
-            return known[1]  # type: ignore[no-any-return]
-        table = shortlinks.parse(text)
-        if not table.problems:
-            self.store.put("meta", "shortlinks", (key, table))
-        return table
-
-    def save(self, table: shortlinks.Table) -> None:
-        known = self.store.get("meta", "shortlink_texts")
-        texts: dict[shortlinks.Entry, str] = known[1] if known is not None and known[0] == self.code else {}
-        used: dict[shortlinks.Entry, str] = {}
-
-        def text_of(entry: shortlinks.Entry) -> str:
-            text = used[entry] = texts.get(entry) or shortlinks.entry_text(entry)
-            return text
-
-        text = shortlinks.save(self.site_dir, table, text_of)
-        self.store.put("meta", "shortlink_texts", (self.code, used))
-        self.store.put("meta", "shortlinks", (digest(self.code, text), table))

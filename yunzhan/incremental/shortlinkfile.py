@@ -1,0 +1,73 @@
+"""``content/shortlinks.yaml`` around the store. At 10,000 records the file has 10,000 entries, which take seconds
+to parse (even with libyaml) and to dump, and a body edit changes one (its digest). So the store keeps, by the
+file's text, each entry with its text in the file, marshalled as plain tuples (a pickle of 10,000 entries and of
+their texts keyed by entry cost ~0.1 s a build to read and write back); the file is written again from the kept
+texts, dumping only the entries that changed.
+"""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+
+from yunzhan import shortlinks
+from yunzhan.incremental.fingerprints import digest
+from yunzhan.incremental.store import Store
+
+ROW = "shortlink_rows"  # meta row: (digest of the code and the file's text, marshalled entry rows)
+Row = tuple[
+    str, str, str, str, tuple[str, ...], str
+]  # an Entry's fields, then its text in the file ("": unknown)
+
+
+class ShortLinkFile:
+    """The table read through the store, and written back entry by entry (``shortlinks.entry_text``)."""
+
+    def __init__(self, store: Store, site_dir: Path, code: str) -> None:
+        self.store, self.site_dir, self.code = store, site_dir, code
+        self._texts: dict[int, str] = {}  # id of an entry this file gave → its text in the file
+        self._entries: list[shortlinks.Entry] = []  # those entries, alive while their ids are keys
+
+    def load(self) -> shortlinks.Table:
+        try:
+            text = (self.site_dir / shortlinks.FILE).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return shortlinks.load(self.site_dir)  # no file, or the error that names it
+        key = digest(self.code, text)
+        known = self.store.get("meta", ROW)
+        rows: list[Row] = marshal.loads(known[1]) if _usable(known, self.code) else []
+        if rows and known[0] == key:  # type: ignore[index]
+            return self._keep([(shortlinks.Entry(*row[:5]), row[5]) for row in rows])
+        table = shortlinks.parse(text)  # changed by hand, or written by another build
+        if not table.problems:
+            texts = {row[:5]: row[5] for row in rows}  # entries as they were still have their text
+            self._keep([(e, texts.get(_fields(e), "")) for e in table.entries])
+            self._put(key)
+        return table
+
+    def save(self, table: shortlinks.Table) -> None:
+        texts = self._texts
+        self._keep([(e, texts.get(id(e)) or shortlinks.entry_text(e)) for e in table.entries])
+        text = shortlinks.save(self.site_dir, table, lambda entry: self._texts[id(entry)])
+        self._put(digest(self.code, text))
+
+    def _keep(self, pairs: list[tuple[shortlinks.Entry, str]]) -> shortlinks.Table:
+        """Remember these entries and their texts ("": not known yet, dumped when the file is written)."""
+        self._entries = [e for e, _ in pairs]
+        self._texts = {id(e): t for e, t in pairs if t}
+        return shortlinks.Table(self._entries)
+
+    def _put(self, key: str) -> None:
+        rows = [(*_fields(e), self._texts.get(id(e), "")) for e in self._entries]
+        self.store.put("meta", ROW, (key, marshal.dumps(rows), self.code))
+        for old in ("shortlinks", "shortlink_texts"):  # the rows of yunzhan 0.1's earlier stores
+            self.store.put("meta", old, None)
+
+
+def _fields(entry: shortlinks.Entry) -> tuple[str, str, str, str, tuple[str, ...]]:
+    return entry.code, entry.source, entry.title, entry.digest, entry.urls
+
+
+def _usable(known: object, code: str) -> bool:
+    """A row this code wrote (an entry's text is the dump of this code's ``entry_text``)."""
+    return isinstance(known, tuple) and len(known) == 3 and known[2] == code and isinstance(known[1], bytes)
