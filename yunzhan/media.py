@@ -304,6 +304,8 @@ def _clock(seconds: float) -> str:
 def attach_media(records: Sequence[Record], result: MediaResult, body_videos: Any, video_html: Any) -> None:
     """Audio fields become ``Audio``; videos in bodies become ``<video>`` (``video_html(image)``, the theme's
     macro). Videos in fields are swapped with the images (their poster ``Image`` carries the video)."""
+    if not result.stats.get("sources"):  # no video or audio requested anywhere: nothing to swap
+        return
     from yunzhan import markup
 
     for record in records:

@@ -4,7 +4,7 @@ home and 404. Two sources claiming one URL is an error naming both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from yunzhan.model import Collection, Link, Page, Paginator, Record, Taxonomy, T
 from yunzhan.slugs import slugify
 
 RELATED_MAX = 4  # related records on a record page (collections with ``related_by``)
+TermValues = list[tuple[str, str, Record]]  # (taxonomy, term name, record): ``term_values``
 
 
 @dataclass
@@ -24,10 +25,9 @@ class SitePlan:
 
 
 def assign_urls(records: list[Record], config: SiteConfig) -> None:
+    patterns = {c.name: c.url for c in config.collections}
     for record in records:
-        settings = config.collection(record.collection)
-        assert settings is not None
-        record.path = settings.url.replace("{slug}", record.slug)
+        record.path = patterns[record.collection].replace("{slug}", record.slug)
         record.url = config.url_for(record.path)
 
 
@@ -67,11 +67,14 @@ def related_records(
 
 
 def plan_site(
-    grouped: dict[str, list[Record]], config: SiteConfig, slugs: Mapping[str, str] | None = None
+    grouped: dict[str, list[Record]],
+    config: SiteConfig,
+    slugs: Mapping[str, str] | None = None,
+    values: TermValues | None = None,
 ) -> SitePlan:
     """Build the collections, taxonomies and the full list of pages, in a deterministic order. ``slugs``: the
     slugs of term names already known (``slugify`` of each; a build keeps them, so a rebuild need not load
-    pypinyin); the others are made here."""
+    pypinyin); the others are made here. ``values``: ``term_values`` of the same records, when already made."""
     home = Link("首页", config.url_for("/"))
     collections: dict[str, Collection] = {}
     pages: list[Page] = []
@@ -100,7 +103,7 @@ def plan_site(
             pages.extend(
                 _list_pages(config, collection, settings.list_url, settings.list_template, settings.paginate)
             )
-    taxonomies = _taxonomies(grouped, config, slugs or {})
+    taxonomies = _taxonomies(values or term_values(grouped, config), config, slugs or {})
     per_page = {t.name: t.paginate for t in config.taxonomies}
     for taxonomy in taxonomies.values():
         pages.append(
@@ -224,42 +227,53 @@ def pager_window(links: tuple[Link, ...], number: int, around: int = 2) -> tuple
     return tuple(out)
 
 
-def term_names(grouped: dict[str, list[Record]], config: SiteConfig) -> set[str]:
+def term_names(values: TermValues) -> set[str]:
     """The names of every term the site's records name (each needs a slug: see ``plan_site``)."""
-    return {name for _, name, _ in _term_values(grouped, config)}
+    return {name for _, name, _ in values}
 
 
-def _term_values(grouped: dict[str, list[Record]], config: SiteConfig) -> Iterator[tuple[str, str, Record]]:
-    """(taxonomy, term name, record) for each term value of each record, in the collections' order."""
+def term_values(grouped: dict[str, list[Record]], config: SiteConfig) -> TermValues:
+    """(taxonomy, term name, record) for each term value of each record, in the collections' order (80,000 at
+    10,000 records: made once a build, in one loop)."""
+    found: TermValues = []
+    add = found.append
     for settings in config.collections:
+        records = grouped.get(settings.name, [])
         for spec in settings.fields:
             if not spec.taxonomy:
                 continue
-            for record in grouped.get(settings.name, []):
-                value = record.fields.get(spec.name)
-                for name in value if isinstance(value, list) else ([value] if value else []):
-                    yield spec.taxonomy, name, record
+            taxonomy, field_name = spec.taxonomy, spec.name
+            for record in records:
+                value = record.fields.get(field_name)
+                if not value:
+                    continue
+                if isinstance(value, list):
+                    for name in value:
+                        add((taxonomy, name, record))
+                else:
+                    add((taxonomy, value, record))
+    return found
 
 
-def _taxonomies(
-    grouped: dict[str, list[Record]], config: SiteConfig, slugs: Mapping[str, str]
-) -> dict[str, Taxonomy]:
+def _taxonomies(values: TermValues, config: SiteConfig, slugs: Mapping[str, str]) -> dict[str, Taxonomy]:
     taxonomies = {t.name: Taxonomy(t.name, t.title, config.url_for(t.url), t.url) for t in config.taxonomies}
     terms: dict[tuple[str, str], Term] = {}
     members: dict[tuple[str, str], set[int]] = {}  # ids of each term's records: a list lookup is O(n)
-    for taxonomy_name, name, record in _term_values(grouped, config):
-        taxonomy = taxonomies[taxonomy_name]
-        key = (taxonomy.name, name)
-        if key not in terms:
+    for taxonomy_name, name, record in values:
+        key = (taxonomy_name, name)
+        term = terms.get(key)
+        if term is None:
+            taxonomy = taxonomies[taxonomy_name]
             known = slugs.get(name)
             slug = (slugify(name) if known is None else known) or "term"
             path = f"{taxonomy.path}{slug}/"
-            terms[key] = Term(name, slug, config.url_for(path), path)
-            taxonomy.terms.append(terms[key])
+            term = terms[key] = Term(name, slug, config.url_for(path), path)
+            taxonomy.terms.append(term)
             members[key] = set()
-        if id(record) not in members[key]:
-            members[key].add(id(record))
-            terms[key].records.append(record)
+        seen = members[key]
+        if id(record) not in seen:
+            seen.add(id(record))
+            term.records.append(record)
     for taxonomy in taxonomies.values():
         taxonomy.terms.sort(key=lambda t: (-len(t.records), t.slug))
     return taxonomies

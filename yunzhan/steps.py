@@ -204,12 +204,13 @@ def plan_pages(b: Build) -> None:
     found = b.store.get("meta", "term_slugs")
     known = found[1] if isinstance(found, tuple) and found[0] == b.code else {}  # slugify: our code
     # the pinyin of new terms and titles (for search), made in a forked child: pypinyin's tables are 55 MB
-    missing = sorted(pages.term_names(b.grouped, b.config) - known.keys())
+    values = pages.term_values(b.grouped, b.config)
+    missing = sorted(pages.term_names(values) - known.keys())
     titles = titles_wanted(b.store, b.records)
     made = workers.apart(_pinyin, (missing, titles), len(missing) + len(titles), chunk=256)
     b.pinyin = dict(zip(titles, made[len(missing) :], strict=True))
     b.plan = pages.plan_site(
-        b.grouped, b.config, known | dict(zip(missing, made[: len(missing)], strict=True))
+        b.grouped, b.config, known | dict(zip(missing, made[: len(missing)], strict=True)), values
     )
     b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
     if b.slugs != known:
