@@ -58,11 +58,15 @@ def reference_postings(texts: list[str]) -> dict[str, str]:
         here: dict[str, list[int]] = {}
         chars: set[str] = set()
         pos = 0
-        for run in searchtext.runs(text):
-            chars.update(run)
-            for i in range(len(run) - 1):
-                here.setdefault(run[i : i + 2], []).append(pos + i)
-            pos += len(run) + 1
+        body, _, rest = text.partition(searchtext.SECTION)
+        for k, part in enumerate((body, rest)):
+            if k and pos:  # the part after SECTION starts at the next multiple of ALIGN past the body's runs
+                pos = -(-pos // searchpostings.ALIGN) * searchpostings.ALIGN
+            for run in searchtext.runs(part):
+                chars.update(run)
+                for i in range(len(run) - 1):
+                    here.setdefault(run[i : i + 2], []).append(pos + i)
+                pos += len(run) + 1
         for ch in chars:
             unigrams.setdefault(ch, []).append(rid)
         for gram, positions in here.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from tests import searchcorpus
 from yunzhan import htmltext, searchtext
 from yunzhan.config import SiteConfig
@@ -41,3 +43,34 @@ def test_entry_has_display_fields_without_base_path(config: SiteConfig, records:
     person = next(r for r in records if r.collection == "craftsmen")
     assert searchtext.entry(person, config).pinyin == " ".join(pinyin_forms(person.title))
     assert searchtext.entry(person, config).zone == ""
+
+
+def test_an_edit_of_the_title_or_the_body_moves_no_position_of_the_other(
+    config: SiteConfig, records: list[Record]
+) -> None:
+    """Only the pairs of the part edited change their postings in the record's share of the index: a title
+    edit, or a sentence added to the body, rewrites a few search shards, not every shard holding one of the
+    record's pairs (867 of 4,096 for a title edit at 10,000 records when the title came first)."""
+    from markupsafe import Markup
+
+    from yunzhan.searchpostings import record_grams
+
+    project = next(r for r in records if r.collection == "projects" and len(r.body) > 200)
+
+    def postings() -> dict[str, str]:
+        made = record_grams(searchtext.record_text(project, config))
+        return dict(zip(made.grams, made.segments, strict=True))
+
+    def pairs(*texts: str) -> set[str]:
+        return {a + b for t in texts for run in searchtext.runs(t) for a, b in itertools.pairwise(run)}
+
+    def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+        return {g for g in before.keys() | after.keys() if before.get(g) != after.get(g)}
+
+    first, old_title = postings(), project.title
+    project.title = "改过的标题" + old_title
+    second = postings()
+    assert changed(first, second) and changed(first, second) <= pairs(old_title, project.title)
+    assert len(first) > 5 * len(pairs(old_title, project.title))  # the other pairs: none of them moved
+    project.body = Markup(str(project.body) + "<p>补充一句说明</p>")
+    assert changed(second, postings()) <= pairs("补充一句说明")

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from yunzhan.searchtext import runs
+from yunzhan.searchtext import SECTION, runs
 
 
 def shard_of(gram: str, shards: int) -> int:
@@ -94,15 +94,18 @@ class RecordGrams(NamedTuple):
 @functools.lru_cache(maxsize=4 * BLOCK)  # a `serve` process re-reads the block of the record being edited
 def record_grams(text: str) -> RecordGrams:
     """One record's share of the index, without its record id. Positions count characters of the runs with a
-    gap of one between runs, i.e. they are indexes into ``" ".join(runs(text))``."""
-    parts = runs(text)
-    line = " ".join(parts)
+    gap of one between runs, i.e. they are indexes into ``" ".join(runs(text))``; the runs after ``SECTION``
+    (a record's fields and title, after its body) start at the next multiple of ``ALIGN`` past the body's
+    (``line``): a title edit moves no position of the body, and a body edit none of the title's unless the
+    body crosses such a multiple, so either rewrites only the search shards of the pairs it changed."""
+    parts, line = _line(text)
     chars = set(line)
     chars.discard(" ")
     here: defaultdict[str, list[int]] = defaultdict(list)
     # here[line[i] + line[i + 1]].append(i) for every i, looped in C rather than in Python bytecode
     pairs = map(operator.add, line, line[1:])
     deque(map(list.append, map(here.__getitem__, pairs), itertools.count()), maxlen=0)
+    here.pop("  ", None)  # the gap before the part after SECTION
     for left, right in itertools.pairwise(parts):  # pairs across the gap between two runs are not text
         here.pop(left[-1] + " ", None)
         here.pop(" " + right[0], None)
@@ -128,6 +131,22 @@ def record_grams(text: str) -> RecordGrams:
         segments=tuple(segments),
         ints=sum(map(len, here.values())) + 2 * len(here) + len(chars),
     )
+
+
+ALIGN = 1024  # where the runs after SECTION start: a multiple of this, past the body's
+
+
+def _line(text: str) -> tuple[list[str], str]:
+    """The runs of ``text`` and the line their positions index (see ``record_grams``)."""
+    body, _, rest = text.partition(SECTION)
+    parts = runs(body)
+    line = " ".join(parts)
+    after = runs(rest)
+    if after:
+        start = -(-(len(line) + 1) // ALIGN) * ALIGN if line else 0
+        line = line.ljust(start) + " ".join(after)
+        parts += after
+    return parts, line
 
 
 GROUPS = 64  # blocks order their keys by shard_of(key, GROUPS): the index is merged one such group at a time

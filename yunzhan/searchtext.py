@@ -100,15 +100,20 @@ def _value_text(value: Any) -> Iterator[str]:
         yield value
 
 
+SECTION = "\x1d"  # between the body and the rest in ``record_text`` (not a letter: no run holds it)
+
+
 def record_text(record: Record, config: SiteConfig) -> str:
-    """What a visitor reads on the record's page: title, text-like fields, titles of referenced records,
-    gallery captions, body (made of ``inputs`` alone)."""
+    """What a visitor reads on the record's page: its body, then (after ``SECTION``) text-like fields, titles
+    of referenced records, gallery captions and its title (made of ``inputs`` alone). Each part is runs of
+    its own, so the order changes no match; the index places the part after ``SECTION`` at a position of its
+    own (``searchpostings.record_grams``), so that an edit of one part moves no position of the other."""
     title, values, body = inputs(record, config)
-    parts = [title]
+    rest: list[str] = []
     for value in values:
-        parts.extend(_value_text(value))
-    parts.append(plain_text(body))
-    return "\n".join(p for p in parts if p)
+        rest.extend(_value_text(value))
+    rest.append(title)
+    return plain_text(body) + SECTION + "\n".join(p for p in rest if p)
 
 
 def thumbnail(image: Any) -> tuple[str, int, int]:
