@@ -389,3 +389,30 @@ def test_a_session_lists_a_settled_collection_folder_again_only_when_it_changed(
     build(options, session)
     assert listed.count("projects") == 1 and (preview / "projects/kite/index.html").is_file()
     session.close()
+
+
+def test_site_files_noted_after_an_edit_are_as_written(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit, the sizes and times noted of the site-wide files are those on disk: the ones written now
+    are stat-ed, the others (the very files the last build noted) are taken from its note, not stat-ed."""
+    from yunzhan.incremental import written
+
+    site = make_site()
+    build(BuildOptions(site_dir=site))
+    stated: list[str] = []
+    real = written.as_written
+    monkeypatch.setattr(written, "as_written", lambda path: stated.append(str(path)) or real(path))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    build(BuildOptions(site_dir=site))
+    monkeypatch.undo()
+    (path,) = (site / ".yunzhan-cache").glob("build-*.sqlite")
+    store = Store(path)
+    try:
+        _, noted = store.get("meta", "site_files")
+    finally:
+        store.close()
+    output = site / "output"
+    assert noted == {rel: real(output / rel) for rel in noted}
+    assert f"{output}/search/meta.json" in stated  # written again: stat-ed
+    assert f"{output}/data/zones.csv" not in stated and f"{output}/robots.txt" not in stated  # as they were

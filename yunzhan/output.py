@@ -41,6 +41,9 @@ class WriteStats:
         None  # ``treesign.tree_signature`` of the output, when the commit made it
     )
     record: TreeRecord | None = None  # what the commit left, by which the stamp checks it without a walk
+    # the files written now (not linked from the previous build), when known: the others are the very files
+    # the previous build left, with their sizes and times
+    differ: frozenset[str] | None = None
 
 
 @dataclass
@@ -233,6 +236,7 @@ class StagedOutput:
         """Make the staged build the output in one atomic step. The previous build becomes the spare tree for
         the next one (or, when there is one already, is removed: with ``background``, by a detached process)."""
         record = self._record()
+        self.stats.differ = frozenset(self._differ)
         # Signed from its record, so the stamp need not walk the output again once it is swapped in.
         self.stats.signature = record_signature(record)
         self.stats.record = record

@@ -147,7 +147,7 @@ def _build(
             except BaseException:
                 _drop(b.store, session)
                 raise
-            remember(b, output_dir)
+            remember(b, output_dir, stats)
             if session is None:
                 b.store.close()
             if checked is not None:

@@ -4,7 +4,7 @@ site-wide file) that still has those, with no copy of its bytes in the store."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 
@@ -17,5 +17,22 @@ def as_written(path: str | Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def file_stats(output_dir: Path, rels: Iterable[str]) -> dict[str, tuple[int, int]]:
-    return {rel: written for rel in rels if (written := as_written(output_dir / rel)) is not None}
+def file_stats(
+    output_dir: Path,
+    rels: Iterable[str],
+    known: Mapping[str, tuple[int, int]] | None = None,
+    written: Collection[str] = (),
+) -> dict[str, tuple[int, int]]:
+    """Each file's ``as_written``. ``known``: what the last build noted of its files; a file in it and not in
+    ``written`` (the files written now) is the very file it noted, and is not stat-ed again (a body edit
+    rewrites ~80 of the 4,000 files of the search index at 10,000 records)."""
+    known = known or {}
+    root = f"{output_dir}/"
+    made: dict[str, tuple[int, int]] = {}
+    for rel in rels:
+        found = known.get(rel) if rel not in written else None
+        if found is None:
+            found = as_written(root + rel)
+        if found is not None:
+            made[rel] = found
+    return made
