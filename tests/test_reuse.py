@@ -388,3 +388,42 @@ def test_a_session_lists_a_settled_collection_folder_again_only_when_it_changed(
     build(options, session)
     assert listed.count("projects") == 1 and (preview / "projects/kite/index.html").is_file()
     session.close()
+
+
+def test_parsed_markdown_keys_differ_whenever_an_option_does(make_site: MakeSite) -> None:
+    """The keys of a file's texts as parsed leave out the options its print covers (``texts.FROM_FILE``): a
+    record whose texts would be converted with any other option (source, body line, a field's line, iframe
+    hosts) or text has other keys, and the same record the same keys."""
+    import dataclasses
+
+    from yunzhan import texts
+    from yunzhan.config import load_config
+    from yunzhan.content import load_content
+
+    site = make_site()
+    config = load_config(site)
+    record = next(r for r in load_content(site, config).records if texts.markdown_texts(r, config)[1:])
+    name = texts.markdown_texts(record, config)[1][0]
+    hosts = dataclasses.replace(config.markdown, iframe_hosts=("player.bilibili.com",))
+    variants = [
+        (record, config),
+        (dataclasses.replace(record, source="content/elsewhere/x.md"), config),
+        (dataclasses.replace(record, body_line=record.body_line + 1), config),
+        (dataclasses.replace(record, lines={**record.lines, name: record.lines[name] + 1}), config),
+        (dataclasses.replace(record, raw_body=record.raw_body + "。"), config),
+        (dataclasses.replace(record, fields={**record.fields, name: "另一段。"}), config),
+        (record, dataclasses.replace(config, markdown=hosts)),
+    ]
+    seen: dict[str, list[object]] = {}
+    for variant, settings in variants:
+        found = texts.markdown_texts(variant, settings)
+        for key, (_, text, options) in zip(
+            texts.parsed_markdown_keys(parsed_print(variant), found), found, strict=True
+        ):
+            seen.setdefault(key, []).append((text, sorted(options.items())))
+    assert all(
+        len({repr(x) for x in inputs}) == 1 for inputs in seen.values()
+    )  # a key: one text, one options
+    assert len(seen) > len(variants)  # every variant has keys of its own
+    again = texts.parsed_markdown_keys(parsed_print(record), texts.markdown_texts(record, config))
+    assert again == list(seen)[:2]

@@ -96,7 +96,14 @@ class MarkdownMemo:
         origin = self.origins(record) if self.origins is not None else None
         if origin is not None:
             made, parsed = origin
-            if all(text is (parsed.fields.get(name) if name else parsed.raw_body) for name, text, _ in found):
+            if (
+                record.source == parsed.source  # what the print covers of the options (``texts.FROM_FILE``)
+                and record.body_line == parsed.body_line
+                and record.lines is parsed.lines
+                and all(
+                    text is (parsed.fields.get(name) if name else parsed.raw_body) for name, text, _ in found
+                )
+            ):
                 return self._parsed_keys(made, found)
         return [texts.markdown_key(text, options) for _, text, options in found]
 
