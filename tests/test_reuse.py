@@ -427,3 +427,43 @@ def test_parsed_markdown_keys_differ_whenever_an_option_does(make_site: MakeSite
     assert len(seen) > len(variants)  # every variant has keys of its own
     again = texts.parsed_markdown_keys(parsed_print(record), texts.markdown_texts(record, config))
     assert again == list(seen)[:2]
+
+
+def test_a_conversion_kept_plain_reads_back_as_it_was_made(tmp_path: Path) -> None:
+    """A conversion is kept marshalled (``texts.kept_row``) only when it found no problem and no image and each
+    of its links led to an address or nothing; kept either way, it reads back from the store as it was made."""
+    from yunzhan import markup, texts
+    from yunzhan.incremental import store
+
+    urls: dict[str, str | markup.LinkMiss | None] = {
+        "../craftsmen/li-qijie.md": "/craftsmen/li-qijie/",
+        "../craftsmen/nobody.md": markup.LinkMiss("链接指向的条目不存在", "改一下"),
+    }
+    cases = {
+        "plain": "## 背景\n\n正文，见 [李奇杰](../craftsmen/li-qijie.md) 和 [外链](https://example.org/)。",
+        "image": "![一张图](photo.jpg)",
+        "problem": "![](photo.jpg)",
+        "missing link": "见 [某人](../craftsmen/nobody.md)。",
+        "html": "<b>粗</b> 与 <script>x</script>",
+    }
+    made: dict[str, tuple[markup.MarkupResult, texts.Lookups]] = {}
+    with store.opened(tmp_path / "store.sqlite") as kept:
+        for name, text in cases.items():
+            lookups: list[tuple[str, str | markup.LinkMiss | None]] = []
+
+            def resolve(href: str, lookups: list[Any] = lookups) -> str | markup.LinkMiss | None:
+                lookups.append((href, urls.get(href)))
+                return urls.get(href)
+
+            result = markup.render_markdown(text, path="content/projects/x.md", resolve_link=resolve)
+            made[name] = (result, tuple(lookups))
+            row = texts.kept_row(result, tuple(lookups))
+            kept.put("markdown", name, row, plain=len(row) == 3)
+        kept.commit()
+    plain = {name for name, (result, lookups) in made.items() if len(texts.kept_row(result, lookups)) == 3}
+    assert plain == {"plain"} and made["plain"][1] and made["plain"][0].headings
+    with store.opened(tmp_path / "store.sqlite") as again:
+        for name, (result, lookups) in made.items():
+            back, back_lookups = texts.from_kept_row(again.get("markdown", name))
+            assert (back, back_lookups) == (result, lookups)
+            assert type(back.html) is type(result.html) and str(back.html) == str(result.html)

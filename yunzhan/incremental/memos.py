@@ -134,7 +134,8 @@ class MarkdownMemo:
     def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
         hit = self.memory.get(key)
         if hit is None:
-            hit = self.memory[key] = self.store.get("markdown", key)
+            row = self.store.get("markdown", key)
+            hit = self.memory[key] = texts.from_kept_row(row) if row is not None else None
         if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
             self.used.add(key)
             return hit[0]  # type: ignore[no-any-return]
@@ -148,7 +149,8 @@ class MarkdownMemo:
     ) -> None:
         self.used.add(key)
         self.memory[key] = (result, lookups)
-        self.store.put("markdown", key, (result, lookups))
+        row = texts.kept_row(result, lookups)
+        self.store.put("markdown", key, row, plain=len(row) == 3)
 
     def finish(self) -> None:
         """Keep only the conversions this build used."""
