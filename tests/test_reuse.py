@@ -467,3 +467,34 @@ def test_a_conversion_kept_plain_reads_back_as_it_was_made(tmp_path: Path) -> No
             back, back_lookups = texts.from_kept_row(again.get("markdown", name))
             assert (back, back_lookups) == (result, lookups)
             assert type(back.html) is type(result.html) and str(back.html) == str(result.html)
+
+
+def test_a_parsed_record_reads_back_from_the_store_as_it_was_parsed(make_site: MakeSite) -> None:
+    """The parse memo keeps a record as its attributes' values (``memos._record_values``): read back, each is
+    the record parsed, attribute for attribute and in the same order, its body Markup; a record with an
+    attribute of its own is kept whole."""
+    from markupsafe import Markup
+
+    from yunzhan.config import load_config
+    from yunzhan.content import load_content
+    from yunzhan.incremental.memos import ParsedFiles
+
+    site = make_site()
+    config = load_config(site)
+    kept = Store(None)
+    parsed = ParsedFiles(kept, config.collections)
+    load_content(site, config, memo=parsed)
+    odd = next(path for path, (_, record, _) in parsed.loaded.items() if record is not None)
+    identity, record, problems = parsed[odd]
+    record.extra = "own"  # type: ignore[attr-defined]
+    parsed.loaded.pop(odd)
+    parsed[odd] = (identity, record, problems)
+    again = ParsedFiles(kept, config.collections)
+    assert len(again) == len(parsed.loaded) > 3
+    for path, (_, first, _) in parsed.loaded.items():
+        back = again[path][1]
+        if first is None:
+            assert back is None
+            continue
+        assert list(back.__dict__.items()) == list(first.__dict__.items()) and type(back.body) is Markup
+    assert again[odd][1].extra == "own"
