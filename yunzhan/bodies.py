@@ -30,8 +30,9 @@ def render_markup(
     jobs: list[tuple[Record, str, str, dict[str, Any]]] = []
     results: list[markup.MarkupResult | None] = []
     missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]] = []
+    text_fields = texts.text_field_names(config)
     for record in records:
-        found_texts = texts.markdown_texts(record, config)
+        found_texts = texts.markdown_texts(record, config, text_fields)
         resolve = texts.link_resolver(record.source, by_source, site_dir)
         for (name, text, options), key in zip(found_texts, cache.keys(record, found_texts), strict=True):
             jobs.append((record, name, text, options))

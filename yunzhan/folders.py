@@ -28,69 +28,82 @@ Listing = tuple[list[Path], list[Problem]]
 
 
 def list_folder(folder: Path, site_dir: Path) -> Listing:
-    """A collection folder's record files (``record_files``) and the stray documents beside them."""
-    return record_files(folder), stray_files(folder, site_dir)
+    """A collection folder's record files (``record_files``) and the stray documents beside them, from one
+    reading of the folder."""
+    entries = _entries(folder)
+    return _record_files(folder, entries), _stray_files(folder, site_dir, entries)
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The folder's entries in name order (a DirEntry knows file from folder without another stat)."""
+    if not folder.is_dir():
+        return []
+    with os.scandir(folder) as found:
+        return sorted(found, key=lambda e: e.name)
 
 
 def stray_files(folder: Path, site_dir: Path) -> list[Problem]:
     """Documents an editor put beside the records that the site will never read: a Word file, or Notepad's
     ``x.md.txt`` (Windows hides the extension it added), and bundle folders with no ``index.md``."""
-    if not folder.is_dir():
-        return []
+    return _stray_files(folder, site_dir, _entries(folder))
+
+
+def _stray_files(folder: Path, site_dir: Path, entries: list[os.DirEntry[str]]) -> list[Problem]:
     found: list[Problem] = []
+    if not entries:
+        return found
     where = folder.relative_to(site_dir).as_posix()
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            name = entry.name
-            if name.startswith("_") or is_ignored_name(name):
-                continue
-            rel = f"{where}/{name}"
-            stem, suffix = os.path.splitext(name)
-            if entry.is_file() and suffix.lower() == ".txt" and stem.lower().endswith(RECORD_SUFFIXES):
-                found.append(
-                    Problem(
-                        rel,
-                        None,
-                        None,
-                        "文件名多了 .txt，网站不会读它",
-                        f"记事本保存时自动加上了 .txt（Windows 默认不显示扩展名）：把它重命名为 {stem}",
-                        WARNING,
-                    )
+    for entry in entries:
+        name = entry.name
+        if name.startswith("_") or is_ignored_name(name):
+            continue
+        rel = f"{where}/{name}"
+        stem, suffix = os.path.splitext(name)
+        if entry.is_file() and suffix.lower() == ".txt" and stem.lower().endswith(RECORD_SUFFIXES):
+            found.append(
+                Problem(
+                    rel,
+                    None,
+                    None,
+                    "文件名多了 .txt，网站不会读它",
+                    f"记事本保存时自动加上了 .txt（Windows 默认不显示扩展名）：把它重命名为 {stem}",
+                    WARNING,
                 )
-            elif entry.is_file() and suffix.lower() in _DOCUMENTS:
-                found.append(
-                    Problem(
-                        rel,
-                        None,
-                        None,
-                        f"{_DOCUMENTS[suffix.lower()]}不会发布到网站上",
-                        "网站只读 .md 和 .yaml 文件：把内容复制到一个 .md 文件里；不用的文件请移出 content 文件夹",
-                        WARNING,
-                    )
+            )
+        elif entry.is_file() and suffix.lower() in _DOCUMENTS:
+            found.append(
+                Problem(
+                    rel,
+                    None,
+                    None,
+                    f"{_DOCUMENTS[suffix.lower()]}不会发布到网站上",
+                    "网站只读 .md 和 .yaml 文件：把内容复制到一个 .md 文件里；不用的文件请移出 content 文件夹",
+                    WARNING,
                 )
-            elif entry.is_dir() and not any(
-                os.path.isfile(os.path.join(entry.path, f"index{s}")) for s in RECORD_SUFFIXES
-            ):
-                found.append(
-                    Problem(
-                        rel,
-                        None,
-                        None,
-                        "这个文件夹里没有 index.md，网站不会读它",
-                        "一个条目做成文件夹时，文字写在文件夹里的 index.md 中，照片放在它旁边",
-                        WARNING,
-                    )
+            )
+        elif entry.is_dir() and not any(
+            os.path.isfile(os.path.join(entry.path, f"index{s}")) for s in RECORD_SUFFIXES
+        ):
+            found.append(
+                Problem(
+                    rel,
+                    None,
+                    None,
+                    "这个文件夹里没有 index.md，网站不会读它",
+                    "一个条目做成文件夹时，文字写在文件夹里的 index.md 中，照片放在它旁边",
+                    WARNING,
                 )
+            )
     return found
 
 
 def record_files(folder: Path) -> list[Path]:
     """A collection folder's record files (flat or bundle), in name order, lock files and ``_x`` set aside."""
-    if not folder.is_dir():
-        return []
+    return _record_files(folder, _entries(folder))
+
+
+def _record_files(folder: Path, entries: list[os.DirEntry[str]]) -> list[Path]:
     files: list[Path] = []
-    with os.scandir(folder) as found:  # DirEntry knows file from folder without another stat
-        entries = sorted(found, key=lambda e: e.name)
     for entry in entries:
         name = entry.name
         if name.startswith("_") or is_ignored_name(name):

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from yunzhan import markup, references, workers
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem, closest
@@ -21,23 +23,32 @@ from yunzhan.incremental.fingerprints import digest, parsed_print, text_digest
 from yunzhan.model import Record
 
 
-def markdown_texts(record: Record, config: SiteConfig) -> list[tuple[str, str, dict[str, Any]]]:
-    """(field name, "" for the body; the text; ``markup.render_markdown``'s options) for each Markdown text."""
-    settings = config.collection(record.collection)
-    assert settings is not None
-    body = {
-        "path": record.source,
-        "body_line": record.body_line,
-        "iframe_hosts": config.markdown.iframe_hosts,
-    }
-    texts = [("", record.raw_body, body)]
-    for spec in settings.fields:
-        value = record.fields.get(spec.name)
-        if spec.type == "text" and isinstance(value, str):
-            line = record.lines.get(spec.name, 1)
-            options = {"path": record.source, "body_line": line, "field": spec.name, "iframe_hosts": ()}
-            texts.append((spec.name, value, options))
+def markdown_texts(
+    record: Record, config: SiteConfig, text_fields: dict[str, list[str]] | None = None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(field name, "" for the body; the text; ``markup.render_markdown``'s options) for each Markdown text.
+    ``text_fields``: ``text_field_names(config)``, when made once for many records."""
+    names = (text_fields or text_field_names(config))[record.collection]
+    source = record.source
+    texts = [
+        (
+            "",
+            record.raw_body,
+            {"path": source, "body_line": record.body_line, "iframe_hosts": config.markdown.iframe_hosts},
+        )
+    ]
+    fields, lines = record.fields, record.lines
+    for name in names:
+        value = fields.get(name)
+        if isinstance(value, str):
+            options = {"path": source, "body_line": lines.get(name, 1), "field": name, "iframe_hosts": ()}
+            texts.append((name, value, options))
     return texts
+
+
+def text_field_names(config: SiteConfig) -> dict[str, list[str]]:
+    """Each collection's ``text`` fields, in the order of its spec (the order of ``markdown_texts``)."""
+    return {c.name: [spec.name for spec in c.fields if spec.type == "text"] for c in config.collections}
 
 
 def markdown_key(text: str, options: dict[str, Any]) -> str:
@@ -45,12 +56,46 @@ def markdown_key(text: str, options: dict[str, Any]) -> str:
     return digest(text_digest(text), sorted(options.items()))
 
 
+# options a record's ``parsed_print`` covers: its source, and the lines of its body and fields
+FROM_FILE = ("path", "body_line")
+_shapes: dict[tuple[object, ...], str] = {}  # the digest of each shape of options seen (a few a site)
+
+
 def parsed_markdown_keys(made: str, texts: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
     """The keys of a record's ``markdown_texts`` exactly as its file gave them: the file's ``parsed_print``
-    (which digested every text of it when it was parsed) with the options of each, in one digest a record, so
-    an unchanged file's texts need not be read again."""
-    key = digest(made, [sorted(options.items()) for _, _, options in texts])
-    return [f"{key}.{i}" for i in range(len(texts))]
+    (which digested every text of it, its source and its lines when it was parsed) with the options of each
+    that the print does not cover (``FROM_FILE``: a record's print fixes them), so an unchanged file's texts
+    need not be read again, nor most of their options digested (thousands of records share a few shapes)."""
+    shape = tuple(
+        [tuple([item for item in options.items() if item[0] not in FROM_FILE]) for _, _, options in texts]
+    )
+    try:
+        known = _shapes.get(shape)
+    except TypeError:  # an option's value that cannot be a key: digested each time
+        known = digest(repr(shape))[:16]
+    if known is None:
+        known = _shapes[shape] = digest(repr(shape))[:16]
+    return [f"{made}.{known}.{i}" for i in range(len(texts))]
+
+
+Lookups = tuple[tuple[str, str | markup.LinkMiss | None], ...]  # how each record link of a text resolved
+
+
+def kept_row(result: markup.MarkupResult, lookups: Lookups) -> tuple[object, ...]:
+    """A conversion as the build store keeps it: ``(html, headings, lookups)``, plain values ``marshal`` reads
+    about twice as fast as pickle, when it found no problem and no image and each link resolved to an address
+    or nothing (at 10,000 records nearly all of them; a build reads 20,000); else ``(result, lookups)``."""
+    if result.images or result.problems or not all(url is None or type(url) is str for _, url in lookups):
+        return result, lookups
+    return str(result.html), result.headings, lookups
+
+
+def from_kept_row(row: tuple[Any, ...]) -> tuple[markup.MarkupResult, Lookups]:
+    """``kept_row`` read back: ``(result, lookups)``."""
+    if len(row) == 2:
+        return row  # type: ignore[return-value]
+    html, headings, lookups = row
+    return markup.MarkupResult(Markup(html), (), (), headings), lookups
 
 
 def link_resolver(source: str, by_source: dict[str, Record], site_dir: Path) -> markup.LinkResolver:
@@ -120,7 +165,8 @@ def markdown_problems(
         found = markdown_texts(record, config)
         keys = parsed_markdown_keys(parsed_print(record), found) if known is not None else [""] * len(found)
         for (_, text, options), key in zip(found, keys, strict=True):
-            hit = (known or {}).get(key)
+            row = (known or {}).get(key)
+            hit = from_kept_row(row) if row is not None else None
             if hit is not None and all(_as_before(resolve(href), then) for href, then in hit[1]):
                 problems += hit[0].problems
             else:

@@ -12,12 +12,12 @@ while they run (a write under a reading child can leave the WAL index damaged).
 
 Tables:
 
-- ``kv``: (table, key) → pickled value, in a rowid table: its values (up to megabytes: search blocks, open
-  data lines) lie in the table's leaves, not in the key's b-tree, where every lookup passing them would read
-  them whole (WITHOUT ROWID made 10,000 lookups of small rows take seconds). Markdown conversions
-  (``markdown``), parsed record files (``parsed``), placard QR codes (``qr``), check findings (``findings``),
-  search blocks (``blocks``), open data lines (``lines``) and site-wide values (``meta``: term slugs, the
-  search index's shard names, each record's keys by its state).
+- ``kv``: (table, key) → pickled value (marshalled when plain: most Markdown conversions), in a rowid table:
+  its values (up to megabytes: search blocks, open data lines) lie in the table's leaves, not in the key's
+  b-tree, where every lookup passing them would read them whole (WITHOUT ROWID made 10,000 lookups of small
+  rows take seconds). Markdown conversions (``markdown``), parsed record files (``parsed``), placard QR codes
+  (``qr``), check findings (``findings``), search blocks (``blocks``), open data lines (``lines``) and
+  site-wide values (``meta``: term slugs, the search index's shard names, each record's keys by its state).
 - ``pages``: one row a page: its fingerprint, its file's size and time as written, and what it read with the
   fingerprints then (pickled).
 - ``reads``: (owner, page): the record, collection, taxonomy or term a page read. "Which pages read record X"
@@ -27,6 +27,7 @@ Tables:
 from __future__ import annotations
 
 import contextlib
+import marshal
 import pickle
 import sqlite3
 import sys
@@ -42,7 +43,7 @@ from yunzhan.errors import Problem, YunzhanError
 from yunzhan.incremental.fingerprints import DepKey, digest
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
-STORE_VERSION = f"5/{__version__}"  # a store of another format or yunzhan version is discarded
+STORE_VERSION = f"6/{__version__}"  # a store of another format or yunzhan version is discarded
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key));
 CREATE TABLE IF NOT EXISTS pages (rel TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, size INTEGER NOT NULL,
@@ -186,15 +187,16 @@ class Store:
             return True
         return self.db.execute("SELECT 1 FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone() is not None
 
-    def put(self, table: str, key: str, value: Any) -> None:
+    def put(self, table: str, key: str, value: Any, plain: bool = False) -> None:
         """Keep ``value`` under ``key`` (None: forget it), in this build's transaction: written through, so a
-        cold build holds no second copy of what it made in memory."""
+        cold build holds no second copy of what it made in memory. ``plain``: the value is made of what
+        ``marshal`` keeps (text, numbers, tuples, lists, dicts, None), which it reads back faster than pickle."""
         self._begin()
         self._rows.get(table, {}).pop(key, None)
         if value is None:
             self.db.execute("DELETE FROM kv WHERE tbl=? AND key=?", (table, key))
         else:
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            data = _dumps(value, plain)
             self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)", (table, key, data))
 
     def keys(self, table: str) -> set[str]:
@@ -333,7 +335,21 @@ def delete_files(path: Path) -> None:
             Path(f"{path}{suffix}").unlink()
 
 
+_PLAIN = b"m"  # the first byte of a value kept with ``marshal`` (a pickle's is 0x80)
+
+
+def _dumps(value: Any, plain: bool = False) -> bytes:
+    if plain:
+        try:
+            return _PLAIN + marshal.dumps(value)
+        except ValueError:  # a str subclass (Markup) or an object somewhere inside: pickled, as any other
+            pass
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _loads(data: bytes) -> Any:
+    if data[:1] == _PLAIN:
+        return marshal.loads(memoryview(data)[1:])
     return pickle.loads(data)
 
 
