@@ -342,3 +342,28 @@ def test_a_preview_session_collects_a_builds_cycles_when_idle(make_site: MakeSit
     build(options, plain)
     assert gc.isenabled()
     plain.close()
+
+
+def test_a_store_made_by_other_code_is_not_taken(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Parsed files and Markdown conversions are kept by their inputs alone: after ``git pull`` (same version
+    number, other code) the store is discarded with the one line, and nothing another code made is reused."""
+    from yunzhan import bodies
+    from yunzhan.incremental import store
+
+    site = make_site()
+    incremental_build(site)
+    converted: list[str] = []
+    real = bodies._convert
+    monkeypatch.setattr(bodies, "_convert", lambda *a, **k: converted.append("x") or real(*a, **k))
+    edit_file(site / "content/zones/gusu.md", "name: 姑苏展区", "name: 姑苏区")
+    incremental_build(site)
+    by_same_code, converted[:] = len(converted), []
+    monkeypatch.setattr(store, "code_digest", lambda: "the code after git pull")
+    capsys.readouterr()
+    edit_file(site / "content/zones/gusu.md", "name: 姑苏区", "name: 姑苏展区")
+    incremental_build(site)
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "另一版本" in said[0], said
+    assert len(converted) > by_same_code  # every text converted again, not only the edited file's

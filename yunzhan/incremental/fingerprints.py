@@ -40,6 +40,16 @@ def text_digest(text: str) -> str:
     return digest(text)
 
 
+CODE_DIR = Path(__file__).resolve().parents[1]  # yunzhan/
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """yunzhan's own code (once a process: a long-lived one runs the code it loaded). What a build makes of
+    the same input may change with it: it is part of every key, and of the store's version."""
+    return files_digest(CODE_DIR.rglob("*.py"))
+
+
 def files_digest(paths: Iterable[Path]) -> str:
     """Fingerprint of a set of files by content (templates, data files, site.toml, the package's code)."""
     h = hashlib.blake2b(digest_size=16)

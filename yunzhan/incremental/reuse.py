@@ -11,12 +11,11 @@ from yunzhan import content, render, workers
 from yunzhan.check import RecordRules
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
+from yunzhan.incremental import fingerprints
 from yunzhan.incremental.fingerprints import Fingerprints, digest, files_digest
 from yunzhan.incremental.store import Store, owner_of
 from yunzhan.incremental.written import as_written
 from yunzhan.model import Record
-
-CODE_DIR = Path(__file__).resolve().parents[1]  # yunzhan/
 
 
 def changed_owners(store: Store, prints: Fingerprints) -> set[str]:
@@ -101,8 +100,8 @@ def site_fingerprint(
 
 
 def code_digest() -> str:
-    """yunzhan's own code: what it makes of the same input may change with it."""
-    return files_digest(CODE_DIR.rglob("*.py"))
+    """yunzhan's own code: what it makes of the same input may change with it (``fingerprints.code_digest``)."""
+    return fingerprints.code_digest()
 
 
 def record_rules(

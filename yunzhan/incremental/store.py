@@ -40,10 +40,19 @@ from typing import Any
 
 from yunzhan import __version__
 from yunzhan.errors import Problem, YunzhanError
-from yunzhan.incremental.fingerprints import DepKey, digest
+from yunzhan.incremental.fingerprints import DepKey, code_digest, digest
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
-STORE_VERSION = f"6/{__version__}"  # a store of another format or yunzhan version is discarded
+STORE_FORMAT = 6
+
+
+def store_version() -> str:
+    """A store of another format, yunzhan version or code is discarded: parsed files and Markdown conversions
+    are kept by their inputs alone, so what another code made of them must not be taken (a checkout updated
+    by ``git pull`` keeps its version number)."""
+    return f"{STORE_FORMAT}/{__version__}/{code_digest()}"
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key));
 CREATE TABLE IF NOT EXISTS pages (rel TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, size INTEGER NOT NULL,
@@ -143,7 +152,7 @@ class Store:
             found = db.execute("SELECT value FROM kv WHERE tbl='meta' AND key='version'").fetchone()
             if found is None and db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0:
                 return db  # a new store
-            if found is not None and pickle.loads(found[0]) == STORE_VERSION:
+            if found is not None and pickle.loads(found[0]) == store_version():
                 return db
             db.close()
             self.notice = f"构建缓存来自另一版本的云展，已重新开始：{self.path.name}"
@@ -309,7 +318,7 @@ class Store:
         """Make what this build changed the store's, all or nothing."""
         if not self.dirty:
             return
-        self.put("meta", "version", STORE_VERSION)
+        self.put("meta", "version", store_version())
         self.db.execute("COMMIT")
         self.dirty = False
 
@@ -392,7 +401,7 @@ def last_conversions(cache_dir: Path, output_dir: Path) -> _Conversions:
     try:
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
         row = db.execute("SELECT value FROM kv WHERE tbl='meta' AND key='version'").fetchone()
-        if row is None or _loads(row[0]) != STORE_VERSION:
+        if row is None or _loads(row[0]) != store_version():
             return _Conversions(None)
     except (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return _Conversions(None)
