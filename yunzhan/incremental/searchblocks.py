@@ -33,9 +33,9 @@ def search_files(
     build kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
     right (``left``: as it wrote it). ``made``: the pinyin of the titles ``titles_wanted`` named, made by the
     caller. The store learns of this build's blocks and shards once the last file is taken."""
-    head = store.get("meta", "search")
-    known, names, order = head if head is not None else ({}, (), [])
-    previous = _kept_blocks(store, order)
+    known, names, order, size = _head(store)
+    kept = _kept_blocks(store, order)
+    previous = dict(kept)
     titles = {r.title for r in ordered}
     pinyin = {t: known[t] for t in titles if t in known} | {
         t: v for t, v in (made or {}).items() if t in titles
@@ -54,27 +54,47 @@ def search_files(
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
     made = dict(zip(missing, search.record_blocks(ordered, config, missing), strict=True))
     blocks = [made[s] if s in made else previous[key] for s, key in zip(starts, block_keys, strict=True)]
-    shards = search.shard_count(blocks)
     same: dict[int, str] = {}
-    if len(names) == shards:
-        unchanged = searchpostings.unchanged_shards(list(previous.values()), blocks, shards)
-        same = {k: names[k] for k in sorted(unchanged) if left(search.shard_path(k, names[k]))}
+    if size is not None and len(kept) == len(blocks):
+        dirty, change = searchpostings.changes([block for _, block in kept], blocks)
+        size += change
+        shards = search.shards_for(size)
+        if len(names) == shards:
+            gone = {searchpostings.shard_of(key, shards) for key in dirty}
+            same = {
+                k: names[k] for k in range(shards) if k not in gone and left(search.shard_path(k, names[k]))
+            }
+    else:
+        size = search.index_size(blocks)
+        shards = search.shards_for(size)
     rels = []
     for rel, data in search.index_files(entries, blocks, config, slugs, shards, same):
         yield rel, data
         rels.append(rel)
-    kept = _keep(store, block_keys, blocks, previous)
-    store.put("meta", "search", ({e.title: e.pinyin for e in entries}, search.shard_names(rels), kept))
+    order = _keep(store, block_keys, blocks, previous)
+    pinyin_now = {e.title: e.pinyin for e in entries}
+    store.put("meta", "search", (HEAD, pinyin_now, search.shard_names(rels), order, size))
 
 
-def _kept_blocks(store: Store, order: list[str]) -> dict[BlockKey, Block]:
-    """The blocks of the last build in its order, by their records' keys; none when one is missing."""
-    found: dict[BlockKey, Block] = {}
+HEAD = "search/2"  # the shape of the row ``meta``, ``search``: one of another shape is not read
+
+
+def _head(store: Store) -> tuple[dict[str, str], tuple[str, ...], list[str], int | None]:
+    """The last build's pinyin of titles, shard names, block names and estimated index size (``index_size``)."""
+    head = store.get("meta", "search")
+    if head is None or len(head) != 5 or head[0] != HEAD:
+        return {}, (), [], None
+    return head[1], head[2], head[3], head[4]
+
+
+def _kept_blocks(store: Store, order: list[str]) -> list[tuple[BlockKey, Block]]:
+    """The blocks of the last build in its order, with their records' keys; none when one is missing."""
+    found = []
     for name in order:
         row = store.get("blocks", name)
         if row is None:
-            return {}
-        found[row[0]] = row[1]
+            return []
+        found.append((row[0], row[1]))
     return found
 
 
@@ -96,6 +116,5 @@ def titles_wanted(store: Store, records: Iterable[Record]) -> list[str]:
     """The titles whose pinyin the last build's index did not hold (all of them in a cold build): a build has
     them made early, while it is small (pypinyin's tables load in a forked child), and gives them to
     ``search_files``."""
-    head = store.get("meta", "search")
-    known = head[0] if head is not None else {}
+    known = _head(store)[0]
     return sorted({r.title for r in records} - known.keys())
