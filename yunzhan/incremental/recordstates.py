@@ -18,45 +18,26 @@ T = TypeVar("T")
 RecordKey = tuple[str, str]
 
 
-def record_states(
-    records: list[Record], prints: Fingerprints, store: Store | None = None
-) -> dict[RecordKey, str]:
-    """Each record's whole fingerprint followed by those of the records in its fields. Which records those are
-    is read from the fields (150,000 values at 10,000 records) only for records whose whole print is not the
-    one ``store`` kept them by (``meta``, REFS): that print is made of the fields with a record in them counted
-    by its key (``fingerprints.record_fingerprint``), so the same print, the same records referred to."""
+def record_states(records: list[Record], prints: Fingerprints) -> dict[RecordKey, str]:
+    """Each record's whole fingerprint followed by those of the records in its fields."""
     whole = prints.records()
-    kept: dict[RecordKey, tuple[str, tuple[RecordKey, ...]]] = (
-        store.get("meta", REFS) if store is not None else None
-    ) or {}
-    now = {}
     states = {}
     for record in records:
         key = (record.collection, record.slug)
-        mine = whole.get(key, "")
-        hit = kept.get(key)
-        if hit is None or hit[0] != mine or not mine:
-            found: list[RecordKey] = []
-            _add_referenced(record.fields.values(), found)
-            hit = (mine, tuple(found))
-        now[key] = hit
-        states[key] = mine + "".join([whole.get(k, "") for k in hit[1]]) if hit[1] else mine
-    if store is not None and now != kept:
-        store.put("meta", REFS, now)
+        parts = [whole.get(key, "")]
+        _add_referenced(record.fields.values(), whole, parts)
+        states[key] = "".join(parts)
     return states
 
 
-REFS = "record_refs"  # the row of the records each record refers to, by its whole print
-
-
-def _add_referenced(values: Iterable[Any], found: list[RecordKey]) -> None:
+def _add_referenced(values: Iterable[Any], whole: dict[RecordKey, str], parts: list[str]) -> None:
     for value in values:  # 150,000 values at 10,000 records, mostly text: a tuple for isinstance, not a union
         if value is None or type(value) is str:
             continue
         if isinstance(value, Record):
-            found.append((value.collection, value.slug))
+            parts.append(whole.get((value.collection, value.slug), ""))
         elif isinstance(value, (list, tuple)):
-            _add_referenced(value, found)
+            _add_referenced(value, whole, parts)
 
 
 def by_state(

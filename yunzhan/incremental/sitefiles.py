@@ -49,7 +49,7 @@ def make_site_files(
     ordered = search.in_order([r for c in config.collections for r in grouped[c.name]], config)
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
-    states = record_states(ordered, prints, store)
+    states = record_states(ordered, prints)
     keyed = _KeyedFiles(store, left)  # each made of its stage's declaration of what it reads, and kept by it
     sitemap = publish.sitemap_inputs(all_pages)
     makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
