@@ -265,3 +265,18 @@ def test_index_answers_every_query_exactly(
         if want != got:
             wrong[q] = (sorted(want - got), sorted(got - want))
     assert not wrong
+
+
+@pytest.mark.parametrize(
+    "head",
+    [({}, ("0123456789",), ["b"]), ("search/2", {}, ("0123456789",), ["b"], 1)],
+    ids=["untagged", "older-tag"],
+)
+def test_a_head_of_another_shape_is_not_read(config: SiteConfig, head: tuple[object, ...]) -> None:
+    """The row naming the last build's blocks, written by another version (whose blocks have another shape), is
+    left unread: the index is made whole, as from scratch."""
+    records = corpus.to_records(corpus.generate(), BASE)[:100]
+    store = Store(None)
+    store.put("meta", "search", head)
+    store.put("blocks", "b", ("not", "a", "block"))
+    assert layered(records, config, store) == search.build_index(records, config)

@@ -113,3 +113,20 @@ def test_the_table_of_small_values_is_their_encoding() -> None:
     """The look-up table is built digit by digit at import: each entry must be what ``_encode_int`` makes."""
     assert [searchpostings._encode_int(v) for v in range(1 << 15)] == searchpostings._SMALL
     assert searchpostings.decode_ints("".join(searchpostings._SMALL)) == list(range(1 << 15))
+
+
+@pytest.mark.parametrize("shards", [searchpostings.GROUPS, 4 * searchpostings.GROUPS, search.MAX_SHARDS])
+def test_the_shards_wanted_alone_are_those_of_the_whole_index(shards: int) -> None:
+    """A few shards made again merge only their own keys (their places in each block's group): the same bytes
+    as those of all the shards made at once."""
+    texts = [
+        f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}，{chr(0x4E00 + i * 37 % 900)}" for i in range(300)
+    ]
+    blocks = searchpostings.make_blocks(
+        texts.__getitem__, list(range(0, len(texts), searchpostings.BLOCK)), len(texts)
+    )
+    every = searchpostings.shard_bodies(blocks, shards)
+    full = [k for k, body in enumerate(every) if body != b"{}"]
+    wanted = {*random.Random(shards).sample(full, 12), 0, shards - 1}
+    got = searchpostings.shard_bodies(blocks, shards, wanted)
+    assert got == [body if k in wanted else None for k, body in enumerate(every)]

@@ -32,7 +32,16 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from yunzhan.config import SiteConfig
 from yunzhan.model import Record
-from yunzhan.searchpostings import BLOCK, Block, all_keys, dumps, gram_bytes, make_blocks, shard_pieces
+from yunzhan.searchpostings import (
+    BLOCK,
+    FINEST,
+    Block,
+    all_keys,
+    dumps,
+    gram_bytes,
+    make_blocks,
+    shard_pieces,
+)
 from yunzhan.searchtext import Entry, entry, record_text, titles_pinyin
 from yunzhan.slugs import slugify
 
@@ -40,7 +49,7 @@ META_PATH = "search/meta.json"
 FORMAT_VERSION = 2
 SHARD_DIR = "search/s/"
 SHARD_TARGET_BYTES = 16_000  # estimated bytes per shard (real: about half of it raw, a quarter gzipped)
-MAX_SHARDS = 4096
+MAX_SHARDS = FINEST
 
 
 def in_order(records: list[Record], config: SiteConfig) -> list[Record]:

@@ -9,6 +9,7 @@ function of its records' texts: whoever keeps blocks between builds rebuilds onl
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import json
@@ -144,6 +145,7 @@ class Block(NamedTuple):
     rests: str  # per key, ","-separated: its packed postings in the block without the first record id
     ints: int  # how many ints the block adds to the postings
     cuts: tuple[int, ...]  # where each group starts: in the keys' count, in rests, in keys (GROUPS + 1 each)
+    subs: bytes  # per key: its place within its group (``_place``), ascending in each group
 
 
 SEP = "\0"  # between a block's keys (grams are letters and digits)
@@ -160,12 +162,40 @@ def all_keys(block: Block) -> list[str]:
     return block.keys.split(SEP) if block.keys else []
 
 
+FINEST = 4096  # the most shards an index has; GROUPS * SUBS
+SUBS = FINEST // GROUPS  # places within a group
+
+
+def _reversed_bits(value: int, bits: int) -> int:
+    return int(format(value, f"0{bits}b")[::-1], 2) if bits else 0
+
+
+_REVERSED = [_reversed_bits(v, SUBS.bit_length() - 1) for v in range(SUBS)]
+
+
 class _Groups(dict[str, int]):
-    """``shard_of(key, GROUPS)`` by key, each computed once a build (a key is in many blocks)."""
+    """Each key's group and place in it (``_place``), computed once a build (a key is in many blocks)."""
 
     def __missing__(self, key: str) -> int:
-        self[key] = group = shard_of(key, GROUPS)
-        return group
+        self[key] = place = _place(key)
+        return place
+
+
+def _place(key: str) -> int:
+    """``group * SUBS + place``: a key's group, then the bits of its shard of FINEST above the group's, reversed.
+    In that order, the keys of one shard of any power-of-two count from GROUPS up are one run of their group's
+    (shard k: the place's top bits are those of k // GROUPS, reversed): a build that makes a few shards again
+    merges those keys alone, not all of their groups'."""
+    finest = shard_of(key, FINEST)
+    return (finest % GROUPS) * SUBS + _REVERSED[finest // GROUPS]
+
+
+def places(shard: int, shards: int) -> tuple[int, int]:
+    """The places (``Block.subs``) of the keys of ``shard`` of ``shards`` (GROUPS to FINEST) in its group."""
+    bits = (shards // GROUPS).bit_length() - 1
+    top = _reversed_bits(shard // GROUPS, bits)
+    width = SUBS >> bits
+    return top * width, (top + 1) * width
 
 
 def make_block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
@@ -179,7 +209,7 @@ def make_block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
             deque(map(append, targets, repeat(rid)), maxlen=0)
             deque(map(append, targets, segments), maxlen=0)
     where = list(map((groups if groups is not None else _Groups()).__getitem__, buckets))
-    order = sorted(range(len(where)), key=where.__getitem__)
+    order = sorted(range(len(where)), key=where.__getitem__)  # by group, then place
     encode, sub, chain = _SMALL.__getitem__, operator.sub, itertools.chain
     firsts, lasts, rests = bytearray(), bytearray(), []
     for flat in map(list(buckets.values()).__getitem__, order):
@@ -189,13 +219,14 @@ def make_block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
         flat[0::2] = map(encode, map(sub, ids, chain((0,), ids)))  # record ids → deltas, packed
         flat[0] = ""
         rests.append("".join(flat))
-    sizes = Counter(where)
+    sizes = Counter(place // SUBS for place in where)
     keys_at = [0, *itertools.accumulate(sizes[g] for g in range(GROUPS))]
     chars_at = [0, *itertools.accumulate(len(r) + 1 for r in rests)]  # where each key's rest starts
     keys = list(map(list(buckets).__getitem__, order))
     key_chars_at = [0, *itertools.accumulate(len(k) + 1 for k in keys)]
     cuts = (*keys_at, *map(chars_at.__getitem__, keys_at), *map(key_chars_at.__getitem__, keys_at))
-    return Block(SEP.join(keys), bytes(firsts), bytes(lasts), ",".join(rests), ints, cuts)
+    subs = bytes(where[n] % SUBS for n in order)
+    return Block(SEP.join(keys), bytes(firsts), bytes(lasts), ",".join(rests), ints, cuts, subs)
 
 
 def make_blocks(text: Callable[[int], str], starts: list[int], count: int) -> list[Block]:
@@ -207,22 +238,29 @@ def make_blocks(text: Callable[[int], str], starts: list[int], count: int) -> li
     return [make_block(tuple(map(text, range(s, min(s + BLOCK, count)))), groups) for s in starts]
 
 
-def merge(blocks: list[Block], group: int, out: dict[str, str]) -> None:
-    """Adds the postings of the keys of ``group`` to ``out``: for each key, its first record in a block follows
-    its last record in the blocks before."""
+def merge(
+    blocks: list[Block], group: int, out: dict[str, str], within: tuple[int, int] | None = None
+) -> None:
+    """Adds the postings of the keys of ``group`` to ``out`` (``within``: of those whose places are in that
+    range, see ``places``): for each key, its first record in a block follows its last record in the blocks
+    before."""
     chained: defaultdict[str, list[Any]] = defaultdict(list)  # key → [first id, last id, rest, first id, …]
     append, repeat, add = list.append, itertools.repeat, operator.add
     for n, block in enumerate(blocks):
         cuts = block.cuts
         low, high = cuts[group], cuts[group + 1]
+        if within is not None and low < high:
+            first = bisect.bisect_left(block.subs, within[0], low, high)
+            low, high = first, bisect.bisect_left(block.subs, within[1], first, high)
         if low == high:
             continue
-        start = n * BLOCK
-        targets = list(map(chained.__getitem__, group_keys(block, group)))
+        start, at = n * BLOCK, low - cuts[group]
+        keys = group_keys(block, group)[at : at + high - low]
+        targets = list(map(chained.__getitem__, keys))
         deque(map(append, targets, map(add, block.firsts[low:high], repeat(start))), maxlen=0)
         deque(map(append, targets, map(add, block.lasts[low:high], repeat(start))), maxlen=0)
-        rests = block.rests[cuts[GROUPS + 1 + group] : cuts[GROUPS + 2 + group] - 1]
-        deque(map(append, targets, rests.split(",")), maxlen=0)
+        rests = block.rests[cuts[GROUPS + 1 + group] : cuts[GROUPS + 2 + group] - 1].split(",")
+        deque(map(append, targets, rests[at : at + high - low]), maxlen=0)
     encode = _SMALL.__getitem__ if len(blocks) * BLOCK <= len(_SMALL) else _encode_one
     sub, chain = operator.sub, itertools.chain
     for key, flat in chained.items():
@@ -268,7 +306,16 @@ def shard_pieces(
         if wanted is not None and wanted.isdisjoint(mine):
             yield from ((k, None) for k in mine)
             continue
-        out: dict[str, str] = {}
+        if wanted is not None and shards >= GROUPS:  # a few shards: their own keys merged, shard by shard
+            for k in mine:
+                if k in wanted:
+                    out: dict[str, str] = {}
+                    merge(blocks, unit, out, places(k, shards))
+                    yield k, dumps(out)
+                else:
+                    yield k, None
+            continue
+        out = {}
         for group in range(unit, GROUPS, shards):  # the groups of shard `unit` (one when shards >= GROUPS)
             merge(blocks, group, out)
         if shards <= GROUPS:

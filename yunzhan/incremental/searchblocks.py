@@ -76,7 +76,7 @@ def search_files(
     store.put("meta", "search", (HEAD, pinyin_now, search.shard_names(rels), order, size))
 
 
-HEAD = "search/2"  # the shape of the row ``meta``, ``search``: one of another shape is not read
+HEAD = "search/3"  # the shape of the row ``meta``, ``search`` and of the blocks it names: others are not read
 
 
 def _head(store: Store) -> tuple[dict[str, str], tuple[str, ...], list[str], int | None]:
