@@ -199,10 +199,14 @@ def places(shard: int, shards: int) -> tuple[int, int]:
 
 
 def make_block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
+    return block_of(list(map(record_grams, texts)), groups)
+
+
+def block_of(records: list[RecordGrams], groups: _Groups | None = None) -> Block:
+    """The block of the records' shares of the index (``record_grams``), in order."""
     buckets: defaultdict[str, list[Any]] = defaultdict(list)  # key → [record id, its segment, id, …]
     append, repeat, ints = list.append, itertools.repeat, 0
-    for rid, text in enumerate(texts):
-        record = record_grams(text)
+    for rid, record in enumerate(records):
         ints += record.ints
         for keys, segments in ((record.chars, repeat("")), (record.grams, record.segments)):
             targets = list(map(buckets.__getitem__, keys))
@@ -227,6 +231,25 @@ def make_block(texts: tuple[str, ...], groups: _Groups | None = None) -> Block:
     cuts = (*keys_at, *map(chars_at.__getitem__, keys_at), *map(key_chars_at.__getitem__, keys_at))
     subs = bytes(where[n] % SUBS for n in order)
     return Block(SEP.join(keys), bytes(firsts), bytes(lasts), ",".join(rests), ints, cuts, subs)
+
+
+Packed = tuple[str, str, str, int]  # a ``RecordGrams`` as strings that unpickle fast
+
+
+def pack(record: RecordGrams) -> Packed:
+    return record.chars, SEP.join(record.grams), SEP.join(record.segments), record.ints
+
+
+def unpack(packed: Packed) -> RecordGrams:
+    chars, grams, segments, ints = packed
+    if not grams:
+        return RecordGrams(chars, (), (), ints)
+    return RecordGrams(chars, tuple(grams.split(SEP)), tuple(segments.split(SEP)), ints)
+
+
+def new_groups() -> _Groups:
+    """The places of keys (``_place``) found so far, for a build that makes several blocks."""
+    return _Groups()
 
 
 def make_blocks(text: Callable[[int], str], starts: list[int], count: int) -> list[Block]:

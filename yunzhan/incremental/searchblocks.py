@@ -52,7 +52,7 @@ def search_files(
     starts = list(range(0, len(ordered), BLOCK))
     block_keys = [tuple(keys[s : s + BLOCK]) for s in starts]
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
-    made = dict(zip(missing, search.record_blocks(ordered, config, missing), strict=True))
+    made = _made_blocks(ordered, config, store, missing, block_keys, kept)
     blocks = [made[s] if s in made else previous[key] for s, key in zip(starts, block_keys, strict=True)]
     same: dict[int, str] = {}
     if size is not None and len(kept) == len(blocks):
@@ -98,10 +98,51 @@ def _kept_blocks(store: Store, order: list[str]) -> list[tuple[BlockKey, Block]]
     return found
 
 
+def _made_blocks(
+    ordered: list[Record],
+    config: SiteConfig,
+    store: Store,
+    starts: list[int],
+    block_keys: list[BlockKey],
+    kept: list[tuple[BlockKey, Block]],
+) -> dict[int, Block]:
+    """The blocks at ``starts``, of their records' shares of the index (``searchpostings.pack``): those of
+    records whose key the last build's block at the same place held are read back from the store (``grams``),
+    the others made of their texts; each block's are written back at once (a cold build holds none of them).
+    A record's key is made of ``searchtext.inputs``, its text of them alone: after a body edit, one record's
+    text is made again, not its block's 64."""
+    groups = searchpostings.new_groups()
+    made = {}
+    for start in starts:
+        keys = block_keys[start // BLOCK]
+        known = _kept_grams(store, kept, start // BLOCK)
+        packed = [
+            known[key]
+            if key in known
+            else searchpostings.pack(searchpostings.record_grams(search.record_text(ordered[n], config)))
+            for n, key in enumerate(keys, start)
+        ]
+        made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
+        store.put("grams", digest(keys), packed)  # ``_keep`` forgets those of blocks not used
+    return made
+
+
+def _kept_grams(
+    store: Store, kept: list[tuple[BlockKey, Block]], n: int
+) -> dict[bytes, searchpostings.Packed]:
+    """The records' shares of the last build's block ``n``, by their keys (none when there is no such block)."""
+    row = store.get("grams", digest(kept[n][0])) if n < len(kept) else None
+    return dict(zip(kept[n][0], row, strict=True)) if row is not None else {}
+
+
 def _keep(
-    store: Store, block_keys: list[BlockKey], blocks: list[Block], previous: Mapping[BlockKey, Block]
+    store: Store,
+    block_keys: list[BlockKey],
+    blocks: list[Block],
+    previous: Mapping[BlockKey, Block],
 ) -> list[str]:
-    """Write the blocks made now, forget those not used; the names of this build's blocks, in order."""
+    """Write the blocks made now, forget those not used (and their records' shares); the names of this
+    build's blocks, in order."""
     order = []
     for key, block in zip(block_keys, blocks, strict=True):
         name = digest(key)
@@ -109,6 +150,7 @@ def _keep(
             store.put("blocks", name, (key, block))
         order.append(name)
     store.keep_only("blocks", order)
+    store.keep_only("grams", order)
     return order
 
 
