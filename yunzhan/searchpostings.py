@@ -317,6 +317,11 @@ def shard_bodies(blocks: list[Block], shards: int, wanted: set[int] | None = Non
     return bodies
 
 
+FEW_SHARDS = (
+    4  # wanted shards of a group merged one by one; past it, the group at once (a title edit: ~1,000)
+)
+
+
 def shard_pieces(
     blocks: list[Block], shards: int, wanted: set[int] | None = None
 ) -> Iterator[tuple[int, bytes | None]]:
@@ -329,8 +334,8 @@ def shard_pieces(
         if wanted is not None and wanted.isdisjoint(mine):
             yield from ((k, None) for k in mine)
             continue
-        if wanted is not None and shards >= GROUPS:  # a few shards: their own keys merged, shard by shard
-            for k in mine:
+        if wanted is not None and shards >= GROUPS and len(wanted.intersection(mine)) <= FEW_SHARDS:
+            for k in mine:  # a few of the group's shards: their own keys merged, shard by shard
                 if k in wanted:
                     out: dict[str, str] = {}
                     merge(blocks, unit, out, places(k, shards))
