@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -44,8 +45,9 @@ def test_postings_of_a_record_and_of_a_block() -> None:
     }
     texts = tuple(f"记录{i}电缆" if i % 3 else "无关" for i in range(searchpostings.BLOCK))
     block = searchpostings.make_block(texts)
-    assert len(block.firsts) == len(block.lasts) == len(block.keys) == len(block.rests.split(","))
-    at = block.keys.index("电缆")
+    keys = searchpostings.all_keys(block)
+    assert len(block.firsts) == len(block.lasts) == len(keys) == len(block.rests.split(","))
+    at = keys.index("电缆")
     assert (block.firsts[at], block.lasts[at]) == (1, max(i for i in range(searchpostings.BLOCK) if i % 3))
 
 
@@ -53,13 +55,42 @@ def test_block_keys_come_group_by_group() -> None:
     """``_merge`` reads a group as one slice of each field of a block."""
     texts = tuple(f"第{i}条：电缆热处理，线圈{i % 7}，ab{i}" for i in range(searchpostings.BLOCK))
     block = searchpostings.make_block(texts)
-    rests = block.rests.split(",")
-    keys_at, chars_at = block.cuts[: searchpostings.GROUPS + 1], block.cuts[searchpostings.GROUPS + 1 :]
-    assert keys_at[0] == chars_at[0] == 0 and keys_at[-1] == len(block.keys)
-    for group in range(searchpostings.GROUPS):
+    rests, keys, groups = block.rests.split(","), searchpostings.all_keys(block), searchpostings.GROUPS
+    keys_at, chars_at = block.cuts[: groups + 1], block.cuts[groups + 1 : 2 * groups + 2]
+    assert keys_at[0] == chars_at[0] == 0 and keys_at[-1] == len(keys)
+    for group in range(groups):
         low, high = keys_at[group], keys_at[group + 1]
-        assert all(searchpostings.shard_of(k, searchpostings.GROUPS) == group for k in block.keys[low:high])
+        assert searchpostings.group_keys(block, group) == keys[low:high]
+        assert all(searchpostings.shard_of(k, groups) == group for k in keys[low:high])
         assert chars_at[group] == sum(len(r) + 1 for r in rests[:low])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_changes_are_the_dirty_keys_and_the_index_size_made_again(seed: int) -> None:
+    """``changes``: the index size of the old blocks plus its change is that of the new ones (keys that come
+    into the index, leave it, or stay in another block), and every key whose merged postings differ is dirty."""
+    rng = random.Random(seed)
+    words = ["电缆", "热处理", "线圈", "ab", "变压器", "铸件", "z9"]
+
+    def text() -> str:
+        return "，".join(
+            rng.choice(words) + chr(0x4E00 + rng.randrange(400)) for _ in range(rng.randrange(1, 6))
+        )
+
+    texts = [text() for _ in range(5 * searchpostings.BLOCK)]
+    starts = list(range(0, len(texts), searchpostings.BLOCK))
+    old = searchpostings.make_blocks(texts.__getitem__, starts, len(texts))
+    for n in rng.sample(range(len(texts)), rng.randrange(1, 4)):
+        texts[n] = rng.choice([text(), "", texts[n] + "新词甲乙", texts[(n + 1) % len(texts)]])
+    made = searchpostings.make_blocks(texts.__getitem__, starts, len(texts))
+    new = [o if o == m else m for o, m in zip(old, made, strict=True)]  # unchanged: the very same object
+    dirty, change = searchpostings.changes(old, new)
+    assert search.index_size(old) + change == search.index_size(new)
+    for group in range(searchpostings.GROUPS):
+        before, after = {}, {}
+        searchpostings.merge(old, group, before)
+        searchpostings.merge(new, group, after)
+        assert {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)} <= dirty
 
 
 @pytest.mark.parametrize(
@@ -82,3 +113,21 @@ def test_the_table_of_small_values_is_their_encoding() -> None:
     """The look-up table is built digit by digit at import: each entry must be what ``_encode_int`` makes."""
     assert [searchpostings._encode_int(v) for v in range(1 << 15)] == searchpostings._SMALL
     assert searchpostings.decode_ints("".join(searchpostings._SMALL)) == list(range(1 << 15))
+
+
+@pytest.mark.parametrize("every_full", [False, True], ids=["a-few", "all-with-keys"])
+@pytest.mark.parametrize("shards", [searchpostings.GROUPS, 4 * searchpostings.GROUPS, search.MAX_SHARDS])
+def test_the_shards_wanted_alone_are_those_of_the_whole_index(shards: int, every_full: bool) -> None:
+    """A few shards made again merge only their own keys (their places in each block's group): the same bytes
+    as those of all the shards made at once."""
+    texts = [
+        f"第{i}条：电缆{'热处理' * (i % 5)}，线圈{i % 7}，{chr(0x4E00 + i * 37 % 900)}" for i in range(300)
+    ]
+    blocks = searchpostings.make_blocks(
+        texts.__getitem__, list(range(0, len(texts), searchpostings.BLOCK)), len(texts)
+    )
+    every = searchpostings.shard_bodies(blocks, shards)
+    full = [k for k, body in enumerate(every) if body != b"{}"]
+    wanted = {*(full if every_full else random.Random(shards).sample(full, 12)), 0, shards - 1}
+    got = searchpostings.shard_bodies(blocks, shards, wanted)
+    assert got == [body if k in wanted else None for k, body in enumerate(every)]

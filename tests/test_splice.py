@@ -42,6 +42,8 @@ def laid_out(folder: Path, numbers: list[int], lines: dict[int, bytes]) -> tuple
         [n for n in range(40) if n != 7],  # a line removed
         [*range(20), 99, *range(20, 40)],  # a line added
         [*range(20, 40), *range(20)],  # moved
+        [*range(5), 6, 5, *range(7, 40)],  # two swapped: as many pieces, two found elsewhere
+        [*range(3), 99, *range(4, 40)],  # one line in place of another
         [],  # all gone
     ],
 )

@@ -101,7 +101,10 @@ def sitemap_inputs(pages: list[Page]) -> list[tuple[str, dt.date | None]]:
             dates.update(
                 (id(r), r.date) for term in page.taxonomy.terms for r in term.records if id(r) not in dates
             )
-    return [(p.path, page_lastmod(p, everything, dates)) for p in {p.path: p for p in listed}.values()]
+    return [
+        (p.path, dates[id(p.record)] if p.record is not None else page_lastmod(p, everything, dates))
+        for p in {p.path: p for p in listed}.values()
+    ]  # a record page's lastmod is its record's date, read once above
 
 
 def sitemap_files(inputs: list[tuple[str, dt.date | None]], config: SiteConfig) -> dict[str, bytes]:

@@ -32,7 +32,16 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from yunzhan.config import SiteConfig
 from yunzhan.model import Record
-from yunzhan.searchpostings import BLOCK, Block, dumps, make_blocks, shard_pieces
+from yunzhan.searchpostings import (
+    BLOCK,
+    FINEST,
+    Block,
+    all_keys,
+    dumps,
+    gram_bytes,
+    make_blocks,
+    shard_pieces,
+)
 from yunzhan.searchtext import Entry, entry, record_text, titles_pinyin
 from yunzhan.slugs import slugify
 
@@ -40,7 +49,7 @@ META_PATH = "search/meta.json"
 FORMAT_VERSION = 2
 SHARD_DIR = "search/s/"
 SHARD_TARGET_BYTES = 16_000  # estimated bytes per shard (real: about half of it raw, a quarter gzipped)
-MAX_SHARDS = 4096
+MAX_SHARDS = FINEST
 
 
 def in_order(records: list[Record], config: SiteConfig) -> list[Record]:
@@ -64,10 +73,19 @@ def record_blocks(ordered: list[Record], config: SiteConfig, starts: list[int]) 
     return make_blocks(lambda i: record_text(ordered[i], config), starts, len(ordered))
 
 
+def index_size(blocks: list[Block]) -> int:
+    """The estimated bytes of the index of ``blocks`` (2 bytes an int), which set its shard count."""
+    grams = set().union(*map(all_keys, blocks))
+    return gram_bytes(grams) + 2 * sum(block.ints for block in blocks)
+
+
 def shard_count(blocks: list[Block]) -> int:
-    """How many shards the index of ``blocks`` has: a power of two, about SHARD_TARGET_BYTES each."""
-    grams = set().union(*(block.keys for block in blocks))
-    size = sum(len(g.encode()) + 8 for g in grams) + 2 * sum(block.ints for block in blocks)
+    """How many shards the index of ``blocks`` has."""
+    return shards_for(index_size(blocks))
+
+
+def shards_for(size: int) -> int:
+    """How many shards an index of ``size`` estimated bytes has: a power of two, about SHARD_TARGET_BYTES each."""
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET_BYTES:  # estimated: 2 bytes an int
         shards *= 2

@@ -33,9 +33,9 @@ def search_files(
     build kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
     right (``left``: as it wrote it). ``made``: the pinyin of the titles ``titles_wanted`` named, made by the
     caller. The store learns of this build's blocks and shards once the last file is taken."""
-    head = store.get("meta", "search")
-    known, names, order = head if head is not None else ({}, (), [])
-    previous = _kept_blocks(store, order)
+    known, names, order, size = _head(store)
+    kept = _kept_blocks(store, order)
+    previous = dict(kept)
     titles = {r.title for r in ordered}
     pinyin = {t: known[t] for t in titles if t in known} | {
         t: v for t, v in (made or {}).items() if t in titles
@@ -52,36 +52,97 @@ def search_files(
     starts = list(range(0, len(ordered), BLOCK))
     block_keys = [tuple(keys[s : s + BLOCK]) for s in starts]
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
-    made = dict(zip(missing, search.record_blocks(ordered, config, missing), strict=True))
+    made = _made_blocks(ordered, config, store, missing, block_keys, kept)
     blocks = [made[s] if s in made else previous[key] for s, key in zip(starts, block_keys, strict=True)]
-    shards = search.shard_count(blocks)
     same: dict[int, str] = {}
-    if len(names) == shards:
-        unchanged = searchpostings.unchanged_shards(list(previous.values()), blocks, shards)
-        same = {k: names[k] for k in sorted(unchanged) if left(search.shard_path(k, names[k]))}
+    if size is not None and len(kept) == len(blocks):
+        dirty, change = searchpostings.changes([block for _, block in kept], blocks)
+        size += change
+        shards = search.shards_for(size)
+        if len(names) == shards:
+            gone = {searchpostings.shard_of(key, shards) for key in dirty}
+            same = {
+                k: names[k] for k in range(shards) if k not in gone and left(search.shard_path(k, names[k]))
+            }
+    else:
+        size = search.index_size(blocks)
+        shards = search.shards_for(size)
     rels = []
     for rel, data in search.index_files(entries, blocks, config, slugs, shards, same):
         yield rel, data
         rels.append(rel)
-    kept = _keep(store, block_keys, blocks, previous)
-    store.put("meta", "search", ({e.title: e.pinyin for e in entries}, search.shard_names(rels), kept))
+    order = _keep(store, block_keys, blocks, previous)
+    pinyin_now = {e.title: e.pinyin for e in entries}
+    store.put("meta", "search", (HEAD, pinyin_now, search.shard_names(rels), order, size))
 
 
-def _kept_blocks(store: Store, order: list[str]) -> dict[BlockKey, Block]:
-    """The blocks of the last build in its order, by their records' keys; none when one is missing."""
-    found: dict[BlockKey, Block] = {}
+HEAD = "search/3"  # the shape of the row ``meta``, ``search`` and of the blocks it names: others are not read
+
+
+def _head(store: Store) -> tuple[dict[str, str], tuple[str, ...], list[str], int | None]:
+    """The last build's pinyin of titles, shard names, block names and estimated index size (``index_size``)."""
+    head = store.get("meta", "search")
+    if head is None or len(head) != 5 or head[0] != HEAD:
+        return {}, (), [], None
+    return head[1], head[2], head[3], head[4]
+
+
+def _kept_blocks(store: Store, order: list[str]) -> list[tuple[BlockKey, Block]]:
+    """The blocks of the last build in its order, with their records' keys; none when one is missing."""
+    found = []
     for name in order:
         row = store.get("blocks", name)
         if row is None:
-            return {}
-        found[row[0]] = row[1]
+            return []
+        found.append((row[0], row[1]))
     return found
 
 
+def _made_blocks(
+    ordered: list[Record],
+    config: SiteConfig,
+    store: Store,
+    starts: list[int],
+    block_keys: list[BlockKey],
+    kept: list[tuple[BlockKey, Block]],
+) -> dict[int, Block]:
+    """The blocks at ``starts``, of their records' shares of the index (``searchpostings.pack``): those of
+    records whose key the last build's block at the same place held are read back from the store (``grams``),
+    the others made of their texts; each block's are written back at once (a cold build holds none of them).
+    A record's key is made of ``searchtext.inputs``, its text of them alone: after a body edit, one record's
+    text is made again, not its block's 64."""
+    groups = searchpostings.new_groups()
+    made = {}
+    for start in starts:
+        keys = block_keys[start // BLOCK]
+        known = _kept_grams(store, kept, start // BLOCK)
+        packed = [
+            known[key]
+            if key in known
+            else searchpostings.pack(searchpostings.record_grams(search.record_text(ordered[n], config)))
+            for n, key in enumerate(keys, start)
+        ]
+        made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
+        store.put("grams", digest(keys), packed)  # ``_keep`` forgets those of blocks not used
+    return made
+
+
+def _kept_grams(
+    store: Store, kept: list[tuple[BlockKey, Block]], n: int
+) -> dict[bytes, searchpostings.Packed]:
+    """The records' shares of the last build's block ``n``, by their keys (none when there is no such block)."""
+    row = store.get("grams", digest(kept[n][0])) if n < len(kept) else None
+    return dict(zip(kept[n][0], row, strict=True)) if row is not None else {}
+
+
 def _keep(
-    store: Store, block_keys: list[BlockKey], blocks: list[Block], previous: Mapping[BlockKey, Block]
+    store: Store,
+    block_keys: list[BlockKey],
+    blocks: list[Block],
+    previous: Mapping[BlockKey, Block],
 ) -> list[str]:
-    """Write the blocks made now, forget those not used; the names of this build's blocks, in order."""
+    """Write the blocks made now, forget those not used (and their records' shares); the names of this
+    build's blocks, in order."""
     order = []
     for key, block in zip(block_keys, blocks, strict=True):
         name = digest(key)
@@ -89,6 +150,7 @@ def _keep(
             store.put("blocks", name, (key, block))
         order.append(name)
     store.keep_only("blocks", order)
+    store.keep_only("grams", order)
     return order
 
 
@@ -96,6 +158,5 @@ def titles_wanted(store: Store, records: Iterable[Record]) -> list[str]:
     """The titles whose pinyin the last build's index did not hold (all of them in a cold build): a build has
     them made early, while it is small (pypinyin's tables load in a forked child), and gives them to
     ``search_files``."""
-    head = store.get("meta", "search")
-    known = head[0] if head is not None else {}
+    known = _head(store)[0]
     return sorted({r.title for r in records} - known.keys())

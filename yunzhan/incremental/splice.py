@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import itertools
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -35,12 +36,77 @@ def ops(
     written): placeholder ``p`` stands for the line ``line(p)`` whose key is ``key(p)``, made only when the old
     file lacks it. ``layout`` (empty lists) receives the new file's layout as the ops are read."""
     idents, lengths = old or ([], [])
+    made = list(pieces)
+    new = [piece if type(piece) is bytes else key(piece) for piece in made]
+    if len(new) == len(idents):  # an edit: compared in C, the few pieces that differ looked up alone
+        differ = list(itertools.compress(itertools.count(), map(operator.ne, new, idents)))
+        if len(differ) <= FEW:
+            yield from _in_place(made, new, idents, lengths, differ, line, layout)
+            return
+    yield from _spliced(made, new, idents, lengths, line, layout)
+
+
+FEW = 64  # pieces that differ from those in the same places of the old file, past which all are looked up
+
+
+def _in_place(
+    made: list[bytes | int],
+    new: list[str | bytes],
+    idents: list[str | bytes],
+    lengths: list[int],
+    differ: list[int],
+    line: Callable[[int], bytes],
+    layout: Layout,
+) -> list[Op]:
+    """``ops`` of a file with as many pieces as the old one, all but those at ``differ`` the same: the runs
+    between them copied, each of those copied from where the old file has it, or written."""
+    offsets = list(itertools.accumulate(lengths, initial=0))
+    new_lengths = list(lengths)
+    made_ops: list[Op] = []
+    start = 0  # the old file's bytes from here to the next piece that differs are copied
+    for n in differ:
+        if offsets[n] > start:
+            made_ops.append((start, offsets[n] - start))
+        found = _index(idents, new[n])
+        if found is None:
+            piece = made[n]
+            made_ops.append(piece if isinstance(piece, bytes) else line(piece))
+            new_lengths[n] = len(made_ops[-1])
+        else:
+            made_ops.append((offsets[found], lengths[found]))
+            new_lengths[n] = lengths[found]
+        start = offsets[n + 1]
+    if offsets[-1] > start:
+        made_ops.append((start, offsets[-1] - start))
+    layout[0].extend(new)
+    layout[1].extend(new_lengths)
+    return made_ops
+
+
+def _index(idents: list[str | bytes], ident: str | bytes) -> int | None:
+    """Where the old file has the line ``ident`` (bytes of framing are not looked up)."""
+    if type(ident) is bytes:
+        return None
+    try:
+        return idents.index(ident)
+    except ValueError:
+        return None
+
+
+def _spliced(
+    made: list[bytes | int],
+    new: list[str | bytes],
+    idents: list[str | bytes],
+    lengths: list[int],
+    line: Callable[[int], bytes],
+    layout: Layout,
+) -> Iterator[Op]:
+    """``ops`` of any file: pieces found in order in the old file are copied, runs of them at once."""
     offsets = list(itertools.accumulate(lengths, initial=0))
     where = {ident: i for i, ident in enumerate(idents) if isinstance(ident, str)}
     new_idents, new_lengths = layout
     cursor = start = end = 0  # the next old piece in order; the run of the old file being gathered
-    for piece in pieces:
-        ident = piece if isinstance(piece, bytes) else key(piece)
+    for piece, ident in zip(made, new, strict=True):
         if cursor < len(idents) and type(idents[cursor]) is type(ident) and idents[cursor] == ident:
             found: int | None = cursor
         else:
