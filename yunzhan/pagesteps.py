@@ -46,6 +46,7 @@ def find_stale_pages(b: Build) -> None:
         origins(b),
         kept.record if kept is not None else None,
         kept.other if kept is not None else None,
+        b.html,
     )
     changed = reuse.changed_owners(b.store, b.prints)
     suspects = b.store.readers(changed)
