@@ -139,7 +139,7 @@ def record_fingerprint(
             record.source,
             record.title,
             known.get(record.body),
-            tuple(record.fields),  # a field a step removed
+            _names(record.fields),  # a field a step removed
             sorted(filled),
             [(name, *map(_KEY, refs)) for name, refs in record.backrefs.items()],
             prev and _KEY(prev),
@@ -151,6 +151,16 @@ def record_fingerprint(
 
 
 _NO_HTML = HtmlPrints()
+
+
+def _names(fields: dict[str, object]) -> object:
+    """A record's field names in order, as one text when none holds the separator (one object to marshal, not
+    fifteen), else as a tuple."""
+    try:
+        joined = "\0".join(fields)
+    except TypeError:  # a name that is not text (YAML allows numbers)
+        return tuple(fields)
+    return joined if joined.count("\0") == len(fields) - 1 else tuple(fields)
 
 
 def _stand_in(value: object, html: HtmlPrints) -> object:
@@ -275,10 +285,12 @@ class Fingerprints:
                 ("collection", c.name), (c.title, c.url, keys_of(c.records))
             )
         for t in taxonomies.values():
-            terms = [(x.name, x.url, keys_of(x.records)) for x in t.terms]
+            terms = []  # a taxonomy counts each term by its print: its records' keys are marshalled once
+            for term in t.terms:
+                found = made(("term", term.path), (term.name, term.url, keys_of(term.records)))
+                self._prints[("term", term.path)] = found
+                terms.append((term.name, term.url, found))
             self._prints[("taxonomy", t.name)] = made(("taxonomy", t.name), (t.title, t.url, terms))
-            for term, parts in zip(t.terms, terms, strict=True):
-                self._prints[("term", term.path)] = made(("term", term.path), parts)
 
     def get(self, key: DepKey) -> str | None:
         found = self._prints.get(key)
