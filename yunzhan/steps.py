@@ -72,9 +72,8 @@ class Build:
     deferred: Callable[[], tuple[str, dict[str, bytes]]] | None = None  # preview sessions
     waiting: list[review.Waiting] = field(default_factory=list)  # records still waiting for review signatures
     made: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # step -> (key, files made of it)
-    html: HtmlPrints = field(
-        default_factory=HtmlPrints
-    )  # the digests of the HTML the Markdown memo handed out
+    # the digests of the HTML the Markdown memo handed out (for the records' prints)
+    html: HtmlPrints = field(default_factory=HtmlPrints)
     # filled by the steps below, in order
     config: SiteConfig = field(init=False)
     code: str = field(init=False)  # yunzhan's own code: part of every key
