@@ -191,6 +191,11 @@ def test_the_markdown_memo_keeps_each_conversions_digest_and_tells_it_for_the_ht
     found = MarkdownMemo(store, links_as_before=True, html=again).lookup("key", lambda href: None)
     assert found is not None and found.html is not result.html  # read back from the store
     assert again._known[id(found.html)][1] == digest(result.html)  # told, not hashed again
+    store.put("markdown", "older", (result, ()))  # a conversion an older yunzhan kept, without its digest
+    older = HtmlPrints()
+    found = MarkdownMemo(store, links_as_before=True, html=older).lookup("older", lambda href: None)
+    assert found is not None and older._known[id(found.html)][1] == digest(result.html)
+    assert store.get("markdown", "older")[2] == digest(result.html)  # kept beside it from now on
 
 
 def test_a_print_of_a_value_tells_its_types_apart() -> None:

@@ -121,7 +121,10 @@ class MarkdownMemo:
             hit = self.memory[key] = self.store.get("markdown", key)
         if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
             self.used.add(key)
-            if self.html is not None and len(hit) > 2:  # (an older store's conversions have none)
+            if len(hit) < 3:  # kept by an older yunzhan: its digest made now, and kept beside it from now on
+                hit = self.memory[key] = (*hit, digest(hit[0].html))
+                self.store.put("markdown", key, hit)
+            if self.html is not None:
                 self.html.add(hit[0].html, hit[2])
             return hit[0]  # type: ignore[no-any-return]
         return None
