@@ -12,7 +12,13 @@ import segno
 
 from tests.conftest import MakeSite, edit_file, incremental_build
 from yunzhan import opendata, portable
-from yunzhan.incremental.fingerprints import parsed_print, record_fingerprint
+from yunzhan.incremental.fingerprints import (
+    HtmlPrints,
+    digest,
+    parsed_print,
+    print_of,
+    record_fingerprint,
+)
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, build, gather
@@ -144,6 +150,62 @@ def test_a_print_made_from_the_parse_sees_what_the_build_filled_in() -> None:
         again = Record(parsed.collection, parsed.slug, parsed.source, title=parsed.title)
         again.fields = {"zone": "gusu", "year": year}
         assert (parsed_print(again) == origin[0]) is same
+
+
+def test_a_record_print_takes_the_digest_kept_beside_a_conversion_only_for_that_very_html() -> None:
+    """A body's or Markdown field's digest, kept beside its conversion, stands for the HTML text it was made of:
+    the print is the one hashing the text would give, and a digest told for one text object is never taken for
+    another (an edited body, or an equal text made anew)."""
+    from markupsafe import Markup
+
+    def record(body: str, summary: str) -> Record:
+        made = Record("projects", "rocket", "content/projects/rocket.md", body=Markup(body))
+        made.fields["summary"] = Markup(summary)
+        return made
+
+    kept = record("<p>火箭</p>", "<p>一句</p>")
+    html = HtmlPrints()
+    html.add(kept.body, digest(kept.body))
+    html.add(kept.fields["summary"], digest(kept.fields["summary"]))
+    hashed = record_fingerprint(kept)
+    assert record_fingerprint(kept, None, html) == hashed
+    assert record_fingerprint(record("<p>火箭</p>", "<p>一句</p>"), None, html) == hashed  # equal texts
+    html.add(Markup("<p>火箭</p>"), "a digest told for another object")
+    assert record_fingerprint(kept, None, html) == hashed
+    for edited in (record("<p>火箭。</p>", "<p>一句</p>"), record("<p>火箭</p>", "<p>一句。</p>")):
+        assert record_fingerprint(edited, None, html) != hashed
+    plain = record("<p>火箭</p>", "<p>一句</p>")
+    plain.fields["summary"] = "<p>一句</p>"  # text, not HTML: a template escapes it
+    assert record_fingerprint(plain, None, html) != hashed
+
+
+def test_the_markdown_memo_keeps_each_conversions_digest_and_tells_it_for_the_html_it_hands_out() -> None:
+    from yunzhan import markup
+    from yunzhan.incremental.memos import MarkdownMemo
+
+    store = Store(None)
+    result = markup.render_markdown("一段 *正文*", path="content/projects/rocket.md")
+    made = HtmlPrints()
+    MarkdownMemo(store, html=made).remember("key", result, ())
+    assert made.get(result.html) == digest(result.html)
+    again = HtmlPrints()
+    found = MarkdownMemo(store, links_as_before=True, html=again).lookup("key", lambda href: None)
+    assert found is not None and found.html is not result.html  # read back from the store
+    assert again._known[id(found.html)][1] == digest(result.html)  # told, not hashed again
+
+
+def test_a_print_of_a_value_tells_its_types_apart() -> None:
+    """``print_of`` (by marshal when it can) gives equal values equal prints and tells apart values whose reprs
+    differ: numbers from text and from ``True``, lists from tuples, HTML from text."""
+    import datetime as dt
+
+    from markupsafe import Markup
+
+    values = [1, True, 1.0, "1", Markup("1"), [1], (1,), {"1": 1}, None, "None", ("a", ("b",)), (("a", "b"),)]
+    assert len({print_of(v) for v in values}) == len(values)
+    assert print_of(["火箭", (1, None)]) == print_of(["火箭", (1, None)])
+    assert print_of(dt.date(2024, 5, 1)) == digest(dt.date(2024, 5, 1))  # what marshal cannot take: its repr
+    assert print_of("x") != digest("x") and print_of((1,)) != digest((1,))
 
 
 def test_a_body_edit_renders_only_the_pages_that_show_the_body(make_site: MakeSite) -> None:
@@ -342,7 +404,7 @@ def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
         texts.parsed_markdown_keys,
     )
     monkeypatch.setattr(
-        keptprints, "record_fingerprint", lambda r, o: made.append(r.slug) or real_record(r, o)
+        keptprints, "record_fingerprint", lambda r, o, h: made.append(r.slug) or real_record(r, o, h)
     )
     monkeypatch.setattr(keptprints, "page_fingerprint", lambda p, s: made.append(p.path) or real_page(p, s))
     real_parts = fingerprints._digest_parts  # collections, taxonomies, terms
@@ -485,15 +547,17 @@ def test_a_conversion_kept_plain_reads_back_as_it_was_made(tmp_path: Path) -> No
 
             result = markup.render_markdown(text, path="content/projects/x.md", resolve_link=resolve)
             made[name] = (result, tuple(lookups))
-            row = texts.kept_row(result, tuple(lookups))
-            kept.put("markdown", name, row, plain=len(row) == 3)
+            row = texts.kept_row(result, tuple(lookups), "its digest")
+            kept.put("markdown", name, row, plain=len(row) == 4)
         kept.commit()
-    plain = {name for name, (result, lookups) in made.items() if len(texts.kept_row(result, lookups)) == 3}
+    plain = {
+        name for name, (result, lookups) in made.items() if len(texts.kept_row(result, lookups, "")) == 4
+    }
     assert plain == {"plain"} and made["plain"][1] and made["plain"][0].headings
     with store.opened(tmp_path / "store.sqlite") as again:
         for name, (result, lookups) in made.items():
-            back, back_lookups = texts.from_kept_row(again.get("markdown", name))
-            assert (back, back_lookups) == (result, lookups)
+            back, back_lookups, back_digest = texts.from_kept_row(again.get("markdown", name))
+            assert (back, back_lookups, back_digest) == (result, lookups, "its digest")
             assert type(back.html) is type(result.html) and str(back.html) == str(result.html)
 
 

@@ -33,7 +33,7 @@ from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
-from yunzhan.incremental.fingerprints import Fingerprints, ParsePrints, digest
+from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
@@ -72,6 +72,8 @@ class Build:
     deferred: Callable[[], tuple[str, dict[str, bytes]]] | None = None  # preview sessions
     waiting: list[review.Waiting] = field(default_factory=list)  # records still waiting for review signatures
     made: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # step -> (key, files made of it)
+    # the digests of the HTML the Markdown memo handed out (for the records' prints)
+    html: HtmlPrints = field(default_factory=HtmlPrints)
     # filled by the steps below, in order
     config: SiteConfig = field(init=False)
     code: str = field(init=False)  # yunzhan's own code: part of every key
@@ -162,7 +164,7 @@ def convert_markdown(b: Build) -> None:
     memory = b.session.conversions if b.session is not None else None
     as_before = links == b.store.get("meta", "links")
     kept_keys = b.session.markdown_keys if b.session is not None else None
-    memo = MarkdownMemo(b.store, as_before, memory, origins(b), kept_keys)
+    memo = MarkdownMemo(b.store, as_before, memory, origins(b), kept_keys, b.html)
     b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
     memo.finish()
     if b.store.get("meta", "links") != links:

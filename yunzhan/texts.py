@@ -81,21 +81,22 @@ def parsed_markdown_keys(made: str, texts: list[tuple[str, str, dict[str, Any]]]
 Lookups = tuple[tuple[str, str | markup.LinkMiss | None], ...]  # how each record link of a text resolved
 
 
-def kept_row(result: markup.MarkupResult, lookups: Lookups) -> tuple[object, ...]:
-    """A conversion as the build store keeps it: ``(html, headings, lookups)``, plain values ``marshal`` reads
-    about twice as fast as pickle, when it found no problem and no image and each link resolved to an address
-    or nothing (at 10,000 records nearly all of them; a build reads 20,000); else ``(result, lookups)``."""
+def kept_row(result: markup.MarkupResult, lookups: Lookups, made: str) -> tuple[object, ...]:
+    """A conversion as the build store keeps it, with ``made``, its HTML's digest: ``(html, headings, lookups,
+    made)``, plain values ``marshal`` reads about twice as fast as pickle, when it found no problem and no
+    image and each link resolved to an address or nothing (at 10,000 records nearly all of them; a build reads
+    20,000); else ``(result, lookups, made)``."""
     if result.images or result.problems or not all(url is None or type(url) is str for _, url in lookups):
-        return result, lookups
-    return str(result.html), result.headings, lookups
+        return result, lookups, made
+    return str(result.html), result.headings, lookups, made
 
 
-def from_kept_row(row: tuple[Any, ...]) -> tuple[markup.MarkupResult, Lookups]:
-    """``kept_row`` read back: ``(result, lookups)``."""
-    if len(row) == 2:
+def from_kept_row(row: tuple[Any, ...]) -> tuple[markup.MarkupResult, Lookups, str]:
+    """``kept_row`` read back: ``(result, lookups, made)``."""
+    if len(row) == 3:
         return row  # type: ignore[return-value]
-    html, headings, lookups = row
-    return markup.MarkupResult(Markup(html), (), (), headings), lookups
+    html, headings, lookups, made = row
+    return markup.MarkupResult(Markup(html), (), (), headings), lookups, made
 
 
 def link_resolver(source: str, by_source: dict[str, Record], site_dir: Path) -> markup.LinkResolver:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import marshal
 import operator
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from markupsafe import Markup
 
 from yunzhan.model import Collection, Page, Record, Taxonomy, Term
 
@@ -34,6 +37,19 @@ def digest(*parts: object) -> str:
     return h.hexdigest()
 
 
+def print_of(value: object) -> str:
+    """``digest`` of one value, by ``marshal`` (version 2: no references, so equal values give equal bytes; its
+    bytes tell text from numbers, ``True`` from 1, lists from tuples) when it is made only of text, numbers,
+    None and lists, tuples and dicts of them: ~3× faster than its repr, which it falls back on otherwise."""
+    try:
+        data = marshal.dumps(value, 2)
+    except ValueError:  # a type marshal does not know (a ``Markup``, a date, an image), or a cycle
+        return digest(value)
+    h = hashlib.blake2b(b"m%d:" % len(data), digest_size=16)  # "m": never the start of ``digest``'s parts
+    h.update(data)
+    return h.hexdigest()
+
+
 @functools.lru_cache(maxsize=65_536)
 def text_digest(text: str) -> str:
     """``digest`` of one text, remembered: a long-lived process sees the same bodies build after build."""
@@ -48,6 +64,24 @@ def code_digest() -> str:
     """yunzhan's own code (once a process: a long-lived one runs the code it loaded). What a build makes of
     the same input may change with it: it is part of every key, and of the store's version."""
     return files_digest(CODE_DIR.rglob("*.py"))
+
+
+class HtmlPrints:
+    """``text_digest`` of the HTML texts a build was handed by the Markdown memo, which keeps each beside its
+    conversion: a record's print takes them from here instead of hashing every body again (10,000 bodies, 21 MB,
+    ~0.1 s). By the text's object: this holds each, so no other object alive can have its ``id``."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[str, str]] = {}
+
+    def add(self, html: str, made: str) -> None:
+        """``made``: ``digest(html)`` (``text_digest``'s), as the memo made it when it converted the text."""
+        self._known[id(html)] = (html, made)
+
+    def get(self, text: str) -> str:
+        """``text_digest(text)``, looked up when ``text`` is one of those added."""
+        hit = self._known.get(id(text))
+        return hit[1] if hit is not None and hit[0] is text else text_digest(text)
 
 
 def files_digest(paths: Iterable[Path]) -> str:
@@ -88,39 +122,68 @@ def keys_of(records: Iterable[Record]) -> list[tuple[str, str]]:
 
 _MISSING = object()
 _NOTHING_PARSED = Record("", "", "")  # no parsed original known: every field counts as filled in
+# tags of what stands for a value in a record's print: a field's value is never a tuple starting with one
+_REF, _REFS, _HTML = "\0record", "\0records", "\0html"
 
 
-def record_fingerprint(record: Record, origin: tuple[str, Record] | None = None) -> str:
+def record_fingerprint(
+    record: Record, origin: tuple[str, Record] | None = None, html: HtmlPrints | None = None
+) -> str:
     """Everything a template can read from a record itself, and the records next to it. A record inside its
-    fields and links counts by its key (``Record.__repr__`` is the key). The repr of its fields, sorted by name,
-    is hashed as it is: no repr of per-value reprs, for every record in every edit.
+    fields and links counts by its key; an HTML text (body, Markdown field) by its digest, which ``html`` holds
+    for those the Markdown memo handed out (kept beside the conversion: no body is hashed again).
 
     ``origin``: the record as its file was parsed (this record is a copy of it, filled in by the build) and its
     ``parsed_print``. What the file gave then counts by that print, made once per parse; of the fields, only
     the values the build put in place of the parsed ones (references, HTML, images) are looked at here."""
-    # One repr of one tuple, hashed once: ``digest`` of a dozen parts costs more in Python than the hashing.
     made, parsed = origin if origin is not None else (parsed_print(record), _NOTHING_PARSED)
     before = parsed.fields
-    filled = [(k, v) for k, v in record.fields.items() if before.get(k, _MISSING) is not v]
-    return digest(
-        repr(
-            (
-                made,
-                record.url,
-                record.short,
-                record.source,
-                record.title,
-                text_digest(record.body),
-                tuple(record.fields),  # a field a step removed
-                sorted(filled),
-                record.backrefs,
-                record.prev,
-                record.next,
-                record.draft,
-                record.weight,
-            )
+    known = html or _NO_HTML
+    filled = [(k, _stand_in(v, known)) for k, v in record.fields.items() if before.get(k, _MISSING) is not v]
+    prev, nxt = record.prev, record.next
+    return print_of(
+        (
+            made,
+            record.url,
+            record.short,
+            record.source,
+            record.title,
+            known.get(record.body),
+            _names(record.fields),  # a field a step removed
+            sorted(filled),
+            [(name, *map(_KEY, refs)) for name, refs in record.backrefs.items()],
+            prev and _KEY(prev),
+            nxt and _KEY(nxt),
+            record.draft,
+            record.weight,
         )
     )
+
+
+_NO_HTML = HtmlPrints()
+
+
+def _names(fields: dict[str, object]) -> object:
+    """A record's field names in order, as one text when none holds the separator (one object to marshal, not
+    fifteen), else as a tuple."""
+    try:
+        joined = "\0".join(fields)
+    except TypeError:  # a name that is not text (YAML allows numbers)
+        return tuple(fields)
+    return joined if joined.count("\0") == len(fields) - 1 else tuple(fields)
+
+
+def _stand_in(value: object, html: HtmlPrints) -> object:
+    """What counts of a value the build filled in: a record by its key, HTML by its digest (its repr costs
+    more than hashing it), anything else as it is."""
+    kind = type(value)
+    if kind is Record:
+        return (_REF, *_KEY(value))  # type: ignore[arg-type]
+    if kind is Markup:
+        return (_HTML, html.get(value))  # type: ignore[arg-type]
+    if kind is list and value and all(type(v) is Record for v in value):  # type: ignore[attr-defined]
+        return (_REFS, *map(_KEY, value))  # type: ignore[call-overload]
+    return value
 
 
 def parsed_print(record: Record) -> str:
@@ -212,16 +275,18 @@ class Fingerprints:
         collections: dict[str, Collection],
         taxonomies: dict[str, Taxonomy],
         origins: Callable[[Record], tuple[str, Record] | None] | None = None,
-        record_print: Callable[[Record, tuple[str, Record] | None], str] | None = None,
+        record_print: RecordPrint | None = None,
         other_print: Callable[[DepKey, tuple[object, ...]], str] | None = None,
+        html: HtmlPrints | None = None,
     ) -> None:
         """``origins``: each record's parsed original and its print (``record_fingerprint``), when known.
         ``record_print``: ``record_fingerprint``, or one that keeps its prints (a long-lived process's);
-        ``other_print``: the print of a collection, taxonomy or term from its parts (``digest`` of them), or
-        one that keeps them."""
+        ``other_print``: the print of a collection, taxonomy or term from its parts (``other_fingerprint``), or
+        one that keeps them. ``html``: the digests of the HTML the Markdown memo handed out."""
         self._records = {(r.collection, r.slug): r for r in records}
         self._origins = origins
         self._record_print = record_print or record_fingerprint
+        self._html = html
         self._prints: dict[DepKey, str] = {}
         self._whole: dict[tuple[str, str], str] | None = None
         made = other_print or _digest_parts
@@ -230,10 +295,12 @@ class Fingerprints:
                 ("collection", c.name), (c.title, c.url, keys_of(c.records))
             )
         for t in taxonomies.values():
-            terms = [(x.name, x.url, keys_of(x.records)) for x in t.terms]
+            terms = []  # a taxonomy counts each term by its print: its records' keys are marshalled once
+            for term in t.terms:
+                found = made(("term", term.path), (term.name, term.url, keys_of(term.records)))
+                self._prints[("term", term.path)] = found
+                terms.append((term.name, term.url, found))
             self._prints[("taxonomy", t.name)] = made(("taxonomy", t.name), (t.title, t.url, terms))
-            for term, parts in zip(t.terms, terms, strict=True):
-                self._prints[("term", term.path)] = made(("term", term.path), parts)
 
     def get(self, key: DepKey) -> str | None:
         found = self._prints.get(key)
@@ -244,7 +311,8 @@ class Fingerprints:
             return None
         attribute = key[3]
         if attribute == WHOLE:
-            found = self._record_print(record, self._origins(record) if self._origins is not None else None)
+            origin = self._origins(record) if self._origins is not None else None
+            found = self._record_print(record, origin, self._html)
         else:
             found = attribute_fingerprint(record, attribute)
         self._prints[key] = found
@@ -254,7 +322,15 @@ class Fingerprints:
         """Every record's whole fingerprint: a record whose whole print is as it was cannot have changed in
         any attribute, so the pages that read it need no finer check. Made once: asked for three times."""
         if self._whole is None:
-            self._whole = {key: self.get(("record", *key, WHOLE)) or "" for key in sorted(self._records)}
+            origins, make, html, prints = self._origins, self._record_print, self._html, self._prints
+            whole: dict[tuple[str, str], str] = {}
+            for key, record in sorted(self._records.items()):  # keys are unique: records never compared
+                dep = ("record", *key, WHOLE)
+                found = prints.get(dep)
+                if found is None:
+                    found = prints[dep] = make(record, origins(record) if origins is not None else None, html)
+                whole[key] = found
+            self._whole = whole
         return self._whole
 
     def others(self) -> dict[DepKey, str]:
@@ -263,45 +339,57 @@ class Fingerprints:
 
     def everything(self) -> str:
         """One fingerprint of all records, collections and taxonomies (for the site-wide files)."""
-        return digest(sorted(self.records().items()), sorted(self.others().items()))
+        return print_of((sorted(self.records().items()), sorted(self.others().items())))
+
+
+RecordPrint = Callable[[Record, tuple[str, Record] | None, HtmlPrints | None], str]
 
 
 def _digest_parts(key: DepKey, parts: tuple[object, ...]) -> str:
-    return digest(*parts)
+    return other_fingerprint(parts)
+
+
+def other_fingerprint(parts: tuple[object, ...]) -> str:
+    """The print of a collection, taxonomy or term: its title, address and records' keys (text, mostly)."""
+    return print_of(parts)
 
 
 def page_fingerprint(page: Page, site: str = "") -> str:
     """What a page object itself carries: its place, title, breadcrumbs and which records it lists (with the
     site-wide fingerprint, in one digest)."""
-    return digest(repr(page_parts(page, site)))
+    return print_of(page_parts(page, site))
+
+
+_PAGE = operator.attrgetter("kind", "path", "url", "title", "template")
+_LINK = operator.attrgetter("title", "url")
 
 
 def page_parts(page: Page, site: str = "") -> tuple[object, ...]:
-    """``page_fingerprint``'s inputs, as plain tuples (a dataclass repr is slow; a tuple can be a key)."""
-    pager = page.paginator
+    """``page_fingerprint``'s inputs, as plain tuples (a dataclass repr is slow; a tuple can be a key; the
+    attributes read in C where they can be: 12,000 pages at 10,000 records)."""
+    pager, record, collection, taxonomy, term, share = _PARTS(page)
     return (
         site,
-        page.kind,
-        page.path,
-        page.url,
-        page.title,
-        page.template,
-        tuple([(link.title, link.url) for link in page.breadcrumbs]),
-        tuple(keys_of(page.records)),
+        _PAGE(page),
+        tuple(map(_LINK, page.breadcrumbs)),
+        tuple(map(_KEY, page.records)),
         pager
         and (
             pager.number,
             pager.count,
             pager.prev_url,
             pager.next_url,
-            tuple([(link.title, link.url) for link in pager.pages]),
+            tuple(map(_LINK, pager.pages)),
         ),
-        page.record and (page.record.collection, page.record.slug),
-        page.collection and page.collection.name,
-        page.taxonomy and page.taxonomy.name,
-        page.term and page.term.path,
-        page.share,
+        record and _KEY(record),
+        collection and collection.name,
+        taxonomy and taxonomy.name,
+        term and term.path,
+        share if share is None else repr(share),  # a ``cards.Share``: text and numbers, in its repr
     )
+
+
+_PARTS = operator.attrgetter("paginator", "record", "collection", "taxonomy", "term", "share")
 
 
 def inputs_key(settings: str, inputs: tuple[object, ...]) -> str:

@@ -12,8 +12,10 @@ from typing import Any
 
 from yunzhan.incremental.fingerprints import (
     DepKey,
+    HtmlPrints,
     digest,
     keys_of,
+    other_fingerprint,
     page_fingerprint,
     page_parts,
     record_fingerprint,
@@ -57,8 +59,9 @@ class KeptPrints:
         return made
 
     def other(self, key: DepKey, parts: tuple[Any, ...]) -> str:
-        """``digest(*parts)`` of a collection, taxonomy or term (titles, addresses and record keys: text), kept
-        by its parts. A term's name is a field's value, which may be a number: only names of text are kept."""
+        """``other_fingerprint(parts)`` of a collection, taxonomy or term (titles, addresses and record keys:
+        text), kept by its parts. A term's name is a field's value, which may be a number: only names of text
+        are kept."""
         if key[0] == "term":
             plain = type(parts[0]) is str
         elif key[0] == "taxonomy":
@@ -68,13 +71,15 @@ class KeptPrints:
         hit = self._others.get(key) or self._old_others.get(key)
         if hit is None or hit[0] != parts or not plain:
             self.made += 1
-            hit = (parts, digest(*parts))
+            hit = (parts, other_fingerprint(parts))
         if plain:
             self._others[key] = hit
         return hit[1]
 
-    def record(self, record: Record, origin: tuple[str, Record] | None) -> str:
-        """``record_fingerprint(record, origin)``, kept by its inputs."""
+    def record(
+        self, record: Record, origin: tuple[str, Record] | None, html: HtmlPrints | None = None
+    ) -> str:
+        """``record_fingerprint(record, origin, html)``, kept by its inputs."""
         inputs = _record_inputs(record, origin)
         key = (record.collection, record.slug)
         if inputs is not None:
@@ -83,7 +88,7 @@ class KeptPrints:
                 self._records[key] = hit
                 return hit[1]
         self.made += 1
-        made = record_fingerprint(record, origin)
+        made = record_fingerprint(record, origin, html)
         if inputs is not None:
             self._records[key] = (inputs, made)
         return made

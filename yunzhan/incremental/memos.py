@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from yunzhan import markup, shortlinks, texts
 from yunzhan.config import CollectionSettings
-from yunzhan.incremental.fingerprints import ParsePrints, digest
+from yunzhan.incremental.fingerprints import HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 
@@ -118,13 +118,16 @@ class MarkdownMemo:
         memory: dict[str, Any] | None = None,
         origins: Callable[[Record], tuple[str, Record] | None] | None = None,
         kept_keys: dict[str, tuple[tuple[Any, ...], list[str]]] | None = None,
+        html: HtmlPrints | None = None,
     ) -> None:
         """``memory``: conversions a long-lived process keeps between builds (``Session.conversions``), so a
         save reads none back from the store. ``origins``: each record's parsed original and its
         ``parsed_print`` (as for ``Fingerprints``), which key its texts without digesting them again.
         ``kept_keys``: those keys as such a process keeps them, by the print and the options they were made
-        of (``Session.markdown_keys``)."""
+        of (``Session.markdown_keys``). ``html``: told the digest of each HTML handed out, which each conversion
+        keeps beside it (made once, when converted), for the records' prints."""
         self.store = store
+        self.html = html
         self.memory = memory if memory is not None else {}
         self.used: set[str] = set()
         self.kept_keys = kept_keys
@@ -171,6 +174,8 @@ class MarkdownMemo:
             hit = self.memory[key] = texts.from_kept_row(row) if row is not None else None
         if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
             self.used.add(key)
+            if self.html is not None:
+                self.html.add(hit[0].html, hit[2])
             return hit[0]  # type: ignore[no-any-return]
         return None
 
@@ -181,9 +186,12 @@ class MarkdownMemo:
         lookups: tuple[tuple[str, str | markup.LinkMiss | None], ...],
     ) -> None:
         self.used.add(key)
-        self.memory[key] = (result, lookups)
-        row = texts.kept_row(result, lookups)
-        self.store.put("markdown", key, row, plain=len(row) == 3)
+        made = digest(result.html)
+        self.memory[key] = (result, lookups, made)
+        row = texts.kept_row(result, lookups, made)
+        self.store.put("markdown", key, row, plain=len(row) == 4)
+        if self.html is not None:
+            self.html.add(result.html, made)
 
     def finish(self) -> None:
         """Keep only the conversions this build used."""

@@ -12,7 +12,7 @@ from yunzhan.check import RecordRules
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.incremental import fingerprints
-from yunzhan.incremental.fingerprints import Fingerprints, digest, files_digest
+from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, files_digest
 from yunzhan.incremental.store import Store, owner_of
 from yunzhan.incremental.written import as_written
 from yunzhan.model import Record
@@ -22,20 +22,25 @@ def changed_owners(store: Store, prints: Fingerprints) -> set[str]:
     """The records (by key), collections, taxonomies and terms whose fingerprint is not what the last build
     noted, or that are gone."""
     changed: set[str] = set()
-    for name, now in (
-        ("records", {("record", *k): v for k, v in prints.records().items()}),
-        ("others", prints.others()),
-    ):
+    for name, now, dep in (("records", prints.records(), _record_dep), ("others", prints.others(), _same)):
         before = store.get("meta", name) or {}
-        changed |= {owner_of(k) for k, v in now.items() if before.get(k) != v}
-        changed |= {owner_of(k) for k in before.keys() - now.keys()}
+        changed |= {owner_of(dep(k)) for k, v in now.items() if before.get(k) != v}
+        changed |= {owner_of(dep(k)) for k in before.keys() - now.keys()}
     return changed
 
 
+def _record_dep(key: tuple[str, str]) -> DepKey:
+    return ("record", *key)
+
+
+def _same(key: DepKey) -> DepKey:
+    return key
+
+
 def keep_prints(store: Store, prints: Fingerprints) -> None:
-    """Note the fingerprints this build's pages were made with (what ``changed_owners`` compares with)."""
-    records = {("record", *k): v for k, v in prints.records().items()}
-    for name, now in (("records", records), ("others", prints.others())):
+    """Note the fingerprints this build's pages were made with (what ``changed_owners`` compares with): the
+    records' by their (collection, slug), as ``Fingerprints.records`` gives them."""
+    for name, now in (("records", prints.records()), ("others", prints.others())):
         if store.get("meta", name) != now:
             store.put("meta", name, now)
 
@@ -52,16 +57,17 @@ def kept_as_made(store: Store, output_dir: Path, name: str, key: str) -> list[st
 
 
 def still_valid(
-    rel: str,
-    head: tuple[str, int, int],
-    fingerprint: str,
     store: Store,
     prints: Fingerprints,
     suspects: set[str],
-    output_dir: Path,
     changed: set[str],
+    output_dir: Path | str,
+    rel: str,
+    head: tuple[str, int, int],
+    fingerprint: str,
 ) -> bool:
-    """Whether a page of the last build (``head``: its fingerprint and its file as written) can stay.
+    """Whether a page of the last build (``head``: its fingerprint and its file as written) can stay. What is
+    the same for every page comes first (``partial`` binds it once).
 
     ``changed``: ``changed_owners``. Only what the page read of those is compared: the rest is as the last
     build left it, and the page was valid then (a list page reads a dozen fields of each of its records: a
@@ -89,7 +95,7 @@ def site_fingerprint(
     template_files = [
         p for d in render.theme_dirs(site_dir, config) if d.is_dir() for p in d.rglob("*") if p.is_file()
     ]
-    data_files = [p for p in sources if p.parent.name == "data"]
+    data_files = [p for p in sources if p.parts[-2:-1] == ("data",)]  # 10,000 ``parent`` paths cost 20 ms
     return digest(
         config,
         drafts,
