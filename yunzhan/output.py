@@ -41,9 +41,9 @@ class WriteStats:
         None  # ``treesign.tree_signature`` of the output, when the commit made it
     )
     record: TreeRecord | None = None  # what the commit left, by which the stamp checks it without a walk
-    # the files written now (not linked from the previous build), when known: the others are the very files
-    # the previous build left, with their sizes and times
-    differ: frozenset[str] | None = None
+    # the files placed now from bytes or a source (written, or linked once their bytes proved equal), when
+    # known: the others were kept, each checked as the last build wrote it by the step that kept it
+    placed: frozenset[str] | None = None
 
 
 @dataclass
@@ -85,6 +85,7 @@ class StagedOutput:
         # Files written (not linked from the previous build): flushed before the swap.
         self._new: list[str] = []
         self._differ: set[str] = set()  # of the new build, the files not linked from the previous one
+        self._placed: set[str] = set()  # placed from bytes or a source, not kept (see ``WriteStats.placed``)
         self._untouched: set[str] = set()  # files of the build the trusted tree held already: not touched
         self._stirred: set[str] = set()  # folders where a file came and went (a new time, same files)
         self._previous: TreeRecord | None = None  # the output before the swap, when walked
@@ -151,6 +152,7 @@ class StagedOutput:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         dest, previous = self._target(rel)
+        self._placed.add(rel.lstrip("/"))
         if previous is not None and same_bytes(Path(previous), data):
             self._link(previous, dest, rel)
             self.stats.unchanged += 1
@@ -165,6 +167,7 @@ class StagedOutput:
         written beside its place while compared with the previous build's file, then linked from that one
         when the bytes came out the same."""
         dest, previous = self._target(rel)
+        self._placed.add(rel.lstrip("/"))
         part = dest + PART_SUFFIX
         with contextlib.ExitStack() as files:
             out = files.enter_context(open(part, "wb"))
@@ -200,6 +203,7 @@ class StagedOutput:
         place, like cache entries written by rename; an editable source (a theme's CSS) must be copied, or
         editing it would change the published file behind the build's back."""
         dest, previous = self._target(rel)
+        self._placed.add(rel.lstrip("/"))
         if previous is not None and same_file(Path(previous), source):
             self._link(previous, dest, rel)
             self.stats.unchanged += 1
@@ -236,7 +240,7 @@ class StagedOutput:
         """Make the staged build the output in one atomic step. The previous build becomes the spare tree for
         the next one (or, when there is one already, is removed: with ``background``, by a detached process)."""
         record = self._record()
-        self.stats.differ = frozenset(self._differ)
+        self.stats.placed = frozenset(self._placed)
         # Signed from its record, so the stamp need not walk the output again once it is swapped in.
         self.stats.signature = record_signature(record)
         self.stats.record = record

@@ -101,17 +101,18 @@ def unchanged(gathered: Build, output_dir: Path) -> bool:
     return all(same_file(output_dir / rel, source) for rel, source in gathered.files.items())
 
 
-def remember(gathered: Build, output_dir: Path, written: WriteStats | None = None) -> None:
+def remember(gathered: Build, output_dir: Path, committed: WriteStats | None = None) -> None:
     """Note each freshly written page with its file's size and time, so a later build can trust it, and commit
-    what this build changed in the store. ``written``: what the commit wrote (the files it did not write are
-    noted as the last build noted them)."""
+    what this build changed in the store. ``committed``: what the commit placed (a file it did not place was
+    kept, and checked as the last build noted it by the step that kept it: noted as it was)."""
     store = gathered.store
     for rel in gathered.gone:
         store.put_page(rel, None)
+    placed = committed.placed if committed is not None else None
     for name, (key, made) in gathered.made.items():  # see ``reuse.kept_as_made``
-        previous = store.get("meta", name) if written is not None and written.differ is not None else None
+        previous = store.get("meta", name) if placed is not None else None
         known = previous[1] if isinstance(previous, tuple) and isinstance(previous[1], dict) else None
-        store.put("meta", name, (key, file_stats(output_dir, made, known, written.differ if known else ())))
+        store.put("meta", name, (key, file_stats(output_dir, made, known, placed or ())))
     written: list[tuple[str, int, int]] = []
     for rel in gathered.fresh:
         stats = as_written(f"{output_dir}/{rel}")

@@ -35,7 +35,7 @@ class ShortLinkFile:
             return shortlinks.load(self.site_dir)  # no file, or the error that names it
         key = digest(self.code, text)
         known = self.store.get("meta", ROW)
-        rows: list[Row] = marshal.loads(known[1]) if _usable(known, self.code) else []
+        rows = _rows(known) if _usable(known, self.code) else []
         if rows and known[0] == key:  # type: ignore[index]
             return self._keep([(shortlinks.Entry(*row[:5]), row[5]) for row in rows])
         table = shortlinks.parse(text)  # changed by hand, or written by another build
@@ -71,3 +71,12 @@ def _fields(entry: shortlinks.Entry) -> tuple[str, str, str, str, tuple[str, ...
 def _usable(known: object, code: str) -> bool:
     """A row this code wrote (an entry's text is the dump of this code's ``entry_text``)."""
     return isinstance(known, tuple) and len(known) == 3 and known[2] == code and isinstance(known[1], bytes)
+
+
+def _rows(known: tuple[str, bytes, str]) -> list[Row]:
+    """The kept rows; none when they cannot be read (the file is then parsed)."""
+    try:
+        rows = marshal.loads(known[1])
+    except (EOFError, ValueError, TypeError):
+        return []
+    return rows if isinstance(rows, list) else []

@@ -24,8 +24,8 @@ def file_stats(
     written: Collection[str] = (),
 ) -> dict[str, tuple[int, int]]:
     """Each file's ``as_written``. ``known``: what the last build noted of its files; a file in it and not in
-    ``written`` (the files written now) is the very file it noted, and is not stat-ed again (a body edit
-    rewrites ~80 of the 4,000 files of the search index at 10,000 records)."""
+    ``written`` (the files placed now) was kept, its size and time checked against that note, and is not
+    stat-ed again (a body edit places ~80 of the 4,000 files of the search index at 10,000 records)."""
     known = known or {}
     root = f"{output_dir}/"
     made: dict[str, tuple[int, int]] = {}
