@@ -468,12 +468,7 @@ def test_site_files_noted_after_an_edit_are_as_written(
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     build(BuildOptions(site_dir=site))
     monkeypatch.undo()
-    (path,) = (site / ".yunzhan-cache").glob("build-*.sqlite")
-    store = Store(path)
-    try:
-        _, noted = store.get("meta", "site_files")
-    finally:
-        store.close()
+    noted = _noted_site_files(site)
     output = site / "output"
     assert noted == {rel: real(output / rel) for rel in noted}
     assert f"{output}/search/meta.json" in stated  # written again: stat-ed
@@ -609,10 +604,14 @@ def test_a_site_file_touched_by_hand_is_noted_anew(make_site: MakeSite, rel: str
     for n in range(2):
         edit_file(site / "content/projects/rocket.md", "技术攻关", f"技术攻关{n}")
         build(BuildOptions(site_dir=site))
-        (store_file,) = (site / ".yunzhan-cache").glob("build-*.sqlite")
-        store = Store(store_file)
-        try:
-            _, noted = store.get("meta", "site_files")
-        finally:
-            store.close()
-        assert noted[rel] == as_written(path), n
+        assert _noted_site_files(site)[rel] == as_written(path), n
+
+
+def _noted_site_files(site: Path) -> dict[str, tuple[int, int]]:
+    """What the last build noted of its site-wide files: their sizes and times."""
+    (path,) = (site / ".yunzhan-cache").glob("build-*.sqlite")
+    store = Store(path)
+    try:
+        return store.get("meta", "site_files")[1]  # type: ignore[no-any-return]
+    finally:
+        store.close()
