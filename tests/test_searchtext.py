@@ -74,3 +74,17 @@ def test_an_edit_of_the_title_or_the_body_moves_no_position_of_the_other(
     assert len(first) > 5 * len(pairs(old_title, project.title))  # the other pairs: none of them moved
     project.body = Markup(str(project.body) + "<p>补充一句说明</p>")
     assert changed(second, postings()) <= pairs("补充一句说明")
+
+
+def test_a_section_mark_pasted_into_a_text_does_not_move_the_split(
+    config: SiteConfig, records: list[Record]
+) -> None:
+    """``record_text`` holds one SECTION, between the body and the rest, whatever the texts hold."""
+    from markupsafe import Markup
+
+    project = next(r for r in records if r.collection == "projects")
+    project.body = Markup(f"<p>正文{searchtext.SECTION}粘贴</p>")
+    project.title = f"标题{searchtext.SECTION}粘贴"
+    text = searchtext.record_text(project, config)
+    assert text.count(searchtext.SECTION) == 1 and text.index("粘贴") < text.index(searchtext.SECTION)
+    assert searchtext.runs(text) == searchtext.runs(text.replace(searchtext.SECTION, " "))

@@ -113,7 +113,9 @@ def record_text(record: Record, config: SiteConfig) -> str:
     for value in values:
         rest.extend(_value_text(value))
     rest.append(title)
-    return plain_text(body) + SECTION + "\n".join(p for p in rest if p)
+    rest_text = "\n".join(p for p in rest if p)
+    # a SECTION pasted into a text (a control character: in no run) would move the split
+    return plain_text(body).replace(SECTION, " ") + SECTION + rest_text.replace(SECTION, " ")
 
 
 def thumbnail(image: Any) -> tuple[str, int, int]:
