@@ -8,6 +8,7 @@ commands find the same problems in the same words.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 from collections.abc import Mapping
@@ -58,7 +59,6 @@ def markdown_key(text: str, options: dict[str, Any]) -> str:
 
 # options a record's ``parsed_print`` covers: its source, and the lines of its body and fields
 FROM_FILE = ("path", "body_line")
-_shapes: dict[tuple[object, ...], str] = {}  # the digest of each shape of options seen (a few a site)
 
 
 def parsed_markdown_keys(made: str, texts: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
@@ -70,12 +70,15 @@ def parsed_markdown_keys(made: str, texts: list[tuple[str, str, dict[str, Any]]]
         [tuple([item for item in options.items() if item[0] not in FROM_FILE]) for _, _, options in texts]
     )
     try:
-        known = _shapes.get(shape)
+        known = _shape_digest(shape)
     except TypeError:  # an option's value that cannot be a key: digested each time
-        known = digest(repr(shape))[:16]
-    if known is None:
-        known = _shapes[shape] = digest(repr(shape))[:16]
+        known = _shape_digest.__wrapped__(shape)
     return [f"{made}.{known}.{i}" for i in range(len(texts))]
+
+
+@functools.lru_cache(maxsize=256)  # a few shapes of options a site
+def _shape_digest(shape: tuple[object, ...]) -> str:
+    return digest(repr(shape))[:16]
 
 
 Lookups = tuple[tuple[str, str | markup.LinkMiss | None], ...]  # how each record link of a text resolved
@@ -161,9 +164,10 @@ def markdown_problems(
     by_source = references.record_link_resolver(records)
     problems: list[Problem] = []
     jobs: list[tuple[str, str, dict[str, Any]]] = []
+    text_fields = text_field_names(config)
     for record in records:
         resolve = link_resolver(record.source, by_source, site_dir)
-        found = markdown_texts(record, config)
+        found = markdown_texts(record, config, text_fields)
         keys = parsed_markdown_keys(parsed_print(record), found) if known is not None else [""] * len(found)
         for (_, text, options), key in zip(found, keys, strict=True):
             row = (known or {}).get(key)

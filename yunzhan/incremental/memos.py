@@ -30,17 +30,6 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         self.prints = ParsePrints()  # each record's ``parsed_print`` and body digest, kept beside it
         store.prefetch("parsed")
 
-    def get(self, path: Path, default: Any = None) -> Any:
-        """As ``Mapping.get``, with one look-up of the path when it was read before (each file is asked for
-        by the parse, the load and the content rules: 30,000 look-ups at 10,000 records)."""
-        hit = self.loaded.get(path)
-        if hit is not None:
-            return hit
-        try:
-            return self[path]
-        except KeyError:
-            return default
-
     def __getitem__(self, path: Path) -> tuple[Any, Any, list[Any]]:
         hit = self.loaded.get(path)
         if hit is not None:

@@ -14,7 +14,8 @@ from yunzhan import shortlinks
 from yunzhan.incremental.fingerprints import digest
 from yunzhan.incremental.store import Store
 
-ROW = "shortlink_rows"  # meta row: (digest of the code and the file's text, marshalled entry rows)
+ROW = "shortlink_rows"  # meta row: (digest of the code and the file's text, marshalled entry rows); a store
+# written by other code is discarded whole (``store.store_version``)
 Row = tuple[
     str, str, str, str, tuple[str, ...], str
 ]  # an Entry's fields, then its text in the file ("": unknown)
@@ -35,7 +36,7 @@ class ShortLinkFile:
             return shortlinks.load(self.site_dir)  # no file, or the error that names it
         key = digest(self.code, text)
         known = self.store.get("meta", ROW)
-        rows = _rows(known) if _usable(known, self.code) else []
+        rows = _rows(known)
         if rows and known[0] == key:  # type: ignore[index]
             return self._keep([(shortlinks.Entry(*row[:5]), row[5]) for row in rows])
         table = shortlinks.parse(text)  # changed by hand, or written by another build
@@ -59,22 +60,17 @@ class ShortLinkFile:
 
     def _put(self, key: str) -> None:
         rows = [(*_fields(e), self._texts.get(id(e), "")) for e in self._entries]
-        self.store.put("meta", ROW, (key, marshal.dumps(rows), self.code))
-        for old in ("shortlinks", "shortlink_texts"):  # the rows of yunzhan 0.1's earlier stores
-            self.store.put("meta", old, None)
+        self.store.put("meta", ROW, (key, marshal.dumps(rows)))
 
 
 def _fields(entry: shortlinks.Entry) -> tuple[str, str, str, str, tuple[str, ...]]:
     return entry.code, entry.source, entry.title, entry.digest, entry.urls
 
 
-def _usable(known: object, code: str) -> bool:
-    """A row this code wrote (an entry's text is the dump of this code's ``entry_text``)."""
-    return isinstance(known, tuple) and len(known) == 3 and known[2] == code and isinstance(known[1], bytes)
-
-
-def _rows(known: tuple[str, bytes, str]) -> list[Row]:
-    """The kept rows; none when they cannot be read (the file is then parsed)."""
+def _rows(known: object) -> list[Row]:
+    """The kept rows; none when there are none or they cannot be read (the file is then parsed)."""
+    if not isinstance(known, tuple) or len(known) != 2:
+        return []
     try:
         rows = marshal.loads(known[1])
     except (EOFError, ValueError, TypeError):
