@@ -123,3 +123,59 @@ def test_a_parsed_record_reads_back_from_the_store_as_it_was_parsed(make_site: M
             continue
         assert list(back.__dict__.items()) == list(first.__dict__.items()) and type(back.body) is Markup
     assert again[odd][1].extra == "own"
+
+
+def test_a_body_made_by_a_build_from_the_command_line_is_read_from_its_row_when_shown() -> None:
+    """A command-line build keeps a body's HTML in a row of its own and hands it out ``Deferred``: read each
+    time it is asked for, the very HTML made, with its digest for the record's print; a text field's HTML, and
+    every conversion of a process that keeps them between builds (``serve``), are handed out whole."""
+    from markupsafe import Markup
+
+    from yunzhan import markup
+    from yunzhan.incremental.fingerprints import digest
+    from yunzhan.incremental.memos import MarkdownMemo
+    from yunzhan.model import Deferred, Record
+
+    kept = Store(None)
+    made = markup.render_markdown("## 背景\n\n正文一段。\n", path="content/projects/a.md")
+    memo = MarkdownMemo(kept)
+    handed = memo.remember("body", made, (), body=True)
+    field = memo.remember(
+        "field", markup.render_markdown("一句话。", path="content/projects/a.md"), (), body=False
+    )
+    assert type(handed.html) is Deferred and handed.html.made == digest(made.html)
+    assert handed.html.load() == made.html and type(handed.html.load()) is Markup
+    assert type(field.html) is Markup
+    memo.finish()
+
+    again = MarkdownMemo(kept).lookup("body", lambda href: None, body=True)
+    assert again is not None and type(again.html) is Deferred and again.html.load() == made.html
+    whole = MarkdownMemo(kept, memory={}).lookup("body", lambda href: None, body=True)
+    assert whole is not None and whole.html == made.html and type(whole.html) is Markup
+
+    record = Record("projects", "a", "content/projects/a.md")
+    record.defer("body", again.html)
+    assert "body" not in record.__dict__ and record.deferred("body") is again.html
+    assert record.body == made.html
+    record.body = Markup("<p>换了</p>")  # set again: read as set
+    assert record.deferred("body") is None and record.body == "<p>换了</p>"
+
+
+def test_a_record_lets_go_of_its_markdown_and_reads_it_again_when_asked(make_site: MakeSite) -> None:
+    """``ParsedFiles.let_go_of_bodies``: the build's records and their parsed originals hold their Markdown no
+    more; asked for, it is read again from the file's row, the very text parsed."""
+    from yunzhan.config import load_config
+    from yunzhan.content import load_content
+    from yunzhan.incremental.memos import ParsedFiles
+
+    site = make_site()
+    config = load_config(site)
+    parsed = ParsedFiles(Store(None), config.collections)
+    loaded = load_content(site, config, memo=parsed)
+    bodies = {r.source: r.raw_body for r in loaded.records}
+    assert any(bodies.values())
+    parsed.let_go_of_bodies(loaded.records)
+    for record in loaded.records:
+        original = loaded.originals[record.source]
+        assert "raw_body" not in record.__dict__ and "raw_body" not in original.__dict__
+        assert record.raw_body == original.raw_body == bodies[record.source]

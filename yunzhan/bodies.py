@@ -14,7 +14,7 @@ from yunzhan import markup, mediafields, references, texts, workers
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.incremental.memos import MarkdownMemo
-from yunzhan.model import GalleryItem, Image, ImageRequest, Record
+from yunzhan.model import Deferred, GalleryItem, Image, ImageRequest, Record
 
 BODY_IMAGE_SIZES = "(min-width: 48rem) 44rem, 100vw"
 
@@ -36,7 +36,7 @@ def render_markup(
         resolve = texts.link_resolver(record.source, by_source, site_dir)
         for (name, text, options), key in zip(found_texts, cache.keys(record, found_texts), strict=True):
             jobs.append((record, name, text, options))
-            found = cache.lookup(key, resolve)
+            found = cache.lookup(key, resolve, not name)
             results.append(found)
             if found is None:
                 missing.append((key, resolve, text, options))
@@ -45,12 +45,15 @@ def render_markup(
     for (record, name, _text, _options), found in zip(jobs, results, strict=True):
         if found is None:
             (key, *_), (found, lookups) = next(made)
-            cache.remember(key, found, lookups)
+            found = cache.remember(key, found, lookups, not name)
         problems.extend(found.problems)
         if name:
             record.fields[name] = found.html
             continue
-        record.body = found.html
+        if type(found.html) is Deferred:
+            record.defer("body", found.html)
+        else:
+            record.body = found.html
         wanted: dict[str, ImageRequest] = {}
         folder = (site_dir / record.source).parent if found.images else site_dir
         for img in found.images:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,17 @@ class MediaRequest(ImageRequest):
     transcript: str | None = None  # audio: text written in the record (else a .txt/.vtt beside the file)
 
 
+class Deferred:
+    """A record's attribute held elsewhere (a body's HTML, in the build store) and read each time it is asked
+    for, so that a build holds none it does not show. ``made`` stands for it in prints: its digest."""
+
+    __slots__ = ("load", "made")
+
+    def __init__(self, made: str, load: Callable[[], Any]) -> None:
+        self.made = made
+        self.load = load
+
+
 @dataclass(eq=False)
 class Record:
     """One entry of a collection. Fields are reachable as attributes (``record.zone``) for templates."""
@@ -115,15 +127,35 @@ class Record:
     next: Record | None = None
     backrefs: dict[str, list[Record]] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, repr=False)  # field name -> line in the source file
-    raw_body: str = field(default="", repr=False)  # Markdown, before rendering
+    raw_body: str = field(
+        default_factory=str, repr=False
+    )  # Markdown, before rendering (no class attribute: see defer)
     body_line: int = 1  # line of the source file where the body starts
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails: expose fields to templates as attributes.
+        # Only reached when normal lookup fails: a deferred attribute is read, fields are exposed to templates.
+        found = self.__dict__.get("_deferred")
+        if found is not None and name in found:
+            return found[name].load()
         fields = self.__dict__.get("fields")
         if fields is not None and name in fields:
             return fields[name]
         raise AttributeError(name)
+
+    def defer(self, name: str, value: Deferred) -> None:
+        """Hold attribute ``name`` elsewhere: read through ``value`` until it is set again."""
+        self.__dict__.pop(name, None)
+        self.__dict__["_deferred"] = {
+            **self.__dict__.get("_deferred", {}),
+            name: value,
+        }  # copies share the old
+
+    def deferred(self, name: str) -> Deferred | None:
+        """What attribute ``name`` is read through, when it is held elsewhere (without reading it)."""
+        if name in self.__dict__:
+            return None
+        found = self.__dict__.get("_deferred")
+        return found.get(name) if found is not None else None
 
     def __getitem__(self, name: str) -> Any:
         return self.fields[name]

@@ -246,7 +246,10 @@ class StagedOutput:
         self.stats.record = record
         known = self.known
         if known is not None:
-            self.stats.removed = len(known.output - self.stats.files)
+            try:
+                self.stats.removed = len(known.output - self.stats.files)
+            except (ValueError, EOFError, TypeError):  # its record of the output is damaged: walked below
+                known = self.known = None
         if self.old is not None and known is None:
             self._previous = walk_tree(os.fspath(self.old))
             self.stats.removed = len(self._previous.files.keys() - self.stats.files)

@@ -9,6 +9,7 @@ the build wrote and their folders stat-ed again. Any doubt, and the stage is wal
 from __future__ import annotations
 
 import errno
+import functools
 import os
 from collections.abc import Callable, Collection, Iterable, KeysView
 from collections.abc import Set as AbstractSet
@@ -29,7 +30,14 @@ class Spare:
     token: str
     differ: frozenset[str]
     tree: TreeRecord  # the spare tree as the commit that made it left it
-    output_tree: TreeRecord  # the output beside it, as its commit left it
+    # the output beside it, as its commit left it: marshalled until the commit asks (~12 MB at 10,000 records
+    # that a build would hold while it renders)
+    output_kept: TreeRecord | bytes
+
+    @functools.cached_property
+    def output_tree(self) -> TreeRecord:
+        kept = self.output_kept
+        return kept if isinstance(kept, TreeRecord) else TreeRecord.from_bytes(kept)
 
     @property
     def files(self) -> dict[str, FileStat]:
@@ -48,12 +56,14 @@ class Spare:
             self.token,
             sorted(self.differ),
             self.tree.to_bytes(),
-            self.output_tree.to_bytes(),
+            self.output_kept if isinstance(self.output_kept, bytes) else self.output_kept.to_bytes(),
         )
 
 
 def _spare_from(token: str, differ: list[str], tree: bytes, output_tree: bytes) -> Spare:
-    return Spare(token, frozenset(differ), TreeRecord.from_bytes(tree), TreeRecord.from_bytes(output_tree))
+    if not isinstance(output_tree, bytes):
+        raise TypeError("not a tree record")
+    return Spare(token, frozenset(differ), TreeRecord.from_bytes(tree), output_tree)
 
 
 def prune_known(

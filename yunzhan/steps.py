@@ -259,6 +259,13 @@ def draw_share_images(b: Build) -> None:
     b.problems += made.problems
 
 
+def let_go_of_markdown(b: Build) -> None:
+    """Before rendering many pages: hold no record's Markdown, which a build from the command line reads no
+    more once converted (the renderers forked next would copy what they touch of it)."""
+    if isinstance(b.memo, ParsedFiles) and len(b.todo) >= workers.MIN_ITEMS:
+        b.memo.let_go_of_bodies(b.records)
+
+
 def origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:
     """Each record's parsed original (the memo's, which the build copied) and its ``parsed_print``."""
     originals, prints = b.loaded.originals, b.parse_prints

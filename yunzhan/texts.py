@@ -84,22 +84,25 @@ def _shape_digest(shape: tuple[object, ...]) -> str:
 Lookups = tuple[tuple[str, str | markup.LinkMiss | None], ...]  # how each record link of a text resolved
 
 
-def kept_row(result: markup.MarkupResult, lookups: Lookups, made: str) -> tuple[object, ...]:
+def kept_row(
+    result: markup.MarkupResult, lookups: Lookups, made: str, apart: bool = False
+) -> tuple[object, ...]:
     """A conversion as the build store keeps it, with ``made``, its HTML's digest: ``(html, headings, lookups,
     made)``, plain values ``marshal`` reads about twice as fast as pickle, when it found no problem and no
     image and each link resolved to an address or nothing (at 10,000 records nearly all of them; a build reads
-    20,000); else ``(result, lookups, made)``."""
+    20,000); else ``(result, lookups, made)``. ``apart``: the HTML is kept in a row of its own (a body's, read
+    when a page shows it), and None stands for it here."""
     if result.images or result.problems or not all(url is None or type(url) is str for _, url in lookups):
         return result, lookups, made
-    return str(result.html), result.headings, lookups, made
+    return None if apart else str(result.html), result.headings, lookups, made
 
 
-def from_kept_row(row: tuple[Any, ...]) -> tuple[markup.MarkupResult, Lookups, str]:
-    """``kept_row`` read back: ``(result, lookups, made)``."""
+def from_kept_row(row: tuple[Any, ...], apart: Any = None) -> tuple[markup.MarkupResult, Lookups, str]:
+    """``kept_row`` read back: ``(result, lookups, made)``; ``apart`` is the HTML when the row keeps it apart."""
     if len(row) == 3:
         return row  # type: ignore[return-value]
     html, headings, lookups, made = row
-    return markup.MarkupResult(Markup(html), (), (), headings), lookups, made
+    return markup.MarkupResult(Markup(html) if html is not None else apart, (), (), headings), lookups, made
 
 
 def link_resolver(source: str, by_source: dict[str, Record], site_dir: Path) -> markup.LinkResolver:

@@ -141,6 +141,7 @@ def record_fingerprint(
     known = html or _NO_HTML
     filled = [(k, _stand_in(v, known)) for k, v in record.fields.items() if before.get(k, _MISSING) is not v]
     prev, nxt = record.prev, record.next
+    deferred = record.deferred("body")
     return print_of(
         (
             made,
@@ -148,7 +149,7 @@ def record_fingerprint(
             record.short,
             record.source,
             record.title,
-            known.get(record.body),
+            deferred.made if deferred is not None else known.get(record.body),
             _names(record.fields),  # a field a step removed
             sorted(filled),
             [(name, *map(_KEY, refs)) for name, refs in record.backrefs.items()],

@@ -5,7 +5,8 @@ inputs that function reads. The stages never see them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, MutableMapping
+import functools
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from yunzhan import markup, shortlinks, texts
 from yunzhan.config import CollectionSettings
 from yunzhan.incremental.fingerprints import HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.store import Store
-from yunzhan.model import Record
+from yunzhan.model import Deferred, Record
 
 
 class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
@@ -64,6 +65,25 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
     def __iter__(self) -> Iterator[Path]:
         return iter([Path(key) for key in self.store.keys("parsed")])
 
+    def let_go_of_bodies(self, records: Iterable[Record]) -> None:
+        """Hold no record's Markdown once it is converted (33 MB at 10,000 records, held through rendering,
+        and a forked renderer's to copy): it is read again from the record file's row should anything ask."""
+        parsed_by_source = {}
+        for path, (_, parsed, _) in self.loaded.items():
+            if parsed is not None and "raw_body" in parsed.__dict__:
+                again = Deferred(self.prints.get(parsed), functools.partial(self._raw_body, str(path)))
+                parsed_by_source[parsed.source] = (parsed, again)
+        for record in records:
+            found = parsed_by_source.get(record.source)
+            if found is not None and record.__dict__.get("raw_body") is found[0].raw_body:
+                record.defer("raw_body", found[1])
+        for parsed, again in parsed_by_source.values():
+            parsed.defer("raw_body", again)
+
+    def _raw_body(self, key: str) -> str:
+        record = _record_from(self.store.get("parsed", key)[1])
+        return record.raw_body if record is not None else ""
+
     def __len__(self) -> int:
         return len(self.store.keys("parsed"))
 
@@ -80,6 +100,9 @@ def _record_values(record: Record | None) -> tuple[Any, ...] | Record | None:
         return record
     values = [record.__dict__[name] for name in _ATTRIBUTES]
     values[_BODY] = str(record.body)
+    # as bytes: pickling a text keeps its UTF-8 beside it for as long as it lives (43 MB of Markdown at 10,000
+    # records that a cold build would hold to the end)
+    values[_RAW_BODY] = record.raw_body.encode("utf-8", "surrogatepass")
     return tuple(values)
 
 
@@ -91,10 +114,12 @@ def _record_from(kept: tuple[Any, ...] | Record | None) -> Record | None:
     state = record.__dict__
     state.update(zip(_ATTRIBUTES, kept, strict=True))
     state["body"] = str.__new__(Markup, state["body"])  # a plain str: nothing to escape
+    state["raw_body"] = state["raw_body"].decode("utf-8", "surrogatepass")
     return record
 
 
 _BODY = _ATTRIBUTES.index("body")
+_RAW_BODY = _ATTRIBUTES.index("raw_body")
 
 
 class MarkdownMemo:
@@ -123,6 +148,10 @@ class MarkdownMemo:
         self.prints_used: set[str] = set()
         if not self.memory:  # a build from the command line: it will ask for nearly every conversion
             store.prefetch("markdown")
+        # Bodies' HTML kept in rows of their own, read when shown: by a build from the command line (a process
+        # that keeps conversions between builds keeps them whole)
+        self.apart = memory is None
+        self.kept_apart: set[str] | None = None  # the keys of the bodies' HTML in the store, once asked for
         # Every record has the source and URL it had: each link resolves as it did, no need to check.
         self.links_as_before = links_as_before
         self.origins = origins
@@ -156,35 +185,68 @@ class MarkdownMemo:
         self.prints_used.add(made)
         return hit[1]
 
-    def lookup(self, key: str, resolve: markup.LinkResolver) -> markup.MarkupResult | None:
+    def lookup(
+        self, key: str, resolve: markup.LinkResolver, body: bool = False
+    ) -> markup.MarkupResult | None:
+        """The conversion under ``key`` while its record links resolve as they did. A ``body``'s HTML, kept in a
+        row of its own, is handed out ``Deferred`` (read when a page shows it) by a build from the command line."""
         hit = self.memory.get(key)
         if hit is None:
             row = self.store.get("markdown", key)
-            hit = self.memory[key] = texts.from_kept_row(row) if row is not None else None
+            if row is not None and len(row) == 4 and row[0] is None:  # its HTML kept apart
+                apart = self._html(key, row[3]) if body and self.apart else self._whole(key)
+                row = None if apart is None else texts.from_kept_row(row, apart)
+            elif row is not None:
+                row = texts.from_kept_row(row)
+            hit = self.memory[key] = row
         if hit is not None and (self.links_as_before or all(resolve(href) == url for href, url in hit[1])):
             self.used.add(key)
-            if self.html is not None:
+            if self.html is not None and type(hit[0].html) is not Deferred:
                 self.html.add(hit[0].html, hit[2])
             return hit[0]  # type: ignore[no-any-return]
         return None
+
+    def _whole(self, key: str) -> Markup | None:
+        found = self.store.get("html", key)
+        return Markup(found) if found is not None else None
+
+    def _html(self, key: str, made: str) -> Deferred | None:
+        """A body's HTML read from its row each time it is asked for (by whichever process renders the page:
+        forked renderers read the store through the connection they inherit)."""
+        if self.kept_apart is None:
+            self.kept_apart = self.store.keys("html")  # one query, not one a record
+        return self._later(key, made) if key in self.kept_apart else None
+
+    def _later(self, key: str, made: str) -> Deferred:
+        store = self.store
+        return Deferred(made, lambda: Markup(store.get("html", key)))  # its row is kept: ``finish``
 
     def remember(
         self,
         key: str,
         result: markup.MarkupResult,
         lookups: tuple[tuple[str, str | markup.LinkMiss | None], ...],
-    ) -> None:
+        body: bool = False,
+    ) -> markup.MarkupResult:
+        """Keep a conversion made now; the result to use (a ``body``'s HTML ``Deferred``, as ``lookup`` hands
+        it out: a cold build need not hold 10,000 bodies' HTML while it renders)."""
         self.used.add(key)
         made = digest(result.html)
-        self.memory[key] = (result, lookups, made)
-        row = texts.kept_row(result, lookups, made)
-        self.store.put("markdown", key, row, plain=len(row) == 4)
-        if self.html is not None:
+        apart = body and self.apart
+        row = texts.kept_row(result, lookups, made, apart)
+        if apart and len(row) == 4:
+            self.store.put("html", key, str(result.html), plain=True)
+            result = dataclasses.replace(result, html=self._later(key, made))
+        elif self.html is not None:
             self.html.add(result.html, made)
+        self.memory[key] = (result, lookups, made)
+        self.store.put("markdown", key, row, plain=len(row) == 4)
+        return result
 
     def finish(self) -> None:
         """Keep only the conversions this build used."""
         self.store.keep_only("markdown", self.used)
+        self.store.keep_only("html", self.used)
         for key in self.memory.keys() - self.used:
             del self.memory[key]
         if self.kept_keys is not None:

@@ -15,7 +15,8 @@ Tables:
 - ``kv``: (table, key) → pickled value (marshalled when plain: most Markdown conversions), in a rowid table:
   its values (up to megabytes: search blocks, open data lines) lie in the table's leaves, not in the key's
   b-tree, where every lookup passing them would read them whole (WITHOUT ROWID made 10,000 lookups of small
-  rows take seconds). Markdown conversions (``markdown``), parsed record files (``parsed``), placard QR codes
+  rows take seconds). Markdown conversions (``markdown``; a body's HTML in a row of its own, ``html``, read when
+  a page shows it), parsed record files (``parsed``), placard QR codes
   (``qr``), check findings (``findings``), search blocks (``blocks``), open data lines (``lines``) and
   site-wide values (``meta``: term slugs, the search index's shard names, each record's keys by its state).
 - ``pages``: one row a page: its fingerprint, its file's size and time as written, and what it read with the
@@ -43,7 +44,7 @@ from yunzhan.errors import Problem, YunzhanError
 from yunzhan.incremental.fingerprints import DepKey, code_digest, digest
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
-STORE_FORMAT = 6
+STORE_FORMAT = 7
 
 
 def store_version() -> str:
