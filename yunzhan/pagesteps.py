@@ -70,15 +70,13 @@ def render_pages(b: Build) -> None:
     """Render the stale pages (to the staging folder as they come), noting what each read."""
     # Placard QR codes are slow to draw: draw the missing ones together (in forked processes when many).
     # Kept by the code too: a drawing made by another version of yunzhan may differ.
-    wanted = {digest(b.code, *args): args for args in placards.qr_requests([p for p, _ in b.todo], b.config)}
-    b.qr_codes.update((args, b.store.get("qr", key)) for key, args in wanted.items())
-    missing = [args for args, svg in b.qr_codes.items() if svg is None]
+    wanted = placards.qr_requests([p for p, _ in b.todo], b.config)
+    missing = b.qr_codes.missing(wanted) if wanted else []
     for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
-        b.store.put("qr", digest(b.code, *args), svg)
-        b.qr_codes[args] = svg
+        b.qr_codes.keep(args, svg)
     if missing:  # forget the drawings no placard shows any more (each version of yunzhan draws its own)
         shown = placards.qr_requests(b.plan.pages, b.config)
-        b.store.keep_only("qr", {digest(b.code, *args) for args in shown})
+        b.store.keep_only("qr", {b.qr_codes.key(args) for args in shown})
     todo = [page for page, _ in b.todo]
     let_go_of_markdown(b)
     # each page's entry packed where it rendered (at 10,000 pages what they read is ~100 MB as tuples) and kept

@@ -53,13 +53,19 @@ def _small_table() -> list[str]:
     ]
 
 
-_SMALL = _small_table()  # values below 32768: a table look-up
+@functools.cache
+def _tables() -> tuple[list[str], list[str], list[str]]:
+    """``_encode_int`` of each value below 32768 (a table look-up), and of a pair seen once or twice at each
+    position (its count, then that first position): made when first used, not when imported (98,000 texts,
+    ~6 MB, that a build would otherwise hold through rendering, where no index is made)."""
+    small = _small_table()
+    return small, [small[1] + v for v in small], [small[2] + v for v in small]
 
 
 def encode_ints(values: Iterable[int]) -> str:
     """Non-negative ints → a JSON-safe string, 5 bits a character, most significant first; characters from
     the upper half of DIGITS mean "more follows". Half the size of a JSON array before gzip."""
-    small = _SMALL
+    small = _tables()[0]
     return "".join(small[v] if v < 32768 else _encode_int(v) for v in values)
 
 
@@ -74,13 +80,11 @@ def decode_ints(text: str) -> list[int]:
     return out
 
 
-_ONE = [_SMALL[1] + v for v in _SMALL]  # a pair seen once, at position p: count 1, first position p
-_TWO = [_SMALL[2] + v for v in _SMALL]  # seen twice, first at p
 BLOCK = 64  # records per memoised block of postings (below 256: ids within a block fit in bytes)
 
 
 def _encode_one(value: int) -> str:
-    return _SMALL[value] if value < 32768 else _encode_int(value)
+    return _tables()[0][value] if value < 32768 else _encode_int(value)
 
 
 class RecordGrams(NamedTuple):
@@ -111,8 +115,11 @@ def record_grams(text: str) -> RecordGrams:
         here.pop(left[-1] + " ", None)
         here.pop(" " + right[0], None)
     segments: list[str] = []
-    if len(line) <= len(_SMALL):  # every count, position and delta is a table look-up
-        small, one, two, get, sub = _SMALL, _ONE, _TWO, _SMALL.__getitem__, operator.sub
+    small, one, two = (
+        _tables()
+    )  # one: a pair seen once at each position (count 1, first position p); two: twice
+    if len(line) <= len(small):  # every count, position and delta is a table look-up
+        get, sub = small.__getitem__, operator.sub
         for positions in here.values():
             if len(positions) == 1:
                 segments.append(one[positions[0]])
@@ -233,7 +240,7 @@ def block_of(records: list[RecordGrams], groups: _Groups | None = None) -> Block
             deque(map(append, targets, segments), maxlen=0)
     where = list(map((groups if groups is not None else _Groups()).__getitem__, buckets))
     order = sorted(range(len(where)), key=where.__getitem__)  # by group, then place
-    encode, sub, chain = _SMALL.__getitem__, operator.sub, itertools.chain
+    encode, sub, chain = _tables()[0].__getitem__, operator.sub, itertools.chain
     firsts, lasts, rests = bytearray(), bytearray(), []
     for flat in map(list(buckets.values()).__getitem__, order):
         ids = flat[0::2]
@@ -303,7 +310,8 @@ def merge(
         deque(map(append, targets, map(add, block.lasts[low:high], repeat(start))), maxlen=0)
         rests = block.rests[cuts[GROUPS + 1 + group] : cuts[GROUPS + 2 + group] - 1].split(",")
         deque(map(append, targets, rests[at : at + high - low]), maxlen=0)
-    encode = _SMALL.__getitem__ if len(blocks) * BLOCK <= len(_SMALL) else _encode_one
+    small = _tables()[0]
+    encode = small.__getitem__ if len(blocks) * BLOCK <= len(small) else _encode_one
     sub, chain = operator.sub, itertools.chain
     for key, flat in chained.items():
         gaps = map(encode, map(sub, flat[0::3], chain((0,), flat[1::3])))

@@ -34,7 +34,7 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
-from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles
+from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
@@ -88,7 +88,9 @@ class Build:
     image_result: images.ImageResult = field(init=False)
     slugs: dict[str, str] = field(init=False)  # term slugs by name
     pinyin: dict[str, str] = field(init=False)  # titles' pinyin the store lacked (for search)
-    qr_codes: dict[tuple[str, str], Any] = field(default_factory=dict)  # placard QR codes drawn, by request
+    qr_codes: KeptQrCodes = field(
+        init=False
+    )  # placard QR codes drawn, by request (drawn by ``render_pages``)
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
     env: Any = field(init=False)
@@ -225,7 +227,8 @@ def plan_pages(b: Build) -> None:
     b.generated |= assets
     cache_dir = b.cache_dir if b.options.use_cache else None
     b.env = render.make_environment(b.site_dir, b.config, b.asset_urls, cache_dir, TrackingEnvironment)
-    placard_globals = placards.template_globals(b.config, codes=b.qr_codes)  # filled by ``render_pages``
+    b.qr_codes = KeptQrCodes(b.store, b.code)
+    placard_globals = placards.template_globals(b.config, codes=b.qr_codes)  # drawn by ``render_pages``
     placard_globals["placard"] = b.env.tracked(placard_globals["placard"], placards.inputs)
     b.env.globals.update(placard_globals)
     b.env.globals.update(charts.template_globals(), qr_svg=placards.placard_qr_svg)
