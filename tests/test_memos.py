@@ -163,7 +163,7 @@ def test_a_body_made_by_a_build_from_the_command_line_is_read_from_its_row_when_
 
 def test_a_record_lets_go_of_its_markdown_and_reads_it_again_when_asked(make_site: MakeSite) -> None:
     """``ParsedFiles.let_go_of_bodies``: the build's records and their parsed originals hold their Markdown no
-    more; asked for, it is read again from the file's row, the very text parsed."""
+    more as text; asked for, it is read from the pack, the very text parsed."""
     from yunzhan.config import load_config
     from yunzhan.content import load_content
     from yunzhan.incremental.memos import ParsedFiles
@@ -174,8 +174,22 @@ def test_a_record_lets_go_of_its_markdown_and_reads_it_again_when_asked(make_sit
     loaded = load_content(site, config, memo=parsed)
     bodies = {r.source: r.raw_body for r in loaded.records}
     assert any(bodies.values())
-    parsed.let_go_of_bodies(loaded.records)
+    from yunzhan.incremental.textpack import TextPack
+
+    parsed.let_go_of_bodies(loaded.records, TextPack())
     for record in loaded.records:
         original = loaded.originals[record.source]
         assert "raw_body" not in record.__dict__ and "raw_body" not in original.__dict__
         assert record.raw_body == original.raw_body == bodies[record.source]
+
+
+def test_gather_hands_out_records_whose_bodies_can_be_read(make_site: MakeSite) -> None:
+    """``pipeline.gather`` closes its store: the records it returns hold their bodies, not a way to read them."""
+    from yunzhan.pipeline import BuildOptions, build, gather
+
+    site = make_site()
+    build(BuildOptions(site_dir=site))  # a warm store: every body is kept apart
+    gathered = gather(BuildOptions(site_dir=site))
+    bodies = [record.body for record in gathered.records]
+    assert any("<p>" in body for body in bodies)
+    assert all(record.deferred("body") is None for record in gathered.records)

@@ -91,3 +91,38 @@ def test_a_heavy_item_gets_a_chunk_of_its_own() -> None:
     chunks = workers.split(len(weights), 4, weights.__getitem__)
     assert chunks == [[0, 1, 2], [3], [4, 5], [6], [7]]
     assert workers.split(5, 2) == [[0, 1], [2, 3], [4]]
+
+
+def test_forked_renderers_read_nothing_through_the_store(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bodies, their Markdown and placard QR codes are read from the store when shown, but forked renderers
+    get them from a ``TextPack`` made before they start: a child reading through the connection it inherits
+    while this process holds a write transaction can spill the transaction's pages into the WAL. The pages
+    come out as a build rendering in this process makes them, cold and from a warm store (a template edit)."""
+    from yunzhan.incremental.store import Store
+
+    site = make_site()
+    readers = tmp_path / "readers.txt"
+    read = Store.get
+
+    def noting(self: Store, table: str, key: str) -> object:
+        with readers.open("a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {table}\n")
+        return read(self, table, key)
+
+    monkeypatch.setattr(Store, "get", noting)
+    theme = Path(__file__).parent.parent / "themes" / "default" / "templates" / "base.html"
+    for edit in ("", "<!-- 改了 -->\n"):
+        if edit:  # every page again, from a warm store
+            (site / "templates").mkdir(exist_ok=True)
+            (site / "templates" / "base.html").write_text(theme.read_text(encoding="utf-8") + edit, "utf-8")
+        with monkeypatch.context() as forking:
+            forking.setattr(workers, "workers_for", lambda count, min_items=0: 2)
+            forking.setattr(workers, "split", lambda count, chunk, weight=None: [[i] for i in range(count)])
+            build(BuildOptions(site_dir=site, output_dir=tmp_path / "two"))
+        build(BuildOptions(site_dir=site, output_dir=tmp_path / "one"))
+        assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
+    tables = {tuple(line.split()) for line in readers.read_text(encoding="utf-8").splitlines()}
+    assert {table for pid, table in tables if pid == str(os.getpid())} >= {"html"}
+    assert {(pid, table) for pid, table in tables if pid != str(os.getpid())} == set()

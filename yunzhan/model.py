@@ -150,6 +150,11 @@ class Record:
             name: value,
         }  # copies share the old
 
+    def settle(self) -> None:
+        """Read every deferred attribute now, before what holds it goes away."""
+        for name, value in self.__dict__.pop("_deferred", {}).items():
+            self.__dict__.setdefault(name, value.load())
+
     def deferred(self, name: str) -> Deferred | None:
         """What attribute ``name`` is read through, when it is held elsewhere (without reading it)."""
         if name in self.__dict__:

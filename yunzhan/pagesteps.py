@@ -15,7 +15,7 @@ from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
 from yunzhan.incremental.store import PackedEntry, PageEntry, PendingPages
 from yunzhan.model import Page
-from yunzhan.steps import Build, let_go_of_markdown, origins
+from yunzhan.steps import Build, origins, pack_texts
 from yunzhan.writing import Stage
 
 
@@ -78,7 +78,7 @@ def render_pages(b: Build) -> None:
         shown = placards.qr_requests(b.plan.pages, b.config)
         b.store.keep_only("qr", {b.qr_codes.key(args) for args in shown})
     todo = [page for page, _ in b.todo]
-    let_go_of_markdown(b)
+    pack_texts(b, wanted)
     # each page's entry packed where it rendered (at 10,000 pages what they read is ~100 MB as tuples) and kept
     # on disk until the forked renderers are gone: they hold the store's connection, which must not change under
     # them

@@ -168,6 +168,8 @@ def _build(
 def gather(options: BuildOptions) -> steps.Build:
     """Everything a build would write, without writing it: not to the output, not to the store."""
     b = _gather(options, _Timer(), None, None)
+    for record in (*b.records, *b.loaded.originals.values()):
+        record.settle()  # read from the store, which is closed next
     _drop(b.store, None)
     return b
 

@@ -34,11 +34,12 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
-from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles
+from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles, pack_bodies
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import Store
+from yunzhan.incremental.textpack import TextPack
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
@@ -262,11 +263,17 @@ def draw_share_images(b: Build) -> None:
     b.problems += made.problems
 
 
-def let_go_of_markdown(b: Build) -> None:
-    """Before rendering many pages: hold no record's Markdown, which a build from the command line reads no
-    more once converted (the renderers forked next would copy what they touch of it)."""
-    if isinstance(b.memo, ParsedFiles) and len(b.todo) >= workers.MIN_ITEMS:
-        b.memo.let_go_of_bodies(b.records)
+def pack_texts(b: Build, wanted_qr: list[tuple[str, str]]) -> None:
+    """Before rendering pages in forked processes: the texts they may read (bodies' HTML, placard QR codes, the
+    Markdown, which a build from the command line reads no more once converted) compressed into one buffer of
+    this process, not read through the store (see ``incremental.textpack``)."""
+    if workers.workers_for(len(b.todo)) < 2:
+        return  # rendered here: read from the store when shown
+    pack = TextPack()
+    pack_bodies(b.records, pack)
+    b.qr_codes.pack(wanted_qr, pack)
+    if isinstance(b.memo, ParsedFiles):
+        b.memo.let_go_of_bodies(b.records, pack)
 
 
 def origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:

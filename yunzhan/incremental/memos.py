@@ -16,6 +16,7 @@ from yunzhan import markup, shortlinks, texts
 from yunzhan.config import CollectionSettings
 from yunzhan.incremental.fingerprints import HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.store import Store
+from yunzhan.incremental.textpack import TextPack
 from yunzhan.model import Deferred, Record
 
 
@@ -65,13 +66,15 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
     def __iter__(self) -> Iterator[Path]:
         return iter([Path(key) for key in self.store.keys("parsed")])
 
-    def let_go_of_bodies(self, records: Iterable[Record]) -> None:
-        """Hold no record's Markdown once it is converted (33 MB at 10,000 records, held through rendering,
-        and a forked renderer's to copy): it is read again from the record file's row should anything ask."""
+    def let_go_of_bodies(self, records: Iterable[Record], pack: TextPack) -> None:
+        """Hold no record's Markdown as text once it is converted (33 MB at 10,000 records, held through
+        rendering, and a forked renderer's to copy): kept compressed in ``pack`` should anything ask."""
         parsed_by_source = {}
-        for path, (_, parsed, _) in self.loaded.items():
+        for _, parsed, _ in self.loaded.values():
             if parsed is not None and "raw_body" in parsed.__dict__:
-                again = Deferred(self.prints.get(parsed), functools.partial(self._raw_body, str(path)))
+                again = Deferred(
+                    self.prints.get(parsed), functools.partial(pack.text, pack.add(parsed.raw_body))
+                )
                 parsed_by_source[parsed.source] = (parsed, again)
         for record in records:
             found = parsed_by_source.get(record.source)
@@ -80,12 +83,25 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         for parsed, again in parsed_by_source.values():
             parsed.defer("raw_body", again)
 
-    def _raw_body(self, key: str) -> str:
-        record = _record_from(self.store.get("parsed", key)[1])
-        return record.raw_body if record is not None else ""
-
     def __len__(self) -> int:
         return len(self.store.keys("parsed"))
+
+
+def _stored_html(store: Store, key: str) -> Markup:
+    """A body's HTML from its row (kept while a build that handed it out runs: ``MarkdownMemo.finish``)."""
+    found = store.get("html", key)
+    if found is None:  # removed meanwhile by another build of this output
+        raise LookupError(f"build store: the HTML of {key} is gone")
+    return Markup(found)
+
+
+def pack_bodies(records: Iterable[Record], pack: TextPack) -> None:
+    """Bodies read from the store when shown (``Deferred``), read now into ``pack``: for forked renderers."""
+    for record in records:
+        found = record.deferred("body")
+        if found is not None:
+            number = pack.add(found.load())
+            record.defer("body", Deferred(found.made, functools.partial(pack.markup, number)))
 
 
 _ATTRIBUTES = tuple(f.name for f in dataclasses.fields(Record))
@@ -218,8 +234,7 @@ class MarkdownMemo:
         return self._later(key, made) if key in self.kept_apart else None
 
     def _later(self, key: str, made: str) -> Deferred:
-        store = self.store
-        return Deferred(made, lambda: Markup(store.get("html", key)))  # its row is kept: ``finish``
+        return Deferred(made, functools.partial(_stored_html, self.store, key))
 
     def remember(
         self,
@@ -262,6 +277,7 @@ class KeptQrCodes(Mapping[tuple[str, str], Markup]):
     def __init__(self, store: Store, code: str) -> None:
         self.store = store
         self.code = code
+        self.packed: dict[tuple[str, str], tuple[TextPack, int]] = {}
 
     def key(self, args: tuple[str, str]) -> str:
         return digest(self.code, *args)
@@ -274,7 +290,17 @@ class KeptQrCodes(Mapping[tuple[str, str], Markup]):
     def keep(self, args: tuple[str, str], svg: Markup) -> None:
         self.store.put("qr", self.key(args), svg)
 
+    def pack(self, wanted: Iterable[tuple[str, str]], pack: TextPack) -> None:
+        """Read these from the store now into ``pack``: for forked renderers."""
+        for args in dict.fromkeys(wanted):
+            found = self.store.get("qr", self.key(args))
+            if found is not None:
+                self.packed[args] = (pack, pack.add(found))
+
     def __getitem__(self, args: tuple[str, str]) -> Markup:
+        packed = self.packed.get(args)
+        if packed is not None:
+            return packed[0].markup(packed[1])
         found = self.store.get("qr", self.key(args))
         if found is None:
             raise KeyError(args)
