@@ -100,11 +100,12 @@ class Deferred:
     """A record's attribute held elsewhere (a body's HTML, in the build store) and read each time it is asked
     for, so that a build holds none it does not show. ``made`` stands for it in prints: its digest."""
 
-    __slots__ = ("load", "made")
+    __slots__ = ("anywhere", "load", "made")
 
-    def __init__(self, made: str, load: Callable[[], Any]) -> None:
+    def __init__(self, made: str, load: Callable[[], Any], anywhere: bool = False) -> None:
         self.made = made
         self.load = load
+        self.anywhere = anywhere  # readable in a forked process too (else read before forking)
 
 
 @dataclass(eq=False)

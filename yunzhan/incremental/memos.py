@@ -29,6 +29,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         self.store = store
         self.settings = {digest(c): c for c in collections}
         self.loaded: dict[Path, Any] = {}
+        self.fresh: set[Path] = set()  # parsed by this build: their rows are not committed yet
         self.prints = ParsePrints()  # each record's ``parsed_print`` and body digest, kept beside it
         store.prefetch("parsed")
 
@@ -58,6 +59,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         body = self.prints.body(record, shortlinks.body_digest) if record is not None else ""
         row = ((*identity[:4], digest(identity[4])), _record_values(record), problems, made, body)
         self.store.put("parsed", str(path), row)
+        self.fresh.add(path)
 
     def __delitem__(self, path: Path) -> None:
         self.loaded.pop(path, None)
@@ -70,12 +72,14 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         """Hold no record's Markdown as text once it is converted (33 MB at 10,000 records, held through
         rendering, and a forked renderer's to copy): kept compressed in ``pack`` should anything ask."""
         parsed_by_source = {}
-        for _, parsed, _ in self.loaded.values():
-            if parsed is not None and "raw_body" in parsed.__dict__:
-                again = Deferred(
-                    self.prints.get(parsed), functools.partial(pack.text, pack.add(parsed.raw_body))
-                )
-                parsed_by_source[parsed.source] = (parsed, again)
+        for path, (_, parsed, _) in self.loaded.items():
+            if parsed is None or "raw_body" not in parsed.__dict__:
+                continue
+            if path in self.fresh:  # parsed now: its row is not committed yet
+                again = Deferred("", functools.partial(pack.text, pack.add(parsed.raw_body)), anywhere=True)
+            else:
+                again = Deferred("", functools.partial(self._raw_body, str(path)), anywhere=True)
+            parsed_by_source[parsed.source] = (parsed, again)
         for record in records:
             found = parsed_by_source.get(record.source)
             if found is not None and record.__dict__.get("raw_body") is found[0].raw_body:
@@ -83,25 +87,30 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         for parsed, again in parsed_by_source.values():
             parsed.defer("raw_body", again)
 
+    def _raw_body(self, key: str) -> str:
+        record = _record_from(self.store.committed("parsed", key)[1])
+        return record.raw_body if record is not None else ""
+
     def __len__(self) -> int:
         return len(self.store.keys("parsed"))
 
 
 def _stored_html(store: Store, key: str) -> Markup:
     """A body's HTML from its row (kept while a build that handed it out runs: ``MarkdownMemo.finish``)."""
-    found = store.get("html", key)
+    found = store.committed("html", key)
     if found is None:  # removed meanwhile by another build of this output
         raise LookupError(f"build store: the HTML of {key} is gone")
     return Markup(found)
 
 
 def pack_bodies(records: Iterable[Record], pack: TextPack) -> None:
-    """Bodies read from the store when shown (``Deferred``), read now into ``pack``: for forked renderers."""
+    """Bodies read from the store when shown (``Deferred``) that a forked child may not read there (made by this
+    build, not committed yet), read now into ``pack``: for forked renderers."""
     for record in records:
         found = record.deferred("body")
-        if found is not None:
+        if found is not None and not found.anywhere:
             number = pack.add(found.load())
-            record.defer("body", Deferred(found.made, functools.partial(pack.markup, number)))
+            record.defer("body", Deferred(found.made, functools.partial(pack.markup, number), anywhere=True))
 
 
 _ATTRIBUTES = tuple(f.name for f in dataclasses.fields(Record))
@@ -231,10 +240,11 @@ class MarkdownMemo:
         forked renderers read the store through the connection they inherit)."""
         if self.kept_apart is None:
             self.kept_apart = self.store.keys("html")  # one query, not one a record
-        return self._later(key, made) if key in self.kept_apart else None
+        return self._later(key, made, True) if key in self.kept_apart else None
 
-    def _later(self, key: str, made: str) -> Deferred:
-        return Deferred(made, functools.partial(_stored_html, self.store, key))
+    def _later(self, key: str, made: str, committed: bool) -> Deferred:
+        """``committed``: kept by an earlier build, so a forked child may read it (``Store.committed``)."""
+        return Deferred(made, functools.partial(_stored_html, self.store, key), anywhere=committed)
 
     def remember(
         self,
@@ -251,7 +261,7 @@ class MarkdownMemo:
         row = texts.kept_row(result, lookups, made, apart)
         if apart and len(row) == 4:
             self.store.put("html", key, str(result.html), plain=True)
-            result = dataclasses.replace(result, html=self._later(key, made))
+            result = dataclasses.replace(result, html=self._later(key, made, False))
         elif self.html is not None:
             self.html.add(result.html, made)
         self.memory[key] = (result, lookups, made)
@@ -278,6 +288,7 @@ class KeptQrCodes(Mapping[tuple[str, str], Markup]):
         self.store = store
         self.code = code
         self.packed: dict[tuple[str, str], tuple[TextPack, int]] = {}
+        self.drawn: set[tuple[str, str]] = set()  # by this build: not committed yet
 
     def key(self, args: tuple[str, str]) -> str:
         return digest(self.code, *args)
@@ -289,10 +300,14 @@ class KeptQrCodes(Mapping[tuple[str, str], Markup]):
 
     def keep(self, args: tuple[str, str], svg: Markup) -> None:
         self.store.put("qr", self.key(args), svg)
+        self.drawn.add(args)
 
     def pack(self, wanted: Iterable[tuple[str, str]], pack: TextPack) -> None:
-        """Read these from the store now into ``pack``: for forked renderers."""
+        """Those of these drawn by this build (not committed yet) read now into ``pack``: for forked renderers;
+        the others are read where shown (``Store.committed``)."""
         for args in dict.fromkeys(wanted):
+            if args not in self.drawn:
+                continue
             found = self.store.get("qr", self.key(args))
             if found is not None:
                 self.packed[args] = (pack, pack.add(found))
@@ -301,7 +316,7 @@ class KeptQrCodes(Mapping[tuple[str, str], Markup]):
         packed = self.packed.get(args)
         if packed is not None:
             return packed[0].markup(packed[1])
-        found = self.store.get("qr", self.key(args))
+        found = self.store.committed("qr", self.key(args))
         if found is None:
             raise KeyError(args)
         return found  # type: ignore[no-any-return]

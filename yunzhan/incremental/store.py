@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import marshal
+import os
 import pickle
 import sqlite3
 import sys
@@ -141,6 +142,8 @@ class Store:
         self.dirty = False  # a write transaction is open: what this build changed, not yet committed
         self.db = self._open()
         self._rows: dict[str, dict[str, bytes]] = {}  # tables read whole (``prefetch``), not yet unpickled
+        self._owner = os.getpid()
+        self._readers: dict[int, sqlite3.Connection] = {}  # forked children's own connections (``committed``)
 
     def _open(self) -> sqlite3.Connection:
         if self.path is None:
@@ -189,6 +192,21 @@ class Store:
             if data is not None:
                 return _loads(data)
         row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def committed(self, table: str, key: str) -> Any:
+        """The value under ``key`` as the last build committed it, from any process: a forked child reads
+        through a read-only connection of its own, never the one it inherits (while the build holds a write
+        transaction, a read through that one can spill it into the WAL beside the parent's); this process, and
+        a store in memory (nothing shared), through the store's."""
+        pid = os.getpid()
+        if pid == self._owner or self.path is None:
+            return self.get(table, key)
+        reader = self._readers.get(pid)
+        if reader is None:
+            uri = f"{self.path.absolute().as_uri()}?mode=ro"
+            reader = self._readers[pid] = sqlite3.connect(uri, uri=True, timeout=LOCK_WAIT_S)
+        row = reader.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
         return None if row is None else _loads(row[0])
 
     def has(self, table: str, key: str) -> bool:
