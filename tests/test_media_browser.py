@@ -132,7 +132,8 @@ def test_lightbox_steps_onto_a_clip_and_pauses_it_on_the_next_step_and_on_back(o
     held = clip.element_handle()
     page.go_back()  # Back closes the lightbox and the clip with it
     expect(dialog).not_to_have_attribute("open", "")
-    assert held.evaluate("v => v.paused")
+    # the dialog's "close" event, which pauses the clip, comes a task after its attribute goes
+    page.wait_for_function("v => v.paused", arg=held, timeout=5000)
     assert page.evaluate("() => [...document.querySelectorAll('video')].every(v => v.paused)")
     assert page.console_errors == [] and page.page_errors == []
 
