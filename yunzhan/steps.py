@@ -89,9 +89,7 @@ class Build:
     image_result: images.ImageResult = field(init=False)
     slugs: dict[str, str] = field(init=False)  # term slugs by name
     pinyin: dict[str, str] = field(init=False)  # titles' pinyin the store lacked (for search)
-    qr_codes: KeptQrCodes = field(
-        init=False
-    )  # placard QR codes drawn, by request (drawn by ``render_pages``)
+    qr_codes: KeptQrCodes = field(init=False)  # placard QR codes by request, drawn by ``render_pages``
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
     env: Any = field(init=False)
@@ -264,9 +262,10 @@ def draw_share_images(b: Build) -> None:
 
 
 def pack_texts(b: Build, wanted_qr: list[tuple[str, str]]) -> None:
-    """Before rendering pages in forked processes: the texts they may read (bodies' HTML, placard QR codes, the
-    Markdown, which a build from the command line reads no more once converted) compressed into one buffer of
-    this process, not read through the store (see ``incremental.textpack``)."""
+    """Before rendering pages in forked processes: the texts they may read that this build made (bodies' HTML,
+    placard QR codes, the Markdown, which a build from the command line reads no more once converted) compressed
+    into one buffer of this process; what an earlier build committed they read themselves (``Store.committed``,
+    see ``incremental.textpack``)."""
     if workers.workers_for(len(b.todo)) < 2:
         return  # rendered here: read from the store when shown
     pack = TextPack()

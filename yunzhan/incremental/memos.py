@@ -237,7 +237,7 @@ class MarkdownMemo:
 
     def _html(self, key: str, made: str) -> Deferred | None:
         """A body's HTML read from its row each time it is asked for (by whichever process renders the page:
-        forked renderers read the store through the connection they inherit)."""
+        a forked renderer through a connection of its own, ``Store.committed``)."""
         if self.kept_apart is None:
             self.kept_apart = self.store.keys("html")  # one query, not one a record
         return self._later(key, made, True) if key in self.kept_apart else None

@@ -7,8 +7,9 @@ store as the last finished build left it, and what a store says is checked again
 trusted (a page's file size and time), so an old store only costs time. A store written by another yunzhan
 version, or a damaged file, is discarded with a one-line notice and the build starts from nothing.
 
-Forked workers (``workers.fork_map``) inherit the connection and may read through it: the build writes nothing
-while they run (a write under a reading child can leave the WAL index damaged).
+Forked workers (``workers.fork_map``) inherit the connection but never read through it (a read there can spill
+the build's open transaction into the WAL beside the parent's): they read what earlier builds committed through
+a read-only connection of their own (``committed``), and the build writes nothing while they run.
 
 Tables:
 

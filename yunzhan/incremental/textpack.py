@@ -2,9 +2,10 @@
 
 Bodies' HTML, their Markdown and placard QR codes are read from the build store when a page shows them. A
 forked child must not read through the store's connection while this process holds a write transaction (a
-read can spill the transaction's pages into the WAL beside the parent's), so before rendering many pages in
-forked processes the texts they may read are put here: compressed (~a third of their size as strings), in one
-object, so that a child reading some copies no memory page of the others.
+read can spill the transaction's pages into the WAL beside the parent's). What an earlier build committed a
+child reads through a read-only connection of its own (``Store.committed``); what this build made is put here
+before the children start: compressed (~a third of its size as strings), in one object, so that a child
+reading some copies no memory page of the others.
 """
 
 from __future__ import annotations
