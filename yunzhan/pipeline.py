@@ -190,6 +190,8 @@ def _gather(
     if stage is not None and stage.trusted:
         stage.spare = store.get("meta", "spare")  # staging touches only what differs from the spare tree
     try:
+        if stage is not None:
+            stage.start_mirror()  # when there is no spare tree, one is made while the build works
         for name, step in steps_in_order():
             with timer.step(name):
                 step(b)

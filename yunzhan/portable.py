@@ -44,6 +44,7 @@ class Capabilities:
     hard_links: bool  # os.link exists (a file system may still refuse one: exFAT, FAT32 → a copy)
     alarm: bool  # SIGALRM with setitimer: a time bound that interrupts pure-Python work
     detach: bool  # a child process may outlive us (a background delete)
+    spawn: bool  # a Python child process can be started (the interpreter's path is known)
     quick_exit: bool  # os._exit: end the process without tearing the interpreter down
     copy_range: bool  # os.copy_file_range: bytes copied from file to file inside the kernel (Linux)
 
@@ -54,6 +55,7 @@ NONE = Capabilities(
     hard_links=False,
     alarm=False,
     detach=False,
+    spawn=False,
     quick_exit=False,
     copy_range=False,
 )
@@ -68,6 +70,7 @@ def capabilities() -> Capabilities:
         hard_links=hasattr(os, "link"),
         alarm=hasattr(signal, "SIGALRM") and hasattr(signal, "setitimer"),
         detach=bool(sys.executable),
+        spawn=bool(sys.executable),
         quick_exit=hasattr(os, "_exit"),
         copy_range=hasattr(os, "copy_file_range"),
     )
@@ -227,6 +230,26 @@ def delete_tree_detached(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------- processes
+
+
+def start_python(module: str, args: list[str], root: Path) -> subprocess.Popen[bytes] | None:
+    """Run ``module.main(args)`` in a new Python process (started afresh, not forked: the same on Windows),
+    with ``root`` first on its path and its standard output piped back; None where none can be started (the
+    caller then does without it)."""
+    if not capabilities().spawn:
+        return None
+    code = "import importlib, sys; sys.path.insert(0, sys.argv[1]); "
+    code += "sys.exit(importlib.import_module(sys.argv[2]).main(sys.argv[3:]))"
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", code, os.fspath(root), module, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+    except OSError:
+        return None
 
 
 def exit_now(code: int) -> NoReturn:

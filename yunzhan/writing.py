@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yunzhan import publish
+from yunzhan import mirror, publish
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.written import as_written, file_stats
 from yunzhan.inplace import InPlaceOutput
@@ -17,26 +17,55 @@ if TYPE_CHECKING:
     from yunzhan.steps import Build
 
 MEDIA_PREFIX = "media/"  # image derivatives: cache files written by rename, safe to hard-link
+HELD_PAGES = 256  # pages rendered before the spare tree is mirrored wait in memory (an edit's few)
 
 
 class Stage:
     """The staging folder of a build that is swapped in whole (see output.py), made when the first page is
-    rendered: pages go to disk as they render instead of piling up in memory (hundreds of MB at 10,000)."""
+    rendered: pages go to disk as they render instead of piling up in memory (hundreds of MB at 10,000).
+    When there is no spare tree to stage in, a child process mirrors the output meanwhile (see mirror.py); the
+    first pages wait for it in memory."""
 
     def __init__(self, output_dir: Path, compress: bool) -> None:
         self.output_dir, self.compress = output_dir, compress
         self.staged: StagedOutput | None = None
         self.spare: Spare | None = None  # what the store says of the spare tree (see output.Spare)
         self.trusted = True  # False: the spare tree is walked whatever the store says
+        self.mirroring: mirror.Mirroring | None = None
+        self._held: dict[str, bytes] = {}  # pages rendered while the mirror is being made
+
+    def start_mirror(self) -> None:
+        """Have the spare tree made while the build works, when there is none."""
+        self.mirroring = mirror.start(self.output_dir)
+
+    def settle(self) -> Spare | None:
+        """Wait for the mirror, if one is being made: the spare tree it left (None: none)."""
+        mirroring, self.mirroring = self.mirroring, None
+        made = mirroring.wait() if mirroring is not None else None
+        if made is not None:
+            self.spare = made  # its record is new: trusted even when the store's may be stale
+            self.trusted = True
+        return made
 
     def get(self) -> StagedOutput:
         if self.staged is None:
-            self.staged = StagedOutput(self.output_dir, self.spare)
+            self.settle()
+            self.staged = StagedOutput(self.output_dir, self.spare if self.trusted else None)
+            held, self._held = self._held, {}
+            for rel, data in held.items():
+                self._place(self.staged, rel, data)
         return self.staged
 
     def page(self, rel: str, html: str) -> None:
         data = html.encode("utf-8")
-        staged = self.get()
+        mirroring = self.mirroring
+        held = self.staged is None and mirroring is not None and len(self._held) < HELD_PAGES
+        if held and mirroring is not None and mirroring.running():
+            self._held.setdefault(rel, data)  # two pages at one URL: see below
+            return
+        self._place(self.get(), rel, data)
+
+    def _place(self, staged: StagedOutput, rel: str, data: bytes) -> None:
         if rel in staged.stats.files:
             return  # two pages at one URL: a problem already stops this build (pages.find_collisions)
         staged.write_bytes(rel, data)
@@ -45,6 +74,9 @@ class Stage:
                 staged.write_bytes(twin, blob)
 
     def abort(self) -> None:
+        if self.mirroring is not None:
+            self.mirroring.cancel()
+            self.mirroring = None
         if self.staged is not None:
             self.staged.abort()
 
@@ -55,6 +87,9 @@ def write(
     """Complete the staged build (pages may be staged already) and swap it in; when nothing at all changed,
     leave the output alone. No ``stage``: a preview, updated in place."""
     if stage is not None and not gathered.pages and unchanged(gathered, output_dir):
+        made = stage.settle()
+        if made is not None:
+            gathered.store.put("meta", "spare", made)
         return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
     staged: StagedOutput | InPlaceOutput
     if stage is None:
