@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from tests.conftest import REPO
-from yunzhan import searchpostings, searchtext
+from yunzhan import packedints, searchpostings, searchtext
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.model import Record
 
@@ -73,14 +73,14 @@ def reference_postings(texts: list[str]) -> dict[str, str]:
             bigrams.setdefault(gram, []).append((rid, positions))
     out = {}
     for ch, ids in unigrams.items():
-        out[ch] = searchpostings.encode_ints(b - a for a, b in itertools.pairwise([0, *ids]))
+        out[ch] = packedints.encode_ints(b - a for a, b in itertools.pairwise([0, *ids]))
     for gram, per_record in bigrams.items():
         flat, last = [], 0
         for rid, positions in per_record:
             flat += [rid - last, len(positions), positions[0]]
             flat += [b - a for a, b in itertools.pairwise(positions)]
             last = rid
-        out[gram] = searchpostings.encode_ints(flat)
+        out[gram] = packedints.encode_ints(flat)
     return out
 
 

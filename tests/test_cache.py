@@ -294,7 +294,8 @@ def test_a_store_held_by_another_build_is_a_plain_message(
 
 def test_pages_put_again_keep_exactly_what_each_read(tmp_path: Path) -> None:
     """A re-rendered page's rows of ``reads`` are changed where what it read changed, over batch boundaries."""
-    from yunzhan.incremental.store import PageEntry, Store
+    from yunzhan.incremental.pageentries import PageEntry
+    from yunzhan.incremental.store import Store
 
     def entry(*owners: str) -> PageEntry:
         return PageEntry.of("fp", [(("record", "projects", slug, "title"), "x") for slug in owners])

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import MakeSite, edit_file, incremental_build
 from yunzhan import output
 from yunzhan.output import StagedOutput
 from yunzhan.recycle import walk_tree
-from yunzhan.treesign import tree_signature
+from yunzhan.treesign import TreeRecord, tree_signature
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -265,7 +268,6 @@ def test_spare_note_round_trips_through_the_store_as_marshalled_records(tmp_path
     import pickle
 
     from yunzhan.recycle import Spare
-    from yunzhan.treesign import TreeRecord
 
     tree = TreeRecord({"a": (1, 2)}, {"a/index.html": (3, 4, 5), "x.css": (6, 7, 8)})
     output_tree = TreeRecord(
@@ -279,3 +281,56 @@ def test_spare_note_round_trips_through_the_store_as_marshalled_records(tmp_path
     assert back.output_tree == output_tree
     assert "a/index.html" in back.files and set(back.output) == {"a/index.html", "b/index.html"}
     assert tree.to_bytes() in data and output_tree.to_bytes() in data
+
+
+def _damaged(kept: bytes, how: str) -> bytes:
+    """A marshalled tree record as it may come back from a damaged store, raising each error ``from_bytes`` may."""
+    damage = {
+        "cut short": kept[: len(kept) // 2],
+        "garbage": b"\0garbage",
+        "not a record": marshal.dumps(("a", "b")),
+    }
+    return damage[how]
+
+
+@pytest.mark.parametrize("how", ["cut short", "garbage", "not a record"])
+def test_an_unreadable_record_of_the_output_is_walked_instead(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """The store keeps the output's record beside the trusted spare tree's (``Spare.output_kept``), read only when
+    the commit counts what the build removed: when it cannot be read, the commit walks the old output instead,
+    the output is still exactly the build (a page removed from the site is gone), and the next build is given
+    that walk as the record of its spare tree."""
+    from yunzhan.incremental.store import opened
+    from yunzhan.pipeline import BuildOptions, build
+    from yunzhan.recycle import Spare
+
+    site = make_site()
+    for n in range(2):  # the second build leaves a spare tree the store describes
+        edit_file(site / "content/pages/about.md", "关于本展" if n == 0 else "关于本展0", f"关于本展{n}")
+        incremental_build(site)
+    (path,) = (site.parent / "cache").glob("build-*.sqlite")
+    with opened(path) as store:
+        spare = store.get("meta", "spare")
+        assert isinstance(spare, Spare) and isinstance(spare.output_kept, bytes)
+        store.put(
+            "meta", "spare", Spare(spare.token, spare.differ, spare.tree, _damaged(spare.output_kept, how))
+        )
+        store.commit()
+    before = set(_tree(site / "output"))
+    walked: list[str] = []
+
+    def walk(root: str, wanted: Collection[str] | None = None) -> TreeRecord:
+        walked.append(root)
+        return walk_tree(root, wanted)
+
+    monkeypatch.setattr(output, "walk_tree", walk)
+    (site / "content/pages/about.md").unlink()
+    out = incremental_build(site)
+    assert walked == [os.fspath(out.absolute())]  # the stage was trusted (not walked): the old output was
+    cold = tmp_path / "cold"
+    build(BuildOptions(site_dir=site, output_dir=cold, cache_dir=tmp_path / "cold-cache", use_cache=False))
+    assert _tree(out) == _tree(cold) and "about/index.html" in before - set(_tree(out))
+    with opened(path) as store:
+        noted = store.get("meta", "spare")  # the old output walked is the next build's spare tree
+        assert set(noted.files) == before and set(noted.output) == set(_tree(out))

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from tests import searchcorpus
 from tests.conftest import REPO
 from tests.searchcorpus import BASE, BASE_URL, cold, corpus, expected_paths, reference_postings
-from yunzhan import search, searchpostings, searchtext
+from yunzhan import packedints, search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
 from yunzhan.incremental.searchblocks import search_files
 from yunzhan.incremental.store import Store
@@ -40,7 +40,7 @@ def py_find(files: dict[str, bytes], query: str) -> set[str]:
         k = searchpostings.shard_of(gram, meta["n"])
         if k not in shards:
             shards[k] = json.loads(files[f"search/s/{k}.{meta['s'][k]}.json"])  # as search.js builds it
-        return searchpostings.decode_ints(shards[k][gram]) if gram in shards[k] else None
+        return packedints.decode_ints(shards[k][gram]) if gram in shards[k] else None
 
     def term_hits(term: str) -> set[int]:
         hits = {

@@ -3,19 +3,12 @@
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
 
 from tests.searchcorpus import cold, reference_postings
-from yunzhan import search, searchpostings
-
-
-def test_ints_pack_and_unpack() -> None:
-    values = [0, 1, 31, 32, 1023, 1024, 99999, 7]
-    packed = searchpostings.encode_ints(values)
-    assert searchpostings.decode_ints(packed) == values and json.dumps(packed) == f'"{packed}"'
+from yunzhan import packedints, search, searchpostings
 
 
 @pytest.mark.parametrize(
@@ -33,13 +26,13 @@ def test_postings_are_the_format(texts: list[str]) -> None:
     got, ints = searchpostings.postings(texts)
     want = reference_postings(texts)
     assert got == want
-    assert ints == sum(len(searchpostings.decode_ints(p)) for p in want.values())
+    assert ints == sum(len(packedints.decode_ints(p)) for p in want.values())
 
 
 def test_postings_of_a_record_and_of_a_block() -> None:
     record = searchpostings.record_grams("电缆，电缆头")
     assert record.chars == "头电缆"
-    assert dict(zip(record.grams, map(searchpostings.decode_ints, record.segments), strict=True)) == {
+    assert dict(zip(record.grams, map(packedints.decode_ints, record.segments), strict=True)) == {
         "电缆": [2, 0, 3],  # twice: at 0 and 3 (the comma is a gap of one)
         "缆头": [1, 4],
     }
@@ -107,12 +100,6 @@ def test_shards_are_the_postings_split_by_gram(shards: int) -> None:
     for gram, packed in reference_postings(texts).items():
         want[searchpostings.shard_of(gram, shards)][gram] = packed
     assert searchpostings.shard_bodies(blocks, shards) == [searchpostings.dumps(s) for s in want]
-
-
-def test_the_table_of_small_values_is_their_encoding() -> None:
-    """The look-up table is built digit by digit at import: each entry must be what ``_encode_int`` makes."""
-    assert [searchpostings._encode_int(v) for v in range(1 << 15)] == searchpostings._tables()[0]
-    assert searchpostings.decode_ints("".join(searchpostings._tables()[0])) == list(range(1 << 15))
 
 
 @pytest.mark.parametrize("every_full", [False, True], ids=["a-few", "all-with-keys"])

@@ -12,8 +12,8 @@ from typing import Any
 from yunzhan import opendata, placards, publish, render, review, shortlinks, workers
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_fingerprint
+from yunzhan.incremental.pageentries import PackedEntry, PageEntry, PendingPages
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
-from yunzhan.incremental.store import PackedEntry, PageEntry, PendingPages
 from yunzhan.model import Page
 from yunzhan.steps import Build, origins, pack_texts
 from yunzhan.writing import Stage

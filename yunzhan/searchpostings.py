@@ -1,5 +1,5 @@
 """The postings of the search index: where each character and each pair of adjacent characters (bigram)
-occurs, record by record, packed into strings (``encode_ints``) that ``search.js`` unpacks.
+occurs, record by record, packed into strings (``packedints.encode_ints``) that ``search.js`` unpacks.
 
 A record's share is ``record_grams`` of its text; BLOCK consecutive records make a ``Block`` (their postings
 with record ids counted from the block's first record); blocks are merged into shards a group of keys at a time
@@ -19,6 +19,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
+from yunzhan.packedints import encode_ints, encode_one, tables
 from yunzhan.searchtext import SECTION, runs
 
 
@@ -30,61 +31,7 @@ def shard_of(gram: str, shards: int) -> int:
     return h % shards
 
 
-DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
-
-
-def _encode_int(value: int) -> str:
-    chunks = [value & 31]
-    value >>= 5
-    while value:
-        chunks.append((value & 31) | 32)
-        value >>= 5
-    return "".join(DIGITS[c] for c in reversed(chunks))
-
-
-def _small_table() -> list[str]:
-    """``_encode_int`` of every value below 32768, by digit (one, two or three), not value by value: this
-    module is imported by every build, and 32,768 calls cost it 50 ms."""
-    low, more = DIGITS[:32], DIGITS[33:]  # a last digit; a leading one of 1..31 with "more follows"
-    return [
-        *low,
-        *[a + b for a in more for b in low],
-        *[a + b + c for a in more for b in DIGITS[32:] for c in low],
-    ]
-
-
-@functools.cache
-def _tables() -> tuple[list[str], list[str], list[str]]:
-    """``_encode_int`` of each value below 32768 (a table look-up), and of a pair seen once or twice at each
-    position (its count, then that first position): made when first used, not when imported (98,000 texts,
-    ~6 MB, that a build would otherwise hold through rendering, where no index is made)."""
-    small = _small_table()
-    return small, [small[1] + v for v in small], [small[2] + v for v in small]
-
-
-def encode_ints(values: Iterable[int]) -> str:
-    """Non-negative ints → a JSON-safe string, 5 bits a character, most significant first; characters from
-    the upper half of DIGITS mean "more follows". Half the size of a JSON array before gzip."""
-    small = _tables()[0]
-    return "".join(small[v] if v < 32768 else _encode_int(v) for v in values)
-
-
-def decode_ints(text: str) -> list[int]:
-    out, n = [], 0
-    for ch in text:
-        c = DIGITS.index(ch)
-        n = n * 32 + (c & 31)
-        if c < 32:
-            out.append(n)
-            n = 0
-    return out
-
-
 BLOCK = 64  # records per memoised block of postings (below 256: ids within a block fit in bytes)
-
-
-def _encode_one(value: int) -> str:
-    return _tables()[0][value] if value < 32768 else _encode_int(value)
 
 
 class RecordGrams(NamedTuple):
@@ -116,7 +63,7 @@ def record_grams(text: str) -> RecordGrams:
         here.pop(" " + right[0], None)
     segments: list[str] = []
     small, one, two = (
-        _tables()
+        tables()
     )  # one: a pair seen once at each position (count 1, first position p); two: twice
     if len(line) <= len(small):  # every count, position and delta is a table look-up
         get, sub = small.__getitem__, operator.sub
@@ -240,7 +187,7 @@ def block_of(records: list[RecordGrams], groups: _Groups | None = None) -> Block
             deque(map(append, targets, segments), maxlen=0)
     where = list(map((groups if groups is not None else _Groups()).__getitem__, buckets))
     order = sorted(range(len(where)), key=where.__getitem__)  # by group, then place
-    encode, sub, chain = _tables()[0].__getitem__, operator.sub, itertools.chain
+    encode, sub, chain = tables()[0].__getitem__, operator.sub, itertools.chain
     firsts, lasts, rests = bytearray(), bytearray(), []
     for flat in map(list(buckets.values()).__getitem__, order):
         ids = flat[0::2]
@@ -310,8 +257,8 @@ def merge(
         deque(map(append, targets, map(add, block.lasts[low:high], repeat(start))), maxlen=0)
         rests = block.rests[cuts[GROUPS + 1 + group] : cuts[GROUPS + 2 + group] - 1].split(",")
         deque(map(append, targets, rests[at : at + high - low]), maxlen=0)
-    small = _tables()[0]
-    encode = small.__getitem__ if len(blocks) * BLOCK <= len(small) else _encode_one
+    small = tables()[0]
+    encode = small.__getitem__ if len(blocks) * BLOCK <= len(small) else encode_one
     sub, chain = operator.sub, itertools.chain
     for key, flat in chained.items():
         gaps = map(encode, map(sub, flat[0::3], chain((0,), flat[1::3])))

@@ -13,7 +13,8 @@ from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.incremental import fingerprints
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, files_digest
-from yunzhan.incremental.store import Store, owner_of
+from yunzhan.incremental.pageentries import owner_of
+from yunzhan.incremental.store import Store
 from yunzhan.incremental.written import as_written
 from yunzhan.model import Record
 

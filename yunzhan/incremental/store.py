@@ -20,7 +20,7 @@ Tables:
   a page shows it), parsed record files (``parsed``), placard QR codes
   (``qr``), check findings (``findings``), search blocks (``blocks``), open data lines (``lines``) and
   site-wide values (``meta``: term slugs, the search index's shard names, each record's keys by its state).
-- ``pages``: one row a page: its fingerprint, its file's size and time as written, and what it read with the
+- ``pages``: one row a page (``pageentries``): its fingerprint, its file's size and time as written, and what it read with the
   fingerprints then (pickled).
 - ``reads``: (owner, page): the record, collection, taxonomy or term a page read. "Which pages read record X"
   is one indexed query.
@@ -34,16 +34,14 @@ import os
 import pickle
 import sqlite3
 import sys
-import tempfile
-import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from yunzhan import __version__
 from yunzhan.errors import Problem, YunzhanError
-from yunzhan.incremental.fingerprints import DepKey, code_digest, digest
+from yunzhan.incremental.fingerprints import code_digest, digest
+from yunzhan.incremental.pageentries import PackedEntry, PageEntry
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
 STORE_FORMAT = 7
@@ -63,70 +61,6 @@ CREATE TABLE IF NOT EXISTS pages (rel TEXT PRIMARY KEY, fingerprint TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS reads (owner TEXT NOT NULL, rel TEXT NOT NULL, PRIMARY KEY (owner, rel)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS reads_rel ON reads (rel);
 """
-
-
-@dataclass(slots=True)
-class PageEntry:
-    """A page of the last build: what it was made of and what it read, with its file as written."""
-
-    fingerprint: str  # the site-wide fingerprint and the page's own
-    deps: tuple[tuple[DepKey, str], ...]  # what the page touched, with its fingerprint then
-    size: int = 0
-    mtime_ns: int = 0
-
-    @classmethod
-    def of(cls, fingerprint: str, deps: Iterable[tuple[DepKey, str]]) -> PageEntry:
-        return cls(fingerprint, tuple(sorted(deps)))
-
-    def packed(self) -> PackedEntry:
-        """The entry as the store keeps it, pickled and compressed: a cold build holds thousands until the
-        forked renderers are gone (at 3,000 records, 24 MiB instead of 53)."""
-        deps = zlib.compress(pickle.dumps(self.deps, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        # a record's attributes share its row: each row joined once, not once per attribute read
-        rows = {key[:3] if key[0] == "record" else key for key, _ in self.deps}
-        owners = frozenset(map(owner_of, rows))
-        return PackedEntry(self.fingerprint, deps, self.size, self.mtime_ns, owners)
-
-
-@dataclass(slots=True)
-class PackedEntry:
-    fingerprint: str
-    deps: bytes  # pickled, compressed: see ``_deps``
-    size: int = 0
-    mtime_ns: int = 0
-    owners: frozenset[str] = frozenset()  # its rows of ``reads``: ``owner_of`` each dependency
-
-
-class PendingPages:
-    """Page entries made while forked renderers run, waiting on disk until the store may be written (see the
-    module's docstring): at 10,000 pages they come to ~80 MB, which this process need not hold meanwhile."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 (``drain`` closes it)
-        self.rels: list[str] = []  # the pages added, in order
-
-    def add(self, rel: str, entry: PackedEntry) -> None:
-        self.rels.append(rel)
-        pickle.dump((rel, entry), self._file, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def drain(self) -> Iterator[tuple[str, PackedEntry]]:
-        """The entries in the order they came, once; the file is gone after."""
-        with self._file:
-            self._file.seek(0)
-            while True:
-                try:
-                    yield pickle.load(self._file)
-                except EOFError:
-                    return
-
-
-def _deps(data: bytes) -> tuple[tuple[DepKey, str], ...]:
-    return pickle.loads(zlib.decompress(data))  # type: ignore[no-any-return]
-
-
-def owner_of(key: DepKey) -> str:
-    """The row of ``reads`` a dependency counts under: a record (any attribute of it), or the key itself."""
-    return "\0".join(key[:3] if key[0] == "record" else key)
 
 
 def store_path(cache_dir: Path, output_dir: Path) -> Path:
@@ -246,7 +180,7 @@ class Store:
         row = self.db.execute(
             "SELECT fingerprint, size, mtime_ns, deps FROM pages WHERE rel=?", (rel,)
         ).fetchone()
-        return None if row is None else PageEntry(row[0], _deps(row[3]), row[1], row[2])
+        return None if row is None else PageEntry.from_row(row[0], row[3], row[1], row[2])
 
     def page_heads(self) -> dict[str, tuple[str, int, int]]:
         """Every page of the last build: (fingerprint, size, mtime_ns), without what it read."""
@@ -256,7 +190,7 @@ class Store:
         }
 
     def readers(self, owners: Iterable[str]) -> set[str]:
-        """The pages that read any of ``owners`` (``owner_of`` a dependency)."""
+        """The pages that read any of ``owners`` (``pageentries.owner_of`` a dependency)."""
         found: set[str] = set()
         wanted = sorted(set(owners))
         for start in range(0, len(wanted), 500):
