@@ -75,6 +75,30 @@ def test_apart_does_every_item_in_one_child_however_few(monkeypatch: pytest.Monk
     assert {pid for _, pid in workers.apart(_square_plus, {"add": 3}, 5)} == {os.getpid()}
 
 
+def test_apart_soon_works_in_a_child_while_this_process_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Begun at once in one forked child; asked for later, the results come in order. Where this process may
+    not fork (a preview's threads, or no fork at all), the work is done here when asked for, not before."""
+    if not portable.can_fork():
+        pytest.skip("no fork here: apart_soon runs in this process")
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    soon = workers.apart_soon(_square_plus, {"add": 3}, 40)
+    results = soon()
+    assert [r for r, _ in results] == [i * i + 3 for i in range(40)]
+    assert len({pid for _, pid in results}) == 1 and os.getpid() not in {pid for _, pid in results}
+    assert soon() is results  # asked again: the same results, no second child
+    assert workers.apart_soon(_square_plus, {"add": 0}, 0)() == []
+    called: list[int] = []
+
+    def counted(state: dict[str, int], i: int) -> tuple[int, int]:
+        called.append(i)
+        return _square_plus(state, i)
+
+    monkeypatch.setattr(portable, "can_fork", lambda: False)
+    later = workers.apart_soon(counted, {"add": 1}, 3)
+    assert called == []  # nothing done before it is asked for
+    assert later() == [(1, os.getpid()), (2, os.getpid()), (5, os.getpid())]
+
+
 def test_a_forked_build_equals_one_in_process(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -46,6 +46,9 @@ from yunzhan.options import BuildOptions
 from yunzhan.slugs import slugify
 from yunzhan.writing import Stage
 
+TITLES_SOON = 200  # up to this many new titles (an edit's) get their pinyin while the build goes on; more (a
+# first build's) wait for the Markdown's workers to finish, so pypinyin's 55 MB are not held beside them
+
 
 @dataclass
 class Build:
@@ -89,6 +92,8 @@ class Build:
     image_result: images.ImageResult = field(init=False)
     slugs: dict[str, str] = field(init=False)  # term slugs by name
     pinyin: dict[str, str] = field(init=False)  # titles' pinyin the store lacked (for search)
+    # an edit's few new titles and the function that gives their pinyin, made meanwhile (``load_records``)
+    titles_soon: tuple[list[str], Callable[[], list[str]]] | None = field(init=False, default=None)
     qr_codes: KeptQrCodes = field(init=False)  # placard QR codes by request, drawn by ``render_pages``
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
@@ -130,6 +135,9 @@ def load_records(b: Build) -> None:
     b.problems += b.loaded.problems
     if b.session is not None:
         b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)
+    titles = titles_wanted(b.store, b.records)
+    if len(titles) <= TITLES_SOON:  # their pinyin made while the build goes on (pypinyin loads in ~0.3 s)
+        b.titles_soon = titles, workers.apart_soon(_title_pinyin, titles, len(titles))
 
 
 def check_records(b: Build) -> None:
@@ -209,9 +217,14 @@ def plan_pages(b: Build) -> None:
     # the pinyin of new terms and titles (for search), made in a forked child: pypinyin's tables are 55 MB
     values = pages.term_values(b.grouped, b.config)
     missing = sorted(pages.term_names(values) - known.keys())
-    titles = titles_wanted(b.store, b.records)
-    made = workers.apart(_pinyin, (missing, titles), len(missing) + len(titles), chunk=256)
-    b.pinyin = dict(zip(titles, made[len(missing) :], strict=True))
+    if b.titles_soon is not None:
+        titles, soon = b.titles_soon
+        made = workers.apart(_pinyin, (missing, []), len(missing), chunk=256)
+        b.pinyin = dict(zip(titles, soon(), strict=True))
+    else:  # many (a first build): one child for both, once the Markdown's workers are done
+        titles = titles_wanted(b.store, b.records)
+        made = workers.apart(_pinyin, (missing, titles), len(missing) + len(titles), chunk=256)
+        b.pinyin = dict(zip(titles, made[len(missing) :], strict=True))
     b.plan = pages.plan_site(
         b.grouped, b.config, known | dict(zip(missing, made[: len(missing)], strict=True)), values
     )
@@ -309,6 +322,10 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
             if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
                 files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
     return files
+
+
+def _title_pinyin(titles: list[str], i: int) -> str:
+    return searchtext.title_pinyin(titles[i])
 
 
 def _pinyin(wanted: tuple[list[str], list[str]], i: int) -> str:

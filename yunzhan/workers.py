@@ -114,6 +114,38 @@ def apart(func: Callable[[S, int], R], state: S, count: int, *, chunk: int = CHU
         return [result for future in futures for result in future.result()]
 
 
+def apart_soon(func: Callable[[S, int], R], state: S, count: int) -> Callable[[], list[R]]:
+    """``apart`` begun now, in a forked child, while this process goes on; the function returned waits for its
+    results. For a few items (an edit's new titles): the child holds its library's tables while this process
+    may fork workers of its own beside it. Where it cannot fork, the work is done here when asked for."""
+    if count == 0 or threading.active_count() > 1 or not portable.can_fork():
+        return partial(apart, func, state, count)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_send, args=(sender, func, state, count), daemon=True)
+    child.start()
+    sender.close()
+    made: list[list[R]] = []
+
+    def results() -> list[R]:
+        if not made:
+            try:
+                made.append(receiver.recv())
+            except EOFError:  # the child died: done here
+                made.append([func(state, i) for i in range(count)])
+            finally:
+                receiver.close()
+                child.join()
+        return made[0]
+
+    return results
+
+
+def _send(sender: Any, func: Callable[[Any, int], Any], state: Any, count: int) -> None:
+    sender.send([func(state, i) for i in range(count)])
+    sender.close()
+
+
 def split(count: int, chunk: int, weight: Callable[[int], int] | None = None) -> list[list[int]]:
     """0..count-1 in runs of ``chunk`` items, or of at most ``chunk`` by ``weight`` (at least 1 each): an item
     as heavy as a whole chunk is alone in its own. A chunk's results wait whole in the process that made it,
