@@ -384,3 +384,43 @@ def _noted_site_files(site: Path) -> dict[str, tuple[int, int]]:
         return store.get("meta", "site_files")[1]  # type: ignore[no-any-return]
     finally:
         store.close()
+
+
+def test_a_title_edit_writes_only_that_records_redirect_pages(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The redirect pages are made again when a title changes, but only the changed ones are written (the others
+    are not even read back to compare); one changed by hand is written again too. The output is a cold
+    build's."""
+    from yunzhan import output as output_module
+
+    projects = {
+        f"content/projects/p{i}.md": f"---\ntitle: 项目{i}\ncategory: 创新产品\nzone: gusu\n---\n正文{i}。\n"
+        for i in range(6)
+    }
+    site = make_site(projects)
+    incremental_build(site)
+    output = site / "output"
+    redirects = lambda: {rel for rel in _mtimes(output) if rel.startswith("s/")}  # noqa: E731
+    assert len(redirects()) >= 6
+    before = _mtimes(output)
+    by_hand = next(rel for rel in sorted(redirects()) if "项目1" not in (output / rel).read_text("utf-8"))
+    (output / by_hand).write_text("改过", encoding="utf-8")
+    touched = _mtimes(output)[by_hand]
+    edit_file(site / "content/projects/p1.md", "title: 项目1", "title: 项目一号")
+    compared: list[str] = []
+    real = output_module.same_bytes
+    monkeypatch.setattr(output_module, "same_bytes", lambda p, d: compared.append(p.as_posix()) or real(p, d))
+    incremental_build(site)
+    monkeypatch.undo()
+    after = _mtimes(output)
+    changed = {rel for rel in redirects() if after[rel] not in (before[rel], touched)}
+    shows = {rel for rel in redirects() if "项目一号" in (output / rel).read_text("utf-8")}
+    assert shows and changed == shows | {by_hand}
+    rels = {c.split("/output/", 1)[1] for c in compared}
+    assert {rel for rel in rels if rel.startswith("s/")} == shows | {by_hand}
+    cold = site.parent / "cold"
+    build(BuildOptions(site_dir=site, output_dir=cold, use_cache=False))
+    assert {r: (output / r).read_bytes() for r in redirects()} == {
+        r: (cold / r).read_bytes() for r in redirects()
+    }

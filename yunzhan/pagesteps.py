@@ -142,7 +142,9 @@ def make_redirects(b: Build) -> None:
         b.kept += kept
     else:
         made = shortlinks.redirect_pages(b.short_table, b.records, b.config, pages_made)
-        b.generated |= made
+        kept, changed = reuse.kept_by_bytes(b.store, b.output_dir, "redirects", made)
+        b.kept += kept
+        b.generated |= changed
         b.made["redirects"] = (key, sorted(made))
     if b.options.preview and b.waiting:
         b.generated |= review.preview_index(b.waiting)

@@ -4,6 +4,7 @@ layer, made from fingerprints and the store.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,31 @@ def kept_as_made(store: Store, output_dir: Path, name: str, key: str) -> list[st
     if any(as_written(f"{output_dir}/{rel}") != stats for rel, stats in previous[1].items()):
         return None
     return sorted(previous[1])
+
+
+def kept_by_bytes(
+    store: Store, output_dir: Path, name: str, made: dict[str, bytes]
+) -> tuple[list[str], dict[str, bytes]]:
+    """Of the files a step made now (its key changed), those of the same bytes as the last build's that are in
+    the output as it wrote them, to keep, and the others, to write: a title edit changes one or two of the
+    10,000 redirect pages at 10,000 records, which would otherwise each be read back and compared. A digest of
+    each file is noted under ``name:bytes``."""
+    prints = {rel: hashlib.blake2b(data, digest_size=16).digest() for rel, data in made.items()}
+    before = store.get("meta", f"{name}:bytes") or {}
+    previous = store.get("meta", name)
+    stats = previous[1] if previous is not None else {}
+    root = f"{output_dir}/"
+    kept: list[str] = []
+    changed: dict[str, bytes] = {}
+    for rel, data in made.items():
+        noted = stats.get(rel)
+        if noted is not None and before.get(rel) == prints[rel] and as_written(root + rel) == noted:
+            kept.append(rel)
+        else:
+            changed[rel] = data
+    if prints != before:
+        store.put("meta", f"{name}:bytes", prints)
+    return kept, changed
 
 
 def still_valid(
