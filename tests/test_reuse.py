@@ -424,3 +424,47 @@ def test_a_title_edit_writes_only_that_records_redirect_pages(
     assert {r: (output / r).read_bytes() for r in redirects()} == {
         r: (cold / r).read_bytes() for r in redirects()
     }
+
+
+def _page_deps(cache: Path) -> dict[str, tuple[object, ...]]:
+    """What each page read, with the fingerprints, as the store in ``cache`` notes it."""
+    (path,) = cache.glob("build-*.sqlite")
+    store = Store(path)
+    try:
+        return {rel: store.page(rel).deps for rel in store.page_heads()}  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("edit", ["title", "template"])
+def test_pages_rendered_again_take_what_they_read_of_unchanged_records_from_their_last_entry(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """A list page rendered again fingerprints only what it read of the changed record; the rest comes from
+    its last entry. Every entry is then what a first build notes."""
+    from yunzhan.incremental import fingerprints
+
+    projects = {
+        f"content/projects/p{i}.md": f"---\ntitle: 项目{i}\ncategory: 创新产品\nzone: gusu\n---\n正文{i}。\n"
+        for i in range(8)
+    }
+    site = make_site(projects)
+    incremental_build(site)
+    if edit == "title":
+        edit_file(site / "content/projects/p1.md", "title: 项目1", "title: 项目一号")
+    else:
+        theme = site / "templates"
+        theme.mkdir(exist_ok=True)
+        base = Path(__file__).parents[1] / "themes/default/templates/base.html"
+        (theme / "base.html").write_text(base.read_text("utf-8") + "\n<!-- 改 -->\n", encoding="utf-8")
+    asked: list[str] = []
+    real = fingerprints.attribute_fingerprint
+    monkeypatch.setattr(
+        fingerprints, "attribute_fingerprint", lambda r, a: asked.append(r.slug) or real(r, a)
+    )
+    incremental_build(site)
+    monkeypatch.undo()
+    assert set(asked) <= {"p1"} and (asked or edit == "template")
+    cold = site.parent / "cold-cache"
+    build(BuildOptions(site_dir=site, output_dir=site.parent / "cold", cache_dir=cold))
+    assert _page_deps(site.parent / "cache") == _page_deps(cold)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -48,9 +48,10 @@ def find_stale_pages(b: Build) -> None:
         kept.other if kept is not None else None,
         b.html,
     )
-    changed = reuse.changed_owners(b.store, b.prints)
+    b.changed = changed = reuse.changed_owners(b.store, b.prints)
     suspects = b.store.readers(changed)
     heads = b.store.page_heads()
+    b.rendered_before = bool(heads)
     b.todo = []
     site, make = b.site_print, kept.page if kept is not None else page_fingerprint
     valid = partial(reuse.still_valid, b.store, b.prints, suspects, changed, str(b.output_dir))
@@ -83,7 +84,8 @@ def render_pages(b: Build) -> None:
     # on disk until the forked renderers are gone: they hold the store's connection, which must not change under
     # them
     pending = PendingPages()
-    note = partial(_page_entry, b.todo, b.prints)
+    earlier = partial(reuse.prints_read_before, b.store, b.changed) if b.rendered_before else None
+    note = partial(_page_entry, b.todo, b.prints, earlier)
     for page, html, problem, entry in render.render_pages(b.env, todo, b.site, b.site_dir, note):
         if problem is not None:
             b.problems.append(problem)
@@ -98,11 +100,18 @@ def render_pages(b: Build) -> None:
 
 
 def _page_entry(
-    todo: list[tuple[Page, str]], prints: Fingerprints, i: int, touched: Iterable[DepKey]
+    todo: list[tuple[Page, str]],
+    prints: Fingerprints,
+    earlier: Callable[[str], dict[DepKey, str]] | None,
+    i: int,
+    touched: Iterable[DepKey],
 ) -> PackedEntry:
-    """What page ``i`` read, with the fingerprints of each now: made by whichever process rendered it."""
-    deps = [(key, v) for key in touched if (v := prints.get(key)) is not None]
-    return PageEntry.of(todo[i][1], deps).packed()
+    """What page ``i`` read, with the fingerprints of each now: made by whichever process rendered it. What it
+    read of unchanged records, as its last entry noted it (``reuse.prints_read_before``)."""
+    page, fingerprint = todo[i]
+    before = earlier(page.output_file) if earlier is not None else {}
+    deps = [(key, v) for key in touched if (v := before.get(key) or prints.get(key)) is not None]
+    return PageEntry.of(fingerprint, deps).packed()
 
 
 def make_site_files(b: Build) -> None:

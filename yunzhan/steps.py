@@ -102,6 +102,8 @@ class Build:
     site_print: str = field(init=False)
     prints: Fingerprints = field(init=False)
     todo: list[tuple[Page, str]] = field(init=False)  # pages to render, with their fingerprints
+    changed: set[str] = field(init=False)  # ``reuse.changed_owners``: what changed since the last build
+    rendered_before: bool = field(init=False)  # the store notes pages of a last build
 
     @property
     def records(self) -> list[Record]:

@@ -110,6 +110,18 @@ def still_valid(
     return as_written(f"{output_dir}/{rel}") == head[1:]
 
 
+def prints_read_before(store: Store, changed: set[str], rel: str) -> dict[DepKey, str]:
+    """What page ``rel`` read in the last build, with the fingerprints noted then, of whatever has not changed
+    since (``changed_owners``): those are the fingerprints now, too (a page of the last build read each as it
+    was then, or it would have been rendered again). A list page of 10,000 records rendered again (a title
+    edit, a template edit) then fingerprints only the attributes of the changed ones, not 10,000 times a dozen
+    (~30 µs each). From any process: forked renderers read the store through a connection of their own."""
+    entry = store.page(rel)
+    if entry is None:
+        return {}
+    return {key: value for key, value in entry.deps if owner_of(key) not in changed}
+
+
 def site_fingerprint(
     site_dir: Path,
     config: SiteConfig,

@@ -134,15 +134,22 @@ class Store:
         through a read-only connection of its own, never the one it inherits (while the build holds a write
         transaction, a read through that one can spill it into the WAL beside the parent's); this process, and
         a store in memory (nothing shared), through the store's."""
+        reader = self._reader()
+        if reader is None:
+            return self.get(table, key)
+        row = reader.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """A forked child's own read-only connection (see ``committed``); None in this process."""
         pid = os.getpid()
         if pid == self._owner or self.path is None:
-            return self.get(table, key)
+            return None
         reader = self._readers.get(pid)
         if reader is None:
             uri = f"{self.path.absolute().as_uri()}?mode=ro"
             reader = self._readers[pid] = sqlite3.connect(uri, uri=True, timeout=LOCK_WAIT_S)
-        row = reader.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
-        return None if row is None else _loads(row[0])
+        return reader
 
     def has(self, table: str, key: str) -> bool:
         """Whether there is a value under ``key``, without reading it."""
@@ -177,9 +184,9 @@ class Store:
     # ------------------------------------------------------------------------------ pages
 
     def page(self, rel: str) -> PageEntry | None:
-        row = self.db.execute(
-            "SELECT fingerprint, size, mtime_ns, deps FROM pages WHERE rel=?", (rel,)
-        ).fetchone()
+        """A page's entry as the last build committed it, from any process (see ``committed``)."""
+        query = "SELECT fingerprint, size, mtime_ns, deps FROM pages WHERE rel=?"
+        row = (self._reader() or self.db).execute(query, (rel,)).fetchone()
         return None if row is None else PageEntry.from_row(row[0], row[3], row[1], row[2])
 
     def page_heads(self) -> dict[str, tuple[str, int, int]]:
