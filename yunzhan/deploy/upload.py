@@ -149,8 +149,11 @@ def _upload(bucket: Bucket, uploads: list[LocalFile], journal: Journal, progress
     )
     with bar, ThreadPoolExecutor(WORKERS) as pool:
         for phase in sorted({f.phase for f in uploads}):
-            futures = {pool.submit(bucket.put, f): f for f in uploads if f.phase == phase}
-            try:
+            futures: dict[Future[str], LocalFile] = {}
+            try:  # Ctrl+C may come while files are still being handed out: those already sent are kept
+                for item in uploads:
+                    if item.phase == phase:
+                        futures[pool.submit(bucket.put, item)] = item
                 _collect(futures, journal, bar.update)
             except BaseException:  # Ctrl+C too: what has not started never starts; what ran is kept
                 for future in futures:
