@@ -50,6 +50,24 @@ def test_the_mirror_is_the_output_linked_with_its_records(tmp_path: Path) -> Non
     assert mirror.start(out) is None  # there is a spare tree now
 
 
+def test_a_mirror_of_an_output_swapped_out_meanwhile_is_not_trusted(tmp_path: Path) -> None:
+    """Another build may swap its output in while the child mirrors the one before: the mirror is then a
+    spare tree like any other, checked file by file, never trusted as the output's twin."""
+    out = tmp_path / "output"
+    (out / "a").mkdir(parents=True)
+    (out / "a/index.html").write_bytes(b"old")
+    mirroring = mirror.start(out)
+    assert mirroring is not None
+    deadline = time.monotonic() + 20
+    while not (tmp_path / ".output.spare").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.rename(out, tmp_path / "older")  # the other build's swap
+    (out / "a").mkdir(parents=True)
+    (out / "a/index.html").write_bytes(b"new")
+    assert mirroring.wait() is None
+
+
 def test_the_first_edit_after_a_cold_build_stages_in_the_mirror(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

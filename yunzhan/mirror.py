@@ -31,22 +31,27 @@ class Mirroring:
 
     process: subprocess.Popen[bytes]
     token: str
-    folder: Path  # where the child builds the mirror before it renames it to the spare tree's name (a
-    # leftover of a killed child is removed by the next build, as a staging folder of a dead process)
+    output_dir: Path
+    folder: Path  # where the child builds the mirror before it renames it to the spare tree's name (named
+    # for this process, not the child: on Windows a venv's python.exe starts the interpreter as a process of
+    # its own; a leftover is removed by the next build once this process is gone)
 
     def running(self) -> bool:
         return self.process.poll() is None
 
     def wait(self) -> Spare | None:
-        """The spare tree the child left, with its record: None when it failed (the stage is then made as
-        when there is no spare tree)."""
+        """The spare tree the child left, with its record: None when it failed, or when ``output/`` is not
+        the folder it mirrored any more (another build swapped its own in meanwhile): the stage is then made
+        as when the spare tree is not trusted."""
         out, _ = self.process.communicate()
         if self.process.returncode != 0:
             return None
         try:
-            mirror, output = marshal.loads(out)
+            mirror, output, mirrored = marshal.loads(out)
+            if tuple(mirrored) != _identity(os.stat(self.output_dir)):
+                return None
             return Spare(self.token, frozenset(), TreeRecord(*mirror), TreeRecord(*output))
-        except (ValueError, EOFError, TypeError):
+        except (OSError, ValueError, EOFError, TypeError):
             return None
 
     def cancel(self) -> None:
@@ -65,20 +70,25 @@ def start(output_dir: Path) -> Mirroring | None:
     if not output_dir.is_dir() or os.path.lexists(spare):
         return None
     token = os.urandom(8).hex()
-    process = portable.start_python(
-        "yunzhan.mirror", [os.fspath(output_dir), os.fspath(spare), token], Path(__file__).parents[1]
-    )
+    folder = output_dir.parent / f".{output_dir.name}{STAGING_MARK}mirror-{os.getpid()}"
+    args = [os.fspath(output_dir), os.fspath(folder), os.fspath(spare), token]
+    process = portable.start_python("yunzhan.mirror", args, Path(__file__).parents[1])
     if process is None:
         return None
-    folder = output_dir.parent / f".{output_dir.name}{STAGING_MARK}mirror-{process.pid}"
-    return Mirroring(process, token, folder)
+    return Mirroring(process, token, output_dir, folder)
 
 
-def mirror(output_dir: str, spare: str, token: str) -> tuple[TreeRecord, TreeRecord]:
-    """In the child: link every file of ``output_dir`` into a new tree, write the token into it and rename it
-    to ``spare``. Returns the records of the new tree and of the output (``treesign.TreeRecord``)."""
-    parent, name = os.path.split(output_dir)
-    folder = os.path.join(parent, f".{name}{STAGING_MARK}mirror-{os.getpid()}")
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def mirror(
+    output_dir: str, folder: str, spare: str, token: str
+) -> tuple[TreeRecord, TreeRecord, tuple[int, int]]:
+    """In the child: link every file of ``output_dir`` into ``folder``, write the token into it and rename it
+    to ``spare``. Returns the records of the new tree and of the output (``treesign.TreeRecord``), and which
+    folder the output was (another build may swap its own in meanwhile)."""
+    mirrored = _identity(os.stat(output_dir))
     os.mkdir(folder)
     try:
         output_folders: dict[str, FolderStat] = {}
@@ -89,12 +99,12 @@ def mirror(output_dir: str, spare: str, token: str) -> tuple[TreeRecord, TreeRec
             with os.scandir(f"{output_dir}/{rel}" if rel else output_dir) as found:
                 for entry in found:
                     path = f"{rel}/{entry.name}" if rel else entry.name
-                    st = entry.stat(follow_symlinks=False)
                     if entry.is_dir(follow_symlinks=False):
-                        output_folders[path] = folder_stat(st)
+                        # as ``recycle.walk_tree`` notes a folder: a DirEntry has no inode on Windows
+                        output_folders[path] = folder_stat(os.lstat(entry.path))
                         stack.append(path)
                     else:
-                        files[path] = file_stat(st)
+                        files[path] = file_stat(entry.stat(follow_symlinks=False))
         for rel in sorted(output_folders):
             os.mkdir(f"{folder}/{rel}")
         mirror_files: dict[str, FileStat] = {}
@@ -109,15 +119,16 @@ def mirror(output_dir: str, spare: str, token: str) -> tuple[TreeRecord, TreeRec
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return TreeRecord(mirror_folders, mirror_files), TreeRecord(output_folders, files)
+    return TreeRecord(mirror_folders, mirror_files), TreeRecord(output_folders, files), mirrored
 
 
 def main(argv: list[str]) -> int:
-    """The child: ``output_dir spare token``; the two records go to stdout, marshalled."""
+    """The child: ``output_dir folder spare token``; what ``mirror`` returns goes to stdout, marshalled."""
     try:
-        made, output = mirror(*argv)
+        made, output, mirrored = mirror(*argv)
     except OSError:
         return 1
-    sys.stdout.buffer.write(marshal.dumps(((made.folders, made.files), (output.folders, output.files))))
+    records = ((made.folders, made.files), (output.folders, output.files), mirrored)
+    sys.stdout.buffer.write(marshal.dumps(records))
     sys.stdout.buffer.flush()
     return 0

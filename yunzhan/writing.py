@@ -40,8 +40,16 @@ class Stage:
 
     def settle(self) -> Spare | None:
         """Wait for the mirror, if one is being made: the spare tree it left (None: none)."""
-        mirroring, self.mirroring = self.mirroring, None
-        made = mirroring.wait() if mirroring is not None else None
+        mirroring = self.mirroring
+        if mirroring is None:
+            return None
+        try:
+            made = mirroring.wait()
+        except BaseException:  # Ctrl+C while waiting: the child must not go on alone
+            mirroring.cancel()
+            raise
+        finally:
+            self.mirroring = None
         if made is not None:
             self.spare = made  # its record is new: trusted even when the store's may be stale
             self.trusted = True
