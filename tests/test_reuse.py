@@ -468,3 +468,18 @@ def test_pages_rendered_again_take_what_they_read_of_unchanged_records_from_thei
     cold = site.parent / "cold-cache"
     build(BuildOptions(site_dir=site, output_dir=site.parent / "cold", cache_dir=cold))
     assert _page_deps(site.parent / "cache") == _page_deps(cold)
+
+
+def test_a_file_saved_unchanged_rebuilds_nothing_and_counts_every_file(make_site: MakeSite) -> None:
+    """A record saved without a change gets past the stamp; the build then finds the output already right and
+    says every file of it is unchanged (the message's count)."""
+    import os
+
+    site = make_site()
+    incremental_build(site)
+    path = site / "content/projects/rocket.md"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    files = [p for p in (site / "output").rglob("*") if p.is_file()]
+    assert (result.written, result.removed, result.unchanged) == (0, 0, len(files))

@@ -98,7 +98,7 @@ def write(
         made = stage.settle()
         if made is not None:
             gathered.store.put("meta", "spare", made)
-        return WriteStats(unchanged=len(gathered.kept) + len(gathered.files))
+        return WriteStats(unchanged=len(gathered.kept) + len(gathered.files) + len(gathered.generated))
     staged: StagedOutput | InPlaceOutput
     if stage is None:
         staged = (
