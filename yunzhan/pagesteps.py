@@ -150,11 +150,14 @@ def make_redirects(b: Build) -> None:
     if kept is not None:  # thousands of /s/<code>/ pages, each as the last build wrote it
         b.kept += kept
     else:
-        made = shortlinks.redirect_pages(b.short_table, b.records, b.config, pages_made)
-        kept, changed = reuse.kept_by_bytes(b.store, b.output_dir, "redirects", made)
+        targets = shortlinks.redirect_targets(b.short_table, b.records, pages_made)
+        made_of = {rel: shortlinks.redirect_made_of(record) for rel, record in targets.items()}
+        settings = shortlinks.redirect_settings(b.config)
+        kept, stale = reuse.kept_by_inputs(b.store, b.output_dir, "redirects", made_of, settings)
         b.kept += kept
-        b.generated |= changed
-        b.made["redirects"] = (key, sorted(made))
+        for rel in stale:
+            b.generated[rel] = shortlinks.redirect_html(targets[rel], b.config).encode("utf-8")
+        b.made["redirects"] = (key, sorted(targets))
     if b.options.preview and b.waiting:
         b.generated |= review.preview_index(b.waiting)
 

@@ -219,8 +219,16 @@ def redirect_pages(
 ) -> dict[str, bytes]:
     """Output file → redirect page: ``/s/<code>/`` and every old URL of each published record, to its page.
     ``taken``: output files of real pages, which a redirect never replaces."""
+    return {
+        rel: redirect_html(record, config).encode("utf-8")
+        for rel, record in redirect_targets(table, records, taken).items()
+    }
+
+
+def redirect_targets(table: Table, records: Iterable[Record], taken: set[str]) -> dict[str, Record]:
+    """Output file → the record its redirect page sends the visitor to (see ``redirect_pages``)."""
     current = {r.short: r for r in records if r.short and not r.draft}
-    files: dict[str, bytes] = {}
+    targets: dict[str, Record] = {}
     for entry in table.entries:
         record = current.get(f"{PREFIX}{entry.code}/")
         if record is None:
@@ -228,8 +236,8 @@ def redirect_pages(
         for path in (f"{PREFIX}{entry.code}/", *entry.urls):
             rel = path.strip("/") + "/index.html"
             if path != record.path and rel not in taken and path.startswith("/") and ".." not in path:
-                files[rel] = redirect_html(record, config).encode("utf-8")
-    return files
+                targets[rel] = record
+    return targets
 
 
 def redirect_inputs(
@@ -239,6 +247,17 @@ def redirect_inputs(
     current = sorted((r.short, r.path, r.title) for r in records if r.short and not r.draft)
     codes = [(e.code, e.urls) for e in table.entries]  # not their titles and digests: those only match files
     return (codes, current, config.base_url, config.language, sorted(taken))
+
+
+def redirect_made_of(record: Record) -> tuple[str, str]:
+    """What ``redirect_html`` reads of a record (with ``redirect_settings``): while it is the same, so is
+    the page."""
+    return record.title, record.path
+
+
+def redirect_settings(config: SiteConfig) -> tuple[str, str]:
+    """What ``redirect_html`` reads of the settings."""
+    return config.base_url, config.language
 
 
 def redirect_html(record: Record, config: SiteConfig) -> str:

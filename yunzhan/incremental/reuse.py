@@ -4,7 +4,6 @@ layer, made from fingerprints and the store.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -58,29 +57,29 @@ def kept_as_made(store: Store, output_dir: Path, name: str, key: str) -> list[st
     return sorted(previous[1])
 
 
-def kept_by_bytes(
-    store: Store, output_dir: Path, name: str, made: dict[str, bytes]
-) -> tuple[list[str], dict[str, bytes]]:
-    """Of the files a step made now (its key changed), those of the same bytes as the last build's that are in
-    the output as it wrote them, to keep, and the others, to write: a title edit changes one or two of the
-    10,000 redirect pages at 10,000 records, which would otherwise each be read back and compared. A digest of
-    each file is noted under ``name:bytes``."""
-    prints = {rel: hashlib.blake2b(data, digest_size=16).digest() for rel, data in made.items()}
-    before = store.get("meta", f"{name}:bytes") or {}
+def kept_by_inputs(
+    store: Store, output_dir: Path, name: str, inputs: dict[str, object], shared: object
+) -> tuple[list[str], list[str]]:
+    """Of the files a step makes now (its key changed), by what each is made of (``inputs``, and ``shared``
+    by all of them): those made of the same as in the last build and in the output as it wrote them, to keep,
+    and the others, to make. A title edit changes one or two of the 10,000 redirect pages at 10,000 records:
+    the others are neither made again nor read back. What they were made of is noted under ``name:inputs``."""
+    before = store.get("meta", f"{name}:inputs")
+    same, old = (before[0] == shared, before[1]) if before is not None else (False, {})
     previous = store.get("meta", name)
     stats = previous[1] if previous is not None else {}
     root = f"{output_dir}/"
     kept: list[str] = []
-    changed: dict[str, bytes] = {}
-    for rel, data in made.items():
+    stale: list[str] = []
+    for rel, made_of in inputs.items():
         noted = stats.get(rel)
-        if noted is not None and before.get(rel) == prints[rel] and as_written(root + rel) == noted:
+        if same and noted is not None and old.get(rel) == made_of and as_written(root + rel) == noted:
             kept.append(rel)
         else:
-            changed[rel] = data
-    if prints != before:
-        store.put("meta", f"{name}:bytes", prints)
-    return kept, changed
+            stale.append(rel)
+    if before is None or not same or old != inputs:
+        store.put("meta", f"{name}:inputs", (shared, inputs))
+    return kept, stale
 
 
 def still_valid(
