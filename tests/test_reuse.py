@@ -486,3 +486,19 @@ def test_a_file_saved_unchanged_rebuilds_nothing_and_counts_every_file(make_site
     result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
     files = [p for p in (site / "output").rglob("*") if p.is_file()]
     assert (result.written, result.removed, result.unchanged) == (0, 0, len(files))
+
+
+def test_turning_compress_on_gives_kept_files_their_twins(make_site: MakeSite) -> None:
+    """A build with --compress after one without keeps most pages as they are: they get their .gz and .br all
+    the same, as a first build with --compress gives them."""
+    site = make_site()
+    incremental_build(site)
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache", compress=True)
+    build(options)
+    cold = site.parent / "cold"
+    build(BuildOptions(site_dir=site, output_dir=cold, use_cache=False, compress=True))
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    assert tree(site / "output") == tree(cold)

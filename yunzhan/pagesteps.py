@@ -168,8 +168,15 @@ def compress(b: Build) -> None:
         return
     pending = {page.output_file: html.encode("utf-8") for page, html in b.pages if html is not None}
     b.generated |= publish.compress(pending | b.generated, previous=b.output_dir)
-    twins = [twin for rel in b.kept for twin in (rel + ".gz", rel + ".br")]
-    b.kept += [twin for twin in twins if (b.output_dir / twin).is_file()]
+    twins: list[str] = []
+    lacking: dict[str, bytes] = {}  # kept files with no twin: the last build was made without --compress
+    for rel in b.kept:
+        found = [twin for twin in (rel + ".gz", rel + ".br") if (b.output_dir / twin).is_file()]
+        twins += found
+        if not found and publish.may_compress(rel, b.output_dir / rel):
+            lacking[rel] = (b.output_dir / rel).read_bytes()
+    b.kept += twins
+    b.generated |= publish.compress(lacking)
 
 
 def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:

@@ -279,8 +279,21 @@ def _rewrite_css(rel: str, css: bytes, mapping: Mapping[str, str]) -> bytes:
 # ---------------------------------------------------------------------------------------------- compression
 
 
+MIN_COMPRESSED = 256  # smaller files are served as they are
+
+
+def may_compress(rel: str, path: Path) -> bool:
+    """Whether ``compress`` would look at the file at all (by its name and size, not its bytes)."""
+    if posixpath.splitext(rel)[1].lower() not in COMPRESSIBLE:
+        return False
+    try:
+        return path.stat().st_size >= MIN_COMPRESSED
+    except OSError:
+        return False
+
+
 def compress(
-    files: Mapping[str, bytes], previous: Path | None = None, min_size: int = 256
+    files: Mapping[str, bytes], previous: Path | None = None, min_size: int = MIN_COMPRESSED
 ) -> dict[str, bytes]:
     """``.gz`` (gzip -9, no name, mtime 0) and ``.br`` (brotli 11) beside each text file, for static serving.
 
