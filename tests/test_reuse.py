@@ -63,8 +63,11 @@ def test_a_body_edit_makes_one_row_of_open_data(make_site: MakeSite, monkeypatch
 def test_a_warm_rebuild_does_not_load_pypinyin(make_site: MakeSite, tmp_path: Path) -> None:
     """Term slugs and title pinyin are remembered: a rebuild after an edit need not load pypinyin's dictionary
     (a third of a second), while a cold build must. Without fork, as on Windows, where the pinyin is made in the
-    build's own process (elsewhere a forked child makes it, and the build process never loads the tables)."""
+    build's own process (elsewhere a forked child makes it, and the build process never loads the tables), even
+    for a record whose slug comes from a file name in Chinese."""
     site = make_site()
+    named = (site / "content/projects/rocket.md").read_text(encoding="utf-8").replace("火箭模型", "苏绣针法")
+    (site / "content/projects/苏绣针法图谱.md").write_text(named, encoding="utf-8")
     code = (
         "import sys; from pathlib import Path; from yunzhan import portable; "
         "portable.can_fork = lambda: False; from yunzhan.pipeline import BuildOptions, build; "

@@ -7,7 +7,7 @@ editor's mistake: each function returns what it could load plus the problems it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,21 +144,22 @@ def _parse_ahead(
         known = memo.get(file)
         if key is not None and (known is None or known[0][:4] != key):
             wanted.append((file, collection, key))
+    slugs = name_slugs(file for file, _, _ in wanted)
     for (file, collection, key), (record, problems) in zip(
-        wanted, workers.fork_map(_parse, (wanted, site_dir), len(wanted)), strict=True
+        wanted, workers.fork_map(_parse, (wanted, site_dir, slugs), len(wanted)), strict=True
     ):
         memo[file] = ((*key, collection), record, problems)
     return bool(wanted)
 
 
 def _parse(
-    state: tuple[list[tuple[Path, CollectionSettings, FileKey]], Path], i: int
+    state: tuple[list[tuple[Path, CollectionSettings, FileKey]], Path, dict[str, str]], i: int
 ) -> tuple[Record | None, list[Problem]]:
     """One file of ``_parse_ahead`` (module level: ``fork_map`` runs it)."""
-    wanted, site_dir = state
+    wanted, site_dir, slugs = state
     file, collection, _ = wanted[i]
     problems: list[Problem] = []
-    return load_record(file, site_dir, collection, problems), problems
+    return load_record(file, site_dir, collection, problems, slugs), problems
 
 
 FileKey = tuple[int, int, int, int]  # size, modification and change times (ns), inode
@@ -233,9 +234,14 @@ def _read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
 
 
 def load_record(
-    file: Path, site_dir: Path, collection: CollectionSettings, problems: list[Problem]
+    file: Path,
+    site_dir: Path,
+    collection: CollectionSettings,
+    problems: list[Problem],
+    stem_slugs: Mapping[str, str] | None = None,
 ) -> Record | None:
-    """Parse one record file and check its fields; None when it cannot be used at all."""
+    """Parse one record file and check its fields; None when it cannot be used at all. ``stem_slugs``: the
+    slugs of file names that are not slugs themselves (``name_slugs``), made elsewhere."""
     rel = file.relative_to(site_dir).as_posix()
     text = _read_text(file, rel, problems)
     if text is None:
@@ -266,11 +272,10 @@ def load_record(
         else:
             body, body_line = data["body"], lines.get("body", 1) + 1
     problems.extend(placeholders.unreplaced(body, body_line, rel))
-    stem = file.parent.name if file.stem == "index" else file.stem
     record = Record(
         collection=collection.name, slug="", source=rel, lines=lines, raw_body=body, body_line=body_line
     )
-    record.slug = _slug(stem, data, rel, lines, problems)
+    record.slug = _slug(_stem(file), data, rel, lines, problems, stem_slugs or {})
     record.draft = reserved_bool(data, "draft", rel, lines, problems)
     weight = data.get("weight", 0)
     if isinstance(weight, bool) or not isinstance(weight, int) or abs(weight) > MAX_INT:
@@ -284,7 +289,31 @@ def load_record(
     return record
 
 
-def _slug(stem: str, data: dict[str, Any], rel: str, lines: dict[str, int], problems: list[Problem]) -> str:
+def _stem(file: Path) -> str:
+    """What a record's slug is made of when it has no ``slug:``: its file's name, or its bundle folder's."""
+    return file.parent.name if file.stem == "index" else file.stem
+
+
+def name_slugs(files: Iterable[Path]) -> dict[str, str]:
+    """The slugs of the files' names that are not slugs themselves (``苏绣针法图谱.md``), made in a forked
+    child: spelling Chinese in pinyin loads pypinyin's tables (55 MB), which this process would then hold to
+    the end of the build."""
+    names = sorted({stem for stem in map(_stem, files) if not is_valid_slug(stem)})
+    return dict(zip(names, workers.apart(_stem_slug, names, len(names)), strict=True))
+
+
+def _stem_slug(names: list[str], i: int) -> str:
+    return slugify(names[i])
+
+
+def _slug(
+    stem: str,
+    data: dict[str, Any],
+    rel: str,
+    lines: dict[str, int],
+    problems: list[Problem],
+    stem_slugs: Mapping[str, str],
+) -> str:
     for part in rel.split("/"):  # a name Windows cannot store: the site could not be copied there
         if found := file_name_problem(part):
             problems.append(Problem(rel, None, None, *found))
@@ -316,7 +345,7 @@ def _slug(stem: str, data: dict[str, Any], rel: str, lines: dict[str, int], prob
             hint = f"把文件名改短，例如 {instead}.md，或在开头写 slug: {instead}"
             problems.append(Problem(rel, None, None, f"文件名 “{stem}”{why}", hint))
         return stem
-    slug = slugify(stem)
+    slug = stem_slugs[stem] if stem in stem_slugs else slugify(stem)
     if not slug:
         problems.append(
             Problem(rel, None, "slug", "无法从文件名生成网址", "给文件起一个含字母或汉字的名字，或写 slug:")
