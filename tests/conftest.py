@@ -170,6 +170,11 @@ def edit_file(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def file_mtimes(folder: Path) -> dict[str, int]:
+    """Each file under ``folder`` (by relative path) with its modification time: which ones a build touched."""
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
 MakeSite = Callable[..., Path]
 
 

@@ -92,8 +92,9 @@ class Build:
     image_result: images.ImageResult = field(init=False)
     slugs: dict[str, str] = field(init=False)  # term slugs by name
     pinyin: dict[str, str] = field(init=False)  # titles' pinyin the store lacked (for search)
-    # an edit's few new titles and the function that gives their pinyin, made meanwhile (``load_records``)
-    titles_soon: tuple[list[str], Callable[[], list[str]]] | None = field(init=False, default=None)
+    titles: list[str] = field(init=False)  # those whose pinyin the store lacks (``titles_wanted``)
+    # an edit's few: the function that gives their pinyin, made meanwhile (``load_records``)
+    titles_soon: Callable[[], list[str]] | None = field(init=False, default=None)
     qr_codes: KeptQrCodes = field(init=False)  # placard QR codes by request, drawn by ``render_pages``
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
@@ -137,9 +138,9 @@ def load_records(b: Build) -> None:
     b.problems += b.loaded.problems
     if b.session is not None:
         b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)
-    titles = titles_wanted(b.store, b.records)
-    if len(titles) <= TITLES_SOON:  # their pinyin made while the build goes on (pypinyin loads in ~0.3 s)
-        b.titles_soon = titles, workers.apart_soon(_title_pinyin, titles, len(titles))
+    b.titles = titles_wanted(b.store, b.records)
+    if len(b.titles) <= TITLES_SOON:  # their pinyin made while the build goes on (pypinyin loads in ~0.3 s)
+        b.titles_soon = workers.apart_soon(_pinyin, ([], b.titles), len(b.titles))
 
 
 def check_records(b: Build) -> None:
@@ -219,14 +220,11 @@ def plan_pages(b: Build) -> None:
     # the pinyin of new terms and titles (for search), made in a forked child: pypinyin's tables are 55 MB
     values = pages.term_values(b.grouped, b.config)
     missing = sorted(pages.term_names(values) - known.keys())
-    if b.titles_soon is not None:
-        titles, soon = b.titles_soon
-        made = workers.apart(_pinyin, (missing, []), len(missing), chunk=256)
-        b.pinyin = dict(zip(titles, soon(), strict=True))
-    else:  # many (a first build): one child for both, once the Markdown's workers are done
-        titles = titles_wanted(b.store, b.records)
-        made = workers.apart(_pinyin, (missing, titles), len(missing) + len(titles), chunk=256)
-        b.pinyin = dict(zip(titles, made[len(missing) :], strict=True))
+    # many titles (a first build's): made with the terms' slugs in one child, once the Markdown's workers are done
+    late = b.titles if b.titles_soon is None else []
+    made = workers.apart(_pinyin, (missing, late), len(missing) + len(late), chunk=256)
+    titles_pinyin = made[len(missing) :] if b.titles_soon is None else b.titles_soon()
+    b.pinyin = dict(zip(b.titles, titles_pinyin, strict=True))
     b.plan = pages.plan_site(
         b.grouped, b.config, known | dict(zip(missing, made[: len(missing)], strict=True)), values
     )
@@ -324,10 +322,6 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
             if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
                 files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
     return files
-
-
-def _title_pinyin(titles: list[str], i: int) -> str:
-    return searchtext.title_pinyin(titles[i])
 
 
 def _pinyin(wanted: tuple[list[str], list[str]], i: int) -> str:

@@ -52,10 +52,8 @@ def print_of(value: object) -> str:
 
 @functools.lru_cache(maxsize=256)
 def text_digest(text: str) -> str:
-    """``digest`` of one text, remembered for the few asked for again soon after. Not for every body: the
-    texts a cache holds stay alive with it, the bodies' Markdown a build lets go of before rendering and the
-    HTML read back for the search index and open data (~50 MB at 10,000 records, held to the end of a cold
-    build); digesting a body again costs microseconds."""
+    """``digest`` of one text, remembered for the few asked for again soon after, not for every body: a cached
+    text stays alive (bodies' HTML read back, Markdown let go of: ~50 MB at 10,000 records)."""
     return digest(text)
 
 
