@@ -24,13 +24,13 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from yunzhan import captions, images, portable
+from yunzhan import captions, images, portable, workers
 from yunzhan.config import SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem
 from yunzhan.imagecache import hash_file
@@ -112,20 +112,30 @@ def process_media(
     stats = {"sources": len(groups), "cached": 0, "processed": 0, "failed": 0}
     made: dict[str, tuple[str, dict[str, Any]]] = {}  # path → (sha256, meta)
     todo = sorted(groups)
-    if progress and len(todo) > 1 and sys.stderr.isatty():
+    transcode = config.media.transcode
+    known = {path: _stored(path, groups[path][0].kind, content, root, manifest, transcode) for path in todo}
+    jobs = [
+        (path, groups[path][0].kind, str(_folder(root, found.digest)), transcode)
+        for path, found in known.items()
+        if isinstance(found, _Stored) and found.meta is None
+    ]
+    # Made in a forked child: this process never loads PyAV and FFmpeg (~16 MB it would hold to the end)
+    fresh: Iterable[dict[str, Any] | tuple[str, str]] = workers.apart_each(_make, jobs, len(jobs), chunk=1)
+    if progress and len(jobs) > 1 and sys.stderr.isatty():
         from tqdm import tqdm
 
-        todo = tqdm(todo, desc="视频", unit="个", file=sys.stderr)
+        fresh = tqdm(fresh, total=len(jobs), desc="视频", unit="个", file=sys.stderr)
+    made_now = dict(zip((job[0] for job in jobs), fresh, strict=True))
     for path in todo:
         reqs = groups[path]
-        found = _prepared(path, reqs[0].kind, content, root, manifest, config.media.transcode)
-        if len(found) == 2:  # (message, hint)
+        found = known[path]
+        meta = made_now.get(path, found.meta) if isinstance(found, _Stored) else found
+        if not isinstance(found, _Stored) or not isinstance(meta, dict):
             stats["failed"] += 1
-            report(reqs, *found)
+            report(reqs, *meta)
             continue
-        digest, meta, fresh = found
-        stats["processed" if fresh else "cached"] += 1
-        made[path] = (digest, meta)
+        stats["processed" if path in made_now else "cached"] += 1
+        made[path] = (found.digest, meta)
         for message, hint in meta["warnings"]:
             report(reqs, message, hint, WARNING)
         for message, hint in _cost_warnings(meta, config):
@@ -178,11 +188,16 @@ def _template_objects(
     return found_images, audio
 
 
-def _prepared(
+@dataclasses.dataclass(frozen=True)
+class _Stored:
+    digest: str  # the file's sha256, marked when the site transcodes videos (the same file then publishes other bytes)
+    meta: dict[str, Any] | None  # None: not in the store, to be made
+
+
+def _stored(
     path: str, kind: str, content: str, root: Path, manifest: dict[str, Any], transcode: bool
-) -> tuple[str, dict[str, Any], bool] | tuple[str, str]:
-    """(key, meta, made now) from the store, making it when missing; (message, hint) when unusable. The key is
-    the file's sha256, marked when the site transcodes videos (the same file then publishes other bytes)."""
+) -> _Stored | tuple[str, str]:
+    """What the store holds of the file; (message, hint) when it is unusable."""
     st = check_source(path, content)
     if not isinstance(st, os.stat_result):
         return st
@@ -196,15 +211,19 @@ def _prepared(
     manifest["sources"][key] = [st.st_size, st.st_mtime_ns, digest]
     if transcode and kind == "video":
         digest += "-h264"
-    folder = _folder(root, digest)
-    meta = _read_meta(folder)
-    if meta is not None and meta.get("kind") == kind:
-        return digest, meta, False
-    folder.mkdir(parents=True, exist_ok=True)
+    meta = _read_meta(_folder(root, digest))
+    return _Stored(digest, meta if meta is not None and meta.get("kind") == kind else None)
+
+
+def _make(jobs: list[tuple[str, str, str, bool]], i: int) -> dict[str, Any] | tuple[str, str]:
+    """One file made into its store folder: its meta, or (message, hint) (module level: ``apart_each`` runs it)."""
+    path, kind, where, transcode = jobs[i]
+    folder = Path(where)
     scratch = folder / f".published-{os.getpid()}.tmp"
     from yunzhan import mediafiles  # PyAV and FFmpeg load here, when a file must be made
 
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         meta, poster = mediafiles.prepare(path, kind, str(scratch), transcode)
         meta["version"] = VERSION
         if poster is not None:
@@ -218,7 +237,7 @@ def _prepared(
     finally:
         with contextlib.suppress(OSError):
             scratch.unlink()
-    return digest, meta, True
+    return meta
 
 
 def _read_meta(folder: Path) -> dict[str, Any] | None:

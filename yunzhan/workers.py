@@ -102,16 +102,23 @@ def _here(func: Callable[[S, int], R], state: S, chunks: list[list[int]]) -> Ite
 
 def apart(func: Callable[[S, int], R], state: S, count: int, *, chunk: int = CHUNK) -> list[R]:
     """``func(state, i)`` for i in 0..count-1, all of it in one forked child, none here, however few the items:
-    for work that needs a library with big tables (pypinyin's come to 55 MB), which this process then never
-    loads (one child: each would load them). Where it cannot fork (threads running, no fork), here."""
+    for work that needs a library with big tables (pypinyin's come to 55 MB, PyAV's ~16 MB), which this process
+    then never loads (one child: each would load them). Where it cannot fork (threads running, no fork), here."""
+    return list(apart_each(func, state, count, chunk=chunk))
+
+
+def apart_each(func: Callable[[S, int], R], state: S, count: int, *, chunk: int = CHUNK) -> Iterator[R]:
+    """``apart``'s results one by one as the child makes them (for a progress bar over slow items)."""
     if count == 0:
-        return []
+        return
     if threading.active_count() > 1 or not portable.can_fork():
-        return [func(state, i) for i in range(count)]
+        yield from (func(state, i) for i in range(count))
+        return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
         futures = [pool.submit(_run, func, indices) for indices in split(count, chunk)]
-        return [result for future in futures for result in future.result()]
+        for future in futures:
+            yield from future.result()
 
 
 def apart_soon(func: Callable[[S, int], R], state: S, count: int) -> Callable[[], list[R]]:
