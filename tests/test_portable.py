@@ -131,10 +131,44 @@ def test_fallbacks_are_really_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert portable.exchange_dirs(a, b) is False
     assert workers.workers_for(10_000, 1) == 1
     assert not portable.can_fork()
+    assert portable.pool_context().get_start_method() == "spawn"
     monkeypatch.setattr(os, "link", lambda *a: pytest.fail("linked although hard links are off"))
     (a / "f").write_text("x")
     portable.link_or_copy(a / "f", b / "f")
     assert (b / "f").read_text() == "x"
+
+
+def test_pools_fork_only_where_no_other_thread_runs() -> None:
+    """A forked image worker shares Python and Pillow with the build; a threaded process (serve) spawns."""
+    import threading
+
+    assert portable.pool_context().get_start_method() == "fork"
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert portable.pool_context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_images_made_by_spawned_workers_equal_forked_ones(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photos = {f"content/projects/rocket/p{i}.jpg": jpeg_bytes(color=(40 * i, 90, 160)) for i in range(3)}
+    files = site_files(**photos)
+    index = str(files["content/projects/rocket/index.md"])
+    items = ", ".join(f"{{src: p{i}.jpg, alt: 照片{i}}}" for i in range(3))
+    gallery = f"cover: cover.jpg\n        gallery: [{items}]\n"
+    files["content/projects/rocket/index.md"] = index.replace("cover: cover.jpg\n", gallery)
+    forked = make_site(files)
+    spawned = Path(shutil.copytree(forked, tmp_path / "spawned"))
+    assert build(forked) == 0
+    force(monkeypatch, "fork")
+    assert build(spawned) == 0
+    assert tree(spawned / "output") == tree(forked / "output")
+    assert len({p.parent for p in (forked / "output").rglob("*.webp")}) == 4  # the cover and three photos
 
 
 # ---------------------------------------------------------------- what a Windows Python lacks, as it lacks it

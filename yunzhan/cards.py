@@ -12,7 +12,6 @@ import concurrent.futures
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -114,8 +113,7 @@ def _draw_all(pending: dict[Path, Callable[[], bytes]]) -> None:
         for path, draw in pending.items():
             _draw_to(path, draw)
         return
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=portable.pool_context()) as pool:
         for future in [pool.submit(_draw_to, path, draw) for path, draw in pending.items()]:
             future.result()
 

@@ -56,12 +56,12 @@ def run_jobs(
         if workers <= 1:
             results: Iterable[tuple[str, dict]] = ((p, _work(p, settings, root, 0)) for p in jobs)
         else:
-            # Spawned (fork is unsafe in a threaded parent: serve, watchdog); each worker ends with this
+            # Spawned where forking is unsafe (a threaded parent: serve, watchdog); each worker ends with this
             # process however it ends, so an interrupted preview leaves no idle worker holding its memory.
             pool = stack.enter_context(
                 ProcessPoolExecutor(
                     workers,
-                    mp_context=portable.spawn_pool_context(),
+                    mp_context=portable.pool_context(),
                     initializer=portable.exit_with_parent,
                     initargs=(os.getpid(),),
                 )

@@ -302,8 +302,12 @@ def can_fork() -> bool:
     return capabilities().fork
 
 
-def spawn_pool_context() -> BaseContext:
-    """The start method for pools in a process that may have threads (``serve``): spawn, on every system."""
+def pool_context() -> BaseContext:
+    """The start method for a pool of workers that import what they need (images, share cards): fork where this
+    process can and runs no other thread (a forked worker shares Python and Pillow with it; a spawned one loads
+    them again, ~25 MiB each, beside a semaphore tracker); else spawn (``serve``'s threads, Windows, macOS)."""
+    if can_fork() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 
 
