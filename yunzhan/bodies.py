@@ -31,7 +31,18 @@ def render_markup(
     results: list[markup.MarkupResult | None] = []
     missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]] = []
     text_fields = texts.text_field_names(config)
+    cache.begin(text_fields, config.markdown.iframe_hosts)
+
+    def resolver(record: Record) -> markup.LinkResolver:
+        return texts.link_resolver(record.source, by_source, site_dir)
+
     for record in records:
+        kept = cache.whole(record, resolver)
+        if kept is not None:  # converted before, as it is: no image, no problem
+            record.defer("body", kept[0])
+            for name, html in kept[1]:
+                record.fields[name] = html
+            continue
         found_texts = texts.markdown_texts(record, config, text_fields)
         resolve = texts.link_resolver(record.source, by_source, site_dir)
         for (name, text, options), key in zip(found_texts, cache.keys(record, found_texts), strict=True):
