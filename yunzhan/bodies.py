@@ -31,7 +31,18 @@ def render_markup(
     results: list[markup.MarkupResult | None] = []
     missing: list[tuple[str, markup.LinkResolver, str, dict[str, Any]]] = []
     text_fields = texts.text_field_names(config)
+    cache.begin(text_fields, config.markdown.iframe_hosts)
+
+    def resolver(record: Record) -> markup.LinkResolver:
+        return texts.link_resolver(record.source, by_source, site_dir)
+
     for record in records:
+        kept = cache.whole(record, resolver)
+        if kept is not None:  # converted before, as it is: no image, no problem
+            record.defer("body", kept[0])
+            for name, html in kept[1]:
+                record.fields[name] = html
+            continue
         found_texts = texts.markdown_texts(record, config, text_fields)
         resolve = texts.link_resolver(record.source, by_source, site_dir)
         for (name, text, options), key in zip(found_texts, cache.keys(record, found_texts), strict=True):
@@ -83,17 +94,28 @@ def _convert(
     return markup.render_markdown(text, resolve_link=recording, **options), tuple(lookups)
 
 
+def file_fields(config: SiteConfig) -> dict[str, list[str]]:
+    """Each collection's fields that may hold image or media requests (``mediafields.FILE_TYPES``), in the
+    order of its spec (the order of a record's fields): a record's other fields need not be looked at."""
+    types = mediafields.FILE_TYPES
+    return {c.name: [spec.name for spec in c.fields if spec.type in types] for c in config.collections}
+
+
 def image_requests(
-    records: list[Record], body_images: dict[int, dict[str, ImageRequest]]
+    records: list[Record], body_images: dict[int, dict[str, ImageRequest]], config: SiteConfig
 ) -> list[ImageRequest]:
     requests: list[ImageRequest] = []
+    names = file_fields(config)
     for record in records:
-        for value in record.fields.values():
+        fields = record.fields
+        for value in [fields.get(name) for name in names[record.collection]]:
             if isinstance(value, ImageRequest):
                 requests.append(value)
             elif isinstance(value, list):
                 requests.extend(item[0] for item in value if isinstance(item, tuple))
-        requests.extend(body_images.get(id(record), {}).values())
+        wanted = body_images.get(id(record))
+        if wanted:
+            requests.extend(wanted.values())
     return requests
 
 
@@ -102,6 +124,7 @@ def attach_images(
     processed: dict[str, Image],
     body_images: dict[int, dict[str, ImageRequest]],
     env: Any,
+    config: SiteConfig,
 ) -> None:
     """Swap image requests in fields and bodies for processed images (with each use's own alt text)."""
     picture = env.get_template("_macros.html").module.picture
@@ -110,8 +133,11 @@ def attach_images(
         found = processed.get(request.source)
         return dataclasses.replace(found, alt=request.alt) if found else None
 
+    names = file_fields(config)
     for record in records:
-        for name, value in list(record.fields.items()):
+        fields = record.fields
+        for name in names[record.collection]:
+            value = fields.get(name)
             if isinstance(value, ImageRequest):
                 record.fields[name] = image_for(value)
             elif isinstance(value, list) and value and isinstance(value[0], tuple):

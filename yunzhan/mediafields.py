@@ -13,6 +13,9 @@ from yunzhan.fieldreport import FieldReport
 from yunzhan.imagepaths import AUDIO_EXTENSIONS, VIDEO_KEYS, is_video, local_source
 from yunzhan.model import ImageRequest, MediaRequest
 
+# the field types ``MediaFields`` checks: the only ones whose values hold requests
+FILE_TYPES = ("image", "gallery", "audio")
+
 
 class MediaFields(FieldReport):
     """The checks of the field types that name files (``image``, ``gallery``, ``audio``; videos in either)."""

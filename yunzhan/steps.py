@@ -185,7 +185,7 @@ def convert_markdown(b: Build) -> None:
 
 def process_media(b: Build) -> None:
     """Videos and audio guides (checked, remuxed, stripped; their posters go to the image stage), guide numbers."""
-    b.image_requests, clips = media.split_requests(image_requests(b.records, b.body_images))
+    b.image_requests, clips = media.split_requests(image_requests(b.records, b.body_images, b.config))
     made = b.media_result = media.process_media(
         clips,
         b.config,
@@ -247,7 +247,9 @@ def plan_pages(b: Build) -> None:
     media.attach_media(
         b.records, b.media_result, b.body_images, b.env.get_template("_macros.html").module.video
     )
-    attach_images(b.records, {**b.image_result.images, **b.media_result.images}, b.body_images, b.env)
+    attach_images(
+        b.records, {**b.image_result.images, **b.media_result.images}, b.body_images, b.env, b.config
+    )
 
 
 def draw_share_images(b: Build) -> None:

@@ -73,7 +73,17 @@ def parsed_markdown_keys(made: str, texts: list[tuple[str, str, dict[str, Any]]]
         known = _shape_digest(shape)
     except TypeError:  # an option's value that cannot be a key: digested each time
         known = _shape_digest.__wrapped__(shape)
-    return [f"{made}.{known}.{i}" for i in range(len(texts))]
+    return kept_keys(made, known, len(texts))
+
+
+def kept_keys(made: str, shape: str, count: int) -> list[str]:
+    """The keys of a file's ``count`` texts, by its print and the digest of their options' shape."""
+    return [f"{made}.{shape}.{i}" for i in range(count)]
+
+
+def shape_of(key: str) -> str:
+    """The shape's digest in a key of ``kept_keys``."""
+    return key.split(".")[1]
 
 
 @functools.lru_cache(maxsize=256)  # a few shapes of options a site

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from yunzhan import markup, shortlinks, texts
 from yunzhan.config import CollectionSettings
 from yunzhan.incremental.fingerprints import HtmlPrints, ParsePrints, digest
+from yunzhan.incremental.markdownindex import MarkdownIndex, entry_of, forget, settings_of
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.textpack import TextPack
 from yunzhan.model import Deferred, Record
@@ -171,8 +172,12 @@ class MarkdownMemo:
         self.used: set[str] = set()
         self.kept_keys = kept_keys
         self.prints_used: set[str] = set()
-        if not self.memory:  # a build from the command line: it will ask for nearly every conversion
-            store.prefetch("markdown")
+        # a build from the command line asks for nearly every conversion, unless the index has them (``begin``)
+        self.prefetch = not self.memory
+        self.index: MarkdownIndex | None = None  # a build from the command line's, once ``begin`` read it
+        self.text_fields: dict[str, list[str]] = {}
+        self.noted: dict[str, tuple[str, list[str], list[str]]] = {}  # records keyed by print, the long way
+        self.complete = True  # every record's texts were keyed by its file's print
         # Bodies' HTML kept in rows of their own, read when shown: by a build from the command line (a process
         # that keeps conversions between builds keeps them whole)
         self.apart = memory is None
@@ -180,6 +185,52 @@ class MarkdownMemo:
         # Every record has the source and URL it had: each link resolves as it did, no need to check.
         self.links_as_before = links_as_before
         self.origins = origins
+
+    def begin(self, text_fields: dict[str, list[str]], iframe_hosts: object) -> None:
+        """Read the index of the records' conversions (a build from the command line that knows the records'
+        prints): ``whole`` then hands out those of unchanged records, and nothing else is read ahead."""
+        if not self.apart or self.origins is None:
+            return
+        self.index = MarkdownIndex(self.store, settings_of(text_fields, iframe_hosts))
+        self.text_fields = text_fields
+        if self.index.before is not None:
+            self.prefetch = False
+
+    def whole(
+        self, record: Record, resolver: Callable[[Record], markup.LinkResolver]
+    ) -> tuple[Deferred, list[tuple[str, Markup]]] | None:
+        """A record's body (``Deferred``) and ``text`` fields' HTML from the index, when its file gave these very
+        texts and each record link resolves as it did; None: the long way (``keys``, ``lookup``)."""
+        origin = self.origins(record) if self.index is not None else None  # type: ignore[misc]
+        if origin is None:
+            return None
+        made, parsed = origin
+        entry = self.index.hit(record.source, made)  # type: ignore[union-attr]
+        if (
+            entry is None
+            or record.raw_body is not parsed.raw_body
+            or record.lines is not parsed.lines
+            or record.body_line != parsed.body_line
+            or record.source != parsed.source
+        ):
+            return None
+        fields, was = record.fields, parsed.fields
+        for name in self.text_fields[record.collection]:
+            if fields.get(name) is not was.get(name):
+                return None
+        if not self.links_as_before:
+            lookups = self.index.lookups(record.source)  # type: ignore[union-attr]
+            resolve = resolver(record) if lookups else None
+            if resolve is not None and not all(resolve(href) == url for href, url in lookups):
+                return None
+        _, shape, body_made, names, html, prints = entry
+        body = self._later(f"{made}.{shape}.0", body_made, True)  # type: ignore[arg-type]  # texts.kept_keys
+        found = [(name, str.__new__(Markup, text)) for name, text in zip(names, html, strict=True)]
+        if self.html is not None:
+            for (_, text), made_html in zip(found, prints, strict=True):
+                self.html.add(text, made_html)
+        self.index.now[record.source] = entry  # type: ignore[union-attr]
+        return body, found
 
     def keys(self, record: Record, found: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
         """The keys of a record's ``texts.markdown_texts``: by the print of its file when they are the very
@@ -195,7 +246,11 @@ class MarkdownMemo:
                     text is (parsed.fields.get(name) if name else parsed.raw_body) for name, text, _ in found
                 )
             ):
-                return self._parsed_keys(made, found)
+                keys = self._parsed_keys(made, found)
+                if self.index is not None:
+                    self.noted[record.source] = (made, keys, [name for name, _, _ in found[1:]])
+                return keys
+        self.complete = False
         return [texts.markdown_key(text, options) for _, text, options in found]
 
     def _parsed_keys(self, made: str, found: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
@@ -217,6 +272,9 @@ class MarkdownMemo:
         row of its own, is handed out ``Deferred`` (read when a page shows it) by a build from the command line."""
         hit = self.memory.get(key)
         if hit is None:
+            if self.prefetch:
+                self.store.prefetch("markdown")
+                self.prefetch = False
             row = self.store.get("markdown", key)
             if row is not None and len(row) == 4 and row[0] is None:  # its HTML kept apart
                 apart = self._html(key, row[3]) if body and self.apart else self._whole(key)
@@ -238,6 +296,8 @@ class MarkdownMemo:
     def _html(self, key: str, made: str) -> Deferred | None:
         """A body's HTML read from its row each time it is asked for (by whichever process renders the page:
         a forked renderer through a connection of its own, ``Store.committed``)."""
+        if self.index is not None and self.index.before is not None:  # a few records: one query each
+            return self._later(key, made, True) if self.store.has("html", key) else None
         if self.kept_apart is None:
             self.kept_apart = self.store.keys("html")  # one query, not one a record
         return self._later(key, made, True) if key in self.kept_apart else None
@@ -269,9 +329,16 @@ class MarkdownMemo:
         return result
 
     def finish(self) -> None:
-        """Keep only the conversions this build used."""
-        self.store.keep_only("markdown", self.used)
-        self.store.keep_only("html", self.used)
+        """Keep only the conversions this build used (those of the index's records and those ``used``)."""
+        index = self.index
+        if index is not None:
+            for source, (made, keys, names) in self.noted.items():
+                index.note(source, *entry_of(made, keys, names, [self.memory.get(key) for key in keys]))
+        if index is None:
+            forget(self.store)
+        if index is None or not index.finish(self.used, self.complete):
+            self.store.keep_only("markdown", self.used)
+            self.store.keep_only("html", self.used)
         for key in self.memory.keys() - self.used:
             del self.memory[key]
         if self.kept_keys is not None:
