@@ -49,12 +49,22 @@ def make_site_files(
     ordered = search.in_order([r for c in config.collections for r in grouped[c.name]], config)
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
-    states = record_states(ordered, prints)
+    states = record_states(ordered, prints, config)
     keyed = _KeyedFiles(store, left)  # each made of its stage's declaration of what it reads, and kept by it
     sitemap = publish.sitemap_inputs(all_pages)
     makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
         # the search index a file at a time; the others each kept by the key of what it reads
-        lambda: search_files(ordered, config, store, settings, states, left, slugs, pinyin),
+        lambda: search_files(
+            ordered,
+            config,
+            store,
+            settings,
+            states,
+            left,
+            slugs,
+            pinyin,
+            lambda rel: (output_dir / rel).read_bytes(),
+        ),
         lambda: keyed.files(
             "sitemap", digest(settings, sitemap), lambda: publish.sitemap_files(sitemap, config)
         ).items(),
