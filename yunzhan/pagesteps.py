@@ -14,6 +14,7 @@ from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_fingerprint
 from yunzhan.incremental.pageentries import PackedEntry, PageEntry, PendingPages
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
+from yunzhan.incremental.storedprints import BASIS, StoredPrints, context_of, pages_shareless
 from yunzhan.model import Page
 from yunzhan.steps import Build, origins, pack_texts
 from yunzhan.writing import Stage
@@ -39,6 +40,11 @@ def find_stale_pages(b: Build) -> None:
     kept = b.session.prints if b.session is not None else None  # a long-lived process keeps prints
     if kept is not None:
         kept.begin()
+    else:  # the last build's, when only the bodies of edited records changed since
+        media = (b.image_result.images, b.media_result.images, b.media_result.audio)
+        context = context_of(b.site_print, b.records, media)
+        b.stored = StoredPrints(b.store, context, b.records, origins(b))
+    stored = b.stored
     b.prints = Fingerprints(
         b.records,
         plan.collections,
@@ -47,18 +53,21 @@ def find_stale_pages(b: Build) -> None:
         kept.record if kept is not None else None,
         kept.other if kept is not None else None,
         b.html,
+        stored and stored.known,
+        stored and stored.others,
     )
-    b.changed = changed = reuse.changed_owners(b.store, b.prints)
+    b.changed = changed = reuse.changed_owners(b.store, b.prints, stored and stored.records_before())
     suspects = b.store.readers(changed)
     heads = b.store.page_heads()
     b.rendered_before = bool(heads)
     b.todo = []
     site, make = b.site_print, kept.page if kept is not None else page_fingerprint
     valid = partial(reuse.still_valid, b.store, b.prints, suspects, changed, str(b.output_dir))
+    as_noted = stored is not None and stored.pages and pages_shareless(plan.pages)  # prints: their heads'
     for page in plan.pages:  # 12,000 at 10,000 records: what each costs counts
-        fingerprint = make(page, site)
         rel = page.output_file
         head = heads.pop(rel, None)
+        fingerprint = head[0] if as_noted and head is not None else make(page, site)
         if head is not None and valid(rel, head, fingerprint):
             b.kept.append(rel)
         else:
@@ -96,7 +105,12 @@ def render_pages(b: Build) -> None:
             pending.add(page.output_file, entry)
     b.fresh += pending.rels
     b.store.put_pages(pending.drain())
-    reuse.keep_prints(b.store, b.prints)
+    reuse.keep_prints(b.store, b.prints, records=b.stored is None)
+    if b.stored is not None:  # every page's head is its print now, unless one was not rendered
+        complete = len(pending.rels) == len(b.todo)
+        b.stored.keep(b.store, b.prints.records(), b.records, origins(b), complete)
+    else:  # a long-lived process's build: the next from the command line makes every print
+        b.store.put("meta", BASIS, None)
 
 
 def _page_entry(

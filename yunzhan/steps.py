@@ -39,6 +39,7 @@ from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import Store
+from yunzhan.incremental.storedprints import StoredPrints
 from yunzhan.incremental.textpack import TextPack
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
@@ -105,6 +106,7 @@ class Build:
     todo: list[tuple[Page, str]] = field(init=False)  # pages to render, with their fingerprints
     changed: set[str] = field(init=False)  # ``reuse.changed_owners``: what changed since the last build
     rendered_before: bool = field(init=False)  # the store notes pages of a last build
+    stored: StoredPrints | None = None  # the last build's prints, for a build from the command line
 
     @property
     def records(self) -> list[Record]:

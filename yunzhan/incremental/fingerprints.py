@@ -280,17 +280,23 @@ class Fingerprints:
         record_print: RecordPrint | None = None,
         other_print: Callable[[DepKey, tuple[object, ...]], str] | None = None,
         html: HtmlPrints | None = None,
+        known: dict[DepKey, str] | None = None,
+        others: dict[DepKey, str] | None = None,
     ) -> None:
         """``origins``: each record's parsed original and its print (``record_fingerprint``), when known.
         ``record_print``: ``record_fingerprint``, or one that keeps its prints (a long-lived process's);
         ``other_print``: the print of a collection, taxonomy or term from its parts (``other_fingerprint``), or
-        one that keeps them. ``html``: the digests of the HTML the Markdown memo handed out."""
+        one that keeps them. ``html``: the digests of the HTML the Markdown memo handed out. ``known``: records'
+        prints known to be this build's, ``others`` those of every collection, taxonomy and term (none is made
+        then): ``storedprints``."""
         self._records = {(r.collection, r.slug): r for r in records}
         self._origins = origins
         self._record_print = record_print or record_fingerprint
         self._html = html
-        self._prints: dict[DepKey, str] = {}
+        self._prints: dict[DepKey, str] = {**(others or {}), **(known or {})}
         self._whole: dict[tuple[str, str], str] | None = None
+        if others is not None:
+            return
         made = other_print or _digest_parts
         for c in collections.values():
             self._prints[("collection", c.name)] = made(

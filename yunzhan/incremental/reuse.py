@@ -4,6 +4,7 @@ layer, made from fingerprints and the store.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,15 @@ from yunzhan.incremental.written import as_written
 from yunzhan.model import Record
 
 
-def changed_owners(store: Store, prints: Fingerprints) -> set[str]:
+def changed_owners(
+    store: Store, prints: Fingerprints, records: dict[tuple[str, str], str] | None = None
+) -> set[str]:
     """The records (by key), collections, taxonomies and terms whose fingerprint is not what the last build
-    noted, or that are gone."""
+    noted, or that are gone. ``records``: the records' as the last build noted them, when the caller read them
+    (``storedprints``; else they are read from the store)."""
     changed: set[str] = set()
     for name, now, dep in (("records", prints.records(), _record_dep), ("others", prints.others(), _same)):
-        before = store.get("meta", name) or {}
+        before = (records if name == "records" else None) or store.get("meta", name) or {}
         changed |= {owner_of(dep(k)) for k, v in now.items() if before.get(k) != v}
         changed |= {owner_of(dep(k)) for k in before.keys() - now.keys()}
     return changed
@@ -38,10 +42,11 @@ def _same(key: DepKey) -> DepKey:
     return key
 
 
-def keep_prints(store: Store, prints: Fingerprints) -> None:
+def keep_prints(store: Store, prints: Fingerprints, records: bool = True) -> None:
     """Note the fingerprints this build's pages were made with (what ``changed_owners`` compares with): the
-    records' by their (collection, slug), as ``Fingerprints.records`` gives them."""
-    for name, now in (("records", prints.records()), ("others", prints.others())):
+    records' by their (collection, slug), as ``Fingerprints.records`` gives them; not with ``records`` False,
+    when the caller notes them (``storedprints``)."""
+    for name, now in (("records", prints.records() if records else None), ("others", prints.others())):
         if store.get("meta", name) != now:
             store.put("meta", name, now)
 
@@ -133,7 +138,7 @@ def site_fingerprint(
     template_files = [
         p for d in render.theme_dirs(site_dir, config) if d.is_dir() for p in d.rglob("*") if p.is_file()
     ]
-    data_files = [p for p in sources if p.parts[-2:-1] == ("data",)]  # 10,000 ``parent`` paths cost 20 ms
+    data_files = [p for p in sources if _in_data(str(p))]  # 10,000 ``parent`` or ``parts`` cost 20 ms
     return digest(
         config,
         drafts,
@@ -141,6 +146,12 @@ def site_fingerprint(
         files_digest([site_dir / "site.toml", *template_files, *data_files]),
         code,
     )
+
+
+def _in_data(path: str) -> bool:
+    """Whether a file's folder is named ``data`` (``Path.parts[-2:-1] == ("data",)``, on the text)."""
+    folder = path.rpartition(os.sep)[0]
+    return folder == "data" or folder.endswith(os.sep + "data")
 
 
 def code_digest() -> str:
