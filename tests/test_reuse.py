@@ -101,7 +101,8 @@ def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytes
     def no_drawing(*args: object, **kwargs: object) -> None:
         raise AssertionError("a QR code was drawn again")
 
-    monkeypatch.setattr(segno, "make", no_drawing)
+    # the placards' drawing only: the zone's share cards and posters (their own QR codes) are drawn again
+    monkeypatch.setattr(placards, "placard_qr_svg", no_drawing)
     edit_file(site / "content/zones/gusu.md", "name: 姑苏展区", "name: 姑苏新展区")
     build(BuildOptions(site_dir=site))
     after = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
