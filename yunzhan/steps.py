@@ -34,7 +34,7 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
-from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles, pack_bodies
+from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
@@ -312,7 +312,7 @@ def _body_digests(b: Build) -> Callable[[Record], str]:
 
     def body(record: Record) -> str:
         parsed = originals.get(record.source)
-        if parsed is not None and parsed.raw_body is record.raw_body:
+        if parsed is not None and same_markdown(record, parsed):
             return prints.body(parsed, shortlinks.body_digest)
         return shortlinks.body_digest(record)
 
