@@ -69,10 +69,12 @@ def load_content(
     drafts: bool = False,
     memo: ParseMemo | None = None,
     listing: Callable[[Path, Path], Listing] | None = None,
+    known: Mapping[str, FileKey] | None = None,
 ) -> LoadedContent:
     """Load every record of every declared collection plus ``content/data/*.yaml``. With ``memo``, a record
     file whose size, times and inode are as before is not parsed again; the memo is left holding exactly the
-    files seen. ``listing``: ``list_folder``, or one that keeps listings (a long-lived process's)."""
+    files seen. ``listing``: ``list_folder``, or one that keeps listings (a long-lived process's). ``known``:
+    files' identities read moments ago (the build stamp's walk, by path), not read again."""
     list_files = listing or list_folder
     out = LoadedContent()
     content_dir = site_dir / "content"
@@ -88,7 +90,8 @@ def load_content(
         every = [
             (file, c) for c, (files, _) in zip(config.collections, listed, strict=True) for file in files
         ]
-        identities = {file: _file_key(file) for file, _ in every}
+        known = known or {}
+        identities = {file: known.get(str(file)) or _file_key(file) for file, _ in every}
         out.memo_changed |= _parse_ahead(every, identities, site_dir, memo)
     for collection, (files, strays) in zip(config.collections, listed, strict=True):
         out.problems += strays

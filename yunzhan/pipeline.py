@@ -140,7 +140,7 @@ def _build(
         stage = None if options.preview else Stage(output_dir, options.compress)
         if stage is not None and checked is not None and checked.touched:
             stage.trusted = False  # the output was changed by hand: the records of its trees may be stale
-        b = _gather(options, timer, session, stage)
+        b = _gather(options, timer, session, stage, checked.files if checked is not None else None)
         with timer.step("write"):
             try:
                 stats = write(b, output_dir, b.stage, session)
@@ -175,7 +175,11 @@ def gather(options: BuildOptions) -> steps.Build:
 
 
 def _gather(
-    options: BuildOptions, timer: _Timer, session: Session | None, stage: Stage | None
+    options: BuildOptions,
+    timer: _Timer,
+    session: Session | None,
+    stage: Stage | None,
+    files: dict[str, stamp.FileKey] | None = None,
 ) -> steps.Build:
     """Run every step; nothing is written to the output (rendered pages go to ``stage`` as they come when
     given, and are kept in memory otherwise). Raises YunzhanError when a step found an error; the store is
@@ -187,6 +191,7 @@ def _gather(
     cache_dir = _cache_dir(options, site_dir)
     store = open_store(options, cache_dir, output_dir, session)
     b = steps.Build(options, site_dir, output_dir, cache_dir, store, session, stage)
+    b.file_keys = files if files is not None else {}  # the stamp's stat of each record file, for the load
     if stage is not None and stage.trusted:
         stage.spare = store.get("meta", "spare")  # staging touches only what differs from the spare tree
     try:

@@ -34,7 +34,7 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
-from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles, pack_bodies
+from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
@@ -79,6 +79,8 @@ class Build:
     made: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # step -> (key, files made of it)
     # the digests of the HTML the Markdown memo handed out (for the records' prints)
     html: HtmlPrints = field(default_factory=HtmlPrints)
+    # the record files as the stamp's walk stat-ed them moments ago (path → identity): emptied by the load
+    file_keys: dict[str, Any] = field(default_factory=dict)
     # filled by the steps below, in order
     config: SiteConfig = field(init=False)
     code: str = field(init=False)  # yunzhan's own code: part of every key
@@ -135,8 +137,9 @@ def load_records(b: Build) -> None:
         b.memo, b.parse_prints = b.session.parsed, b.session.parse_prints
     listing = b.session.listings if b.session is not None else None
     b.loaded = content.load_content(
-        b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo, listing=listing
+        b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo, listing=listing, known=b.file_keys
     )
+    b.file_keys.clear()
     b.problems += b.loaded.problems
     if b.session is not None:
         b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)
@@ -309,7 +312,7 @@ def _body_digests(b: Build) -> Callable[[Record], str]:
 
     def body(record: Record) -> str:
         parsed = originals.get(record.source)
-        if parsed is not None and parsed.raw_body is record.raw_body:
+        if parsed is not None and same_markdown(record, parsed):
             return prints.body(parsed, shortlinks.body_digest)
         return shortlinks.body_digest(record)
 

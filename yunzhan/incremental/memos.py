@@ -24,7 +24,9 @@ from yunzhan.model import Deferred, Record
 class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
     """``content.ParseMemo`` kept in the store: record files already parsed, by path. The collection settings
     a file was parsed with are stored as a digest and given back as the very object of this build's config
-    when it is equal (``content`` compares them by identity first)."""
+    when it is equal (``content`` compares them by identity first). A record's Markdown is kept in a row of its
+    own (``SOURCES``, nine tenths of a row's bytes) and handed out ``Deferred``: read when asked for, which an
+    unchanged record's never is (its conversions, prints and findings are kept by its file's)."""
 
     def __init__(self, store: Store, collections: tuple[CollectionSettings, ...]) -> None:
         self.store = store
@@ -45,6 +47,9 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         record = _record_from(kept)
         if record is not None:
             self.prints.add(record, made, body)
+            if isinstance(kept, tuple):
+                later = functools.partial(self._raw_body, str(path))
+                record.__dict__["_deferred"] = {"raw_body": Deferred("", later, anywhere=True)}
         settings = self.settings.get(identity[4])
         value = ((*identity[:4], settings if settings is not None else identity[4]), record, problems)
         self.loaded[path] = value
@@ -60,11 +65,14 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         body = self.prints.body(record, shortlinks.body_digest) if record is not None else ""
         row = ((*identity[:4], digest(identity[4])), _record_values(record), problems, made, body)
         self.store.put("parsed", str(path), row)
+        if isinstance(row[1], tuple) and record is not None:
+            self.store.put(SOURCES, str(path), record.raw_body.encode("utf-8", "surrogatepass"), plain=True)
         self.fresh.add(path)
 
     def __delitem__(self, path: Path) -> None:
         self.loaded.pop(path, None)
         self.store.put("parsed", str(path), None)
+        self.store.put(SOURCES, str(path), None)
 
     def __iter__(self) -> Iterator[Path]:
         return iter([Path(key) for key in self.store.keys("parsed")])
@@ -89,11 +97,23 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
             parsed.defer("raw_body", again)
 
     def _raw_body(self, key: str) -> str:
-        record = _record_from(self.store.committed("parsed", key)[1])
-        return record.raw_body if record is not None else ""
+        found = self.store.committed(SOURCES, key)
+        return found.decode("utf-8", "surrogatepass") if found is not None else ""
 
     def __len__(self) -> int:
         return len(self.store.keys("parsed"))
+
+
+SOURCES = "sources"  # table: a parsed record's Markdown (UTF-8), by its file's path
+
+
+def same_markdown(record: Record, parsed: Record) -> bool:
+    """Whether ``record`` holds ``parsed``'s very Markdown (a copy of it, not set again since), without reading
+    one kept in the store."""
+    held = record.deferred("raw_body")
+    if held is not None or "raw_body" not in record.__dict__:
+        return held is not None and held is parsed.deferred("raw_body")
+    return record.raw_body is parsed.__dict__.get("raw_body")
 
 
 def _stored_html(store: Store, key: str) -> Markup:
@@ -126,9 +146,7 @@ def _record_values(record: Record | None) -> tuple[Any, ...] | Record | None:
         return record
     values = [record.__dict__[name] for name in _ATTRIBUTES]
     values[_BODY] = str(record.body)
-    # as bytes: pickling a text keeps its UTF-8 beside it for as long as it lives (43 MB of Markdown at 10,000
-    # records that a cold build would hold to the end)
-    values[_RAW_BODY] = record.raw_body.encode("utf-8", "surrogatepass")
+    values[_RAW_BODY] = None  # kept apart (``SOURCES``)
     return tuple(values)
 
 
@@ -140,7 +158,7 @@ def _record_from(kept: tuple[Any, ...] | Record | None) -> Record | None:
     state = record.__dict__
     state.update(zip(_ATTRIBUTES, kept, strict=True))
     state["body"] = str.__new__(Markup, state["body"])  # a plain str: nothing to escape
-    state["raw_body"] = state["raw_body"].decode("utf-8", "surrogatepass")
+    del state["raw_body"]  # kept apart, read when asked for (``ParsedFiles``)
     return record
 
 
@@ -208,7 +226,7 @@ class MarkdownMemo:
         entry = self.index.hit(record.source, made)  # type: ignore[union-attr]
         if (
             entry is None
-            or record.raw_body is not parsed.raw_body
+            or not same_markdown(record, parsed)
             or record.lines is not parsed.lines
             or record.body_line != parsed.body_line
             or record.source != parsed.source
@@ -243,7 +261,8 @@ class MarkdownMemo:
                 and record.body_line == parsed.body_line
                 and record.lines is parsed.lines
                 and all(
-                    text is (parsed.fields.get(name) if name else parsed.raw_body) for name, text, _ in found
+                    text is parsed.fields.get(name) if name else same_markdown(record, parsed)
+                    for name, text, _ in found
                 )
             ):
                 keys = self._parsed_keys(made, found)

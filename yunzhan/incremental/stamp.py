@@ -42,6 +42,8 @@ LIBRARIES = (
 )
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # yunzhan/ and the bundled themes/
 WRITTEN_BY_BUILD = ("content/shortlinks.yaml",)  # what a build writes into the site folder: signed by content
+RECORD_NAMES = (".md", ".yaml", ".yml")  # files whose identity the walk hands on (``Check.files``)
+FileKey = tuple[int, int, int, int]  # size, modification and change times (ns), inode
 
 
 @dataclass
@@ -65,6 +67,9 @@ class Check:
     last: Stamp | None  # the last build's stamp, when it still holds: nothing to do
     walked: str = ""  # the part of ``inputs`` that is not a file the build writes itself
     touched: bool = False  # the inputs were as stamped, the output not: what the store says of it is doubtful
+    # the site's record-like files as the walk stat-ed them (absolute path → ``FileKey``), so that loading them
+    # moments later need not stat each again; the load empties it
+    files: dict[str, FileKey] = field(default_factory=dict, compare=False, repr=False)
 
 
 def settings(base_url: str | None, drafts: bool, strict: bool, compress: bool) -> tuple[Any, ...]:
@@ -77,7 +82,8 @@ def check(site_dir: Path, output_dir: Path, cache_dir: Path | None, settings: tu
     cache_dir = (cache_dir or site_dir / CACHE_DIR_NAME).absolute()
     key = hashlib.blake2b(os.fsencode(output_dir), digest_size=8).hexdigest()
     path = cache_dir / f"stamp-{key}.json"
-    walked = input_signature(site_dir, output_dir, cache_dir, settings)
+    files: dict[str, FileKey] = {}
+    walked = input_signature(site_dir, output_dir, cache_dir, settings, files)
     inputs = _with_written(walked, site_dir)
     last = load_stamp(path)
     touched = False
@@ -86,7 +92,7 @@ def check(site_dir: Path, output_dir: Path, cache_dir: Path | None, settings: tu
             return Check(path, inputs, last, walked)
         touched = True
     forget(path)
-    return Check(path, inputs, None, walked, touched)
+    return Check(path, inputs, None, walked, touched, files)
 
 
 def signed_after(check: Check, site_dir: Path) -> str:
@@ -111,9 +117,10 @@ def _walk(
     h: Any,
     *,
     files: bool = False,
+    keys: dict[str, FileKey] | None = None,
 ) -> None:
     """Feed (path, size, mtime, ctime, inode) of every file under ``root`` into ``h``, skipping the ``skip``
-    folders and hidden ones (.git, the cache)."""
+    folders and hidden ones (.git, the cache). ``keys``: filled with those of record-like files, by path."""
     stack = [str(root)]
     skipped = {str(p) for p in skip}
     skipped_files = {str(root / rel) for rel in WRITTEN_BY_BUILD} if files else set()
@@ -140,14 +147,18 @@ def _walk(
                 continue
             line = f"F{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0"
             h.update(line.encode("utf-8", "surrogatepass"))
+            if keys is not None and entry.name.endswith(RECORD_NAMES):
+                keys[entry.path] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def input_signature(site_dir: Path, output_dir: Path, cache_dir: Path, options: object) -> str:
+def input_signature(
+    site_dir: Path, output_dir: Path, cache_dir: Path, options: object, keys: dict[str, FileKey] | None = None
+) -> str:
     """Everything a build may read: the site folder (but its output and cache), yunzhan's code and themes,
-    the libraries that shape the HTML, and the options."""
+    the libraries that shape the HTML, and the options. ``keys``: see ``_walk``."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr(options).encode("utf-8", "surrogatepass"))
-    _walk(site_dir, (output_dir, cache_dir), h, files=True)
+    _walk(site_dir, (output_dir, cache_dir), h, files=True, keys=keys)
     _walk(PACKAGE_ROOT / "yunzhan", (), h)
     _walk(PACKAGE_ROOT / "themes", (), h)
     for name in LIBRARIES:
