@@ -34,7 +34,8 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
-from yunzhan.incremental.memos import KeptQrCodes, MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
+from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
+from yunzhan.incremental.qrcodes import KeptQrCodes
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
