@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from yunzhan import portable
 from yunzhan.recycle import Spare, prune_known, walk_tree
-from yunzhan.treesign import TreeRecord, folders_hold, record_signature
+from yunzhan.treesign import TreeRecord, folders_hold, record_signature, top_holds
 
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
@@ -63,8 +63,11 @@ class StagedOutput:
     that the new build takes from the previous one, every other is replaced, and whatever the new build does not
     have is removed before the swap."""
 
-    def __init__(self, output_dir: Path, known: Spare | None = None) -> None:
-        """``known``: what the last build said of the spare tree; trusted only when the tree holds its token."""
+    def __init__(
+        self, output_dir: Path, known: Spare | None = None, held: tuple[int, int] | None = None
+    ) -> None:
+        """``known``: what the last build said of the spare tree; trusted only when the tree holds its token.
+        ``held``: the spare tree (device, inode) whose folders were proved as ``known`` says (``lookahead``)."""
         self.output_dir = output_dir.absolute()
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(self.output_dir)
@@ -74,7 +77,7 @@ class StagedOutput:
         token = _take_token(self.stage) if self.recycled else None
         self._root = os.fspath(self.stage)
         trusted = known is not None and token == known.token
-        self.known = known if trusted and folders_hold(self._root, known.tree) else None  # type: ignore[union-attr]
+        self.known = known if trusted and self._holds(known.tree, held) else None  # type: ignore[union-attr]
         if not self.recycled:
             self.stage.mkdir()
         self.swapped = Swapped()
@@ -90,7 +93,15 @@ class StagedOutput:
         self._stirred: set[str] = set()  # folders where a file came and went (a new time, same files)
         self._previous: TreeRecord | None = None  # the output before the swap, when walked
         if self.known is not None:  # the folders of a trusted tree are there
-            self._dirs |= {f"{self._root}/{rel.rpartition('/')[0]}" for rel in self.known.files if "/" in rel}
+            self._dirs |= {f"{self._root}/{rel}" for rel in self.known.tree.folders}
+
+    def _holds(self, tree: TreeRecord, held: tuple[int, int] | None) -> bool:
+        """``folders_hold``, its folders taken as proved when ``held`` is this very tree."""
+        if held is not None:
+            st = os.stat(self._root)
+            if (st.st_dev, st.st_ino) == held:
+                return top_holds(self._root, tree)
+        return folders_hold(self._root, tree)
 
     def _target(self, rel: str) -> tuple[str, str | None]:
         rel = rel.lstrip("/")
@@ -235,6 +246,24 @@ class StagedOutput:
             raise FileNotFoundError(rel)
         self._link(previous, dest, rel.lstrip("/"))
         self.stats.unchanged += 1
+
+    def keep_all(self, rels: list[str]) -> None:
+        """``keep`` each file: those the trusted tree holds as the output has them noted together (26,000 calls
+        of ``keep`` were ~25 ms of a body edit at 10,000 records), the others one by one."""
+        known = self.known
+        if known is None or len(set(rels)) != len(rels):  # a file kept twice: ``keep`` says so
+            for rel in rels:
+                self.keep(rel)
+            return
+        untouched = known.files.keys() & rels
+        untouched -= known.differ
+        untouched -= self.stats.files
+        self.stats.files |= untouched
+        self._untouched |= untouched
+        self.stats.unchanged += len(untouched)
+        for rel in rels:
+            if rel not in untouched:
+                self.keep(rel)
 
     def commit(self, *, background: bool = False) -> WriteStats:
         """Make the staged build the output in one atomic step. The previous build becomes the spare tree for

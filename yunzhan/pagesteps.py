@@ -17,7 +17,7 @@ from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
 from yunzhan.incremental.storedprints import BASIS, StoredPrints, context_of, pages_shareless
 from yunzhan.model import Page
 from yunzhan.steps import Build, origins, pack_texts
-from yunzhan.writing import Stage
+from yunzhan.writing import Stage, written_files
 
 
 def find_stale_pages(b: Build) -> None:
@@ -62,7 +62,7 @@ def find_stale_pages(b: Build) -> None:
     b.rendered_before = bool(heads)
     b.todo = []
     site, make = b.site_print, kept.page if kept is not None else page_fingerprint
-    valid = partial(reuse.still_valid, b.store, b.prints, suspects, changed, str(b.output_dir))
+    valid = partial(reuse.still_valid, b.store, b.prints, suspects, changed, written_files(b))
     as_noted = stored is not None and stored.pages and pages_shareless(plan.pages)  # prints: their heads'
     for page in plan.pages:  # 12,000 at 10,000 records: what each costs counts
         rel = page.output_file
@@ -132,7 +132,7 @@ def make_site_files(b: Build) -> None:
     """Search index, sitemap, robots.txt, feed, open data: kept while nothing they read changed; in a preview
     session, left for ``BuildResult.finish``."""
     key = digest(b.site_print, b.prints.everything(), [p.path for p in b.plan.pages])
-    previous = reuse.kept_as_made(b.store, b.output_dir, "site_files", key)
+    previous = reuse.kept_as_made(b.store, written_files(b), "site_files", key)
     if previous is not None:
         b.kept += previous
         return
@@ -160,14 +160,14 @@ def make_redirects(b: Build) -> None:
     inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
     prints = b.session.prints if b.session is not None else None  # a long-lived process keeps the last key
     key = prints.step_key("redirects", b.code, *inputs) if prints is not None else digest(b.code, *inputs)
-    kept = reuse.kept_as_made(b.store, b.output_dir, "redirects", key)
+    kept = reuse.kept_as_made(b.store, written_files(b), "redirects", key)
     if kept is not None:  # thousands of /s/<code>/ pages, each as the last build wrote it
         b.kept += kept
     else:
         targets = shortlinks.redirect_targets(b.short_table, b.records, pages_made)
         made_of = {rel: shortlinks.redirect_made_of(record) for rel, record in targets.items()}
         settings = shortlinks.redirect_settings(b.config)
-        kept, stale = reuse.kept_by_inputs(b.store, b.output_dir, "redirects", made_of, settings)
+        kept, stale = reuse.kept_by_inputs(b.store, written_files(b), "redirects", made_of, settings)
         b.kept += kept
         for rel in stale:
             b.generated[rel] = shortlinks.redirect_html(targets[rel], b.config).encode("utf-8")

@@ -109,10 +109,9 @@ def folders_hold(root: str, record: TreeRecord) -> bool:
     """True when the folder ``root`` still holds just what ``record`` says, as far as its folders tell: the same
     names at the top, every other folder the very one noted, with the time it had. A file system without inode
     numbers (FAT) proves nothing."""
-    top = {rel for rel in record.files if "/" not in rel} | {rel for rel in record.folders if "/" not in rel}
+    if not top_holds(root, record):
+        return False
     try:
-        if set(os.listdir(root)) != top:
-            return False
         for rel, noted in record.folders.items():
             st = os.lstat(f"{root}/{rel}")
             if not stat.S_ISDIR(st.st_mode) or folder_stat(st) != noted or not st.st_ino:
@@ -120,6 +119,15 @@ def folders_hold(root: str, record: TreeRecord) -> bool:
     except OSError:
         return False
     return True
+
+
+def top_holds(root: str, record: TreeRecord) -> bool:
+    """True when the folder ``root`` holds the names ``record`` says at its top (``folders_hold``'s first part)."""
+    top = {rel for rel in record.files if "/" not in rel} | {rel for rel in record.folders if "/" not in rel}
+    try:
+        return set(os.listdir(root)) == top
+    except OSError:
+        return False
 
 
 def files_hold(root: str, record: TreeRecord) -> bool:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yunzhan import mirror, publish
+from yunzhan import lookahead, mirror, publish
 from yunzhan.incremental.session import Session
-from yunzhan.incremental.written import as_written, file_stats
+from yunzhan.incremental.written import Written, as_written, file_stats
 from yunzhan.inplace import InPlaceOutput
 from yunzhan.output import Spare, StagedOutput, WriteStats, same_file
 
@@ -32,11 +32,32 @@ class Stage:
         self.spare: Spare | None = None  # what the store says of the spare tree (see output.Spare)
         self.trusted = True  # False: the spare tree is walked whatever the store says
         self.mirroring: mirror.Mirroring | None = None
+        self.lookahead: lookahead.Lookahead | None = None  # the output stat-ed by a child meanwhile
+        self._looked: lookahead.Looked | None = None
+        self._written: Written | None = None
         self._held: dict[str, bytes] = {}  # pages rendered while the mirror is being made
 
     def start_mirror(self) -> None:
-        """Have the spare tree made while the build works, when there is none."""
-        self.mirroring = mirror.start(self.output_dir)
+        """Have the spare tree made while the build works, when there is none; when there is one the store
+        describes, have it and the output stat-ed meanwhile (see lookahead.py)."""
+        if self.spare is not None and self.trusted:
+            self.lookahead = lookahead.start(self.output_dir, self.spare)
+        else:
+            self.mirroring = mirror.start(self.output_dir)
+
+    def looked(self) -> lookahead.Looked | None:
+        """What the child stat-ing the output found (None: none, or it failed)."""
+        if self.lookahead is not None:
+            ahead, self.lookahead = self.lookahead, None
+            self._looked = ahead.wait()
+        return self._looked
+
+    def written(self) -> Written:
+        """The output's files as they are (size and time) before this build places any, stat-ed ahead."""
+        if self._written is None:
+            looked = self.looked()
+            self._written = Written(self.output_dir, looked.files if looked is not None else None)
+        return self._written
 
     def settle(self) -> Spare | None:
         """Wait for the mirror, if one is being made: the spare tree it left (None: none)."""
@@ -58,7 +79,9 @@ class Stage:
     def get(self) -> StagedOutput:
         if self.staged is None:
             self.settle()
-            self.staged = StagedOutput(self.output_dir, self.spare if self.trusted else None)
+            looked = self.looked()
+            held = looked.spare if looked is not None else None
+            self.staged = StagedOutput(self.output_dir, self.spare if self.trusted else None, held)
             held, self._held = self._held, {}
             for rel, data in held.items():
                 self._place(self.staged, rel, data)
@@ -82,6 +105,9 @@ class Stage:
                 staged.write_bytes(twin, blob)
 
     def abort(self) -> None:
+        if self.lookahead is not None:
+            self.lookahead.cancel()
+            self.lookahead = None
         if self.mirroring is not None:
             self.mirroring.cancel()
             self.mirroring = None
@@ -112,8 +138,11 @@ def write(
         for page, html in gathered.pages:
             if html is not None:
                 staged.write_text(page.output_file, html)
-        for rel in gathered.kept:
-            staged.keep(rel)
+        if isinstance(staged, StagedOutput):
+            staged.keep_all(gathered.kept)
+        else:
+            for rel in gathered.kept:
+                staged.keep(rel)
         for rel, source in sorted(gathered.files.items()):
             staged.copy_file(rel, source, link=rel.startswith(MEDIA_PREFIX))
         for rel, data in sorted(gathered.generated.items()):
@@ -129,6 +158,12 @@ def write(
     except BaseException:
         staged.abort()
         raise
+
+
+def written_files(gathered: Build) -> Written:
+    """The output's files as they are before the build places any: stat-ed ahead where a child could."""
+    stage = gathered.stage
+    return stage.written() if stage is not None else Written(gathered.output_dir)
 
 
 def unchanged(gathered: Build, output_dir: Path) -> bool:

@@ -16,7 +16,7 @@ from yunzhan.incremental import fingerprints
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, files_digest
 from yunzhan.incremental.pageentries import owner_of
 from yunzhan.incremental.store import Store
-from yunzhan.incremental.written import as_written
+from yunzhan.incremental.written import Written
 from yunzhan.model import Record
 
 
@@ -51,19 +51,19 @@ def keep_prints(store: Store, prints: Fingerprints, records: bool = True) -> Non
             store.put("meta", name, now)
 
 
-def kept_as_made(store: Store, output_dir: Path, name: str, key: str) -> list[str] | None:
+def kept_as_made(store: Store, written: Written, name: str, key: str) -> list[str] | None:
     """The files a step made in the last build (noted under ``name``), when they were made of the same ``key``
     and each is in the output as written; None otherwise."""
     previous = store.get("meta", name)
     if previous is None or previous[0] != key:
         return None
-    if any(as_written(f"{output_dir}/{rel}") != stats for rel, stats in previous[1].items()):
+    if any(written(rel) != stats for rel, stats in previous[1].items()):
         return None
     return sorted(previous[1])
 
 
 def kept_by_inputs(
-    store: Store, output_dir: Path, name: str, inputs: dict[str, object], shared: object
+    store: Store, written: Written, name: str, inputs: dict[str, object], shared: object
 ) -> tuple[list[str], list[str]]:
     """Of the files a step makes now (its key changed), by what each is made of (``inputs``, and ``shared``
     by all of them): those made of the same as in the last build and in the output as it wrote them, to keep,
@@ -73,12 +73,11 @@ def kept_by_inputs(
     same, old = (before[0] == shared, before[1]) if before is not None else (False, {})
     previous = store.get("meta", name)
     stats = previous[1] if previous is not None else {}
-    root = f"{output_dir}/"
     kept: list[str] = []
     stale: list[str] = []
     for rel, made_of in inputs.items():
         noted = stats.get(rel)
-        if same and noted is not None and old.get(rel) == made_of and as_written(root + rel) == noted:
+        if same and noted is not None and old.get(rel) == made_of and written(rel) == noted:
             kept.append(rel)
         else:
             stale.append(rel)
@@ -92,7 +91,7 @@ def still_valid(
     prints: Fingerprints,
     suspects: set[str],
     changed: set[str],
-    output_dir: Path | str,
+    written: Written,
     rel: str,
     head: tuple[str, int, int],
     fingerprint: str,
@@ -111,7 +110,7 @@ def still_valid(
             owner_of(key) in changed and prints.get(key) != value for key, value in entry.deps
         ):
             return False
-    return as_written(f"{output_dir}/{rel}") == head[1:]
+    return written(rel) == head[1:]
 
 
 def prints_read_before(store: Store, changed: set[str], rel: str) -> dict[DepKey, str]:

@@ -17,6 +17,19 @@ def as_written(path: str | Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
+class Written:
+    """Each output file's ``as_written`` by its path in the output: taken from ``ahead`` (stats made by a child
+    while the build worked, see ``lookahead``) where it holds the file, else stat-ed now."""
+
+    def __init__(self, output_dir: Path | str, ahead: Mapping[str, tuple[int, int]] | None = None) -> None:
+        self.root = f"{output_dir}/"
+        self.ahead = ahead or {}
+
+    def __call__(self, rel: str) -> tuple[int, int] | None:
+        found = self.ahead.get(rel)
+        return found if found is not None else as_written(self.root + rel)
+
+
 def file_stats(
     output_dir: Path,
     rels: Iterable[str],
