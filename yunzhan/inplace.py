@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 
 from yunzhan import portable
-from yunzhan.output import WriteStats, same_bytes, same_file
+from yunzhan.output import WriteStats
+from yunzhan.samebytes import same_bytes, same_file
 
 Signature = tuple[int, int, int]  # size, mtime_ns, inode
 Written = dict[str, tuple[object, Signature]]  # output file -> (what it holds, its signature when left)

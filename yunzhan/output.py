@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from yunzhan import portable
 from yunzhan.recycle import Spare, prune_known, walk_tree
+from yunzhan.samebytes import same_bytes, same_file
 from yunzhan.treesign import TreeRecord, folders_hold, record_signature, top_holds
 
 STAGING_MARK = ".staging-"
@@ -392,30 +393,3 @@ def _open_or_none(path: str | None) -> BinaryIO | None:
         return open(path, "rb")
     except OSError:
         return None
-
-
-def same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
-        return False
-
-
-def same_file(a: Path, b: Path) -> bool:
-    try:
-        sa, sb = a.stat(), b.stat()
-        if (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino):
-            return True
-        if sa.st_size != sb.st_size:
-            return False
-        with a.open("rb") as fa, b.open("rb") as fb:
-            while True:
-                chunk = fa.read(1 << 20)
-                if chunk != fb.read(1 << 20):
-                    return False
-                if not chunk:
-                    return True
-    except OSError:
-        return False

@@ -11,7 +11,8 @@ from yunzhan import lookahead, mirror, publish
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.written import Written, as_written, file_stats
 from yunzhan.inplace import InPlaceOutput
-from yunzhan.output import Spare, StagedOutput, WriteStats, same_file
+from yunzhan.output import Spare, StagedOutput, WriteStats
+from yunzhan.samebytes import same_file
 
 if TYPE_CHECKING:
     from yunzhan.steps import Build
