@@ -7,11 +7,12 @@ left there rather than made again (after one edit, tens of shards are made, not 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
 from yunzhan.incremental.fingerprints import digest, inputs_key, print_of
-from yunzhan.incremental.recordstates import RecordKey, by_state
+from yunzhan.incremental.recordstates import RecordKey, States, by_state
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 from yunzhan.searchpostings import BLOCK, Block
@@ -24,7 +25,7 @@ def search_files(
     config: SiteConfig,
     store: Store,
     settings: str,
-    states: dict[RecordKey, str],
+    states: States | dict[RecordKey, str],
     left: Callable[[str], bool],
     slugs: Mapping[str, str],
     made: Mapping[str, str] | None = None,
@@ -39,19 +40,17 @@ def search_files(
     known, names, order, size, rows_before = _head(store)
     kept = _kept_blocks(store, order)
     previous = dict(kept)
-    titles = {r.title for r in ordered}
-    pinyin = {t: known[t] for t in titles if t in known} | {
-        t: v for t, v in (made or {}).items() if t in titles
-    }
-    pinyin |= searchtext.titles_pinyin([r.title for r in ordered if r.title not in pinyin])
+    made = made or {}
+    missing = [t for r in ordered if (t := r.title) not in known and t not in made]
+    pinyin = {**known, **made, **searchtext.titles_pinyin(missing)}  # read for records made again: by title
 
-    def key_and_entry(record: Record) -> tuple[bytes, searchtext.Entry]:
+    def key_and_entry(record: Record) -> tuple[bytes, tuple[Any, ...]]:  # plain: marshal reads it back fast
         key = bytes.fromhex(inputs_key(settings, searchtext.inputs(record, config)))
-        return key, searchtext.entry(record, config, pinyin, with_text=False)
+        return key, tuple(searchtext.entry(record, config, pinyin, with_text=False))
 
     pairs = by_state(store, "search_records", settings, ordered, states, key_and_entry)
     keys = [key for key, _ in pairs]
-    entries = [entry for _, entry in pairs]
+    entries = list(map(searchtext.Entry._make, [entry for _, entry in pairs]))
     starts = list(range(0, len(ordered), BLOCK))
     block_keys = [tuple(keys[s : s + BLOCK]) for s in starts]
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
