@@ -116,8 +116,9 @@ class States:
             assert self.changes is not None
             changed = self.changes.records
             found = set(changed)
+            slugs = {slug for _, slug in changed}  # a text looked up, not a pair made, for each record
             for record in self.records:
-                if (record.collection, record.slug) in changed:
+                if record.slug in slugs and (record.collection, record.slug) in changed:
                     for referring in record.backrefs.values():
                         found.update((r.collection, r.slug) for r in referring)
             self._suspects = found
