@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from yunzhan import opendata, publish, search
+from yunzhan import opendata, publish
 from yunzhan.config import SiteConfig
 from yunzhan.incremental import splice
 from yunzhan.incremental.fingerprints import Fingerprints, digest, inputs_key
@@ -49,7 +49,7 @@ def make_site_files(
     ``searchblocks.titles_wanted`` named; ``changes``: what changed since the last build, when known (only
     the states of the records it names, and of those referring to one, are made again); ``same_plan``: the
     pages and the records' dates are the last build's (only edited records' bodies changed since)."""
-    ordered = search.in_order([r for c in config.collections for r in grouped[c.name]], config)
+    ordered = [r for c in config.collections for r in grouped[c.name]]  # ``search.in_order`` as it comes
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = States(ordered, prints, config, changes)
