@@ -3,7 +3,7 @@ back as the little that changed."""
 
 from __future__ import annotations
 
-from yunzhan.incremental.recordstates import OVERLAY, by_state
+from yunzhan.incremental.recordstates import OVERLAY, Changes, States, by_state
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 
@@ -35,3 +35,42 @@ def test_by_state_makes_and_writes_only_what_changed() -> None:
     del records[5]  # a record gone: the whole again
     assert len(run()) == 39 and made == [] and len(store.get("meta", "x")[1]) == 39
     assert len(run("t")) == 39 and len(made) == 39  # other settings: all made again
+
+
+class _Asked(dict[tuple[str, str], str]):
+    """States that note which were looked at."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.asked: list[str] = []
+
+    def get(self, key: tuple[str, str], default: object = None) -> object:  # type: ignore[override]
+        self.asked.append(key[1])
+        return super().get(key, default)
+
+
+def test_by_state_looks_only_at_changed_records_and_their_referrers_since_the_same_prints() -> None:
+    store = Store(None)
+    records = [Record("projects", f"p{n}", f"content/projects/p{n}.md") for n in range(40)]
+    records[3].backrefs = {"projects": [records[5]]}  # p5 refers to p3: its state holds p3's print
+    given = _Asked({(r.collection, r.slug): "a" for r in records})
+    made: list[str] = []
+
+    def make(record: Record) -> str:
+        made.append(record.slug)
+        return f"{record.slug}@{given[(record.collection, record.slug)]}"
+
+    def run(changes: Changes | None) -> list[str]:
+        made.clear()
+        given.asked.clear()
+        return by_state(store, "x", "s", records, States(records, None, None, changes, given), make)
+
+    assert len(run(Changes(None, "e1", set()))) == 40 and len(made) == 40  # no basis: every state looked at
+    given[("projects", "p3")] = given[("projects", "p5")] = "b"
+    out = run(Changes("e1", "e2", {("projects", "p3")}))
+    assert sorted(given.asked) == ["p3", "p5"] and made == ["p3", "p5"] and out[5] == "p5@b"
+    assert run(Changes("e2", "e3", set())) == out and given.asked == [] and made == []
+    given[("projects", "p9")] = "c"  # kept with other prints than the last build's (``e3``): all looked at
+    assert run(Changes("e1", "e4", set()))[9] == "p9@c" and len(given.asked) == 40 and made == ["p9"]
+    del records[7]  # the records are not those kept: all looked at
+    assert len(run(Changes("e4", "e5", set()))) == 39 and len(given.asked) == 39 and made == []

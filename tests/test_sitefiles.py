@@ -167,3 +167,39 @@ def test_turning_compress_on_gives_kept_files_their_twins(make_site: MakeSite) -
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
     assert tree(site / "output") == tree(cold)
+
+
+def test_a_body_edit_reads_no_record_for_the_sitemap_or_the_redirect_pages(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While only edited records' bodies changed since the last build, the sitemap's and the redirect pages' keys
+    of what they read of the records and the plan are the last build's; the short-link file, edited by hand, is
+    still read (an old address added there is a redirect page at once), and a date edit reads all again. The
+    output is a cold build's."""
+    import yaml
+
+    from yunzhan import publish, shortlinks
+
+    site = make_site()
+    output = incremental_build(site)
+    read: list[str] = []
+    for module, name in ((publish, "sitemap_inputs"), (shortlinks, "redirect_inputs")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _n=name, _r=real: read.append(_n) or _r(*a))
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    incremental_build(site)
+    assert read == []
+    table = yaml.safe_load((site / shortlinks.FILE).read_text(encoding="utf-8"))
+    code = next(c for c, e in table.items() if e["source"] == "projects/rocket.md")
+    table[code]["urls"] = ["/projects/old-rocket/", *table[code]["urls"]]
+    (site / shortlinks.FILE).write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+    edit_file(site / "content/projects/rocket.md", "另见 [李奇杰]", "又见 [李奇杰]")
+    incremental_build(site)
+    assert read == [] and (output / "projects/old-rocket/index.html").is_file()
+    edit_file(site / "content/projects/rocket.md", "date: 2024-05-01", "date: 2024-06-01")
+    incremental_build(site)
+    assert sorted(read) == ["redirect_inputs", "sitemap_inputs"]
+    cold = site.parent / "cold"
+    build(BuildOptions(site_dir=site, output_dir=cold, use_cache=False))
+    made = {p.relative_to(cold).as_posix(): p.read_bytes() for p in cold.rglob("*") if p.is_file()}
+    assert made == {rel: (output / rel).read_bytes() for rel in made}

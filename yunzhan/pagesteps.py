@@ -11,8 +11,9 @@ from typing import Any
 
 from yunzhan import opendata, placards, publish, render, review, shortlinks, workers
 from yunzhan.incremental import reuse
-from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_fingerprint
+from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_fingerprint, print_of
 from yunzhan.incremental.pageentries import PackedEntry, PageEntry, PendingPages
+from yunzhan.incremental.recordstates import Changes, changed_records
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
 from yunzhan.incremental.storedprints import BASIS, StoredPrints, context_of, pages_shareless
 from yunzhan.model import Page
@@ -131,15 +132,21 @@ def _page_entry(
 def make_site_files(b: Build) -> None:
     """Search index, sitemap, robots.txt, feed, open data: kept while nothing they read changed; in a preview
     session, left for ``BuildResult.finish``."""
-    key = digest(b.site_print, b.prints.everything(), [p.path for p in b.plan.pages])
+    everything = b.prints.everything()
+    basis = b.store.get("meta", PRINTS)  # every build comes here: what ``b.changed`` was measured against
+    if basis != everything:
+        b.store.put("meta", PRINTS, everything)
+    key = digest(b.site_print, everything, [p.path for p in b.plan.pages])
     previous = reuse.kept_as_made(b.store, written_files(b), "site_files", key)
     if previous is not None:
         b.kept += previous
         return
+    changes = Changes(basis, everything, changed_records(b.changed))
 
     def make(stage: Stage | None) -> dict[str, bytes]:
         made = (b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs)
-        return _make_site_files(*made, stage, b.pinyin)
+        same_plan = b.stored is not None and b.stored.known is not None  # only edited bodies changed
+        return _make_site_files(*made, stage, b.pinyin, changes, same_plan)
 
     before = b.store.get("meta", "site_files")
     if before is not None and b.session is not None and b.options.preview:
@@ -156,14 +163,12 @@ def make_site_files(b: Build) -> None:
 def make_redirects(b: Build) -> None:
     """``/s/<code>/`` and renamed records' old URLs as redirect pages; in a preview, which pages get the review
     banner."""
-    pages_made = {p.output_file for p in b.plan.pages}
-    inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
-    prints = b.session.prints if b.session is not None else None  # a long-lived process keeps the last key
-    key = prints.step_key("redirects", b.code, *inputs) if prints is not None else digest(b.code, *inputs)
+    key = _redirects_key(b)
     kept = reuse.kept_as_made(b.store, written_files(b), "redirects", key)
     if kept is not None:  # thousands of /s/<code>/ pages, each as the last build wrote it
         b.kept += kept
     else:
+        pages_made = {p.output_file for p in b.plan.pages}
         targets = shortlinks.redirect_targets(b.short_table, b.records, pages_made)
         made_of = {rel: shortlinks.redirect_made_of(record) for rel, record in targets.items()}
         settings = shortlinks.redirect_settings(b.config)
@@ -174,6 +179,36 @@ def make_redirects(b: Build) -> None:
         b.made["redirects"] = (key, sorted(targets))
     if b.options.preview and b.waiting:
         b.generated |= review.preview_index(b.waiting)
+
+
+PRINTS = "site_prints"  # the ``meta`` row: ``Fingerprints.everything`` of the last build (``Changes.basis``)
+
+
+REDIRECTS = (
+    "redirect_records"  # the ``meta`` row: the print of what the last build's redirect pages read of it
+)
+
+
+def _redirects_key(b: Build) -> str:
+    """The key of everything ``shortlinks.redirect_pages`` reads (``redirect_inputs``). Of the records and the
+    plan (10,000 records' short links, addresses and titles, 12,000 pages' files): while only edited records'
+    bodies changed since the last build (``storedprints``), the print the last build noted."""
+    prints = b.session.prints if b.session is not None else None  # a long-lived process keeps the last key
+    if prints is not None:
+        pages_made = {p.output_file for p in b.plan.pages}
+        inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
+        return prints.step_key("redirects", b.code, *inputs)
+    before = b.store.get("meta", REDIRECTS)
+    if before is not None and b.stored is not None and b.stored.known is not None:
+        made_of = before
+    else:
+        pages_made = {p.output_file for p in b.plan.pages}
+        inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
+        made_of = print_of(inputs[1:])  # all but the codes, first
+        if made_of != before:
+            b.store.put("meta", REDIRECTS, made_of)
+    codes = print_of(shortlinks.redirect_codes(b.short_table))  # not in ``storedprints``' context
+    return digest(b.code, codes, made_of)
 
 
 def compress(b: Build) -> None:

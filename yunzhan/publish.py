@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import heapq
+import operator
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
@@ -153,13 +155,16 @@ FeedEntry = tuple[dt.date, str, str, str, str]  # date, collection, title, path,
 def feed_inputs(records: Iterable[Record], limit: int = FEED_LIMIT) -> list[FeedEntry]:
     """Everything ``feed_files`` reads of the records: the newest ``limit`` dated ones, newest first (an edit of
     another record's body changes none of it)."""
-    dated = [r for r in records if r.date is not None and not r.draft]
-    dated.sort(key=lambda r: (r.date, r.collection, r.slug), reverse=True)  # type: ignore[arg-type,return-value]
+    dated = [(day, r.collection, r.slug, r) for r in records if (day := r.date) is not None and not r.draft]
+    # the first ``limit`` of them sorted newest first (a record's collection and slug are its own: no ties)
+    newest = heapq.nlargest(limit, dated, key=_DAY_AND_KEY)
     return [
-        (r.date, r.collection, r.title, r.path, r.fields.get("summary") or r.fields.get("intro") or r.body)
-        for r in dated[:limit]
-        if r.date is not None
+        (day, r.collection, r.title, r.path, r.fields.get("summary") or r.fields.get("intro") or r.body)
+        for day, _, _, r in newest
     ]
+
+
+_DAY_AND_KEY = operator.itemgetter(0, 1, 2)
 
 
 def feed_files(entries: list[FeedEntry], config: SiteConfig) -> dict[str, bytes]:

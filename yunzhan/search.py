@@ -28,7 +28,7 @@ it from scratch; a caller that keeps blocks between builds passes them to ``inde
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from yunzhan.config import SiteConfig
 from yunzhan.model import Record
@@ -93,7 +93,7 @@ def shards_for(size: int) -> int:
 
 
 def index_files(
-    entries: list[Entry],
+    entries: Sequence[Entry],
     blocks: list[Block],
     config: SiteConfig,
     slugs: Mapping[str, str] | None = None,
@@ -139,7 +139,7 @@ def shard_names(files: Iterable[str]) -> tuple[str, ...]:
     return tuple(name for _, name in sorted((int(k), name) for k, name, _ in shards))
 
 
-def _meta(entries: list[Entry], names: list[str], config: SiteConfig, slugs: Mapping[str, str]) -> bytes:
+def _meta(entries: Sequence[Entry], names: list[str], config: SiteConfig, slugs: Mapping[str, str]) -> bytes:
     titles = {c.name: c.title for c in config.collections}
     known = dict(slugs)  # few distinct industries and districts, and slugify is slow
 

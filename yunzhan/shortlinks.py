@@ -245,8 +245,13 @@ def redirect_inputs(
 ) -> tuple[object, ...]:
     """Everything ``redirect_pages`` reads: while it is the same, so are the pages (the reuse layer's key)."""
     current = sorted((r.short, r.path, r.title) for r in records if r.short and not r.draft)
-    codes = [(e.code, e.urls) for e in table.entries]  # not their titles and digests: those only match files
-    return (codes, current, config.base_url, config.language, sorted(taken))
+    return (redirect_codes(table), current, config.base_url, config.language, sorted(taken))
+
+
+def redirect_codes(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """What ``redirect_pages`` reads of the table (the first of ``redirect_inputs``): each code and its
+    addresses, not their titles and digests (those only match files)."""
+    return [(e.code, e.urls) for e in table.entries]
 
 
 def redirect_made_of(record: Record) -> tuple[str, str]:

@@ -6,12 +6,14 @@ left there rather than made again (after one edit, tens of shards are made, not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import marshal
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
 from yunzhan.incremental.fingerprints import digest, inputs_key, print_of
-from yunzhan.incremental.recordstates import RecordKey, by_state
+from yunzhan.incremental.recordstates import RecordKey, States, by_state
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 from yunzhan.searchpostings import BLOCK, Block
@@ -24,7 +26,7 @@ def search_files(
     config: SiteConfig,
     store: Store,
     settings: str,
-    states: dict[RecordKey, str],
+    states: States | dict[RecordKey, str],
     left: Callable[[str], bool],
     slugs: Mapping[str, str],
     made: Mapping[str, str] | None = None,
@@ -39,19 +41,17 @@ def search_files(
     known, names, order, size, rows_before = _head(store)
     kept = _kept_blocks(store, order)
     previous = dict(kept)
-    titles = {r.title for r in ordered}
-    pinyin = {t: known[t] for t in titles if t in known} | {
-        t: v for t, v in (made or {}).items() if t in titles
-    }
-    pinyin |= searchtext.titles_pinyin([r.title for r in ordered if r.title not in pinyin])
+    made = made or {}
+    missing = [t for r in ordered if (t := r.title) not in known and t not in made]
+    pinyin = {**known, **made, **searchtext.titles_pinyin(missing)}  # read for records made again: by title
 
-    def key_and_entry(record: Record) -> tuple[bytes, searchtext.Entry]:
+    def key_and_entry(record: Record) -> tuple[bytes, bytes]:
         key = bytes.fromhex(inputs_key(settings, searchtext.inputs(record, config)))
-        return key, searchtext.entry(record, config, pinyin, with_text=False)
+        return key, marshal.dumps(tuple(searchtext.entry(record, config, pinyin, with_text=False)), 2)
 
-    pairs = by_state(store, "search_records", settings, ordered, states, key_and_entry)
+    pairs = by_state(store, "search_records", settings + ROWS, ordered, states, key_and_entry)
     keys = [key for key, _ in pairs]
-    entries = [entry for _, entry in pairs]
+    entries = _Entries([entry for _, entry in pairs])
     starts = list(range(0, len(ordered), BLOCK))
     block_keys = [tuple(keys[s : s + BLOCK]) for s in starts]
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
@@ -70,7 +70,7 @@ def search_files(
     else:
         size = search.index_size(blocks)
         shards = search.shards_for(size)
-    rows = print_of((settings, list(map(tuple, entries)), dict(slugs)))  # 5 ms, not 30 ms of rows made
+    rows = print_of((settings, entries.kept, dict(slugs)))  # 2 ms, not 30 ms of rows made
     meta_before = None
     if read is not None and rows == rows_before and left(search.META_PATH):
         meta_before = read(search.META_PATH)
@@ -79,8 +79,38 @@ def search_files(
         yield rel, data
         rels.append(rel)
     order = _keep(store, block_keys, blocks, previous)
-    pinyin_now = {e.title: e.pinyin for e in entries}
-    store.put("meta", "search", (HEAD, pinyin_now, search.shard_names(rels), order, size, rows))
+    pinyin_now = (
+        known if rows == rows_before else {e.title: e.pinyin for e in entries}
+    )  # the same rows: titles
+    store.put("meta", "search", (HEAD, pinyin_now, search.shard_names(rels), order, size, rows), plain=True)
+
+
+ROWS = (
+    "/rows-2"  # the shape of what ``search_records`` keeps of a record: its key and its marshalled ``Entry``
+)
+
+
+class _Entries(Sequence[searchtext.Entry]):
+    """The records' rows as kept, each marshalled (10,000 values to read back, not 130,000), made into
+    ``Entry``s only when asked for: when meta.json is made again."""
+
+    def __init__(self, kept: list[bytes]) -> None:
+        self.kept = kept
+        self._made: list[searchtext.Entry] | None = None
+
+    def _entries(self) -> list[searchtext.Entry]:
+        if self._made is None:
+            self._made = [searchtext.Entry._make(marshal.loads(data)) for data in self.kept]
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._entries()[i]
+
+    def __iter__(self) -> Iterator[searchtext.Entry]:
+        return iter(self._entries())
 
 
 HEAD = "search/4"  # the shape of the row ``meta``, ``search`` and of the blocks it names: others are not read
