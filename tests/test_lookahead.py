@@ -84,3 +84,14 @@ def test_the_child_finds_each_file_and_whether_the_folders_hold(tmp_path: Path) 
     assert looked.spare == (st.st_dev, st.st_ino)
     (spare / "a/stray.html").write_bytes(b"x")
     assert lookahead.look(os.fspath(out), os.fspath(spare), folders, record).spare is None
+
+
+def test_no_child_is_started_where_folders_cannot_be_stat_ed_by_handle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Windows has no ``dir_fd``: the child could never look, so none is started (and no list is written)."""
+    import tempfile
+
+    monkeypatch.setattr(os, "supports_dir_fd", set())
+    monkeypatch.setattr(tempfile, "mkstemp", lambda **kw: pytest.fail("a list was written for the child"))
+    assert lookahead.start(tmp_path / "output", None) is None  # type: ignore[arg-type]

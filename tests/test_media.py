@@ -469,3 +469,29 @@ def test_the_build_process_loads_pyav_only_to_make_a_file_where_it_cannot_fork(m
     assert rebuild() == ("False 1" if fork else "True 1")
     assert rebuild() == "False 0"
     assert (site / "output").is_dir()
+
+
+def test_a_video_child_that_dies_is_the_files_problem_not_a_traceback(make_site, clips, monkeypatch):
+    """FFmpeg crashing on a damaged file (or the system killing a big transcode) ends the child that makes it:
+    the build names the file in plain words, as for any bad video."""
+    import os
+
+    site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["plain"]})
+    monkeypatch.setattr(mediafiles, "prepare", lambda *args: os._exit(1))
+    with pytest.raises(YunzhanError) as caught:
+        run(site, use_cache=False)
+    (problem,) = [p for p in caught.value.problems if p.is_error]
+    assert problem.path == "content/projects/robot/index.md" and problem.field == "cover"
+    assert "出错" in problem.message and "重新导出" in problem.hint
+
+
+def test_the_same_video_at_two_paths_is_made_once(make_site, clips, monkeypatch):
+    made: list[str] = []
+    real = mediafiles.prepare
+    monkeypatch.setattr(mediafiles, "prepare", lambda path, *rest: made.append(path) or real(path, *rest))
+    extra = "cover: a.mp4\ngallery:\n  - src: b.mp4\n    alt: 同一段视频"
+    site = bundle(make_site, extra, {"a.mp4": clips["plain"], "b.mp4": clips["plain"]})
+    monkeypatch.setattr("yunzhan.portable.can_fork", lambda: False)  # made here, where the list is seen
+    result = run(site, use_cache=False)
+    assert len(made) == 1
+    assert result.image_stats["media_processed"] == 1 and result.image_stats["media_cached"] == 1

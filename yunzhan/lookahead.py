@@ -73,6 +73,8 @@ class Lookahead:
 
 def start(output_dir: Path, spare: Spare) -> Lookahead | None:
     """Start the child for ``output_dir`` and the spare tree beside it, which ``spare`` describes."""
+    if os.stat not in os.supports_dir_fd:  # Windows: the child could not look (it stats by a folder's handle)
+        return None
     output_dir = output_dir.absolute()
     kept = spare.output_kept
     output = kept if isinstance(kept, bytes) else kept.to_bytes()

@@ -10,34 +10,28 @@ The store, ``<cache>/media/``: ``content/<sha256[:2]>/<sha256>/`` holds ``meta.j
 ``poster.png`` (the frame, sent through ``images.process_images`` with the store as its content folder, so
 posters get AVIF/WebP, sizes and a dominant colour like photos); ``manifest.json`` maps each source to its
 size, mtime and hash, so an unchanged file is neither read nor decoded. URLs are
-``media/<hash>/<stem>.<ext>``: the hash is of the source bytes and ``VERSION``. PyAV (``mediafiles``) is
+``media/<hash>/<stem>.<ext>``: the hash is of the source bytes and ``mediastore.VERSION``. PyAV (``mediafiles``) is
 imported only when a file must be made: a build whose media are all in the store never loads it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
-import json
 import os
 import re
 import stat
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from yunzhan import captions, images, portable, workers
+from yunzhan import captions, images, mediastore
 from yunzhan.config import SiteConfig
 from yunzhan.errors import ERROR, WARNING, Problem
-from yunzhan.imagecache import hash_file
 from yunzhan.imagepaths import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, is_video
 from yunzhan.model import Audio, Image, ImageRequest, MediaRequest, Record, Video
 
-VERSION = 1  # of what ``mediafiles.prepare`` makes: bump when the same source must give different bytes
 FOUR_G_MBPS = 8  # what a visitor on 4G gets in practice (Mbit/s), for the cost of a file in words
 STORE = "media"
 
@@ -101,7 +95,7 @@ def process_media(
         return MediaResult({}, {}, {}, problems, {"sources": 0, "cached": 0, "processed": 0, "failed": 0})
     content = os.path.realpath(site_dir / "content")
     root = cache_dir / STORE
-    manifest, old_text = _load_manifest(root / "manifest.json")
+    manifest, old_text = mediastore.load_manifest(root / "manifest.json")
     groups: dict[str, list[MediaRequest]] = {}
     for req in requests:
         groups.setdefault(os.path.realpath(req.source), []).append(req)
@@ -113,43 +107,56 @@ def process_media(
     made: dict[str, tuple[str, dict[str, Any]]] = {}  # path → (sha256, meta)
     todo = sorted(groups)
     transcode = config.media.transcode
-    known = {path: _stored(path, groups[path][0].kind, content, root, manifest, transcode) for path in todo}
-    jobs = [
-        (path, groups[path][0].kind, str(_folder(root, found.digest)), transcode)
-        for path, found in known.items()
-        if isinstance(found, _Stored) and found.meta is None
-    ]
-    # Made in a forked child: this process never loads PyAV and FFmpeg (~16 MB it would hold to the end)
-    fresh: Iterable[dict[str, Any] | tuple[str, str]] = workers.apart_each(_make, jobs, len(jobs), chunk=1)
-    if progress and len(jobs) > 1 and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        fresh = tqdm(fresh, total=len(jobs), desc="视频", unit="个", file=sys.stderr)
-    made_now = dict(zip((job[0] for job in jobs), fresh, strict=True))
+    known = {path: _known(path, groups[path][0].kind, content, root, manifest, transcode) for path in todo}
+    jobs: dict[str, tuple[str, str, str, bool]] = {}  # by store folder: the same file at two paths made once
+    for path, found in known.items():
+        if isinstance(found, mediastore.Stored) and found.meta is None:
+            folder = str(mediastore.folder(root, found.digest))
+            jobs.setdefault(folder, (path, groups[path][0].kind, folder, transcode))
+    made_in = dict(zip(jobs, mediastore.make_all(list(jobs.values()), progress), strict=True))
+    made_now = {
+        path: made_in[str(mediastore.folder(root, f.digest))]
+        for path, f in known.items()
+        if isinstance(f, mediastore.Stored) and f.meta is None
+    }
     for path in todo:
         reqs = groups[path]
         found = known[path]
-        meta = made_now.get(path, found.meta) if isinstance(found, _Stored) else found
-        if not isinstance(found, _Stored) or not isinstance(meta, dict):
+        meta = made_now.get(path, found.meta) if isinstance(found, mediastore.Stored) else found
+        if not isinstance(found, mediastore.Stored) or not isinstance(meta, dict):
             stats["failed"] += 1
             report(reqs, *meta)
             continue
-        stats["processed" if path in made_now else "cached"] += 1
+        stats[
+            "processed"
+            if path in made_now and jobs[str(mediastore.folder(root, found.digest))][0] == path
+            else "cached"
+        ] += 1
         made[path] = (found.digest, meta)
         for message, hint in meta["warnings"]:
             report(reqs, message, hint, WARNING)
         for message, hint in _cost_warnings(meta, config):
             report(reqs, message, hint, WARNING)
-    _save_manifest(root / "manifest.json", manifest, old_text)
+    mediastore.save_manifest(root / "manifest.json", manifest, old_text)
     files: dict[str, Path] = {}
     published: dict[str, tuple[str, dict[str, Any]]] = {}
     for path, (digest, meta) in made.items():
-        rel = f"media/{_url_hash(digest)}/{images.ascii_stem(path)}.{meta['ext']}"
-        files[rel] = _folder(root, digest) / f"published.{meta['ext']}"
+        rel = f"media/{mediastore.url_hash(digest)}/{images.ascii_stem(path)}.{meta['ext']}"
+        files[rel] = mediastore.folder(root, digest) / f"published.{meta['ext']}"
         published[path] = (url_prefix.rstrip("/") + "/" + rel, meta)
     posters = _posters(groups, made, config, site_dir, root, url_prefix, problems, files)
     found_images, audio = _template_objects(groups, published, posters, root, url_prefix, files, problems)
     return MediaResult(found_images, audio, files, problems, stats)
+
+
+def _known(
+    path: str, kind: str, content: str, root: Path, manifest: dict[str, Any], transcode: bool
+) -> mediastore.Stored | tuple[str, str]:
+    """What the store holds of the file; (message, hint) when it must not or cannot be used."""
+    st = check_source(path, content)
+    if not isinstance(st, os.stat_result):
+        return st
+    return mediastore.stored(path, st, kind, content, root, manifest, transcode)
 
 
 def _template_objects(
@@ -188,71 +195,6 @@ def _template_objects(
     return found_images, audio
 
 
-@dataclasses.dataclass(frozen=True)
-class _Stored:
-    digest: str  # the file's sha256, marked when the site transcodes videos (the same file then publishes other bytes)
-    meta: dict[str, Any] | None  # None: not in the store, to be made
-
-
-def _stored(
-    path: str, kind: str, content: str, root: Path, manifest: dict[str, Any], transcode: bool
-) -> _Stored | tuple[str, str]:
-    """What the store holds of the file; (message, hint) when it is unusable."""
-    st = check_source(path, content)
-    if not isinstance(st, os.stat_result):
-        return st
-    key = "content/" + path[len(content) + 1 :].replace(os.sep, "/")
-    known = manifest["sources"].get(key)
-    try:
-        fresh = known and known[:2] == [st.st_size, st.st_mtime_ns]
-        digest = known[2] if fresh else hash_file(path)
-    except OSError:
-        return "文件无法读取", "检查文件权限"
-    manifest["sources"][key] = [st.st_size, st.st_mtime_ns, digest]
-    if transcode and kind == "video":
-        digest += "-h264"
-    meta = _read_meta(_folder(root, digest))
-    return _Stored(digest, meta if meta is not None and meta.get("kind") == kind else None)
-
-
-def _make(jobs: list[tuple[str, str, str, bool]], i: int) -> dict[str, Any] | tuple[str, str]:
-    """One file made into its store folder: its meta, or (message, hint) (module level: ``apart_each`` runs it)."""
-    path, kind, where, transcode = jobs[i]
-    folder = Path(where)
-    scratch = folder / f".published-{os.getpid()}.tmp"
-    from yunzhan import mediafiles  # PyAV and FFmpeg load here, when a file must be made
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        meta, poster = mediafiles.prepare(path, kind, str(scratch), transcode)
-        meta["version"] = VERSION
-        if poster is not None:
-            portable.atomic_write(folder / "poster.png", poster)
-        portable.rename(scratch, folder / f"published.{meta['ext']}")
-        portable.atomic_write(folder / "meta.json", json.dumps(meta, sort_keys=True).encode())
-    except mediafiles.BadMedia as exc:
-        return exc.args[0], exc.args[1]
-    except OSError as exc:
-        return "无法写入视频缓存", f"{folder}: {exc}"
-    finally:
-        with contextlib.suppress(OSError):
-            scratch.unlink()
-    return meta
-
-
-def _read_meta(folder: Path) -> dict[str, Any] | None:
-    """The stored meta when the published file beside it is there too (a half-cleared store is remade)."""
-    try:
-        meta = json.loads((folder / "meta.json").read_text("utf-8"))
-        published = (folder / f"published.{meta['ext']}").is_file()
-        poster = meta["kind"] == "audio" or (folder / "poster.png").is_file()
-        if meta["version"] == VERSION and published and poster:
-            return meta
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return None
-
-
 def _posters(
     groups: dict[str, list[MediaRequest]],
     made: dict[str, tuple[str, dict[str, Any]]],
@@ -273,7 +215,7 @@ def _posters(
         if req.poster:
             named[path] = ImageRequest(req.poster, req.alt, req.record_path, req.line, f"{req.field}.poster")
         else:
-            frame = str(_folder(root, digest) / "poster.png")
+            frame = str(mediastore.folder(root, digest) / "poster.png")
             frames[path] = ImageRequest(frame, req.alt, req.record_path, req.line, req.field)
     out: dict[str, Image] = {}
     for wanted, base, cache in ((frames, root, root), (named, site_dir, root.parent)):
@@ -340,32 +282,6 @@ def attach_media(records: Sequence[Record], result: MediaResult, body_videos: An
                 return Markup(video_html(dataclasses.replace(found, alt=alt))) if found else None
 
             record.body = markup.swap_images(record.body, replace)
-
-
-def _url_hash(digest: str) -> str:
-    return hashlib.sha256(f"{digest}:m{VERSION}".encode()).hexdigest()[:10]
-
-
-def _folder(root: Path, digest: str) -> Path:
-    return root / "content" / digest[:2] / digest
-
-
-def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text("utf-8")
-        raw = json.loads(text)
-        if raw.get("version") == VERSION:
-            return {"sources": dict(raw["sources"])}, text
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        pass
-    return {"sources": {}}, ""
-
-
-def _save_manifest(path: Path, manifest: dict[str, Any], old_text: str) -> None:
-    text = json.dumps({"version": VERSION, **manifest}, sort_keys=True, separators=(",", ":"))
-    if text != old_text:
-        with contextlib.suppress(OSError):
-            portable.atomic_write(path, text.encode())
 
 
 def check_media(records: Sequence[Record], config: SiteConfig, site_dir: Path) -> list[Problem]:

@@ -98,7 +98,9 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
 
     def _raw_body(self, key: str) -> str:
         found = self.store.committed(SOURCES, key)
-        return found.decode("utf-8", "surrogatepass") if found is not None else ""
+        if found is None:  # removed meanwhile by another build: never an empty body published as this one
+            raise LookupError(f"build store: the Markdown of {key} is gone")
+        return found.decode("utf-8", "surrogatepass")
 
     def __len__(self) -> int:
         return len(self.store.keys("parsed"))
