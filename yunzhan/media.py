@@ -119,6 +119,7 @@ def process_media(
         for path, f in known.items()
         if isinstance(f, mediastore.Stored) and f.meta is None
     }
+    makers = {job[0] for job in jobs.values()}
     for path in todo:
         reqs = groups[path]
         found = known[path]
@@ -127,11 +128,7 @@ def process_media(
             stats["failed"] += 1
             report(reqs, *meta)
             continue
-        stats[
-            "processed"
-            if path in made_now and jobs[str(mediastore.folder(root, found.digest))][0] == path
-            else "cached"
-        ] += 1
+        stats["processed" if path in makers else "cached"] += 1  # a copy at another path: found made
         made[path] = (found.digest, meta)
         for message, hint in meta["warnings"]:
             report(reqs, message, hint, WARNING)
