@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import MakeSite, edit_file
 from tests.test_cache import _tree
-from yunzhan import YunzhanError, mirror, output, portable
+from yunzhan import YunzhanError, mirror, output, portable, writing
 from yunzhan.pipeline import BuildOptions, build
 from yunzhan.recycle import walk_tree
 
@@ -68,29 +68,64 @@ def test_a_mirror_of_an_output_swapped_out_meanwhile_is_not_trusted(tmp_path: Pa
     assert mirroring.wait() is None
 
 
-def test_the_first_edit_after_a_cold_build_stages_in_the_mirror(
-    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The build links no unchanged file itself: each is in the trusted mirror already (it links only new
-    files made beside the stage, spliced open data). Its output is the cold build's, byte for byte."""
-    site = make_site(PROJECTS)
-    out = site / "output"
-    _build(site, out)
-    _build(site, out)  # after an edit-free rebuild there is still no spare: the cold build made none
-    assert not (site / ".output.spare").exists()
-    before = _tree(out)
+def _links_of_an_edit(site: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Edit one body and build: the files the build linked into its stage itself."""
     edit_file(site / "content/projects/p03.md", "的正文。", "的正文，补充一句。")
     linked: list[str] = []
     real = portable.link_or_copy
     monkeypatch.setattr(portable, "link_or_copy", lambda s, d: (linked.append(str(d)), real(s, d)))
     _build(site, out)
-    rels = [d.split(f"{output.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
-    assert rels and all(before.get(rel) != (out / rel).read_bytes() for rel in rels), rels
-    assert "补充一句" in (out / "projects/p03/index.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(portable, "link_or_copy", real)
+    return linked
+
+
+def _equals_cold(site: Path, out: Path) -> None:
     cold = site.parent / "cold"
     build(BuildOptions(site_dir=site, output_dir=cold, use_cache=False))
     assert _tree(out) == _tree(cold)
     assert not [p for p in site.iterdir() if output.STAGING_MARK in p.name]
+
+
+def test_the_first_build_into_a_new_folder_leaves_a_mirror_for_the_next(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first build swaps no previous build out, so it has the output mirrored as it finishes: an editor's
+    first edit stages only what it changes, and starts no mirror of its own."""
+    site = make_site(PROJECTS)
+    out = site / "output"
+    _build(site, out)
+    assert (site / ".output.spare").is_dir()
+    assert not [p for p in site.iterdir() if output.STAGING_MARK in p.name]
+    before = _tree(out)
+    started: list[Path] = []
+    monkeypatch.setattr(mirror, "start", lambda folder: started.append(folder))
+    linked = _links_of_an_edit(site, out, monkeypatch)
+    assert started == []
+    rels = [d.split(f"{output.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
+    assert all(before.get(rel) != (out / rel).read_bytes() for rel in rels), rels
+    assert "补充一句" in (out / "projects/p03/index.html").read_text(encoding="utf-8")
+    _equals_cold(site, out)
+
+
+def test_the_first_edit_after_a_build_that_left_no_spare_stages_in_the_mirror(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the build before left no spare tree (its mirror could not start), the edit has one mirrored while
+    it works and links no unchanged file itself: each is in the trusted mirror already (it links only new
+    files made beside the stage, spliced open data). Its output is the cold build's, byte for byte."""
+    site = make_site(PROJECTS)
+    out = site / "output"
+    with monkeypatch.context() as m:
+        m.setattr(writing.Stage, "start_mirror_after", lambda self: None)
+        _build(site, out)
+        _build(site, out)  # after an edit-free rebuild there is still no spare: the cold build made none
+    assert not (site / ".output.spare").exists()
+    before = _tree(out)
+    linked = _links_of_an_edit(site, out, monkeypatch)
+    rels = [d.split(f"{output.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
+    assert rels and all(before.get(rel) != (out / rel).read_bytes() for rel in rels), rels
+    assert "补充一句" in (out / "projects/p03/index.html").read_text(encoding="utf-8")
+    _equals_cold(site, out)
 
 
 def test_without_a_child_process_the_build_links_the_stage_itself(
@@ -99,11 +134,12 @@ def test_without_a_child_process_the_build_links_the_stage_itself(
     """The fallback where no Python process can be started: the stage is linked in this process, as before."""
     site = make_site(PROJECTS)
     out = site / "output"
-    _build(site, out)
     without = replace(portable.capabilities(), spawn=False)
     monkeypatch.setattr(portable, "capabilities", lambda: without)
+    _build(site, out)
     assert portable.start_python("yunzhan.mirror", [], Path.cwd()) is None
     assert mirror.start(out) is None
+    assert not (site / ".output.spare").exists()  # none mirrored after the first build either
     edit_file(site / "content/projects/p03.md", "的正文。", "的正文，补充一句。")
     linked: list[str] = []
     real = portable.link_or_copy
@@ -115,10 +151,14 @@ def test_without_a_child_process_the_build_links_the_stage_itself(
     assert _tree(out) == _tree(cold)
 
 
-def test_a_failed_build_stops_the_mirror_and_leaves_the_output(make_site: MakeSite) -> None:
+def test_a_failed_build_stops_the_mirror_and_leaves_the_output(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = make_site(PROJECTS)
     out = site / "output"
-    _build(site, out)
+    with monkeypatch.context() as m:
+        m.setattr(writing.Stage, "start_mirror_after", lambda self: None)
+        _build(site, out)  # leaves no spare: the failing build mirrors
     before = _tree(out)
     edit_file(site / "content/projects/p03.md", "title: 项目3", "title：项目3")  # a full-width colon
     with pytest.raises(YunzhanError):

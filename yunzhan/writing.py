@@ -46,6 +46,12 @@ class Stage:
         else:
             self.mirroring = mirror.start(self.output_dir)
 
+    def start_mirror_after(self) -> None:
+        """Have the spare tree mirrored from the output just swapped in, when the build left none (the first
+        build into a new output folder): the next build, most often an editor's first edit, then stages only
+        what it changes instead of waiting for the mirror while it works."""
+        self.spare, self.mirroring = None, mirror.start(self.output_dir)
+
     def looked(self) -> lookahead.Looked | None:
         """What the child stat-ing the output found (None: none, or it failed)."""
         if self.lookahead is not None:
@@ -151,6 +157,8 @@ def write(
         if isinstance(staged, StagedOutput):
             stats = staged.commit(background=True)
             gathered.store.put("meta", "spare", staged.swapped.spare)  # the next build's stage, if trusted
+            if staged.swapped.spare is None and stage is not None:
+                stage.start_mirror_after()  # settled by ``remember``
         else:
             stats = staged.commit()
         if session is not None:
@@ -200,4 +208,8 @@ def remember(gathered: Build, output_dir: Path, committed: WriteStats | None = N
         else:
             written.append((rel, *stats))
     store.pages_written(written)  # in one statement: a template edit writes 12,000 at 10,000 records
+    if gathered.stage is not None and gathered.stage.mirroring is not None:
+        made = gathered.stage.settle()  # the mirror ``write`` started, meanwhile
+        if made is not None:
+            store.put("meta", "spare", made)
     store.commit()
