@@ -158,7 +158,8 @@ def test_random_edits_build_what_a_cold_build_does(tmp_path: Path) -> None:
     (it passed), too long for every run: the default site has 300 records (still several pages per listing,
     hundreds of search shards) and the output is compared with a cold build after every 3rd edit and after the
     last; a failing edit is checked at once (the output stays as it was; the build after the fix is compared
-    with a cold one). ``YUNZHAN_RANDOM_RECORDS=1000`` runs the issue's size."""
+    with a cold one). ``YUNZHAN_RANDOM_RECORDS=1000`` runs the issue's size. With ``verify_reuse``: every value
+    a build reuses instead of making (stored prints, page prints, the redirects' key) is made and compared."""
     site = generate_site(
         tmp_path / "site",
         RECORDS,
@@ -167,7 +168,7 @@ def test_random_edits_build_what_a_cold_build_does(tmp_path: Path) -> None:
         publish={"share_cards": False},
         photo_cache=tmp_path / "photos",
     )
-    options = BuildOptions(site_dir=site, cache_dir=tmp_path / "cache")
+    options = BuildOptions(site_dir=site, cache_dir=tmp_path / "cache", verify_reuse=True)
     build(options)
     rng = random.Random(15)
     editor = Editor(site, rng)

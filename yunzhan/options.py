@@ -18,3 +18,4 @@ class BuildOptions:
     use_cache: bool = True  # False: redo everything (the output must be the same)
     compress: bool = False  # also write .gz and .br beside text files, for servers that serve them
     preview: bool = False  # for `serve`: no share images, files updated in place (not atomic as a whole)
+    verify_reuse: bool = False  # tests: every value reused from the last build is made again and compared

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from yunzhan import opendata, placards, publish, render, review, shortlinks, workers
-from yunzhan.incremental import reuse
+from yunzhan.incremental import reuse, verify
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_fingerprint, print_of
 from yunzhan.incremental.pageentries import PackedEntry, PageEntry, PendingPages
 from yunzhan.incremental.recordstates import Changes, changed_records
@@ -60,11 +60,13 @@ def find_stale_pages(b: Build) -> None:
     b.changed = changed = reuse.changed_owners(b.store, b.prints, stored and stored.records_before())
     suspects = b.store.readers(changed)
     heads = b.store.page_heads()
+    as_noted = stored is not None and stored.pages and pages_shareless(plan.pages)  # prints: their heads'
+    if b.options.verify_reuse and stored is not None and stored.known is not None:
+        _verify_prints(b, stored, heads if as_noted else {})
     b.rendered_before = bool(heads)
     b.todo = []
     site, make = b.site_print, kept.page if kept is not None else page_fingerprint
     valid = partial(reuse.still_valid, b.store, b.prints, suspects, changed, written_files(b))
-    as_noted = stored is not None and stored.pages and pages_shareless(plan.pages)  # prints: their heads'
     for page in plan.pages:  # 12,000 at 10,000 records: what each costs counts
         rel = page.output_file
         head = heads.pop(rel, None)
@@ -75,6 +77,18 @@ def find_stale_pages(b: Build) -> None:
             b.todo.append((page, fingerprint))
     b.kept_pages = len(b.kept)
     b.gone = sorted(heads)
+
+
+def _verify_prints(b: Build, stored: StoredPrints, heads: dict[str, tuple[str, int, int]]) -> None:
+    """``verify_reuse``: the prints taken from the last build (``storedprints``) are those made now."""
+    made = Fingerprints(b.records, b.plan.collections, b.plan.taxonomies, origins(b), html=b.html)
+    known = stored.known or {}
+    verify.same_entries("record print", known, {key: made.get(key) for key in known})
+    verify.same("collection, taxonomy and term prints", stored.others, made.others())
+    for page in b.plan.pages:
+        head = heads.get(page.output_file)
+        if head is not None:
+            verify.same(f"page print of {page.output_file}", head[0], page_fingerprint(page, b.site_print))
 
 
 def render_pages(b: Build) -> None:
@@ -199,12 +213,15 @@ def _redirects_key(b: Build) -> str:
         inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
         return prints.step_key("redirects", b.code, *inputs)
     before = b.store.get("meta", REDIRECTS)
-    if before is not None and b.stored is not None and b.stored.known is not None:
+    reused = before is not None and b.stored is not None and b.stored.known is not None
+    if reused and not b.options.verify_reuse:
         made_of = before
     else:
         pages_made = {p.output_file for p in b.plan.pages}
         inputs = shortlinks.redirect_inputs(b.short_table, b.records, b.config, pages_made)
         made_of = print_of(inputs[1:])  # all but the codes, first
+        if reused:
+            verify.same("redirect pages' key", before, made_of)
         if made_of != before:
             b.store.put("meta", REDIRECTS, made_of)
     codes = print_of(shortlinks.redirect_codes(b.short_table))  # not in ``storedprints``' context

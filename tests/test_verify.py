@@ -1,0 +1,47 @@
+"""incremental/verify.py: ``verify_reuse`` makes every reused value again and fails where a guard misses an
+input (the random-edit test in test_incremental.py runs with it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tests.conftest import MakeSite, edit_file
+from yunzhan import pagesteps
+from yunzhan.incremental import storedprints, verify
+from yunzhan.incremental.fingerprints import digest
+from yunzhan.pipeline import BuildOptions, build
+
+
+def test_same_names_what_differs() -> None:
+    verify.same("x", 1, 1)
+    verify.same_entries("print", {"a": "1"}, {"a": "1", "b": "2"})  # made but not reused: fine
+    with pytest.raises(verify.ReuseMismatch, match="print 'a': reused '1', made '2'"):
+        verify.same_entries("print", {"a": "1"}, {"a": "2"})
+    with pytest.raises(verify.ReuseMismatch, match="…"):
+        verify.same("long", "x" * 300, "y")
+
+
+def test_a_body_edit_takes_prints_that_verify(make_site: MakeSite) -> None:
+    """The shortcuts a body edit takes (stored prints, page prints as noted, the redirects' key) hold."""
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache", verify_reuse=True)
+    build(options)
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    build(options)
+
+
+def test_a_guard_that_misses_the_title_fails_at_the_shortcut(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored prints guarded by a context and shapes blind to titles: a title edit then takes the last build's
+    prints. Without verify that would go unseen here; with it, the build fails at the print."""
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache")
+    monkeypatch.setattr(storedprints, "shape_print", lambda parsed: digest(parsed.source))
+    monkeypatch.setattr(pagesteps, "context_of", lambda site, records, media: "blind")
+    build(options)
+    edit_file(site / "content/projects/rocket.md", "title: 火箭模型", "title: 火箭模型二号")
+    with pytest.raises(verify.ReuseMismatch, match="redirect pages' key"):  # the redirect pages show titles
+        build(replace(options, verify_reuse=True))
