@@ -310,3 +310,15 @@ def test_an_edit_of_a_few_records_is_spliced_into_the_shards_as_written(
         cold()
         assert whole == search.build_index(records, config), step
         published = whole  # type: ignore[assignment]
+    monkeypatch.undo()  # a shard not as written: every block merged, those spliced made of their records' shares
+    records[0].body = Markup(str(records[0].body) + "<p>再补充</p>")
+    spoiled = sorted(published)[1]
+    files = dict(
+        search_files(
+            ordered, config, store, "settings", {}, lambda rel: rel != spoiled, {}, read=published.get
+        )
+    )
+    cold()
+    assert {rel: published[rel] if data is None else data for rel, data in files.items()} == (
+        search.build_index(records, config)
+    )

@@ -85,15 +85,11 @@ def _keep_spliced(store: Store, block_keys: list[BlockKey], edit: Spliced, order
     """Write the blocks an edit changed (made of their records' shares, one of which was made again), forget
     those they replace; the names of this build's blocks, in order."""
     order = list(order)
-    groups = searchpostings.new_groups()
     for n, packed in edit.packed.items():
         order[n] = name = digest(block_keys[n])
-        store.put("grams", name, packed)
         store.put(
-            "blocks",
-            name,
-            (block_keys[n], searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)),
-        )
+            "grams", name, (block_keys[n], packed)
+        )  # its block made when one is merged (``_kept_blocks``)
     store.keep_only("blocks", order)
     store.keep_only("grams", order)
     return order
@@ -164,7 +160,7 @@ class _Entries(Sequence[searchtext.Entry]):
         return iter(self._entries())
 
 
-HEAD = "search/4"  # the shape of the row ``meta``, ``search`` and of the blocks it names: others are not read
+HEAD = "search/5"  # the shape of the row ``meta``, ``search`` and of the blocks it names: others are not read
 
 
 def _head(store: Store) -> tuple[dict[str, str], tuple[str, ...], list[str], int | None, str]:
@@ -177,12 +173,18 @@ def _head(store: Store) -> tuple[dict[str, str], tuple[str, ...], list[str], int
 
 
 def _kept_blocks(store: Store, order: list[str]) -> list[tuple[BlockKey, Block]]:
-    """The blocks of the last build in its order, with their records' keys; none when one is missing."""
+    """The blocks of the last build in its order, with their records' keys; none when one is missing. A block
+    an edit spliced into the index was kept as its records' shares alone (``_keep_spliced``): made of them."""
     found = []
+    groups = searchpostings.new_groups()
     for name in order:
         row = store.get("blocks", name)
         if row is None:
-            return []
+            shares = store.get("grams", name)
+            if shares is None:
+                return []
+            row = (shares[0], searchpostings.block_of(list(map(searchpostings.unpack, shares[1])), groups))
+            store.put("blocks", name, row)
         found.append((row[0], row[1]))
     return found
 
@@ -212,7 +214,7 @@ def _made_blocks(
             for n, key in enumerate(keys, start)
         ]
         made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
-        store.put("grams", digest(keys), packed)  # ``_keep`` forgets those of blocks not used
+        store.put("grams", digest(keys), (keys, packed))  # ``_keep`` forgets those of blocks not used
     return made
 
 
@@ -221,7 +223,7 @@ def _kept_grams(
 ) -> dict[bytes, searchpostings.Packed]:
     """The records' shares of the last build's block ``n``, by their keys (none when there is no such block)."""
     row = store.get("grams", digest(kept[n][0])) if n < len(kept) else None
-    return dict(zip(kept[n][0], row, strict=True)) if row is not None else {}
+    return dict(zip(row[0], row[1], strict=True)) if row is not None else {}
 
 
 def _keep(

@@ -84,10 +84,10 @@ def _record_changes(
     packed: dict[int, list[Packed]] = {}
     ints = edited = 0
     for n in changed:
-        row, shares = store.get("blocks", order[n]), store.get("grams", order[n])
-        if row is None or shares is None or len(row[0]) != len(block_keys[n]):
+        row = store.get("grams", order[n])
+        if row is None or len(row[0]) != len(block_keys[n]):
             return None
-        packed[n] = shares = list(shares)
+        packed[n] = shares = list(row[1])
         for i, (before, now) in enumerate(zip(row[0], block_keys[n], strict=True)):
             if before == now:
                 continue
