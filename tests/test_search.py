@@ -280,3 +280,45 @@ def test_a_head_of_another_shape_is_not_read(config: SiteConfig, head: tuple[obj
     store.put("meta", "search", head)
     store.put("blocks", "b", ((b"k",), ("an older block's fields", b"", b"", "", 0, ())))
     assert layered(records, config, store) == search.build_index(records, config)
+
+
+def test_an_edit_of_a_few_records_is_spliced_into_the_shards_as_written(
+    config: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the last build's shards as written, an edit of a record's body or title is spliced into them: no
+    block but the edited one's is read, and the files are those of a build from scratch."""
+    from yunzhan.incremental import searchblocks
+
+    records = corpus.to_records(corpus.generate(), BASE)
+    store = Store(None)
+    ordered = search.in_order(records, config)
+    published = dict(search_files(ordered, config, store, "settings", {}, lambda rel: False, {}))
+    monkeypatch.setattr(searchblocks, "_kept_blocks", lambda *a: pytest.fail("every block read"))
+    rng = random.Random(3)
+    for step in range(6):
+        for edited in rng.sample(records, k=1 + step % 2):
+            if step == 2:
+                edited.title += "（修订）"
+            else:
+                edited.body = Markup(str(edited.body) + f"<p>补充{step}说明</p>")
+        files = dict(
+            search_files(
+                ordered, config, store, "settings", {}, published.__contains__, {}, read=published.__getitem__
+            )
+        )
+        whole = {rel: published[rel] if data is None else data for rel, data in files.items()}
+        cold()
+        assert whole == search.build_index(records, config), step
+        published = whole  # type: ignore[assignment]
+    monkeypatch.undo()  # a shard not as written: every block merged, those spliced made of their records' shares
+    records[0].body = Markup(str(records[0].body) + "<p>再补充</p>")
+    spoiled = sorted(published)[1]
+    files = dict(
+        search_files(
+            ordered, config, store, "settings", {}, lambda rel: rel != spoiled, {}, read=published.get
+        )
+    )
+    cold()
+    assert {rel: published[rel] if data is None else data for rel, data in files.items()} == (
+        search.build_index(records, config)
+    )

@@ -110,13 +110,37 @@ def index_files(
     bytes): they are not made again, and come with None. ``meta_before``: a meta.json made of the same
     ``entries`` and ``slugs``, whose rows and filters are kept (``meta_renamed``) rather than made again."""
     shards = shard_count(blocks) if shards is None else shards
+    names = []
+    for rel, body in shard_files(blocks, shards, made):
+        names.append(rel[len(SHARD_DIR) :].split(".")[1])
+        yield rel, body
+    yield META_PATH, meta_file(entries, names, config, slugs, meta_before)
+
+
+def shard_files(
+    blocks: list[Block], shards: int, made: Mapping[int, str] | None = None
+) -> Iterator[tuple[str, bytes | None]]:
+    """The shards of ``index_files``, in shard order, one at a time (``made``: see there)."""
     made = made or {}
-    names = [""] * shards
     for k, body in shard_pieces(blocks, shards, set(range(shards)) - made.keys() if made else None):
-        names[k] = made[k] if body is None else hashlib.sha256(body).hexdigest()[:10]
-        yield shard_path(k, names[k]), body
+        yield shard_path(k, made[k] if body is None else shard_name(body)), body
+
+
+def shard_name(body: bytes) -> str:
+    """The name of a shard of these bytes: the first 10 hex digits of their SHA-256."""
+    return hashlib.sha256(body).hexdigest()[:10]
+
+
+def meta_file(
+    entries: Sequence[Entry],
+    names: list[str],
+    config: SiteConfig,
+    slugs: Mapping[str, str] | None = None,
+    meta_before: bytes | None = None,
+) -> bytes:
+    """``search/meta.json`` naming the shards ``names`` (see ``index_files``)."""
     meta = meta_renamed(meta_before, names) if meta_before is not None else None
-    yield META_PATH, meta if meta is not None else _meta(entries, names, config, slugs or {})
+    return meta if meta is not None else _meta(entries, names, config, slugs or {})
 
 
 def meta_renamed(previous: bytes, names: list[str]) -> bytes | None:

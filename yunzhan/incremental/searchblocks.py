@@ -7,13 +7,14 @@ left there rather than made again (after one edit, tens of shards are made, not 
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
 from yunzhan.incremental.fingerprints import digest, inputs_key, print_of
 from yunzhan.incremental.recordstates import RecordKey, States, by_state
+from yunzhan.incremental.searchedits import Spliced, spliced_index
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 from yunzhan.searchpostings import BLOCK, Block
@@ -39,8 +40,6 @@ def search_files(
     the rows and filters it was made of are as they were, and it is as written). The store learns of this
     build's blocks and shards once the last file is taken."""
     known, names, order, size, rows_before = _head(store)
-    kept = _kept_blocks(store, order)
-    previous = dict(kept)
     made = made or {}
     missing = [t for r in ordered if (t := r.title) not in known and t not in made]
     pinyin = {**known, **made, **searchtext.titles_pinyin(missing)}  # read for records made again: by title
@@ -54,6 +53,62 @@ def search_files(
     entries = _Entries([entry for _, entry in pairs])
     starts = list(range(0, len(ordered), BLOCK))
     block_keys = [tuple(keys[s : s + BLOCK]) for s in starts]
+    rows = print_of((settings, entries.kept, dict(slugs)))  # 2 ms, not 30 ms of rows made
+    meta_before = None
+    if read is not None and rows == rows_before and left(search.META_PATH):
+        meta_before = read(search.META_PATH)
+    edit = spliced_index(ordered, config, store, block_keys, (names, order, size), left, read)
+    if edit is None:
+        shards, order, size = yield from _whole_index(
+            ordered, config, store, block_keys, left, (names, order, size)
+        )
+    else:
+        shards = list(_spliced_shards(edit, names))
+        yield from ((search.shard_path(k, name), edit.bodies.get(k)) for k, name in enumerate(shards))
+        order = _keep_spliced(store, block_keys, edit, order)
+        size = edit.size
+    yield search.META_PATH, search.meta_file(entries, shards, config, slugs, meta_before)
+    pinyin_now = (
+        known if rows == rows_before else {e.title: e.pinyin for e in entries}
+    )  # the same rows: titles
+    store.put("meta", "search", (HEAD, pinyin_now, tuple(shards), order, size, rows), plain=True)
+
+
+def _spliced_shards(edit: Spliced, names: tuple[str, ...]) -> Iterator[str]:
+    """The name of each shard of the spliced index (those made again: a hash of their bytes)."""
+    for k, name in enumerate(names):
+        body = edit.bodies.get(k)
+        yield name if body is None else search.shard_name(body)
+
+
+def _keep_spliced(store: Store, block_keys: list[BlockKey], edit: Spliced, order: list[str]) -> list[str]:
+    """Write the blocks an edit changed (made of their records' shares, one of which was made again), forget
+    those they replace; the names of this build's blocks, in order."""
+    order = list(order)
+    for n, packed in edit.packed.items():
+        order[n] = name = digest(block_keys[n])
+        store.put(
+            "grams", name, (block_keys[n], packed)
+        )  # its block made when one is merged (``_kept_blocks``)
+    store.keep_only("blocks", order)
+    store.keep_only("grams", order)
+    return order
+
+
+def _whole_index(
+    ordered: list[Record],
+    config: SiteConfig,
+    store: Store,
+    block_keys: list[BlockKey],
+    left: Callable[[str], bool],
+    head: tuple[tuple[str, ...], list[str], int | None],
+) -> Generator[tuple[str, bytes | None], None, tuple[list[str], list[str], int]]:
+    """The shards made of every block (those the last build kept, the others made), the unchanged ones left
+    (None); returns their names, the blocks' names and the index's estimated size."""
+    names, order, size = head
+    kept = _kept_blocks(store, order)
+    previous = dict(kept)
+    starts = list(range(0, len(ordered), BLOCK))
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
     made = _made_blocks(ordered, config, store, missing, block_keys, kept)
     blocks = [made[s] if s in made else previous[key] for s, key in zip(starts, block_keys, strict=True)]
@@ -70,19 +125,11 @@ def search_files(
     else:
         size = search.index_size(blocks)
         shards = search.shards_for(size)
-    rows = print_of((settings, entries.kept, dict(slugs)))  # 2 ms, not 30 ms of rows made
-    meta_before = None
-    if read is not None and rows == rows_before and left(search.META_PATH):
-        meta_before = read(search.META_PATH)
     rels = []
-    for rel, data in search.index_files(entries, blocks, config, slugs, shards, same, meta_before):
+    for rel, data in search.shard_files(blocks, shards, same):
         yield rel, data
         rels.append(rel)
-    order = _keep(store, block_keys, blocks, previous)
-    pinyin_now = (
-        known if rows == rows_before else {e.title: e.pinyin for e in entries}
-    )  # the same rows: titles
-    store.put("meta", "search", (HEAD, pinyin_now, search.shard_names(rels), order, size, rows), plain=True)
+    return list(search.shard_names(rels)), _keep(store, block_keys, blocks, previous), size
 
 
 ROWS = (
@@ -113,7 +160,7 @@ class _Entries(Sequence[searchtext.Entry]):
         return iter(self._entries())
 
 
-HEAD = "search/4"  # the shape of the row ``meta``, ``search`` and of the blocks it names: others are not read
+HEAD = "search/5"  # the shape of the row ``meta``, ``search`` and of the blocks it names: others are not read
 
 
 def _head(store: Store) -> tuple[dict[str, str], tuple[str, ...], list[str], int | None, str]:
@@ -126,12 +173,18 @@ def _head(store: Store) -> tuple[dict[str, str], tuple[str, ...], list[str], int
 
 
 def _kept_blocks(store: Store, order: list[str]) -> list[tuple[BlockKey, Block]]:
-    """The blocks of the last build in its order, with their records' keys; none when one is missing."""
+    """The blocks of the last build in its order, with their records' keys; none when one is missing. A block
+    an edit spliced into the index was kept as its records' shares alone (``_keep_spliced``): made of them."""
     found = []
+    groups = searchpostings.new_groups()
     for name in order:
         row = store.get("blocks", name)
         if row is None:
-            return []
+            shares = store.get("grams", name)
+            if shares is None:
+                return []
+            row = (shares[0], searchpostings.block_of(list(map(searchpostings.unpack, shares[1])), groups))
+            store.put("blocks", name, row)
         found.append((row[0], row[1]))
     return found
 
@@ -161,7 +214,7 @@ def _made_blocks(
             for n, key in enumerate(keys, start)
         ]
         made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
-        store.put("grams", digest(keys), packed)  # ``_keep`` forgets those of blocks not used
+        store.put("grams", digest(keys), (keys, packed))  # ``_keep`` forgets those of blocks not used
     return made
 
 
@@ -170,7 +223,7 @@ def _kept_grams(
 ) -> dict[bytes, searchpostings.Packed]:
     """The records' shares of the last build's block ``n``, by their keys (none when there is no such block)."""
     row = store.get("grams", digest(kept[n][0])) if n < len(kept) else None
-    return dict(zip(kept[n][0], row, strict=True)) if row is not None else {}
+    return dict(zip(row[0], row[1], strict=True)) if row is not None else {}
 
 
 def _keep(
