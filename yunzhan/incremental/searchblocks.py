@@ -151,9 +151,13 @@ def _made_blocks(
     text is made again, not its block's 64."""
     groups = searchpostings.new_groups()
     made = {}
+    fresh = []  # blocks none of whose records the last build's block at the same place held: made whole
     for start in starts:
         keys = block_keys[start // BLOCK]
         known = _kept_grams(store, kept, start // BLOCK)
+        if not known:
+            fresh.append(start)
+            continue
         packed = [
             known[key]
             if key in known
@@ -162,6 +166,9 @@ def _made_blocks(
         ]
         made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
         store.put("grams", digest(keys), packed)  # ``_keep`` forgets those of blocks not used
+    for start, (packed, block) in zip(fresh, search.fresh_blocks(ordered, config, fresh), strict=True):
+        made[start] = block
+        store.put("grams", digest(block_keys[start // BLOCK]), packed)
     return made
 
 
