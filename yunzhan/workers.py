@@ -14,7 +14,8 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
@@ -78,10 +79,25 @@ def beside(func: Callable[[S], R], items: Iterable[S], count: int, *, min_items:
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         for here in mine:
             there = next(mine, None)
-            theirs = pool.submit(func, there) if there is not None else None
+            theirs = pool.submit(func, there) if there is not None and not _broken(pool) else None
             yield func(here)
+            if theirs is None and there is not None:
+                yield func(there)
             if theirs is not None:
-                yield theirs.result()
+                yield _result(theirs, func, there)
+
+
+def _broken(pool: ProcessPoolExecutor) -> bool:
+    return bool(getattr(pool, "_broken", False))
+
+
+def _result(theirs: Future[R], func: Callable[[S], R], there: S) -> R:
+    """The other process's result, or the item done here when it died (a script that starts a build without
+    ``if __name__ == "__main__"`` has the spawned process run it again, and fail)."""
+    try:
+        return theirs.result()
+    except BrokenProcessPool:
+        return func(there)
 
 
 def _cpus() -> int:
