@@ -179,6 +179,14 @@ def test_index_is_deterministic_and_versioned(config: SiteConfig, records: list[
     assert merged == reference_postings([texts[row[0]] for row in meta["r"]])  # record ids: rows of meta.json
 
 
+def test_blocks_made_beside_another_process_are_those_made_here(
+    config: SiteConfig, records: list[Record], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = search.build_index(records, config)
+    monkeypatch.setattr(search, "MIN_BLOCKS", 1)  # every other block made in a spawned process
+    assert search.build_index(records, config) == files
+
+
 def test_index_bytes_do_not_depend_on_the_process(config: SiteConfig, records: list[Record]) -> None:
     """Sets and dicts are iterated in an order that differs between processes (hash seeds)."""
     code = f"""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import random
+import unicodedata
 
 from tests import searchcorpus
 from yunzhan import htmltext, searchtext
@@ -24,6 +26,23 @@ def test_text_of_html_keeps_inline_phrases_and_splits_blocks() -> None:
 
 def test_normalise_makes_width_and_case_agree() -> None:
     assert searchtext.runs("ＬＦ精炼炉，SMT首件！2024年") == ["lf精炼炉", "smt首件", "2024年"]
+
+
+def test_runs_with_full_width_punctuation_spaced_are_those_of_the_normalised_text() -> None:
+    # each mark set aside before normalising is one NFKC maps to a single ASCII mark (no letter, no digit)
+    for mark in searchtext.SPACED:
+        mapped = unicodedata.normalize("NFKC", mark)
+        assert len(mapped) == 1 and mapped.isascii() and not mapped.isalnum()
+    # beside combining marks, Hangul jamo, kana voicing marks, full-width letters and compatibility characters
+    pool = [
+        *searchtext.SPACED,
+        *"aeＡｂ１①가\u1100\u1161\u11a8 ,.\u0301\u0327\u3099\u304b\uff8a\uff9f㍿ﬁÅ雷",
+        "雨田",
+    ]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 8)))
+        assert searchtext.runs(text) == searchtext._RUN.findall(searchtext.normalise(text)), repr(text)
 
 
 def test_thumbnail_is_smallest_fallback_with_scaled_height() -> None:

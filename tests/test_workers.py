@@ -38,6 +38,19 @@ def test_small_jobs_stay_in_this_process() -> None:
     assert {pid for _, pid in results} == {os.getpid()}
 
 
+def _double_here(item: int) -> tuple[int, int]:
+    return 2 * item, os.getpid()
+
+
+def test_beside_keeps_order_and_sends_every_other_item_to_another_process() -> None:
+    results = list(workers.beside(_double_here, iter(range(7)), 7, min_items=1))
+    assert [r for r, _ in results] == [2 * i for i in range(7)]
+    pids = [pid for _, pid in results]
+    assert pids[0::2] == [os.getpid()] * 4  # the rest in one spawned process (items sent, not forked)
+    assert len(set(pids[1::2])) == 1 and os.getpid() not in pids[1::2]
+    assert {pid for _, pid in workers.beside(_double_here, iter(range(3)), 3, min_items=4)} == {os.getpid()}
+
+
 class _Cycle:
     me: _Cycle | None = None
 

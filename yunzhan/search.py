@@ -36,14 +36,20 @@ from yunzhan.searchpostings import (
     BLOCK,
     FINEST,
     Block,
+    Packed,
     all_keys,
+    block_of,
     dumps,
     gram_bytes,
-    make_blocks,
+    new_groups,
+    pack,
+    record_grams,
     shard_pieces,
+    unpack,
 )
 from yunzhan.searchtext import Entry, entry, record_text, titles_pinyin
 from yunzhan.slugs import slugify
+from yunzhan.workers import beside
 
 META_PATH = "search/meta.json"
 FORMAT_VERSION = 2
@@ -70,7 +76,34 @@ def build_index(records: list[Record], config: SiteConfig) -> dict[str, bytes]:
 
 def record_blocks(ordered: list[Record], config: SiteConfig, starts: list[int]) -> list[Block]:
     """The blocks of ``ordered`` (``in_order``) that start at each of ``starts`` (multiples of BLOCK)."""
-    return make_blocks(lambda i: record_text(ordered[i], config), starts, len(ordered))
+    return [block for _, block in fresh_blocks(ordered, config, starts)]
+
+
+MIN_BLOCKS = (
+    16  # fewer blocks than this (~1,000 records, ~1 s of work) are made here: a new process costs more
+)
+
+
+def fresh_blocks(
+    ordered: list[Record], config: SiteConfig, starts: list[int]
+) -> Iterator[tuple[list[Packed], Block]]:
+    """For each of ``starts``, its records' shares of the index (``searchpostings.pack``) and their block, in
+    order. A cold build's ~1 ms a record (mostly ``record_grams``) is shared with another process when there
+    are many blocks (``workers.beside``): this one reads the records and sends it every other block's texts."""
+    texts = (tuple(record_text(r, config) for r in ordered[s : s + BLOCK]) for s in starts)
+    try:
+        yield from beside(packed_block, texts, len(starts), min_items=MIN_BLOCKS)
+    finally:
+        _places.clear()
+
+
+_places = new_groups()  # keys' places, found once by each process making blocks (a key is in many blocks)
+
+
+def packed_block(texts: tuple[str, ...]) -> tuple[list[Packed], Block]:
+    """The records' shares of the index, packed, and their block, of the records' ``record_text``s."""
+    packed = [pack(record_grams(text)) for text in texts]
+    return packed, block_of(list(map(unpack, packed)), _places)
 
 
 def index_size(blocks: list[Block]) -> int:

@@ -48,9 +48,18 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+# Full-width punctuation Chinese text is full of, which NFKC maps to ASCII punctuation: each such text fails
+# NFKC's quick check and is normalised character by character (~0.15 ms a record). A space in its place gives
+# the same runs (neither is a letter or digit, and none of them composes with a neighbour), and the text then
+# passes the quick check whole: a cold build's search index, ~1.5 s less at 10,000 records.
+SPACED = "，：；（）！？"
+
+
 def runs(text: str) -> list[str]:
     """Maximal runs of letters and digits of the normalised text (the same as ``/[\\p{L}\\p{N}]+/gu`` in JS:
     ``[^\\W_]`` is exactly ``str.isalnum``)."""
+    for mark in SPACED:
+        text = text.replace(mark, " ")
     return _RUN.findall(normalise(text))
 
 

@@ -204,9 +204,13 @@ def _made_blocks(
     text is made again, not its block's 64."""
     groups = searchpostings.new_groups()
     made = {}
+    fresh = []  # blocks none of whose records the last build's block at the same place held: made whole
     for start in starts:
         keys = block_keys[start // BLOCK]
         known = _kept_grams(store, kept, start // BLOCK)
+        if not known:
+            fresh.append(start)
+            continue
         packed = [
             known[key]
             if key in known
@@ -215,6 +219,10 @@ def _made_blocks(
         ]
         made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
         store.put("grams", digest(keys), (keys, packed))  # ``_keep`` forgets those of blocks not used
+    for start, (packed, block) in zip(fresh, search.fresh_blocks(ordered, config, fresh), strict=True):
+        made[start] = block
+        keys = block_keys[start // BLOCK]
+        store.put("grams", digest(keys), (keys, packed))
     return made
 
 
