@@ -110,7 +110,7 @@ def _record_files(folder: Path, entries: list[os.DirEntry[str]]) -> list[Path]:
         name = entry.name
         if name.startswith("_") or is_ignored_name(name):
             continue  # set aside by the editor; lock, swap and backup files
-        if name.endswith(RECORD_SUFFIXES) and entry.is_file():  # no splitext: 10,000 calls (dot-files set aside)
+        if name.endswith(RECORD_SUFFIXES) and entry.is_file():  # not splitext: 10,000 calls
             files.append(folder / name)
         elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.md")):
             files.append(folder / name / "index.md")
