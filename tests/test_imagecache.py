@@ -10,7 +10,7 @@ import pytest
 
 from tests import photos
 from tests.photos import cornered, photo, run
-from yunzhan import imagecache
+from yunzhan import imagecodec
 from yunzhan.config import ImageSettings
 
 site = photos.site  # the fixture (assigned, not imported, so that linters see it used)
@@ -27,7 +27,7 @@ def test_unchanged_rebuild_decodes_and_writes_nothing(site, monkeypatch):
     assert first.stats == {"sources": 2, "cached": 0, "decoded": 2, "written": 18, "failed": 0}
     before = cache_files(site)
 
-    monkeypatch.setattr(imagecache, "make_derivatives", lambda *a, **k: pytest.fail("decoded"))
+    monkeypatch.setattr(imagecodec, "make_derivatives", lambda *a, **k: pytest.fail("decoded"))
     second = run(site, sources)
     assert second.stats == {"sources": 2, "cached": 2, "decoded": 0, "written": 0, "failed": 0}
     assert second.images == first.images and second.files == first.files

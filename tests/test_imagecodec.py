@@ -12,7 +12,7 @@ from PIL import ImageCms, ImageOps
 from tests import photos
 from tests.photos import BLUE, RED, cornered, near, outputs, photo, run
 from yunzhan.config import ImageSettings
-from yunzhan.imagecodec import plan_widths
+from yunzhan.imageplan import plan_widths
 
 site = photos.site  # the fixture (assigned, not imported, so that linters see it used)
 

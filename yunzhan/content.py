@@ -85,14 +85,15 @@ def load_content(
         return out
     verdicts: dict[tuple[int, int], tuple[object, bool]] = {}  # remembered settings == today's, compared once
     listed = [list_files(content_dir / c.folder, site_dir) for c in config.collections]
-    identities: dict[Path, FileKey | None] = {}
+    identities: list[FileKey | None] = []  # each file's, in the order of ``listed`` (no lookup by path)
     if memo is not None:
         every = [
             (file, c) for c, (files, _) in zip(config.collections, listed, strict=True) for file in files
         ]
         known = known or {}
-        identities = {file: known.get(str(file)) or _file_key(file) for file, _ in every}
+        identities = [known.get(str(file)) or _file_key(file) for file, _ in every]
         out.memo_changed |= _parse_ahead(every, identities, site_dir, memo)
+    identity = iter(identities)
     for collection, (files, strays) in zip(config.collections, listed, strict=True):
         out.problems += strays
         for file in files:
@@ -101,7 +102,7 @@ def load_content(
                 record = load_record(file, site_dir, collection, out.problems)
             else:
                 record, original, parsed = _load_remembered(
-                    file, identities[file], site_dir, collection, out.problems, memo, verdicts
+                    file, next(identity), site_dir, collection, out.problems, memo, verdicts
                 )
                 out.memo_changed |= parsed
                 if record is not None and original is not None:
@@ -134,7 +135,7 @@ def load_content(
 
 def _parse_ahead(
     found: list[tuple[Path, CollectionSettings]],
-    identities: dict[Path, FileKey | None],
+    identities: list[FileKey | None],
     site_dir: Path,
     memo: ParseMemo,
 ) -> bool:
@@ -142,8 +143,7 @@ def _parse_ahead(
     forked processes when there are many: a first build of 10,000 records), and put them into the memo for
     ``_load_remembered`` to find. True when any was."""
     wanted: list[tuple[Path, CollectionSettings, FileKey]] = []
-    for file, collection in found:
-        key = identities[file]
+    for (file, collection), key in zip(found, identities, strict=True):
         known = memo.get(file)
         if key is not None and (known is None or known[0][:4] != key):
             wanted.append((file, collection, key))

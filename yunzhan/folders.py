@@ -55,11 +55,11 @@ def _stray_files(folder: Path, site_dir: Path, entries: list[os.DirEntry[str]]) 
     where = folder.relative_to(site_dir).as_posix()
     for entry in entries:
         name = entry.name
-        stem, suffix = os.path.splitext(name)
-        if suffix in RECORD_SUFFIXES and entry.is_file():
+        if name.endswith(RECORD_SUFFIXES) and entry.is_file():
             continue  # a record file (10,000 of them at 10,000 records): none of the cases below
         if name.startswith("_") or is_ignored_name(name):
             continue
+        stem, suffix = os.path.splitext(name)
         rel = f"{where}/{name}"
         if entry.is_file() and suffix.lower() == ".txt" and stem.lower().endswith(RECORD_SUFFIXES):
             found.append(
@@ -110,7 +110,7 @@ def _record_files(folder: Path, entries: list[os.DirEntry[str]]) -> list[Path]:
         name = entry.name
         if name.startswith("_") or is_ignored_name(name):
             continue  # set aside by the editor; lock, swap and backup files
-        if entry.is_file() and os.path.splitext(name)[1] in RECORD_SUFFIXES:
+        if name.endswith(RECORD_SUFFIXES) and entry.is_file():  # not splitext: 10,000 calls
             files.append(folder / name)
         elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "index.md")):
             files.append(folder / name / "index.md")

@@ -17,7 +17,7 @@ from typing import Any
 
 from yunzhan import portable
 from yunzhan.config import ImageSettings
-from yunzhan.imagecodec import PIPELINE_VERSION, BadImage, make_derivatives
+from yunzhan.imageplan import PIPELINE_VERSION, BadImage
 
 # ---------------------------------------------------------------- worker (top level, so "spawn" can pickle it)
 
@@ -34,6 +34,8 @@ def _work(path: str, settings: ImageSettings, cache_root: str, threads: int) -> 
         existing = frozenset(os.listdir(folder))
     except OSError:
         existing = frozenset()
+    from yunzhan.imagecodec import make_derivatives  # Pillow: loaded where an image is made, not before
+
     try:
         meta, blobs = make_derivatives(data, settings, skip=existing, threads=threads)
     except BadImage as exc:

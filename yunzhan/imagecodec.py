@@ -23,56 +23,24 @@ import functools
 import io
 import re
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image as PILImage
 from PIL import ImageCms, UnidentifiedImageError
 
 from yunzhan.config import ImageSettings
+from yunzhan.imageplan import SUPPORTED_HINT, BadImage, derivative_names, plan_widths, scaled_height
 
-PIPELINE_VERSION = 2  # bump when the same source and settings must give different bytes
 WEBP_METHOD = 2  # libwebp effort: 2 encodes 2.1-2.4x faster than the default 4 for 4-6 % more bytes
-MAX_SIDE = 16383  # WebP's limit on either side
 AVIF_QUALITY_OFFSET = 25
 AVIF_SPEED = 8
 # Only these decoders may run: no EPS (Ghostscript), no exotic plugins on editor-supplied files.
 # (JPEG's opener also yields MPO, the multi-picture JPEG of some cameras; HEIF exists once registered.)
 DECODERS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF", "HEIF", "TIFF", "BMP")
-SUPPORTED_HINT = "支持 JPEG、PNG、WebP、AVIF、HEIC、GIF、TIFF、BMP；可用看图软件另存为 JPEG"
 _T = PILImage.Transpose  # EXIF Orientation → the transpose that makes the picture upright (as exif_transpose)
 _UPRIGHT = dict(zip(range(2, 9), (_T.FLIP_LEFT_RIGHT, _T.ROTATE_180, _T.FLIP_TOP_BOTTOM, _T.TRANSPOSE,
                                   _T.ROTATE_270, _T.TRANSVERSE, _T.ROTATE_90), strict=True))  # fmt: skip
 _heif_registered = False
-
-
-class BadImage(Exception):
-    """The file is not an image we can publish; args are the editor-facing (message, hint)."""
-
-
-# ---------------------------------------------------------------- pure planning
-
-
-def plan_widths(width: int, height: int, widths: Sequence[int]) -> list[int]:
-    """Target widths, ascending: never wider than the original, never taller than MAX_SIDE."""
-    cap = max(1, min(width, width * MAX_SIDE // height, MAX_SIDE))
-    return sorted({max(1, min(w, cap)) for w in widths} or {cap})
-
-
-def scaled_height(target: int, width: int, height: int) -> int:
-    return max(1, round(height * target / width))
-
-
-def derivative_names(meta: dict[str, Any], settings: ImageSettings) -> list[tuple[int, str, str]]:
-    """(width, extension, cache file name) of every file a source needs; cache names carry the quality and
-    the pipeline version, so a cache made by an older encoder is never taken for a new one."""
-    fallback = "png" if meta["alpha"] else "jpg"
-    out = []
-    for w in plan_widths(meta["width"], meta["height"], settings.widths):
-        for ext in (*settings.formats, fallback):
-            quality = "" if ext == "png" else f".q{settings.quality}"
-            out.append((w, ext, f"{w}{quality}.v{PIPELINE_VERSION}.{ext}"))
-    return out
 
 
 def make_derivatives(

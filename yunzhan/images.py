@@ -19,12 +19,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PIL import features
-
 from yunzhan.config import ImageSettings
 from yunzhan.errors import ERROR, WARNING, Problem, did_you_mean
 from yunzhan.imagecache import cached_names, hash_file, load_manifest, manifest_key, run_jobs, save_manifest
-from yunzhan.imagecodec import PIPELINE_VERSION, SUPPORTED_HINT, derivative_names, scaled_height
+from yunzhan.imageplan import PIPELINE_VERSION, SUPPORTED_HINT, derivative_names, scaled_height
 from yunzhan.model import Image, ImageRequest, ImageSource
 
 MODERN = {"avif": ("AVIF", "image/avif"), "webp": ("WEBP", "image/webp")}
@@ -89,7 +87,8 @@ def process_images(
     an unchanged file is recognised by size + mtime without being read; a touched one is re-hashed.
     """
     problems: list[Problem] = []
-    settings = _usable_formats(settings, problems)
+    if requests:  # the formats this Pillow can write name the derivatives; no image, no Pillow to ask
+        settings = _usable_formats(settings, problems)
     content = os.path.realpath(site_dir / "content")
     root = cache_dir / "images"
     manifest, old_text = load_manifest(root / "manifest.json")
@@ -182,6 +181,8 @@ def _gather(
 
 def _usable_formats(settings: ImageSettings, problems: list[Problem]) -> ImageSettings:
     """Drop modern formats this Pillow cannot write (with a warning) rather than fail the build."""
+    from PIL import features  # Pillow loads here: a build without images never needs it
+
     usable = tuple(f for f in settings.formats if f in MODERN and features.check(f))
     if usable == settings.formats:
         return settings

@@ -40,7 +40,8 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         hit = self.loaded.get(path)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        found = self.store.get("parsed", str(path))
+        key = str(path)
+        found = self.store.get("parsed", key)
         if found is None:
             raise KeyError(path)
         identity, kept, problems, made, body = found
@@ -48,7 +49,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         if record is not None:
             self.prints.add(record, made, body)
             if isinstance(kept, tuple):
-                later = functools.partial(self._raw_body, str(path))
+                later = functools.partial(self._raw_body, key)
                 record.__dict__["_deferred"] = {"raw_body": Deferred("", later, anywhere=True)}
         settings = self.settings.get(identity[4])
         value = ((*identity[:4], settings if settings is not None else identity[4]), record, problems)
