@@ -237,6 +237,32 @@ def assign(
     return Table(list(entries.values())), changed
 
 
+def assign_again(
+    table: Table,
+    records: list[Record],
+    shorts: list[str],
+    edited: Iterable[Record],
+    digests: Callable[[Record], str],
+) -> tuple[Table, bool]:
+    """``assign``, for a table it gave (and no other) and records of which only the ``edited`` ones' bodies
+    changed since: every record keeps its short link (``shorts``, the records' ``short`` as that ``assign`` set
+    them), the edited ones' entries take their bodies' digests. The reuse layer knows when that holds."""
+    for record, short in zip(records, shorts, strict=True):
+        record.short = short
+    entries = {e.code: e for e in table.entries}
+    changed = False
+    for record in edited:
+        if not record.short or record.draft or not record.path:
+            continue
+        code, rel, path, digest = record.short[len(PREFIX) : -1], _rel(record), record.path, digests(record)
+        old = entries[code]
+        if not _holds(old, rel, record.title, digest, path):
+            urls = (*(u for u in old.urls if u != path), path)
+            entries[code] = Entry(code, rel, record.title, digest, urls)
+            changed = True
+    return (Table(list(entries.values())), True) if changed else (table, False)
+
+
 def _holds(entry: Entry, source: str, title: str, digest: str, path: str) -> bool:
     """Whether ``assign`` would make ``entry`` again for a record (without making an Entry for each of 10,000
     records at every build): its URL already the last of its URLs, and only there."""

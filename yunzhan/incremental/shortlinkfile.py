@@ -28,13 +28,14 @@ class ShortLinkFile:
         self.store, self.site_dir, self.code = store, site_dir, code
         self._texts: dict[int, str] = {}  # id of an entry this file gave → its text in the file
         self._entries: list[shortlinks.Entry] = []  # those entries, alive while their ids are keys
+        self.key = ""  # of the file's text as read or written last ("": none, or it could not be read)
 
     def load(self) -> shortlinks.Table:
         try:
             text = (self.site_dir / shortlinks.FILE).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return shortlinks.load(self.site_dir)  # no file, or the error that names it
-        key = digest(self.code, text)
+        key = self.key = digest(self.code, text)
         known = self.store.get("meta", ROW)
         rows = _rows(known)
         if rows and known[0] == key:  # type: ignore[index]
@@ -52,7 +53,8 @@ class ShortLinkFile:
         texts = self._texts
         self._keep([(e, texts.get(id(e)) or shortlinks.entry_text(e)) for e in table.entries])
         text = shortlinks.save(self.site_dir, table, lambda entry: self._texts[id(entry)])
-        self._put(digest(self.code, text))
+        self.key = digest(self.code, text)
+        self._put(self.key)
 
     def _keep(self, pairs: list[tuple[shortlinks.Entry, str]]) -> shortlinks.Table:
         """Remember these entries and their texts ("": not known yet, made when the file is written)."""
