@@ -219,8 +219,8 @@ def test_after_a_hand_edit_the_file_is_parsed_and_only_changed_entries_dumped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file changed outside the build (by hand, by a checkout) is parsed again; the entries it holds as
-    they were keep their kept text, so writing it back dumps the changed ones only, and the bytes are still
-    one whole dump of the table."""
+    they were keep their kept text, the others' is made as it is read (not at the next save), so writing it
+    back dumps the changed ones only, and the bytes are still one whole dump of the table."""
     records = [_record(f"content/projects/p{i}.md", f"成果{i}", f"正文{i}") for i in range(20)]
     with opened(tmp_path / "store.sqlite") as store:
         file = ShortLinkFile(store, tmp_path, "code")
@@ -236,10 +236,64 @@ def test_after_a_hand_edit_the_file_is_parsed_and_only_changed_entries_dumped(
         file = ShortLinkFile(store, tmp_path, "code")
         loaded = file.load()
         assert {e.source: e.title for e in loaded.entries}["projects/p3.md"] == "成果三"
+        assert dumped == ["projects/p3.md"]  # the hand-edited entry
         records[5].raw_body = "改过的正文"
         again, changed = shortlinks.assign(loaded, records)
-        assert changed and dumped == []
+        assert changed
         file.save(again)
         store.commit()
-    assert sorted(dumped) == ["projects/p3.md", "projects/p5.md"]  # the hand-edited title came back too
+    assert dumped == ["projects/p3.md", "projects/p3.md", "projects/p5.md"]  # its title came back too
     assert path.read_text(encoding="utf-8") == shortlinks.dump(again, entry_text)
+
+
+def test_a_file_the_store_does_not_know_is_written_back_dumping_the_changed_entries_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build (no store) of a site whose file is there learns each entry's text as it reads the file,
+    so the first edit after it dumps its one entry, as the next edits do; the file is then what a build
+    without a store writes."""
+    records = [_record(f"content/projects/p{i}.md", f"成果{i}", f"正文{i}") for i in range(30)]
+    table, _ = shortlinks.assign(shortlinks.Table(), records)
+    before = shortlinks.save(tmp_path, table)
+    with opened(tmp_path / "store.sqlite") as store:
+        file = ShortLinkFile(store, tmp_path, "code")
+        assert shortlinks.assign(file.load(), records)[1] is False  # the first build: nothing to write
+        store.commit()
+    dumped: list[str] = []
+    entry_text = shortlinks.entry_text
+    monkeypatch.setattr(shortlinks, "entry_text", lambda e: dumped.append(e.source) or entry_text(e))
+    records[9].raw_body = "改过的正文"
+    with opened(tmp_path / "store.sqlite") as store:
+        file = ShortLinkFile(store, tmp_path, "code")
+        again, changed = shortlinks.assign(file.load(), records)
+        file.save(again)
+    assert changed and dumped == ["projects/p9.md"]
+    cold = shortlinks.assign(shortlinks.parse(before), records)[0]  # a build without a store
+    assert (tmp_path / shortlinks.FILE).read_text(encoding="utf-8") == shortlinks.dump(cold)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["火箭模型", "劳模工匠圆桌会·第1场（示例）", "AI 与 工匠", "/projects/p1/", "projects/a b.md", "0123456789ab",
+     "123", "1_000", "0x1f", "1.5", "1e5", ".inf", "2024-01-01", "yes", "No", "on", "null", "~", "", "a: b",
+     "a #b", "#a", "-a", "- a", "---", "...", " a", "a ", "a\nb", "'q'", '"q"', "a,b", "[a]", "{a}", "*a", "&a",
+     "!a", "|a", ">a", "%a", "@a", "`a", "?a", "a?", "a:", "a\u2028b", "\ufeffa", "a\x85", "😀", "中" * 600,
+     "中 " * 400, "a\u3000b", "\u00a0a", "a.", "a-", "(a)", "<<", "="],
+)  # fmt: skip
+def test_an_entry_is_written_as_yaml_dumps_it(value: str) -> None:
+    """Entries of plain values are written without ``yaml.dump`` (50 times faster): byte for byte its text."""
+    for entry in (
+        shortlinks.Entry("ab2c", "projects/p1.md", value, "0123456789ab", (value, "/p/")),
+        shortlinks.Entry("ab2c", value, "标题", value, ()),
+        shortlinks.Entry(value, "projects/p1.md", "标题", "", (value,)),
+    ):
+        item = {
+            "source": entry.source,
+            "title": entry.title,
+            "digest": entry.digest,
+            "urls": list(entry.urls),
+        }
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        dumped = yaml.dump({entry.code: item}, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1000)
+        assert shortlinks.entry_text(entry) == dumped
+        assert yaml.safe_load(shortlinks.entry_text(entry)) == {entry.code: item}

@@ -199,13 +199,20 @@ def order_records(records: list[Record], config: SiteConfig) -> dict[str, list[R
         grouped[record.collection].append(record)
     for settings in config.collections:
         grouped[settings.name] = sort_records(grouped[settings.name], settings)
+    link_in_order(grouped, records, config)
+    return grouped
+
+
+def link_in_order(grouped: dict[str, list[Record]], records: list[Record], config: SiteConfig) -> None:
+    """With the collections in order (``order_records``'s, or the same order known from a build before):
+    prev/next set, back-references in that order."""
+    for settings in config.collections:
         _link_neighbours(grouped[settings.name], settings.neighbours_by)
     position = {id(r): i for items in grouped.values() for i, r in enumerate(items)}
     for record in records:
         for refs in record.backrefs.values():
             refs.sort(key=lambda r: position[id(r)])
         record.backrefs = dict(sorted(record.backrefs.items()))
-    return grouped
 
 
 def _link_neighbours(items: list[Record], by: str) -> None:

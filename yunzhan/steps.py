@@ -34,6 +34,7 @@ from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
+from yunzhan.incremental.keptorder import keep_file, keep_order, kept_order
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
 from yunzhan.incremental.qrcodes import KeptQrCodes
 from yunzhan.incremental.searchblocks import titles_wanted
@@ -165,15 +166,48 @@ def withhold_unreviewed(b: Build) -> None:
 
 
 def resolve_references(b: Build) -> None:
+    """Refs resolved; each collection's order and each record's short link for life (content/shortlinks.yaml,
+    printed in QR codes): the last build's while only edited records' bodies changed (``keptorder``)."""
     b.problems += references.resolve_references(b.records, b.config)
-    b.grouped = references.order_records(b.records, b.config)
-    pages.assign_urls(b.records, b.config)
-    # each record's short-link code for life (content/shortlinks.yaml), printed in QR codes
     file = ShortLinkFile(b.store, b.site_dir, b.code)  # read and written through the store: 10,000 entries
-    b.short_table, changed = shortlinks.assign(file.load(), b.records, _body_digests(b))
+    table = file.load()
+    keeps = shortlinks.keeps(b.site_dir, b.output_dir, b.options.preview)
+    key = digest(b.code, b.config, b.options.drafts, keeps)
+    kept = None
+    fresh = _fresh(b) if isinstance(b.memo, ParsedFiles) else None  # a build from the command line
+    if fresh is not None and not table.problems:
+        kept = kept_order(b.store, key, b.records, fresh, file.key)
+    if kept is not None:
+        b.grouped = kept.grouped
+        references.link_in_order(b.grouped, b.records, b.config)
+    else:
+        b.grouped = references.order_records(b.records, b.config)
+    pages.assign_urls(b.records, b.config)
+    if kept is not None:
+        made = shortlinks.assign_again(table, b.records, kept.shorts, kept.edited, _body_digests(b))
+    else:
+        made = shortlinks.assign(table, b.records, _body_digests(b))
+    b.short_table, changed = made
     b.problems += b.short_table.problems
-    if changed and shortlinks.keeps(b.site_dir, b.output_dir, b.options.preview):
+    if changed and keeps:
         file.save(b.short_table)
+    if isinstance(b.memo, ParsedFiles):
+        left = "" if changed and not keeps else file.key  # a table not written: the next build makes it again
+        if kept is None:
+            keep_order(b.store, key, b.records, b.grouped, left)
+        else:
+            keep_file(b.store, left)
+
+
+def _fresh(b: Build) -> list[tuple[Record, Record]] | None:
+    """Each record whose file this build parsed (not taken from the store), with its parse; None when a
+    record was not parsed from a file through the memo."""
+    assert isinstance(b.memo, ParsedFiles)
+    originals, loaded = b.loaded.originals, b.memo.loaded
+    if not all(r.source in originals for r in b.records):
+        return None
+    fresh = {parsed.source for parsed in (loaded[path][1] for path in b.memo.fresh) if parsed is not None}
+    return [(r, originals[r.source]) for r in b.records if r.source in fresh]
 
 
 def convert_markdown(b: Build) -> None:

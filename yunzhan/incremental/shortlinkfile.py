@@ -1,8 +1,8 @@
 """``content/shortlinks.yaml`` around the store. At 10,000 records the file has 10,000 entries, which take seconds
 to parse (even with libyaml) and to dump, and a body edit changes one (its digest). So the store keeps, by the
-file's text, each entry with its text in the file, marshalled as plain tuples (a pickle of 10,000 entries and of
-their texts keyed by entry cost ~0.1 s a build to read and write back); the file is written again from the kept
-texts, dumping only the entries that changed.
+file's text, each entry with its text as a build writes it (``shortlinks.entry_text``), marshalled as plain tuples
+(a pickle of 10,000 entries and of their texts keyed by entry cost ~0.1 s a build to read and write back); the
+file is written again from the kept texts, dumping only the entries that changed.
 """
 
 from __future__ import annotations
@@ -28,21 +28,24 @@ class ShortLinkFile:
         self.store, self.site_dir, self.code = store, site_dir, code
         self._texts: dict[int, str] = {}  # id of an entry this file gave → its text in the file
         self._entries: list[shortlinks.Entry] = []  # those entries, alive while their ids are keys
+        self.key = ""  # of the file's text as read or written last ("": none, or it could not be read)
 
     def load(self) -> shortlinks.Table:
         try:
             text = (self.site_dir / shortlinks.FILE).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return shortlinks.load(self.site_dir)  # no file, or the error that names it
-        key = digest(self.code, text)
+        key = self.key = digest(self.code, text)
         known = self.store.get("meta", ROW)
         rows = _rows(known)
         if rows and known[0] == key:  # type: ignore[index]
             return self._keep([(shortlinks.Entry(*row[:5]), row[5]) for row in rows])
-        table = shortlinks.parse(text)  # changed by hand, or written by another build
+        table = shortlinks.parse(text)  # changed by hand, or written by another build, or no store yet
         if not table.problems:
-            texts = {row[:5]: row[5] for row in rows}  # entries as they were still have their text
-            self._keep([(e, texts.get(_fields(e), "")) for e in table.entries])
+            # entries as they were still have their text; the others' is made now (~10 µs each), not by the
+            # first build that writes the file (the first edit after a first build would dump 10,000)
+            texts = {row[:5]: row[5] for row in rows}
+            self._keep([(e, texts.get(_fields(e)) or shortlinks.entry_text(e)) for e in table.entries])
             self._put(key)
         return table
 
@@ -50,10 +53,11 @@ class ShortLinkFile:
         texts = self._texts
         self._keep([(e, texts.get(id(e)) or shortlinks.entry_text(e)) for e in table.entries])
         text = shortlinks.save(self.site_dir, table, lambda entry: self._texts[id(entry)])
-        self._put(digest(self.code, text))
+        self.key = digest(self.code, text)
+        self._put(self.key)
 
     def _keep(self, pairs: list[tuple[shortlinks.Entry, str]]) -> shortlinks.Table:
-        """Remember these entries and their texts ("": not known yet, dumped when the file is written)."""
+        """Remember these entries and their texts ("": not known yet, made when the file is written)."""
         self._entries = [e for e, _ in pairs]
         self._texts = {id(e): t for e, t in pairs if t}
         return shortlinks.Table(self._entries)
