@@ -4,11 +4,12 @@ input (the random-edit test in test_incremental.py runs with it)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from tests.conftest import MakeSite, edit_file
-from yunzhan import pagesteps
+from yunzhan import pagesteps, shortlinks
 from yunzhan.incremental import storedprints, verify
 from yunzhan.incremental.fingerprints import digest
 from yunzhan.pipeline import BuildOptions, build
@@ -45,3 +46,23 @@ def test_a_guard_that_misses_the_title_fails_at_the_shortcut(
     edit_file(site / "content/projects/rocket.md", "title: 火箭模型", "title: 火箭模型二号")
     with pytest.raises(verify.ReuseMismatch, match="redirect pages' key"):  # the redirect pages show titles
         build(replace(options, verify_reuse=True))
+
+
+def test_short_links_kept_wrong_fail_at_the_shortcut(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body edit keeps the order and short links (``keptorder``); one kept wrong is caught."""
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache", verify_reuse=True)
+    build(options)
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    real = shortlinks.assign_again
+
+    def wrong(*args: Any) -> tuple[shortlinks.Table, bool]:
+        made = real(*args)
+        next(r for r in args[1] if r.short).short = "/s/zzzz/"
+        return made
+
+    monkeypatch.setattr(shortlinks, "assign_again", wrong)
+    with pytest.raises(verify.ReuseMismatch, match="short links"):
+        build(options)

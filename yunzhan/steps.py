@@ -32,7 +32,7 @@ from yunzhan.bodies import attach_images, image_requests, render_markup
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import Problem
 from yunzhan.ignored import is_ignored_name
-from yunzhan.incremental import reuse
+from yunzhan.incremental import reuse, verify
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.keptorder import keep_file, keep_order, kept_order
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
@@ -188,6 +188,8 @@ def resolve_references(b: Build) -> None:
     else:
         made = shortlinks.assign(table, b.records, _body_digests(b))
     b.short_table, changed = made
+    if kept is not None and b.options.verify_reuse:
+        _verify_order(b)
     b.problems += b.short_table.problems
     if changed and keeps:
         file.save(b.short_table)
@@ -197,6 +199,21 @@ def resolve_references(b: Build) -> None:
             keep_order(b.store, key, b.records, b.grouped, left)
         else:
             keep_file(b.store, left)
+
+
+def _verify_order(b: Build) -> None:
+    """``verify_reuse``: the order and short links ``keptorder`` gave are those made the full way (which links
+    and sets them again: to the same, or the build fails)."""
+    grouped = {name: [r.source for r in items] for name, items in b.grouped.items()}
+    shorts = [r.short for r in b.records]
+    made = references.order_records(b.records, b.config)
+    verify.same("collections' order", grouped, {n: [r.source for r in items] for n, items in made.items()})
+    loaded = ShortLinkFile(
+        b.store, b.site_dir, b.code
+    ).load()  # the file as this build read it: not saved yet
+    table, _ = shortlinks.assign(loaded, b.records, _body_digests(b))
+    verify.same("short links", shorts, [r.short for r in b.records])
+    verify.same("short-link entries", b.short_table.entries, table.entries)
 
 
 def _fresh(b: Build) -> list[tuple[Record, Record]] | None:
