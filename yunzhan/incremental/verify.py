@@ -1,9 +1,9 @@
 """A check of the reuse layer's shortcuts, for its tests (``BuildOptions.verify_reuse``): each value a build
 took from the last one instead of making it is made again the full way and compared.
 
-A shortcut's guard (``storedprints``' context and edited files' shapes, ``keptorder``'s key) must cover every input of what it
-skips. Comparing outputs with a cold build catches a guard that misses one only when the output happens to
-show it; this catches it at the shortcut. Off in real builds: it costs what the shortcuts save.
+A shortcut's guard (``storedprints``' context and edited files' shapes, ``keptorder``'s key) must cover every
+input of what it skips. Comparing outputs with a cold build catches a guard that misses one only when the output
+happens to show it; this catches it at the shortcut. Off in real builds: it costs what the shortcuts save.
 """
 
 from __future__ import annotations
