@@ -159,8 +159,8 @@ def test_random_edits_build_what_a_cold_build_does(tmp_path: Path) -> None:
     hundreds of search shards) and the output is compared with a cold build after every 3rd edit and after the
     last; a failing edit is checked at once (the output stays as it was; the build after the fix is compared
     with a cold one). ``YUNZHAN_RANDOM_RECORDS=1000`` runs the issue's size. With ``verify_reuse``: every value
-    a build reuses instead of making (stored prints, page prints, the redirects' key, order and short links) is
-    made and compared."""
+    a build reuses instead of making (stored prints, page prints, the redirects' and sitemap's keys, order and
+    short links) is made and compared."""
     site = generate_site(
         tmp_path / "site",
         RECORDS,

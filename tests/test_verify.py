@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import MakeSite, edit_file
-from yunzhan import pagesteps, shortlinks
+from yunzhan import pagesteps, publish, shortlinks
 from yunzhan.incremental import storedprints, verify
 from yunzhan.incremental.fingerprints import digest
 from yunzhan.pipeline import BuildOptions, build
@@ -65,4 +65,19 @@ def test_short_links_kept_wrong_fail_at_the_shortcut(
 
     monkeypatch.setattr(shortlinks, "assign_again", wrong)
     with pytest.raises(verify.ReuseMismatch, match="short links"):
+        build(options)
+
+
+def test_a_sitemap_input_outside_the_guard_fails_at_the_shortcut(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sitemap's key is taken from the last build while only bodies changed: an input it reads that the
+    guard does not cover (here: one made to change under a body edit) is caught."""
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache", verify_reuse=True)
+    build(options)
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    real = publish.sitemap_inputs
+    monkeypatch.setattr(publish, "sitemap_inputs", lambda pages: [*real(pages), "不在守卫里的输入"])
+    with pytest.raises(verify.ReuseMismatch, match="sitemap's key"):
         build(options)

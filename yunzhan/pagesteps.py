@@ -160,7 +160,7 @@ def make_site_files(b: Build) -> None:
     def make(stage: Stage | None) -> dict[str, bytes]:
         made = (b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs)
         same_plan = b.stored is not None and b.stored.known is not None  # only edited bodies changed
-        return _make_site_files(*made, stage, b.pinyin, changes, same_plan)
+        return _make_site_files(*made, stage, b.pinyin, changes, same_plan, b.options.verify_reuse)
 
     before = b.store.get("meta", "site_files")
     if before is not None and b.session is not None and b.options.preview:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from yunzhan import opendata, publish
 from yunzhan.config import SiteConfig
-from yunzhan.incremental import splice
+from yunzhan.incremental import splice, verify
 from yunzhan.incremental.fingerprints import Fingerprints, digest, inputs_key
 from yunzhan.incremental.recordstates import Changes, States, by_state
 from yunzhan.incremental.searchblocks import search_files
@@ -42,19 +42,23 @@ def make_site_files(
     pinyin: Mapping[str, str] | None = None,
     changes: Changes | None = None,
     same_plan: bool = False,
+    verify_reuse: bool = False,
 ) -> dict[str, bytes]:
     """The search index, sitemap, robots.txt, feed and open data. With ``stage``, each group of files is staged
     as soon as it is made (at 10,000 records they come to over 100 MB) and only their names are returned, with
     empty bytes. ``slugs``: the term slugs known (``pages.plan_site``'s); ``pinyin``: that of the titles
     ``searchblocks.titles_wanted`` named; ``changes``: what changed since the last build, when known (only
     the states of the records it names, and of those referring to one, are made again); ``same_plan``: the
-    pages and the records' dates are the last build's (only edited records' bodies changed since)."""
+    pages and the records' dates are the last build's (only edited records' bodies changed since);
+    ``verify_reuse``: the sitemap's key taken from the last build is made again and compared (``verify``)."""
     ordered = [r for c in config.collections for r in grouped[c.name]]  # ``search.in_order`` as it comes
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = States(ordered, prints, config, changes)
     keyed = _KeyedFiles(store, left)  # each made of its stage's declaration of what it reads, and kept by it
     sitemap = _SitemapKey(all_pages, settings, keyed.before.get("sitemap") if same_plan else None)
+    if verify_reuse and sitemap.before is not None:
+        verify.same("sitemap's key", sitemap.key(), digest(settings, sitemap.inputs()))
     makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
         # the search index a file at a time; the others each kept by the key of what it reads
         lambda: search_files(
