@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,13 @@ def test_beside_keeps_order_and_sends_every_other_item_to_another_process() -> N
     assert pids[0::2] == [os.getpid()] * 4  # the rest in one spawned process (items sent, not forked)
     assert len(set(pids[1::2])) == 1 and os.getpid() not in pids[1::2]
     assert {pid for _, pid in workers.beside(_double_here, iter(range(3)), 3, min_items=4)} == {os.getpid()}
+
+
+def test_beside_does_everything_here_where_no_process_can_be_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    without = replace(portable.capabilities(), spawn=False)
+    monkeypatch.setattr(portable, "capabilities", lambda: without)
+    results = list(workers.beside(_double_here, iter(range(5)), 5, min_items=1))
+    assert results == [(2 * i, os.getpid()) for i in range(5)]
 
 
 class _Cycle:

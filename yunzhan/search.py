@@ -79,9 +79,8 @@ def record_blocks(ordered: list[Record], config: SiteConfig, starts: list[int]) 
     return [block for _, block in fresh_blocks(ordered, config, starts)]
 
 
-MIN_BLOCKS = (
-    16  # fewer blocks than this (~1,000 records, ~1 s of work) are made here: a new process costs more
-)
+# fewer blocks than this (~1,000 records, ~1 s of work) are made here: a new process costs more
+MIN_BLOCKS = 16
 
 
 def fresh_blocks(
@@ -143,11 +142,11 @@ def index_files(
     bytes): they are not made again, and come with None. ``meta_before``: a meta.json made of the same
     ``entries`` and ``slugs``, whose rows and filters are kept (``meta_renamed``) rather than made again."""
     shards = shard_count(blocks) if shards is None else shards
-    names = []
+    rels = []
     for rel, body in shard_files(blocks, shards, made):
-        names.append(rel[len(SHARD_DIR) :].split(".")[1])
+        rels.append(rel)
         yield rel, body
-    yield META_PATH, meta_file(entries, names, config, slugs, meta_before)
+    yield META_PATH, meta_file(entries, list(shard_names(rels)), config, slugs, meta_before)
 
 
 def shard_files(

@@ -208,9 +208,8 @@ def _verify_order(b: Build) -> None:
     shorts = [r.short for r in b.records]
     made = references.order_records(b.records, b.config)
     verify.same("collections' order", grouped, {n: [r.source for r in items] for n, items in made.items()})
-    loaded = ShortLinkFile(
-        b.store, b.site_dir, b.code
-    ).load()  # the file as this build read it: not saved yet
+    # the file as this build read it (not saved yet), through a reader of its own
+    loaded = ShortLinkFile(b.store, b.site_dir, b.code).load()
     table, _ = shortlinks.assign(loaded, b.records, _body_digests(b))
     verify.same("short links", shorts, [r.short for r in b.records])
     verify.same("short-link entries", b.short_table.entries, table.entries)

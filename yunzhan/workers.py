@@ -71,15 +71,16 @@ def beside(func: Callable[[S], R], items: Iterable[S], count: int, *, min_items:
     the others done here. Spawned, not forked, wherever it runs: it shares no memory with this one, so neither
     copies the other's pages as it writes (a forked child making a cold build's search blocks beside it came to
     ~100 MB more in all, the build's peak); it holds only the interpreter, ``func``'s module and one item.
-    ``func`` is sent by name, items and results are pickled. Fewer than ``min_items``, or one CPU: all here."""
-    if count < min_items or _cpus() < 2:
+    ``func`` is sent by name, items and results are pickled. Fewer than ``min_items``, one CPU, or no Python
+    process can be started (``portable.capabilities``): all here."""
+    if count < min_items or _cpus() < 2 or not portable.capabilities().spawn:
         yield from map(func, items)
         return
     mine = iter(items)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         for here in mine:
             there = next(mine, None)
-            theirs = pool.submit(func, there) if there is not None and not _broken(pool) else None
+            theirs = _submit(pool, func, there) if there is not None else None
             yield func(here)
             if theirs is None and there is not None:
                 yield func(there)
@@ -87,8 +88,12 @@ def beside(func: Callable[[S], R], items: Iterable[S], count: int, *, min_items:
                 yield _result(theirs, func, there)
 
 
-def _broken(pool: ProcessPoolExecutor) -> bool:
-    return bool(getattr(pool, "_broken", False))
+def _submit(pool: ProcessPoolExecutor, func: Callable[[S], R], item: S) -> Future[R] | None:
+    """``func(item)`` sent to the pool; None once its process died (the rest is done here)."""
+    try:
+        return pool.submit(func, item)
+    except BrokenProcessPool:
+        return None
 
 
 def _result(theirs: Future[R], func: Callable[[S], R], there: S) -> R:

@@ -87,9 +87,8 @@ def _keep_spliced(store: Store, block_keys: list[BlockKey], edit: Spliced, order
     order = list(order)
     for n, packed in edit.packed.items():
         order[n] = name = digest(block_keys[n])
-        store.put(
-            "grams", name, (block_keys[n], packed)
-        )  # its block made when one is merged (``_kept_blocks``)
+        # its block is made when a later build merges them all (``_kept_blocks``)
+        store.put("grams", name, (block_keys[n], packed))
     store.keep_only("blocks", order)
     store.keep_only("grams", order)
     return order
