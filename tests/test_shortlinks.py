@@ -297,3 +297,20 @@ def test_an_entry_is_written_as_yaml_dumps_it(value: str) -> None:
         dumped = yaml.dump({entry.code: item}, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1000)
         assert shortlinks.entry_text(entry) == dumped
         assert yaml.safe_load(shortlinks.entry_text(entry)) == {entry.code: item}
+
+
+def test_plain_scalar_pattern_is_the_safe_characters_it_names() -> None:
+    """``_PLAIN`` is written as the characters it is not (it compiles at every start); it takes the very values
+    the class it stands for takes, over every character of the BMP and some past it, first, inside and last,
+    and up to its length."""
+    import re
+
+    safe = "A-Za-z0-9_/()\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+    named = re.compile(f"[{safe}](?:[{safe} .-]{{0,500}}[{safe}.-])?")
+    for c in map(chr, [*range(0x10100), *range(0x10100, 0x110000, 997), 0x10FFFF]):
+        for value in (c, "a" + c, c + "a", "a" + c + "a"):
+            assert (shortlinks._PLAIN.fullmatch(value) is None) == (named.fullmatch(value) is None), hex(
+                ord(c)
+            )
+    for n in (501, 502, 503):
+        assert (shortlinks._PLAIN.fullmatch("a" * n) is None) == (named.fullmatch("a" * n) is None)
