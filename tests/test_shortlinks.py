@@ -16,6 +16,7 @@ from tests.conftest import SITE_TOML, MakeSite
 from tests.test_cards import _browser, _zbar
 from yunzhan import shortlinks
 from yunzhan.cli import main
+from yunzhan.incremental import shortlinkfile
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import opened
 from yunzhan.model import Record
@@ -133,6 +134,23 @@ def test_the_file_is_parsed_once_per_text_and_written_entry_by_entry(
         store.commit()
     assert dumped == [e for e in again.entries if e not in table.entries]  # the one edited entry
     assert (tmp_path / shortlinks.FILE).read_text(encoding="utf-8") == shortlinks.dump(again)
+    with opened(tmp_path / "store.sqlite") as store:
+        assert len(store.get("meta", shortlinkfile.ROW + shortlinkfile.OVERLAY)[2]) == 1  # one row written
+        with monkeypatch.context() as m:
+            m.setattr(shortlinks, "parse", no_parse)
+            assert (
+                ShortLinkFile(store, tmp_path, "code").load().entries == again.entries
+            )  # the whole, changed
+        for record in records[:20]:  # more than an eighth of the rows changed: the whole is written again
+            record.raw_body += "又改"
+        file = ShortLinkFile(store, tmp_path, "code")
+        many, _ = shortlinks.assign(file.load(), records)
+        file.save(many)
+        store.commit()
+        assert store.get("meta", shortlinkfile.ROW + shortlinkfile.OVERLAY) is None
+    with opened(tmp_path / "store.sqlite") as store, monkeypatch.context() as m:
+        m.setattr(shortlinks, "parse", no_parse)
+        assert ShortLinkFile(store, tmp_path, "code").load().entries == many.entries
     hand = (tmp_path / shortlinks.FILE).read_text(encoding="utf-8").replace("成果3\n", "成果三\n")
     (tmp_path / shortlinks.FILE).write_text(hand, encoding="utf-8")
     with opened(tmp_path / "store.sqlite") as store:
