@@ -334,3 +334,20 @@ def test_an_unreadable_record_of_the_output_is_walked_instead(
     with opened(path) as store:
         noted = store.get("meta", "spare")  # the old output walked is the next build's spare tree
         assert set(noted.files) == before and set(noted.output) == set(_tree(out))
+
+
+def test_a_tree_record_is_marshalled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit's record goes to the stamp and to the store, and the one read back from the store goes into it
+    again as the spare tree's: its bytes are made once, or are those it was read from."""
+    from yunzhan import treesign
+    from yunzhan.recycle import Spare, _spare_from
+
+    record = TreeRecord({"a": (1, 2)}, {"a/b.html": (3, 4, 5)})
+    data = record.to_bytes()
+    read = TreeRecord.from_bytes(data)
+    assert read == record and read.to_bytes() is data and record.to_bytes() is data
+    with monkeypatch.context() as m:
+        m.setattr(treesign, "marshal", None)  # nothing marshalled again
+        _, (token, differ, tree, output_tree) = Spare("token", frozenset(), read, record).__reduce__()
+    assert tree is data and output_tree is data
+    assert _spare_from(token, differ, tree, output_tree).tree.to_bytes() is data
