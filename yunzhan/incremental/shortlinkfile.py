@@ -18,7 +18,8 @@ from yunzhan.incremental.store import Store
 
 ROW = "shortlink_rows"  # meta row: (digest of the code and the file's text, marshalled entry rows); a store
 # written by other code is discarded whole (``store.store_version``)
-OVERLAY = "+"  # ``ROW + OVERLAY``: (the key, that of the whole it changes, {index: row}): the rows changed since
+# ``ROW + OVERLAY``: (the key, that of the whole it changes, {index: row}): the rows changed since
+OVERLAY = "+"
 OVERLAY_SHARE = 8  # the whole is written again when more than 1/8 of its rows changed, or their number did
 Row = tuple[
     str, str, str, str, tuple[str, ...], str
