@@ -95,6 +95,7 @@ def test_placard_qr_codes_are_drawn_once(make_site: MakeSite, monkeypatch: pytes
     site = make_site()
     build(BuildOptions(site_dir=site))
     before = (site / "output/placards/gusu/index.html").read_text(encoding="utf-8")
+    placards.placard_qr_svg.cache_clear()
 
     def no_drawing(*args: object, **kwargs: object) -> None:
         raise AssertionError("a QR code was drawn again")
@@ -117,6 +118,7 @@ def test_placard_qr_codes_are_drawn_again_by_other_code(
 
     site = make_site()
     build(BuildOptions(site_dir=site))
+    placards.placard_qr_svg.cache_clear()
     drawn: list[object] = []
     real = placards.qr_svg
 

@@ -9,6 +9,7 @@ The pages are ordinary ``Page`` objects of kind ``placards`` (kept out of the si
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ class Placard:
 QrCodes = Mapping[tuple[str, str], Markup]  # codes already drawn, by (URL, label)
 
 
+@functools.lru_cache(maxsize=256)  # the site's contact code is on every project page: drawn once a process
 def placard_qr_svg(url: str, label: str = "") -> Markup:
     """The QR code of ``url`` as inline SVG (``qrmatrix.qr_svg``: sized by CSS, 4-module quiet zone, error
     correction M), named for screen readers by ``label`` or the URL."""
