@@ -97,15 +97,13 @@ def render_pages(b: Build) -> None:
     # Kept by the code too: a drawing made by another version of yunzhan may differ.
     wanted = placards.qr_requests([p for p, _ in b.todo], b.config)
     missing = b.qr_codes.missing(wanted) if wanted else []
-    drawn = dict(zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True))
-    for args, svg in drawn.items():
+    for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
         b.qr_codes.keep(args, svg)
     if missing:  # forget the drawings no placard shows any more (each version of yunzhan draws its own)
         shown = placards.qr_requests(b.plan.pages, b.config)
         b.store.keep_only("qr", {b.qr_codes.key(args) for args in shown})
     todo = [page for page, _ in b.todo]
-    pack_texts(b, wanted, drawn)
-    del drawn  # held through rendering, they would be a second copy of the pack's
+    pack_texts(b, wanted)
     # each page's entry packed where it rendered (at 10,000 pages what they read is ~100 MB as tuples) and kept
     # on disk until the forked renderers are gone: they hold the store's connection, which must not change under
     # them

@@ -7,12 +7,10 @@ the output; ``writing`` does that once every step has run without an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from markupsafe import Markup
 
 from yunzhan import (
     charts,
@@ -334,9 +332,7 @@ def draw_share_images(b: Build) -> None:
     b.problems += made.problems
 
 
-def pack_texts(
-    b: Build, wanted_qr: list[tuple[str, str]], drawn_qr: Mapping[tuple[str, str], Markup]
-) -> None:
+def pack_texts(b: Build, wanted_qr: list[tuple[str, str]]) -> None:
     """Before rendering pages in forked processes: the texts they may read that this build made (bodies' HTML,
     placard QR codes, the Markdown, which a build from the command line reads no more once converted) compressed
     into one buffer of this process; what an earlier build committed they read themselves (``Store.committed``,
@@ -345,7 +341,7 @@ def pack_texts(
         return  # rendered here: read from the store when shown
     pack = TextPack()
     pack_bodies(b.records, pack)
-    b.qr_codes.pack(wanted_qr, pack, drawn_qr)
+    b.qr_codes.pack(wanted_qr, pack)
     if isinstance(b.memo, ParsedFiles):
         b.memo.let_go_of_bodies(b.records, pack)
 

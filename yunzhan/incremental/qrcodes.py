@@ -34,17 +34,13 @@ class KeptQrCodes(Mapping[tuple[str, str], Markup]):
         self.store.put("qr", self.key(args), svg)
         self.drawn.add(args)
 
-    def pack(
-        self, wanted: Iterable[tuple[str, str]], pack: TextPack, drawn: Mapping[tuple[str, str], Markup]
-    ) -> None:
-        """Those of these drawn by this build (not committed yet) put into ``pack`` now: for forked renderers;
-        the others are read where shown (``Store.committed``). ``drawn``: the drawings as made, not read back."""
+    def pack(self, wanted: Iterable[tuple[str, str]], pack: TextPack) -> None:
+        """Those of these drawn by this build (not committed yet) read now into ``pack``: for forked renderers;
+        the others are read where shown (``Store.committed``)."""
         for args in dict.fromkeys(wanted):
             if args not in self.drawn:
                 continue
-            found = drawn.get(args)
-            if found is None:
-                found = self.store.get("qr", self.key(args))
+            found = self.store.get("qr", self.key(args))
             if found is not None:
                 self.packed[args] = (pack, pack.add(found))
 
