@@ -21,7 +21,7 @@ NEEDED = {
     "tqdm": "tqdm",
     "opencc": "opencc",
     "brotli": "brotli",
-    "segno": "segno",
+    "zxingcpp": "zxing-cpp",
     "jieba": "jieba",
     "av": "av",
     "boto3": "boto3",

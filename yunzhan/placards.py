@@ -1,5 +1,5 @@
 """Placards for the physical exhibition: one print page per zone (``/placards/<zone>/``) holding a placard for
-each of its exhibits — title, zone, craftsmen, a short summary and a QR code (segno, inline SVG) that opens the
+each of its exhibits — title, zone, craftsmen, a short summary and a QR code (``qrmatrix``, inline SVG) that opens the
 exhibit's page. Printed on A6 (default) or A5 with ``themes/default/static/css/print.css``.
 
 The pages are ordinary ``Page`` objects of kind ``placards`` (kept out of the sitemap, ``noindex``) rendered with
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 from markupsafe import Markup
@@ -20,6 +19,7 @@ from markupsafe import Markup
 from yunzhan.config import SiteConfig
 from yunzhan.htmltext import plain_text, shorten
 from yunzhan.model import Collection, Link, Page, Record
+from yunzhan.qrmatrix import qr_svg
 
 PLACARDS_PATH = "/placards/"
 UNZONED = "other"  # page of exhibits that name no zone
@@ -40,18 +40,11 @@ class Placard:
 QrCodes = Mapping[tuple[str, str], Markup]  # codes already drawn, by (URL, label)
 
 
-@functools.lru_cache(maxsize=4096)  # pure and slow (choosing the mask): a `serve` process draws each once
+@functools.lru_cache(maxsize=256)  # the site's contact code is on every project page: drawn once a process
 def placard_qr_svg(url: str, label: str = "") -> Markup:
-    """The QR code of ``url`` as inline SVG: sized by CSS (viewBox only), 4-module quiet zone, named for
-    screen readers. Error correction at least M (15 %), so a scuffed placard still scans."""
-    import segno  # ~20 ms to import: only for a build that draws a placard
-
-    qr = segno.make(url, error="m", micro=False)
-    name = label or f"二维码：{url}"
-    svg = qr.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", title=name)
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(name)}" ', 1)
-    svg = svg.replace("<path ", '<path shape-rendering="crispEdges" ', 1)
-    return Markup(svg)
+    """The QR code of ``url`` as inline SVG (``qrmatrix.qr_svg``: sized by CSS, 4-module quiet zone, error
+    correction M), named for screen readers by ``label`` or the URL."""
+    return Markup(qr_svg(url, label or f"二维码：{url}"))
 
 
 def _names(value: Any) -> tuple[str, ...]:

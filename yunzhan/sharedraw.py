@@ -5,13 +5,12 @@ with Pillow. Pure: the same inputs give the same JPEG bytes every time, with no 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import segno
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from yunzhan.fonts import FontFace
+from yunzhan.qrmatrix import QUIET_ZONE, qr_matrix
 from yunzhan.titlewrap import fit_title
 
 CARD_SIZE = (1200, 630)
@@ -108,18 +107,12 @@ def _single_line(text: str, font: FontFace, size: int, width: int) -> ImageFont.
 
 def qr_image(url: str, size: int) -> Image.Image:
     """A QR code as a sharp black-on-white image of at most ``size`` pixels, with its 4-module quiet zone."""
-    qr = segno.make(url, error="m", micro=False)
-    modules = len(qr.matrix) + 8
+    rows = qr_matrix(url)
+    dark = Image.frombytes("L", (len(rows), len(rows)), b"".join(rows))  # 1 dark, 0 light
+    small = ImageOps.expand(dark.point(lambda v: 0 if v else 255), border=QUIET_ZONE, fill=255)
+    modules = small.width
     scale = max(1, size // modules)
-    small = Image.new("L", (modules, modules), 255)
-    small.putdata([0 if cell else 255 for row in _with_border(qr.matrix, 4) for cell in row])
     return small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST).convert("RGB")
-
-
-def _with_border(matrix: Iterable[Sequence[int]], border: int) -> list[list[int]]:
-    rows = [[0] * border + list(row) + [0] * border for row in matrix]
-    blank = [0] * len(rows[0])
-    return [blank] * border + rows + [blank] * border
 
 
 def share_poster(

@@ -36,7 +36,7 @@ LIBRARIES = (
     "PIL",
     "yaml",
     "pypinyin",
-    "segno",
+    "zxingcpp",
     "pillow_heif",
     "jieba",
 )
