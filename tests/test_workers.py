@@ -43,13 +43,23 @@ def _double_here(item: int) -> tuple[int, int]:
     return 2 * item, os.getpid()
 
 
-def test_beside_keeps_order_and_sends_every_other_item_to_another_process() -> None:
+def test_beside_keeps_order_and_shares_the_items_with_another_process() -> None:
     results = list(workers.beside(_double_here, iter(range(7)), 7, min_items=1))
     assert [r for r, _ in results] == [2 * i for i in range(7)]
     pids = [pid for _, pid in results]
-    assert pids[0::2] == [os.getpid()] * 4  # the rest in one spawned process (items sent, not forked)
-    assert len(set(pids[1::2])) == 1 and os.getpid() not in pids[1::2]
+    # the first items go to one spawned process (sent, not forked); while it starts, the next are done here
+    assert len(set(pids[: workers.BESIDE])) == 1 and os.getpid() not in pids[: workers.BESIDE]
+    assert os.getpid() in pids
     assert {pid for _, pid in workers.beside(_double_here, iter(range(3)), 3, min_items=4)} == {os.getpid()}
+
+
+def test_beside_takes_the_callers_steps_while_the_other_process_is_busy() -> None:
+    taken: list[int] = []
+    steps = (taken.append(n) for n in range(3))
+    results = list(workers.beside(_double_here, iter(range(4)), 4, min_items=1, meanwhile=steps))
+    assert [r for r, _ in results] == [0, 2, 4, 6]
+    assert taken == [0, 1, 2]  # while the spawned process started (the steps take no time), before items here
+    assert os.getpid() not in [pid for _, pid in results][: workers.BESIDE]
 
 
 def test_beside_does_everything_here_where_no_process_can_be_started(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from yunzhan.config import SiteConfig
 from yunzhan.model import Record
@@ -47,7 +48,8 @@ from yunzhan.searchpostings import (
     shard_pieces,
     unpack,
 )
-from yunzhan.searchtext import Entry, entry, record_text, titles_pinyin
+from yunzhan.searchtext import Entry, entry, inputs, inputs_text, titles_pinyin
+from yunzhan.searchtext import record_text as record_text  # for the reuse layer's blocks made of some texts
 from yunzhan.slugs import slugify
 from yunzhan.workers import beside
 
@@ -84,14 +86,16 @@ MIN_BLOCKS = 16
 
 
 def fresh_blocks(
-    ordered: list[Record], config: SiteConfig, starts: list[int]
+    ordered: list[Record], config: SiteConfig, starts: list[int], meanwhile: Iterable[object] = ()
 ) -> Iterator[tuple[list[Packed], Block]]:
     """For each of ``starts``, its records' shares of the index (``searchpostings.pack``) and their block, in
     order. A cold build's ~1 ms a record (mostly ``record_grams``) is shared with another process when there
-    are many blocks (``workers.beside``): this one reads the records and sends it every other block's texts."""
-    texts = (tuple(record_text(r, config) for r in ordered[s : s + BLOCK]) for s in starts)
+    are many blocks (``workers.beside``): this one reads the records and sends it blocks' ``inputs``, whose
+    texts are made where the block is. ``meanwhile``: other work of the caller's, whose steps this one takes
+    while the other process is busy (``beside``)."""
+    made = (tuple(inputs(r, config) for r in ordered[s : s + BLOCK]) for s in starts)
     try:
-        yield from beside(packed_block, texts, len(starts), min_items=MIN_BLOCKS)
+        yield from beside(packed_block, made, len(starts), min_items=MIN_BLOCKS, meanwhile=meanwhile)
     finally:
         _places.clear()
 
@@ -99,9 +103,9 @@ def fresh_blocks(
 _places = new_groups()  # keys' places, found once by each process making blocks (a key is in many blocks)
 
 
-def packed_block(texts: tuple[str, ...]) -> tuple[list[Packed], Block]:
-    """The records' shares of the index, packed, and their block, of the records' ``record_text``s."""
-    packed = [pack(record_grams(text)) for text in texts]
+def packed_block(made: tuple[tuple[str, tuple[Any, ...], str], ...]) -> tuple[list[Packed], Block]:
+    """The records' shares of the index, packed, and their block, of the records' ``searchtext.inputs``."""
+    packed = [pack(record_grams(inputs_text(one))) for one in made]
     return packed, block_of(list(map(unpack, packed)), _places)
 
 

@@ -117,7 +117,12 @@ def record_text(record: Record, config: SiteConfig) -> str:
     of referenced records, gallery captions and its title (made of ``inputs`` alone). Each part is runs of
     its own, so the order changes no match; the index places the part after ``SECTION`` at a position of its
     own (``searchpostings.record_grams``), so that an edit of one part moves no position of the other."""
-    title, values, body = inputs(record, config)
+    return inputs_text(inputs(record, config))
+
+
+def inputs_text(made: tuple[str, tuple[Any, ...], str]) -> str:
+    """``record_text`` of a record's ``inputs`` (plain values: they can be sent to another process)."""
+    title, values, body = made
     rest: list[str] = []
     for value in values:
         rest.extend(_value_text(value))

@@ -16,9 +16,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from yunzhan import portable
 
@@ -66,26 +67,69 @@ def workers_for(count: int, min_items: int = MIN_ITEMS) -> int:
     return min(cpus, 8)
 
 
-def beside(func: Callable[[S], R], items: Iterable[S], count: int, *, min_items: int) -> Iterator[R]:
-    """``func(item)`` for each of the ``count`` ``items``, in order: every other one sent to a new Python process,
-    the others done here. Spawned, not forked, wherever it runs: it shares no memory with this one, so neither
-    copies the other's pages as it writes (a forked child making a cold build's search blocks beside it came to
-    ~100 MB more in all, the build's peak); it holds only the interpreter, ``func``'s module and one item.
-    ``func`` is sent by name, items and results are pickled. Fewer than ``min_items``, one CPU, or no Python
-    process can be started (``portable.capabilities``): all here."""
+def beside(
+    func: Callable[[S], R],
+    items: Iterable[S],
+    count: int,
+    *,
+    min_items: int,
+    meanwhile: Iterable[object] = (),
+) -> Iterator[R]:
+    """``func(item)`` for each of the ``count`` ``items``, in order: shared with a new Python process, which is
+    kept BESIDE items ahead. While the other is still at the oldest it was sent, this one takes a step of
+    ``meanwhile`` (other work of the caller's, a step at a time: what is left of it is the caller's to finish),
+    or else does the next item itself: whichever is faster does more (this one also reads what it sends).
+    Spawned, not forked, wherever it runs: it shares no memory with this one, so neither copies the other's
+    pages as it writes (a forked child making a cold build's search blocks beside it came to ~100 MB more in
+    all, the build's peak); it holds only the interpreter, ``func``'s module and an item or two. ``func`` is
+    sent by name, items and results are pickled. Fewer than ``min_items``, one CPU, or no Python process can
+    be started (``portable.capabilities``): all here."""
     if count < min_items or _cpus() < 2 or not portable.capabilities().spawn:
         yield from map(func, items)
         return
-    mine = iter(items)
+    source, steps = iter(items), iter(meanwhile)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for here in mine:
-            there = next(mine, None)
-            theirs = _submit(pool, func, there) if there is not None else None
-            yield func(here)
-            if theirs is None and there is not None:
-                yield func(there)
-            if theirs is not None:
-                yield _result(theirs, func, there)
+        queue: deque[_Sent[S, R] | _Made[R]] = deque()  # in the items' order
+        sent = 0  # of the queue, how many the other process has
+        while True:
+            while sent < BESIDE and (item := next(source, _END)) is not _END:
+                queue.append(_Sent(_submit(pool, func, item), item))  # type: ignore[arg-type]
+                sent += 1
+            if not queue:
+                return
+            head = queue[0]
+            if isinstance(head, _Sent) and head.future is not None and not head.future.done():
+                if next(steps, _END) is not _END:
+                    continue
+                item = next(source, _END)
+                if item is not _END:  # the other process is busy: the next item here, meanwhile
+                    queue.append(_Made(func(item)))  # type: ignore[arg-type]
+                    continue
+            queue.popleft()
+            if isinstance(head, _Sent):
+                sent -= 1
+                yield _result(head.future, func, head.item)
+            else:
+                yield head.result
+
+
+BESIDE = 2  # items the other process holds: one it works on, the next waiting for it
+_END = object()
+
+
+@dataclass
+class _Sent(Generic[S, R]):
+    """An item sent to ``beside``'s other process (``future`` None: it died, the item is done here)."""
+
+    future: Future[R] | None
+    item: S
+
+
+@dataclass
+class _Made(Generic[R]):
+    """An item ``beside`` did here while the other process was busy."""
+
+    result: R
 
 
 def _submit(pool: ProcessPoolExecutor, func: Callable[[S], R], item: S) -> Future[R] | None:
@@ -96,9 +140,11 @@ def _submit(pool: ProcessPoolExecutor, func: Callable[[S], R], item: S) -> Futur
         return None
 
 
-def _result(theirs: Future[R], func: Callable[[S], R], there: S) -> R:
+def _result(theirs: Future[R] | None, func: Callable[[S], R], there: S) -> R:
     """The other process's result, or the item done here when it died (a script that starts a build without
     ``if __name__ == "__main__"`` has the spawned process run it again, and fail)."""
+    if theirs is None:
+        return func(there)
     try:
         return theirs.result()
     except BrokenProcessPool:

@@ -32,13 +32,15 @@ def search_files(
     slugs: Mapping[str, str],
     made: Mapping[str, str] | None = None,
     read: Callable[[str], bytes] | None = None,
+    meanwhile: Iterable[object] = (),
 ) -> Iterator[tuple[str, bytes | None]]:
     """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks, rows and keys the last
     build kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
     right (``left``: as it wrote it). ``made``: the pinyin of the titles ``titles_wanted`` named, made by the
     caller. ``read``: a file of the output by its path, for meta.json kept but for its shards' names (while
     the rows and filters it was made of are as they were, and it is as written). The store learns of this
-    build's blocks and shards once the last file is taken."""
+    build's blocks and shards once the last file is taken. ``meanwhile``: other work of the caller's, steps of
+    which are taken while a process beside this one makes blocks (``search.fresh_blocks``)."""
     known, names, order, size, rows_before = _head(store)
     made = made or {}
     missing = [t for r in ordered if (t := r.title) not in known and t not in made]
@@ -60,7 +62,7 @@ def search_files(
     edit = spliced_index(ordered, config, store, block_keys, (names, order, size), left, read)
     if edit is None:
         shards, order, size = yield from _whole_index(
-            ordered, config, store, block_keys, left, (names, order, size)
+            ordered, config, store, block_keys, left, (names, order, size), meanwhile
         )
     else:
         shards = list(_spliced_shards(edit, names))
@@ -101,6 +103,7 @@ def _whole_index(
     block_keys: list[BlockKey],
     left: Callable[[str], bool],
     head: tuple[tuple[str, ...], list[str], int | None],
+    meanwhile: Iterable[object],
 ) -> Generator[tuple[str, bytes | None], None, tuple[list[str], list[str], int]]:
     """The shards made of every block (those the last build kept, the others made), the unchanged ones left
     (None); returns their names, the blocks' names and the index's estimated size."""
@@ -109,7 +112,7 @@ def _whole_index(
     previous = dict(kept)
     starts = list(range(0, len(ordered), BLOCK))
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
-    made = _made_blocks(ordered, config, store, missing, block_keys, kept)
+    made = _made_blocks(ordered, config, store, missing, block_keys, kept, meanwhile)
     blocks = [made[s] if s in made else previous[key] for s, key in zip(starts, block_keys, strict=True)]
     same: dict[int, str] = {}
     if size is not None and len(kept) == len(blocks):
@@ -195,6 +198,7 @@ def _made_blocks(
     starts: list[int],
     block_keys: list[BlockKey],
     kept: list[tuple[BlockKey, Block]],
+    meanwhile: Iterable[object],
 ) -> dict[int, Block]:
     """The blocks at ``starts``, of their records' shares of the index (``searchpostings.pack``): those of
     records whose key the last build's block at the same place held are read back from the store (``grams``),
@@ -218,7 +222,9 @@ def _made_blocks(
         ]
         made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
         store.put("grams", digest(keys), (keys, packed))  # ``_keep`` forgets those of blocks not used
-    for start, (packed, block) in zip(fresh, search.fresh_blocks(ordered, config, fresh), strict=True):
+    for start, (packed, block) in zip(
+        fresh, search.fresh_blocks(ordered, config, fresh, meanwhile), strict=True
+    ):
         made[start] = block
         keys = block_keys[start // BLOCK]
         store.put("grams", digest(keys), (keys, packed))

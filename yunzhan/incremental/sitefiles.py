@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -59,8 +59,10 @@ def make_site_files(
     sitemap = _SitemapKey(all_pages, settings, keyed.before.get("sitemap") if same_plan else None)
     if verify_reuse and sitemap.before is not None:
         verify.same("sitemap's key", sitemap.key(), digest(settings, sitemap.inputs()))
+    lines = _OpenDataLines(grouped, config, store, settings, states) if config.publish.open_data else None
     makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
-        # the search index a file at a time; the others each kept by the key of what it reads
+        # the search index a file at a time (the open data's lines made while a process beside makes blocks);
+        # the others each kept by the key of what it reads
         lambda: search_files(
             ordered,
             config,
@@ -71,6 +73,7 @@ def make_site_files(
             slugs,
             pinyin,
             lambda rel: (output_dir / rel).read_bytes(),
+            lines.steps if lines is not None else (),
         ),
         lambda: keyed.files(
             "sitemap", sitemap.key(), lambda: publish.sitemap_files(sitemap.inputs(), config)
@@ -99,9 +102,8 @@ def make_site_files(
         if kept and stage is not None:
             stage.get().keep_all(kept)
     keyed.save()
-    if config.publish.open_data:
-        lines, pieces = open_data(grouped, config, store, settings, states)
-        files |= _open_data_files(lines, pieces, store, output_dir, left, stage)
+    if lines is not None:
+        files |= _open_data_files(*lines.finish(), store, output_dir, left, stage)
     return files
 
 
@@ -153,37 +155,57 @@ class _KeyedFiles:
             self.store.put("meta", "site_file_keys", self.now)
 
 
-def open_data(
-    grouped: Mapping[str, list[Record]],
-    config: SiteConfig,
-    store: Store,
-    settings: str,
-    states: States,
-) -> tuple[_StoredLines, dict[str, Iterator[bytes | int]]]:
+class _OpenDataLines:
     """``opendata.open_data_pieces`` with a placeholder for each record's lines (``_StoredLines``), each
     record's lines kept in the store by the key of its ``opendata.inputs`` (that key made again only for
     records whose state changed): after one edit, one record's lines are made, not 10,000. The lines are kept
     CHUNK records a row, found by their records' keys, and read back a row at a time when the file the last
-    build wrote lacks them (they come to 85 MB at 10,000 records)."""
-    by_collection = {c.name: [r for r in grouped.get(c.name, []) if not r.draft] for c in config.collections}
-    published = [r for c in config.collections for r in by_collection[c.name]]
+    build wrote lacks them (they come to 85 MB at 10,000 records). Made a step at a time (``steps``: the
+    keys, then a chunk a step), which a cold build takes while a process beside it makes search blocks."""
 
-    def key(record: Record) -> str:
-        return inputs_key(settings, opendata.inputs(record, config))
+    def __init__(
+        self,
+        grouped: Mapping[str, list[Record]],
+        config: SiteConfig,
+        store: Store,
+        settings: str,
+        states: States,
+    ) -> None:
+        self.by_collection = {
+            c.name: [r for r in grouped.get(c.name, []) if not r.draft] for c in config.collections
+        }
+        self.config, self.store, self.settings, self.states = config, store, settings, states
+        self.keys: list[str] = []
+        self.names: list[str] = []
+        self.steps = self._steps()
 
-    keys = by_state(store, "open_data_records", settings, published, states, key)
-    names = _chunks(store, published, keys, config)
-    placeholders: dict[str, list[tuple[int, int]]] = {}
-    start = 0
-    for name, records in by_collection.items():  # ``published`` is in the collections' order
-        placeholders[name] = [(2 * n, 2 * n + 1) for n in range(start, start + len(records))]
-        start += len(records)
-    return _StoredLines(store, names, keys), opendata.open_data_pieces(config, placeholders)
+    def _steps(self) -> Iterator[None]:
+        published = [r for c in self.config.collections for r in self.by_collection[c.name]]
+
+        def key(record: Record) -> str:
+            return inputs_key(self.settings, opendata.inputs(record, self.config))
+
+        self.keys = by_state(self.store, "open_data_records", self.settings, published, self.states, key)
+        yield
+        self.names = yield from _chunks(self.store, published, self.keys, self.config)
+
+    def finish(self) -> tuple[_StoredLines, dict[str, Iterator[bytes | int]]]:
+        """The lines (the steps not taken yet taken now) and the files' pieces."""
+        for _ in self.steps:
+            pass
+        placeholders: dict[str, list[tuple[int, int]]] = {}
+        start = 0
+        for name, records in self.by_collection.items():  # ``published`` is in the collections' order
+            placeholders[name] = [(2 * n, 2 * n + 1) for n in range(start, start + len(records))]
+            start += len(records)
+        return _StoredLines(self.store, self.names, self.keys), opendata.open_data_pieces(
+            self.config, placeholders
+        )
 
 
 @dataclass
 class _StoredLines:
-    """What the placeholders of ``open_data`` stand for: ``2 * n`` the JSON line of record ``n`` (in the order
+    """What the placeholders of ``_OpenDataLines`` stand for: ``2 * n`` the JSON line of record ``n`` (in the order
     of ``_chunks``), ``2 * n + 1`` its CSV line; each known by its record's key, read from the store a chunk
     at a time."""
 
@@ -246,10 +268,13 @@ def _stage_spliced(stage: Stage, rel: str, ops: Iterator[splice.Op], previous: P
             os.unlink(name)
 
 
-def _chunks(store: Store, records: list[Record], keys: list[str], config: SiteConfig) -> list[str]:
+def _chunks(
+    store: Store, records: list[Record], keys: list[str], config: SiteConfig
+) -> Generator[None, None, list[str]]:
     """The names of the chunks of lines of ``records``, CHUNK records each, kept in the store under a digest of
     their keys; a chunk not found is made of the lines of the chunks at and next to its place in the last build
-    (which hold its records unless many were added or removed before it) and of ``opendata.record_lines``."""
+    (which hold its records unless many were added or removed before it) and of ``opendata.record_lines``.
+    A step (yield) after each chunk made."""
     before: list[str] = store.get("meta", "open_data") or []
     old: dict[int, dict[str, opendata.Lines]] = {}
 
@@ -270,6 +295,7 @@ def _chunks(store: Store, records: list[Record], keys: list[str], config: SiteCo
                 for k, r in zip(mine, records[start : start + CHUNK], strict=True)
             ]
             store.put("lines", name, row)
+            yield
         old.pop(n - 2, None)  # only the chunks next to the next one are looked at again
         names.append(name)
     if names != before:
