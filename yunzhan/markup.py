@@ -23,10 +23,10 @@ from markupsafe import Markup
 
 from yunzhan import portable
 from yunzhan.errors import ERROR, WARNING, Problem
-from yunzhan.htmltokens import Depth, TooDeep
+from yunzhan.htmltokens import TooDeep, check_depth
 from yunzhan.markuplinks import BodyImage, LinkMiss, LinkResolver, Locator, Rewriter, tag_attrs
 from yunzhan.mdsource import nesting, windows_paths
-from yunzhan.sanitize import Scan, as_written, cleaner, remote_image
+from yunzhan.sanitize import Scan, as_written, cleaner, remote_image, scan
 from yunzhan.typeset import typeset
 
 # The types callers name as ``markup.X`` (they live in ``markuplinks``, with the pass that fills them).
@@ -168,10 +168,8 @@ def _convert(text: str, where: str, hosts: tuple[str, ...], limits: MarkupLimits
             md.reset()
             raw = md.convert(text)
             headings = tuple(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
-            Depth(4 * limits.max_nesting).feed(raw)
-            scan = Scan(hosts, where)
-            scan.feed(raw)
-            scan.close()
+            check_depth(raw, 4 * limits.max_nesting)
+            found = scan(raw, hosts, where)
     except TooDeep:  # nh3's tree building is quadratic in tag depth: never hand it such HTML
         return None, f"{where}中的 HTML 标签嵌套太深（超过 {4 * limits.max_nesting} 层），没有转换", _SIMPLIFY
     except (portable.TimeLimitExceeded, RecursionError, Exception) as exc:
@@ -181,7 +179,7 @@ def _convert(text: str, where: str, hosts: tuple[str, ...], limits: MarkupLimits
             RecursionError: "嵌套层次太深",
         }
         return None, f"{where}无法转换（{reason.get(type(exc), f'{type(exc).__name__}: {exc}')}）", _SIMPLIFY
-    return _Converted(raw, headings, scan)
+    return _Converted(raw, headings, found)
 
 
 def render_markdown(
