@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from yunzhan import htmltokens, markup, sanitize
+from yunzhan import htmltokens, markup, mdsource, sanitize
 from yunzhan.errors import ERROR
 from yunzhan.markup import MarkupLimits, MarkupResult, render_markdown
 
@@ -231,7 +231,19 @@ _PIECES += [
     "<sVg",
     "==",
 ]
-_PIECES += ["data-src=", "<style>", "tel:", "vbscript:", "xlink:href", "formaction", "\x01", "<script", "<b"]
+_PIECES += [
+    "x",
+    "onclick",
+    "data-src=",
+    "<style>",
+    "tel:",
+    "vbscript:",
+    "xlink:href",
+    "formaction",
+    "\x01",
+    "<script",
+    "<b",
+]
 
 
 def test_a_scan_skipped_as_quiet_would_have_found_nothing() -> None:
@@ -246,3 +258,11 @@ def test_a_scan_skipped_as_quiet_would_have_found_nothing() -> None:
         assert (found.found, found.remote_images) == (full.found, full.remote_images), repr(html)
         quiet += sanitize._quiet(html)
     assert quiet > 2_000  # the shortcut is taken, and checked, often
+
+
+def test_nesting_is_found_in_a_text_with_nothing_else() -> None:
+    assert mdsource.nesting("[" * 41, 40) == ("方括号 [", 0)
+    assert mdsource.nesting("[" * 40 + "\n\n" + "[" * 40, 40) is None  # a link's text ends with its paragraph
+    assert mdsource.nesting("段\n\n" + "> " * 41 + "引", 40) == ("引用 >", 2)
+    assert mdsource.nesting("\t" * 40 + "１. 项", 40) == ("列表", 0)  # a full-width digit is a digit to it
+    assert mdsource.nesting("a\n" + "`" * 41, 40) == ("连续反引号 `", 1)

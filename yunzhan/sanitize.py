@@ -164,17 +164,16 @@ class Scan(HTMLParser):
                 self.note(message, f"{kind}:", hint)
 
 
-# Where html.parser begins each start tag it reports (``<`` and a letter), with the name it gives it, lowered:
-# the tags a document may hold that ``Scan`` looks at, and more (in comments, in attribute values).
-_START_NAME = re.compile(r"<([a-zA-Z][^\t\n\r\f />\x00]*)")
+# Read in the lowered HTML (each name html.parser reports is lowered, and so is each scheme): where html.parser
+# begins each start tag it reports (``<`` and a letter), with its name; the tags a document may hold that ``Scan``
+# looks at, and more (in comments, in attribute values).
+_START_NAME = re.compile(r"<([a-z][^\t\n\r\f />\x00]*)")
 _QUIET_TAGS = _TAGS - {"img"}  # tags that are kept and say nothing by themselves (an image may be remote)
-# Attribute names html.parser reads only after a quote, a space or a slash, as here: those ``Scan`` notes...
-_NOTED_ATTR = re.compile(r"(?<=['\"\s/])(?:on|style|target)", re.I)
-# ... and the start of each value an address attribute may have (with ``&``, a character reference, looked at
-# the long way).
-_ADDRESS_VALUE = re.compile(
-    r"(?<=['\"\s/])(?:href|src|action|formaction|data|poster|background|xlink:href)[\s=]*=[\s=]*['\"]?([^'\">]*)",
-    re.I,
+# Attribute names html.parser reads only after a quote, a space or a slash, as here: those ``Scan`` notes, and
+# address attributes with the start of each value they may have (looked at, not taken: a value may hide a name).
+_NOTED_ATTR = re.compile(
+    r"['\"\s/](?:on|style|target"
+    r"|(?:href|src|action|formaction|data|poster|background|xlink:href)(?=[\s=]*=[\s=]*['\"]?([^'\">]*)))"
 )
 
 
@@ -191,13 +190,14 @@ def scan(html: str, iframe_hosts: tuple[str, ...], where: str) -> Scan:
 
 def _quiet(html: str) -> bool:
     """Nothing in ``html`` for ``Scan`` to note: every tag it could report is kept as it is, no attribute name
-    it notes appears, and no address attribute's value has a scheme other than the allowed ones."""
-    if "\x00" in html or not _QUIET_TAGS.issuperset([name.lower() for name in _START_NAME.findall(html)]):
+    it notes appears, and no address attribute's value has a scheme other than the allowed ones (a value with
+    ``&``, a character reference, is left to the parser)."""
+    lowered = html.lower()
+    if "\x00" in lowered or not _QUIET_TAGS.issuperset(_START_NAME.findall(lowered)):
         return False
-    if _NOTED_ATTR.search(html):
-        return False
-    for value in _ADDRESS_VALUE.findall(html):
-        if "&" in value:
+    for match in _NOTED_ATTR.finditer(lowered):
+        value = match.group(1)
+        if value is None or "&" in value:
             return False
         kind = scheme(value)
         if kind and (len(kind) == 1 or kind not in _SCHEMES):
