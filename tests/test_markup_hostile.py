@@ -171,7 +171,7 @@ def test_exceptions_from_markdown_become_problems(monkeypatch: pytest.MonkeyPatc
             raise exc
 
     monkeypatch.setattr(markup, "_markdown", Broken)
-    result = render("正文")
+    result = render("**正文**")  # not plain text, which is made without converting
     [problem] = result.problems
     assert problem.severity == ERROR
     assert re.match(r"正文无法转换（.+）", problem.message)
