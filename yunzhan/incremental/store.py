@@ -77,8 +77,6 @@ class Store:
         self.dirty = False  # a write transaction is open: what this build changed, not yet committed
         self.db = self._open()
         self._rows: dict[str, dict[str, bytes]] = {}  # tables read whole (``prefetch``), not yet unpickled
-        # the keys of those tables asked for or written since: any other key is in no row (this process writes)
-        self._taken: dict[str, set[str]] = {}
         self._owner = os.getpid()
         self._readers: dict[int, sqlite3.Connection] = {}  # forked children's own connections (``committed``)
 
@@ -120,7 +118,6 @@ class Store:
         one-row queries cost more than the rows. Each is unpickled when asked for, once."""
         if table not in self._rows:
             self._rows[table] = dict(self.db.execute("SELECT key, value FROM kv WHERE tbl=?", (table,)))
-            self._taken[table] = set()
 
     def get(self, table: str, key: str) -> Any:
         """The value under ``key`` (None when there is none), as this build left it or the last one did."""
@@ -128,10 +125,7 @@ class Store:
         if rows is not None:
             data = rows.pop(key, None)  # asked for once: the caller keeps what it needs
             if data is not None:
-                self._taken[table].add(key)
                 return _loads(data)
-            if key not in self._taken[table]:
-                return None  # a cold build asks for thousands that are not there: no query for each
         row = self.db.execute("SELECT value FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone()
         return None if row is None else _loads(row[0])
 
@@ -161,8 +155,6 @@ class Store:
         """Whether there is a value under ``key``, without reading it."""
         if key in self._rows.get(table, {}):
             return True
-        if table in self._rows and key not in self._taken[table]:
-            return False
         return self.db.execute("SELECT 1 FROM kv WHERE tbl=? AND key=?", (table, key)).fetchone() is not None
 
     def put(self, table: str, key: str, value: Any, plain: bool = False) -> None:
@@ -171,7 +163,6 @@ class Store:
         ``marshal`` keeps (text, numbers, tuples, lists, dicts, None), which it reads back faster than pickle."""
         self._begin()
         self._rows.get(table, {}).pop(key, None)
-        self._taken.get(table, set()).add(key)
         if value is None:
             self.db.execute("DELETE FROM kv WHERE tbl=? AND key=?", (table, key))
         else:
@@ -188,7 +179,6 @@ class Store:
             self._begin()
             for key in gone:
                 self._rows.get(table, {}).pop(key, None)
-            self._taken.get(table, set()).update(gone)
             self.db.executemany("DELETE FROM kv WHERE tbl=? AND key=?", ((table, key) for key in gone))
 
     # ------------------------------------------------------------------------------ pages
