@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import random
+import re
 from collections.abc import Callable
 
 import pytest
@@ -475,3 +477,20 @@ def test_a_conversion_comes_back_from_the_store_as_it_was_made() -> None:
     )
     back = pickle.loads(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == made and type(back.html) is Markup and back.images and back.headings
+
+
+def test_plain_text_is_made_as_the_conversion_would_make_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain text's shortcut (``markup._PLAIN``) gives what the conversion, sanitiser and typesetting give."""
+    rng = random.Random(15)
+    pieces = [chr(c) for c in [*range(0x3001, 0x3040), *range(0xFF01, 0xFF5F), 0xB7, 0x2014, 0x201C, 0x2026]]
+    pieces += [*"AZaz09 ", "中", "展", "\u3400", "\u9fff"]
+    samples = [
+        "本展区为合成数据示例展区，收录虎丘区（苏州高新区）的虚构展品，仅用于性能测试。",
+        "2024 年 5 月",
+    ]
+    samples += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(3_000)]
+    plain = [text for text in samples if markup._PLAIN.fullmatch(text)]
+    short = [render(text, field="summary") for text in plain]
+    monkeypatch.setattr(markup, "_PLAIN", re.compile("(?!)"))
+    assert short == [render(text, field="summary") for text in plain]
+    assert len(plain) > 2_000 and short[0].html == f"<p>{samples[0]}</p>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import signal
 import threading
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from yunzhan import htmltokens, markup
+from yunzhan import htmltokens, markup, mdsource, sanitize
 from yunzhan.errors import ERROR
 from yunzhan.markup import MarkupLimits, MarkupResult, render_markdown
 
@@ -170,9 +171,98 @@ def test_exceptions_from_markdown_become_problems(monkeypatch: pytest.MonkeyPatc
             raise exc
 
     monkeypatch.setattr(markup, "_markdown", Broken)
-    result = render("正文")
+    result = render("**正文**")  # not plain text, which is made without converting
     [problem] = result.problems
     assert problem.severity == ERROR
     assert re.match(r"正文无法转换（.+）", problem.message)
     assert problem.hint == "简化这段文字的嵌套结构"
     assert result.html == ""
+
+
+def test_depth_check_reads_only_what_could_be_too_deep() -> None:
+    for source in DEEP_HTML.values():
+        with pytest.raises(htmltokens.TooDeep):
+            htmltokens.check_depth(source, 160)
+    htmltokens.check_depth("<p><b>粗</b>" * 40, 160)  # 80 start tags: at most 160 deep, not read
+
+
+_PIECES = [
+    "<",
+    ">",
+    "p",
+    "a",
+    "img",
+    "<p>",
+    "</p>",
+    "<a ",
+    "href",
+    "src",
+    "=",
+    '"',
+    "'",
+    " ",
+    "\n",
+    "/",
+    "on",
+]
+_PIECES += [
+    "ON",
+    "style",
+    "target",
+    "javascript:",
+    "java",
+    "d:",
+    "https:",
+    "//x",
+    "&#58;",
+    "&colon;",
+    "&",
+    "\x00",
+]
+_PIECES += [
+    "<!--",
+    "-->",
+    "<iframe",
+    "\u3000",
+    "<em>",
+    '<td align="left">',
+    '<h2 id="x">',
+    "ſrc",
+    "<sVg",
+    "==",
+]
+_PIECES += [
+    "x",
+    "onclick",
+    "data-src=",
+    "<style>",
+    "tel:",
+    "vbscript:",
+    "xlink:href",
+    "formaction",
+    "\x01",
+    "<script",
+    "<b",
+]
+
+
+def test_a_scan_skipped_as_quiet_would_have_found_nothing() -> None:
+    rng = random.Random(15)
+    quiet = 0
+    for _ in range(20_000):
+        html = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 12)))
+        full = sanitize.Scan((), "正文")
+        full.feed(html)
+        full.close()
+        found = sanitize.scan(html, (), "正文")
+        assert (found.found, found.remote_images) == (full.found, full.remote_images), repr(html)
+        quiet += sanitize._quiet(html)
+    assert quiet > 2_000  # the shortcut is taken, and checked, often
+
+
+def test_nesting_is_found_in_a_text_with_nothing_else() -> None:
+    assert mdsource.nesting("[" * 41, 40) == ("方括号 [", 0)
+    assert mdsource.nesting("[" * 40 + "\n\n" + "[" * 40, 40) is None  # a link's text ends with its paragraph
+    assert mdsource.nesting("段\n\n" + "> " * 41 + "引", 40) == ("引用 >", 2)
+    assert mdsource.nesting("\t" * 40 + "１. 项", 40) == ("列表", 0)  # a full-width digit is a digit to it
+    assert mdsource.nesting("a\n" + "`" * 41, 40) == ("连续反引号 `", 1)

@@ -103,3 +103,16 @@ def test_build_refuses_to_publish_personal_data(
 def test_the_demo_has_no_false_alarm() -> None:
     found = [p.format() for p in check.check_site(REPO).problems if "不能公开发布" in p.message]
     assert found == []
+
+
+def test_numbers_are_found_in_the_runs_of_digits_they_are_written_in() -> None:
+    """``find`` looks only at runs of digits, spaces, hyphens, "+" and "X" holding four digits in a row: what
+    is around a run (a full-width digit in it, a letter after an ID) is read as the whole text reads it."""
+    found = personal.find(
+        "电话13８ 1234 5678。号码+86 138-1234-5678，证11010519491231002X；11010519491231002XA"
+    )
+    assert [(f.kind, f.start, f.text) for f in found] == [
+        ("mobile", 2, "13８ 1234 5678"),
+        ("mobile", 22, "138-1234-5678"),
+        ("id", 37, "11010519491231002X"),
+    ]

@@ -105,3 +105,13 @@ class Depth:
                 if name in _RAW_TEXT:  # no tags inside until the matching end tag
                     end = re.compile(rf"</{name}[\t\n\f\r />]", re.I).search(html, pos)
                     pos = end.start() if end else len(html)
+
+
+_START_TAG = re.compile(r"<[a-zA-Z]")  # where every start tag ``HTML_TOKEN`` finds begins
+
+
+def check_depth(html: str, limit: int) -> None:
+    """``Depth(limit).feed(html)``, which raises ``TooDeep``; not read when it cannot: each start tag adds at
+    most two to the depth (an open element and an active formatting one), and most documents have few."""
+    if 2 * len(_START_TAG.findall(html)) > limit:
+        Depth(limit).feed(html)

@@ -23,10 +23,10 @@ from markupsafe import Markup
 
 from yunzhan import portable
 from yunzhan.errors import ERROR, WARNING, Problem
-from yunzhan.htmltokens import Depth, TooDeep
+from yunzhan.htmltokens import TooDeep, check_depth
 from yunzhan.markuplinks import BodyImage, LinkMiss, LinkResolver, Locator, Rewriter, tag_attrs
 from yunzhan.mdsource import nesting, windows_paths
-from yunzhan.sanitize import Scan, as_written, cleaner, remote_image
+from yunzhan.sanitize import Scan, as_written, cleaner, remote_image, scan
 from yunzhan.typeset import typeset
 
 # The types callers name as ``markup.X`` (they live in ``markuplinks``, with the pass that fills them).
@@ -74,6 +74,12 @@ def _unpickle_result(
 
 
 _SIMPLIFY = "简化这段文字的嵌套结构"
+
+# A text of only these (letters, digits, ideographs, CJK and full-width punctuation, curly quotes, dashes,
+# ellipses), single spaces between, is one paragraph of itself to Python-Markdown, nh3 and typesetting alike:
+# most ``summary`` fields are, and are made so without the conversion's fixed costs (half a short text's time).
+_WORD = "[A-Za-z0-9\u00b7\u2014\u2018\u2019\u201c\u201d\u2026\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]+"
+_PLAIN = re.compile(f"{_WORD}(?: {_WORD})*")
 
 
 class _Slugger(Extension):
@@ -168,10 +174,8 @@ def _convert(text: str, where: str, hosts: tuple[str, ...], limits: MarkupLimits
             md.reset()
             raw = md.convert(text)
             headings = tuple(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
-            Depth(4 * limits.max_nesting).feed(raw)
-            scan = Scan(hosts, where)
-            scan.feed(raw)
-            scan.close()
+            check_depth(raw, 4 * limits.max_nesting)
+            found = scan(raw, hosts, where)
     except TooDeep:  # nh3's tree building is quadratic in tag depth: never hand it such HTML
         return None, f"{where}中的 HTML 标签嵌套太深（超过 {4 * limits.max_nesting} 层），没有转换", _SIMPLIFY
     except (portable.TimeLimitExceeded, RecursionError, Exception) as exc:
@@ -181,7 +185,7 @@ def _convert(text: str, where: str, hosts: tuple[str, ...], limits: MarkupLimits
             RecursionError: "嵌套层次太深",
         }
         return None, f"{where}无法转换（{reason.get(type(exc), f'{type(exc).__name__}: {exc}')}）", _SIMPLIFY
-    return _Converted(raw, headings, scan)
+    return _Converted(raw, headings, found)
 
 
 def render_markdown(
@@ -204,6 +208,8 @@ def render_markdown(
     text = windows_paths(text)
     refusal = _refusal(text, where, body_line, limits)
     hosts = tuple(sorted({h.strip().lower() for h in iframe_hosts if h.strip()}))
+    if refusal is None and _PLAIN.fullmatch(text):
+        return MarkupResult(str.__new__(Markup, f"<p>{text}</p>"), (), (), ())
     converted = refusal or _convert(text, where, hosts, limits)
     if not isinstance(converted, _Converted):
         line, message, hint = converted

@@ -55,7 +55,7 @@ class Locator:
 
     def __init__(self, text: str, first_line: int) -> None:
         self.text, self.first = text, first_line
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.starts: list[int] = []  # where each line begins, once a line is asked for (most texts: never)
         self.next: dict[str, int] = {}
 
     def line(self, needle: str, *, fold: bool = False) -> int | None:
@@ -68,6 +68,8 @@ class Locator:
         if m is None:
             return None
         self.next[needle] = m.end()
+        if not self.starts:
+            self.starts = [0, *(newline.end() for newline in re.finditer("\n", self.text))]
         return self.first + bisect_right(self.starts, m.start()) - 1
 
 

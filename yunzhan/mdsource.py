@@ -42,26 +42,34 @@ def _slash_target(code: list[tuple[int, int]], match: re.Match[str]) -> str:
 
 _LIST_MARKERS = re.compile(r"(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*")
 _QUOTE_MARKERS = re.compile(r"(?:>[ \t]*)*")
+_BRACKET = re.compile(r"\\.|[\[\]]")
 
 
 def nesting(text: str, limit: int) -> tuple[str, int] | None:
     """(what, line index) of the first construct nested deeper than ``limit``: Python-Markdown handles these
-    super-linearly or recursively (a RecursionError deep inside it)."""
-    brackets = 0
+    super-linearly or recursively (a RecursionError deep inside it). A construct the whole text has too few
+    characters for is not looked for (most texts have fewer than ``limit`` brackets, ``>`` and backticks)."""
+    brackets, many_brackets = 0, text.count("[") > limit
+    many_quotes, many_ticks = text.count(">") > limit, text.count("`") > limit
     for index, line in enumerate(text.split("\n")):
-        if not line.strip():
-            brackets = 0  # a link's text cannot span paragraphs
-        for token in re.findall(r"\\.|[\[\]]", line):
-            brackets = brackets + 1 if token == "[" else max(brackets - 1, 0) if token == "]" else brackets
-            if brackets > limit:
-                return "方括号 [", index
-        expanded = line.expandtabs(4)
-        body = expanded.lstrip(" ")
-        if _QUOTE_MARKERS.match(body).group().count(">") > limit:  # type: ignore[union-attr]
-            return "引用 >", index
-        markers = _LIST_MARKERS.match(body).group()  # type: ignore[union-attr]
-        if markers and (len(expanded) - len(body)) // 4 + len(re.findall(r"[ \t]+", markers)) > limit:
-            return "列表", index
-        if any(len(run) > limit for run in re.findall(r"`+", line)):
+        if many_brackets:
+            if not line.strip():
+                brackets = 0  # a link's text cannot span paragraphs
+            for token in _BRACKET.findall(line):
+                brackets = (
+                    brackets + 1 if token == "[" else max(brackets - 1, 0) if token == "]" else brackets
+                )
+                if brackets > limit:
+                    return "方括号 [", index
+        head = line.lstrip(" \t")[:1]  # the first character after the indentation, as below
+        if head and (head in "-*+" or head.isdecimal() or (head == ">" and many_quotes)):  # \d: any Nd digit
+            expanded = line.expandtabs(4)
+            body = expanded.lstrip(" ")
+            if _QUOTE_MARKERS.match(body).group().count(">") > limit:  # type: ignore[union-attr]
+                return "引用 >", index
+            markers = _LIST_MARKERS.match(body).group()  # type: ignore[union-attr]
+            if markers and (len(expanded) - len(body)) // 4 + len(re.findall(r"[ \t]+", markers)) > limit:
+                return "列表", index
+        if many_ticks and any(len(run) > limit for run in re.findall(r"`+", line)):
             return "连续反引号 `", index
     return None

@@ -63,14 +63,37 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
+# What a finding is written with: digits, the ID's check letter, a mobile's "+", spaces and hyphens. Each lies in
+# one run of these holding four digits in a row, and the patterns are looked for in those runs only.
+_RUN_END = re.compile(r"[\d +\-Xx]*")
+
+
+def _runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of ``_RUN_END``'s characters (``\\d`` is any decimal digit) with four digits in a
+    row. The patterns are looked for from each run's start (their look-behinds still see the text before it)
+    to one character past its end (for their look-aheads)."""
+    runs: list[tuple[int, int]] = []
+    end = 0
+    for match in SUSPECT.finditer(text):
+        if match.start() < end:
+            continue
+        start = match.start()
+        while start > end and (text[start - 1] in " +-Xx" or text[start - 1].isdecimal()):
+            start -= 1
+        end = _RUN_END.match(text, match.end()).end()  # type: ignore[union-attr]
+        runs.append((start, end))
+    return runs
+
+
 def find(text: str, public: frozenset[str] = frozenset()) -> list[Finding]:
     """Every confirmed ID, mobile and card number in ``text``, less those whose digits are public."""
-    if not SUSPECT.search(text):
+    runs = _runs(text)
+    if not runs:
         return []
     found: list[Finding] = []
     taken: list[range] = []
     for kind, pattern in (("id", _ID), ("card", _CARD), ("mobile", _MOBILE)):
-        for match in pattern.finditer(text):
+        for match in (m for start, end in runs for m in pattern.finditer(text, start, end + 1)):
             span = range(match.start(1), match.end(1))
             if any(span.start < t.stop and t.start < span.stop for t in taken):
                 continue

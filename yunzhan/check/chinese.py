@@ -33,9 +33,24 @@ _PINYIN_SHAPE = re.compile(
 )
 
 
+_PAREN = re.compile("[(（]")
+
+
 def may_apply(value: str, *, chinese: bool, simplified: bool) -> bool:
     """Whether either rule can find anything in a text: a few searches in C instead of a loop over its lines."""
-    return bool((chinese and GARBLED.search(value)) or (simplified and traditional_table()[1].search(value)))
+    return bool(
+        (chinese and _garbled_somewhere(value)) or (simplified and traditional_table()[1].search(value))
+    )
+
+
+def _garbled_somewhere(value: str) -> bool:
+    """``GARBLED.search(value)``, tried only where a match would begin: one or two characters before a bracket
+    (a search tries every character of a Chinese text)."""
+    for paren in _PAREN.finditer(value):
+        at = paren.start()
+        if GARBLED.match(value, max(at - 1, 0)) or (at >= 2 and GARBLED.match(value, at - 2)):
+            return True
+    return False
 
 
 def traditional(line: str) -> Finding | None:
