@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 import weakref
 from dataclasses import replace
 from pathlib import Path
@@ -25,13 +26,34 @@ def test_fork_map_keeps_order_and_really_forks(monkeypatch: pytest.MonkeyPatch) 
     results = list(workers.fork_map(_square_plus, {"add": 7}, 100))
     assert [r for r, _ in results] == [i * i + 7 for i in range(100)]
     pids = [pid for _, pid in results]
-    # this process takes every other chunk itself, a forked child the others (the state reached it by fork)
-    assert pids[: workers.CHUNK] == [os.getpid()] * workers.CHUNK
-    assert (
-        len(set(pids[workers.CHUNK : 2 * workers.CHUNK])) == 1
-        and os.getpid() not in pids[workers.CHUNK :][:1]
-    )
-    assert len(set(pids)) == 2
+    # the first chunks go to a forked child (the state reached it by fork), a chunk's items all in one process
+    assert len(set(pids[: workers.CHUNK])) == 1 and os.getpid() not in pids[: workers.CHUNK]
+    assert all(len(set(pids[i : i + workers.CHUNK])) == 1 for i in range(0, 100, workers.CHUNK))
+
+
+def _slow_in_children(state: dict[str, int], i: int) -> tuple[int, int]:
+    if os.getpid() != state["parent"]:
+        time.sleep(0.01)
+    return i, os.getpid()
+
+
+def test_this_process_takes_the_chunks_while_the_children_are_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The faster side does more: a fixed share (every other chunk) made this process, which also does the
+    caller's work on every result, the slowest of all."""
+    monkeypatch.setattr(workers, "workers_for", lambda count, min_items=0: 2)
+    results = list(workers.fork_map(_slow_in_children, {"parent": os.getpid()}, 8 * 8, chunk=8))
+    assert [r for r, _ in results] == list(range(64))
+    here = [pid == os.getpid() for _, pid in results]
+    assert not any(here[:8]) and sum(here) >= 3 * 8  # the child is slow: as many here as may wait, at once
+    assert here[3 * 8 : 6 * 8] == [True] * 24
+
+    here.clear()
+    for _, pid in workers.fork_map(_square_plus, {"add": 0}, 64, chunk=8):
+        here.append(pid == os.getpid())
+        time.sleep(
+            0.005
+        )  # the caller's work on each result is slow: the child does more than every other chunk
+    assert sum(here) < 4 * 8
 
 
 def test_small_jobs_stay_in_this_process() -> None:
@@ -192,4 +214,6 @@ def test_forked_renderers_read_nothing_through_the_store(
     tables = {tuple(line.split()) for line in readers.read_text(encoding="utf-8").splitlines()}
     assert {table for pid, table in tables if pid == str(os.getpid())} >= {"html"}
     children = {table for pid, table in tables if pid != str(os.getpid())}
-    assert children == {"own-html"}  # the template edit's bodies, committed by the cold build
+    # only through a connection of their own: the template edit's bodies (and QR codes, for a child that
+    # renders a placard page), committed by the cold build
+    assert "own-html" in children and children <= {"own-html", "own-qr"}

@@ -18,13 +18,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
 from typing import Any, Generic, TypeVar
 
 from yunzhan import portable
 
 S = TypeVar("S")
 R = TypeVar("R")
+T = TypeVar("T")
+X = TypeVar("X")
 
 MIN_ITEMS = 400  # fewer than this: forking and collecting costs more than it saves
 CHUNK = 32
@@ -87,30 +88,52 @@ def beside(
     if count < min_items or _cpus() < 2 or not portable.capabilities().spawn:
         yield from map(func, items)
         return
-    source, steps = iter(items), iter(meanwhile)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        queue: deque[_Sent[S, R] | _Made[R]] = deque()  # in the items' order
-        sent = 0  # of the queue, how many the other process has
-        while True:
-            while sent < BESIDE and (item := next(source, _END)) is not _END:
-                queue.append(_Sent(_submit(pool, func, item), item))  # type: ignore[arg-type]
-                sent += 1
-            if not queue:
-                return
-            head = queue[0]
-            if isinstance(head, _Sent) and head.future is not None and not head.future.done():
-                if next(steps, _END) is not _END:
-                    continue
+        yield from _in_order(
+            partial(_submit, pool, func), func, partial(_result, func=func), items, BESIDE, meanwhile
+        )
+
+
+def _in_order(
+    send: Callable[[T], Future[X] | None],
+    here: Callable[[T], X],
+    take: Callable[[Future[X] | None, T], X],
+    items: Iterable[T],
+    ahead: int,
+    meanwhile: Iterable[object] = (),
+    hold: int | None = None,
+) -> Iterator[X]:
+    """Each item's result, in the items' order, the work shared by whichever is free: ``ahead`` items are kept
+    with the other processes (``send``); while the oldest of them is not done, this process takes a step of
+    ``meanwhile`` (other work of the caller's, a step at a time: what is left of it is the caller's to finish),
+    or else does the next item itself (``here``), up to ``hold`` results made here waiting. So the faster side
+    does more: this one also does the caller's work on each result. ``take`` gets a sent item's result."""
+    source, steps = iter(items), iter(meanwhile)
+    queue: deque[_Sent[T, X] | _Made[X]] = deque()  # in the items' order
+    sent = made = 0  # of the queue, how many the other processes have, how many were made here
+    while True:
+        while sent < ahead and (item := next(source, _END)) is not _END:
+            queue.append(_Sent(send(item), item))  # type: ignore[arg-type]
+            sent += 1
+        if not queue:
+            return
+        head = queue[0]
+        if isinstance(head, _Sent) and head.future is not None and not head.future.done():
+            if next(steps, _END) is not _END:
+                continue
+            if hold is None or made < hold:
                 item = next(source, _END)
-                if item is not _END:  # the other process is busy: the next item here, meanwhile
-                    queue.append(_Made(func(item)))  # type: ignore[arg-type]
+                if item is not _END:  # the others are busy: the next item here, meanwhile
+                    queue.append(_Made(here(item)))  # type: ignore[arg-type]
+                    made += 1
                     continue
-            queue.popleft()
-            if isinstance(head, _Sent):
-                sent -= 1
-                yield _result(head.future, func, head.item)
-            else:
-                yield head.result
+        queue.popleft()
+        if isinstance(head, _Sent):
+            sent -= 1
+            yield take(head.future, head.item)
+        else:
+            made -= 1
+            yield head.result
 
 
 BESIDE = 2  # items the other process holds: one it works on, the next waiting for it
@@ -118,18 +141,18 @@ _END = object()
 
 
 @dataclass
-class _Sent(Generic[S, R]):
-    """An item sent to ``beside``'s other process (``future`` None: it died, the item is done here)."""
+class _Sent(Generic[T, X]):
+    """An item sent to another process (``future`` None: it died, the item is done here)."""
 
-    future: Future[R] | None
-    item: S
+    future: Future[X] | None
+    item: T
 
 
 @dataclass
-class _Made(Generic[R]):
-    """An item ``beside`` did here while the other process was busy."""
+class _Made(Generic[X]):
+    """An item done here while the other processes were busy."""
 
-    result: R
+    result: X
 
 
 def _submit(pool: ProcessPoolExecutor, func: Callable[[S], R], item: S) -> Future[R] | None:
@@ -140,7 +163,7 @@ def _submit(pool: ProcessPoolExecutor, func: Callable[[S], R], item: S) -> Futur
         return None
 
 
-def _result(theirs: Future[R] | None, func: Callable[[S], R], there: S) -> R:
+def _result(theirs: Future[R] | None, there: S, *, func: Callable[[S], R]) -> R:
     """The other process's result, or the item done here when it died (a script that starts a build without
     ``if __name__ == "__main__"`` has the spawned process run it again, and fail)."""
     if theirs is None:
@@ -185,9 +208,7 @@ def _here(func: Callable[[S, int], R], state: S, chunks: list[list[int]]) -> Ite
     """All of it in this process, with the cycles each chunk made freed after it: the build runs with the
     collector off, and a 10,000-page render kept ~450 MB of Jinja's cycles otherwise (one CPU, or no fork)."""
     for indices in chunks:
-        results = [func(state, i) for i in indices]
-        _collect()
-        yield from results
+        yield from _chunk_here(func, state, indices)
 
 
 def apart(func: Callable[[S, int], R], state: S, count: int, *, chunk: int = CHUNK) -> list[R]:
@@ -265,23 +286,26 @@ def split(count: int, chunk: int, weight: Callable[[int], int] | None = None) ->
 
 
 def _share(func: Callable[[S, int], R], state: S, chunks: list[list[int]], workers: int) -> Iterator[R]:
-    """This process takes every ``workers``-th chunk itself and forks one child fewer: each child comes to hold
-    its own copy of most of what it reads (a read changes an object's reference count, which copies its memory
-    page), ~100 MB at 10,000 records, while this process reads its own objects for free."""
-    theirs = iter([c for n, c in enumerate(chunks) if n % workers])
+    """This process works too, and forks one child fewer: each child comes to hold its own copy of most of what
+    it reads (a read changes an object's reference count, which copies its memory page), ~100 MB at 10,000
+    records, while this process reads its own objects for free. It takes a chunk while the children are busy
+    (``_in_order``): it also does the caller's work on every result, so a fixed share made it the slowest."""
     context = multiprocessing.get_context("fork")
-    run = partial(_run, func)
     with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
         # A few chunks ahead of the consumer, not all of them: results the caller has not taken yet wait in
         # this process (a 10,000-page render finished ahead of its writing held ~200 MB of HTML).
-        pending = deque(pool.submit(run, c) for c in islice(theirs, (workers - 1) * AHEAD))
-        for n, indices in enumerate(chunks):
-            if n % workers == 0:
-                results = [func(state, i) for i in indices]
-                _collect()  # the cycles just made (this build runs with the collector off): only they
-            else:
-                results = pending.popleft().result()
-                following = next(theirs, None)
-                if following is not None:
-                    pending.append(pool.submit(run, following))
+        ahead = (workers - 1) * AHEAD
+        send = partial(pool.submit, partial(_run, func))
+        for results in _in_order(send, partial(_chunk_here, func, state), _taken, chunks, ahead, hold=ahead):
             yield from results
+
+
+def _chunk_here(func: Callable[[S, int], R], state: S, indices: list[int]) -> list[R]:
+    results = [func(state, i) for i in indices]
+    _collect()  # the cycles just made (this build runs with the collector off): only they
+    return results
+
+
+def _taken(future: Future[list[R]] | None, indices: list[int]) -> list[R]:
+    assert future is not None  # a forked pool's submit raises rather than returning None
+    return future.result()
