@@ -56,6 +56,15 @@ def test_this_process_takes_the_chunks_while_the_children_are_busy(monkeypatch: 
     assert sum(here) < 4 * 8
 
 
+def test_even_work_takes_every_other_chunk_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering: a child's copies of what it reads grow with its share, so the share is fixed."""
+    monkeypatch.setattr(workers, "workers_for", lambda count, min_items=0: 2)
+    results = list(workers.fork_map(_slow_in_children, {"parent": os.getpid()}, 8 * 8, chunk=8, even=True))
+    assert [r for r, _ in results] == list(range(64))
+    here = [pid == os.getpid() for _, pid in results]
+    assert here == [n % 2 == 0 for n in range(8) for _ in range(8)]
+
+
 def test_small_jobs_stay_in_this_process() -> None:
     results = list(workers.fork_map(_square_plus, {"add": 0}, 3))
     assert {pid for _, pid in results} == {os.getpid()}

@@ -200,7 +200,9 @@ def render_pages(
     state = _RenderState(env, pages, site, site_dir, {}, note)
     try:
         for page, (html, problem, touched) in zip(
-            pages, fork_map(_render_one, state, len(pages), weight=partial(_weight, pages)), strict=True
+            pages,
+            fork_map(_render_one, state, len(pages), weight=partial(_weight, pages), even=True),
+            strict=True,
         ):
             yield page, html, problem, touched
     finally:
