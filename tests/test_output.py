@@ -381,3 +381,33 @@ def test_the_spare_note_writes_only_the_tree_records_the_store_lacks(
         assert now.tree == b and now.output_tree == c
         put_spare(store, None)
         assert spare_of(store) is None and not store.keys("trees")
+
+
+def test_a_commit_leaves_the_last_output_s_record_unread_when_the_lookahead_read_it(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output a commit swaps out becomes the next spare tree: its record (marshalled in the store) goes
+    into the new note as it was read, and what the build removed is counted on the files the lookahead child
+    found (it read that record), so this process never decodes it; the output is still exactly the build."""
+    from yunzhan import recycle
+    from yunzhan.incremental.sparenote import spare_of
+    from yunzhan.incremental.store import opened
+    from yunzhan.pipeline import BuildOptions, build
+
+    site = make_site()
+    for n in range(2):  # the second build leaves a spare tree the store describes
+        edit_file(site / "content/pages/about.md", "关于本展" if n == 0 else "关于本展0", f"关于本展{n}")
+        incremental_build(site)
+    before = set(_tree(site / "output"))
+    monkeypatch.setattr(recycle.Spare, "output_tree", property(lambda s: pytest.fail("the record was read")))
+    (site / "content/pages/about.md").unlink()
+    result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    assert result.removed == len(before - set(_tree(site / "output"))) >= 1
+    monkeypatch.undo()
+    cold = tmp_path / "cold"
+    build(BuildOptions(site_dir=site, output_dir=cold, cache_dir=tmp_path / "cold-cache", use_cache=False))
+    assert _tree(site / "output") == _tree(cold)
+    (path,) = (site.parent / "cache").glob("build-*.sqlite")
+    with opened(path) as store:
+        noted = spare_of(store)
+        assert noted is not None and set(noted.files) == before

@@ -88,8 +88,8 @@ class Stage:
         if self.staged is None:
             self.settle()
             looked = self.looked()
-            held = looked.spare if looked is not None else None
-            self.staged = StagedOutput(self.output_dir, self.spare if self.trusted else None, held)
+            held, found = (looked.spare, looked.files.keys()) if looked is not None else (None, None)
+            self.staged = StagedOutput(self.output_dir, self.spare if self.trusted else None, held, found)
             held, self._held = self._held, {}
             for rel, data in held.items():
                 self._place(self.staged, rel, data)

@@ -20,8 +20,7 @@ def put_spare(store: Store, spare: Spare | None) -> None:
     """Note ``spare`` (None: there is none to trust), writing only the tree records the store lacks."""
     names: list[str] = []
     if spare is not None:
-        kept = spare.output_kept
-        for data in (spare.tree.to_bytes(), kept if isinstance(kept, bytes) else kept.to_bytes()):
+        for data in spare.records():
             name = hashlib.blake2b(data, digest_size=16).hexdigest()
             if name not in names and not store.has(TREES, name):
                 store.put(TREES, name, data, plain=True)
