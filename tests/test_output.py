@@ -301,6 +301,7 @@ def test_an_unreadable_record_of_the_output_is_walked_instead(
     the commit counts what the build removed: when it cannot be read, the commit walks the old output instead,
     the output is still exactly the build (a page removed from the site is gone), and the next build is given
     that walk as the record of its spare tree."""
+    from yunzhan.incremental.sparenote import put_spare, spare_of
     from yunzhan.incremental.store import opened
     from yunzhan.pipeline import BuildOptions, build
     from yunzhan.recycle import Spare
@@ -311,11 +312,9 @@ def test_an_unreadable_record_of_the_output_is_walked_instead(
         incremental_build(site)
     (path,) = (site.parent / "cache").glob("build-*.sqlite")
     with opened(path) as store:
-        spare = store.get("meta", "spare")
+        spare = spare_of(store)
         assert isinstance(spare, Spare) and isinstance(spare.output_kept, bytes)
-        store.put(
-            "meta", "spare", Spare(spare.token, spare.differ, spare.tree, _damaged(spare.output_kept, how))
-        )
+        put_spare(store, Spare(spare.token, spare.differ, spare.tree, _damaged(spare.output_kept, how)))
         store.commit()
     before = set(_tree(site / "output"))
     walked: list[str] = []
@@ -332,7 +331,7 @@ def test_an_unreadable_record_of_the_output_is_walked_instead(
     build(BuildOptions(site_dir=site, output_dir=cold, cache_dir=tmp_path / "cold-cache", use_cache=False))
     assert _tree(out) == _tree(cold) and "about/index.html" in before - set(_tree(out))
     with opened(path) as store:
-        noted = store.get("meta", "spare")  # the old output walked is the next build's spare tree
+        noted = spare_of(store)  # the old output walked is the next build's spare tree
         assert set(noted.files) == before and set(noted.output) == set(_tree(out))
 
 
@@ -351,3 +350,64 @@ def test_a_tree_record_is_marshalled_once(monkeypatch: pytest.MonkeyPatch) -> No
         _, (token, differ, tree, output_tree) = Spare("token", frozenset(), read, record).__reduce__()
     assert tree is data and output_tree is data
     assert _spare_from(token, differ, tree, output_tree).tree.to_bytes() is data
+
+
+def test_the_spare_note_writes_only_the_tree_records_the_store_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit the spare tree is the last build's output, whose record the store holds already: only the
+    new output's record is written, and no record the note does not name is kept."""
+    from yunzhan.incremental import store as store_module
+    from yunzhan.incremental.sparenote import put_spare, spare_of
+    from yunzhan.incremental.store import opened
+    from yunzhan.recycle import Spare
+
+    a, b, c = (TreeRecord({"a": (1, n)}, {"a/b.html": (3, 4, n)}) for n in range(3))
+    with opened(tmp_path / "store.sqlite") as store:
+        put_spare(store, Spare("t1", frozenset(), a, b))
+        store.commit()
+    with opened(tmp_path / "store.sqlite") as store:
+        was = spare_of(store)
+        assert was is not None and was.tree == a and was.output_tree == b
+        written: list[str] = []
+        real = store_module.Store.put
+        monkeypatch.setattr(
+            store_module.Store, "put", lambda s, t, *a, **k: written.append(t) or real(s, t, *a, **k)
+        )
+        put_spare(store, Spare("t2", frozenset({"a/b.html"}), was.output_tree, c))
+        assert written == ["trees", "meta"] and len(store.keys("trees")) == 2
+        now = spare_of(store)
+        assert now is not None and now.token == "t2" and now.differ == {"a/b.html"}
+        assert now.tree == b and now.output_tree == c
+        put_spare(store, None)
+        assert spare_of(store) is None and not store.keys("trees")
+
+
+def test_a_commit_leaves_the_last_output_s_record_unread_when_the_lookahead_read_it(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output a commit swaps out becomes the next spare tree: its record (marshalled in the store) goes
+    into the new note as it was read, and what the build removed is counted on the files the lookahead child
+    found (it read that record), so this process never decodes it; the output is still exactly the build."""
+    from yunzhan import recycle
+    from yunzhan.incremental.sparenote import spare_of
+    from yunzhan.incremental.store import opened
+    from yunzhan.pipeline import BuildOptions, build
+
+    site = make_site()
+    for n in range(2):  # the second build leaves a spare tree the store describes
+        edit_file(site / "content/pages/about.md", "关于本展" if n == 0 else "关于本展0", f"关于本展{n}")
+        incremental_build(site)
+    before = set(_tree(site / "output"))
+    monkeypatch.setattr(recycle.Spare, "output_tree", property(lambda s: pytest.fail("the record was read")))
+    (site / "content/pages/about.md").unlink()
+    result = build(BuildOptions(site_dir=site, cache_dir=site.parent / "cache"))
+    assert result.removed == len(before - set(_tree(site / "output"))) >= 1
+    monkeypatch.undo()
+    cold = tmp_path / "cold"
+    build(BuildOptions(site_dir=site, output_dir=cold, cache_dir=tmp_path / "cold-cache", use_cache=False))
+    assert _tree(site / "output") == _tree(cold)
+    (path,) = (site.parent / "cache").glob("build-*.sqlite")
+    with opened(path) as store:
+        noted = spare_of(store)
+        assert noted is not None and set(noted.files) == before

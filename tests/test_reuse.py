@@ -186,7 +186,8 @@ def test_content_rules_made_in_forked_processes_are_those_made_here(
     def run(store: Store) -> list[str]:
         memo: dict[Path, Any] = {}
         loaded = content.load_content(site, config, memo=memo)  # type: ignore[arg-type]
-        return [p.format() for p in reuse.record_rules(loaded, config, site, memo, store, "k")]  # type: ignore[arg-type]
+        kept = reuse.findings(store, None)
+        return [p.format() for p in reuse.record_rules(loaded, config, site, memo, kept, "k")]  # type: ignore[arg-type]
 
     here = run(Store(None))
     assert any("c05.md" in m for m in here) and any("c21.md" in m for m in here)
@@ -249,7 +250,9 @@ def test_a_session_save_fingerprints_and_keys_only_the_edited_record(
     )
     read: list[str] = []
     real_get = store.Store.get
-    monkeypatch.setattr(store.Store, "get", lambda s, t, k: read.append(t) or real_get(s, t, k))
+    monkeypatch.setattr(
+        store.Store, "get", lambda s, t, k: read.append(k if t == "meta" else t) or real_get(s, t, k)
+    )
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     session.forget({site / "content/projects/rocket.md"})
     build(options, session)

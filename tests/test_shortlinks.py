@@ -16,7 +16,7 @@ from tests.conftest import SITE_TOML, MakeSite
 from tests.test_cards import _browser, _zbar
 from yunzhan import shortlinks
 from yunzhan.cli import main
-from yunzhan.incremental import shortlinkfile
+from yunzhan.incremental import keptrows, shortlinkfile
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import opened
 from yunzhan.model import Record
@@ -135,7 +135,7 @@ def test_the_file_is_parsed_once_per_text_and_written_entry_by_entry(
     assert dumped == [e for e in again.entries if e not in table.entries]  # the one edited entry
     assert (tmp_path / shortlinks.FILE).read_text(encoding="utf-8") == shortlinks.dump(again)
     with opened(tmp_path / "store.sqlite") as store:
-        assert len(store.get("meta", shortlinkfile.ROW + shortlinkfile.OVERLAY)[2]) == 1  # one row written
+        assert len(store.get("meta", shortlinkfile.ROW + keptrows.OVERLAY)[2]) == 1  # one row written
         with monkeypatch.context() as m:
             m.setattr(shortlinks, "parse", no_parse)
             assert (
@@ -147,7 +147,7 @@ def test_the_file_is_parsed_once_per_text_and_written_entry_by_entry(
         many, _ = shortlinks.assign(file.load(), records)
         file.save(many)
         store.commit()
-        assert store.get("meta", shortlinkfile.ROW + shortlinkfile.OVERLAY) is None
+        assert store.get("meta", shortlinkfile.ROW + keptrows.OVERLAY) is None
     with opened(tmp_path / "store.sqlite") as store, monkeypatch.context() as m:
         m.setattr(shortlinks, "parse", no_parse)
         assert ShortLinkFile(store, tmp_path, "code").load().entries == many.entries
@@ -332,3 +332,33 @@ def test_plain_scalar_pattern_is_the_safe_characters_it_names() -> None:
             )
     for n in (501, 502, 503):
         assert (shortlinks._PLAIN.fullmatch("a" * n) is None) == (named.fullmatch("a" * n) is None)
+
+
+def test_kept_rows_write_the_changed_rows_beside_the_whole(tmp_path: Path) -> None:
+    """``KeptRows``: a few rows changed or gone go into the overlay row, read back over the whole; many, the
+    whole again; rows as read are not written at all."""
+    rows = {f"f{i}": (i, "s") for i in range(80)}
+    with opened(tmp_path / "store.sqlite") as store:
+        keptrows.KeptRows(store, "t").write("k1", rows)
+        store.commit()
+    changed = {**rows, "f3": (-3, "s"), "new": (0, "")}
+    del changed["f7"]
+    with opened(tmp_path / "store.sqlite") as store:
+        kept = keptrows.KeptRows(store, "t")
+        assert kept.read() == ("k1", rows)
+        kept.write("k1", rows)  # as read: nothing written
+        assert store.get("meta", "t" + keptrows.OVERLAY) is None
+        kept.write("k2", changed)
+        store.commit()
+        overlay = store.get("meta", "t" + keptrows.OVERLAY)
+        assert overlay[2] == {"f3": (-3, "s"), "new": (0, "")} and overlay[3] == ["f7"]
+    with opened(tmp_path / "store.sqlite") as store:
+        kept = keptrows.KeptRows(store, "t")
+        assert kept.read() == ("k2", changed)
+        many = {k: (v[0] + 1, v[1]) for k, v in changed.items()}
+        kept.write("k3", many)
+        store.commit()
+        assert store.get("meta", "t" + keptrows.OVERLAY) is None
+    with opened(tmp_path / "store.sqlite") as store:
+        assert keptrows.KeptRows(store, "t").read() == ("k3", many)
+        assert keptrows.KeptRows(store, "none").read() == ("", {})

@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -65,10 +66,15 @@ class StagedOutput:
     have is removed before the swap."""
 
     def __init__(
-        self, output_dir: Path, known: Spare | None = None, held: tuple[int, int] | None = None
+        self,
+        output_dir: Path,
+        known: Spare | None = None,
+        held: tuple[int, int] | None = None,
+        found: AbstractSet[str] | None = None,
     ) -> None:
         """``known``: what the last build said of the spare tree; trusted only when the tree holds its token.
-        ``held``: the spare tree (device, inode) whose folders were proved as ``known`` says (``lookahead``)."""
+        ``held``: the spare tree (device, inode) whose folders were proved as ``known`` says (``lookahead``).
+        ``found``: the files of ``known``'s output found in the output (``lookahead``, which read its record)."""
         self.output_dir = output_dir.absolute()
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(self.output_dir)
@@ -79,6 +85,7 @@ class StagedOutput:
         self._root = os.fspath(self.stage)
         trusted = known is not None and token == known.token
         self.known = known if trusted and self._holds(known.tree, held) else None  # type: ignore[union-attr]
+        self._found = found if self.known is not None else None
         if not self.recycled:
             self.stage.mkdir()
         self.swapped = Swapped()
@@ -276,8 +283,9 @@ class StagedOutput:
         self.stats.record = record
         known = self.known
         if known is not None:
-            try:
-                self.stats.removed = len(known.output - self.stats.files)
+            try:  # counted on the files found, when a child read the output's record (it is then sound)
+                old = self._found if self._found is not None else known.output
+                self.stats.removed = len(old - self.stats.files)
             except (ValueError, EOFError, TypeError):  # its record of the output is damaged: walked below
                 known = self.known = None
         if self.old is not None and known is None:
@@ -333,7 +341,7 @@ class StagedOutput:
         except OSError:
             self._discard(folder, background)
             return
-        previous = self.known.output_tree if self.known is not None else self._previous
+        previous = self.known.output_kept if self.known is not None else self._previous
         if record is None or previous is None:
             return
         token = os.urandom(8).hex()

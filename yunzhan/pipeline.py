@@ -23,6 +23,7 @@ from yunzhan.config import output_dir as output_dir_of
 from yunzhan.errors import ConfigError, Problem, YunzhanError, sort_problems
 from yunzhan.incremental import stamp
 from yunzhan.incremental.session import Session
+from yunzhan.incremental.sparenote import spare_of
 from yunzhan.incremental.store import DAMAGED, Store, delete_files, store_path
 from yunzhan.incremental.written import file_stats
 from yunzhan.options import BuildOptions
@@ -193,7 +194,7 @@ def _gather(
     b = steps.Build(options, site_dir, output_dir, cache_dir, store, session, stage)
     b.file_keys = files if files is not None else {}  # the stamp's stat of each record file, for the load
     if stage is not None and stage.trusted:
-        stage.spare = store.get("meta", "spare")  # staging touches only what differs from the spare tree
+        stage.spare = spare_of(store)  # staging touches only what differs from the spare tree
     try:
         if stage is not None:
             stage.start_mirror()  # when there is no spare tree, one is made while the build works

@@ -29,15 +29,24 @@ class Spare:
 
     token: str
     differ: frozenset[str]
-    tree: TreeRecord  # the spare tree as the commit that made it left it
+    # the spare tree as the commit that made it left it: marshalled until asked for (a commit notes the output
+    # it swapped out as the next spare tree without reading it: ~25 ms at 10,000 records)
+    tree_kept: TreeRecord | bytes
     # the output beside it, as its commit left it: marshalled until the commit asks (~12 MB at 10,000 records
     # that a build would hold while it renders)
     output_kept: TreeRecord | bytes
 
     @functools.cached_property
+    def tree(self) -> TreeRecord:
+        return _record(self.tree_kept)
+
+    @functools.cached_property
     def output_tree(self) -> TreeRecord:
-        kept = self.output_kept
-        return kept if isinstance(kept, TreeRecord) else TreeRecord.from_bytes(kept)
+        return _record(self.output_kept)
+
+    def records(self) -> tuple[bytes, bytes]:
+        """The two tree records as kept (``TreeRecord.to_bytes``), read or not."""
+        return _bytes(self.tree_kept), _bytes(self.output_kept)
 
     @property
     def files(self) -> dict[str, FileStat]:
@@ -52,12 +61,15 @@ class Spare:
     def __reduce__(self) -> tuple[Callable[..., Spare], tuple[str, list[str], bytes, bytes]]:
         """Kept in the store as two marshalled records (``TreeRecord.to_bytes``): a pickle of their 96,000
         paths cost every build ~0.2 s to write and read back."""
-        return _spare_from, (
-            self.token,
-            sorted(self.differ),
-            self.tree.to_bytes(),
-            self.output_kept if isinstance(self.output_kept, bytes) else self.output_kept.to_bytes(),
-        )
+        return _spare_from, (self.token, sorted(self.differ), *self.records())
+
+
+def _record(kept: TreeRecord | bytes) -> TreeRecord:
+    return kept if isinstance(kept, TreeRecord) else TreeRecord.from_bytes(kept)
+
+
+def _bytes(kept: TreeRecord | bytes) -> bytes:
+    return kept if isinstance(kept, bytes) else kept.to_bytes()
 
 
 def _spare_from(token: str, differ: list[str], tree: bytes, output_tree: bytes) -> Spare:

@@ -153,8 +153,10 @@ def load_records(b: Build) -> None:
 def check_records(b: Build) -> None:
     """The content rules, before references turn field values into records; remembered for unchanged files."""
     key = digest(b.config, b.code, b.options.drafts)  # drafts: whether a draft's file is a record
-    kept = b.session.findings if b.session is not None else None
-    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, b.store, key, kept)
+    kept = reuse.findings(b.store, b.session.findings if b.session is not None else None)
+    if b.session is not None:  # kept as read while its store is open: a save reads none back
+        b.session.findings = kept
+    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, kept, key)
 
 
 def withhold_unreviewed(b: Build) -> None:

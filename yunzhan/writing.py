@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from yunzhan import lookahead, mirror, publish
 from yunzhan.incremental.session import Session
+from yunzhan.incremental.sparenote import put_spare
 from yunzhan.incremental.written import Written, as_written, file_stats
 from yunzhan.inplace import InPlaceOutput
 from yunzhan.output import Spare, StagedOutput, WriteStats
@@ -87,8 +88,8 @@ class Stage:
         if self.staged is None:
             self.settle()
             looked = self.looked()
-            held = looked.spare if looked is not None else None
-            self.staged = StagedOutput(self.output_dir, self.spare if self.trusted else None, held)
+            held, found = (looked.spare, looked.files.keys()) if looked is not None else (None, None)
+            self.staged = StagedOutput(self.output_dir, self.spare if self.trusted else None, held, found)
             held, self._held = self._held, {}
             for rel, data in held.items():
                 self._place(self.staged, rel, data)
@@ -130,7 +131,7 @@ def write(
     if stage is not None and not gathered.pages and unchanged(gathered, output_dir):
         made = stage.settle()
         if made is not None:
-            gathered.store.put("meta", "spare", made)
+            put_spare(gathered.store, made)
         return WriteStats(unchanged=len(gathered.kept) + len(gathered.files) + len(gathered.generated))
     staged: StagedOutput | InPlaceOutput
     if stage is None:
@@ -156,7 +157,7 @@ def write(
             staged.write_bytes(rel, data)
         if isinstance(staged, StagedOutput):
             stats = staged.commit(background=True)
-            gathered.store.put("meta", "spare", staged.swapped.spare)  # the next build's stage, if trusted
+            put_spare(gathered.store, staged.swapped.spare)  # the next build's stage, if trusted
             if staged.swapped.spare is None and stage is not None:
                 stage.start_mirror_after()  # settled by ``remember``
         else:
@@ -211,5 +212,5 @@ def remember(gathered: Build, output_dir: Path, committed: WriteStats | None = N
     if gathered.stage is not None and gathered.stage.mirroring is not None:
         made = gathered.stage.settle()  # the mirror ``write`` started, meanwhile
         if made is not None:
-            store.put("meta", "spare", made)
+            put_spare(store, made)
     store.commit()

@@ -5,6 +5,7 @@ layer, made from fingerprints and the store.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
 from yunzhan.incremental import fingerprints
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, files_digest
+from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.pageentries import owner_of
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.written import Written
@@ -158,47 +160,49 @@ def code_digest() -> str:
     return fingerprints.code_digest()
 
 
+FINDINGS = "findings"  # the meta rows (``KeptRows``) of each file's check findings: file → (identity, found)
+
+
+def findings(store: Store, kept: KeptRows | None) -> KeptRows:
+    """The check findings through ``store``: ``kept`` (a long-lived process's, read already) while it is
+    ``store``'s."""
+    return kept if kept is not None and kept.store is store else KeptRows(store, FINDINGS)
+
+
 def record_rules(
     loaded: content.LoadedContent,
     config: SiteConfig,
     site_dir: Path,
     memo: content.ParseMemo,
-    store: Store,
+    kept: KeptRows,
     settings: str,
-    kept: dict[str, Any] | None = None,
 ) -> list[Problem]:
-    """``RecordRules`` for every file read: run for the files parsed in this build, remembered (in
-    ``store``) for the others, while the file, the settings and the code are as they were. ``settings``: a key
-    of all else the findings depend on. ``kept``: the findings a long-lived process keeps in memory as well,
-    so a save reads none back from the store."""
+    """``RecordRules`` for every file read: run for the files parsed in this build, remembered (``kept``, in
+    the store) for the others, while the file, the settings and the code are as they were. ``settings``: a
+    key of all else the findings depend on. A long-lived process keeps ``kept`` between builds, so a save
+    reads none back from the store. Findings are kept pickled (``b""``: none), so that the rows stay what
+    ``marshal`` keeps."""
     by_source = {record.source: record for record in loaded.records}
-    if not kept:
-        store.prefetch("findings")
+    _, known = kept.read()
     prefix = site_dir.as_posix().rstrip("/") + "/"
-    rows: list[tuple[str, Any, Any]] = []  # (file, its identity, what is known of it)
-    todo: list[int] = []  # rows whose findings are made now
+    rows: dict[str, tuple[Any, bytes]] = {}  # file → (its identity, its findings)
+    todo: list[str] = []  # files whose findings are made now
     for file in loaded.sources:  # under site_dir: ``content.load_content`` found them there
         rel = file.as_posix().removeprefix(prefix)
         parsed = memo.get(file)
         identity = (parsed[0][:4] if parsed is not None else _identity(file), settings)
-        known = kept.get(rel) if kept is not None else None
-        if known is None:  # what ``kept`` holds, the store holds too
-            known = store.get("findings", rel)
-        if identity[0] is None or known is None or known[0] != identity:
-            todo.append(len(rows))
-        rows.append((rel, identity, known))
+        row = known.get(rel)
+        if identity[0] is None or row is None or row[0] != identity:
+            todo.append(rel)
+            row = (identity, b"")
+        rows[rel] = row
     rules = RecordRules(config, site_dir) if todo else None
-    jobs = [(rows[i][0], by_source.get(rows[i][0])) for i in todo]
+    jobs = [(rel, by_source.get(rel)) for rel in todo]
     # a first build of 10,000 records: seconds of rules, shared with forked processes
-    for i, found in zip(todo, workers.fork_map(_file_problems, (rules, jobs), len(jobs)), strict=True):
-        rel, identity, _ = rows[i]
-        rows[i] = (rel, identity, (identity, found))
-        store.put("findings", rel, (identity, found))
-    store.keep_only("findings", [rel for rel, _, _ in rows])
-    if kept is not None:  # exactly the files seen, as now
-        kept.clear()
-        kept.update((rel, known) for rel, _, known in rows)
-    problems = [problem for _, _, known in rows for problem in known[1]]
+    for rel, found in zip(todo, workers.fork_map(_file_problems, (rules, jobs), len(jobs)), strict=True):
+        rows[rel] = (rows[rel][0], pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) if found else b"")
+    kept.write("", rows)
+    problems = [problem for _, found in rows.values() if found for problem in pickle.loads(found)]
     return [*problems, *(rules.site_problems if rules else [])]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from yunzhan.incremental.fingerprints import ParsePrints
 from yunzhan.incremental.keptprints import KeptPrints
+from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.listings import FolderListings
 from yunzhan.incremental.store import Store
 
@@ -23,7 +24,7 @@ class Session:
     parse_prints: ParsePrints = field(default_factory=ParsePrints)  # of the records in ``parsed``
     listings: FolderListings = field(default_factory=FolderListings)  # collection folders' record files
     conversions: dict[str, Any] = field(default_factory=dict)  # Markdown conversions, as in the store
-    findings: dict[str, Any] = field(default_factory=dict)  # check findings by file, as in the store
+    findings: KeptRows | None = None  # check findings by file, as in the store
     markdown_keys: dict[str, Any] = field(default_factory=dict)  # their keys, by parse print (MarkdownMemo)
     store: Store | None = None
     output_files: set[str] | None = None

@@ -2,25 +2,24 @@
 to parse (even with libyaml) and to dump, and a body edit changes one (its digest). So the store keeps, by the
 file's text, each entry with its text as a build writes it (``shortlinks.entry_text``), marshalled as plain tuples
 (a pickle of 10,000 entries and of their texts keyed by entry cost ~0.1 s a build to read and write back); the
-file is written again from the kept texts, dumping only the entries that changed. The rows are kept whole
-(``ROW``) with the rows changed since beside them (``ROW + OVERLAY``): a body edit writes one row, not 10,000
-(2.6 MB marshalled and stored: ~30 ms a build).
+file is written again from the kept texts, dumping only the entries that changed. The rows are kept whole with
+the rows changed since beside them (``keptrows``): a body edit writes one row, not 10,000 (2.6 MB marshalled and
+stored: ~30 ms a build).
 """
 
 from __future__ import annotations
 
-import marshal
 from pathlib import Path
 
 from yunzhan import shortlinks
 from yunzhan.incremental.fingerprints import digest
+from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.store import Store
 
-ROW = "shortlink_rows"  # meta row: (digest of the code and the file's text, marshalled entry rows); a store
-# written by other code is discarded whole (``store.store_version``)
-# ``ROW + OVERLAY``: (the key, that of the whole it changes, {index: row}): the rows changed since
-OVERLAY = "+"
-OVERLAY_SHARE = 8  # the whole is written again when more than 1/8 of its rows changed, or their number did
+ROW = (
+    "shortlink_rows"  # the meta rows (``KeptRows``): index → an entry's row, under the digest of the code and
+)
+# the file's text; a store written by other code is discarded whole (``store.store_version``)
 Row = tuple[
     str, str, str, str, tuple[str, ...], str
 ]  # an Entry's fields, then its text in the file ("": unknown)
@@ -34,7 +33,7 @@ class ShortLinkFile:
         self._texts: dict[int, str] = {}  # id of an entry this file gave → its text in the file
         self._entries: list[shortlinks.Entry] = []  # those entries, alive while their ids are keys
         self.key = ""  # of the file's text as read or written last ("": none, or it could not be read)
-        self._whole: tuple[str, list[Row]] = ("", [])  # the rows kept whole in the store, and their key
+        self._rows = KeptRows(store, ROW)
 
     def load(self) -> shortlinks.Table:
         try:
@@ -68,52 +67,18 @@ class ShortLinkFile:
         return shortlinks.Table(self._entries)
 
     def _kept(self) -> tuple[str, list[Row]]:
-        """The rows as the store keeps them (the whole with the overlay's changes), and their key."""
-        known = self.store.get("meta", ROW)
-        rows = _rows(known)
-        if not rows:
+        """The rows as the store keeps them, in order, and their key."""
+        key, rows = self._rows.read()
+        try:
+            return key, [rows[i] for i in range(len(rows))]
+        except KeyError:  # not the rows of a file
             return "", []
-        self._whole = (known[0], list(rows))  # type: ignore[index]
-        overlay = self.store.get("meta", ROW + OVERLAY)
-        if not _overlays(overlay, self._whole[0], len(rows)):
-            return self._whole[0], rows
-        for i, row in overlay[2].items():
-            rows[i] = row
-        return overlay[0], rows
 
     def _put(self, key: str) -> None:
-        """Keep the rows of the file whose key is ``key``: the rows changed since the whole was kept, while they
-        are few; else the whole again."""
+        """Keep the rows of the file whose key is ``key``."""
         rows = [(*_fields(e), self._texts.get(id(e), "")) for e in self._entries]
-        whole_key, whole = self._whole
-        if whole_key and len(rows) == len(whole):
-            changed = {i: row for i, (row, was) in enumerate(zip(rows, whole, strict=True)) if row != was}
-            if len(changed) <= len(rows) // OVERLAY_SHARE:
-                self.store.put("meta", ROW + OVERLAY, (key, whole_key, changed), plain=True)
-                return
-        self.store.put("meta", ROW, (key, marshal.dumps(rows)))
-        self.store.put("meta", ROW + OVERLAY, None)
-        self._whole = (key, rows)
+        self._rows.write(key, dict(enumerate(rows)))
 
 
 def _fields(entry: shortlinks.Entry) -> tuple[str, str, str, str, tuple[str, ...]]:
     return entry.code, entry.source, entry.title, entry.digest, entry.urls
-
-
-def _overlays(overlay: object, whole_key: str, count: int) -> bool:
-    """Whether ``overlay`` is a row of changes to the whole kept under ``whole_key`` (of ``count`` rows)."""
-    if not isinstance(overlay, tuple) or len(overlay) != 3 or overlay[1] != whole_key:
-        return False
-    changes = overlay[2]
-    return isinstance(changes, dict) and all(type(i) is int and 0 <= i < count for i in changes)
-
-
-def _rows(known: object) -> list[Row]:
-    """The kept rows; none when there are none or they cannot be read (the file is then parsed)."""
-    if not isinstance(known, tuple) or len(known) != 2:
-        return []
-    try:
-        rows = marshal.loads(known[1])
-    except (EOFError, ValueError, TypeError):
-        return []
-    return rows if isinstance(rows, list) else []

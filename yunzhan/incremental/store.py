@@ -18,8 +18,8 @@ Tables:
   b-tree, where every lookup passing them would read them whole (WITHOUT ROWID made 10,000 lookups of small
   rows take seconds). Markdown conversions (``markdown``; a body's HTML in a row of its own, ``html``, read when
   a page shows it), parsed record files (``parsed``), placard QR codes
-  (``qr``), check findings (``findings``), search blocks (``blocks``), open data lines (``lines``) and
-  site-wide values (``meta``: term slugs, the search index's shard names, each record's keys by its state).
+  (``qr``), search blocks (``blocks``), open data lines (``lines``) and site-wide values (``meta``: term
+  slugs, the search index's shard names, each record's keys by its state, check findings in ``keptrows``).
 - ``pages``: one row a page (``pageentries``): its fingerprint, its file's size and time as written, and what it read with the
   fingerprints then (pickled).
 - ``reads``: (owner, page): the record, collection, taxonomy or term a page read. "Which pages read record X"
