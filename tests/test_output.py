@@ -262,27 +262,6 @@ def test_killed_at_random_moments_output_is_old_or_new(tmp_path: Path) -> None:
     assert outcomes <= versions
 
 
-def test_spare_note_round_trips_through_the_store_as_marshalled_records(tmp_path: Path) -> None:
-    """The note of the spare tree is kept in the store for every build: it comes back equal, with its records
-    whole, and pickles them as marshalled bytes (a pickle of 96,000 paths cost every build ~0.2 s)."""
-    import pickle
-
-    from yunzhan.recycle import Spare
-
-    tree = TreeRecord({"a": (1, 2)}, {"a/index.html": (3, 4, 5), "x.css": (6, 7, 8)})
-    output_tree = TreeRecord(
-        {"a": (9, 10), "b": (11, 12)}, {"a/index.html": (3, 4, 5), "b/index.html": (1, 1, 1)}
-    )
-    spare = Spare("token", frozenset({"b/index.html"}), tree, output_tree)
-    data = pickle.dumps(spare)
-    back = pickle.loads(data)
-    assert (back.token, back.differ, back.tree) == (spare.token, spare.differ, tree)
-    assert isinstance(back.output_kept, bytes)  # read back only when the commit asks for it
-    assert back.output_tree == output_tree
-    assert "a/index.html" in back.files and set(back.output) == {"a/index.html", "b/index.html"}
-    assert tree.to_bytes() in data and output_tree.to_bytes() in data
-
-
 def _damaged(kept: bytes, how: str) -> bytes:
     """A marshalled tree record as it may come back from a damaged store, raising each error ``from_bytes`` may."""
     damage = {
@@ -333,54 +312,6 @@ def test_an_unreadable_record_of_the_output_is_walked_instead(
     with opened(path) as store:
         noted = spare_of(store)  # the old output walked is the next build's spare tree
         assert set(noted.files) == before and set(noted.output) == set(_tree(out))
-
-
-def test_a_tree_record_is_marshalled_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A commit's record goes to the stamp and to the store, and the one read back from the store goes into it
-    again as the spare tree's: its bytes are made once, or are those it was read from."""
-    from yunzhan import treesign
-    from yunzhan.recycle import Spare, _spare_from
-
-    record = TreeRecord({"a": (1, 2)}, {"a/b.html": (3, 4, 5)})
-    data = record.to_bytes()
-    read = TreeRecord.from_bytes(data)
-    assert read == record and read.to_bytes() is data and record.to_bytes() is data
-    with monkeypatch.context() as m:
-        m.setattr(treesign, "marshal", None)  # nothing marshalled again
-        _, (token, differ, tree, output_tree) = Spare("token", frozenset(), read, record).__reduce__()
-    assert tree is data and output_tree is data
-    assert _spare_from(token, differ, tree, output_tree).tree.to_bytes() is data
-
-
-def test_the_spare_note_writes_only_the_tree_records_the_store_lacks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """After an edit the spare tree is the last build's output, whose record the store holds already: only the
-    new output's record is written, and no record the note does not name is kept."""
-    from yunzhan.incremental import store as store_module
-    from yunzhan.incremental.sparenote import put_spare, spare_of
-    from yunzhan.incremental.store import opened
-    from yunzhan.recycle import Spare
-
-    a, b, c = (TreeRecord({"a": (1, n)}, {"a/b.html": (3, 4, n)}) for n in range(3))
-    with opened(tmp_path / "store.sqlite") as store:
-        put_spare(store, Spare("t1", frozenset(), a, b))
-        store.commit()
-    with opened(tmp_path / "store.sqlite") as store:
-        was = spare_of(store)
-        assert was is not None and was.tree == a and was.output_tree == b
-        written: list[str] = []
-        real = store_module.Store.put
-        monkeypatch.setattr(
-            store_module.Store, "put", lambda s, t, *a, **k: written.append(t) or real(s, t, *a, **k)
-        )
-        put_spare(store, Spare("t2", frozenset({"a/b.html"}), was.output_tree, c))
-        assert written == ["trees", "meta"] and len(store.keys("trees")) == 2
-        now = spare_of(store)
-        assert now is not None and now.token == "t2" and now.differ == {"a/b.html"}
-        assert now.tree == b and now.output_tree == c
-        put_spare(store, None)
-        assert spare_of(store) is None and not store.keys("trees")
 
 
 def test_a_commit_leaves_the_last_output_s_record_unread_when_the_lookahead_read_it(

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from yunzhan import portable
 from yunzhan.output import SPARE_MARK
-from yunzhan.recycle import Spare
+from yunzhan.recycle import Spare, record_bytes
 from yunzhan.treesign import FolderStat, TreeRecord, folder_stat
 
 Identity = tuple[int, int]  # a folder's device and inode
@@ -76,8 +76,7 @@ def start(output_dir: Path, spare: Spare) -> Lookahead | None:
     if os.stat not in os.supports_dir_fd:  # Windows: the child could not look (it stats by a folder's handle)
         return None
     output_dir = output_dir.absolute()
-    kept = spare.output_kept
-    output = kept if isinstance(kept, bytes) else kept.to_bytes()
+    output = record_bytes(spare.output_kept)
     try:
         fd, handed = tempfile.mkstemp(prefix="yunzhan-look-")
         with os.fdopen(fd, "wb") as f:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
-from collections.abc import Callable, Collection, Iterable, KeysView
+from collections.abc import Collection, Iterable, KeysView
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -46,7 +46,7 @@ class Spare:
 
     def records(self) -> tuple[bytes, bytes]:
         """The two tree records as kept (``TreeRecord.to_bytes``), read or not."""
-        return _bytes(self.tree_kept), _bytes(self.output_kept)
+        return record_bytes(self.tree_kept), record_bytes(self.output_kept)
 
     @property
     def files(self) -> dict[str, FileStat]:
@@ -58,24 +58,14 @@ class Spare:
         """The files of the output beside it."""
         return self.output_tree.files.keys()
 
-    def __reduce__(self) -> tuple[Callable[..., Spare], tuple[str, list[str], bytes, bytes]]:
-        """Kept in the store as two marshalled records (``TreeRecord.to_bytes``): a pickle of their 96,000
-        paths cost every build ~0.2 s to write and read back."""
-        return _spare_from, (self.token, sorted(self.differ), *self.records())
-
 
 def _record(kept: TreeRecord | bytes) -> TreeRecord:
     return kept if isinstance(kept, TreeRecord) else TreeRecord.from_bytes(kept)
 
 
-def _bytes(kept: TreeRecord | bytes) -> bytes:
+def record_bytes(kept: TreeRecord | bytes) -> bytes:
+    """A tree record's marshalled bytes, as kept or made once (``TreeRecord.to_bytes`` keeps them)."""
     return kept if isinstance(kept, bytes) else kept.to_bytes()
-
-
-def _spare_from(token: str, differ: list[str], tree: bytes, output_tree: bytes) -> Spare:
-    if not isinstance(output_tree, bytes):
-        raise TypeError("not a tree record")
-    return Spare(token, frozenset(differ), TreeRecord.from_bytes(tree), output_tree)
 
 
 def prune_known(
