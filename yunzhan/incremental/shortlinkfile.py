@@ -16,10 +16,9 @@ from yunzhan.incremental.fingerprints import digest
 from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.store import Store
 
-ROW = (
-    "shortlink_rows"  # the meta rows (``KeptRows``): index → an entry's row, under the digest of the code and
-)
-# the file's text; a store written by other code is discarded whole (``store.store_version``)
+# the meta rows (``KeptRows``): index → an entry's row, under the digest of the code and the file's text; a store
+# written by other code is discarded whole (``store.store_version``)
+ROW = "shortlink_rows"
 Row = tuple[
     str, str, str, str, tuple[str, ...], str
 ]  # an Entry's fields, then its text in the file ("": unknown)
