@@ -10,20 +10,10 @@ import time
 
 import pytest
 
+from tests.markupcase import errors, render
 from yunzhan import htmltokens, markup, mdsource, sanitize
 from yunzhan.errors import ERROR
-from yunzhan.markup import MarkupLimits, MarkupResult, render_markdown
-
-PATH = "content/projects/rocket.md"
-
-
-def render(text: str, **kwargs: object) -> MarkupResult:
-    return render_markdown(text, path=PATH, **kwargs)  # type: ignore[arg-type]
-
-
-def errors(result: MarkupResult) -> list[str]:
-    return [p.message for p in result.problems if p.severity == ERROR]
-
+from yunzhan.markup import MarkupLimits, MarkupResult
 
 # --- hostile input ----------------------------------------------------------------------------------------
 
