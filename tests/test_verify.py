@@ -10,8 +10,11 @@ import pytest
 
 from tests.conftest import MakeSite, edit_file
 from yunzhan import pagesteps, publish, shortlinks
+from yunzhan.check import RecordRules
+from yunzhan.errors import WARNING, Problem
 from yunzhan.incremental import storedprints, verify
 from yunzhan.incremental.fingerprints import digest
+from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, build
 
 
@@ -80,4 +83,23 @@ def test_a_sitemap_input_outside_the_guard_fails_at_the_shortcut(
     real = publish.sitemap_inputs
     monkeypatch.setattr(publish, "sitemap_inputs", lambda pages: [*real(pages), "不在守卫里的输入"])
     with pytest.raises(verify.ReuseMismatch, match="sitemap's key"):
+        build(options)
+
+
+def test_check_findings_kept_past_their_inputs_fail_at_the_shortcut(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Findings are remembered for unchanged files (``reuse.record_rules``). A rule that comes to find something
+    new without the key changing (here: patched in) is caught on the files whose findings were kept."""
+    site = make_site()
+    options = BuildOptions(site_dir=site, cache_dir=site.parent / "cache", verify_reuse=True)
+    build(options)
+    edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
+    real = RecordRules.file_problems
+
+    def more(self: RecordRules, rel: str, record: Record | None) -> list[Problem]:
+        return [*real(self, rel, record), Problem(rel, None, None, "新规则的发现", severity=WARNING)]
+
+    monkeypatch.setattr(RecordRules, "file_problems", more)
+    with pytest.raises(verify.ReuseMismatch, match="check findings"):
         build(options)

@@ -156,7 +156,8 @@ def check_records(b: Build) -> None:
     kept = reuse.findings(b.store, b.session.findings if b.session is not None else None)
     if b.session is not None:  # kept as read while its store is open: a save reads none back
         b.session.findings = kept
-    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, kept, key)
+    check = b.options.verify_reuse
+    b.problems += reuse.record_rules(b.loaded, b.config, b.site_dir, b.memo, kept, key, check=check)
 
 
 def withhold_unreviewed(b: Build) -> None:

@@ -13,7 +13,7 @@ from yunzhan import content, render, workers
 from yunzhan.check import RecordRules
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
-from yunzhan.incremental import fingerprints
+from yunzhan.incremental import fingerprints, verify
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, files_digest
 from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.pageentries import owner_of
@@ -176,12 +176,14 @@ def record_rules(
     memo: content.ParseMemo,
     kept: KeptRows,
     settings: str,
+    *,
+    check: bool = False,
 ) -> list[Problem]:
     """``RecordRules`` for every file read: run for the files parsed in this build, remembered (``kept``, in
     the store) for the others, while the file, the settings and the code are as they were. ``settings``: a
     key of all else the findings depend on. A long-lived process keeps ``kept`` between builds, so a save
     reads none back from the store. Findings are kept pickled (``b""``: none), so that the rows stay what
-    ``marshal`` keeps."""
+    ``marshal`` keeps. ``check`` (``verify_reuse``): every remembered finding is made again and compared."""
     by_source = {record.source: record for record in loaded.records}
     _, known = kept.read()
     prefix = site_dir.as_posix().rstrip("/") + "/"
@@ -202,8 +204,16 @@ def record_rules(
     for rel, found in zip(todo, workers.fork_map(_file_problems, (rules, jobs), len(jobs)), strict=True):
         rows[rel] = (rows[rel][0], pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) if found else b"")
     kept.write("", rows)
-    problems = [problem for _, found in rows.values() if found for problem in pickle.loads(found)]
+    if check:
+        remade = RecordRules(config, site_dir)
+        made = {rel: remade.file_problems(rel, by_source.get(rel)) for rel in rows}
+        verify.same_entries("check findings", {rel: _findings(row[1]) for rel, row in rows.items()}, made)
+    problems = [problem for _, found in rows.values() for problem in _findings(found)]
     return [*problems, *(rules.site_problems if rules else [])]
+
+
+def _findings(kept: bytes) -> list[Problem]:
+    return pickle.loads(kept) if kept else []
 
 
 def _file_problems(
