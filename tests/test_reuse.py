@@ -325,7 +325,7 @@ def test_pages_rendered_again_take_what_they_read_of_unchanged_records_from_thei
     asked: list[str] = []
     real = fingerprints.attribute_fingerprint
     monkeypatch.setattr(
-        fingerprints, "attribute_fingerprint", lambda r, a: asked.append(r.slug) or real(r, a)
+        fingerprints, "attribute_fingerprint", lambda r, a, h=None: asked.append(r.slug) or real(r, a, h)
     )
     incremental_build(site)
     monkeypatch.undo()

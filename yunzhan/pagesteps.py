@@ -11,8 +11,9 @@ from typing import Any
 
 from yunzhan import opendata, placards, publish, render, review, shortlinks, workers
 from yunzhan.incremental import reuse, verify
-from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, page_fingerprint, print_of
+from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, print_of
 from yunzhan.incremental.pageentries import PackedEntry, PageEntry, PendingPages
+from yunzhan.incremental.pageprints import page_fingerprint
 from yunzhan.incremental.recordstates import Changes, changed_records
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
 from yunzhan.incremental.storedprints import BASIS, StoredPrints, context_of, pages_shareless

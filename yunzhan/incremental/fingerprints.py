@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from yunzhan.model import Collection, Page, Record, Taxonomy, Term
+from yunzhan.model import Collection, Record, Taxonomy, Term
 
 IDENTITY = frozenset({"collection", "slug", "url", "path"})
 DepKey = tuple[str, ...]
@@ -113,12 +113,12 @@ def dep_key(obj: object, attribute: str = WHOLE) -> DepKey | None:
     return None
 
 
-_KEY = operator.attrgetter("collection", "slug")
+RECORD_KEY = operator.attrgetter("collection", "slug")  # a record as a key: (collection, slug)
 
 
 def keys_of(records: Iterable[Record]) -> list[tuple[str, str]]:
     """Each record's (collection, slug): how a record counts inside another value's print."""
-    return list(map(_KEY, records))  # in C: a listing's page reads thousands
+    return list(map(RECORD_KEY, records))  # in C: a listing's page reads thousands
 
 
 _MISSING = object()
@@ -153,9 +153,9 @@ def record_fingerprint(
             deferred.made if deferred is not None else known.get(record.body),
             _names(record.fields),  # a field a step removed
             sorted(filled),
-            [(name, *map(_KEY, refs)) for name, refs in record.backrefs.items()],
-            prev and _KEY(prev),
-            nxt and _KEY(nxt),
+            [(name, *map(RECORD_KEY, refs)) for name, refs in record.backrefs.items()],
+            prev and RECORD_KEY(prev),
+            nxt and RECORD_KEY(nxt),
             record.draft,
             record.weight,
         )
@@ -180,11 +180,11 @@ def _stand_in(value: object, html: HtmlPrints) -> object:
     more than hashing it), anything else as it is."""
     kind = type(value)
     if kind is Record:
-        return (_REF, *_KEY(value))  # type: ignore[arg-type]
+        return (_REF, *RECORD_KEY(value))  # type: ignore[arg-type]
     if kind is Markup:
         return (_HTML, html.get(value))  # type: ignore[arg-type]
     if kind is list and value and all(type(v) is Record for v in value):  # type: ignore[attr-defined]
-        return (_REFS, *map(_KEY, value))  # type: ignore[call-overload]
+        return (_REFS, *map(RECORD_KEY, value))  # type: ignore[call-overload]
     return value
 
 
@@ -243,18 +243,25 @@ def _once(known: dict[int, tuple[Record, str]], parsed: Record, make: Callable[[
     return made
 
 
-def attribute_fingerprint(record: Record, attribute: str) -> str:
+def attribute_fingerprint(record: Record, attribute: str, html: HtmlPrints | None = None) -> str:
     """What ``record.<attribute>`` and ``record[<attribute>]`` give a template. A record inside the value counts
-    by its key only: reading further into it is a dependency of its own."""
-    try:
-        value = getattr(record, attribute)
-    except Exception:  # a template may ask for what a record does not have
-        value = _MISSING
+    by its key only: reading further into it is a dependency of its own. The body counts by its HTML's digest,
+    as in ``record_fingerprint``: kept beside its conversion (``html``, a deferred body's ``made``), so no body
+    is loaded, repr'd and hashed again for the pages that show it (a quarter of a cold build's page notes)."""
+    if attribute == "body":
+        deferred = record.deferred("body")
+        value: object = (
+            _HTML,
+            deferred.made if deferred is not None else (html or _NO_HTML).get(record.body),
+        )
+    else:
+        try:
+            found = getattr(record, attribute)
+        except Exception:  # a template may ask for what a record does not have
+            found = _MISSING
+        value = "<missing>" if found is _MISSING else _value_repr(found)
     item = record.fields.get(attribute, _MISSING)
-    return digest(
-        "<missing>" if value is _MISSING else _value_repr(value),
-        "<missing>" if item is _MISSING else _value_repr(item),
-    )
+    return digest(value, "<missing>" if item is _MISSING else _value_repr(item))
 
 
 def _value_repr(value: object) -> object:
@@ -322,7 +329,7 @@ class Fingerprints:
             origin = self._origins(record) if self._origins is not None else None
             found = self._record_print(record, origin, self._html)
         else:
-            found = attribute_fingerprint(record, attribute)
+            found = attribute_fingerprint(record, attribute, self._html)
         self._prints[key] = found
         return found
 
@@ -360,44 +367,6 @@ def _digest_parts(key: DepKey, parts: tuple[object, ...]) -> str:
 def other_fingerprint(parts: tuple[object, ...]) -> str:
     """The print of a collection, taxonomy or term: its title, address and records' keys (text, mostly)."""
     return print_of(parts)
-
-
-def page_fingerprint(page: Page, site: str = "") -> str:
-    """What a page object itself carries: its place, title, breadcrumbs and which records it lists (with the
-    site-wide fingerprint, in one digest)."""
-    return print_of(page_parts(page, site))
-
-
-_PAGE = operator.attrgetter("kind", "path", "url", "title", "template")
-_LINK = operator.attrgetter("title", "url")
-
-
-def page_parts(page: Page, site: str = "") -> tuple[object, ...]:
-    """``page_fingerprint``'s inputs, as plain tuples (a dataclass repr is slow; a tuple can be a key; the
-    attributes read in C where they can be: 12,000 pages at 10,000 records)."""
-    pager, record, collection, taxonomy, term, share = _PARTS(page)
-    return (
-        site,
-        _PAGE(page),
-        tuple(map(_LINK, page.breadcrumbs)),
-        tuple(map(_KEY, page.records)),
-        pager
-        and (
-            pager.number,
-            pager.count,
-            pager.prev_url,
-            pager.next_url,
-            tuple(map(_LINK, pager.pages)),
-        ),
-        record and _KEY(record),
-        collection and collection.name,
-        taxonomy and taxonomy.name,
-        term and term.path,
-        share if share is None else repr(share),  # a ``cards.Share``: text and numbers, in its repr
-    )
-
-
-_PARTS = operator.attrgetter("paginator", "record", "collection", "taxonomy", "term", "share")
 
 
 def inputs_key(settings: str, inputs: tuple[object, ...]) -> str:

@@ -16,10 +16,9 @@ from yunzhan.incremental.fingerprints import (
     digest,
     keys_of,
     other_fingerprint,
-    page_fingerprint,
-    page_parts,
     record_fingerprint,
 )
+from yunzhan.incremental.pageprints import page_fingerprint, page_parts
 from yunzhan.model import Page, Record
 
 RecordKey = tuple[str, str]
