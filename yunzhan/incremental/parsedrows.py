@@ -11,17 +11,21 @@ field dated (``datetime.date``, which ``marshal`` cannot keep) as None, with (na
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.store import Store
+from yunzhan.model import Record
 
 TABLE = "parsed"  # a row each: those ``marshal`` cannot keep (pickled), or () for one gone since the table
 KEPT = "parsed-rows"  # the meta rows of the ``KeptRows`` table of the others
 _GONE = ()
-_FIELDS = 8  # where a record's fields are among its values (``memos._ATTRIBUTES``)
+_FIELDS = [f.name for f in dataclasses.fields(Record)].index(
+    "fields"
+)  # among its values (``memos._ATTRIBUTES``)
 
 
 class ParsedRows:
