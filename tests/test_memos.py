@@ -114,6 +114,7 @@ def test_a_parsed_record_reads_back_from_the_store_as_it_was_parsed(make_site: M
     record.extra = "own"  # type: ignore[attr-defined]
     parsed.loaded.pop(odd)
     parsed[odd] = (identity, record, problems)
+    parsed.settle()
     again = ParsedFiles(kept, config.collections)
     assert len(again) == len(parsed.loaded) > 3
     for path, (_, first, _) in parsed.loaded.items():

@@ -16,7 +16,7 @@ from yunzhan.incremental.pageentries import PackedEntry, PageEntry, PendingPages
 from yunzhan.incremental.pageprints import page_fingerprint
 from yunzhan.incremental.recordstates import Changes, changed_records
 from yunzhan.incremental.sitefiles import make_site_files as _make_site_files
-from yunzhan.incremental.storedprints import BASIS, StoredPrints, context_of, pages_shareless
+from yunzhan.incremental.storedprints import StoredPrints, context_of, forget, pages_shareless
 from yunzhan.model import Page
 from yunzhan.steps import Build, origins, pack_texts
 from yunzhan.writing import Stage, written_files
@@ -126,7 +126,7 @@ def render_pages(b: Build) -> None:
         complete = len(pending.rels) == len(b.todo)
         b.stored.keep(b.store, b.prints.records(), b.records, origins(b), complete)
     else:  # a long-lived process's build: the next from the command line makes every print
-        b.store.put("meta", BASIS, None)
+        forget(b.store)
 
 
 def _page_entry(

@@ -142,6 +142,8 @@ def load_records(b: Build) -> None:
         b.site_dir, b.config, drafts=b.options.drafts, memo=b.memo, listing=listing, known=b.file_keys
     )
     b.file_keys.clear()
+    if b.session is None:
+        files.settle()
     b.problems += b.loaded.problems
     if b.session is not None:
         b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)

@@ -7,7 +7,7 @@ tells: a record's place and code are made of what it holds besides its body (its
 They are taken while the key holds (the code, the settings, the drafts option, whether the build writes the
 short-link file), the records are the same files in the same order, each file this build parsed
 (``ParsedFiles.fresh``: the others' parses are the last build's) has the shape the last build noted
-(``storedprints.BASIS``), and the short-link file is the one the last build left (its text's key, "" when that
+(``storedprints.basis``), and the short-link file is the one the last build left (its text's key, "" when that
 build changed the table without writing it). The stages are then called with what is known
 (``references.link_in_order``, ``shortlinks.assign_again``).
 """
@@ -18,7 +18,7 @@ import marshal
 from dataclasses import dataclass
 
 from yunzhan.incremental.store import Store
-from yunzhan.incremental.storedprints import BASIS, shape_print
+from yunzhan.incremental.storedprints import basis, shape_print
 from yunzhan.model import Record
 
 ORDER = "kept_order"  # meta row: (key, marshalled (sources, order by collection as indexes, short links))
@@ -46,8 +46,7 @@ def kept_order(
     if len(sources) != len(records) or any(a != b.source for a, b in zip(sources, records, strict=True)):
         return None
     if fresh:
-        basis = store.get("meta", BASIS)
-        rows = basis[2] if isinstance(basis, tuple) else {}
+        rows = basis(store).read()[1]
         for record, parsed in fresh:
             row = rows.get((record.collection, record.slug))
             if row is None or row[1] != shape_print(parsed):

@@ -12,7 +12,9 @@ changed, every print is made again, as before. The plan then is the last build's
 the one its head in the store notes (when that build noted every page's, and no page carries a share card).
 
 Every build from the command line notes the row (``keep``) in the transaction that notes its pages; a
-long-lived process's build removes it: the row never describes a build older than the pages' heads.
+long-lived process's build removes it (``forget``): the row never describes a build older than the pages' heads.
+The rows are a ``KeptRows`` table (a body edit writes the edited records' rows, not 10,000: ~1.2 MB), read once
+a build for ``keptorder`` and ``StoredPrints`` both (``basis``).
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from yunzhan.incremental.fingerprints import WHOLE, DepKey, digest, print_of
+from yunzhan.incremental.keptrows import OVERLAY, KeptRows
 from yunzhan.incremental.store import Store
 from yunzhan.model import Page, Record
 
-BASIS = "print_basis"  # the ``meta`` row: (context, pages complete, {record key: (parse, shape, print)})
+BASIS = "print_basis"  # ``KeptRows``: {record key: (parse, shape, print)}, keyed "1" or "0" (pages complete) + context
 RecordKey = tuple[str, str]
 Origin = tuple[str, Record] | None
 _ROW = operator.attrgetter("collection", "slug", "source", "short", "title", "draft", "weight")  # and config
@@ -63,7 +67,8 @@ class StoredPrints:
     def __init__(
         self, store: Store, context: str, records: list[Record], origin: Callable[[Record], Origin]
     ) -> None:
-        found = store.get("meta", BASIS)
+        key, rows = basis(store).read()
+        found = (key[1:], key[:1] == "1", rows) if key else None
         self.context = context
         self.before: dict[RecordKey, tuple[str, str, str]] = found[2] if found is not None else {}
         self.shapes: dict[RecordKey, tuple[str, str]] = {}  # (parse, shape) of the records now
@@ -122,7 +127,25 @@ class StoredPrints:
                     last = self.before.get(key)
                     shape = last[1] if last is not None and last[0] == at[0] else shape_print(at[1])
                     rows[key] = (at[0], shape, whole[key])
-        store.put("meta", BASIS, (self.context, complete, rows), plain=True)
+        basis(store).write(f"{int(complete)}{self.context}", rows)
+
+
+_BASES: WeakKeyDictionary[Store, KeptRows] = WeakKeyDictionary()
+
+
+def basis(store: Store) -> KeptRows:
+    """The rows of ``BASIS`` through ``store``: one reader a store, so a build reads them once."""
+    kept = _BASES.get(store)
+    if kept is None:
+        kept = _BASES[store] = KeptRows(store, BASIS)
+    return kept
+
+
+def forget(store: Store) -> None:
+    """No rows noted (a long-lived process's build: the next from the command line makes every print)."""
+    _BASES.pop(store, None)
+    store.put("meta", BASIS, None)
+    store.put("meta", BASIS + OVERLAY, None)
 
 
 def pages_shareless(pages: list[Page]) -> bool:
