@@ -161,7 +161,8 @@ class _OpenDataLines:
     records whose state changed): after one edit, one record's lines are made, not 10,000. The lines are kept
     CHUNK records a row, found by their records' keys, and read back a row at a time when the file the last
     build wrote lacks them (they come to 85 MB at 10,000 records). Made a step at a time (``steps``: the
-    keys, then a chunk a step), which a cold build takes while a process beside it makes search blocks."""
+    keys, a chunk a step when the store keeps none, then the lines a chunk a step), which a cold build takes
+    while a process beside it makes search blocks."""
 
     def __init__(
         self,
@@ -185,7 +186,21 @@ class _OpenDataLines:
         def key(record: Record) -> str:
             return inputs_key(self.settings, opendata.inputs(record, self.config))
 
-        self.keys = by_state(self.store, "open_data_records", self.settings, published, self.states, key)
+        made: dict[int, str] = {}
+        if not self.store.has("meta", "open_data_records"):  # none kept: every key is made, a chunk a step
+            for start in range(
+                0, len(published), CHUNK
+            ):  # (one step of all 10,000 left the process beside idle)
+                made.update((id(r), key(r)) for r in published[start : start + CHUNK])
+                yield
+
+        def kept_or_made(record: Record) -> str:
+            found = made.pop(id(record), None)
+            return key(record) if found is None else found
+
+        self.keys = by_state(
+            self.store, "open_data_records", self.settings, published, self.states, kept_or_made
+        )
         yield
         self.names = yield from _chunks(self.store, published, self.keys, self.config)
 
