@@ -7,6 +7,7 @@ The open data files are spliced from the ones the last build wrote (``splice``) 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 from yunzhan import opendata, publish
 from yunzhan.config import SiteConfig
 from yunzhan.incremental import splice, verify
-from yunzhan.incremental.fingerprints import Fingerprints, digest, inputs_key
-from yunzhan.incremental.recordstates import Changes, States, by_state
+from yunzhan.incremental.fingerprints import Fingerprints, digest
+from yunzhan.incremental.recordstates import Changes, States, by_state, key_of
 from yunzhan.incremental.searchblocks import search_files
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.written import as_written
@@ -184,7 +185,7 @@ class _OpenDataLines:
         published = [r for c in self.config.collections for r in self.by_collection[c.name]]
 
         def key(record: Record) -> str:
-            return inputs_key(self.settings, opendata.inputs(record, self.config))
+            return key_of(self.settings, record, functools.partial(opendata.inputs, config=self.config))
 
         made: dict[int, str] = {}
         if not self.store.has("meta", "open_data_records"):  # none kept: every key is made, a chunk a step
