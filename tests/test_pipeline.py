@@ -265,24 +265,17 @@ def test_refuses_to_replace_a_folder_that_is_not_a_build(make_site: MakeSite, tm
     assert (precious / "thesis.docx").read_text() == "work"
 
 
-def test_titles_pinyin_shared_by_two_children_is_the_same(
+def test_titles_pinyin_made_while_the_pages_are_planned_is_the_same(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A first build's titles get their pinyin (search) from two forked children when there are many; the
-    index is the one a single child's pinyin gives."""
-    from yunzhan import steps, workers
+    """A first build's many titles get their pinyin (search) from the plan step's child, after the terms'
+    slugs, while the pages are planned; the index is the one of titles' pinyin made early (an edit's few)."""
+    from yunzhan import steps
 
     site = make_site()
-    monkeypatch.setattr(
-        steps, "TITLES_SOON", 0
-    )  # the titles' pinyin made by the plan step, as in a first build
-    _build(site, tmp_path / "one", use_cache=False)
-    monkeypatch.setattr(steps, "TITLES_SHARED", 1)  # every title list is "many"
-    shared: list[int] = []
-    soon = workers.apart_soon
-    monkeypatch.setattr(workers, "apart_soon", lambda *args: shared.append(args[2]) or soon(*args))
-    _build(site, tmp_path / "two", use_cache=False)
-    assert shared or workers.workers_for(2, 1) == 1  # (one CPU, or no fork: all in one)
-    one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
-    assert b'"guanyu gy"' in one["search/meta.json"]  # 关于
-    assert one == two
+    _build(site, tmp_path / "soon", use_cache=False)
+    monkeypatch.setattr(steps, "TITLES_SOON", 0)  # every title list is "many"
+    _build(site, tmp_path / "late", use_cache=False)
+    soon, late = _tree(tmp_path / "soon"), _tree(tmp_path / "late")
+    assert b'"guanyu gy"' in soon["search/meta.json"]  # 关于
+    assert soon == late

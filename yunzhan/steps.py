@@ -282,10 +282,6 @@ def plan_pages(b: Build) -> None:
     # many titles (a first build's): made after the terms' slugs in one child, once the Markdown's workers are
     # done; the pages are planned while it makes them (a cold 10k build's ~0.3 s)
     late = b.titles if b.titles_soon is None else []
-    # the later half in a child of its own, when there are CPUs for both
-    half = len(late) // 2 if workers.workers_for(len(late), TITLES_SHARED) > 1 else 0
-    other = workers.apart_soon(_pinyin, ([], late[half:]), len(late) - half) if half else None
-    late = late[:half] if half else late
     made = workers.apart_each(_pinyin, (missing, late), len(missing) + len(late), chunk=256)
     slugs = list(itertools.islice(made, len(missing)))
     b.plan = pages.plan_site(b.grouped, b.config, known | dict(zip(missing, slugs, strict=True)), values)
@@ -312,7 +308,6 @@ def plan_pages(b: Build) -> None:
         b.records, {**b.image_result.images, **b.media_result.images}, b.body_images, b.env, b.config
     )
     rest = list(made)  # the titles' pinyin, when the child made them (and its end, in any case)
-    rest += other() if other is not None else []
     titles_pinyin = rest if b.titles_soon is None else b.titles_soon()
     b.pinyin = dict(zip(b.titles, titles_pinyin, strict=True))
 
@@ -389,9 +384,6 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
             if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
                 files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
     return files
-
-
-TITLES_SHARED = 2000  # titles whose pinyin two children make, each loading pypinyin (~0.3 s, 55 MB)
 
 
 def _pinyin(wanted: tuple[list[str], list[str]], i: int) -> str:
