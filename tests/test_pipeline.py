@@ -263,3 +263,19 @@ def test_refuses_to_replace_a_folder_that_is_not_a_build(make_site: MakeSite, tm
     with pytest.raises(YunzhanError):
         _build(site, precious)
     assert (precious / "thesis.docx").read_text() == "work"
+
+
+def test_titles_pinyin_made_while_the_pages_are_planned_is_the_same(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build's many titles get their pinyin (search) from the plan step's child, after the terms'
+    slugs, while the pages are planned; the index is the one of titles' pinyin made early (an edit's few)."""
+    from yunzhan import steps
+
+    site = make_site()
+    _build(site, tmp_path / "soon", use_cache=False)
+    monkeypatch.setattr(steps, "TITLES_SOON", 0)  # every title list is "many"
+    _build(site, tmp_path / "late", use_cache=False)
+    soon, late = _tree(tmp_path / "soon"), _tree(tmp_path / "late")
+    assert b'"guanyu gy"' in soon["search/meta.json"]  # 关于
+    assert soon == late

@@ -3,9 +3,17 @@ back as the little that changed."""
 
 from __future__ import annotations
 
-from yunzhan.incremental.recordstates import OVERLAY, Changes, States, by_state
+from pathlib import Path
+
+from markupsafe import Markup
+
+from tests.conftest import write_site
+from yunzhan import opendata, searchtext
+from yunzhan.config import load_config
+from yunzhan.incremental.fingerprints import digest, inputs_key
+from yunzhan.incremental.recordstates import OVERLAY, Changes, States, by_state, key_of
 from yunzhan.incremental.store import Store
-from yunzhan.model import Record
+from yunzhan.model import Deferred, Record
 
 
 def test_by_state_makes_and_writes_only_what_changed() -> None:
@@ -74,3 +82,31 @@ def test_by_state_looks_only_at_changed_records_and_their_referrers_since_the_sa
     assert run(Changes("e1", "e4", set()))[9] == "p9@c" and len(given.asked) == 40 and made == ["p9"]
     del records[7]  # the records are not those kept: all looked at
     assert len(run(Changes("e4", "e5", set()))) == 39 and len(given.asked) == 39 and made == []
+
+
+def test_a_key_takes_a_body_held_elsewhere_by_its_digest_without_reading_it(tmp_path: Path) -> None:
+    """``key_of`` gives the stages' ``inputs_key``: a body held elsewhere (``Deferred``) stands in it by its
+    ``made`` (the HTML's digest), and is not read; the record holds it elsewhere as before."""
+    config = load_config(write_site(tmp_path / "site"))
+    html = Markup("<p>感应<b>线圈</b>的改进</p>")
+    reads: list[int] = []
+
+    def load() -> Markup:
+        reads.append(1)
+        return Markup(str(html))
+
+    record = Record("projects", "p1", "content/projects/p1.md", title="线圈", fields={"summary": "摘要"})
+    plain = Record(
+        "projects", "p1", "content/projects/p1.md", title="线圈", fields={"summary": "摘要"}, body=html
+    )
+    record.defer("body", Deferred(digest(html), load))
+    for stage in (searchtext.inputs, opendata.inputs):
+        expected = inputs_key("s", stage(plain, config))
+        assert key_of("s", record, lambda r, stage=stage: stage(r, config)) == expected
+        assert key_of("s", plain, lambda r, stage=stage: stage(r, config)) == expected
+    assert reads == [] and record.deferred("body") is not None and record.body == html and reads == [1]
+    other = Record("projects", "p1", "content/projects/p1.md", title="线圈", fields={"summary": "摘要"})
+    other.defer("body", Deferred(digest(Markup("<p>另一段</p>")), load))
+    assert key_of("s", other, lambda r: searchtext.inputs(r, config)) != key_of(
+        "s", record, lambda r: searchtext.inputs(r, config)
+    )

@@ -58,18 +58,29 @@ _DROP = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
 def html_text(value: str) -> str:
     """Sanitised HTML → plain text. Block tags become line breaks, inline tags vanish (``感应<b>线圈</b>``
     stays one phrase), entities are decoded."""
-    value = _DROP.sub(" ", value)
+    pieces = _TAG.split(_DROP.sub(" ", value))  # text, then each tag's slash and name (None: a comment), ...
+    del pieces[1::3]
+    # each tag's name → its break, through a table in C rather than a call a tag (40% of the time at 10,000 bodies)
+    pieces[1::2] = map(_BREAKS.__getitem__, pieces[1::2])
+    return unescape("".join(pieces))
 
-    def tag(match: re.Match[str]) -> str:
-        name = (match.group(2) or "").lower()
-        return "\n" if name in BLOCK_TAGS else ""
 
-    return unescape(_TAG.sub(tag, value))
+class _Breaks(dict[str | None, str]):
+    """A tag's name (as written, None for a comment) → what it leaves in the text: a line break for a block."""
+
+    def __missing__(self, name: str | None) -> str:
+        found = "\n" if name is not None and name.lower() in BLOCK_TAGS else ""
+        if len(self) < 4096:  # names as written: a few dozen, however many texts
+            self[name] = found
+        return found
+
+
+_BREAKS = _Breaks()
 
 
 def _text_of(html: object) -> str:
-    lines = (" ".join(line.split()) for line in html_text(str(html)).split("\n"))
-    return "\n".join(line for line in lines if line)
+    lines = map(" ".join, map(str.split, html_text(str(html)).split("\n")))
+    return "\n".join(filter(None, lines))
 
 
 # Pure. Remembered for the few texts `serve` reads again at each save (the block of the edited record, its open

@@ -46,7 +46,6 @@ from yunzhan.searchpostings import (
     pack,
     record_grams,
     shard_pieces,
-    unpack,
 )
 from yunzhan.searchtext import Entry, entry, inputs, inputs_text, titles_pinyin
 from yunzhan.searchtext import record_text as record_text  # for the reuse layer's blocks made of some texts
@@ -104,9 +103,11 @@ _places = new_groups()  # keys' places, found once by each process making blocks
 
 
 def packed_block(made: tuple[tuple[str, tuple[Any, ...], str], ...]) -> tuple[list[Packed], Block]:
-    """The records' shares of the index, packed, and their block, of the records' ``searchtext.inputs``."""
-    packed = [pack(record_grams(inputs_text(one))) for one in made]
-    return packed, block_of(list(map(unpack, packed)), _places)
+    """The records' shares of the index, packed, and their block, of the records' ``searchtext.inputs``. The
+    block is made of the shares as made, not unpacked again: their grams are interned, hashed once (a third
+    of ``block_of``'s time at 10,000 records, ~0.9 s of CPU)."""
+    shares = [record_grams(inputs_text(one)) for one in made]
+    return list(map(pack, shares)), block_of(shares, _places)
 
 
 def index_size(blocks: list[Block]) -> int:

@@ -50,14 +50,15 @@ def record_grams(text: str) -> RecordGrams:
     (a record's fields and title, after its body) start at the next multiple of ``ALIGN`` past the body's
     (``line``): a title edit moves no position of the body, and a body edit none of the title's unless the
     body crosses such a multiple, so either rewrites only the search shards of the pairs it changed."""
-    parts, line = _line(text)
-    chars = set(line)
-    chars.discard(" ")
+    parts, lines = _lines(text)
     here: defaultdict[str, list[int]] = defaultdict(list)
-    # here[line[i] + line[i + 1]].append(i) for every i, looped in C rather than in Python bytecode
-    pairs = map(operator.add, line, line[1:])
-    deque(map(list.append, map(here.__getitem__, pairs), itertools.count()), maxlen=0)
-    here.pop("  ", None)  # the gap before the part after SECTION
+    chars: set[str] = set()
+    for start, line in lines:  # the body's line, then the rest's at its own start: the gap between is no pair
+        chars.update(line)
+        # here[line[i] + line[i + 1]].append(start + i) for every i, looped in C rather than in Python bytecode
+        pairs = map(operator.add, line, line[1:])
+        deque(map(list.append, map(here.__getitem__, pairs), itertools.count(start)), maxlen=0)
+    chars.discard(" ")
     for left, right in itertools.pairwise(parts):  # pairs across the gap between two runs are not text
         here.pop(left[-1] + " ", None)
         here.pop(" " + right[0], None)
@@ -65,7 +66,7 @@ def record_grams(text: str) -> RecordGrams:
     small, one, two = (
         tables()
     )  # one: a pair seen once at each position (count 1, first position p); two: twice
-    if len(line) <= len(small):  # every count, position and delta is a table look-up
+    if lines[-1][0] + len(lines[-1][1]) <= len(small):  # every count, position and delta is a table look-up
         get, sub = small.__getitem__, operator.sub
         for positions in here.values():
             if len(positions) == 1:
@@ -91,17 +92,18 @@ def record_grams(text: str) -> RecordGrams:
 ALIGN = 1024  # where the runs after SECTION start: a multiple of this, past the body's
 
 
-def _line(text: str) -> tuple[list[str], str]:
-    """The runs of ``text`` and the line their positions index (see ``record_grams``)."""
+def _lines(text: str) -> tuple[list[str], list[tuple[int, str]]]:
+    """The runs of ``text`` and the lines their positions index (see ``record_grams``): the body's at 0, the
+    rest's (when there is one) at its own start. Together they are the one line the positions index, without
+    the spaces between (half a record's pairs at 10,000 records were of the gap, each made to be dropped)."""
     body, _, rest = text.partition(SECTION)
     parts = runs(body)
     line = " ".join(parts)
     after = runs(rest)
-    if after:
-        start = -(-(len(line) + 1) // ALIGN) * ALIGN if line else 0
-        line = line.ljust(start) + " ".join(after)
-        parts += after
-    return parts, line
+    if not after:
+        return parts, [(0, line)]
+    start = -(-(len(line) + 1) // ALIGN) * ALIGN if line else 0
+    return parts + after, [(0, line), (start, " ".join(after))]
 
 
 GROUPS = 64  # blocks order their keys by shard_of(key, GROUPS): the index is merged one such group at a time

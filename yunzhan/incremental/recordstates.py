@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from yunzhan.config import SiteConfig
-from yunzhan.incremental.fingerprints import Fingerprints
+from yunzhan.incremental.fingerprints import Fingerprints, digest, inputs_key, text_digest
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 
@@ -179,6 +179,34 @@ def by_state(
     if states.token() != token:
         store.put("meta", name + TOKEN, states.token())
     return values
+
+
+def key_of(settings: str, record: Record, inputs: Callable[[Record], tuple[object, ...]]) -> str:
+    """``inputs_key`` of a stage's ``inputs(record)``, the same key, without reading a body held elsewhere
+    (``Deferred``, a cold build's): its ``made`` is the HTML's ``text_digest``, which the key takes of it. A
+    cold 10k build read each body back from the store and hashed it for each of two keys (~40 µs each)."""
+    held = record.deferred("body")
+    if held is None or not held.made:
+        return inputs_key(settings, inputs(record))
+    stand_in = _Digested(held.made)  # what ``inputs`` sees as the body (its value: the digest, too)
+    record.__dict__["body"] = stand_in
+    try:
+        made = inputs(record)
+    finally:
+        del record.__dict__["body"]  # held elsewhere again
+    parts = (p.made if p is stand_in else text_digest(p) if isinstance(p, str) else repr(p) for p in made)
+    return digest(settings, *parts)
+
+
+class _Digested(str):
+    """A body's stand-in in ``key_of``: its digest, as text and as ``made``."""
+
+    made: str
+
+    def __new__(cls, made: str) -> _Digested:
+        self = super().__new__(cls, made)
+        self.made = made
+        return self
 
 
 OVERLAY = "+"  # the row of what builds since the whole was written made again

@@ -6,14 +6,15 @@ left there rather than made again (after one edit, tens of shards are made, not 
 
 from __future__ import annotations
 
+import functools
 import marshal
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
-from yunzhan.incremental.fingerprints import digest, inputs_key, print_of
-from yunzhan.incremental.recordstates import RecordKey, States, by_state
+from yunzhan.incremental.fingerprints import digest, print_of
+from yunzhan.incremental.recordstates import RecordKey, States, by_state, key_of
 from yunzhan.incremental.searchedits import Spliced, spliced_index
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
@@ -47,7 +48,7 @@ def search_files(
     pinyin = {**known, **made, **searchtext.titles_pinyin(missing)}  # read for records made again: by title
 
     def key_and_entry(record: Record) -> tuple[bytes, bytes]:
-        key = bytes.fromhex(inputs_key(settings, searchtext.inputs(record, config)))
+        key = bytes.fromhex(key_of(settings, record, functools.partial(searchtext.inputs, config=config)))
         return key, marshal.dumps(tuple(searchtext.entry(record, config, pinyin, with_text=False)), 2)
 
     pairs = by_state(store, "search_records", settings + ROWS, ordered, states, key_and_entry)

@@ -7,6 +7,7 @@ The open data files are spliced from the ones the last build wrote (``splice``) 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import operator
 import os
@@ -18,8 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 from yunzhan import opendata, publish
 from yunzhan.config import SiteConfig
 from yunzhan.incremental import splice, verify
-from yunzhan.incremental.fingerprints import Fingerprints, digest, inputs_key
-from yunzhan.incremental.recordstates import Changes, States, by_state
+from yunzhan.incremental.fingerprints import Fingerprints, digest
+from yunzhan.incremental.recordstates import Changes, States, by_state, key_of
 from yunzhan.incremental.searchblocks import search_files
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.written import as_written
@@ -163,7 +164,8 @@ class _OpenDataLines:
     records whose state changed): after one edit, one record's lines are made, not 10,000. The lines are kept
     CHUNK records a row, found by their records' keys, and read back a row at a time when the file the last
     build wrote lacks them (they come to 85 MB at 10,000 records). Made a step at a time (``steps``: the
-    keys, then a chunk a step), which a cold build takes while a process beside it makes search blocks."""
+    keys, a chunk a step when the store keeps none, then the lines a chunk a step), which a cold build takes
+    while a process beside it makes search blocks."""
 
     def __init__(
         self,
@@ -185,9 +187,23 @@ class _OpenDataLines:
         published = [r for c in self.config.collections for r in self.by_collection[c.name]]
 
         def key(record: Record) -> str:
-            return inputs_key(self.settings, opendata.inputs(record, self.config))
+            return key_of(self.settings, record, functools.partial(opendata.inputs, config=self.config))
 
-        self.keys = by_state(self.store, "open_data_records", self.settings, published, self.states, key)
+        made: dict[int, str] = {}
+        if not self.store.has("meta", "open_data_records"):  # none kept: every key is made, a chunk a step
+            for start in range(
+                0, len(published), CHUNK
+            ):  # (one step of all 10,000 left the process beside idle)
+                made.update((id(r), key(r)) for r in published[start : start + CHUNK])
+                yield
+
+        def kept_or_made(record: Record) -> str:
+            found = made.pop(id(record), None)
+            return key(record) if found is None else found
+
+        self.keys = by_state(
+            self.store, "open_data_records", self.settings, published, self.states, kept_or_made
+        )
         yield
         self.names = yield from _chunks(self.store, published, self.keys, self.config)
 
