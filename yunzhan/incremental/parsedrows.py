@@ -23,9 +23,8 @@ from yunzhan.model import Record
 TABLE = "parsed"  # a row each: those ``marshal`` cannot keep (pickled), or () for one gone since the table
 KEPT = "parsed-rows"  # the meta rows of the ``KeptRows`` table of the others
 _GONE = ()
-_FIELDS = [f.name for f in dataclasses.fields(Record)].index(
-    "fields"
-)  # among its values (``memos._ATTRIBUTES``)
+# where a record's fields sit among its values (``memos._ATTRIBUTES``)
+_FIELDS = [f.name for f in dataclasses.fields(Record)].index("fields")
 
 
 class ParsedRows:
