@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import MakeSite, edit_file
 from tests.test_cache import _tree
-from yunzhan import YunzhanError, mirror, output, portable, writing
+from yunzhan import YunzhanError, mirror, outputfolders, portable, writing
 from yunzhan.pipeline import BuildOptions, build
 from yunzhan.recycle import walk_tree
 
@@ -39,8 +39,8 @@ def test_the_mirror_is_the_output_linked_with_its_records(tmp_path: Path) -> Non
     spare = mirroring.wait()
     assert spare is not None and spare.differ == frozenset()
     folder = tmp_path / ".output.spare"
-    assert (folder / output.TOKEN_NAME).read_text() == spare.token
-    (folder / output.TOKEN_NAME).unlink()
+    assert (folder / outputfolders.TOKEN_NAME).read_text() == spare.token
+    (folder / outputfolders.TOKEN_NAME).unlink()
     assert _tree(folder) == _tree(out)
     for rel in spare.files:  # hard links: the very files of the output
         assert os.stat(folder / rel).st_ino == os.stat(out / rel).st_ino
@@ -83,7 +83,7 @@ def _equals_cold(site: Path, out: Path) -> None:
     cold = site.parent / "cold"
     build(BuildOptions(site_dir=site, output_dir=cold, use_cache=False))
     assert _tree(out) == _tree(cold)
-    assert not [p for p in site.iterdir() if output.STAGING_MARK in p.name]
+    assert not [p for p in site.iterdir() if outputfolders.STAGING_MARK in p.name]
 
 
 def test_the_first_build_into_a_new_folder_leaves_a_mirror_for_the_next(
@@ -95,13 +95,13 @@ def test_the_first_build_into_a_new_folder_leaves_a_mirror_for_the_next(
     out = site / "output"
     _build(site, out)
     assert (site / ".output.spare").is_dir()
-    assert not [p for p in site.iterdir() if output.STAGING_MARK in p.name]
+    assert not [p for p in site.iterdir() if outputfolders.STAGING_MARK in p.name]
     before = _tree(out)
     started: list[Path] = []
     monkeypatch.setattr(mirror, "start", lambda folder: started.append(folder))
     linked = _links_of_an_edit(site, out, monkeypatch)
     assert started == []
-    rels = [d.split(f"{output.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
+    rels = [d.split(f"{outputfolders.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
     assert all(before.get(rel) != (out / rel).read_bytes() for rel in rels), rels
     assert "补充一句" in (out / "projects/p03/index.html").read_text(encoding="utf-8")
     _equals_cold(site, out)
@@ -122,7 +122,7 @@ def test_the_first_edit_after_a_build_that_left_no_spare_stages_in_the_mirror(
     assert not (site / ".output.spare").exists()
     before = _tree(out)
     linked = _links_of_an_edit(site, out, monkeypatch)
-    rels = [d.split(f"{output.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
+    rels = [d.split(f"{outputfolders.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
     assert rels and all(before.get(rel) != (out / rel).read_bytes() for rel in rels), rels
     assert "补充一句" in (out / "projects/p03/index.html").read_text(encoding="utf-8")
     _equals_cold(site, out)
@@ -165,7 +165,7 @@ def test_a_failed_build_stops_the_mirror_and_leaves_the_output(
         _build(site, out)
     assert _tree(out) == before
     deadline = time.monotonic() + 20  # a half-made mirror is deleted by a detached process
-    while [p for p in site.iterdir() if output.STAGING_MARK in p.name]:
+    while [p for p in site.iterdir() if outputfolders.STAGING_MARK in p.name]:
         assert time.monotonic() < deadline, _listing(site)
         time.sleep(0.02)
     edit_file(site / "content/projects/p03.md", "title：项目3", "title: 项目3")
@@ -177,7 +177,7 @@ def test_a_killed_childs_leftover_is_removed_by_the_next_build(make_site: MakeSi
     site = make_site(PROJECTS)
     out = site / "output"
     _build(site, out)
-    leftover = site / f".output{output.STAGING_MARK}mirror-{2**22 + 12345}"  # no such process
+    leftover = site / f".output{outputfolders.STAGING_MARK}mirror-{2**22 + 12345}"  # no such process
     (leftover / "projects").mkdir(parents=True)
     edit_file(site / "content/projects/p03.md", "的正文。", "的正文，补充一句。")
     _build(site, out)

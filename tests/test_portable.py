@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
-from yunzhan import markup, output, portable, workers
+from yunzhan import markup, outputfolders, portable, workers
 from yunzhan.cli import main
 
 FALLBACKS = ["exchange", "fork", "hard_links", "alarm", "detach"]
@@ -259,14 +259,14 @@ def test_process_alive() -> None:
 def test_a_stage_of_a_dead_build_is_removed_and_of_a_live_one_kept(tmp_path: Path) -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    dead = tmp_path / f".output{output.STAGING_MARK}{child.pid}"
+    dead = tmp_path / f".output{outputfolders.STAGING_MARK}{child.pid}"
     live = (
         tmp_path
-        / f".output{output.STAGING_MARK}{os.getppid() if portable.process_alive(os.getppid()) else 1}"
+        / f".output{outputfolders.STAGING_MARK}{os.getppid() if portable.process_alive(os.getppid()) else 1}"
     )
     dead.mkdir()
     live.mkdir()
-    output.clean_leftovers(tmp_path / "output")
+    outputfolders.clean_leftovers(tmp_path / "output")
     assert not dead.exists()
     assert live.exists() == portable.process_alive(int(live.name.rsplit("-", 1)[1]))
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yunzhan import portable
-from yunzhan.output import SPARE_MARK
+from yunzhan.outputfolders import SPARE_MARK
 from yunzhan.recycle import Spare, record_bytes
 from yunzhan.treesign import FolderStat, TreeRecord, folder_stat
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yunzhan import portable
-from yunzhan.output import SPARE_MARK, STAGING_MARK, TOKEN_NAME
+from yunzhan.outputfolders import SPARE_MARK, STAGING_MARK, TOKEN_NAME
 from yunzhan.recycle import Spare
 from yunzhan.treesign import FileStat, FolderStat, TreeRecord, file_stat, folder_stat
 

@@ -21,14 +21,19 @@ from pathlib import Path
 from typing import BinaryIO
 
 from yunzhan import portable
+from yunzhan.outputfolders import (
+    OLD_MARK,
+    SPARE_MARK,
+    STAGING_MARK,
+    TOKEN_NAME,
+    claim,
+    clean_leftovers,
+    take_token,
+)
 from yunzhan.recycle import Spare, prune_known, record_made, walk_tree
 from yunzhan.samebytes import same_bytes, same_file
 from yunzhan.treesign import TreeRecord, folders_hold, record_signature, top_holds
 
-STAGING_MARK = ".staging-"
-OLD_MARK = ".old-"
-SPARE_MARK = ".spare"
-TOKEN_NAME = ".yunzhan-spare"  # in a spare tree: which build's note of it can be trusted
 PART_SUFFIX = ".yunzhan-part"  # a file being written piece by piece beside its place
 FSYNC_FILES = 256  # up to this many new files are flushed one by one before the swap; more, the whole disk
 
@@ -81,8 +86,8 @@ class StagedOutput:
         clean_leftovers(self.output_dir)
         self.stage = self.output_dir.parent / f".{self.output_dir.name}{STAGING_MARK}{os.getpid()}"
         self.spare = self.output_dir.parent / f".{self.output_dir.name}{SPARE_MARK}"
-        self.recycled = _claim(self.spare, self.stage)
-        token = _take_token(self.stage) if self.recycled else None
+        self.recycled = claim(self.spare, self.stage)
+        token = take_token(self.stage) if self.recycled else None
         self._root = os.fspath(self.stage)
         trusted = known is not None and token == known.token
         self.known = known if trusted and self._holds(known.tree, held) else None  # type: ignore[union-attr]
@@ -362,40 +367,6 @@ class StagedOutput:
             portable.delete_tree_detached(folder)
         else:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _take_token(stage: Path) -> str | None:
-    """Read and remove the token of a claimed spare tree (a stage that fails is retired without one)."""
-    path = stage / TOKEN_NAME
-    try:
-        token = path.read_text(encoding="ascii")
-        path.unlink()
-    except (OSError, ValueError):
-        return None
-    return token
-
-
-def clean_leftovers(output_dir: Path) -> None:
-    """Remove staging folders of builds that were killed before they finished."""
-    prefix = f".{output_dir.name}"
-    for entry in output_dir.parent.glob(f"{prefix}*"):
-        rest = entry.name[len(prefix) :]
-        if rest.startswith((STAGING_MARK, OLD_MARK)) and entry.is_dir():
-            pid = rest.rsplit("-", 1)[-1]
-            if pid.isdigit() and int(pid) != os.getpid() and portable.process_alive(int(pid)):
-                continue  # another build is running right now
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def _claim(spare: Path, stage: Path) -> bool:
-    """Take the spare tree as this build's stage (a rename: two builds cannot both get it)."""
-    try:
-        if not stat.S_ISDIR(os.lstat(spare).st_mode):
-            return False
-        os.rename(spare, stage)
-    except OSError:
-        return False
-    return True
 
 
 def _open_or_none(path: str | None) -> BinaryIO | None:
