@@ -45,7 +45,7 @@ def find_stale_pages(b: Build) -> None:
     else:  # the last build's, when only the bodies of edited records changed since
         media = (b.image_result.images, b.media_result.images, b.media_result.audio)
         context = context_of(b.site_print, b.records, media)
-        b.stored = StoredPrints(b.store, context, b.records, origins(b))
+        b.stored = StoredPrints(b.store, context, b.records, origins(b), b.print_basis)
     stored = b.stored
     b.prints = Fingerprints(
         b.records,

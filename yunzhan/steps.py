@@ -36,13 +36,14 @@ from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse, verify
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.keptorder import keep_file, keep_order, kept_order
+from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
 from yunzhan.incremental.qrcodes import KeptQrCodes
 from yunzhan.incremental.searchblocks import titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import Store
-from yunzhan.incremental.storedprints import StoredPrints
+from yunzhan.incremental.storedprints import StoredPrints, basis
 from yunzhan.incremental.textpack import TextPack
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
@@ -112,6 +113,7 @@ class Build:
     changed: set[str] = field(init=False)  # ``reuse.changed_owners``: what changed since the last build
     rendered_before: bool = field(init=False)  # the store notes pages of a last build
     stored: StoredPrints | None = None  # the last build's prints, for a build from the command line
+    print_basis: KeptRows | None = None  # their rows, read once for ``keptorder`` and ``StoredPrints``
 
     @property
     def records(self) -> list[Record]:
@@ -182,7 +184,8 @@ def resolve_references(b: Build) -> None:
     kept = None
     fresh = _fresh(b) if isinstance(b.memo, ParsedFiles) else None  # a build from the command line
     if fresh is not None and not table.problems:
-        kept = kept_order(b.store, key, b.records, fresh, file.key)
+        b.print_basis = basis(b.store)
+        kept = kept_order(b.store, key, b.records, fresh, file.key, b.print_basis)
     if kept is not None:
         b.grouped = kept.grouped
         references.link_in_order(b.grouped, b.records, b.config)

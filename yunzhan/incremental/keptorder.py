@@ -17,6 +17,7 @@ from __future__ import annotations
 import marshal
 from dataclasses import dataclass
 
+from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.storedprints import basis, shape_print
 from yunzhan.model import Record
@@ -35,10 +36,15 @@ class KeptOrder:
 
 
 def kept_order(
-    store: Store, key: str, records: list[Record], fresh: list[tuple[Record, Record]], file_key: str
+    store: Store,
+    key: str,
+    records: list[Record],
+    fresh: list[tuple[Record, Record]],
+    file_key: str,
+    prints: KeptRows | None = None,
 ) -> KeptOrder | None:
     """The last build's, when nothing they are made of changed; ``fresh``: (record, its parse) of each file
-    parsed by this build."""
+    parsed by this build; ``prints``: the build's reader of ``storedprints``' rows, when it has one."""
     found = store.get("meta", ORDER)
     if not isinstance(found, tuple) or found[0] != key or not file_key or store.get("meta", FILE) != file_key:
         return None
@@ -46,7 +52,7 @@ def kept_order(
     if len(sources) != len(records) or any(a != b.source for a, b in zip(sources, records, strict=True)):
         return None
     if fresh:
-        rows = basis(store).read()[1]
+        rows = (prints or basis(store)).read()[1]
         for record, parsed in fresh:
             row = rows.get((record.collection, record.slug))
             if row is None or row[1] != shape_print(parsed):

@@ -190,10 +190,9 @@ class _OpenDataLines:
             return key_of(self.settings, record, functools.partial(opendata.inputs, config=self.config))
 
         made: dict[int, str] = {}
-        if not self.store.has("meta", "open_data_records"):  # none kept: every key is made, a chunk a step
-            for start in range(
-                0, len(published), CHUNK
-            ):  # (one step of all 10,000 left the process beside idle)
+        # none kept: every key is made, a chunk a step (one step of all 10,000 left the process beside idle)
+        if not self.store.has("meta", "open_data_records"):
+            for start in range(0, len(published), CHUNK):
                 made.update((id(r), key(r)) for r in published[start : start + CHUNK])
                 yield
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from yunzhan.incremental.fingerprints import WHOLE, DepKey, digest, print_of
 from yunzhan.incremental.keptrows import OVERLAY, KeptRows
@@ -65,9 +64,16 @@ class StoredPrints:
     """The last build's prints, and those of this build it may take from them."""
 
     def __init__(
-        self, store: Store, context: str, records: list[Record], origin: Callable[[Record], Origin]
+        self,
+        store: Store,
+        context: str,
+        records: list[Record],
+        origin: Callable[[Record], Origin],
+        kept: KeptRows | None = None,
     ) -> None:
-        key, rows = basis(store).read()
+        """``kept``: the build's reader of the rows (``basis``), when it has one already."""
+        self.kept = kept or basis(store)
+        key, rows = self.kept.read()
         found = (key[1:], key[:1] == "1", rows) if key else None
         self.context = context
         self.before: dict[RecordKey, tuple[str, str, str]] = found[2] if found is not None else {}
@@ -127,23 +133,17 @@ class StoredPrints:
                     last = self.before.get(key)
                     shape = last[1] if last is not None and last[0] == at[0] else shape_print(at[1])
                     rows[key] = (at[0], shape, whole[key])
-        basis(store).write(f"{int(complete)}{self.context}", rows)
-
-
-_BASES: WeakKeyDictionary[Store, KeptRows] = WeakKeyDictionary()
+        self.kept.write(f"{int(complete)}{self.context}", rows)
 
 
 def basis(store: Store) -> KeptRows:
-    """The rows of ``BASIS`` through ``store``: one reader a store, so a build reads them once."""
-    kept = _BASES.get(store)
-    if kept is None:
-        kept = _BASES[store] = KeptRows(store, BASIS)
-    return kept
+    """A reader of the rows of ``BASIS`` through ``store``: a build makes one, for ``keptorder`` and
+    ``StoredPrints`` both, so it reads them once."""
+    return KeptRows(store, BASIS)
 
 
 def forget(store: Store) -> None:
     """No rows noted (a long-lived process's build: the next from the command line makes every print)."""
-    _BASES.pop(store, None)
     store.put("meta", BASIS, None)
     store.put("meta", BASIS + OVERLAY, None)
 
