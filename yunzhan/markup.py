@@ -21,7 +21,7 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
-from yunzhan import portable
+from yunzhan import mdtuned, portable
 from yunzhan.errors import ERROR, WARNING, Problem
 from yunzhan.htmltokens import TooDeep, check_depth
 from yunzhan.markuplinks import BodyImage, LinkMiss, LinkResolver, Locator, Rewriter, tag_attrs
@@ -110,33 +110,39 @@ _local = threading.local()
 
 
 def _markdown() -> markdown.Markdown:
-    """One reusable instance per thread (building one costs more than converting a short body). Extensions
-    are given as instances, not names: a name is looked up among the installed packages' entry points, which
-    imports importlib.metadata and email (~30 ms of an edit that converts one body)."""
+    """One reusable instance per thread (building one costs more than converting a short body), its inline pass
+    ``mdtuned``'s."""
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:
-        from markdown.extensions.attr_list import AttrListExtension
-        from markdown.extensions.fenced_code import FencedCodeExtension
-        from markdown.extensions.footnotes import FootnoteExtension
-        from markdown.extensions.sane_lists import SaneListExtension
-        from markdown.extensions.tables import TableExtension
-        from markdown.extensions.toc import TocExtension
-
-        slugger = _Slugger()
-        md = markdown.Markdown(
-            extensions=[
-                TableExtension(use_align_attribute=True),
-                FencedCodeExtension(),
-                FootnoteExtension(BACKLINK_TITLE="回到正文第 {} 处脚注"),
-                AttrListExtension(),
-                TocExtension(slugify=slugger, marker=""),
-                SaneListExtension(),
-                slugger,
-            ],
-            output_format="html",
-        )
-        _local.md = md
+        md = _local.md = mdtuned.install(plain_markdown())
     return md
+
+
+def plain_markdown() -> markdown.Markdown:
+    """A Python-Markdown instance with yunzhan's extensions, as the library makes it (tests compare it with
+    ``_markdown``'s). Extensions are given as instances, not names: a name is looked up among the installed
+    packages' entry points, which imports importlib.metadata and email (~30 ms of an edit that converts one
+    body)."""
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+    from markdown.extensions.toc import TocExtension
+
+    slugger = _Slugger()
+    return markdown.Markdown(
+        extensions=[
+            TableExtension(use_align_attribute=True),
+            FencedCodeExtension(),
+            FootnoteExtension(BACKLINK_TITLE="回到正文第 {} 处脚注"),
+            AttrListExtension(),
+            TocExtension(slugify=slugger, marker=""),
+            SaneListExtension(),
+            slugger,
+        ],
+        output_format="html",
+    )
 
 
 def _flatten(tokens: list[dict[str, object]]) -> Iterator[tuple[int, str, str]]:
