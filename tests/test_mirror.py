@@ -98,7 +98,7 @@ def test_the_first_build_into_a_new_folder_leaves_a_mirror_for_the_next(
     assert not [p for p in site.iterdir() if outputfolders.STAGING_MARK in p.name]
     before = _tree(out)
     started: list[Path] = []
-    monkeypatch.setattr(mirror, "start", lambda folder: started.append(folder))
+    monkeypatch.setattr(mirror, "start", lambda folder, record=None: started.append(folder))
     linked = _links_of_an_edit(site, out, monkeypatch)
     assert started == []
     rels = [d.split(f"{outputfolders.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
@@ -116,7 +116,7 @@ def test_the_first_edit_after_a_build_that_left_no_spare_stages_in_the_mirror(
     site = make_site(PROJECTS)
     out = site / "output"
     with monkeypatch.context() as m:
-        m.setattr(writing.Stage, "start_mirror_after", lambda self: None)
+        m.setattr(writing.Stage, "start_mirror_after", lambda self, stats: None)
         _build(site, out)
         _build(site, out)  # after an edit-free rebuild there is still no spare: the cold build made none
     assert not (site / ".output.spare").exists()
@@ -157,7 +157,7 @@ def test_a_failed_build_stops_the_mirror_and_leaves_the_output(
     site = make_site(PROJECTS)
     out = site / "output"
     with monkeypatch.context() as m:
-        m.setattr(writing.Stage, "start_mirror_after", lambda self: None)
+        m.setattr(writing.Stage, "start_mirror_after", lambda self, stats: None)
         _build(site, out)  # leaves no spare: the failing build mirrors
     before = _tree(out)
     edit_file(site / "content/projects/p03.md", "title: 项目3", "title：项目3")  # a full-width colon
