@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
 from dataclasses import replace
@@ -48,6 +49,39 @@ def test_the_mirror_is_the_output_linked_with_its_records(tmp_path: Path) -> Non
     assert spare.output_tree == walk_tree(os.fspath(out))
     assert _listing(tmp_path) == [".output.spare", "output"]  # nothing of the child's left
     assert mirror.start(out) is None  # there is a spare tree now
+
+
+def test_a_mirror_given_the_output_s_record_walks_nothing_and_records_the_same(tmp_path: Path) -> None:
+    """The first build hands the child the record its commit made of the output: the child mirrors by it,
+    and the records it returns are those a walk would give."""
+    out = tmp_path / "output"
+    for rel, data in {"index.html": b"home", "a/index.html": b"a", "a/b/c.css": b"c", "d/e.js": b"e"}.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    mirroring = mirror.start(out, walk_tree(os.fspath(out)))
+    assert mirroring is not None
+    spare = mirroring.wait()
+    assert spare is not None
+    folder = tmp_path / ".output.spare"
+    (folder / outputfolders.TOKEN_NAME).unlink()
+    assert spare.tree == walk_tree(os.fspath(folder))
+    assert spare.output_tree == walk_tree(os.fspath(out))
+    assert _listing(tmp_path) == [".output.spare", "output"]
+
+
+def test_a_record_of_another_output_is_refused(tmp_path: Path) -> None:
+    """A record handed for an output folder that is not the one there now (another build swapped its own in)
+    mirrors nothing."""
+    out = tmp_path / "output"
+    (out / "a").mkdir(parents=True)
+    (out / "a/index.html").write_bytes(b"a")
+    record = walk_tree(os.fspath(out))
+    given = marshal.dumps((record.folders, record.files, (0, 0)))
+    with pytest.raises(OSError):
+        mirror.mirror(
+            os.fspath(out), os.fspath(tmp_path / "m"), os.fspath(tmp_path / ".output.spare"), "t", given
+        )
+    assert _listing(tmp_path) == ["output"]
 
 
 def test_a_mirror_of_an_output_swapped_out_meanwhile_is_not_trusted(tmp_path: Path) -> None:
