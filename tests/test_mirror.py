@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
 from dataclasses import replace
@@ -48,6 +49,39 @@ def test_the_mirror_is_the_output_linked_with_its_records(tmp_path: Path) -> Non
     assert spare.output_tree == walk_tree(os.fspath(out))
     assert _listing(tmp_path) == [".output.spare", "output"]  # nothing of the child's left
     assert mirror.start(out) is None  # there is a spare tree now
+
+
+def test_a_mirror_given_the_output_s_record_walks_nothing_and_records_the_same(tmp_path: Path) -> None:
+    """The first build hands the child the record its commit made of the output: the child mirrors by it,
+    and the records it returns are those a walk would give."""
+    out = tmp_path / "output"
+    for rel, data in {"index.html": b"home", "a/index.html": b"a", "a/b/c.css": b"c", "d/e.js": b"e"}.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    mirroring = mirror.start(out, walk_tree(os.fspath(out)))
+    assert mirroring is not None
+    spare = mirroring.wait()
+    assert spare is not None
+    folder = tmp_path / ".output.spare"
+    (folder / outputfolders.TOKEN_NAME).unlink()
+    assert spare.tree == walk_tree(os.fspath(folder))
+    assert spare.output_tree == walk_tree(os.fspath(out))
+    assert _listing(tmp_path) == [".output.spare", "output"]
+
+
+def test_a_record_of_another_output_is_refused(tmp_path: Path) -> None:
+    """A record handed for an output folder that is not the one there now (another build swapped its own in)
+    mirrors nothing."""
+    out = tmp_path / "output"
+    (out / "a").mkdir(parents=True)
+    (out / "a/index.html").write_bytes(b"a")
+    record = walk_tree(os.fspath(out))
+    given = marshal.dumps((record.folders, record.files, (0, 0)))
+    with pytest.raises(OSError):
+        mirror.mirror(
+            os.fspath(out), os.fspath(tmp_path / "m"), os.fspath(tmp_path / ".output.spare"), "t", given
+        )
+    assert _listing(tmp_path) == ["output"]
 
 
 def test_a_mirror_of_an_output_swapped_out_meanwhile_is_not_trusted(tmp_path: Path) -> None:
@@ -98,7 +132,7 @@ def test_the_first_build_into_a_new_folder_leaves_a_mirror_for_the_next(
     assert not [p for p in site.iterdir() if outputfolders.STAGING_MARK in p.name]
     before = _tree(out)
     started: list[Path] = []
-    monkeypatch.setattr(mirror, "start", lambda folder: started.append(folder))
+    monkeypatch.setattr(mirror, "start", lambda folder, record=None: started.append(folder))
     linked = _links_of_an_edit(site, out, monkeypatch)
     assert started == []
     rels = [d.split(f"{outputfolders.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
@@ -116,7 +150,7 @@ def test_the_first_edit_after_a_build_that_left_no_spare_stages_in_the_mirror(
     site = make_site(PROJECTS)
     out = site / "output"
     with monkeypatch.context() as m:
-        m.setattr(writing.Stage, "start_mirror_after", lambda self: None)
+        m.setattr(writing.Stage, "start_mirror_after", lambda self, stats: None)
         _build(site, out)
         _build(site, out)  # after an edit-free rebuild there is still no spare: the cold build made none
     assert not (site / ".output.spare").exists()
@@ -157,7 +191,7 @@ def test_a_failed_build_stops_the_mirror_and_leaves_the_output(
     site = make_site(PROJECTS)
     out = site / "output"
     with monkeypatch.context() as m:
-        m.setattr(writing.Stage, "start_mirror_after", lambda self: None)
+        m.setattr(writing.Stage, "start_mirror_after", lambda self, stats: None)
         _build(site, out)  # leaves no spare: the failing build mirrors
     before = _tree(out)
     edit_file(site / "content/projects/p03.md", "title: 项目3", "title：项目3")  # a full-width colon

@@ -205,7 +205,7 @@ def test_a_file_system_without_hard_links_gets_copies_with_their_times(
     source.write_bytes(b"<p>1</p>")
     os.utime(source, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
     monkeypatch.setattr(os, "link", refuse)
-    portable.link_or_copy(source, tmp_path / "b.html")
+    assert portable.link_or_copy(source, tmp_path / "b.html") is False  # a copy: its stat is its own
     copy = tmp_path / "b.html"
     assert copy.read_bytes() == b"<p>1</p>"
     assert copy.stat().st_mtime_ns == source.stat().st_mtime_ns
@@ -215,7 +215,7 @@ def test_a_file_system_without_hard_links_gets_copies_with_their_times(
 def test_link_or_copy_links_where_it_can(tmp_path: Path) -> None:
     source = tmp_path / "a"
     source.write_bytes(b"x")
-    portable.link_or_copy(source, tmp_path / "b")
+    assert portable.link_or_copy(source, tmp_path / "b") is True
     assert (tmp_path / "b").stat().st_ino == source.stat().st_ino
     with pytest.raises(FileExistsError):
         portable.link_or_copy(source, tmp_path / "b")

@@ -68,8 +68,10 @@ class Mirroring:
             portable.delete_tree_detached(self.folder)
 
 
-def start(output_dir: Path) -> Mirroring | None:
-    """Start mirroring ``output_dir`` when it is there and no spare tree is (None otherwise)."""
+def start(output_dir: Path, record: TreeRecord | None = None) -> Mirroring | None:
+    """Start mirroring ``output_dir`` when it is there and no spare tree is (None otherwise). ``record``: the
+    output as the commit that swapped it in just recorded it (``output.WriteStats.record``), handed to the child
+    so it need not walk the output again (22,000 folders and 26,000 files at 10,000 records: ~0.4 CPU-s)."""
     output_dir = output_dir.absolute()
     spare = output_dir.parent / f".{output_dir.name}{SPARE_MARK}"
     if not output_dir.is_dir() or os.path.lexists(spare):
@@ -77,7 +79,10 @@ def start(output_dir: Path) -> Mirroring | None:
     token = os.urandom(8).hex()
     folder = output_dir.parent / f".{output_dir.name}{STAGING_MARK}mirror-{os.getpid()}"
     args = [os.fspath(output_dir), os.fspath(folder), os.fspath(spare), token]
-    process = portable.start_python("yunzhan.mirror", args, Path(__file__).parents[1])
+    given = None
+    if record is not None:  # with the output's identity now: the child mirrors no other build's output by it
+        given = marshal.dumps((record.folders, record.files, _identity(os.stat(output_dir))))
+    process = portable.start_python("yunzhan.mirror", args, Path(__file__).parents[1], given)
     if process is None:
         return None
     return Mirroring(process, token, output_dir, folder)
@@ -88,35 +93,30 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
 
 
 def mirror(
-    output_dir: str, folder: str, spare: str, token: str
+    output_dir: str, folder: str, spare: str, token: str, given: bytes = b""
 ) -> tuple[TreeRecord, TreeRecord, tuple[int, int]]:
     """In the child: link every file of ``output_dir`` into ``folder``, write the token into it and rename it
     to ``spare``. Returns the records of the new tree and of the output (``treesign.TreeRecord``), and which
-    folder the output was (another build may swap its own in meanwhile)."""
+    folder the output was (another build may swap its own in meanwhile). ``given``: the output's record and
+    identity from the build that swapped it in (``start``), else the output is walked."""
     mirrored = _identity(os.stat(output_dir))
+    if given:
+        output_folders, files, identity = marshal.loads(given)
+        if tuple(identity) != mirrored:  # another build swapped its output in since
+            raise OSError(f"{output_dir} is not the output recorded")
+    else:
+        output_folders, files = _walk(output_dir)
     os.mkdir(folder)
     try:
-        output_folders: dict[str, FolderStat] = {}
-        files: dict[str, FileStat] = {}
-        stack = [""]
-        while stack:  # read first, then made in name order, as a build makes its pages
-            rel = stack.pop()
-            with os.scandir(f"{output_dir}/{rel}" if rel else output_dir) as found:
-                for entry in found:
-                    path = f"{rel}/{entry.name}" if rel else entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        # as ``recycle.walk_tree`` notes a folder: a DirEntry has no inode on Windows
-                        output_folders[path] = folder_stat(os.lstat(entry.path))
-                        stack.append(path)
-                    else:
-                        files[path] = file_stat(entry.stat(follow_symlinks=False))
-        for rel in sorted(output_folders):
+        for rel in sorted(output_folders):  # made in name order, as a build makes its pages
             os.mkdir(f"{folder}/{rel}")
         mirror_files: dict[str, FileStat] = {}
         for rel in sorted(files):
             dest = f"{folder}/{rel}"
-            portable.link_or_copy(f"{output_dir}/{rel}", dest)
-            mirror_files[rel] = file_stat(os.lstat(dest))  # a copy where links are refused
+            if portable.link_or_copy(f"{output_dir}/{rel}", dest):
+                mirror_files[rel] = files[rel]  # the very file: its size, time and inode
+            else:
+                mirror_files[rel] = file_stat(os.lstat(dest))  # a copy where links are refused
         # each folder's time after the last entry went into it
         mirror_folders = {rel: folder_stat(os.lstat(f"{folder}/{rel}")) for rel in output_folders}
         portable.atomic_write(Path(folder) / TOKEN_NAME, token.encode("ascii"))
@@ -127,10 +127,31 @@ def mirror(
     return TreeRecord(mirror_folders, mirror_files), TreeRecord(output_folders, files), mirrored
 
 
+def _walk(output_dir: str) -> tuple[dict[str, FolderStat], dict[str, FileStat]]:
+    """The output's folders and files with their stats (``recycle.walk_tree``'s record, read before any is
+    linked)."""
+    folders: dict[str, FolderStat] = {}
+    files: dict[str, FileStat] = {}
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(f"{output_dir}/{rel}" if rel else output_dir) as found:
+            for entry in found:
+                path = f"{rel}/{entry.name}" if rel else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    # as ``recycle.walk_tree`` notes a folder: a DirEntry has no inode on Windows
+                    folders[path] = folder_stat(os.lstat(entry.path))
+                    stack.append(path)
+                else:
+                    files[path] = file_stat(entry.stat(follow_symlinks=False))
+    return folders, files
+
+
 def main(argv: list[str]) -> int:
-    """The child: ``output_dir folder spare token``; what ``mirror`` returns goes to stdout, marshalled."""
+    """The child: ``output_dir folder spare token``, the output's record on standard input when the build
+    gave it (``start``); what ``mirror`` returns goes to stdout, marshalled."""
     try:
-        made, output, mirrored = mirror(*argv)
+        made, output, mirrored = mirror(*argv, sys.stdin.buffer.read() if sys.stdin is not None else b"")
     except OSError:
         return 1
     records = ((made.folders, made.files), (output.folders, output.files), mirrored)

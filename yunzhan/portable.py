@@ -94,18 +94,19 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def link_or_copy(source: str | Path, dest: str | Path) -> None:
+def link_or_copy(source: str | Path, dest: str | Path) -> bool:
     """Hard-link ``source`` as ``dest``; where the file system has no hard links (exFAT and FAT32 on USB sticks,
     some network shares), copy it with its modification time, so an unchanged file still looks unchanged to
-    a sync that compares times."""
+    a sync that compares times. True when linked (``dest`` is the very file)."""
     if capabilities().hard_links:
         try:
             os.link(source, dest)
-            return
+            return True
         except OSError as exc:
             if exc.errno in (errno.EEXIST, errno.ENOENT):
                 raise
     shutil.copy2(source, dest)
+    return False
 
 
 def copy_range(source: int, dest: int, offset: int, length: int) -> None:
@@ -232,22 +233,31 @@ def delete_tree_detached(folder: Path) -> None:
 # ---------------------------------------------------------------- processes
 
 
-def start_python(module: str, args: list[str], root: Path) -> subprocess.Popen[bytes] | None:
+def start_python(
+    module: str, args: list[str], root: Path, given: bytes | None = None
+) -> subprocess.Popen[bytes] | None:
     """Run ``module.main(args)`` in a new Python process (started afresh, not forked: the same on Windows),
     with ``root`` first on its path and its standard output piped back; None where none can be started (the
-    caller then does without it)."""
+    caller then does without it). ``given``: its standard input, from a temporary file (this process never
+    waits for the child to read it, as it would on a pipe)."""
     if not capabilities().spawn:
         return None
     code = "import importlib, sys; sys.path.insert(0, sys.argv[1]); "
     code += "sys.exit(importlib.import_module(sys.argv[2]).main(sys.argv[3:]))"
     try:
-        return subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", code, os.fspath(root), module, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            close_fds=True,
-        )
+        with contextlib.ExitStack() as held:
+            stdin: Any = subprocess.DEVNULL
+            if given is not None:
+                stdin = held.enter_context(tempfile.TemporaryFile())
+                stdin.write(given)
+                stdin.seek(0)
+            return subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", code, os.fspath(root), module, *args],
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+            )
     except OSError:
         return None
 

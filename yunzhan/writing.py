@@ -47,11 +47,13 @@ class Stage:
         else:
             self.mirroring = mirror.start(self.output_dir)
 
-    def start_mirror_after(self) -> None:
+    def start_mirror_after(self, stats: WriteStats) -> None:
         """Have the spare tree mirrored from the output just swapped in, when the build left none (the first
         build into a new output folder): the next build, most often an editor's first edit, then stages only
-        what it changes instead of waiting for the mirror while it works."""
-        self.spare, self.mirroring = None, mirror.start(self.output_dir)
+        what it changes instead of waiting for the mirror while it works. The commit's record of the output
+        goes with it when that commit stat-ed every file (none carried from an older note)."""
+        record = stats.record if stats.stated else None
+        self.spare, self.mirroring = None, mirror.start(self.output_dir, record)
 
     def looked(self) -> lookahead.Looked | None:
         """What the child stat-ing the output found (None: none, or it failed)."""
@@ -159,7 +161,7 @@ def write(
             stats = staged.commit(background=True)
             put_spare(gathered.store, staged.swapped.spare)  # the next build's stage, if trusted
             if staged.swapped.spare is None and stage is not None:
-                stage.start_mirror_after()  # settled by ``remember``
+                stage.start_mirror_after(stats)  # settled by ``remember``
         else:
             stats = staged.commit()
         if session is not None:

@@ -44,6 +44,10 @@ from yunzhan.incremental.fingerprints import code_digest, digest
 from yunzhan.incremental.pageentries import PackedEntry, PageEntry
 
 LOCK_WAIT_S = 120  # a second build of the same output waits this long for the first one's store
+# a new store's page: a cold build writes ~470 MB at 10,000 records, mostly values of kilobytes to megabytes,
+# each page twice (the WAL, then the file): 16 KiB pages take a third less CPU than SQLite's 4 KiB (a cold
+# build's SQL replayed: 1.19 -> 0.85 CPU-s at 3,000 records). Fixed when the file is made: older stores keep theirs.
+PAGE_SIZE = 16384
 STORE_FORMAT = 7
 
 
@@ -106,6 +110,7 @@ class Store:
 
     @staticmethod
     def _prepare(db: sqlite3.Connection) -> sqlite3.Connection:
+        db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # before anything is written: a new file only
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commit, never corrupts
         db.executescript(_SCHEMA)
