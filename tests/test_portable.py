@@ -301,15 +301,6 @@ def test_exchange_dirs_swaps_where_it_can(tmp_path: Path) -> None:
     assert (b / "from-a").exists() and not (a / "from-a").exists()
 
 
-def test_time_limit_interrupts_where_it_can_and_is_a_no_op_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    if portable.capabilities().alarm:
-        with pytest.raises(portable.TimeLimitExceeded), portable.time_limit(0.05):
-            time.sleep(2)
-    force(monkeypatch, "alarm")
-    with portable.time_limit(0.01):
-        time.sleep(0.05)  # not interrupted: the size and nesting bounds of markup still hold
-
-
 def test_stop_signals_include_a_closed_terminal() -> None:
     names = {s.name for s in portable.stop_signals()}
     assert "SIGTERM" in names

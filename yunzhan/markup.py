@@ -21,7 +21,7 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
-from yunzhan import mdtuned, portable
+from yunzhan import mdtuned, timelimit
 from yunzhan.errors import ERROR, WARNING, Problem
 from yunzhan.htmltokens import TooDeep, check_depth
 from yunzhan.markuplinks import BodyImage, LinkMiss, LinkResolver, Locator, Rewriter, tag_attrs
@@ -45,7 +45,7 @@ __all__ = [
 class MarkupLimits:
     max_chars: int = 200_000  # longer input -> Problem, no conversion
     time_limit: float = (
-        5.0  # seconds per conversion, where portable.time_limit can bound it; exceeded -> Problem
+        5.0  # seconds per conversion, where timelimit.time_limit can bound it; exceeded -> Problem
     )
     max_nesting: int = 40  # brackets, blockquotes, lists, backtick runs; deeper -> Problem before converting
 
@@ -176,7 +176,7 @@ def _convert(text: str, where: str, hosts: tuple[str, ...], limits: MarkupLimits
     """Markdown → raw HTML within the time limit, its depth checked and what nh3 will remove noted."""
     md = _markdown()  # built outside the time limit: the first build imports the extensions
     try:
-        with portable.time_limit(limits.time_limit):
+        with timelimit.time_limit(limits.time_limit):
             md.reset()
             raw = md.convert(text)
             headings = tuple(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
@@ -184,10 +184,10 @@ def _convert(text: str, where: str, hosts: tuple[str, ...], limits: MarkupLimits
             found = scan(raw, hosts, where)
     except TooDeep:  # nh3's tree building is quadratic in tag depth: never hand it such HTML
         return None, f"{where}中的 HTML 标签嵌套太深（超过 {4 * limits.max_nesting} 层），没有转换", _SIMPLIFY
-    except (portable.TimeLimitExceeded, RecursionError, Exception) as exc:
+    except (timelimit.TimeLimitExceeded, RecursionError, Exception) as exc:
         _local.md = None  # interrupted mid-document: its state cannot be trusted
         reason = {
-            portable.TimeLimitExceeded: f"超过 {limits.time_limit:g} 秒仍未完成",
+            timelimit.TimeLimitExceeded: f"超过 {limits.time_limit:g} 秒仍未完成",
             RecursionError: "嵌套层次太深",
         }
         return None, f"{where}无法转换（{reason.get(type(exc), f'{type(exc).__name__}: {exc}')}）", _SIMPLIFY
