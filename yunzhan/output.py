@@ -190,15 +190,11 @@ class StagedOutput:
         self._written(dest, rel)
 
     def write_apart(self, rel: str, data: bytes) -> str:
-        """``write_bytes`` in a forked process sharing this stage: how it placed the file, for ``placed_apart``."""
+        """``write_bytes`` in a forked process sharing this stage (its notes a copy, thrown away): how the file
+        was placed (``WRITTEN``, ``LINKED``, ``UNTOUCHED``), for this process's ``placed_apart``."""
         self.write_bytes(rel, data)
         rel = rel.lstrip("/")
         return WRITTEN if rel in self._differ else UNTOUCHED if rel in self._untouched else LINKED
-
-    def make_folders(self, rels: list[str]) -> None:
-        """The folders of the files ``rels``, before other processes ``write_apart`` them."""
-        for rel in rels:
-            self._parent(f"{self._root}/{rel.lstrip('/')}")
 
     def placed_apart(self, rel: str, how: str) -> None:
         """Note a file a forked process placed (``write_apart``) as ``write_bytes`` notes its own."""

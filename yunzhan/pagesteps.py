@@ -139,8 +139,7 @@ def _placing(b: Build, todo: list[Page]) -> Callable[[str, str], list[tuple[str,
     this process writes them (no fork, no staging folder yet, or two pages at one URL, an error anyway)."""
     if b.stage is None or workers.workers_for(len(todo)) < 2:
         return None
-    rels = [page.output_file for page in todo]
-    if len(set(rels)) < len(rels) or not b.stage.apart(rels):
+    if len({page.output_file for page in todo}) < len(todo) or not b.stage.apart():
         return None
     return b.stage.page_anywhere
 

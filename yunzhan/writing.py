@@ -106,14 +106,13 @@ class Stage:
             return
         self._place(self.get(), rel, data)
 
-    def apart(self, rels: list[str]) -> bool:
-        """Made ready for forked renderers to place the pages ``rels`` themselves (``page_anywhere``): the
-        staging folder and the pages' folders made now (two processes making folders in one folder at once
-        wait on its lock), unless a mirror is still being made (the first pages then wait in this process)."""
+    def apart(self) -> bool:
+        """Made ready for forked renderers to place their pages themselves (``page_anywhere``): the staging
+        folder made now, unless a mirror is still being made (the first pages then wait in this process)."""
         mirroring = self.mirroring
         if self.staged is None and mirroring is not None and mirroring.running():
             return False
-        self.get().make_folders(rels)
+        self.get()
         return True
 
     def page_anywhere(self, rel: str, html: str) -> list[tuple[str, str]]:
