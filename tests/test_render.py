@@ -14,7 +14,7 @@ from yunzhan.model import Page, Record
 
 
 def test_what_a_page_read_is_made_into_its_note_where_it_rendered(tmp_path: Path) -> None:
-    """``note(i, touched)`` runs in the process that rendered page ``i`` (forked children at this size), and its
+    """``note(i, html, touched)`` runs in the process that rendered page ``i`` (forked children at this size), and its
     result comes back in the pages' order; a page whose template fails gets no note."""
     env = TrackingEnvironment(
         loader=jinja2.DictLoader({"p.html": "{{ page.record.title }}", "bad.html": "{{ nothing.at.all }}"}),
@@ -25,8 +25,8 @@ def test_what_a_page_read_is_made_into_its_note_where_it_rendered(tmp_path: Path
     pages = [Page("record", f"/r{i}/", f"/r{i}/", r.title, "p.html", record=r) for i, r in enumerate(records)]
     pages[7] = Page("record", "/bad/", "/bad/", "坏", "bad.html")
 
-    def note(i: int, touched: Any) -> tuple[int, int, list[Any]]:
-        return os.getpid(), i, sorted(touched)
+    def note(i: int, html: str, touched: Any) -> tuple[str, tuple[int, int, list[Any]]]:
+        return html, (os.getpid(), i, sorted(touched))
 
     results = list(render.render_pages(env, pages, object(), tmp_path, note))
     assert [page for page, *_ in results] == pages

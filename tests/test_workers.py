@@ -6,15 +6,17 @@ import gc
 import os
 import time
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import MakeSite
 from tests.test_cache import _tree
 from yunzhan import portable, workers
-from yunzhan.pipeline import BuildOptions, build
+from yunzhan.pipeline import BuildOptions, BuildResult, build
 
 
 def _square_plus(state: dict[str, int], i: int) -> tuple[int, int]:
@@ -191,14 +193,7 @@ def test_forked_renderers_read_nothing_through_the_store(
 
     site = make_site()
     readers = tmp_path / "readers.txt"
-    read = Store.get
-
-    def noting(self: Store, table: str, key: str) -> object:
-        with readers.open("a", encoding="utf-8") as f:
-            f.write(f"{os.getpid()} {table}\n")
-        return read(self, table, key)
-
-    monkeypatch.setattr(Store, "get", noting)
+    monkeypatch.setattr(Store, "get", _noting(readers, Store.get))
     own = Store.committed
 
     def committed(self: Store, table: str, key: str) -> object:
@@ -209,16 +204,7 @@ def test_forked_renderers_read_nothing_through_the_store(
 
     parent = os.getpid()
     monkeypatch.setattr(Store, "committed", committed)
-    theme = Path(__file__).parent.parent / "themes" / "default" / "templates" / "base.html"
-    for edit in ("", "<!-- 改了 -->\n"):
-        if edit:  # every page again, from a warm store
-            (site / "templates").mkdir(exist_ok=True)
-            (site / "templates" / "base.html").write_text(theme.read_text(encoding="utf-8") + edit, "utf-8")
-        with monkeypatch.context() as forking:
-            forking.setattr(workers, "workers_for", lambda count, min_items=0: 2)
-            forking.setattr(workers, "split", lambda count, chunk, weight=None: [[i] for i in range(count)])
-            build(BuildOptions(site_dir=site, output_dir=tmp_path / "two"))
-        build(BuildOptions(site_dir=site, output_dir=tmp_path / "one"))
+    for _two, _one in _forked_and_here(site, tmp_path, monkeypatch):
         assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
     tables = {tuple(line.split()) for line in readers.read_text(encoding="utf-8").splitlines()}
     assert {table for pid, table in tables if pid == str(os.getpid())} >= {"html"}
@@ -226,3 +212,49 @@ def test_forked_renderers_read_nothing_through_the_store(
     # only through a connection of their own: the template edit's bodies (and QR codes, for a child that
     # renders a placard page), committed by the cold build
     assert "own-html" in children and children <= {"own-html", "own-qr"}
+
+
+def test_forked_renderers_place_their_own_pages(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page rendered in a forked child is written to the staging folder there (its compressed twins too) and
+    only noted here: the output, and what the build says it wrote, are those of a build rendering here, cold
+    and after a template edit (a spare tree staged in)."""
+    from yunzhan.output import StagedOutput
+
+    site = make_site()
+    placed = tmp_path / "placed.txt"
+    monkeypatch.setattr(StagedOutput, "write_apart", _noting(placed, StagedOutput.write_apart))
+    for two, one in _forked_and_here(site, tmp_path, monkeypatch, compress=True):
+        assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
+        assert (two.written, two.unchanged, two.removed) == (one.written, one.unchanged, one.removed)
+    pids = {line.split()[0] for line in placed.read_text(encoding="utf-8").splitlines()}
+    assert pids and str(os.getpid()) not in pids  # the children's pages, placed by them
+
+
+def _forked_and_here(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compress: bool = False
+) -> Iterator[tuple[BuildResult, BuildResult]]:
+    """A cold build, then a template edit (every page again, from a warm store): each into ``two`` with a forked
+    renderer for every other page, and into ``one`` rendering here; their results, as each pair is built."""
+    theme = Path(__file__).parent.parent / "themes" / "default" / "templates" / "base.html"
+    for edit in ("", "<!-- 改了 -->\n"):
+        if edit:
+            (site / "templates").mkdir(exist_ok=True)
+            (site / "templates" / "base.html").write_text(theme.read_text(encoding="utf-8") + edit, "utf-8")
+        with monkeypatch.context() as forking:
+            forking.setattr(workers, "workers_for", lambda count, min_items=0: 2)
+            forking.setattr(workers, "split", lambda count, chunk, weight=None: [[i] for i in range(count)])
+            two = build(BuildOptions(site_dir=site, output_dir=tmp_path / "two", compress=compress))
+        yield two, build(BuildOptions(site_dir=site, output_dir=tmp_path / "one", compress=compress))
+
+
+def _noting(log: Path, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method``, each call noted in ``log`` with the process that made it and its first argument."""
+
+    def call(self: object, first: object, *args: object) -> Any:
+        with log.open("a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {first}\n")
+        return method(self, first, *args)
+
+    return call

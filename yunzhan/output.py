@@ -35,6 +35,7 @@ from yunzhan.samebytes import same_bytes, same_file
 from yunzhan.treesign import TreeRecord, folders_hold, record_signature, top_holds
 
 PART_SUFFIX = ".yunzhan-part"  # a file being written piece by piece beside its place
+WRITTEN, LINKED, UNTOUCHED = "written", "linked", "untouched"  # how ``write_apart`` placed a file
 FSYNC_FILES = 256  # up to this many new files are flushed one by one before the swap; more, the whole disk
 
 
@@ -142,7 +143,8 @@ class StagedOutput:
             except (FileNotFoundError, NotADirectoryError):  # not there, or a file above it (unlinked next)
                 pass
         self._parent(parent)  # pages come folder by folder: the parent is almost always known by now
-        os.mkdir(parent)
+        with contextlib.suppress(FileExistsError):  # made by a forked renderer meanwhile (``write_apart``)
+            os.mkdir(parent)
         self._dirs.add(parent)
 
     def _clear(self, dest: str) -> None:
@@ -186,6 +188,28 @@ class StagedOutput:
         with open(dest, "xb") as f:
             f.write(data)
         self._written(dest, rel)
+
+    def write_apart(self, rel: str, data: bytes) -> str:
+        """``write_bytes`` in a forked process sharing this stage (its notes a copy, thrown away): how the file
+        was placed (``WRITTEN``, ``LINKED``, ``UNTOUCHED``), for this process's ``placed_apart``."""
+        self.write_bytes(rel, data)
+        rel = rel.lstrip("/")
+        return WRITTEN if rel in self._differ else UNTOUCHED if rel in self._untouched else LINKED
+
+    def placed_apart(self, rel: str, how: str) -> None:
+        """Note a file a forked process placed (``write_apart``) as ``write_bytes`` notes its own."""
+        dest = f"{self._root}/{rel.lstrip('/')}"
+        folder = dest.rpartition("/")[0]
+        while folder not in self._dirs:  # made by that process (``_root`` is known)
+            self._dirs.add(folder)
+            folder = folder.rpartition("/")[0]
+        dest, _ = self._target(rel)  # its folder known: no system call
+        self._placed.add(rel.lstrip("/"))
+        if how == WRITTEN:
+            self._written(dest, rel)
+        elif how == UNTOUCHED:
+            self._untouched.add(rel.lstrip("/"))
+        self.stats.unchanged += how != WRITTEN
 
     def write_pieces(self, rel: str, pieces: Iterable[bytes]) -> None:
         """``write_bytes`` of a file made piece by piece (the open data: tens of MB, never whole in memory):

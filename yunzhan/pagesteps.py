@@ -110,15 +110,19 @@ def render_pages(b: Build) -> None:
     # them
     pending = PendingPages()
     earlier = partial(reuse.prints_read_before, b.store, b.changed) if b.rendered_before else None
-    note = partial(_page_entry, b.todo, b.prints, earlier)
-    for page, html, problem, entry in render.render_pages(b.env, todo, b.site, b.site_dir, note):
+    note = partial(_page_made, b.todo, b.prints, earlier, _placing(b, todo))
+    for page, html, problem, made in render.render_pages(b.env, todo, b.site, b.site_dir, note):
         if problem is not None:
             b.problems.append(problem)
-        elif html is not None:
-            if b.stage is not None:
+            continue
+        entry, placed = made
+        if b.stage is not None:
+            if html is not None:
                 b.stage.page(page.output_file, html)
-            b.pages.append((page, None if b.stage is not None else html))
-            pending.add(page.output_file, entry)
+            elif placed:
+                b.stage.placed(placed)
+        b.pages.append((page, None if b.stage is not None else html))
+        pending.add(page.output_file, entry)
     b.fresh += pending.rels
     b.store.put_pages(pending.drain())
     reuse.keep_prints(b.store, b.prints, records=b.stored is None)
@@ -129,19 +133,36 @@ def render_pages(b: Build) -> None:
         forget(b.store)
 
 
-def _page_entry(
+def _placing(b: Build, todo: list[Page]) -> Callable[[str, str], list[tuple[str, str]]] | None:
+    """Where pages rendered in forked processes are placed in the staging folder by the process that rendered
+    them (``Stage.page_anywhere``): so this one, which notes every page, does not also write them all. None:
+    this process writes them (no fork, no staging folder yet, or two pages at one URL, an error anyway)."""
+    if b.stage is None or workers.workers_for(len(todo)) < 2:
+        return None
+    if len({page.output_file for page in todo}) < len(todo) or not b.stage.apart():
+        return None
+    return b.stage.page_anywhere
+
+
+def _page_made(
     todo: list[tuple[Page, str]],
     prints: Fingerprints,
     earlier: Callable[[str], dict[DepKey, str]] | None,
+    place: Callable[[str, str], list[tuple[str, str]]] | None,
     i: int,
+    html: str,
     touched: Iterable[DepKey],
-) -> PackedEntry:
+) -> tuple[str | None, tuple[PackedEntry, list[tuple[str, str]] | None]]:
     """What page ``i`` read, with the fingerprints of each now: made by whichever process rendered it. What it
-    read of unchanged records, as its last entry noted it (``reuse.prints_read_before``)."""
+    read of unchanged records, as its last entry noted it (``reuse.prints_read_before``). With ``place``, the
+    page placed there too, and how (instead of its HTML)."""
     page, fingerprint = todo[i]
     before = earlier(page.output_file) if earlier is not None else {}
     deps = [(key, v) for key in touched if (v := before.get(key) or prints.get(key)) is not None]
-    return PageEntry.of(fingerprint, deps).packed()
+    entry = PageEntry.of(fingerprint, deps).packed()
+    if place is None:
+        return html, (entry, None)
+    return None, (entry, place(page.output_file, html))
 
 
 def make_site_files(b: Build) -> None:

@@ -236,14 +236,15 @@ def render_pages(
     pages: list[Page],
     site: SiteView,
     site_dir: Path,
-    note: Callable[[int, Any], Any] | None = None,
+    note: Callable[[int, str, Any], tuple[str | None, Any]] | None = None,
 ) -> Iterator[tuple[Page, str | None, Problem | None, Any]]:
     """Render each page; a template mistake becomes a Problem naming the template and line, not a traceback.
     Many pages are shared between forked processes (``workers.fork_map``). The last item of each is what the
     environment noted while the page rendered: an environment with a ``touched`` attribute gets a new set there
-    for each page (``incremental.tracking``); None otherwise. ``note(i, touched)``, when given, is what comes
-    back instead, made in the process that rendered page ``i``: what the caller makes of it then shares the
-    processes too, instead of waiting on this one."""
+    for each page (``incremental.tracking``); None otherwise. ``note(i, html, touched)``, when given, is made in
+    the process that rendered page ``i`` (a page that rendered), and comes back instead of the HTML and what it
+    read: what the caller makes of them then shares the processes too, instead of waiting on this one (None
+    for the HTML: the note placed it)."""
     state = _RenderState(env, pages, site, site_dir, {}, note)
     try:
         for page, (html, problem, touched) in zip(
@@ -271,13 +272,15 @@ class _RenderState:
     site: SiteView
     site_dir: Path
     templates: dict[str, jinja2.Template | Problem]  # loaded once per process
-    note: Callable[[int, Any], Any] | None = None
+    note: Callable[[int, str, Any], tuple[str | None, Any]] | None = None
 
 
 def _render_one(state: _RenderState, i: int) -> tuple[str | None, Problem | None, Any]:
     html, problem, touched = _render(state, i)
     if state.note is not None:
-        touched = state.note(i, touched) if html is not None else None
+        if html is None:
+            return None, problem, None
+        html, touched = state.note(i, html, touched)
     return html, problem, touched
 
 

@@ -4,6 +4,7 @@ files once they are written.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ class Stage:
         self._looked: lookahead.Looked | None = None
         self._written: Written | None = None
         self._held: dict[str, bytes] = {}  # pages rendered while the mirror is being made
+        self._pid = os.getpid()  # pages rendered in other processes are noted here (``placed``)
 
     def start_mirror(self) -> None:
         """Have the spare tree made while the build works, when there is none; when there is one the store
@@ -105,6 +107,38 @@ class Stage:
             self._held.setdefault(rel, data)  # two pages at one URL: see below
             return
         self._place(self.get(), rel, data)
+
+    def apart(self) -> bool:
+        """Made ready for forked renderers to place their pages themselves (``page_anywhere``): the staging
+        folder made now, unless a mirror is still being made (the first pages then wait in this process)."""
+        mirroring = self.mirroring
+        if self.staged is None and mirroring is not None and mirroring.running():
+            return False
+        self.get()
+        return True
+
+    def page_anywhere(self, rel: str, html: str) -> list[tuple[str, str]]:
+        """``page`` in whichever process rendered it, once ``apart``: in a forked one, how it placed each file
+        (the page, its compressed twins), for this process to note with ``placed``; here, nothing left to
+        note. The HTML never travels back (at 10,000 pages ~300 MB pickled and read again)."""
+        if os.getpid() == self._pid:
+            self.page(rel, html)
+            return []
+        staged, data = self.get(), html.encode("utf-8")
+        if rel in staged.stats.files:
+            return []  # two pages at one URL: see ``_place``
+        made = [(rel, staged.write_apart(rel, data))]
+        if self.compress:
+            twins = publish.compress({rel: data}, previous=self.output_dir)
+            made += [(twin, staged.write_apart(twin, blob)) for twin, blob in twins.items()]
+        return made
+
+    def placed(self, made: list[tuple[str, str]]) -> None:
+        """Note the files a forked renderer placed (``page_anywhere``)."""
+        staged = self.get()
+        for rel, how in made:
+            if rel not in staged.stats.files:  # two pages at one URL: see ``_place``
+                staged.placed_apart(rel, how)
 
     def _place(self, staged: StagedOutput, rel: str, data: bytes) -> None:
         if rel in staged.stats.files:
