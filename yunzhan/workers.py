@@ -108,8 +108,8 @@ def _in_order(
     with the other processes (``send``); while the oldest of them is not done, this process takes a step of
     ``meanwhile`` (other work of the caller's, a step at a time: what is left of it is the caller's to finish;
     a step that is WAIT could not be taken yet), or else does the next item itself (``here``), up to ``hold``
-    results made here waiting. So the faster side
-    does more: this one also does the caller's work on each result. ``take`` gets a sent item's result."""
+    results made here waiting. So the faster side does more: this one also does the caller's work on each
+    result. ``take`` gets a sent item's result."""
     source, steps = iter(items), iter(meanwhile)
     queue: deque[_Sent[T, X] | _Made[X]] = deque()  # in the items' order
     sent = made = 0  # of the queue, how many the other processes have, how many were made here
