@@ -203,3 +203,46 @@ def test_a_body_edit_reads_no_record_for_the_sitemap_or_the_redirect_pages(
     build(BuildOptions(site_dir=site, output_dir=cold, use_cache=False))
     made = {p.relative_to(cold).as_posix(): p.read_bytes() for p in cold.rglob("*") if p.is_file()}
     assert made == {rel: (output / rel).read_bytes() for rel in made}
+
+
+def test_open_data_made_beside_the_search_index_is_that_made_alone(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build's open data lines take the bodies' texts the search index made (``bodytexts``), waiting
+    for them while a process beside makes blocks: the same files as a build that makes everything here, with
+    few texts held at once."""
+    from yunzhan import search
+    from yunzhan.incremental import bodytexts, sitefiles
+
+    body = "## 技术攻关\n\n第{n}号 &amp; <b>模型</b>，见下文。\n\n- 一\n- 二 &lt;三&gt;\n"
+    files: dict[str, str | bytes] = {
+        f"content/projects/p{n:03d}.md": f"---\ntitle: 模型{n}\ncategory: 创新产品\nzone: gusu\n---\n{body.format(n=n)}"
+        for n in range(150)
+    }
+    alone = Path(
+        build(BuildOptions(site_dir=make_site(files), output_dir=make_site().parent / "alone")).output_dir
+    )
+    monkeypatch.setattr(search, "MIN_BLOCKS", 1)  # blocks beside: the open data's steps wait for texts
+    monkeypatch.setattr(sitefiles, "CHUNK", 16)
+    monkeypatch.setattr(bodytexts, "HOLD", 40)
+    held: list[int] = []
+    real = bodytexts.BodyTexts.take
+
+    def take(self: bodytexts.BodyTexts, record: Record) -> str:
+        held.append(len(self._held))
+        return real(self, record)
+
+    monkeypatch.setattr(bodytexts.BodyTexts, "take", take)
+    waited: list[bool] = []
+    ready = bodytexts.BodyTexts.ready
+    monkeypatch.setattr(
+        bodytexts.BodyTexts, "ready", lambda *a: waited.append(not ready(*a)) or not waited[-1]
+    )
+    beside = Path(
+        build(BuildOptions(site_dir=make_site(), output_dir=make_site().parent / "beside")).output_dir
+    )
+    for rel in ("data/records.json", "data/projects.csv", "search/meta.json"):
+        assert (beside / rel).read_bytes() == (alone / rel).read_bytes()
+    assert b"&lt;" not in (alone / "data/projects.csv").read_bytes()  # the body as text, once
+    assert held and max(held) <= 40
+    assert any(waited)  # some of the open data's steps waited for the index's texts

@@ -95,6 +95,33 @@ def test_beside_takes_the_callers_steps_while_the_other_process_is_busy() -> Non
     assert os.getpid() not in [pid for _, pid in results][: workers.BESIDE]
 
 
+def test_a_waiting_step_has_an_item_done_here_and_is_taken_again() -> None:
+    """A step of ``meanwhile`` that is WAIT takes no step: the next item is done here (which may make what the
+    step waits for) or the other process's result is waited for, and the step is asked again; never a spin."""
+    drawn: list[int] = []
+    waits: list[int] = []
+
+    def items() -> Iterator[int]:
+        for n in range(6):
+            drawn.append(n)
+            yield n
+
+    def steps() -> Iterator[object]:
+        while len(drawn) < 4:  # waits for the fourth item to be drawn
+            waits.append(len(drawn))
+            yield workers.WAIT
+        yield None
+
+    results = list(workers.beside(_slow_double, items(), 6, min_items=1, meanwhile=steps()))
+    assert [r for r, _ in results] == [2 * n for n in range(6)]
+    assert len(waits) <= 6  # each answered by an item drawn or a result waited for
+
+
+def _slow_double(item: int) -> tuple[int, int]:
+    time.sleep(0.05)
+    return 2 * item, os.getpid()
+
+
 def test_beside_does_everything_here_where_no_process_can_be_started(monkeypatch: pytest.MonkeyPatch) -> None:
     without = replace(portable.capabilities(), spawn=False)
     monkeypatch.setattr(portable, "capabilities", lambda: without)

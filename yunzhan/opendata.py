@@ -68,11 +68,15 @@ def inputs(record: Record, config: SiteConfig) -> tuple[str, str, str | None, tu
     """Everything a record's open data lines read of it (``record_data`` reads nothing else): a key made of
     these cannot miss a change. (slug, path, title unless a field holds it, its public fields by name, body
     HTML.) A referenced record is here by its slug, all its lines show of it."""
+    return (*_inputs_but_body(record, config), record.body)
+
+
+def _inputs_but_body(record: Record, config: SiteConfig) -> tuple[str, str, str | None, tuple[Any, ...]]:
     settings = config.collection(record.collection)
     names = [f.name for f in settings.fields] if settings else sorted(record.fields)
     title = record.title if "title" not in names else None
     values = tuple((name, _named(record.fields.get(name))) for name in names if not is_private(name))
-    return record.slug, record.path, title, values, record.body
+    return record.slug, record.path, title, values
 
 
 def _named(value: Any) -> Any:
@@ -84,16 +88,17 @@ def _named(value: Any) -> Any:
     return value
 
 
-def record_data(record: Record, config: SiteConfig) -> dict[str, Any]:
+def record_data(record: Record, config: SiteConfig, body_text: str | None = None) -> dict[str, Any]:
     """The public fields of one record, in the order site.toml declares them, plus slug, URL and body text
-    (made of ``inputs`` alone)."""
-    slug, path, title, values, body = inputs(record, config)
+    (made of ``inputs`` alone). ``body_text``: ``plain_text`` of the body, when the caller has it (the search
+    index reads it too): the body is not read."""
+    slug, path, title, values = _inputs_but_body(record, config)
     data: dict[str, Any] = {"slug": slug, "url": config.absolute_url(path)}
     if title is not None:
         data["title"] = title
     for name, value in values:
         data[name] = _value(value, config)
-    data["body"] = plain_text(body)
+    data["body"] = plain_text(record.body) if body_text is None else body_text
     return data
 
 
@@ -103,11 +108,12 @@ def columns(settings: CollectionSettings) -> list[str]:
     return names + [f.name for f in settings.fields if not is_private(f.name)] + ["body"]
 
 
-def record_lines(record: Record, config: SiteConfig) -> Lines:
-    """The record's line of ``records.json`` and its line of its collection's CSV file, as UTF-8."""
+def record_lines(record: Record, config: SiteConfig, body_text: str | None = None) -> Lines:
+    """The record's line of ``records.json`` and its line of its collection's CSV file, as UTF-8
+    (``body_text``: see ``record_data``)."""
     settings = config.collection(record.collection)
     assert settings is not None
-    row = record_data(record, config)
+    row = record_data(record, config, body_text)
     cells = [_cell(row.get(c)) for c in columns(settings)]
     return json.dumps(row, ensure_ascii=False).encode(), _csv_line(cells).encode()
 

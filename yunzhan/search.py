@@ -28,7 +28,7 @@ it from scratch; a caller that keeps blocks between builds passes them to ``inde
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from yunzhan.config import SiteConfig
@@ -47,7 +47,7 @@ from yunzhan.searchpostings import (
     record_grams,
     shard_pieces,
 )
-from yunzhan.searchtext import Entry, entry, inputs, inputs_text, titles_pinyin
+from yunzhan.searchtext import Entry, body_text, entry, inputs_but_body, texts_joined, titles_pinyin
 from yunzhan.searchtext import record_text as record_text  # for the reuse layer's blocks made of some texts
 from yunzhan.slugs import slugify
 from yunzhan.workers import beside
@@ -85,14 +85,20 @@ MIN_BLOCKS = 16
 
 
 def fresh_blocks(
-    ordered: list[Record], config: SiteConfig, starts: list[int], meanwhile: Iterable[object] = ()
+    ordered: list[Record],
+    config: SiteConfig,
+    starts: list[int],
+    meanwhile: Iterable[object] = (),
+    text: Callable[[Record], str] = body_text,
 ) -> Iterator[tuple[list[Packed], Block]]:
     """For each of ``starts``, its records' shares of the index (``searchpostings.pack``) and their block, in
     order. A cold build's ~1 ms a record (mostly ``record_grams``) is shared with another process when there
-    are many blocks (``workers.beside``): this one reads the records and sends it blocks' ``inputs``, whose
-    texts are made where the block is. ``meanwhile``: other work of the caller's, whose steps this one takes
-    while the other process is busy (``beside``)."""
-    made = (tuple(inputs(r, config) for r in ordered[s : s + BLOCK]) for s in starts)
+    are many blocks (``workers.beside``): this one reads the records and sends it blocks' ``inputs``, each
+    body as its plain text (``text``: ``searchtext.body_text``, which the caller may share with other
+    readers of the text), whose texts are made where the block is. ``meanwhile``: other work of the
+    caller's, whose steps this one takes while the other process is busy (``beside``); each block's
+    ``text`` is asked for when it is sent or done here, in order."""
+    made = (tuple(_sent(r, config, text) for r in ordered[s : s + BLOCK]) for s in starts)
     try:
         yield from beside(packed_block, made, len(starts), min_items=MIN_BLOCKS, meanwhile=meanwhile)
     finally:
@@ -102,11 +108,16 @@ def fresh_blocks(
 _places = new_groups()  # keys' places, found once by each process making blocks (a key is in many blocks)
 
 
+def _sent(record: Record, config: SiteConfig, text: Callable[[Record], str]) -> tuple[Any, ...]:
+    """A record's ``searchtext.inputs`` as ``packed_block`` reads them: the body as its plain text (``text``)."""
+    return (*inputs_but_body(record, config), text(record))
+
+
 def packed_block(made: tuple[tuple[str, tuple[Any, ...], str], ...]) -> tuple[list[Packed], Block]:
-    """The records' shares of the index, packed, and their block, of the records' ``searchtext.inputs``. The
-    block is made of the shares as made, not unpacked again: their grams are interned, hashed once (a third
-    of ``block_of``'s time at 10,000 records, ~0.9 s of CPU)."""
-    shares = [record_grams(inputs_text(one)) for one in made]
+    """The records' shares of the index, packed, and their block, of the records' ``searchtext.inputs``, each
+    body as its plain text (``_sent``). The block is made of the shares as made, not unpacked again: their
+    grams are interned, hashed once (a third of ``block_of``'s time at 10,000 records, ~0.9 s of CPU)."""
+    shares = [record_grams(texts_joined(*one)) for one in made]
     return list(map(pack, shares)), block_of(shares, _places)
 
 

@@ -89,12 +89,17 @@ def _readable(value: Any) -> Any:
 def inputs(record: Record, config: SiteConfig) -> tuple[str, tuple[Any, ...], str]:
     """Everything the index reads of a record (``record_text`` reads nothing else): a key made of these cannot
     miss a change. (title, the readable part of its text-like, ref and gallery fields, body HTML.)"""
+    return (*inputs_but_body(record, config), record.body)
+
+
+def inputs_but_body(record: Record, config: SiteConfig) -> tuple[str, tuple[Any, ...]]:
+    """``inputs`` but the body (which is not read: it may be held elsewhere)."""
     settings = config.collection(record.collection)
     if settings is not None:
         names = [f.name for f in settings.fields if f.type in (*TEXT_TYPES, "ref", "gallery")]
     else:
         names = list(record.fields)
-    return record.title, tuple(_readable(record.fields.get(name)) for name in names), record.body
+    return record.title, tuple(_readable(record.fields.get(name)) for name in names)
 
 
 def _value_text(value: Any) -> Iterator[str]:
@@ -120,16 +125,27 @@ def record_text(record: Record, config: SiteConfig) -> str:
     return inputs_text(inputs(record, config))
 
 
+def body_text(record: Record) -> str:
+    """The plain text of a record's body, as ``record_text`` reads it."""
+    return plain_text(record.body)
+
+
 def inputs_text(made: tuple[str, tuple[Any, ...], str]) -> str:
     """``record_text`` of a record's ``inputs`` (plain values: they can be sent to another process)."""
     title, values, body = made
+    return texts_joined(title, values, plain_text(body))
+
+
+def texts_joined(title: str, values: tuple[Any, ...], body: str) -> str:
+    """``inputs_text`` of a record's ``inputs`` whose body is given as its plain text (``plain_text``, which
+    open data reads too: a cold build makes it once for both)."""
     rest: list[str] = []
     for value in values:
         rest.extend(_value_text(value))
     rest.append(title)
     rest_text = "\n".join(p for p in rest if p)
     # a SECTION pasted into a text (a control character: in no run) would move the split
-    return plain_text(body).replace(SECTION, " ") + SECTION + rest_text.replace(SECTION, " ")
+    return body.replace(SECTION, " ") + SECTION + rest_text.replace(SECTION, " ")
 
 
 def thumbnail(image: Any) -> tuple[str, int, int]:

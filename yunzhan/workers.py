@@ -106,9 +106,10 @@ def _in_order(
 ) -> Iterator[X]:
     """Each item's result, in the items' order, the work shared by whichever is free: ``ahead`` items are kept
     with the other processes (``send``); while the oldest of them is not done, this process takes a step of
-    ``meanwhile`` (other work of the caller's, a step at a time: what is left of it is the caller's to finish),
-    or else does the next item itself (``here``), up to ``hold`` results made here waiting. So the faster side
-    does more: this one also does the caller's work on each result. ``take`` gets a sent item's result."""
+    ``meanwhile`` (other work of the caller's, a step at a time: what is left of it is the caller's to finish;
+    a step that is WAIT could not be taken yet), or else does the next item itself (``here``), up to ``hold``
+    results made here waiting. So the faster side does more: this one also does the caller's work on each
+    result. ``take`` gets a sent item's result."""
     source, steps = iter(items), iter(meanwhile)
     queue: deque[_Sent[T, X] | _Made[X]] = deque()  # in the items' order
     sent = made = 0  # of the queue, how many the other processes have, how many were made here
@@ -120,7 +121,7 @@ def _in_order(
             return
         head = queue[0]
         if isinstance(head, _Sent) and head.future is not None and not head.future.done():
-            if next(steps, _END) is not _END:
+            if (step := next(steps, _END)) is not _END and step is not WAIT:
                 continue
             if hold is None or made < hold:
                 item = next(source, _END)
@@ -139,6 +140,7 @@ def _in_order(
 
 BESIDE = 2  # items the other process holds: one it works on, the next waiting for it
 _END = object()
+WAIT = object()  # a step of ``meanwhile`` that waits for what the items make: an item is done here instead
 
 
 @dataclass

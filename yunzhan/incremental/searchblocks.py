@@ -13,6 +13,7 @@ from typing import Any
 
 from yunzhan import search, searchpostings, searchtext
 from yunzhan.config import SiteConfig
+from yunzhan.incremental.bodytexts import BodyTexts
 from yunzhan.incremental.fingerprints import digest, print_of
 from yunzhan.incremental.recordstates import RecordKey, States, by_state, key_of
 from yunzhan.incremental.searchedits import Spliced, spliced_index
@@ -34,6 +35,7 @@ def search_files(
     made: Mapping[str, str] | None = None,
     read: Callable[[str], bytes] | None = None,
     meanwhile: Iterable[object] = (),
+    texts: BodyTexts | None = None,
 ) -> Iterator[tuple[str, bytes | None]]:
     """``search.index_files`` of ``ordered`` (``search.in_order``), with the blocks, rows and keys the last
     build kept (``states``: see ``recordstates``); a shard comes with None when the file the last build wrote is
@@ -41,7 +43,8 @@ def search_files(
     caller. ``read``: a file of the output by its path, for meta.json kept but for its shards' names (while
     the rows and filters it was made of are as they were, and it is as written). The store learns of this
     build's blocks and shards once the last file is taken. ``meanwhile``: other work of the caller's, steps of
-    which are taken while a process beside this one makes blocks (``search.fresh_blocks``)."""
+    which are taken while a process beside this one makes blocks (``search.fresh_blocks``); ``texts``: the
+    bodies' texts, shared with that work (``bodytexts``)."""
     known, names, order, size, rows_before = _head(store)
     made = made or {}
     missing = [t for r in ordered if (t := r.title) not in known and t not in made]
@@ -63,7 +66,7 @@ def search_files(
     edit = spliced_index(ordered, config, store, block_keys, (names, order, size), left, read)
     if edit is None:
         shards, order, size = yield from _whole_index(
-            ordered, config, store, block_keys, left, (names, order, size), meanwhile
+            ordered, config, store, block_keys, left, (names, order, size), meanwhile, texts
         )
     else:
         shards = list(_spliced_shards(edit, names))
@@ -105,6 +108,7 @@ def _whole_index(
     left: Callable[[str], bool],
     head: tuple[tuple[str, ...], list[str], int | None],
     meanwhile: Iterable[object],
+    texts: BodyTexts | None,
 ) -> Generator[tuple[str, bytes | None], None, tuple[list[str], list[str], int]]:
     """The shards made of every block (those the last build kept, the others made), the unchanged ones left
     (None); returns their names, the blocks' names and the index's estimated size."""
@@ -113,7 +117,7 @@ def _whole_index(
     previous = dict(kept)
     starts = list(range(0, len(ordered), BLOCK))
     missing = [s for s, key in zip(starts, block_keys, strict=True) if key not in previous]
-    made = _made_blocks(ordered, config, store, missing, block_keys, kept, meanwhile)
+    made = _made_blocks(ordered, config, store, missing, block_keys, kept, meanwhile, texts)
     blocks = [made[s] if s in made else previous[key] for s, key in zip(starts, block_keys, strict=True)]
     same: dict[int, str] = {}
     if size is not None and len(kept) == len(blocks):
@@ -200,6 +204,7 @@ def _made_blocks(
     block_keys: list[BlockKey],
     kept: list[tuple[BlockKey, Block]],
     meanwhile: Iterable[object],
+    texts: BodyTexts | None,
 ) -> dict[int, Block]:
     """The blocks at ``starts``, of their records' shares of the index (``searchpostings.pack``): those of
     records whose key the last build's block at the same place held are read back from the store (``grams``),
@@ -223,8 +228,12 @@ def _made_blocks(
         ]
         made[start] = searchpostings.block_of(list(map(searchpostings.unpack, packed)), groups)
         store.put("grams", digest(keys), (keys, packed))  # ``_keep`` forgets those of blocks not used
+    text = searchtext.body_text
+    if texts is not None:  # the open data's steps (``meanwhile``) wait for these records' texts
+        texts.expect(r for start in fresh for r in ordered[start : start + BLOCK])
+        text = texts.made
     for start, (packed, block) in zip(
-        fresh, search.fresh_blocks(ordered, config, fresh, meanwhile), strict=True
+        fresh, search.fresh_blocks(ordered, config, fresh, meanwhile, text), strict=True
     ):
         made[start] = block
         keys = block_keys[start // BLOCK]

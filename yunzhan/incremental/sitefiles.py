@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any, cast
 from yunzhan import opendata, publish
 from yunzhan.config import SiteConfig
 from yunzhan.incremental import splice, verify
+from yunzhan.incremental.bodytexts import BodyTexts
 from yunzhan.incremental.fingerprints import Fingerprints, digest
 from yunzhan.incremental.recordstates import Changes, States, by_state, key_of
 from yunzhan.incremental.searchblocks import search_files
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.written import as_written
 from yunzhan.model import Page, Record
+from yunzhan.workers import WAIT
 
 if TYPE_CHECKING:
     from yunzhan.writing import Stage
@@ -77,6 +79,7 @@ def make_site_files(
             pinyin,
             lambda rel: (output_dir / rel).read_bytes(),
             lines.steps if lines is not None else (),
+            lines.texts if lines is not None else None,
         ),
         lambda: keyed.files(
             "sitemap", sitemap.key(), lambda: publish.sitemap_files(sitemap.inputs(), config)
@@ -106,6 +109,7 @@ def make_site_files(
             stage.get().keep_all(kept)
     keyed.save()
     if lines is not None:
+        lines.texts.done()
         files |= _open_data_files(*lines.finish(), store, output_dir, left, stage)
     return files
 
@@ -179,11 +183,13 @@ class _OpenDataLines:
             c.name: [r for r in grouped.get(c.name, []) if not r.draft] for c in config.collections
         }
         self.config, self.store, self.settings, self.states = config, store, settings, states
+        cold = not store.has("meta", "open_data_records")  # every record's lines made: texts shared
+        self.texts = BodyTexts(r for c in config.collections for r in self.by_collection[c.name] if cold)
         self.keys: list[str] = []
         self.names: list[str] = []
         self.steps = self._steps()
 
-    def _steps(self) -> Iterator[None]:
+    def _steps(self) -> Iterator[object]:
         published = [r for c in self.config.collections for r in self.by_collection[c.name]]
 
         def key(record: Record) -> str:
@@ -204,7 +210,7 @@ class _OpenDataLines:
             self.store, "open_data_records", self.settings, published, self.states, kept_or_made
         )
         yield
-        self.names = yield from _chunks(self.store, published, self.keys, self.config)
+        self.names = yield from _chunks(self.store, published, self.keys, self.config, self.texts)
 
     def finish(self) -> tuple[_StoredLines, dict[str, Iterator[bytes | int]]]:
         """The lines (the steps not taken yet taken now) and the files' pieces."""
@@ -344,12 +350,13 @@ def _stage_spliced(stage: Stage, rel: str, ops: Iterator[splice.Op], previous: P
 
 
 def _chunks(
-    store: Store, records: list[Record], keys: list[str], config: SiteConfig
-) -> Generator[None, None, list[str]]:
+    store: Store, records: list[Record], keys: list[str], config: SiteConfig, texts: BodyTexts
+) -> Generator[object, None, list[str]]:
     """The names of the chunks of lines of ``records``, CHUNK records each, kept in the store under a digest of
     their keys; a chunk not found is made of the lines of the chunks at and next to its place in the last build
-    (which hold its records unless many were added or removed before it) and of ``opendata.record_lines``.
-    A step (yield) after each chunk made."""
+    (which hold its records unless many were added or removed before it) and of ``opendata.record_lines``
+    (the bodies' texts from ``texts``, waited for while the search index is about to make them). A step
+    (yield) after each chunk made."""
     before: list[str] = store.get("meta", "open_data") or []
     old: dict[int, dict[str, opendata.Lines]] = {}
 
@@ -364,9 +371,11 @@ def _chunks(
         mine = keys[start : start + CHUNK]
         name = digest(mine)
         if not store.has("lines", name):
+            while not texts.ready(records[start : start + CHUNK]):
+                yield WAIT
             known = {**old_chunk(n - 1), **old_chunk(n + 1), **old_chunk(n)}
             row = [
-                (k, known[k] if k in known else opendata.record_lines(r, config))
+                (k, known[k] if k in known else opendata.record_lines(r, config, texts.take(r)))
                 for k, r in zip(mine, records[start : start + CHUNK], strict=True)
             ]
             store.put("lines", name, row)
