@@ -62,6 +62,7 @@ class Row:
 
     wall = property(lambda self: self._median_of("wall"))
     cpu = property(lambda self: self._median_of("cpu"))
+    sys_cpu = property(lambda self: self._median_of("sys_cpu"))  # of ``cpu``, in the kernel
     peak = property(lambda self: self._median_of("peak_mib"))  # the build process alone (exact)
     workers_peak = property(lambda self: self._median_of("workers_peak_mib"))
     tree_peak = property(lambda self: self._median_of("tree_peak_mib"))  # process + workers (sampled PSS)
@@ -113,7 +114,8 @@ class Row:
             "extra": self.extra,
             "stages_median_s": _stage_medians(self.ok_runs()),
             "runs": [
-                {"wall": r.wall, "cpu": r.cpu, "peak_mib": r.peak_mib, "tree_peak_mib": r.tree_peak_mib}
+                {"wall": r.wall, "cpu": r.cpu, "sys_cpu": r.sys_cpu, "peak_mib": r.peak_mib}
+                | {"tree_peak_mib": r.tree_peak_mib}
                 | {"rc": r.rc, "info": r.info}
                 for r in self.runs
             ],
@@ -200,6 +202,9 @@ def report(rows: list[Row]) -> str:
             )
         if row.baseline and row.scenario == "cold build":
             extra.append(f"cpu ×plain {_fmt(row.cpu_ratio(row.baseline))}")
+        if row.scenario == "cold build" and row.sys_cpu is not None:
+            runs = " / ".join(f"{r.sys_cpu:.1f}" for r in row.ok_runs())
+            extra.append(f"of the cpu, in the kernel {_fmt(row.sys_cpu)} s (runs {runs})")
         if row.extra.get("floor_s") and row.scenario == "cold build":
             extra.append(
                 f"Markdown floor {_fmt(_median(row.extra['floor_s']))} s, ×floor {_fmt(row.floor_ratio())}"
