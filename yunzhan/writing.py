@@ -5,8 +5,9 @@ files once they are written.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from yunzhan import lookahead, mirror, publish
 from yunzhan.incremental.session import Session
@@ -124,14 +125,8 @@ class Stage:
         if os.getpid() == self._pid:
             self.page(rel, html)
             return []
-        staged, data = self.get(), html.encode("utf-8")
-        if rel in staged.stats.files:
-            return []  # two pages at one URL: see ``_place``
-        made = [(rel, staged.write_apart(rel, data))]
-        if self.compress:
-            twins = publish.compress({rel: data}, previous=self.output_dir)
-            made += [(twin, staged.write_apart(twin, blob)) for twin, blob in twins.items()]
-        return made
+        staged = self.get()
+        return self._place(staged, rel, html.encode("utf-8"), staged.write_apart)
 
     def placed(self, made: list[tuple[str, str]]) -> None:
         """Note the files a forked renderer placed (``page_anywhere``)."""
@@ -140,13 +135,19 @@ class Stage:
             if rel not in staged.stats.files:  # two pages at one URL: see ``_place``
                 staged.placed_apart(rel, how)
 
-    def _place(self, staged: StagedOutput, rel: str, data: bytes) -> None:
+    def _place(
+        self, staged: StagedOutput, rel: str, data: bytes, write: Callable[[str, bytes], Any] | None = None
+    ) -> list[tuple[str, Any]]:
+        """The page and its compressed twins written (by ``write``: ``staged.write_bytes`` unless given), with
+        what each write returned."""
         if rel in staged.stats.files:
-            return  # two pages at one URL: a problem already stops this build (pages.find_collisions)
-        staged.write_bytes(rel, data)
+            return []  # two pages at one URL: a problem already stops this build (pages.find_collisions)
+        place = write or staged.write_bytes
+        made = [(rel, place(rel, data))]
         if self.compress:
-            for twin, blob in publish.compress({rel: data}, previous=self.output_dir).items():
-                staged.write_bytes(twin, blob)
+            twins = publish.compress({rel: data}, previous=self.output_dir)
+            made += [(twin, place(twin, blob)) for twin, blob in twins.items()]
+        return made
 
     def abort(self) -> None:
         if self.lookahead is not None:

@@ -183,23 +183,22 @@ class _OpenDataLines:
             c.name: [r for r in grouped.get(c.name, []) if not r.draft] for c in config.collections
         }
         self.config, self.store, self.settings, self.states = config, store, settings, states
-        cold = not store.has("meta", "open_data_records")  # every record's lines made: texts shared
-        self.texts = BodyTexts(r for c in config.collections for r in self.by_collection[c.name] if cold)
+        self.published = [r for c in config.collections for r in self.by_collection[c.name]]
+        self.cold = not store.has("meta", "open_data_records")  # none kept: every record's lines made
+        self.texts = BodyTexts(self.published if self.cold else ())  # ... their bodies' texts shared
         self.keys: list[str] = []
         self.names: list[str] = []
         self.steps = self._steps()
 
     def _steps(self) -> Iterator[object]:
-        published = [r for c in self.config.collections for r in self.by_collection[c.name]]
-
         def key(record: Record) -> str:
             return key_of(self.settings, record, functools.partial(opendata.inputs, config=self.config))
 
         made: dict[int, str] = {}
         # none kept: every key is made, a chunk a step (one step of all 10,000 left the process beside idle)
-        if not self.store.has("meta", "open_data_records"):
-            for start in range(0, len(published), CHUNK):
-                made.update((id(r), key(r)) for r in published[start : start + CHUNK])
+        if self.cold:
+            for start in range(0, len(self.published), CHUNK):
+                made.update((id(r), key(r)) for r in self.published[start : start + CHUNK])
                 yield
 
         def kept_or_made(record: Record) -> str:
@@ -207,10 +206,10 @@ class _OpenDataLines:
             return key(record) if found is None else found
 
         self.keys = by_state(
-            self.store, "open_data_records", self.settings, published, self.states, kept_or_made
+            self.store, "open_data_records", self.settings, self.published, self.states, kept_or_made
         )
         yield
-        self.names = yield from _chunks(self.store, published, self.keys, self.config, self.texts)
+        self.names = yield from _chunks(self.store, self.published, self.keys, self.config, self.texts)
 
     def finish(self) -> tuple[_StoredLines, dict[str, Iterator[bytes | int]]]:
         """The lines (the steps not taken yet taken now) and the files' pieces."""
