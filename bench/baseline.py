@@ -23,7 +23,6 @@ import argparse
 import io
 import math
 import re
-import shutil
 import sys
 import time
 import tomllib
@@ -33,6 +32,7 @@ from pathlib import Path
 import jinja2
 import markdown
 import yaml
+from trash import discard
 
 BASE = """<!doctype html>
 <html lang="{{ site.language }}">
@@ -205,8 +205,7 @@ def build_plain(site: Path, out: Path, images: bool = False) -> dict[str, float]
         "footer": config.get("footer", ""),
         "menu": config.get("menu", []),
     }
-    if out.exists():
-        shutil.rmtree(out)
+    discard(out)
     pages = 0
 
     def write(url: str, html: str) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 from generate import REPO, Rec, _plan, _toml_value, relate, write_records
+from trash import discard
 
 PUBLISH = {"share_cards": False, "share_posters": False, "placards": ""}
 ONE_ZONE = "zhangjiagang"  # the zone that gets every added project in the one-zone variant
@@ -58,8 +59,7 @@ def generate_demo_site(dest: Path, records: int, seed: int = 1, *, one_zone: boo
 
     Deterministic in (records, seed, one_zone) for a given demo."""
     dest = Path(dest)
-    if dest.exists():
-        shutil.rmtree(dest)
+    discard(dest)
     dest.mkdir(parents=True)
     shutil.copytree(REPO / "content", dest / "content")
     shutil.copytree(REPO / "themes", dest / "themes", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

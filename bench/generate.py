@@ -36,6 +36,7 @@ from pathlib import Path
 
 import yaml
 from synthetic_photos import PHOTO_CACHE, photo_path, place_photos
+from trash import discard
 from vocabulary import (
     ACTIONS,
     ACTIVITY_KINDS,
@@ -249,8 +250,7 @@ def generate_site(
     records = max(records, 13)
     rng = random.Random(seed)
     dest = Path(dest)
-    if dest.exists():
-        shutil.rmtree(dest)
+    discard(dest)
     (dest / "content").mkdir(parents=True)
     (dest / "site.toml").write_text(_site_toml(image_formats, publish, f"{records} 条"), encoding="utf-8")
     shutil.copytree(REPO / "content" / "data", dest / "content" / "data")

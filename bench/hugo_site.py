@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from measure import Run, _indent, _measure
+from trash import discard
 
 
 def hugo_executable() -> str | None:
@@ -35,7 +36,7 @@ def hugo_build(hugo_site: Path, out: Path) -> Run | None:
     exe = hugo_executable()
     if not exe:
         return None
-    shutil.rmtree(out, ignore_errors=True)
+    discard(out)
     run = _measure([exe, "--source", str(hugo_site), "--destination", str(out), "--quiet"])
     if not run.ok:
         print("  !! hugo failed:\n" + _indent(run.stderr, 15), flush=True)
@@ -66,7 +67,7 @@ HUGO_TERMS = """{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms
 
 def make_hugo_site(site: Path, dest: Path) -> Path:
     """A Hugo site over the same content/ (symlinked) with minimal templates equivalent to the baseline's."""
-    shutil.rmtree(dest, ignore_errors=True)
+    discard(dest)
     (dest / "layouts" / "_default").mkdir(parents=True)
     (dest / "content").symlink_to(site / "content")
     (dest / "hugo.toml").write_text(

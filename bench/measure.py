@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trash import discard
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / ".work"
@@ -212,7 +214,7 @@ def snapshot_code() -> str:
     Returns a description of the code measured (commit + hash of the uncommitted diff)."""
     global CODE
     dest = WORK / "code"
-    shutil.rmtree(dest, ignore_errors=True)
+    discard(dest)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(REPO / "yunzhan", dest / "yunzhan", ignore=ignore)
     shutil.copytree(REPO / "themes", dest / "themes", ignore=ignore)
@@ -274,9 +276,8 @@ def _indent(text: str, lines: int) -> str:
 
 def clean(site: Path, out: Path) -> None:
     """What a first build finds: no output, no cache, no spare tree to recycle, no short-link codes yet."""
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(out.parent / f".{out.name}.spare", ignore_errors=True)
-    shutil.rmtree(site / ".yunzhan-cache", ignore_errors=True)
+    for path in (out, out.parent / f".{out.name}.spare", site / ".yunzhan-cache"):
+        discard(path)  # moved aside, not deleted: see trash.py
     (site / "content" / "shortlinks.yaml").unlink(missing_ok=True)
 
 

@@ -22,10 +22,15 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import trash
 from measure import WORK, child, describe_code, snapshot_code
+
+if TYPE_CHECKING:
+    from report import Row
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -76,14 +81,38 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _measure_all(args: argparse.Namespace, hugo: bool) -> list[Row]:
+    from scenarios import SITES, photo_rebuild_scenario, photo_scenarios, records_scenarios
+
+    sizes = args.sizes
+    rows: list[Row] = []
+    for name in args.sites:
+        for n in sizes:
+            rows += records_scenarios(SITES[name], n, args.runs, args.seed, hugo)
+    if args.share_cards and sizes and "synthetic" in args.sites:
+        synthetic = SITES["synthetic"]
+        rows += records_scenarios(synthetic, min(sizes), args.runs, args.seed, False, share_cards=True)[:2]
+    if args.photos and "synthetic" in args.sites:  # the photo sites are synthetic ones
+        w, h = (int(v) for v in args.photo_size.split("x"))
+        rows += photo_scenarios(
+            args.photos, args.photo_records, args.runs, args.seed, (w, h), not args.no_avif
+        )
+    if args.rebuild_photos and "synthetic" in args.sites:
+        w, h = (int(v) for v in args.rebuild_photo_size.split("x"))
+        rows.append(
+            photo_rebuild_scenario(args.rebuild_photos, args.photo_records, args.runs, args.seed, (w, h))
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--child"]:
         return child(argv[1:])
     args = parse(argv)
     from hugo_site import hugo_executable, hugo_version
-    from report import Row, judge, report
-    from scenarios import SITES, photo_rebuild_scenario, photo_scenarios, records_scenarios
+    from report import judge, report
+    from scenarios import SITES
 
     unknown = [s for s in args.sites if s not in SITES]
     if unknown:
@@ -100,23 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     started = time.perf_counter()
-    rows: list[Row] = []
-    for name in args.sites:
-        for n in sizes:
-            rows += records_scenarios(SITES[name], n, args.runs, args.seed, bool(hugo))
-    if args.share_cards and sizes and "synthetic" in args.sites:
-        synthetic = SITES["synthetic"]
-        rows += records_scenarios(synthetic, min(sizes), args.runs, args.seed, False, share_cards=True)[:2]
-    if args.photos and "synthetic" in args.sites:  # the photo sites are synthetic ones
-        w, h = (int(v) for v in args.photo_size.split("x"))
-        rows += photo_scenarios(
-            args.photos, args.photo_records, args.runs, args.seed, (w, h), not args.no_avif
-        )
-    if args.rebuild_photos and "synthetic" in args.sites:
-        w, h = (int(v) for v in args.rebuild_photo_size.split("x"))
-        rows.append(
-            photo_rebuild_scenario(args.rebuild_photos, args.photo_records, args.runs, args.seed, (w, h))
-        )
+    try:
+        rows = _measure_all(args, bool(hugo))
+    finally:
+        trash.empty()  # the trees replaced during the runs, deleted once no figure can pay for it
     judge(rows, max(sizes, default=0))
     print(
         f"\n== results (medians of {args.runs} run(s); total {time.perf_counter() - started:.0f} s; "

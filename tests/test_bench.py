@@ -177,3 +177,25 @@ def test_the_report_gives_a_cold_builds_kernel_time_apart() -> None:
     text = report([row])
     assert "of the cpu, in the kernel 15.25 s (runs 9.0 / 21.5)" in text
     assert row.as_json()["runs"][1]["sys_cpu"] == 21.5
+
+
+def test_replaced_trees_are_moved_aside_until_the_bench_ends(tmp_path: Path, monkeypatch) -> None:
+    """A tree the bench replaces under its work folder is renamed into the trash, freeing no inode before the
+    next timed build (see bench/trash.py), and deleted by ``empty``; elsewhere (a test's folder) it is deleted."""
+    import trash
+
+    monkeypatch.setattr(trash, "WORK", tmp_path / "work")
+    monkeypatch.setattr(trash, "TRASH", tmp_path / "work" / "trash")
+    site = tmp_path / "work" / "site" / "output"
+    (site / "projects").mkdir(parents=True)
+    (site / "projects" / "index.html").write_text("旧", encoding="utf-8")
+    trash.discard(site)
+    assert not site.exists()
+    assert [p.read_text(encoding="utf-8") for p in trash.TRASH.rglob("index.html")] == ["旧"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    trash.discard(elsewhere)
+    trash.discard(tmp_path / "missing")
+    assert not elsewhere.exists() and list(trash.TRASH.iterdir()) and not (tmp_path / "missing").exists()
+    trash.empty()
+    assert not trash.TRASH.exists() and (tmp_path / "work" / "site").is_dir()
