@@ -43,25 +43,26 @@ class RecordGrams(NamedTuple):
     ints: int  # how many ints the record adds to the postings (for the shard size estimate)
 
 
-@functools.lru_cache(maxsize=4 * BLOCK)  # a `serve` process re-reads the block of the record being edited
-def record_grams(text: str) -> RecordGrams:
+def grams_of(text: str) -> RecordGrams:
     """One record's share of the index, without its record id. Positions count characters of the runs with a
     gap of one between runs, i.e. they are indexes into ``" ".join(runs(text))``; the runs after ``SECTION``
     (a record's fields and title, after its body) start at the next multiple of ``ALIGN`` past the body's
     (``line``): a title edit moves no position of the body, and a body edit none of the title's unless the
     body crosses such a multiple, so either rewrites only the search shards of the pairs it changed."""
-    parts, lines = _lines(text)
+    lines = _lines(text)
     here: defaultdict[str, list[int]] = defaultdict(list)
     chars: set[str] = set()
     for start, line in lines:  # the body's line, then the rest's at its own start: the gap between is no pair
-        chars.update(line)
         # here[line[i] + line[i + 1]].append(start + i) for every i, looped in C rather than in Python bytecode
         pairs = map(operator.add, line, line[1:])
         deque(map(list.append, map(here.__getitem__, pairs), itertools.count(start)), maxlen=0)
-    chars.discard(" ")
-    for left, right in itertools.pairwise(parts):  # pairs across the gap between two runs are not text
-        here.pop(left[-1] + " ", None)
-        here.pop(" " + right[0], None)
+        chars.add(line[-1:])
+    # every character of a line but its last begins one of its pairs: ~500 of them a record, not ~1,500
+    chars.update(map(operator.itemgetter(0), here))
+    chars -= {" ", ""}
+    # runs hold no space: the pairs with one are across the gap between two runs, not text
+    for gap in [pair for pair in here if " " in pair]:
+        del here[gap]
     segments: list[str] = []
     small, one, two = (
         tables()
@@ -89,21 +90,25 @@ def record_grams(text: str) -> RecordGrams:
     )
 
 
+# a `serve` process re-reads the block of the record being edited; a cold build's blocks (``grams_of``) are made
+# once, and are not remembered: 256 records' shares, ~8 MB, held to the end of the build in each process
+record_grams = functools.lru_cache(maxsize=4 * BLOCK)(grams_of)
+
+
 ALIGN = 1024  # where the runs after SECTION start: a multiple of this, past the body's
 
 
-def _lines(text: str) -> tuple[list[str], list[tuple[int, str]]]:
-    """The runs of ``text`` and the lines their positions index (see ``record_grams``): the body's at 0, the
-    rest's (when there is one) at its own start. Together they are the one line the positions index, without
-    the spaces between (half a record's pairs at 10,000 records were of the gap, each made to be dropped)."""
+def _lines(text: str) -> list[tuple[int, str]]:
+    """The lines the positions of ``text``'s runs index (see ``record_grams``): the body's at 0, the rest's
+    (when there is one) at its own start. Together they are the one line the positions index, without the
+    spaces between (half a record's pairs at 10,000 records were of the gap, each made to be dropped)."""
     body, _, rest = text.partition(SECTION)
-    parts = runs(body)
-    line = " ".join(parts)
+    line = " ".join(runs(body))
     after = runs(rest)
     if not after:
-        return parts, [(0, line)]
+        return [(0, line)]
     start = -(-(len(line) + 1) // ALIGN) * ALIGN if line else 0
-    return parts + after, [(0, line), (start, " ".join(after))]
+    return [(0, line), (start, " ".join(after))]
 
 
 GROUPS = 64  # blocks order their keys by shard_of(key, GROUPS): the index is merged one such group at a time
