@@ -98,16 +98,13 @@ def render_pages(b: Build) -> None:
     # Kept by the code too: a drawing made by another version of yunzhan may differ.
     wanted = placards.qr_requests([p for p, _ in b.todo], b.config)
     missing = b.qr_codes.missing(wanted) if wanted else []
-    drawn = _drawing(missing)
-    pack = pack_texts(b)  # meanwhile: both take ~1.5 CPU-s at 10,000 records, one after the other before
-    for args, svg in zip(missing, drawn(), strict=True):
+    for args, svg in zip(missing, workers.fork_map(_draw_qr, missing, len(missing)), strict=True):
         b.qr_codes.keep(args, svg)
     if missing:  # forget the drawings no placard shows any more (each version of yunzhan draws its own)
         shown = placards.qr_requests(b.plan.pages, b.config)
         b.store.keep_only("qr", {b.qr_codes.key(args) for args in shown})
-    if pack is not None:
-        b.qr_codes.pack(wanted, pack)
     todo = [page for page, _ in b.todo]
+    pack_texts(b, wanted)
     # each page's entry packed where it rendered (at 10,000 pages what they read is ~100 MB as tuples) and kept
     # on disk until the forked renderers are gone: they hold the store's connection, which must not change under
     # them
@@ -268,14 +265,6 @@ def compress(b: Build) -> None:
             lacking[rel] = (b.output_dir / rel).read_bytes()
     b.kept += twins
     b.generated |= publish.compress(lacking)
-
-
-def _drawing(missing: list[tuple[str, str]]) -> Callable[[], list[Any]]:
-    """The missing QR codes' drawings, when asked for: when many, drawn in a forked child begun now, while this
-    process packs the texts forked renderers read (``pack_texts``); else here, then."""
-    if workers.workers_for(len(missing)) < 2:
-        return lambda: [_draw_qr(missing, i) for i in range(len(missing))]
-    return workers.apart_soon(_draw_qr, missing, len(missing))
 
 
 def _draw_qr(wanted: list[tuple[str, str]], i: int) -> Any:

@@ -342,18 +342,18 @@ def draw_share_images(b: Build) -> None:
     b.problems += made.problems
 
 
-def pack_texts(b: Build) -> TextPack | None:
+def pack_texts(b: Build, wanted_qr: list[tuple[str, str]]) -> None:
     """Before rendering pages in forked processes: the texts they may read that this build made (bodies' HTML,
-    the Markdown, which a build from the command line reads no more once converted) compressed into one buffer
-    of this process, returned for the placard QR codes drawn now; what an earlier build committed they read
-    themselves (``Store.committed``, see ``incremental.textpack``). None: rendered here, read from the store."""
+    placard QR codes, the Markdown, which a build from the command line reads no more once converted) compressed
+    into one buffer of this process; what an earlier build committed they read themselves (``Store.committed``,
+    see ``incremental.textpack``)."""
     if workers.workers_for(len(b.todo)) < 2:
-        return None
+        return  # rendered here: read from the store when shown
     pack = TextPack()
     pack_bodies(b.records, pack)
+    b.qr_codes.pack(wanted_qr, pack)
     if isinstance(b.memo, ParsedFiles):
         b.memo.let_go_of_bodies(b.records, pack)
-    return pack
 
 
 def origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:
