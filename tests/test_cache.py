@@ -320,6 +320,21 @@ def test_pages_put_again_keep_exactly_what_each_read(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_page_entry_kept_compressed_by_an_older_build_is_read() -> None:
+    """Entries are kept pickled; a store written when they were compressed too is read as it was."""
+    import pickle
+    import zlib
+
+    from yunzhan.incremental.pageentries import PageEntry
+
+    deps = ((("collection", "projects"), "y"), (("record", "projects", "a", "title"), "x"))
+    entry = PageEntry.of("fp", deps)
+    packed = entry.packed()
+    assert PageEntry.from_row("fp", packed.deps, 1, 2).deps == deps
+    older = zlib.compress(pickle.dumps(deps, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    assert PageEntry.from_row("fp", older, 1, 2).deps == deps
+
+
 def test_a_preview_session_collects_a_builds_cycles_when_idle(make_site: MakeSite, tmp_path: Path) -> None:
     """``serve`` leaves the cycle collector off after a build until the browsers have reloaded (``collect``);
     a build that starts before that collects at its end, so at most one build's cycles wait."""

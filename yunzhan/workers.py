@@ -31,6 +31,10 @@ X = TypeVar("X")
 MIN_ITEMS = 400  # fewer than this: forking and collecting costs more than it saves
 CHUNK = 32
 AHEAD = 3  # chunks in flight per worker
+# ``even`` work: each side renders its own share, so a child kept only three chunks ahead of the taker waited
+# for it, and it for the child (~0.6-1 s of a cold 3,000-page render under load, two processes idle in turn);
+# its results are small (rendered pages are placed where made: their entries come back)
+AHEAD_EVEN = 8
 
 _state: Any = None  # set in each forked child by _adopt; never in the parent
 
@@ -303,7 +307,7 @@ def _share(
     with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_adopt, initargs=(state,)) as pool:
         # A few chunks ahead of the consumer, not all of them: results the caller has not taken yet wait in
         # this process (a 10,000-page render finished ahead of its writing held ~200 MB of HTML).
-        ahead = (workers - 1) * AHEAD
+        ahead = (workers - 1) * (AHEAD_EVEN if even else AHEAD)
         send = partial(pool.submit, partial(_run, func))
         here = partial(_chunk_here, func, state)
         if even:

@@ -226,20 +226,33 @@ class Store:
         inserting their ~460,000 rows at 10,000 records took ~20 s (~3 s this way, measured under load)."""
         self._begin()
         db = self.db
+        # none noted yet (a cold build: ~460,000 rows at 10,000 records): the index by page made once, after
+        # them, instead of row by row (a third of the time)
+        new: set[str] | None = None
+        if db.execute("SELECT 1 FROM reads LIMIT 1").fetchone() is None:
+            db.execute("DROP INDEX IF EXISTS reads_rel")
+            new = set()
         chunk: dict[str, PackedEntry] = {}
         for rel, entry in entries:
             chunk[rel] = entry
             if len(chunk) >= batch:
-                self._put_chunk(db, chunk)
+                self._put_chunk(db, chunk, new)
                 chunk = {}
-        self._put_chunk(db, chunk)
+        self._put_chunk(db, chunk, new)
+        if new is not None:
+            db.execute("CREATE INDEX IF NOT EXISTS reads_rel ON reads (rel)")
 
     @staticmethod
-    def _put_chunk(db: sqlite3.Connection, chunk: dict[str, PackedEntry]) -> None:
+    def _put_chunk(db: sqlite3.Connection, chunk: dict[str, PackedEntry], new: set[str] | None) -> None:
+        """``new``: the pages put since the store had none noted (any other has none)."""
         gone: list[tuple[str, str]] = []
         added: list[tuple[str, str]] = []
         for rel, entry in chunk.items():
-            before = {owner for (owner,) in db.execute("SELECT owner FROM reads WHERE rel=?", (rel,))}
+            if new is not None and rel not in new:
+                new.add(rel)
+                before: set[str] = set()
+            else:
+                before = {owner for (owner,) in db.execute("SELECT owner FROM reads WHERE rel=?", (rel,))}
             gone += [(owner, rel) for owner in before - entry.owners]
             added += [(owner, rel) for owner in entry.owners - before]
         db.executemany("DELETE FROM reads WHERE owner=? AND rel=?", gone)
