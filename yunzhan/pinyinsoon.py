@@ -36,4 +36,6 @@ def term_names(records: list[Record], config: SiteConfig) -> set[str]:
     grouped: dict[str, list[Record]] = {}
     for record in records:
         grouped.setdefault(record.collection, []).append(record)
-    return {name for name in pages.term_names(pages.term_values(grouped, config)) if type(name) is str}
+    return {
+        name for _, name, _ in pages.term_values(grouped, config) if type(name) is str
+    }  # before the rules
