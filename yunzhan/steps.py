@@ -49,9 +49,8 @@ from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
 from yunzhan.writing import Stage
 
-# up to this many new titles (an edit's) get their pinyin while the build goes on, taken by the plan; more (a first
+TITLES_SOON = 200  # up to this many new titles (an edit's): their pinyin taken by the plan; more (a first
 # build's) with the terms' slugs, taken before the Markdown's workers fork (``take_pinyin``)
-TITLES_SOON = 200
 
 
 @dataclass
@@ -293,16 +292,14 @@ def process_images(b: Build) -> None:
 
 def plan_pages(b: Build) -> None:
     """Every page of the site; the theme's environment; images put in place of their requests."""
-    # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin.
+    # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin; new
+    # ones made in a forked child (pypinyin's tables are 55 MB), a first build's beside the rules (``take_pinyin``)
     known = _known_slugs(b)
-    early = b.early_slugs or {}  # a first build's, made beside the rules (``take_pinyin``)
-    # the slugs of new terms made in a forked child: pypinyin's tables are 55 MB
+    have = known | (b.early_slugs or {})
     values = pages.term_values(b.grouped, b.config)
-    missing = sorted(pages.term_names(values) - known.keys() - early.keys())
+    missing = sorted(pages.term_names(values) - have.keys())
     slugs = workers.apart(pinyinsoon.slug_or_pinyin, (missing, []), len(missing), chunk=256)
-    b.plan = pages.plan_site(
-        b.grouped, b.config, known | early | dict(zip(missing, slugs, strict=True)), values
-    )
+    b.plan = pages.plan_site(b.grouped, b.config, have | dict(zip(missing, slugs, strict=True)), values)
     b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
     if b.slugs != known:
         b.store.put("meta", "term_slugs", (b.code, b.slugs))
