@@ -268,8 +268,8 @@ def test_refuses_to_replace_a_folder_that_is_not_a_build(make_site: MakeSite, tm
 def test_titles_pinyin_made_while_the_pages_are_planned_is_the_same(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A first build's many titles get their pinyin (search) from the plan step's child, after the terms'
-    slugs, while the pages are planned; the index is the one of titles' pinyin made early (an edit's few)."""
+    """A first build's many titles get their pinyin (search) from the child forked once the records are loaded,
+    after the terms' slugs, taken before the Markdown; the index is the one of an edit's few titles' pinyin."""
     from yunzhan import steps
 
     site = make_site()

@@ -185,8 +185,7 @@ class StagedOutput:
             self.stats.unchanged += 1
             return
         self._clear(dest)
-        with open(dest, "xb") as f:
-            f.write(data)
+        portable.create_file(dest, data)
         self._written(dest, rel)
 
     def write_apart(self, rel: str, data: bytes) -> str:

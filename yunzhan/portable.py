@@ -133,6 +133,19 @@ def copy_range(source: int, dest: int, offset: int, length: int) -> None:
         length -= len(data)
 
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def create_file(path: str, data: bytes) -> None:
+    """A new file (FileExistsError when one is there) holding ``data``: three system calls, where ``open()``
+    adds a stat, a terminal check and a seek (a cold build writes 26,000 files at 10,000 records)."""
+    fd = os.open(path, _NEW_FILE, 0o666)
+    try:
+        write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
 def write_all(fd: int, data: bytes | bytearray) -> None:
     """``os.write`` until every byte is written (a write may take fewer)."""
     view = memoryview(data)

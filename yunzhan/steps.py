@@ -7,7 +7,6 @@ the output; ``writing`` does that once every step has run without an error.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +19,12 @@ from yunzhan import (
     images,
     media,
     pages,
+    pinyinsoon,
     placards,
     publish,
     references,
     render,
     review,
-    searchtext,
     shortlinks,
     workers,
 )
@@ -48,11 +47,10 @@ from yunzhan.incremental.textpack import TextPack
 from yunzhan.incremental.tracking import TrackingEnvironment
 from yunzhan.model import Page, Record
 from yunzhan.options import BuildOptions
-from yunzhan.slugs import slugify
 from yunzhan.writing import Stage
 
-TITLES_SOON = 200  # up to this many new titles (an edit's) get their pinyin while the build goes on; more (a
-# first build's) wait for the Markdown's workers to finish, so pypinyin's 55 MB are not held beside them
+TITLES_SOON = 200  # up to this many new titles (an edit's): their pinyin taken by the plan; more (a first
+# build's) with the terms' slugs, taken before the Markdown's workers fork (``take_pinyin``)
 
 
 @dataclass
@@ -100,8 +98,10 @@ class Build:
     slugs: dict[str, str] = field(init=False)  # term slugs by name
     pinyin: dict[str, str] = field(init=False)  # titles' pinyin the store lacked (for search)
     titles: list[str] = field(init=False)  # those whose pinyin the store lacks (``titles_wanted``)
-    # an edit's few: the function that gives their pinyin, made meanwhile (``load_records``)
+    # the function that gives their pinyin (after ``soon_terms``' slugs), made meanwhile (``load_records``)
     titles_soon: Callable[[], list[str]] | None = field(init=False, default=None)
+    soon_terms: list[str] = field(default_factory=list)  # a first build's term names, slugged with its titles
+    early_slugs: dict[str, str] | None = None  # their slugs once taken (``take_pinyin``): ``pinyin`` is made
     qr_codes: KeptQrCodes = field(init=False)  # placard QR codes by request, drawn by ``render_pages``
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
@@ -151,8 +151,20 @@ def load_records(b: Build) -> None:
     if b.session is not None:
         b.parse_prints.keep_only(known[1] for known in b.memo.values() if known[1] is not None)
     b.titles = titles_wanted(b.store, b.records)
-    if len(b.titles) <= TITLES_SOON:  # their pinyin made while the build goes on (pypinyin loads in ~0.3 s)
-        b.titles_soon = workers.apart_soon(_pinyin, ([], b.titles), len(b.titles))
+    if len(b.titles) > TITLES_SOON:  # a first build's: the terms named too (see pinyinsoon.py)
+        b.soon_terms = sorted(pinyinsoon.term_names(b.records, b.config) - _known_slugs(b).keys())
+    b.titles_soon = pinyinsoon.soon(b.soon_terms, b.titles)  # while the build goes on (pypinyin loads ~0.3 s)
+
+
+def take_pinyin(b: Build) -> None:
+    """A first build's titles' pinyin and terms' slugs from ``load_records``' child, before the Markdown's workers
+    fork: the plan waits for nothing (a cold 10,000-record build's waited ~0.8 s, one core idle)."""
+    if b.titles_soon is None or len(b.titles) <= TITLES_SOON:
+        return
+    made, b.titles_soon = b.titles_soon(), None
+    split = len(b.soon_terms)
+    b.early_slugs = dict(zip(b.soon_terms, made[:split], strict=True))
+    b.pinyin = dict(zip(b.titles, made[split:], strict=True))
 
 
 def check_records(b: Build) -> None:
@@ -237,6 +249,7 @@ def _fresh(b: Build) -> list[tuple[Record, Record]] | None:
 
 def convert_markdown(b: Build) -> None:
     """Bodies and text fields → HTML; a conversion is reused while its text and record links are as they were."""
+    take_pinyin(b)
     links = digest(sorted((r.source, r.url) for r in b.records))  # what record links resolve to
     memory = b.session.conversions if b.session is not None else None
     as_before = links == b.store.get("meta", "links")
@@ -279,18 +292,14 @@ def process_images(b: Build) -> None:
 
 def plan_pages(b: Build) -> None:
     """Every page of the site; the theme's environment; images put in place of their requests."""
-    # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin.
-    found = b.store.get("meta", "term_slugs")
-    known = found[1] if isinstance(found, tuple) and found[0] == b.code else {}  # slugify: our code
-    # the pinyin of new terms and titles (for search), made in a forked child: pypinyin's tables are 55 MB
+    # Term slugs: a few hundred names at most, kept in the store, so a warm build need not import pypinyin; new
+    # ones made in a forked child (pypinyin's tables are 55 MB), a first build's beside the rules (``take_pinyin``)
+    known = _known_slugs(b)
+    have = known | (b.early_slugs or {})
     values = pages.term_values(b.grouped, b.config)
-    missing = sorted(pages.term_names(values) - known.keys())
-    # many titles (a first build's): made after the terms' slugs in one child, once the Markdown's workers are
-    # done; the pages are planned while it makes them (a cold 10k build's ~0.3 s)
-    late = b.titles if b.titles_soon is None else []
-    made = workers.apart_each(_pinyin, (missing, late), len(missing) + len(late), chunk=256)
-    slugs = list(itertools.islice(made, len(missing)))
-    b.plan = pages.plan_site(b.grouped, b.config, known | dict(zip(missing, slugs, strict=True)), values)
+    missing = sorted(pages.term_names(values) - have.keys())
+    slugs = workers.apart(pinyinsoon.slug_or_pinyin, (missing, []), len(missing), chunk=256)
+    b.plan = pages.plan_site(b.grouped, b.config, have | dict(zip(missing, slugs, strict=True)), values)
     b.slugs = {term.name: term.slug for t in b.plan.taxonomies.values() for term in t.terms}
     if b.slugs != known:
         b.store.put("meta", "term_slugs", (b.code, b.slugs))
@@ -313,9 +322,14 @@ def plan_pages(b: Build) -> None:
     attach_images(
         b.records, {**b.image_result.images, **b.media_result.images}, b.body_images, b.env, b.config
     )
-    rest = list(made)  # the titles' pinyin, when the child made them (and its end, in any case)
-    titles_pinyin = rest if b.titles_soon is None else b.titles_soon()
-    b.pinyin = dict(zip(b.titles, titles_pinyin, strict=True))
+    if b.titles_soon is not None:  # an edit's few titles (a first build's were taken by ``take_pinyin``)
+        b.pinyin = dict(zip(b.titles, b.titles_soon(), strict=True))
+
+
+def _known_slugs(b: Build) -> dict[str, str]:
+    """The term slugs the store keeps (slugify: our code's)."""
+    found = b.store.get("meta", "term_slugs")
+    return found[1] if isinstance(found, tuple) and found[0] == b.code else {}
 
 
 def draw_share_images(b: Build) -> None:
@@ -390,9 +404,3 @@ def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
             if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
                 files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
     return files
-
-
-def _pinyin(wanted: tuple[list[str], list[str]], i: int) -> str:
-    """Term ``i``'s slug; past the terms, a title's pinyin for search."""
-    names, titles = wanted
-    return slugify(names[i]) if i < len(names) else searchtext.title_pinyin(titles[i - len(names)])
