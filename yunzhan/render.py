@@ -18,6 +18,7 @@ import markupsafe
 
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem
+from yunzhan.ignored import is_ignored_name
 from yunzhan.model import Page
 from yunzhan.remember import Remembered
 from yunzhan.workers import fork_map
@@ -360,3 +361,15 @@ def _site_relative(filename: str, site_dir: Path) -> str:
         return Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
     except ValueError:
         return Path(filename).as_posix()
+
+
+def theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
+    """The theme's static files (and the site's own ``static/``), placed under /assets/ (fingerprinted later)."""
+    files: dict[str, Path] = {}
+    for base in (theme_static_dir(site_dir, config), site_dir / "static"):
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
+                files[ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
+    return files

@@ -31,7 +31,6 @@ from yunzhan import (
 from yunzhan.bodies import attach_images, image_requests, render_markup
 from yunzhan.config import SiteConfig, load_config
 from yunzhan.errors import Problem
-from yunzhan.ignored import is_ignored_name
 from yunzhan.incremental import reuse, verify
 from yunzhan.incremental.fingerprints import Fingerprints, HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.keptorder import keep_file, keep_order, kept_order
@@ -307,7 +306,7 @@ def plan_pages(b: Build) -> None:
         b.plan.pages += placards.placard_pages(b.plan.collections, b.config, b.config.publish.placards)
     b.plan.pages += guide.guide_pages(b.plan.collections, b.config)  # /guide/ when exhibits have numbers
     b.problems += pages.find_collisions(b.plan.pages)
-    assets, b.asset_urls = publish.fingerprint_assets(_theme_assets(b.site_dir, b.config))
+    assets, b.asset_urls = publish.fingerprint_assets(render.theme_assets(b.site_dir, b.config))
     b.generated |= assets
     cache_dir = b.cache_dir if b.options.use_cache else None
     b.env = render.make_environment(b.site_dir, b.config, b.asset_urls, cache_dir, TrackingEnvironment)
@@ -392,15 +391,3 @@ def _body_digests(b: Build) -> Callable[[Record], str]:
         return shortlinks.body_digest(record)
 
     return body
-
-
-def _theme_assets(site_dir: Path, config: SiteConfig) -> dict[str, Path]:
-    """The theme's static files (and the site's own ``static/``), placed under /assets/ (fingerprinted later)."""
-    files: dict[str, Path] = {}
-    for base in (render.theme_static_dir(site_dir, config), site_dir / "static"):
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and not any(map(is_ignored_name, path.relative_to(base).parts)):
-                files[render.ASSET_PREFIX.lstrip("/") + path.relative_to(base).as_posix()] = path
-    return files
