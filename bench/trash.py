@@ -17,16 +17,18 @@ from pathlib import Path
 
 WORK = Path(__file__).resolve().parent / ".work"
 TRASH = WORK / "trash"
+KEEP_FREE = 10 * 2**30  # below this much free space a replaced tree is deleted at once (a 10k run's: ~1.5 GB)
 _names = itertools.count()
 
 
 def discard(path: Path) -> None:
     """Moves ``path`` (a folder or file) into TRASH when it is in the bench's WORK folder; deletes it elsewhere
-    (a test's temporary folder) or where it cannot be moved."""
+    (a test's temporary folder), where it cannot be moved, or when the disk is nearly full (KEEP_FREE)."""
     path = Path(path)
     if not os.path.lexists(path):
         return
-    if path.resolve().is_relative_to(WORK) and not path.resolve().is_relative_to(TRASH):
+    inside = path.resolve().is_relative_to(WORK) and not path.resolve().is_relative_to(TRASH)
+    if inside and shutil.disk_usage(WORK).free >= KEEP_FREE:
         TRASH.mkdir(parents=True, exist_ok=True)
         try:
             os.rename(path, TRASH / f"{os.getpid()}-{next(_names)}-{path.name}")

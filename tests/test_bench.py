@@ -186,6 +186,7 @@ def test_replaced_trees_are_moved_aside_until_the_bench_ends(tmp_path: Path, mon
 
     monkeypatch.setattr(trash, "WORK", tmp_path / "work")
     monkeypatch.setattr(trash, "TRASH", tmp_path / "work" / "trash")
+    monkeypatch.setattr(trash, "KEEP_FREE", 0)  # whatever this machine's disk holds now
     site = tmp_path / "work" / "site" / "output"
     (site / "projects").mkdir(parents=True)
     (site / "projects" / "index.html").write_text("旧", encoding="utf-8")
@@ -199,3 +200,7 @@ def test_replaced_trees_are_moved_aside_until_the_bench_ends(tmp_path: Path, mon
     assert not elsewhere.exists() and list(trash.TRASH.iterdir()) and not (tmp_path / "missing").exists()
     trash.empty()
     assert not trash.TRASH.exists() and (tmp_path / "work" / "site").is_dir()
+    monkeypatch.setattr(trash, "KEEP_FREE", 2**80)  # a nearly full disk: deleted at once, not piled up
+    site.mkdir()
+    trash.discard(site)
+    assert not site.exists() and not trash.TRASH.exists()
