@@ -15,18 +15,23 @@ each block of a body) iterated from a list made once (``_Listed``); the table te
 into rows, not run on a block without ``|`` (a table's header row needs one); and the table of contents'
 ``<div>`` (``Markdown.toc``, which yunzhan never reads: headings come from ``toc_tokens``) left empty; the
 attribute lists' pass not run on a text without ``{`` (each list is written in braces); and the escapes' pass
-(``_Unescape``) calling its substitution only on texts that hold an escaped character's mark.
+(``_Unescape``) calling its substitution only on texts that hold an escaped character's mark; and a heading of
+plain text named for the table of contents without being serialised and passed through every postprocessor
+(``_toc_run``), which would give back its text.
 """
 
 from __future__ import annotations
 
 import functools
+import html
+import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import markdown
 from markdown import util
+from markdown.extensions import toc
 from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 
 # What each of Python-Markdown's inline patterns (and footnotes') cannot match without: one of these strings.
@@ -117,7 +122,9 @@ def install(md: markdown.Markdown) -> markdown.Markdown:
     attr_list.run = functools.partial(_braced, md, attr_list.run)  # type: ignore[method-assign]
     tables = md.parser.blockprocessors["table"]
     tables.test = functools.partial(_piped, tables.test)  # type: ignore[method-assign]
-    md.treeprocessors["toc"].build_toc_div = _no_toc_div  # type: ignore[attr-defined]
+    toc = md.treeprocessors["toc"]
+    toc.build_toc_div = _no_toc_div  # type: ignore[attr-defined]
+    toc.run = functools.partial(_toc_run, toc)  # type: ignore[method-assign]
     return md
 
 
@@ -147,6 +154,48 @@ class _Unescape(UnescapeTreeprocessor):
             for key, value in elem.items():
                 if value is not None and stx in value:
                     elem.set(key, unescape(value))
+
+
+# a heading's text that the serializer, the unescape pass and the postprocessors all leave as it is
+_PLAIN_HEADING = re.compile(f"[^&<>{util.STX}{util.ETX}]*")
+
+
+def _toc_run(self: Any, doc: etree.Element) -> None:
+    """``TocTreeprocessor.run``, but a heading that is one plain text (most are) is not serialised, unescaped
+    and passed through every postprocessor to learn its name: those would return its text, stripped."""
+    used_ids = {el.attrib["id"] for el in doc.iter() if "id" in el.attrib}
+    id_counters: dict[str, int] = {}
+    toc_tokens = []
+    for el in doc.iter():
+        tag = el.tag  # "h" first: most elements are not headings, and a comment's tag is a function
+        if isinstance(tag, str) and tag[:1] in "hH" and self.header_rgx.match(tag):
+            self.set_level(el)
+            text = el.text or ""
+            if not len(el) and _PLAIN_HEADING.fullmatch(text):
+                innerhtml = text.strip()
+                name = " ".join(innerhtml.split())
+            else:
+                innerhtml = toc.render_inner_html(toc.remove_fnrefs(el), self.md)
+                name = toc.strip_tags(innerhtml)
+            if "id" not in el.attrib:
+                el.attrib["id"] = toc.unique(
+                    self.slugify(html.unescape(name), self.sep), used_ids, id_counters
+                )
+            data_toc_label = ""
+            if "data-toc-label" in el.attrib:
+                data_toc_label = toc.run_postprocessors(toc.unescape(el.attrib["data-toc-label"]), self.md)
+                name = toc.escape_cdata(toc.strip_tags(data_toc_label))
+                del el.attrib["data-toc-label"]
+            level = int(el.tag[-1])
+            if self.toc_top <= level <= self.toc_bottom:
+                token = {"level": level, "id": toc.unescape(el.attrib["id"]), "name": name, "html": innerhtml}
+                toc_tokens.append(token | {"data-toc-label": data_toc_label})
+            if self.use_anchors:
+                self.add_anchor(el, el.attrib["id"])
+            if self.use_permalinks not in [False, None]:
+                self.add_permalink(el, el.attrib["id"])
+    self.md.toc_tokens = toc.nest_toc_tokens(toc_tokens)
+    self.md.toc = ""  # nobody reads it (``_no_toc_div``)
 
 
 def _no_toc_div(toc_list: list[Any]) -> etree.Element:
