@@ -11,10 +11,10 @@ Markdown, for the version of Python-Markdown pinned in pyproject.toml.
 
 Smaller costs: ``Markdown.is_block_level`` (lower-cased, then looked for in a list of 50 names, ~200 times a
 body) remembered by tag; the processors' registries (a block parser's made a new list of its processors for
-each block of a body) iterated from a list made once (``_Listed``); the table test, which splits every block
-into rows, not run on a block without ``|`` (a table's header row needs one); and the table of contents'
-``<div>`` (``Markdown.toc``, which yunzhan never reads: headings come from ``toc_tokens``) left empty; the
-attribute lists' pass not run on a text without ``{`` (each list is written in braces); and the escapes' pass
+each block of a body) iterated from a list made once (``_Listed``); the block processors' tests (the table's
+splits every block into rows) not run on a block without one of the marks they need (``BLOCK_MARKS``); the
+table of contents' ``<div>`` (``Markdown.toc``, which yunzhan never reads: headings come from ``toc_tokens``)
+left empty; the attribute lists' pass not run on a text without ``{`` (each list is written in braces); and the escapes' pass
 (``_Unescape``) calling its substitution only on texts that hold an escaped character's mark; and a heading of
 plain text named for the table of contents without being serialised and passed through every postprocessor
 (``_toc_run``), which would give back its text.
@@ -51,6 +51,21 @@ MARKS: dict[str, tuple[str, ...]] = {
     "linebreak": ("  \n",),
     "html": ("<",),
     "entity": ("&",),
+}
+
+
+# What each block processor's test cannot match without: one of these strings. Most of an exhibition's blocks
+# are paragraphs, which went through each of these tests' expressions in turn. A table's header row needs a
+# ``|``; a ``#`` heading its ``#``; a quote its ``>``; a setext heading's underline ``=`` or ``-``; a rule
+# three of ``-``, ``_`` or ``*``; an ordered list ``1.``; a bulleted one ``*``, ``+`` or ``-``.
+BLOCK_MARKS: dict[str, tuple[str, ...]] = {
+    "table": ("|",),
+    "hashheader": ("#",),
+    "quote": (">",),
+    "setextheader": ("=", "-"),
+    "hr": ("-", "_", "*"),
+    "olist": (".",),
+    "ulist": ("*", "+", "-"),
 }
 
 
@@ -120,17 +135,24 @@ def install(md: markdown.Markdown) -> markdown.Markdown:
     md.treeprocessors.register(_Unescape(md), "unescape", 0)
     attr_list = md.treeprocessors["attr_list"]
     attr_list.run = functools.partial(_braced, md, attr_list.run)  # type: ignore[method-assign]
-    tables = md.parser.blockprocessors["table"]
-    tables.test = functools.partial(_piped, tables.test)  # type: ignore[method-assign]
+    blocks = md.parser.blockprocessors
+    for name, marks in BLOCK_MARKS.items():
+        if name in blocks:
+            blocks[name].test = functools.partial(_marked, marks, blocks[name].test)  # type: ignore[method-assign]
     toc = md.treeprocessors["toc"]
     toc.build_toc_div = _no_toc_div  # type: ignore[attr-defined]
     toc.run = functools.partial(_toc_run, toc)  # type: ignore[method-assign]
     return md
 
 
-def _piped(test: Callable[[etree.Element, str], bool], parent: etree.Element, block: str) -> bool:
-    """The table test, for a block that has a ``|`` (else it finds no table: no header row of cells)."""
-    return "|" in block and test(parent, block)
+def _marked(
+    marks: tuple[str, ...], test: Callable[[etree.Element, str], bool], parent: etree.Element, block: str
+) -> bool:
+    """A block processor's test, for a block that holds one of its ``BLOCK_MARKS`` (else it finds nothing)."""
+    for mark in marks:
+        if mark in block:
+            return test(parent, block)
+    return False
 
 
 def _braced(md: markdown.Markdown, run: Callable[[etree.Element], None], doc: etree.Element) -> None:
