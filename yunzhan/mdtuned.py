@@ -5,7 +5,8 @@ turn: a regular-expression search and a few Python calls each, through a registr
 the text holds none of the characters the pattern must find. For an exhibition's prose, mostly Chinese with a
 link or two, that was a third of a body's conversion. ``SkippingInline`` takes the place of the inline pass and
 passes over a pattern for a text that holds none of its ``MARKS``: without one, the pattern's expression finds
-nothing, which is exactly when Python-Markdown goes on to the next pattern with nothing changed. A pattern it
+nothing, which is exactly when Python-Markdown goes on to the next pattern with nothing changed (and over the
+reference patterns in a document that defines no reference: they would change nothing either). A pattern it
 does not know is tried as before. tests/test_mdtuned.py holds both to the same output on random
 Markdown, for the version of Python-Markdown pinned in pyproject.toml.
 
@@ -68,6 +69,11 @@ BLOCK_MARKS: dict[str, tuple[str, ...]] = {
     "ulist": ("*", "+", "-"),
 }
 
+# Patterns that make an element only of a reference the text defines (``[text][id]``, ``[id]``, their images):
+# without a definition (most bodies) each finds a link's ``[`` and reads its text to no end (``handleMatch``
+# gives no element, and the data is left as it was), before the link pattern reads it again.
+REFERENCED = frozenset({"reference", "short_reference", "image_reference", "short_image_ref"})
+
 
 class SkippingInline(InlineProcessor):
     """Python-Markdown's ``InlineProcessor`` with its patterns in a list, each with the marks it needs (None:
@@ -78,9 +84,11 @@ class SkippingInline(InlineProcessor):
         registry = md.inlinePatterns
         self.patterns = list(registry)
         self.marks: list[tuple[str, ...] | None] = []
+        self.referenced: list[bool] = []
         for (name, _), pattern in zip(registry._priority, self.patterns, strict=True):
             tokens = getattr(pattern, "tokens", None) if name == "em_strong" else None
             self.marks.append(tuple(tokens) if tokens else MARKS.get(name))
+            self.referenced.append(name in REFERENCED)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         """``InlineProcessor.__handleInline`` (which it replaces, by its mangled name), a pattern whose marks
@@ -88,9 +96,14 @@ class SkippingInline(InlineProcessor):
         if isinstance(data, util.AtomicString):
             return data
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
-        patterns, marks = self.patterns, self.marks
+        patterns, marks, referenced = self.patterns, self.marks, self.referenced
+        defined = bool(self.md.references)  # type: ignore[attr-defined]
         start, count = 0, len(patterns)
         while patternIndex < count:
+            if referenced[patternIndex] and not defined:
+                patternIndex += 1
+                start = 0
+                continue
             needed = marks[patternIndex]
             if needed is not None:
                 for mark in needed:  # a loop, not any(): this runs ~100 times a body
