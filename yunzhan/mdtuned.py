@@ -58,7 +58,9 @@ MARKS: dict[str, tuple[str, ...]] = {
 # What each block processor's test cannot match without: one of these strings. Most of an exhibition's blocks
 # are paragraphs, which went through each of these tests' expressions in turn. A table's header row needs a
 # ``|``; a ``#`` heading its ``#``; a quote its ``>``; a setext heading's underline ``=`` or ``-``; a rule
-# three of ``-``, ``_`` or ``*``; an ordered list ``1.``; a bulleted one ``*``, ``+`` or ``-``.
+# three of ``-``, ``_`` or ``*``; an ordered list ``1.``; a bulleted one ``*``, ``+`` or ``-``. The definitions
+# of a reference (``[id]: url``) and of a footnote (``[^1]: …``), whose tests say yes to every block, search it
+# in ``run`` and give it back unchanged when they find none.
 BLOCK_MARKS: dict[str, tuple[str, ...]] = {
     "table": ("|",),
     "hashheader": ("#",),
@@ -67,6 +69,8 @@ BLOCK_MARKS: dict[str, tuple[str, ...]] = {
     "hr": ("-", "_", "*"),
     "olist": (".",),
     "ulist": ("*", "+", "-"),
+    "reference": ("]:",),
+    "footnote": ("[^",),
 }
 
 # Patterns that make an element only of a reference the text defines (``[text][id]``, ``[id]``, their images):
