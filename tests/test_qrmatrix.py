@@ -50,11 +50,30 @@ def test_the_svg_path_draws_the_matrix() -> None:
     side = len(rows) + 8
     assert f'viewBox="0 0 {side} {side}"' in svg and 'shape-rendering="crispEdges"' in svg
     path = re.search(r' d="([^"]*)"', svg).group(1)
+    assert _replayed(path) == _dark(rows)
+
+
+def test_the_path_skips_light_rows_and_moves_back_from_a_row_ending_dark() -> None:
+    """Rows with no dark module add no step (the next row's move spans them); a row ending dark leaves the pen
+    at its end; a longer code (version 10) draws its matrix too."""
+    for rows in [
+        (b"\x00\x00\x00", b"\x01\x00\x01", b"\x00\x00\x00", b"\x00\x01\x01", b"\x01\x00\x00"),
+        (b"\x01\x01", b"\x00\x00", b"\x01\x00"),
+        qrmatrix.qr_matrix(URL * 6),
+    ]:
+        assert _replayed(qrmatrix._path(rows)) == _dark(rows)
+    assert qrmatrix._path((b"\x00\x00",)) == ""
+
+
+def _replayed(path: str) -> set[tuple[int, int]]:
     dark: set[tuple[int, int]] = set()
     x = y = 0.0
     for move, dx, dy, run in re.findall(r"([Mm])(-?\d+) (-?[\d.]+)h(\d+)", path):
         x, y = (int(dx), float(dy)) if move == "M" else (x + int(dx), y + float(dy))
         dark |= {(int(x) + i, int(y)) for i in range(int(run))}
         x += int(run)
-    want = {(c + 4, r + 4) for r, row in enumerate(rows) for c, cell in enumerate(row) if cell}
-    assert dark == want
+    return dark
+
+
+def _dark(rows: tuple[bytes, ...]) -> set[tuple[int, int]]:
+    return {(c + 4, r + 4) for r, row in enumerate(rows) for c, cell in enumerate(row) if cell}
