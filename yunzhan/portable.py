@@ -182,13 +182,14 @@ def _renameat2() -> Any:
         return None
 
 
-def rename(source: Path, dest: Path, *, tries: int = 6, wait: float = 0.25) -> None:
+def rename(source: Path, dest: Path, *, tries: int = 6, wait: float = 0.25, replace: bool = False) -> None:
     """``os.rename``, tried again for a moment when the system refuses: on Windows a folder cannot be renamed
     while a program has a file in it open, and virus scanners and the search indexer hold files for a moment
-    after they are written. A refusal that lasts is raised (PermissionError)."""
+    after they are written. A refusal that lasts is raised (PermissionError). ``replace``: over a file that
+    is there (``os.replace``: Windows' rename would refuse)."""
     for attempt in range(tries):
         try:
-            os.rename(source, dest)
+            (os.replace if replace else os.rename)(source, dest)
             return
         except PermissionError:
             if attempt == tries - 1:
