@@ -14,7 +14,7 @@ import contextlib
 import os
 import shutil
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -302,9 +302,13 @@ class StagedOutput:
             if rel not in untouched:
                 self.keep(rel)
 
-    def commit(self, *, background: bool = False) -> WriteStats:
+    def commit(
+        self, *, background: bool = False, first: Callable[[Path, TreeRecord], None] | None = None
+    ) -> WriteStats:
         """Make the staged build the output in one atomic step. The previous build becomes the spare tree for
-        the next one (or, when there is one already, is removed: with ``background``, by a detached process)."""
+        the next one (or, when there is one already, is removed: with ``background``, by a detached process).
+        ``first``: told of the stage and its record before it is flushed and renamed, when there is no output
+        to swap out and the record is of what is on disk (a first build's mirror starts then)."""
         record = self._record()
         self.stats.placed = frozenset(self._placed)
         # Signed from its record, so the stamp need not walk the output again once it is swapped in.
@@ -320,6 +324,8 @@ class StagedOutput:
         if self.old is not None and known is None:
             self._previous = walk_tree(os.fspath(self.old))
             self.stats.removed = len(self._previous.files.keys() - self.stats.files)
+        if self.old is None and first is not None and self.stats.stated:
+            first(self.stage, record)
         portable.flush(
             self._new, FSYNC_FILES
         )  # the new files must be on disk before the rename that publishes them
