@@ -121,7 +121,8 @@ def start(output_dir: Path, record: TreeRecord | None = None, source: Path | Non
 
 
 def start_ahead(output_dir: Path, files: Iterable[str]) -> Mirroring | None:
-    """A first build's mirror begun as it renders (a core is idle then): the folders of its pages made now
+    """A first build's mirror begun once its pages are rendered (a core is idle while the site-wide files are
+    made): the folders of its pages made now
     (11,000 of the 22,000 at 10,000 records, most of the mirror's time), its files linked and the rest made
     once its stage is recorded (``Mirroring.finish``). ``files``: those the build is about to write. None where there is an output already (mirrored after
     the swap, as ever), or files cannot be linked from a folder held open (see ``start``)."""

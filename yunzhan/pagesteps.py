@@ -108,8 +108,6 @@ def render_pages(b: Build) -> None:
     # each page's entry packed where it rendered (at 10,000 pages what they read is ~100 MB as tuples) and kept
     # on disk until the forked renderers are gone: they hold the store's connection, which must not change under
     # them
-    if b.stage is not None:  # a first build's spare tree begun meanwhile
-        b.stage.expect(page.output_file for page in todo)
     pending = PendingPages()
     earlier = partial(reuse.prints_read_before, b.store, b.changed) if b.rendered_before else None
     note = partial(_page_made, b.todo, b.prints, earlier, _placing(b, todo))
@@ -126,6 +124,8 @@ def render_pages(b: Build) -> None:
         b.pages.append((page, None if b.stage is not None else html))
         pending.add(page.output_file, entry)
     b.fresh += pending.rels
+    if b.stage is not None:  # a first build's spare tree begun (once the renderers are gone: memory)
+        b.stage.expect(pending.rels)
     b.store.put_pages(pending.drain())
     reuse.keep_prints(b.store, b.prints, records=b.stored is None)
     if b.stored is not None:  # every page's head is its print now, unless one was not rendered

@@ -37,7 +37,9 @@ class Stage:
         self.spare: Spare | None = None  # what the store says of the spare tree (see output.Spare)
         self.trusted = True  # False: the spare tree is walked whatever the store says
         self.mirroring: mirror.Mirroring | None = None
-        self.ahead: mirror.Mirroring | None = None  # a first build's mirror, begun as it renders (``expect``)
+        self.ahead: mirror.Mirroring | None = (
+            None  # a first build's mirror, begun once its pages are rendered (``expect``)
+        )
         self.lookahead: lookahead.Lookahead | None = None  # the output stat-ed by a child meanwhile
         self._looked: lookahead.Looked | None = None
         self._written: Written | None = None
@@ -61,8 +63,9 @@ class Stage:
         self.spare, self.mirroring = None, mirror.start(self.output_dir, record)
 
     def expect(self, rels: Iterable[str]) -> None:
-        """The pages about to be rendered: when there is no output yet (a first build), the folders of the
-        spare tree it will leave are made meanwhile (``mirror.start_ahead``)."""
+        """The pages rendered: when there is no output yet (a first build), the folders of the spare tree it
+        will leave are made while it makes the site-wide files (``mirror.start_ahead``; started once the
+        forked renderers are gone, the child's ~11 MiB add nothing to the build's peak, which is theirs)."""
         if self.mirroring is None and self.ahead is None and not self.output_dir.exists():
             self.get()  # first: it removes what builds before left beside the output, the child's folder too
             self.ahead = mirror.start_ahead(self.output_dir, rels)
