@@ -61,7 +61,7 @@ def test_a_page_changed_by_hand_is_made_again_with_or_without_the_child(
     for n in range(3):
         _edit_and_build(site, n)
     if not child:
-        monkeypatch.setattr(portable, "start_python", lambda *args: None)
+        monkeypatch.setattr(portable, "start_python", lambda *args, **kwargs: None)
     (site / "output/projects/p05/index.html").write_text("tampered", encoding="utf-8")
     (site / ".output.spare/projects/p06/stray.html").write_text("left by hand", encoding="utf-8")
     _edit_and_build(site, 3)

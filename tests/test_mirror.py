@@ -102,6 +102,9 @@ def test_a_mirror_of_an_output_swapped_out_meanwhile_is_not_trusted(tmp_path: Pa
     assert mirroring.wait() is None
 
 
+_capable = portable.capabilities()
+
+
 def _links_of_an_edit(site: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Edit one body and build: the files the build linked into its stage itself."""
     edit_file(site / "content/projects/p03.md", "的正文。", "的正文，补充一句。")
@@ -120,19 +123,33 @@ def _equals_cold(site: Path, out: Path) -> None:
     assert not [p for p in site.iterdir() if outputfolders.STAGING_MARK in p.name]
 
 
+@pytest.mark.parametrize("link_at", [True, False])
 def test_the_first_build_into_a_new_folder_leaves_a_mirror_for_the_next(
-    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, link_at: bool
 ) -> None:
-    """The first build swaps no previous build out, so it has the output mirrored as it finishes: an editor's
-    first edit stages only what it changes, and starts no mirror of its own."""
+    """The first build swaps no previous build out, so it has the output mirrored as it finishes (from its stage
+    held open while it is swapped in, or, where files cannot be linked from a folder held open, from the output
+    once swapped in): an editor's first edit stages only what it changes, and starts no mirror of its own."""
     site = make_site(PROJECTS)
     out = site / "output"
-    _build(site, out)
+    sources: list[Path | None] = []
+    ahead: list[object] = []
+    real_start, real_ahead = mirror.start, mirror.start_ahead
+    with monkeypatch.context() as m:
+        m.setattr(portable, "capabilities", lambda: replace(_capable, link_at=link_at))
+        m.setattr(
+            mirror, "start", lambda *a: (sources.append(a[2] if len(a) > 2 else None), real_start(*a))[1]
+        )
+        m.setattr(mirror, "start_ahead", lambda *a: (ahead.append(real_ahead(*a)), ahead[-1])[1])
+        _build(site, out)
+    # begun as it rendered; else started after the swap (the attempt before it refused: no ``link_at``)
+    assert [s is not None for s in sources] == ([False] if link_at else [False, True, False])
+    assert [a is not None for a in ahead] == [link_at]
     assert (site / ".output.spare").is_dir()
     assert not [p for p in site.iterdir() if outputfolders.STAGING_MARK in p.name]
     before = _tree(out)
     started: list[Path] = []
-    monkeypatch.setattr(mirror, "start", lambda folder, record=None: started.append(folder))
+    monkeypatch.setattr(mirror, "start", lambda folder, record=None, source=None: started.append(folder))
     linked = _links_of_an_edit(site, out, monkeypatch)
     assert started == []
     rels = [d.split(f"{outputfolders.STAGING_MARK}{os.getpid()}/", 1)[1] for d in linked]
@@ -151,6 +168,7 @@ def test_the_first_edit_after_a_build_that_left_no_spare_stages_in_the_mirror(
     out = site / "output"
     with monkeypatch.context() as m:
         m.setattr(writing.Stage, "start_mirror_after", lambda self, stats: None)
+        m.setattr(writing.Stage, "start_mirror_before", lambda self, source, record: None)
         _build(site, out)
         _build(site, out)  # after an edit-free rebuild there is still no spare: the cold build made none
     assert not (site / ".output.spare").exists()
@@ -192,6 +210,7 @@ def test_a_failed_build_stops_the_mirror_and_leaves_the_output(
     out = site / "output"
     with monkeypatch.context() as m:
         m.setattr(writing.Stage, "start_mirror_after", lambda self, stats: None)
+        m.setattr(writing.Stage, "start_mirror_before", lambda self, source, record: None)
         _build(site, out)  # leaves no spare: the failing build mirrors
     before = _tree(out)
     edit_file(site / "content/projects/p03.md", "title: 项目3", "title：项目3")  # a full-width colon

@@ -14,11 +14,9 @@ import contextlib
 import os
 import shutil
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from yunzhan import portable
 from yunzhan.outputfolders import (
@@ -31,35 +29,15 @@ from yunzhan.outputfolders import (
     take_token,
 )
 from yunzhan.recycle import Spare, prune_known, record_made, walk_tree
-from yunzhan.samebytes import same_bytes, same_file
+from yunzhan.samebytes import same_bytes, same_file, write_comparing
 from yunzhan.treesign import TreeRecord, folders_hold, record_signature, top_holds
+from yunzhan.writestats import Swapped, WriteStats
+
+__all__ = ["Spare", "StagedOutput", "Swapped", "WriteStats"]  # the names writing and the stamp take from here
 
 PART_SUFFIX = ".yunzhan-part"  # a file being written piece by piece beside its place
 WRITTEN, LINKED, UNTOUCHED = "written", "linked", "untouched"  # how ``write_apart`` placed a file
 FSYNC_FILES = 256  # up to this many new files are flushed one by one before the swap; more, the whole disk
-
-
-@dataclass
-class WriteStats:
-    written: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    files: set[str] = field(default_factory=set)
-    signature: tuple[str, int] | None = (
-        None  # ``treesign.tree_signature`` of the output, when the commit made it
-    )
-    record: TreeRecord | None = None  # what the commit left, by which the stamp checks it without a walk
-    # the files placed now from bytes or a source (written, or linked once their bytes proved equal), when
-    # known: the others were kept, each checked as the last build wrote it by the step that kept it
-    placed: frozenset[str] | None = None
-    stated: bool = False  # every file of ``record`` stat-ed by the commit, none carried from a note of it
-
-
-@dataclass
-class Swapped:
-    """What a commit leaves for the next build to trust: the new spare tree (None: none to trust)."""
-
-    spare: Spare | None = None
 
 
 class StagedOutput:
@@ -217,16 +195,7 @@ class StagedOutput:
         dest, previous = self._target(rel)
         self._placed.add(rel.lstrip("/"))
         part = dest + PART_SUFFIX
-        with contextlib.ExitStack() as files:
-            out = files.enter_context(open(part, "wb"))
-            old = _open_or_none(previous)
-            if old is not None:
-                files.enter_context(old)
-            for piece in pieces:
-                out.write(piece)
-                if old is not None and old.read(len(piece)) != piece:
-                    old = None
-            same = old is not None and not old.read(1)
+        same = write_comparing(part, pieces, previous)
         if same and previous is not None:
             os.unlink(part)
             self._link(previous, dest, rel.lstrip("/"))
@@ -302,9 +271,13 @@ class StagedOutput:
             if rel not in untouched:
                 self.keep(rel)
 
-    def commit(self, *, background: bool = False) -> WriteStats:
+    def commit(
+        self, *, background: bool = False, first: Callable[[Path, TreeRecord], None] | None = None
+    ) -> WriteStats:
         """Make the staged build the output in one atomic step. The previous build becomes the spare tree for
-        the next one (or, when there is one already, is removed: with ``background``, by a detached process)."""
+        the next one (or, when there is one already, is removed: with ``background``, by a detached process).
+        ``first``: told of the stage and its record before it is flushed and renamed, when there is no output
+        to swap out and the record is of what is on disk (a first build's mirror starts then)."""
         record = self._record()
         self.stats.placed = frozenset(self._placed)
         # Signed from its record, so the stamp need not walk the output again once it is swapped in.
@@ -320,6 +293,8 @@ class StagedOutput:
         if self.old is not None and known is None:
             self._previous = walk_tree(os.fspath(self.old))
             self.stats.removed = len(self._previous.files.keys() - self.stats.files)
+        if self.old is None and first is not None and self.stats.stated:
+            first(self.stage, record)
         portable.flush(
             self._new, FSYNC_FILES
         )  # the new files must be on disk before the rename that publishes them
@@ -390,12 +365,3 @@ class StagedOutput:
             portable.delete_tree_detached(folder)
         else:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _open_or_none(path: str | None) -> BinaryIO | None:
-    if path is None:
-        return None
-    try:
-        return open(path, "rb")
-    except OSError:
-        return None

@@ -124,6 +124,8 @@ def render_pages(b: Build) -> None:
         b.pages.append((page, None if b.stage is not None else html))
         pending.add(page.output_file, entry)
     b.fresh += pending.rels
+    if b.stage is not None:  # a first build's spare tree begun (once the renderers are gone: memory)
+        b.stage.expect(pending.rels)
     b.store.put_pages(pending.drain())
     reuse.keep_prints(b.store, b.prints, records=b.stored is None)
     if b.stored is not None:  # every page's head is its print now, unless one was not rendered

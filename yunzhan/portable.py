@@ -47,6 +47,7 @@ class Capabilities:
     spawn: bool  # a Python child process can be started (the interpreter's path is known)
     quick_exit: bool  # os._exit: end the process without tearing the interpreter down
     copy_range: bool  # os.copy_file_range: bytes copied from file to file inside the kernel (Linux)
+    link_at: bool  # os.link from a folder held open (linkat): files linked from a folder renamed meanwhile
 
 
 NONE = Capabilities(
@@ -58,6 +59,7 @@ NONE = Capabilities(
     spawn=False,
     quick_exit=False,
     copy_range=False,
+    link_at=False,
 )
 
 
@@ -73,6 +75,7 @@ def capabilities() -> Capabilities:
         spawn=bool(sys.executable),
         quick_exit=hasattr(os, "_exit"),
         copy_range=hasattr(os, "copy_file_range"),
+        link_at=hasattr(os, "link") and os.link in os.supports_dir_fd and os.open in os.supports_dir_fd,
     )
 
 
@@ -107,6 +110,12 @@ def link_or_copy(source: str | Path, dest: str | Path) -> bool:
                 raise
     shutil.copy2(source, dest)
     return False
+
+
+def link_at(folder: int, rel: str, dest: str) -> None:
+    """Hard-link ``rel`` of the folder held open as ``folder`` (``os.open``) as ``dest``: the folder may be
+    renamed meanwhile (``capabilities().link_at``; a file system that refuses links raises)."""
+    os.link(rel, dest, src_dir_fd=folder)
 
 
 def copy_range(source: int, dest: int, offset: int, length: int) -> None:
@@ -182,13 +191,14 @@ def _renameat2() -> Any:
         return None
 
 
-def rename(source: Path, dest: Path, *, tries: int = 6, wait: float = 0.25) -> None:
+def rename(source: Path, dest: Path, *, tries: int = 6, wait: float = 0.25, replace: bool = False) -> None:
     """``os.rename``, tried again for a moment when the system refuses: on Windows a folder cannot be renamed
     while a program has a file in it open, and virus scanners and the search indexer hold files for a moment
-    after they are written. A refusal that lasts is raised (PermissionError)."""
+    after they are written. A refusal that lasts is raised (PermissionError). ``replace``: over a file that
+    is there (``os.replace``: Windows' rename would refuse)."""
     for attempt in range(tries):
         try:
-            os.rename(source, dest)
+            (os.replace if replace else os.rename)(source, dest)
             return
         except PermissionError:
             if attempt == tries - 1:
@@ -247,19 +257,20 @@ def delete_tree_detached(folder: Path) -> None:
 
 
 def start_python(
-    module: str, args: list[str], root: Path, given: bytes | None = None
+    module: str, args: list[str], root: Path, given: bytes | None = None, *, piped: bool = False
 ) -> subprocess.Popen[bytes] | None:
     """Run ``module.main(args)`` in a new Python process (started afresh, not forked: the same on Windows),
     with ``root`` first on its path and its standard output piped back; None where none can be started (the
     caller then does without it). ``given``: its standard input, from a temporary file (this process never
-    waits for the child to read it, as it would on a pipe)."""
+    waits for the child to read it, as it would on a pipe). ``piped``: its standard input a pipe instead, for
+    a word or two later (more would wait for the child to read them)."""
     if not capabilities().spawn:
         return None
     code = "import importlib, sys; sys.path.insert(0, sys.argv[1]); "
     code += "sys.exit(importlib.import_module(sys.argv[2]).main(sys.argv[3:]))"
     try:
         with contextlib.ExitStack() as held:
-            stdin: Any = subprocess.DEVNULL
+            stdin: Any = subprocess.PIPE if piped else subprocess.DEVNULL
             if given is not None:
                 stdin = held.enter_context(tempfile.TemporaryFile())
                 stdin.write(given)

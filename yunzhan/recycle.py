@@ -83,7 +83,7 @@ def prune_known(
     gone = record.files.keys() - wanted
     new = wanted - record.files.keys()
     changed = wanted - untouched
-    made = _folders_of(new)  # the folders of the build's new files (made for them, or there already)
+    made = folders_of(new)  # the folders of the build's new files (made for them, or there already)
     for rel in gone:
         try:
             os.unlink(f"{root}/{rel}")
@@ -93,7 +93,7 @@ def prune_known(
             if rel not in made:  # a folder now, as the build wants
                 return None
     removed: set[str] = set()
-    for rel in sorted(_folders_of(gone) - made, key=lambda r: r.count("/"), reverse=True):
+    for rel in sorted(folders_of(gone) - made, key=lambda r: r.count("/"), reverse=True):
         try:
             os.rmdir(f"{root}/{rel}")
         except (FileNotFoundError, NotADirectoryError):
@@ -111,13 +111,13 @@ def prune_known(
     folders = dict(record.folders)
     for rel in removed:
         folders.pop(rel, None)
-    touched = _folders_of(changed) | _folders_of(gone) | set(stirred) | made  # an entry came or went
+    touched = folders_of(changed) | folders_of(gone) | set(stirred) | made  # an entry came or went
     for rel in touched - removed - {""}:
         folders[rel] = folder_stat(os.lstat(f"{root}/{rel}"))
     return TreeRecord(folders, files)
 
 
-def _folders_of(files: Iterable[str]) -> set[str]:
+def folders_of(files: Iterable[str]) -> set[str]:
     """Every folder above the given files (the top folder, "", not included)."""
     found: set[str] = set()
     for rel in files:

@@ -5,7 +5,7 @@ files once they are written.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from yunzhan.incremental.written import Written, as_written, file_stats
 from yunzhan.inplace import InPlaceOutput
 from yunzhan.output import Spare, StagedOutput, WriteStats
 from yunzhan.samebytes import same_file
+from yunzhan.treesign import TreeRecord
 
 if TYPE_CHECKING:
     from yunzhan.steps import Build
@@ -36,6 +37,9 @@ class Stage:
         self.spare: Spare | None = None  # what the store says of the spare tree (see output.Spare)
         self.trusted = True  # False: the spare tree is walked whatever the store says
         self.mirroring: mirror.Mirroring | None = None
+        self.ahead: mirror.Mirroring | None = (
+            None  # a first build's mirror, begun once its pages are rendered (``expect``)
+        )
         self.lookahead: lookahead.Lookahead | None = None  # the output stat-ed by a child meanwhile
         self._looked: lookahead.Looked | None = None
         self._written: Written | None = None
@@ -57,6 +61,32 @@ class Stage:
         goes with it when that commit stat-ed every file (none carried from an older note)."""
         record = stats.record if stats.stated else None
         self.spare, self.mirroring = None, mirror.start(self.output_dir, record)
+
+    def expect(self, rels: Iterable[str]) -> None:
+        """The pages rendered: when there is no output yet (a first build), the folders of the spare tree it
+        will leave are made while it makes the site-wide files (``mirror.start_ahead``; started once the
+        forked renderers are gone, the child's ~11 MiB add nothing to the build's peak, which is theirs)."""
+        if self.mirroring is None and self.ahead is None and not self.output_dir.exists():
+            self.get()  # first: it removes what builds before left beside the output, the child's folder too
+            self.ahead = mirror.start_ahead(self.output_dir, rels)
+
+    def start_mirror_before(self, source: Path, record: TreeRecord) -> None:
+        """``start_mirror_after``, started before the swap where it can be (``mirror.start``'s ``source``):
+        the mirror is made while the stage is put on disk and swapped in and the store noted, not after; by
+        the child started ahead, when there is one."""
+        ahead, self.ahead, self.spare = self.ahead, None, None
+        if ahead is not None and ahead.finish(record, source):
+            self.mirroring = ahead
+            return
+        if ahead is not None:
+            ahead.cancel()
+        self.mirroring = mirror.start(self.output_dir, record, source)
+
+    def drop_ahead(self) -> None:
+        """Stop the child started ahead when the swap did not ask for it (an output appeared meanwhile)."""
+        if self.ahead is not None:
+            self.ahead.cancel()
+            self.ahead = None
 
     def looked(self) -> lookahead.Looked | None:
         """What the child stat-ing the output found (None: none, or it failed)."""
@@ -150,6 +180,7 @@ class Stage:
         return made
 
     def abort(self) -> None:
+        self.drop_ahead()
         if self.lookahead is not None:
             self.lookahead.cancel()
             self.lookahead = None
@@ -193,9 +224,12 @@ def write(
         for rel, data in sorted(gathered.generated.items()):
             staged.write_bytes(rel, data)
         if isinstance(staged, StagedOutput):
-            stats = staged.commit(background=True)
+            first = stage.start_mirror_before if stage is not None else None
+            stats = staged.commit(background=True, first=first)
+            if stage is not None:
+                stage.drop_ahead()
             put_spare(gathered.store, staged.swapped.spare)  # the next build's stage, if trusted
-            if staged.swapped.spare is None and stage is not None:
+            if staged.swapped.spare is None and stage is not None and stage.mirroring is None:
                 stage.start_mirror_after(stats)  # settled by ``remember``
         else:
             stats = staged.commit()
@@ -203,6 +237,10 @@ def write(
             session.output_files = set(stats.files)
         return stats
     except BaseException:
+        if stage is not None:
+            stage.drop_ahead()
+            if stage.mirroring is not None:
+                stage.mirroring.cancel()  # one started before the swap (``start_mirror_before``)
         staged.abort()
         raise
 

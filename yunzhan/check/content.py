@@ -68,7 +68,7 @@ def check_site(site_dir: Path, *, drafts: bool = False) -> CheckReport:
     from yunzhan.config import output_dir as config_output_dir
     from yunzhan.content import load_content
     from yunzhan.incremental.stamp import CACHE_DIR_NAME
-    from yunzhan.incremental.store import last_conversions
+    from yunzhan.incremental.storereader import last_conversions
 
     site_dir = site_dir.absolute()
     config = load_config(site_dir)
