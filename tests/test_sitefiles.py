@@ -4,11 +4,12 @@ again only when what it is made of changed, and what the store notes of them is 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import MakeSite, edit_file, file_mtimes, incremental_build
-from yunzhan import opendata
+from yunzhan import opendata, workers
 from yunzhan.incremental.store import Store
 from yunzhan.model import Record
 from yunzhan.pipeline import BuildOptions, build
@@ -205,6 +206,18 @@ def test_a_body_edit_reads_no_record_for_the_sitemap_or_the_redirect_pages(
     assert made == {rel: (output / rel).read_bytes() for rel in made}
 
 
+def _built_alone(make_site: MakeSite) -> Path:
+    """150 records whose bodies hold markup and entities, built with every search block made here."""
+    body = "## 技术攻关\n\n第{n}号 &amp; <b>模型</b>，见下文。\n\n- 一\n- 二 &lt;三&gt;\n"
+    files: dict[str, str | bytes] = {
+        f"content/projects/p{n:03d}.md": f"---\ntitle: 模型{n}\ncategory: 创新产品\nzone: gusu\n---\n{body.format(n=n)}"
+        for n in range(150)
+    }
+    return Path(
+        build(BuildOptions(site_dir=make_site(files), output_dir=make_site().parent / "alone")).output_dir
+    )
+
+
 def test_open_data_made_beside_the_search_index_is_that_made_alone(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,17 +225,11 @@ def test_open_data_made_beside_the_search_index_is_that_made_alone(
     for them while a process beside makes blocks: the same files as a build that makes everything here, with
     few texts held at once."""
     from yunzhan import search
-    from yunzhan.incremental import bodytexts, sitefiles
+    from yunzhan.incremental import bodytexts, searchblocks, sitefiles
 
-    body = "## 技术攻关\n\n第{n}号 &amp; <b>模型</b>，见下文。\n\n- 一\n- 二 &lt;三&gt;\n"
-    files: dict[str, str | bytes] = {
-        f"content/projects/p{n:03d}.md": f"---\ntitle: 模型{n}\ncategory: 创新产品\nzone: gusu\n---\n{body.format(n=n)}"
-        for n in range(150)
-    }
-    alone = Path(
-        build(BuildOptions(site_dir=make_site(files), output_dir=make_site().parent / "alone")).output_dir
-    )
+    alone = _built_alone(make_site)
     monkeypatch.setattr(search, "MIN_BLOCKS", 1)  # blocks beside: the open data's steps wait for texts
+    monkeypatch.setattr(searchblocks, "SOON", 0)  # none begun before publish (whose texts are not shared)
     monkeypatch.setattr(sitefiles, "CHUNK", 16)
     monkeypatch.setattr(bodytexts, "HOLD", 40)
     held: list[int] = []
@@ -246,3 +253,39 @@ def test_open_data_made_beside_the_search_index_is_that_made_alone(
     assert b"&lt;" not in (alone / "data/projects.csv").read_bytes()  # the body as text, once
     assert held and max(held) <= 40
     assert any(waited)  # some of the open data's steps waited for the index's texts
+
+
+def test_search_blocks_begun_while_pages_are_noted_are_those_made_in_publish(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build begins its first search blocks once the renderers are gone (``searchblocks.blocks_soon``)
+    and the index takes them in publish: the same site-wide files as a build that makes them there. Records
+    not those the blocks were begun with: they are stopped, not taken."""
+    from yunzhan import search
+    from yunzhan.incremental import searchblocks
+
+    alone = _built_alone(make_site)
+    monkeypatch.setattr(search, "MIN_BLOCKS", 1)
+    monkeypatch.setattr(searchblocks, "SOON", 2)
+    taken: list[bool] = []
+    real = searchblocks.BlocksSoon.taken
+
+    def take(self: searchblocks.BlocksSoon, ordered: list[Record], fresh: list[int], texts: Any) -> Any:
+        found = real(self, ordered, fresh, texts)
+        taken.append(found is not None and len(found.sent) == 2)
+        return found
+
+    monkeypatch.setattr(searchblocks.BlocksSoon, "taken", take)
+    soon = Path(build(BuildOptions(site_dir=make_site(), output_dir=make_site().parent / "soon")).output_dir)
+    assert taken == [True]
+    made = sorted(p.relative_to(alone).as_posix() for p in alone.rglob("*") if p.is_file())
+    assert made == sorted(p.relative_to(soon).as_posix() for p in soon.rglob("*") if p.is_file())
+    for rel in made:
+        assert (soon / rel).read_bytes() == (alone / rel).read_bytes()
+    a, b = Record.__new__(Record), Record.__new__(Record)
+    started = workers.beside_soon(str, lambda: iter([1]), 1, min_items=1)
+    assert started is not None
+    assert searchblocks.BlocksSoon([a], [0], started, []).taken([b], [0], None) is None  # type: ignore[arg-type]
+    assert searchblocks.BlocksSoon([a], [0], started, []).taken([a], [64], None) is None  # type: ignore[arg-type]
+    assert searchblocks.BlocksSoon([a], [0], started, []).taken([a, b], [0, 64], None) is started  # type: ignore[arg-type]
+    started.close()

@@ -86,6 +86,22 @@ def test_beside_keeps_order_and_shares_the_items_with_another_process() -> None:
     assert {pid for _, pid in workers.beside(_double_here, iter(range(3)), 3, min_items=4)} == {os.getpid()}
 
 
+def test_beside_started_early_takes_its_first_items_first_from_the_same_process() -> None:
+    """``beside_soon`` sends the first items to a process started now; ``beside`` given it takes their
+    results first, then the other items', shared with that same process."""
+    started = workers.beside_soon(_double_here, lambda: iter(range(3)), 8, min_items=1)
+    assert started is not None and len(started.sent) == 3
+    results = list(workers.beside(_double_here, iter(range(3, 8)), 5, min_items=9, started=started))
+    assert [r for r, _ in results] == [2 * i for i in range(8)]
+    theirs = {pid for _, pid in results[:3]}
+    assert len(theirs) == 1 and os.getpid() not in theirs
+    assert {pid for _, pid in results[3:]} <= theirs | {os.getpid()}
+    assert workers.beside_soon(_double_here, lambda: iter(range(3)), 3, min_items=4) is None  # done here
+    closed = workers.beside_soon(_double_here, lambda: iter(range(2)), 2, min_items=1)
+    assert closed is not None
+    closed.close()  # not taken: its process stops
+
+
 def test_beside_takes_the_callers_steps_while_the_other_process_is_busy() -> None:
     taken: list[int] = []
     steps = (taken.append(n) for n in range(3))

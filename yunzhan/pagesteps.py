@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from yunzhan import opendata, placards, publish, render, review, shortlinks, workers
-from yunzhan.incremental import reuse, verify
+from yunzhan.incremental import reuse, searchblocks, verify
 from yunzhan.incremental.fingerprints import DepKey, Fingerprints, digest, print_of
 from yunzhan.incremental.pageentries import PackedEntry, PageEntry, PendingPages
 from yunzhan.incremental.pageprints import page_fingerprint
@@ -123,6 +123,8 @@ def render_pages(b: Build) -> None:
                 b.stage.placed(placed)
         b.pages.append((page, None if b.stage is not None else html))
         pending.add(page.output_file, entry)
+    if b.stage is not None and b.session is None:  # the renderers are gone: blocks made as pages are noted
+        b.search_soon = searchblocks.blocks_soon(b.config, b.grouped, b.store)
     b.fresh += pending.rels
     if b.stage is not None:  # a first build's spare tree begun (once the renderers are gone: memory)
         b.stage.expect(pending.rels)
@@ -176,7 +178,10 @@ def make_site_files(b: Build) -> None:
         b.store.put("meta", PRINTS, everything)
     key = digest(b.site_print, everything, [p.path for p in b.plan.pages])
     previous = reuse.kept_as_made(b.store, written_files(b), "site_files", key)
+    soon, b.search_soon = b.search_soon, None
     if previous is not None:
+        if soon is not None:
+            soon.started.close()
         b.kept += previous
         return
     changes = Changes(basis, everything, changed_records(b.changed))
@@ -184,7 +189,7 @@ def make_site_files(b: Build) -> None:
     def make(stage: Stage | None) -> dict[str, bytes]:
         made = (b.config, b.grouped, b.plan.pages, b.store, b.prints, b.code, b.output_dir, b.slugs)
         same_plan = b.stored is not None and b.stored.known is not None  # only edited bodies changed
-        return _make_site_files(*made, stage, b.pinyin, changes, same_plan, b.options.verify_reuse)
+        return _make_site_files(*made, stage, b.pinyin, changes, same_plan, b.options.verify_reuse, soon)
 
     before = b.store.get("meta", "site_files")
     if before is not None and b.session is not None and b.options.preview:

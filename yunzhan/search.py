@@ -50,7 +50,7 @@ from yunzhan.searchpostings import (
 from yunzhan.searchtext import Entry, body_text, entry, inputs_but_body, texts_joined, titles_pinyin
 from yunzhan.searchtext import record_text as record_text  # for the reuse layer's blocks made of some texts
 from yunzhan.slugs import slugify
-from yunzhan.workers import beside
+from yunzhan.workers import Started, beside, beside_soon
 
 META_PATH = "search/meta.json"
 FORMAT_VERSION = 2
@@ -84,12 +84,17 @@ def record_blocks(ordered: list[Record], config: SiteConfig, starts: list[int]) 
 MIN_BLOCKS = 16
 
 
+# a cold build's first blocks begun early (``blocks_soon``): each a block's ``_sent`` inputs, and its result
+Soon = Started[tuple[tuple[str, tuple[Any, ...], str], ...], tuple[list[Packed], Block]]
+
+
 def fresh_blocks(
     ordered: list[Record],
     config: SiteConfig,
     starts: list[int],
     meanwhile: Iterable[object] = (),
     text: Callable[[Record], str] = body_text,
+    started: Soon | None = None,
 ) -> Iterator[tuple[list[Packed], Block]]:
     """For each of ``starts``, its records' shares of the index (``searchpostings.pack``) and their block, in
     order. A cold build's ~1 ms a record (mostly ``record_grams``) is shared with another process when there
@@ -97,12 +102,33 @@ def fresh_blocks(
     body as its plain text (``text``: ``searchtext.body_text``, which the caller may share with other
     readers of the text), whose texts are made where the block is. ``meanwhile``: other work of the
     caller's, whose steps this one takes while the other process is busy (``beside``); each block's
-    ``text`` is asked for when it is sent or done here, in order."""
+    ``text`` is asked for when it is sent or done here, in order. ``started``: blocks begun earlier
+    (``blocks_soon``), whose come first."""
     made = (tuple(_sent(r, config, text) for r in ordered[s : s + BLOCK]) for s in starts)
     try:
-        yield from beside(packed_block, made, len(starts), min_items=MIN_BLOCKS, meanwhile=meanwhile)
+        yield from beside(
+            packed_block, made, len(starts), min_items=MIN_BLOCKS, meanwhile=meanwhile, started=started
+        )
     finally:
         _places.clear()
+
+
+def blocks_soon(
+    ordered: list[Record],
+    config: SiteConfig,
+    starts: list[int],
+    count: int,
+    text: Callable[[Record], str] = body_text,
+) -> Soon | None:
+    """``fresh_blocks``' process started now (``workers.beside_soon``), the blocks at ``starts`` (the first
+    of ``count``) sent to it, their bodies' texts made now (``text``, as in ``fresh_blocks``); None where
+    ``fresh_blocks`` would make them all here. Passed to ``fresh_blocks`` (as ``started``, with the other
+    blocks' starts), their results come first."""
+
+    def items() -> Iterator[tuple[tuple[str, tuple[Any, ...], str], ...]]:
+        return (tuple(_sent(r, config, text) for r in ordered[s : s + BLOCK]) for s in starts)
+
+    return beside_soon(packed_block, items, count, min_items=MIN_BLOCKS)
 
 
 _places = new_groups()  # keys' places, found once by each process making blocks (a key is in many blocks)

@@ -37,7 +37,7 @@ from yunzhan.incremental.keptorder import keep_file, keep_order, kept_order
 from yunzhan.incremental.keptrows import KeptRows
 from yunzhan.incremental.memos import MarkdownMemo, ParsedFiles, pack_bodies, same_markdown
 from yunzhan.incremental.qrcodes import KeptQrCodes
-from yunzhan.incremental.searchblocks import titles_wanted
+from yunzhan.incremental.searchblocks import BlocksSoon, titles_wanted
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.shortlinkfile import ShortLinkFile
 from yunzhan.incremental.store import Store
@@ -114,6 +114,7 @@ class Build:
     changed: set[str] = field(init=False)  # ``reuse.changed_owners``: what changed since the last build
     rendered_before: bool = field(init=False)  # the store notes pages of a last build
     stored: StoredPrints | None = None  # the last build's prints, for a build from the command line
+    search_soon: BlocksSoon | None = None  # a cold build's first search blocks, begun once pages are rendered
     print_basis: KeptRows | None = None  # their rows, read once for ``keptorder`` and ``StoredPrints``
 
     @property

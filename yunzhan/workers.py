@@ -80,6 +80,7 @@ def beside(
     *,
     min_items: int,
     meanwhile: Iterable[object] = (),
+    started: Started[S, R] | None = None,
 ) -> Iterator[R]:
     """``func(item)`` for each of the ``count`` ``items``, in order: shared with a new Python process, which is
     kept BESIDE items ahead. While the other is still at the oldest it was sent, this one takes a step of
@@ -89,14 +90,52 @@ def beside(
     pages as it writes (a forked child making a cold build's search blocks beside it came to ~100 MB more in
     all, the build's peak); it holds only the interpreter, ``func``'s module and an item or two. ``func`` is
     sent by name, items and results are pickled. Fewer than ``min_items``, one CPU, or no Python process can
-    be started (``portable.capabilities``): all here."""
-    if count < min_items or _cpus() < 2 or not portable.capabilities().spawn:
+    be started (``portable.capabilities``): all here. ``started``: its process begun earlier (``beside_soon``),
+    whose items' results come first, then those of ``items``."""
+    if started is None and (count < min_items or _cpus() < 2 or not portable.capabilities().spawn):
         yield from map(func, items)
         return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = started.pool if started is not None else _spawned()
+    with pool:
+        send, take = partial(_submit, pool, func), partial(_result, func=func)
+        # the items sent are held by ``_in_order``'s queue alone: each result let go once taken
         yield from _in_order(
-            partial(_submit, pool, func), func, partial(_result, func=func), items, BESIDE, meanwhile
+            send, func, take, items, BESIDE, meanwhile, sent=started.taken() if started is not None else ()
         )
+
+
+@dataclass
+class Started(Generic[S, R]):
+    """``beside``'s process started before the caller asks for the results (``beside_soon``), its first items
+    sent: it makes them while this process does work of its own that leaves a core idle. ``beside`` (passed
+    it as ``started``, with the other items) takes them first; ``close`` when it will not."""
+
+    pool: ProcessPoolExecutor
+    sent: list[tuple[Future[R] | None, S]]
+
+    def taken(self) -> list[tuple[Future[R] | None, S]]:
+        """The items sent, given up (each result is held only until the caller takes it)."""
+        sent, self.sent = self.sent, []
+        return sent
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def beside_soon(
+    func: Callable[[S], R], items: Callable[[], Iterable[S]], count: int, *, min_items: int
+) -> Started[S, R] | None:
+    """``beside``'s process started now, with ``items()`` (the first of ``count``) sent to it; None where
+    ``beside`` would do them all here. Its pool's thread runs until ``beside`` is done: nothing forks
+    meanwhile (``workers_for`` says 1), so start it once the forked workers of this build are gone."""
+    if count < min_items or _cpus() < 2 or not portable.capabilities().spawn:
+        return None
+    pool = _spawned()
+    return Started(pool, [(_submit(pool, func, item), item) for item in items()])
+
+
+def _spawned() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _in_order(
@@ -107,20 +146,22 @@ def _in_order(
     ahead: int,
     meanwhile: Iterable[object] = (),
     hold: int | None = None,
+    sent: Iterable[tuple[Future[X] | None, T]] = (),
 ) -> Iterator[X]:
     """Each item's result, in the items' order, the work shared by whichever is free: ``ahead`` items are kept
     with the other processes (``send``); while the oldest of them is not done, this process takes a step of
     ``meanwhile`` (other work of the caller's, a step at a time: what is left of it is the caller's to finish;
     a step that is WAIT could not be taken yet), or else does the next item itself (``here``), up to ``hold``
     results made here waiting. So the faster side does more: this one also does the caller's work on each
-    result. ``take`` gets a sent item's result."""
+    result. ``take`` gets a sent item's result; ``sent``: items sent before, which come first."""
     source, steps = iter(items), iter(meanwhile)
-    queue: deque[_Sent[T, X] | _Made[X]] = deque()  # in the items' order
-    sent = made = 0  # of the queue, how many the other processes have, how many were made here
+    queue: deque[_Sent[T, X] | _Made[X]] = deque(_Sent(f, item) for f, item in sent)  # in the items' order
+    sent = ()  # each result held by the queue alone, until taken
+    sent_now, made = len(queue), 0  # of the queue, how many the other processes have, how many were made here
     while True:
-        while sent < ahead and (item := next(source, _END)) is not _END:
+        while sent_now < ahead and (item := next(source, _END)) is not _END:
             queue.append(_Sent(send(item), item))  # type: ignore[arg-type]
-            sent += 1
+            sent_now += 1
         if not queue:
             return
         head = queue[0]
@@ -135,7 +176,7 @@ def _in_order(
                     continue
         queue.popleft()
         if isinstance(head, _Sent):
-            sent -= 1
+            sent_now -= 1
             yield take(head.future, head.item)
         else:
             made -= 1

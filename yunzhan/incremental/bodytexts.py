@@ -41,6 +41,11 @@ class BodyTexts:
                 self._held[key] = text
         return text
 
+    def give(self, made: Iterable[tuple[Record, str]]) -> None:
+        """Texts the index made before it was asked for (``searchblocks.blocks_soon``: a few thousand at most),
+        held for the open data whatever HOLD says: they were held until now anyway."""
+        self._held.update((id(record), text) for record, text in made if id(record) in self._wanted)
+
     def ready(self, records: Iterable[Record]) -> bool:
         """Whether none of ``records``' texts is still to be made by the index."""
         return self._coming.isdisjoint(map(id, records))

@@ -22,7 +22,7 @@ from yunzhan.incremental import splice, verify
 from yunzhan.incremental.bodytexts import BodyTexts
 from yunzhan.incremental.fingerprints import Fingerprints, digest
 from yunzhan.incremental.recordstates import Changes, States, by_state, key_of
-from yunzhan.incremental.searchblocks import search_files
+from yunzhan.incremental.searchblocks import BlocksSoon, index_order, search_files
 from yunzhan.incremental.store import Store
 from yunzhan.incremental.written import as_written
 from yunzhan.model import Page, Record
@@ -48,6 +48,7 @@ def make_site_files(
     changes: Changes | None = None,
     same_plan: bool = False,
     verify_reuse: bool = False,
+    soon: BlocksSoon | None = None,
 ) -> dict[str, bytes]:
     """The search index, sitemap, robots.txt, feed and open data. With ``stage``, each group of files is staged
     as soon as it is made (at 10,000 records they come to over 100 MB) and only their names are returned, with
@@ -55,8 +56,9 @@ def make_site_files(
     ``searchblocks.titles_wanted`` named; ``changes``: what changed since the last build, when known (only
     the states of the records it names, and of those referring to one, are made again); ``same_plan``: the
     pages and the records' dates are the last build's (only edited records' bodies changed since);
-    ``verify_reuse``: the sitemap's key taken from the last build is made again and compared (``verify``)."""
-    ordered = [r for c in config.collections for r in grouped[c.name]]  # ``search.in_order`` as it comes
+    ``verify_reuse``: the sitemap's key taken from the last build is made again and compared (``verify``);
+    ``soon``: search blocks begun earlier (``searchblocks.blocks_soon``)."""
+    ordered = index_order(config, grouped)
     settings = digest(config, code)
     left = _left_as_written(output_dir, store)
     states = States(ordered, prints, config, changes)
@@ -66,8 +68,7 @@ def make_site_files(
         verify.same("sitemap's key", sitemap.key(), digest(settings, sitemap.inputs()))
     lines = _OpenDataLines(grouped, config, store, settings, states) if config.publish.open_data else None
     makers: list[Callable[[], Iterable[tuple[str, bytes | None]]]] = [
-        # the search index a file at a time (the open data's lines made while a process beside makes blocks);
-        # the others each kept by the key of what it reads
+        # the search index a file at a time (open data lines made as blocks are), the others each by its key
         lambda: search_files(
             ordered,
             config,
@@ -80,6 +81,7 @@ def make_site_files(
             lambda rel: (output_dir / rel).read_bytes(),
             lines.steps if lines is not None else (),
             lines.texts if lines is not None else None,
+            soon,
         ),
         lambda: keyed.files(
             "sitemap", sitemap.key(), lambda: publish.sitemap_files(sitemap.inputs(), config)
