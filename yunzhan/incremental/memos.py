@@ -157,15 +157,12 @@ def _stored_html(store: Store, key: str) -> Markup:
 
 
 def pack_bodies(records: Iterable[Record], pack: TextPack) -> None:
-    """Bodies a forked child may not read from the store (made by this build, not committed yet) put in ``pack``,
-    unless there by their digest (``MarkdownMemo.remember``), each ``Deferred`` made now, side by side (made as
-    converted, among what the memo keeps, a child reading one copied its page: ~+5 MiB at 10,000 records)."""
+    """Bodies read from the store when shown (``Deferred``) that a forked child may not read there (made by this
+    build, not committed yet), read now into ``pack``: for forked renderers."""
     for record in records:
         found = record.deferred("body")
         if found is not None and not found.anywhere:
-            number = pack.named.get(found.made)
-            if number is None:
-                number = pack.add(found.load())
+            number = pack.add(found.load())
             record.defer("body", Deferred(found.made, functools.partial(pack.markup, number), anywhere=True))
 
 
@@ -379,9 +376,10 @@ class MarkdownMemo:
         if apart and len(row) == 4:
             data = packed(result.html)
             self.store.put("html", key, data, plain=True)
-            if self.pack is not None:  # found by its digest by ``pack_bodies``
-                self.pack.add_packed(data, made)
-            result = dataclasses.replace(result, html=self._later(key, made, False))
+            later = self._later(key, made, False)
+            if self.pack is not None:  # readable anywhere: from this process's memory
+                later = Deferred(made, functools.partial(self.pack.markup, self.pack.add_packed(data)), True)
+            result = dataclasses.replace(result, html=later)
         elif self.html is not None:
             self.html.add(result.html, made)
         self.memory[key] = (result, lookups, made)

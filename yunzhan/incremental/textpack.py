@@ -31,16 +31,13 @@ class TextPack:
     def __init__(self) -> None:
         self._data = bytearray()
         self._ends = array("Q", [0])
-        self.named: dict[str, int] = {}  # texts kept under a name (their digest), to be found again by it
 
     def add(self, text: str) -> int:
         """Keep ``text``; its number."""
         return self.add_packed(packed(text))
 
-    def add_packed(self, data: bytes, name: str | None = None) -> int:
-        """Keep a text already ``packed`` (as the store keeps it); its number (also ``named`` by ``name``)."""
-        if name is not None:
-            self.named[name] = len(self._ends) - 1
+    def add_packed(self, data: bytes) -> int:
+        """Keep a text already ``packed`` (as the store keeps it); its number."""
         self._data += data
         self._ends.append(len(self._data))
         return len(self._ends) - 2
