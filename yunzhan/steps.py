@@ -102,8 +102,6 @@ class Build:
     soon_terms: list[str] = field(default_factory=list)  # a first build's term names, slugged with its titles
     early_slugs: dict[str, str] | None = None  # their slugs once taken (``take_pinyin``): ``pinyin`` is made
     qr_codes: KeptQrCodes = field(init=False)  # placard QR codes by request, drawn by ``render_pages``
-    # what forked renderers may read that this build made (Markdown, bodies' HTML, QR codes), kept as it is made
-    pack: TextPack | None = None
     plan: pages.SitePlan = field(init=False)
     asset_urls: dict[str, str] = field(init=False)
     env: Any = field(init=False)
@@ -138,9 +136,7 @@ def read_config(b: Build) -> None:
 def load_records(b: Build) -> None:
     """Every record file, parsed again only when it changed (the parse memo: the session's, or the store's)."""
     if b.session is None:
-        if workers.workers_for(workers.MIN_ITEMS) > 1:  # pages may be rendered in forked processes
-            b.pack = TextPack()
-        b.memo = files = ParsedFiles(b.store, b.config.collections, b.pack)
+        b.memo = files = ParsedFiles(b.store, b.config.collections)
         b.parse_prints = files.prints
     else:
         b.memo, b.parse_prints = b.session.parsed, b.session.parse_prints
@@ -258,7 +254,7 @@ def convert_markdown(b: Build) -> None:
     memory = b.session.conversions if b.session is not None else None
     as_before = links == b.store.get("meta", "links")
     kept_keys = b.session.markdown_keys if b.session is not None else None
-    memo = MarkdownMemo(b.store, as_before, memory, origins(b), kept_keys, b.html, b.pack)
+    memo = MarkdownMemo(b.store, as_before, memory, origins(b), kept_keys, b.html)
     b.body_images = render_markup(b.records, b.config, b.site_dir, b.problems, memo)
     memo.finish()
     if b.store.get("meta", "links") != links:
@@ -315,7 +311,7 @@ def plan_pages(b: Build) -> None:
     b.generated |= assets
     cache_dir = b.cache_dir if b.options.use_cache else None
     b.env = render.make_environment(b.site_dir, b.config, b.asset_urls, cache_dir, TrackingEnvironment)
-    b.qr_codes = KeptQrCodes(b.store, b.code, b.pack)
+    b.qr_codes = KeptQrCodes(b.store, b.code)
     placard_globals = placards.template_globals(b.config, codes=b.qr_codes)  # drawn by ``render_pages``
     placard_globals["placard"] = b.env.tracked(placard_globals["placard"], placards.inputs)
     b.env.globals.update(placard_globals)
@@ -367,7 +363,7 @@ def pack_texts(b: Build, wanted_qr: list[tuple[str, str]]) -> None:
     see ``incremental.textpack``)."""
     if workers.workers_for(len(b.todo)) < 2:
         return  # rendered here: read from the store when shown
-    pack = b.pack if b.pack is not None else TextPack()  # most of them there already, kept as made
+    pack = TextPack()
     pack_bodies(b.records, pack)
     b.qr_codes.pack(wanted_qr, pack)
     if isinstance(b.memo, ParsedFiles):

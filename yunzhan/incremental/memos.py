@@ -18,7 +18,7 @@ from yunzhan.incremental.fingerprints import HtmlPrints, ParsePrints, digest
 from yunzhan.incremental.markdownindex import MarkdownIndex, entry_of, forget, settings_of
 from yunzhan.incremental.parsedrows import ParsedRows
 from yunzhan.incremental.store import Store
-from yunzhan.incremental.textpack import TextPack, packed, unpacked
+from yunzhan.incremental.textpack import TextPack
 from yunzhan.model import Deferred, Record
 
 
@@ -28,15 +28,10 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
     when it is equal (``content`` compares them by identity first). A record's Markdown is kept in a row of its
     own (``SOURCES``, nine tenths of a row's bytes) and handed out ``Deferred``: read when asked for, which an
     unchanged record's never is (its conversions, prints and findings are kept by its file's). The rows are
-    ``parsedrows``': written by ``settle``. ``pack``: where the Markdown of the files parsed now is kept too, as
-    its row keeps it (compressed once, see ``textpack``), for forked renderers."""
+    ``parsedrows``': written by ``settle``."""
 
-    def __init__(
-        self, store: Store, collections: tuple[CollectionSettings, ...], pack: TextPack | None = None
-    ) -> None:
+    def __init__(self, store: Store, collections: tuple[CollectionSettings, ...]) -> None:
         self.store = store
-        self.pack = pack
-        self.packed: dict[Path, int] = {}  # the number in ``pack`` of each file's Markdown parsed now
         self.settings = {digest(c): c for c in collections}
         # and each one's digest by the object (a repr of its every field, ~0.1 ms, for each file parsed)
         self.digests = {id(c): made for made, c in self.settings.items()}
@@ -87,10 +82,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         row = ((*identity[:4], settings), _record_values(record), problems, made, body)
         self.rows.put(str(path), row)
         if isinstance(row[1], tuple) and record is not None:
-            data = packed(record.raw_body)
-            self.store.put(SOURCES, str(path), data, plain=True)
-            if self.pack is not None:
-                self.packed[path] = self.pack.add_packed(data)
+            self.store.put(SOURCES, str(path), record.raw_body.encode("utf-8", "surrogatepass"), plain=True)
         self.fresh.add(path)
 
     def __delitem__(self, path: Path) -> None:
@@ -113,9 +105,7 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
             if parsed is None or "raw_body" not in parsed.__dict__:
                 continue
             if path in self.fresh:  # parsed now: its row is not committed yet
-                kept = pack is self.pack and path in self.packed
-                number = self.packed[path] if kept else pack.add(parsed.raw_body)
-                again = Deferred("", functools.partial(pack.text, number), anywhere=True)
+                again = Deferred("", functools.partial(pack.text, pack.add(parsed.raw_body)), anywhere=True)
             else:
                 again = Deferred("", functools.partial(self._raw_body, str(path)), anywhere=True)
             parsed_by_source[parsed.source] = (parsed, again)
@@ -130,13 +120,13 @@ class ParsedFiles(MutableMapping[Path, tuple[Any, Any, list[Any]]]):
         found = self.store.committed(SOURCES, key)
         if found is None:  # removed meanwhile by another build: never an empty body published as this one
             raise LookupError(f"build store: the Markdown of {key} is gone")
-        return unpacked(found)
+        return found.decode("utf-8", "surrogatepass")
 
     def __len__(self) -> int:
         return len(self.rows)
 
 
-SOURCES = "sources"  # table: a parsed record's Markdown (``textpack.packed``), by its file's path
+SOURCES = "sources"  # table: a parsed record's Markdown (UTF-8), by its file's path
 
 
 def same_markdown(record: Record, parsed: Record) -> bool:
@@ -153,7 +143,7 @@ def _stored_html(store: Store, key: str) -> Markup:
     found = store.committed("html", key)
     if found is None:  # removed meanwhile by another build of this output
         raise LookupError(f"build store: the HTML of {key} is gone")
-    return Markup(unpacked(found))
+    return Markup(found)
 
 
 def pack_bodies(records: Iterable[Record], pack: TextPack) -> None:
@@ -209,18 +199,15 @@ class MarkdownMemo:
         origins: Callable[[Record], tuple[str, Record] | None] | None = None,
         kept_keys: dict[str, tuple[tuple[Any, ...], list[str]]] | None = None,
         html: HtmlPrints | None = None,
-        pack: TextPack | None = None,
     ) -> None:
         """``memory``: conversions a long-lived process keeps between builds (``Session.conversions``), so a
         save reads none back from the store. ``origins``: each record's parsed original and its
         ``parsed_print`` (as for ``Fingerprints``), which key its texts without digesting them again.
         ``kept_keys``: those keys as such a process keeps them, by the print and the options they were made
         of (``Session.markdown_keys``). ``html``: told the digest of each HTML handed out, which each conversion
-        keeps beside it (made once, when converted), for the records' prints. ``pack``: where the bodies' HTML
-        converted now is kept too, as its row keeps it, for forked renderers (see ``textpack``)."""
+        keeps beside it (made once, when converted), for the records' prints."""
         self.store = store
         self.html = html
-        self.pack = pack
         self.memory = memory if memory is not None else {}
         self.used: set[str] = set()
         self.kept_keys = kept_keys
@@ -345,7 +332,7 @@ class MarkdownMemo:
 
     def _whole(self, key: str) -> Markup | None:
         found = self.store.get("html", key)
-        return Markup(unpacked(found)) if found is not None else None
+        return Markup(found) if found is not None else None
 
     def _html(self, key: str, made: str) -> Deferred | None:
         """A body's HTML read from its row each time it is asked for (by whichever process renders the page:
@@ -374,12 +361,8 @@ class MarkdownMemo:
         apart = body and self.apart
         row = texts.kept_row(result, lookups, made, apart)
         if apart and len(row) == 4:
-            data = packed(result.html)
-            self.store.put("html", key, data, plain=True)
-            later = self._later(key, made, False)
-            if self.pack is not None:  # readable anywhere: from this process's memory
-                later = Deferred(made, functools.partial(self.pack.markup, self.pack.add_packed(data)), True)
-            result = dataclasses.replace(result, html=later)
+            self.store.put("html", key, str(result.html), plain=True)
+            result = dataclasses.replace(result, html=self._later(key, made, False))
         elif self.html is not None:
             self.html.add(result.html, made)
         self.memory[key] = (result, lookups, made)
