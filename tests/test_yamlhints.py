@@ -108,6 +108,12 @@ SLIPS = [
         "f.md:2: title: 这一行里藏着一个看不见的换行符（多半是从网页或 Word 粘贴来的） — "
         "把这一行的文字删掉重新打一遍，或者粘贴时选“只粘贴文本”",
     ),
+    (
+        "a stray line after a body block: the body's own colons are prose, the stray line is named",
+        "title: 换型\nbody: |\n  工匠借鉴“快速换型”的思路：\n\n  第二段。\n- 追加\n",
+        "f.md:7: 这里的格式有误，无法读取 — 检查这一行和上一行：缩进是否对齐、冒号后是否有空格、引号是否成对"
+        "（原始信息：did not find expected key）",
+    ),
 ]
 
 

@@ -60,7 +60,10 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
     if "flow" in context and opened is not None:
         return _unclosed_bracket(lines, opened)
     start = opened if opened is not None else max(1, at - 1)
-    window = [(n, lines[n - 1]) for n in range(min(start, at), min(at, len(lines)) + 1)]
+    text_lines = _block_text(lines)  # a body's words: a "：" there is prose, not a field's colon
+    window = [
+        (n, lines[n - 1]) for n in range(min(start, at), min(at, len(lines)) + 1) if n not in text_lines
+    ]
     for number, text_line in window:
         found = line_slip(text_line, number)
         if found is not None:
@@ -205,6 +208,25 @@ def key_slip(key: str, number: int) -> Slip | None:
             number, None, "字段名里有全角字符", "字段名只用英文字母，冒号用半角“:”"
         )
     return None
+
+
+_BLOCK_START = re.compile(r"^( *)(?:- +)?[^\s#][^:]*: *[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _block_text(lines: list[str]) -> set[int]:
+    """The numbers of the lines inside block scalars (``body: |`` and the lines indented under it)."""
+    inside: set[int] = set()
+    indent: int | None = None
+    for number, line in enumerate(lines, 1):
+        if indent is not None:
+            if not line.strip() or _indent(line) > indent:
+                inside.add(number)
+                continue
+            indent = None
+        match = _BLOCK_START.match(line)
+        if match:
+            indent = len(match.group(1))
+    return inside
 
 
 def _key_of(line: str) -> str | None:
