@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -204,3 +205,20 @@ def test_replaced_trees_are_moved_aside_until_the_bench_ends(tmp_path: Path, mon
     site.mkdir()
     trash.discard(site)
     assert not site.exists() and not trash.TRASH.exists()
+
+
+def test_a_memory_two_processes_share_is_counted_once(monkeypatch) -> None:
+    import measure
+
+    rollups = {
+        1: "Rss: 500 kB\nPss: 250 kB\n",
+        2: "Rss: 500 kB\nPss: 250 kB\n",  # a vfork child before its exec: its parent's memory, read again
+        3: "Rss: 40 kB\nPss: 30 kB\n",
+    }
+    monkeypatch.setattr(measure, "_tree", lambda pid: [1, 2, 3])
+    monkeypatch.setattr(measure, "_rollup", rollups.__getitem__)
+    assert measure.tree_pss_kib(1) == 280
+    rollups[2] = "Rss: 500 kB\nPss: 251 kB\n"  # a forked child: a memory of its own
+    assert measure.tree_pss_kib(1) == 531
+    monkeypatch.undo()
+    assert measure.tree_pss_kib(os.getpid()) > 1000  # this process, read for real (Linux)
