@@ -98,9 +98,10 @@ def child(argv: list[str]) -> int:
     data["self_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     data["workers_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     Path(result_path).write_text(json.dumps(data), encoding="utf-8")
-    from yunzhan import portable
-
-    exit_now = getattr(portable, "exit_now", None)  # build.py leaves this way (a snapshot may predate it)
+    exit_now = None  # build.py leaves this way (a snapshot may predate it, or hold it in portable)
+    for name in ("yunzhan.processes", "yunzhan.portable"):
+        if exit_now is None and importlib.util.find_spec(name) is not None:
+            exit_now = getattr(importlib.import_module(name), "exit_now", None)
     if exit_now is not None:
         exit_now(rc)
     return rc

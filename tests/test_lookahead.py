@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import MakeSite, edit_file
 from tests.test_cache import _tree
-from yunzhan import lookahead, output, portable, treesign
+from yunzhan import lookahead, output, processes, treesign
 from yunzhan.incremental import written
 from yunzhan.pipeline import BuildOptions, build
 
@@ -60,11 +60,13 @@ def test_a_page_changed_by_hand_is_made_again_with_or_without_the_child(
     site = make_site(PROJECTS)
     for n in range(3):
         _edit_and_build(site, n)
+    refused: list[str] = []
     if not child:
-        monkeypatch.setattr(portable, "start_python", lambda *args, **kwargs: None)
+        monkeypatch.setattr(processes, "start_python", lambda module, *rest, **kw: refused.append(module))
     (site / "output/projects/p05/index.html").write_text("tampered", encoding="utf-8")
     (site / ".output.spare/projects/p06/stray.html").write_text("left by hand", encoding="utf-8")
     _edit_and_build(site, 3)
+    assert ("yunzhan.lookahead" in refused) != child  # the build asked for the child and went without it
     assert _tree(site / "output") == _cold(site)
     _edit_and_build(site, 4)  # the tree with the stray file is the stage now
     assert _tree(site / "output") == _cold(site)

@@ -42,9 +42,9 @@ def test_the_build_process_loads_pyav_only_to_make_a_file_where_it_cannot_fork(m
 
     site = bundle(make_site, "cover: clip.mp4", {"clip.mp4": clips["plain"]})
     code = (
-        "import sys; from pathlib import Path; from yunzhan import portable; "
+        "import sys; from pathlib import Path; from yunzhan import processes; "
         "from yunzhan.pipeline import BuildOptions, build; "
-        "portable.can_fork = (lambda: False) if sys.argv[2] == 'False' else portable.can_fork; "
+        "processes.can_fork = (lambda: False) if sys.argv[2] == 'False' else processes.can_fork; "
         "r = build(BuildOptions(site_dir=Path(sys.argv[1]), use_cache=False)); "
         "print('av' in sys.modules, r.image_stats['media_processed'])"
     )
@@ -67,9 +67,9 @@ def test_a_video_child_that_dies_is_the_files_problem_not_a_traceback(make_site,
     import os
     import threading
 
-    from yunzhan import portable
+    from yunzhan import processes
 
-    if not portable.can_fork():
+    if not processes.can_fork():
         pytest.skip("made in this process where it cannot fork")
     here = os.getpid()
 
@@ -94,7 +94,7 @@ def test_the_same_video_at_two_paths_is_made_once(make_site, clips, monkeypatch)
     monkeypatch.setattr(mediafiles, "prepare", lambda path, *rest: made.append(path) or real(path, *rest))
     extra = "cover: a.mp4\ngallery:\n  - src: b.mp4\n    alt: 同一段视频"
     site = bundle(make_site, extra, {"a.mp4": clips["plain"], "b.mp4": clips["plain"]})
-    monkeypatch.setattr("yunzhan.portable.can_fork", lambda: False)  # made here, where the list is seen
+    monkeypatch.setattr("yunzhan.processes.can_fork", lambda: False)  # made here, where the list is seen
     result = run(site, use_cache=False)
     assert len(made) == 1
     assert result.image_stats["media_processed"] == 1 and result.image_stats["media_cached"] == 1

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import MakeSite, edit_file
 from tests.test_cache import _tree
-from yunzhan import YunzhanError, mirror, outputfolders, portable, writing
+from yunzhan import YunzhanError, mirror, outputfolders, portable, processes, writing
 from yunzhan.pipeline import BuildOptions, build
 from yunzhan.recycle import walk_tree
 
@@ -189,7 +189,7 @@ def test_without_a_child_process_the_build_links_the_stage_itself(
     without = replace(portable.capabilities(), spawn=False)
     monkeypatch.setattr(portable, "capabilities", lambda: without)
     _build(site, out)
-    assert portable.start_python("yunzhan.mirror", [], Path.cwd()) is None
+    assert processes.start_python("yunzhan.mirror", [], Path.cwd()) is None
     assert mirror.start(out) is None
     assert not (site / ".output.spare").exists()  # none mirrored after the first build either
     edit_file(site / "content/projects/p03.md", "的正文。", "的正文，补充一句。")

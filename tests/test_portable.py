@@ -1,4 +1,4 @@
-"""The OS steps of ``yunzhan.portable`` and their fallbacks, forced on Linux.
+"""The OS steps of ``yunzhan.portable`` and ``yunzhan.processes`` and their fallbacks, forced on Linux.
 
 Editors run yunzhan on Windows and macOS, where there is no renameat2, no fork, no SIGALRM, often no hard links
 (exFAT) and a GBK console. Each fallback is forced here, alone and all at once, and the core build runs through
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MakeSite, jpeg_bytes
-from yunzhan import markup, outputfolders, portable, workers
+from yunzhan import markup, outputfolders, portable, processes, workers
 from yunzhan.cli import main
 
 FALLBACKS = ["exchange", "fork", "hard_links", "alarm", "detach"]
@@ -130,8 +130,8 @@ def test_fallbacks_are_really_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     b.mkdir()
     assert portable.exchange_dirs(a, b) is False
     assert workers.workers_for(10_000, 1) == 1
-    assert not portable.can_fork()
-    assert portable.pool_context().get_start_method() == "spawn"
+    assert not processes.can_fork()
+    assert processes.pool_context().get_start_method() == "spawn"
     monkeypatch.setattr(os, "link", lambda *a: pytest.fail("linked although hard links are off"))
     (a / "f").write_text("x")
     portable.link_or_copy(a / "f", b / "f")
@@ -143,9 +143,9 @@ def test_pools_fork_only_where_no_other_thread_runs(monkeypatch: pytest.MonkeyPa
     import threading
 
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests' threads may still be ending
-    assert portable.pool_context().get_start_method() == "fork"
+    assert processes.pool_context().get_start_method() == "fork"
     monkeypatch.setattr(threading, "active_count", lambda: 2)
-    assert portable.pool_context().get_start_method() == "spawn"
+    assert processes.pool_context().get_start_method() == "spawn"
 
 
 def test_images_made_by_spawned_workers_equal_forked_ones(
@@ -239,10 +239,10 @@ def test_a_console_that_cannot_encode_never_raises(
 
 def test_configure_console_leaves_utf8_streams_alone() -> None:
     stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
-    portable.configure_console((stream,))
+    processes.configure_console((stream,))
     assert stream.errors == "strict"
     gbk = io.TextIOWrapper(io.BytesIO(), encoding="gbk", errors="strict")
-    portable.configure_console((gbk,))
+    processes.configure_console((gbk,))
     assert gbk.errors == "replace"
 
 
@@ -250,10 +250,10 @@ def test_configure_console_leaves_utf8_streams_alone() -> None:
 
 
 def test_process_alive() -> None:
-    assert portable.process_alive(os.getpid())
+    assert processes.process_alive(os.getpid())
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    assert not portable.process_alive(child.pid)
+    assert not processes.process_alive(child.pid)
 
 
 def test_a_stage_of_a_dead_build_is_removed_and_of_a_live_one_kept(tmp_path: Path) -> None:
@@ -262,13 +262,13 @@ def test_a_stage_of_a_dead_build_is_removed_and_of_a_live_one_kept(tmp_path: Pat
     dead = tmp_path / f".output{outputfolders.STAGING_MARK}{child.pid}"
     live = (
         tmp_path
-        / f".output{outputfolders.STAGING_MARK}{os.getppid() if portable.process_alive(os.getppid()) else 1}"
+        / f".output{outputfolders.STAGING_MARK}{os.getppid() if processes.process_alive(os.getppid()) else 1}"
     )
     dead.mkdir()
     live.mkdir()
     outputfolders.clean_leftovers(tmp_path / "output")
     assert not dead.exists()
-    assert live.exists() == portable.process_alive(int(live.name.rsplit("-", 1)[1]))
+    assert live.exists() == processes.process_alive(int(live.name.rsplit("-", 1)[1]))
 
 
 def test_detached_delete_really_deletes(tmp_path: Path) -> None:
@@ -302,7 +302,7 @@ def test_exchange_dirs_swaps_where_it_can(tmp_path: Path) -> None:
 
 
 def test_stop_signals_include_a_closed_terminal() -> None:
-    names = {s.name for s in portable.stop_signals()}
+    names = {s.name for s in processes.stop_signals()}
     assert "SIGTERM" in names
     if sys.platform != "win32":
         assert "SIGHUP" in names
@@ -354,10 +354,10 @@ def test_the_command_exits_at_once_with_its_code_and_all_it_printed(tmp_path: Pa
     root = Path(__file__).resolve().parents[1]
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from yunzhan import portable\n"
+        "from yunzhan import processes\n"
         "print('已生成' * 2000)\n"  # more than a pipe's buffer of Python's own: it must be flushed
         "sys.stderr.write('出错了')\n"
-        "portable.exit_now(3)\n"
+        "processes.exit_now(3)\n"
         "print('never')\n"
     )
     done = subprocess.run(
@@ -379,5 +379,5 @@ def test_the_command_exits_at_once_with_its_code_and_all_it_printed(tmp_path: Pa
 def test_without_a_quick_exit_the_command_exits_the_usual_way(monkeypatch: pytest.MonkeyPatch) -> None:
     force(monkeypatch, "quick_exit")
     with pytest.raises(SystemExit) as ended:
-        portable.exit_now(4)
+        processes.exit_now(4)
     assert ended.value.code == 4

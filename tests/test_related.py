@@ -11,7 +11,7 @@ import jinja2
 import pytest
 
 from tests.conftest import SITE_TOML, MakeSite
-from yunzhan import portable
+from yunzhan import processes
 from yunzhan.config import load_config
 from yunzhan.errors import ConfigError
 from yunzhan.pipeline import BuildOptions, build
@@ -108,7 +108,7 @@ def _template_operations(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, p
     with monkeypatch.context() as patch:
         patch.setattr(jinja2.Environment, "getattr", getattr_counted)
         patch.setattr(jinja2.Environment, "getitem", getitem_counted)
-        patch.setattr(portable, "can_fork", lambda: False)  # every page rendered here, where it is counted
+        patch.setattr(processes, "can_fork", lambda: False)  # every page rendered here, where it is counted
         build(
             BuildOptions(
                 site_dir=site, output_dir=site.parent / f"out{projects}", cache_dir=site.parent / "c"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import MakeSite, edit_file, file_mtimes, incremental_build
-from yunzhan import portable
+from yunzhan import processes
 from yunzhan.incremental.store import Store
 from yunzhan.pipeline import BuildOptions, build, gather
 
@@ -47,15 +47,15 @@ def test_a_warm_rebuild_does_not_load_pypinyin(make_site: MakeSite, tmp_path: Pa
     named = (site / "content/projects/rocket.md").read_text(encoding="utf-8").replace("火箭模型", "苏绣针法")
     (site / "content/projects/苏绣针法图谱.md").write_text(named, encoding="utf-8")
     code = (
-        "import sys; from pathlib import Path; from yunzhan import portable; "
-        "portable.can_fork = lambda: False; from yunzhan.pipeline import BuildOptions, build; "
+        "import sys; from pathlib import Path; from yunzhan import processes; "
+        "processes.can_fork = lambda: False; from yunzhan.pipeline import BuildOptions, build; "
         "build(BuildOptions(site_dir=Path(sys.argv[1]), cache_dir=Path(sys.argv[2]))); "
         "print('pypinyin' in sys.modules)"
     )
 
     def loads_pypinyin(cache: Path, fork: bool = False) -> bool:
         repo = Path(__file__).resolve().parent.parent
-        script = code.replace("portable.can_fork = lambda: False; ", "") if fork else code
+        script = code.replace("processes.can_fork = lambda: False; ", "") if fork else code
         run = subprocess.run(
             [sys.executable, "-c", script, str(site), str(cache)], capture_output=True, text=True, cwd=repo
         )
@@ -65,7 +65,7 @@ def test_a_warm_rebuild_does_not_load_pypinyin(make_site: MakeSite, tmp_path: Pa
     assert loads_pypinyin(tmp_path / "cache")
     edit_file(site / "content/projects/rocket.md", "见 [李奇杰]", "另见 [李奇杰]")
     assert not loads_pypinyin(tmp_path / "cache")
-    if portable.can_fork():  # a cold build that can fork leaves the tables to a child (55 MB it never holds)
+    if processes.can_fork():  # a cold build that can fork leaves the tables to a child (55 MB it never holds)
         assert not loads_pypinyin(tmp_path / "cold", fork=True)
         assert (tmp_path / "cold").is_dir()
 

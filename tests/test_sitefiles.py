@@ -225,12 +225,12 @@ def test_open_data_made_beside_the_search_index_is_that_made_alone(
     for them while a process beside makes blocks: the same files as a build that makes everything here, with
     few texts held at once."""
     from yunzhan import search
-    from yunzhan.incremental import bodytexts, searchblocks, sitefiles
+    from yunzhan.incremental import bodytexts, opendatafiles, searchblocks
 
     alone = _built_alone(make_site)
     monkeypatch.setattr(search, "MIN_BLOCKS", 1)  # blocks beside: the open data's steps wait for texts
     monkeypatch.setattr(searchblocks, "SOON", 0)  # none begun before publish (whose texts are not shared)
-    monkeypatch.setattr(sitefiles, "CHUNK", 16)
+    monkeypatch.setattr(opendatafiles, "CHUNK", 16)
     monkeypatch.setattr(bodytexts, "HOLD", 40)
     held: list[int] = []
     real = bodytexts.BodyTexts.take

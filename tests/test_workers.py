@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import MakeSite
 from tests.test_cache import _tree
-from yunzhan import portable, workers
+from yunzhan import portable, processes, workers
 from yunzhan.pipeline import BuildOptions, BuildResult, build
 
 
@@ -169,7 +169,7 @@ def test_work_done_here_frees_its_cycles_chunk_by_chunk() -> None:
 def test_apart_does_every_item_in_one_child_however_few(monkeypatch: pytest.MonkeyPatch) -> None:
     """In one forked child when this process has no other thread (a thread an earlier test left behind in this
     process would make it run here, as ``serve`` does), here when it has one."""
-    if not portable.can_fork():
+    if not processes.can_fork():
         pytest.skip("no fork here: apart runs in this process")
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     for count in (1, 100):
@@ -185,7 +185,7 @@ def test_apart_does_every_item_in_one_child_however_few(monkeypatch: pytest.Monk
 def test_apart_soon_works_in_a_child_while_this_process_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """Begun at once in one forked child; asked for later, the results come in order. Where this process may
     not fork (a preview's threads, or no fork at all), the work is done here when asked for, not before."""
-    if not portable.can_fork():
+    if not processes.can_fork():
         pytest.skip("no fork here: apart_soon runs in this process")
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     soon = workers.apart_soon(_square_plus, {"add": 3}, 40)
@@ -200,7 +200,7 @@ def test_apart_soon_works_in_a_child_while_this_process_goes_on(monkeypatch: pyt
         called.append(i)
         return _square_plus(state, i)
 
-    monkeypatch.setattr(portable, "can_fork", lambda: False)
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
     later = workers.apart_soon(counted, {"add": 1}, 3)
     assert called == []  # nothing done before it is asked for
     assert later() == [(1, os.getpid()), (2, os.getpid()), (5, os.getpid())]

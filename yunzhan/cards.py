@@ -19,7 +19,7 @@ from pathlib import Path
 
 import PIL
 
-from yunzhan import portable
+from yunzhan import portable, processes
 from yunzhan.config import SiteConfig
 from yunzhan.errors import WARNING, Problem
 from yunzhan.fonts import FontFace, find_cjk_font, font_from_setting
@@ -113,7 +113,7 @@ def _draw_all(pending: dict[Path, Callable[[], bytes]]) -> None:
         for path, draw in pending.items():
             _draw_to(path, draw)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=portable.pool_context()) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=processes.pool_context()) as pool:
         for future in [pool.submit(_draw_to, path, draw) for path, draw in pending.items()]:
             future.result()
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from yunzhan import __version__, portable
+from yunzhan import __version__, processes
 from yunzhan.command import command_name
 from yunzhan.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, ConfigError, Problem, YunzhanError, did_you_mean
 
@@ -164,12 +164,12 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run() -> NoReturn:
-    """The command's process: ``main``, then out at once (``portable.exit_now``). Tests call ``main``."""
-    portable.exit_now(main())
+    """The command's process: ``main``, then out at once (``processes.exit_now``). Tests call ``main``."""
+    processes.exit_now(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    portable.configure_console()  # a Chinese Windows console must not fail on a character GBK lacks
+    processes.configure_console()  # a Chinese Windows console must not fail on a character GBK lacks
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
     if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:

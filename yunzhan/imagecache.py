@@ -15,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from yunzhan import portable
+from yunzhan import portable, processes
 from yunzhan.config import ImageSettings
 from yunzhan.imageplan import PIPELINE_VERSION, BadImage
 
@@ -63,8 +63,8 @@ def run_jobs(
             pool = stack.enter_context(
                 ProcessPoolExecutor(
                     workers,
-                    mp_context=portable.pool_context(),
-                    initializer=portable.exit_with_parent,
+                    mp_context=processes.pool_context(),
+                    initializer=processes.exit_with_parent,
                     initargs=(os.getpid(),),
                 )
             )

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from yunzhan import portable
+from yunzhan import processes
 from yunzhan.outputfolders import SPARE_MARK
 from yunzhan.recycle import Spare, record_bytes
 from yunzhan.treesign import FolderStat, TreeRecord, folder_stat
@@ -85,7 +85,7 @@ def start(output_dir: Path, spare: Spare) -> Lookahead | None:
         return None
     folder = output_dir.parent / f".{output_dir.name}{SPARE_MARK}"
     args = [os.fspath(output_dir), os.fspath(folder), handed]
-    process = portable.start_python("yunzhan.lookahead", args, Path(__file__).parents[1])
+    process = processes.start_python("yunzhan.lookahead", args, Path(__file__).parents[1])
     if process is None:
         _remove(handed)
         return None

@@ -5,7 +5,7 @@ every file of the output into new folders (26,000 files in 22,000 folders at 10,
 everything else is done. Instead a child process mirrors the output while the build loads, converts and
 renders (it is system calls, the build is Python: two cores share them), and leaves the mirror as the spare
 tree with its record and a token, so the build's stage then touches only what changed, as every later build's
-does. The child is started with ``portable.start_python``; where no child can be started, nothing is mirrored
+does. The child is started with ``processes.start_python``; where no child can be started, nothing is mirrored
 and the stage is made as before.
 
 The first build into a new output folder swaps no build out, so it leaves no spare tree: it has the output
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from yunzhan import portable
+from yunzhan import portable, processes
 from yunzhan.outputfolders import SPARE_MARK, STAGING_MARK, TOKEN_NAME
 from yunzhan.recycle import Spare, folders_of
 from yunzhan.treesign import FileStat, FolderStat, TreeRecord, file_stat, folder_stat
@@ -114,7 +114,7 @@ def start(output_dir: Path, record: TreeRecord | None = None, source: Path | Non
     given = None
     if record is not None:  # with the output's identity now: the child mirrors no other build's output by it
         given = marshal.dumps((record.folders, record.files, _identity(os.stat(origin))))
-    process = portable.start_python("yunzhan.mirror", args, Path(__file__).parents[1], given)
+    process = processes.start_python("yunzhan.mirror", args, Path(__file__).parents[1], given)
     if process is None:
         return None
     return Mirroring(process, token, output_dir, folder)
@@ -143,7 +143,7 @@ def start_ahead(output_dir: Path, files: Iterable[str]) -> Mirroring | None:
     token = os.urandom(8).hex()
     folder = output_dir.parent / f".{output_dir.name}{STAGING_MARK}mirror-{os.getpid()}"
     args = [os.fspath(output_dir), os.fspath(folder), os.fspath(spare), token, AHEAD, *handed]
-    process = portable.start_python("yunzhan.mirror", args, Path(__file__).parents[1], piped=True)
+    process = processes.start_python("yunzhan.mirror", args, Path(__file__).parents[1], piped=True)
     if process is None:
         _remove(tuple(handed))
         return None

@@ -9,7 +9,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from yunzhan import portable
+from yunzhan import processes
 
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
@@ -35,7 +35,7 @@ def clean_leftovers(output_dir: Path) -> None:
         rest = entry.name[len(prefix) :]
         if rest.startswith((STAGING_MARK, OLD_MARK)) and entry.is_dir():
             pid = rest.rsplit("-", 1)[-1]
-            if pid.isdigit() and int(pid) != os.getpid() and portable.process_alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and processes.process_alive(int(pid)):
                 continue  # another build is running right now
             shutil.rmtree(entry, ignore_errors=True)
 

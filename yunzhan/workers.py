@@ -21,7 +21,7 @@ from functools import partial
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
-from yunzhan import portable
+from yunzhan import portable, processes
 
 S = TypeVar("S")
 R = TypeVar("R")
@@ -68,7 +68,7 @@ def workers_for(count: int, min_items: int = MIN_ITEMS) -> int:
     cpus = _cpus()
     if count < min_items or cpus < 2 or threading.active_count() > 1:
         return 1
-    if not portable.can_fork():  # Windows, macOS: the work runs here (spawned children would need it pickled)
+    if not processes.can_fork():  # Windows, macOS: the work runs here (spawned children need it pickled)
         return 1
     return min(cpus, 8)
 
@@ -273,7 +273,7 @@ def apart_each(func: Callable[[S, int], R], state: S, count: int, *, chunk: int 
     """``apart``'s results one by one as the child makes them (for a progress bar over slow items)."""
     if count == 0:
         return
-    if threading.active_count() > 1 or not portable.can_fork():
+    if threading.active_count() > 1 or not processes.can_fork():
         yield from (func(state, i) for i in range(count))
         return
     context = multiprocessing.get_context("fork")
@@ -287,7 +287,7 @@ def apart_soon(func: Callable[[S, int], R], state: S, count: int) -> Callable[[]
     """``apart`` begun now, in a forked child, while this process goes on; the function returned waits for its
     results. For a few items (an edit's new titles): the child holds its library's tables while this process
     may fork workers of its own beside it. Where it cannot fork, the work is done here when asked for."""
-    if count == 0 or threading.active_count() > 1 or not portable.can_fork():
+    if count == 0 or threading.active_count() > 1 or not processes.can_fork():
         return partial(apart, func, state, count)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from yunzhan import portable
+from yunzhan import processes
 from yunzhan.config import SiteConfig
 from yunzhan.errors import Problem, YunzhanError
 
@@ -125,7 +125,7 @@ def resolve_target(config: SiteConfig) -> Target:
 def credentials_file(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     given = env.get("YUNZHAN_CREDENTIALS")
-    return Path(given) if given else portable.user_config_dir(env) / CREDENTIALS_FILE
+    return Path(given) if given else processes.user_config_dir(env) / CREDENTIALS_FILE
 
 
 def find_credentials(target: Target, environ: Mapping[str, str] | None = None) -> Credentials:

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from yunzhan import portable
+from yunzhan import portable, processes
 
 MARK = "-first-"  # the file beside the store: ``build-….sqlite-first-<pid>-<random>``
 Prepare = Callable[[sqlite3.Connection], sqlite3.Connection]
@@ -89,7 +89,7 @@ def remove_leftovers(path: Path) -> None:
     """Files of first builds that were killed before they committed (their process is gone)."""
     for found in path.parent.glob(f"{path.name}{MARK}*"):
         pid = found.name[len(path.name) + len(MARK) :].partition("-")[0]
-        if pid.isdigit() and (int(pid) == os.getpid() or portable.process_alive(int(pid))):
+        if pid.isdigit() and (int(pid) == os.getpid() or processes.process_alive(int(pid))):
             continue  # a build is writing it
         with contextlib.suppress(OSError):
             found.unlink()

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from yunzhan import portable
+from yunzhan import processes
 from yunzhan.errors import EXIT_OK, EXIT_USAGE, ConfigError, Problem
 from yunzhan.serve.app import PreviewServer, ServeOptions
 
@@ -62,7 +62,7 @@ def run(options: ServeOptions) -> int:
     finally:
         with _ignoring_interrupts():
             server.stop(timeout=3.0)
-            portable.end_children()  # a rebuild still running is abandoned: its image workers too
+            processes.end_children()  # a rebuild still running is abandoned: its image workers too
         restore()
     print("已停止", flush=True)
     return EXIT_OK
@@ -77,7 +77,7 @@ def _stop_signals_as_interrupt() -> Callable[[], None]:
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, handler) for number in portable.stop_signals()}
+    previous = {number: signal.signal(number, handler) for number in processes.stop_signals()}
 
     def restore() -> None:
         for number, old in previous.items():

@@ -1,11 +1,11 @@
-"""The open data files' layouts through the store (``sitefiles._layouts``, ``_keep_layouts``): an edit writes the
-pieces it changed beside the whole, and they read back as the layouts noted."""
+"""The open data files' layouts through the store (``opendatafiles._layouts``, ``_keep_layouts``): an edit
+writes the pieces it changed beside the whole, and they read back as the layouts noted."""
 
 from __future__ import annotations
 
 import copy
 
-from yunzhan.incremental.sitefiles import LAYOUTS, LAYOUTS_OVERLAY, _keep_layouts, _layouts
+from yunzhan.incremental.opendatafiles import LAYOUTS, LAYOUTS_OVERLAY, _keep_layouts, _layouts
 from yunzhan.incremental.store import Store
 
 
