@@ -180,7 +180,9 @@ def test_a_record_lets_go_of_its_markdown_and_reads_it_again_when_asked(make_sit
     assert any(bodies.values())
     from yunzhan.incremental.textpack import TextPack
 
-    parsed.let_go_of_bodies(loaded.records, TextPack())
+    pack = TextPack()
+    parsed.let_go_of_bodies(loaded.records, pack)
+    pack.close()
     for record in loaded.records:
         original = loaded.originals[record.source]
         assert "raw_body" not in record.__dict__ and "raw_body" not in original.__dict__

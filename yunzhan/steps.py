@@ -364,10 +364,13 @@ def pack_texts(b: Build, wanted_qr: list[tuple[str, str]]) -> None:
     if workers.workers_for(len(b.todo)) < 2:
         return  # rendered here: read from the store when shown
     pack = TextPack()
-    pack_bodies(b.records, pack)
-    b.qr_codes.pack(wanted_qr, pack)
-    if isinstance(b.memo, ParsedFiles):
-        b.memo.let_go_of_bodies(b.records, pack)
+    try:
+        pack_bodies(b.records, pack)
+        b.qr_codes.pack(wanted_qr, pack)
+        if isinstance(b.memo, ParsedFiles):
+            b.memo.let_go_of_bodies(b.records, pack)
+    finally:
+        pack.close()  # compressed partly in a thread: gone before the renderers fork
 
 
 def origins(b: Build) -> Callable[[Record], tuple[str, Record] | None]:
