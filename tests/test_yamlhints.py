@@ -6,6 +6,8 @@ import pytest
 
 from yunzhan.frontmatter import parse_yaml, split_front_matter
 
+ALIGN_2 = "在行首加 2 个空格，和上面正文的各行对齐；正文的每一行，包括新的段落，都要这样缩进"
+
 SLIPS = [
     (
         "full-width colon, the parser stops on the next line",
@@ -111,8 +113,88 @@ SLIPS = [
     (
         "a stray line after a body block: the body's own colons are prose, the stray line is named",
         "title: 换型\nbody: |\n  工匠借鉴“快速换型”的思路：\n\n  第二段。\n- 追加\n",
-        "f.md:7: 这里的格式有误，无法读取 — 检查这一行和上一行：缩进是否对齐、冒号后是否有空格、引号是否成对"
-        "（原始信息：did not find expected key）",
+        f"f.md:7: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "a paragraph added below the body without indenting it",
+        "title: x\nbody: |\n  第一段。\n\n正文追加\n",
+        f"f.md:6: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "a list item added right below the body: the body's last line is not blamed",
+        "title: x\nbody: |\n  第一段。\n- 正文追加\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "a sentence with a full-width colon below the body is prose, not a field",
+        "title: x\nbody: |\n  第一段。\n注意：先断电。\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "Markdown emphasis below the body (YAML reads * as an alias)",
+        "title: x\nbody: |\n  第一段。\n*封面图：示意插图*\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "several paragraphs added below the body, up to the next field",
+        "title: x\nbody: |\n  第一段。\n第二段。\n\n第三段。\ntags: [a]\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面（下面还有 1 行也是这样） — {ALIGN_2}",
+    ),
+    (
+        "a heading below the body is taken for a YAML comment, the body's text goes on below it",
+        "title: x\nbody: |\n  第一段。\n## 新的小节\n  第二段。\n",
+        f"f.md:5: 正文: 这一行以“#”开头又缩进得不够，被当成了注释，正文到上一行就结束了 — {ALIGN_2}",
+    ),
+    (
+        "a line indented less than the body's lines",
+        "title: x\nbody: |\n  第一段。\n  第二段。\n 第三段。\n",
+        "f.md:6: 正文: 这一行只缩进了 1 个空格，比上面正文的各行（2 个）少，落在了正文外面 — "
+        "在行首加 1 个空格，和上面正文的各行对齐；正文的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "the body's first line indented more than the rest: either may be the slip",
+        "title: x\nbody: |\n    第一段。\n\n  第二段。\n",
+        "f.md:6: 正文: 这一行只缩进了 2 个空格，比上面正文的各行（4 个）少，落在了正文外面 — "
+        "在行首加 2 个空格，和上面正文的各行对齐；或者把正文第一行多打的 2 个空格删掉",
+    ),
+    (
+        "a paragraph indented with full-width spaces, as Chinese paragraphs begin",
+        "title: x\nbody: |\n  第一段。\n\n\u3000\u3000第二段。\n",
+        "f.md:6: 正文: 这一行开头是全角空格“\u3000”，它不算缩进，这一行落在了正文外面 — "
+        "在全角空格前面加 2 个半角空格（段首的全角空格可以留着），和上面正文的各行对齐；"
+        "正文的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "a body whose first line is not indented",
+        "title: x\nbody: |\n正文第一段。\n",
+        "f.md:4: 正文: 这一行没有比“body:”缩进得更多，不算正文 — 在行首加 2 个空格：正文的每一行都要比“body:”多缩进两格",
+    ),
+    (
+        "a caption block in a gallery item: a line at the caption's own column",
+        "gallery:\n  - src: a.jpg\n    caption: |\n      第一行说明\n    第二行说明\n  - src: b.jpg\n",
+        "f.md:6: caption: 这一行只缩进了 4 个空格，比上面这段文字的各行（6 个）少，落在了这段文字外面 — "
+        "在行首加 2 个空格，和上面这段文字的各行对齐；这段文字的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "a folded summary (>-) with a line added below it",
+        "title: x\nsummary: >-\n  一段介绍。\n追加一句。\ntags: [a]\n",
+        "f.md:5: summary: 这一行没有缩进，落在了这段文字外面 — "
+        "在行首加 2 个空格，和上面这段文字的各行对齐；这段文字的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "a field with a full-width colon below the body is still that slip",
+        "title: x\nbody: |\n  第一段。\nzone：wujiang\n",
+        "f.md:5: zone: 字段名后面用了全角冒号“：” — 改成半角冒号加一个空格：zone: wujiang",
+    ),
+    (
+        "a colon in the value of the field below the body: named there, not at the body's last line",
+        "title: x\nbody: |\n  第一段。\nsummary: 注意: 先断电\n",
+        'f.md:5: summary: 值里有半角冒号“:”，会被当成又一个字段 — 给整段文字加上半角引号：summary: "注意: 先断电"',
+    ),
+    (
+        "a Tab below the body is named as a Tab",
+        "title: x\nbody: |\n  第一段。\n\t第二段。\n",
+        "f.md:5: 这一行用 Tab 键缩进了 — 缩进只能用空格：把行首的 Tab 换成两个空格",
     ),
 ]
 
@@ -161,6 +243,9 @@ def test_a_list_that_became_one_item_is_a_warning(text: str, expected: str) -> N
         "title: 【重磅】新品\n",
         "order: -5\n",
         "body: |\n  注意：先断电。\n  - 第一步\n",
+        "body: |\n  第一段。\n备注: 补充一句\n",
+        "body: |\n  第一段。\n\n# 以下是图片\ngallery:\n  - src: a.jpg\n",
+        "gallery:\n  - src: a.jpg\n    caption: |\n      说明\n  - src: b.jpg\n",
     ],
 )
 def test_what_is_meant_is_left_alone(text: str) -> None:
