@@ -138,12 +138,18 @@ SLIPS = [
     (
         "several paragraphs added below the body, up to the next field",
         "title: x\nbody: |\n  第一段。\n第二段。\n\n第三段。\ntags: [a]\n",
-        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面（下面还有 1 行也是这样） — {ALIGN_2}",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面（下面还有 1 行也缩进得不够） — {ALIGN_2}",
     ),
     (
         "a heading below the body is taken for a YAML comment, the body's text goes on below it",
         "title: x\nbody: |\n  第一段。\n## 新的小节\n  第二段。\n",
         f"f.md:5: 正文: 这一行以“#”开头又缩进得不够，被当成了注释，正文到上一行就结束了 — {ALIGN_2}",
+    ),
+    (
+        "a heading and a list below the body: the heading is named, where the body ended",
+        "title: x\nbody: |\n  第一段。\n## 步骤\n- 第一步\n- 第二步\n",
+        "f.md:5: 正文: 这一行以“#”开头又缩进得不够，被当成了注释，正文到上一行就结束了（下面还有 2 行也缩进得不够） — "
+        + ALIGN_2,
     ),
     (
         "a line indented less than the body's lines",
@@ -233,6 +239,24 @@ def test_a_list_that_became_one_item_is_a_warning(text: str, expected: str) -> N
     assert [p.format() for p in problems] == [expected]
 
 
+DROPPED = "警告：这一行以“#”开头又缩进得不够，被当成了注释，不会出现在正文里 — 在行首加 2 个空格，和上面正文的各行对齐"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: x\nbody: |\n  第一段。\n## 新的小节\n", f"f.md:5: 正文: {DROPPED}"),
+        ("title: x\nbody: |\n  第一段。\n\n## 新的小节\ntags: [a]\n", f"f.md:6: 正文: {DROPPED}"),
+    ],
+    ids=["at the end of the file", "before the next field"],
+)
+def test_a_heading_below_the_body_read_as_a_comment_is_a_warning(text: str, expected: str) -> None:
+    """Nothing fails when a field or the end of the file follows: without the warning the heading is lost."""
+    data, _, problems = parse_yaml(text, "f.md", line_offset=1)
+    assert data is not None and "新的小节" not in data["body"]
+    assert [p.format() for p in problems] == [expected]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -246,6 +270,8 @@ def test_a_list_that_became_one_item_is_a_warning(text: str, expected: str) -> N
         "body: |\n  第一段。\n备注: 补充一句\n",
         "body: |\n  第一段。\n\n# 以下是图片\ngallery:\n  - src: a.jpg\n",
         "gallery:\n  - src: a.jpg\n    caption: |\n      说明\n  - src: b.jpg\n",
+        "body: |\n  ## 小节\n  正文。\n",
+        "note: |\n  一段说明。\n## 以下是字段\nsummary: 好\n",
     ],
 )
 def test_what_is_meant_is_left_alone(text: str) -> None:

@@ -19,6 +19,7 @@ _FIELD = re.compile(
     r"^ *(?:- +)?(?:[A-Za-z_][A-Za-z0-9_-]*\s*[:：](?!//)|[^\s#\-][^:]*:(?: |$))"
 )  # meant as a field
 _ITEM = re.compile(r"^ *-(?: |$)")
+_HEADING = re.compile(r"^ *#{2,6}")  # "## 小节" in Markdown; "# " is how a YAML comment is written
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,22 @@ def stray_line(lines: list[str], at: int) -> tuple[Block, str] | None:
         return None  # a Tab is named by itself; a field is the next field
     if text.startswith("#"):
         after = next((n for n in range(block.end + 1, at + 1) if _is_text(lines[n - 1])), None)
-        if after is None or _FIELD.match(lines[after - 1]) or _ITEM.match(lines[after - 1]):
+        if after is None or _FIELD.match(lines[after - 1]) or (_ITEM.match(lines[after - 1]) and after != at):
             return None
         return block, "comment"
     if _ITEM.match(line) and at != block.end:
         return None
     return block, "full-width" if text.startswith("\u3000") else "text"
+
+
+def dropped_heading_lines(lines: list[str]) -> list[tuple[Block, int]]:
+    """Markdown headings ("## …") that end a body by being indented too little: YAML reads them as comments,
+    and when a field or the end of the file follows, nothing fails and the heading is not on the page."""
+    return [
+        (block, block.end)
+        for block in blocks(lines)
+        if block.key == "body" and block.end is not None and _HEADING.match(lines[block.end - 1])
+    ]
 
 
 def stray_below(lines: list[str], block: Block) -> int:
@@ -97,7 +108,7 @@ def stray_below(lines: list[str], block: Block) -> int:
     column = block.column if block.column is not None else block.key_column + 1
     count = 0
     for line in lines[block.end or len(lines) :]:
-        if _FIELD.match(line) or (_ITEM.match(line) and indent(line) <= block.key_column):
+        if _FIELD.match(line) or (_ITEM.match(line) and indent(line) < block.key_column):
             break
         count += bool(line.strip()) and indent(line) < column
     return count

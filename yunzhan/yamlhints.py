@@ -215,6 +215,21 @@ def key_slip(key: str, number: int) -> Slip | None:
     return None
 
 
+def dropped_headings(text: str) -> list[Slip]:
+    """Warnings for the headings below a body that YAML read as comments: the build would succeed without
+    them. Only called for a text holding "\\n##" (a body's own headings are indented)."""
+    lines = text.split("\n")
+    return [
+        Slip(
+            number,
+            block.key,
+            "这一行以“#”开头又缩进得不够，被当成了注释，不会出现在正文里",
+            f"在行首加 {(block.column or block.key_column + 2) - yamlblocks.indent(lines[number - 1])} 个空格，和上面正文的各行对齐",
+        )
+        for block, number in yamlblocks.dropped_heading_lines(lines)
+    ]
+
+
 def _stray_slip(lines: list[str], block: yamlblocks.Block, kind: str) -> Slip:
     """A line below a block scalar that is indented too little to be part of its text, and how many spaces
     put it back: a body (正文) by its name, any other block (a caption, a summary) as 这段文字."""
@@ -233,7 +248,7 @@ def _stray_slip(lines: list[str], block: yamlblocks.Block, kind: str) -> Slip:
     else:
         message = f"这一行只缩进了 {spaces} 个空格，比上面{what}的各行（{column} 个）少，落在了{what}外面"
     more = yamlblocks.stray_below(lines, block)
-    message += f"（下面还有 {more} 行也是这样）" if more else ""
+    message += f"（下面还有 {more} 行也缩进得不够）" if more else ""
     hint = f"在行首加 {column - spaces} 个空格，和上面{what}的各行对齐"
     if kind == "full-width":
         hint = (
