@@ -167,7 +167,7 @@ SLIPS = [
         "a paragraph indented with full-width spaces, as Chinese paragraphs begin",
         "title: x\nbody: |\n  第一段。\n\n\u3000\u3000第二段。\n",
         "f.md:6: 正文: 这一行开头是全角空格“\u3000”，它不算缩进，这一行落在了正文外面 — "
-        "在全角空格前面加 2 个半角空格（段首的全角空格可以留着），和上面正文的各行对齐；"
+        "把行首的全角空格换成 2 个半角空格，和上面正文的各行对齐；"
         "正文的每一行，包括新的段落，都要这样缩进",
     ),
     (

@@ -251,9 +251,7 @@ def _stray_slip(lines: list[str], block: yamlblocks.Block, kind: str) -> Slip:
     message += f"（下面还有 {more} 行也缩进得不够）" if more else ""
     hint = f"在行首加 {column - spaces} 个空格，和上面{what}的各行对齐"
     if kind == "full-width":
-        hint = (
-            f"在全角空格前面加 {column - spaces} 个半角空格（段首的全角空格可以留着），和上面{what}的各行对齐"
-        )
+        hint = f"把行首的全角空格换成 {column - spaces} 个半角空格，和上面{what}的各行对齐"
     if block.column is None:
         hint = f"在行首加 {column - spaces} 个空格：{what}的每一行都要比“{block.key}:”多缩进两格"
     elif block.filled == 1 and column > block.key_column + 2 and spaces > block.key_column:
