@@ -137,7 +137,7 @@ SLIPS = [
     ),
     (
         "several paragraphs added below the body, up to the next field",
-        "title: x\nbody: |\n  第一段。\n第二段。\n\n第三段。\ntags: [a]\n",
+        "title: x\nbody: |\n  第一段。\n第二段。\n\n第三段。\n# 以下是标签（YAML 的注释，不算）\ntags: [a]\n",
         f"f.md:5: 正文: 这一行没有缩进，落在了正文外面（下面还有 1 行也缩进得不够） — {ALIGN_2}",
     ),
     (
@@ -169,6 +169,12 @@ SLIPS = [
         "f.md:6: 正文: 这一行开头是全角空格“\u3000”，它不算缩进，这一行落在了正文外面 — "
         "把行首的全角空格换成 2 个半角空格，和上面正文的各行对齐；"
         "正文的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "a body whose first line is indented with full-width spaces only",
+        "title: x\nbody: |\n\u3000\u3000正文第一段。\n",
+        "f.md:4: 正文: 这一行开头是全角空格“\u3000”，它不算缩进，这一行落在了正文外面 — "
+        "把行首的全角空格换成 2 个半角空格：正文的每一行都要比“body:”多缩进两格",
     ),
     (
         "a body whose first line is not indented",

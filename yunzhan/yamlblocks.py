@@ -110,7 +110,7 @@ def stray_below(lines: list[str], block: Block) -> int:
     for line in lines[block.end or len(lines) :]:
         if _FIELD.match(line) or (_ITEM.match(line) and indent(line) < block.key_column):
             break
-        count += bool(line.strip()) and indent(line) < column
+        count += (_is_text(line) or bool(_HEADING.match(line))) and indent(line) < column
     return count
 
 

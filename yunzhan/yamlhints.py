@@ -219,15 +219,19 @@ def dropped_headings(text: str) -> list[Slip]:
     """Warnings for the headings below a body that YAML read as comments: the build would succeed without
     them. Only called for a text holding "\\n##" (a body's own headings are indented)."""
     lines = text.split("\n")
-    return [
-        Slip(
-            number,
-            block.key,
-            "这一行以“#”开头又缩进得不够，被当成了注释，不会出现在正文里",
-            f"在行首加 {(block.column or block.key_column + 2) - yamlblocks.indent(lines[number - 1])} 个空格，和上面正文的各行对齐",
+    slips = []
+    for block, number in yamlblocks.dropped_heading_lines(lines):
+        column = block.column if block.column is not None else block.key_column + 2
+        spaces = column - yamlblocks.indent(lines[number - 1])
+        slips.append(
+            Slip(
+                number,
+                block.key,
+                "这一行以“#”开头又缩进得不够，被当成了注释，不会出现在正文里",
+                f"在行首加 {spaces} 个空格，和上面正文的各行对齐",
+            )
         )
-        for block, number in yamlblocks.dropped_heading_lines(lines)
-    ]
+    return slips
 
 
 def _stray_slip(lines: list[str], block: yamlblocks.Block, kind: str) -> Slip:
@@ -249,15 +253,15 @@ def _stray_slip(lines: list[str], block: yamlblocks.Block, kind: str) -> Slip:
         message = f"这一行只缩进了 {spaces} 个空格，比上面{what}的各行（{column} 个）少，落在了{what}外面"
     more = yamlblocks.stray_below(lines, block)
     message += f"（下面还有 {more} 行也缩进得不够）" if more else ""
-    hint = f"在行首加 {column - spaces} 个空格，和上面{what}的各行对齐"
+    fix = f"在行首加 {column - spaces} 个空格"
     if kind == "full-width":
-        hint = f"把行首的全角空格换成 {column - spaces} 个半角空格，和上面{what}的各行对齐"
+        fix = f"把行首的全角空格换成 {column - spaces} 个半角空格"
     if block.column is None:
-        hint = f"在行首加 {column - spaces} 个空格：{what}的每一行都要比“{block.key}:”多缩进两格"
+        hint = f"{fix}：{what}的每一行都要比“{block.key}:”多缩进两格"
     elif block.filled == 1 and column > block.key_column + 2 and spaces > block.key_column:
-        hint += f"；或者把{what}第一行多打的 {column - spaces} 个空格删掉"
+        hint = f"{fix}，和上面{what}的各行对齐；或者把{what}第一行多打的 {column - spaces} 个空格删掉"
     else:
-        hint += f"；{what}的每一行，包括新的段落，都要这样缩进"
+        hint = f"{fix}，和上面{what}的各行对齐；{what}的每一行，包括新的段落，都要这样缩进"
     return Slip(number, block.key, message, hint)
 
 
