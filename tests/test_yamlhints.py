@@ -6,6 +6,8 @@ import pytest
 
 from yunzhan.frontmatter import parse_yaml, split_front_matter
 
+ALIGN_2 = "在行首加 2 个空格，和上面正文的各行对齐；正文的每一行，包括新的段落，都要这样缩进"
+
 SLIPS = [
     (
         "full-width colon, the parser stops on the next line",
@@ -111,8 +113,100 @@ SLIPS = [
     (
         "a stray line after a body block: the body's own colons are prose, the stray line is named",
         "title: 换型\nbody: |\n  工匠借鉴“快速换型”的思路：\n\n  第二段。\n- 追加\n",
-        "f.md:7: 这里的格式有误，无法读取 — 检查这一行和上一行：缩进是否对齐、冒号后是否有空格、引号是否成对"
-        "（原始信息：did not find expected key）",
+        f"f.md:7: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "a paragraph added below the body without indenting it",
+        "title: x\nbody: |\n  第一段。\n\n正文追加\n",
+        f"f.md:6: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "a list item added right below the body: the body's last line is not blamed",
+        "title: x\nbody: |\n  第一段。\n- 正文追加\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "a sentence with a full-width colon below the body is prose, not a field",
+        "title: x\nbody: |\n  第一段。\n注意：先断电。\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "Markdown emphasis below the body (YAML reads * as an alias)",
+        "title: x\nbody: |\n  第一段。\n*封面图：示意插图*\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面 — {ALIGN_2}",
+    ),
+    (
+        "several paragraphs added below the body, up to the next field",
+        "title: x\nbody: |\n  第一段。\n第二段。\n\n第三段。\n# 以下是标签（YAML 的注释，不算）\ntags: [a]\n",
+        f"f.md:5: 正文: 这一行没有缩进，落在了正文外面（下面还有 1 行也缩进得不够） — {ALIGN_2}",
+    ),
+    (
+        "a heading below the body is taken for a YAML comment, the body's text goes on below it",
+        "title: x\nbody: |\n  第一段。\n## 新的小节\n  第二段。\n",
+        f"f.md:5: 正文: 这一行以“#”开头又缩进得不够，被当成了注释，正文到上一行就结束了 — {ALIGN_2}",
+    ),
+    (
+        "a heading and a list below the body: the heading is named, where the body ended",
+        "title: x\nbody: |\n  第一段。\n## 步骤\n- 第一步\n- 第二步\n",
+        "f.md:5: 正文: 这一行以“#”开头又缩进得不够，被当成了注释，正文到上一行就结束了（下面还有 2 行也缩进得不够） — "
+        + ALIGN_2,
+    ),
+    (
+        "a line indented less than the body's lines",
+        "title: x\nbody: |\n  第一段。\n  第二段。\n 第三段。\n",
+        "f.md:6: 正文: 这一行只缩进了 1 个空格，比上面正文的各行（2 个）少，落在了正文外面 — "
+        "在行首加 1 个空格，和上面正文的各行对齐；正文的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "the body's first line indented more than the rest: either may be the slip",
+        "title: x\nbody: |\n    第一段。\n\n  第二段。\n",
+        "f.md:6: 正文: 这一行只缩进了 2 个空格，比上面正文的各行（4 个）少，落在了正文外面 — "
+        "在行首加 2 个空格，和上面正文的各行对齐；或者把正文第一行多打的 2 个空格删掉",
+    ),
+    (
+        "a paragraph indented with full-width spaces, as Chinese paragraphs begin",
+        "title: x\nbody: |\n  第一段。\n\n\u3000\u3000第二段。\n",
+        "f.md:6: 正文: 这一行开头是全角空格“\u3000”，它不算缩进，这一行落在了正文外面 — "
+        "把行首的全角空格换成 2 个半角空格，和上面正文的各行对齐；"
+        "正文的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "a body whose first line is indented with full-width spaces only",
+        "title: x\nbody: |\n\u3000\u3000正文第一段。\n",
+        "f.md:4: 正文: 这一行开头是全角空格“\u3000”，它不算缩进，这一行落在了正文外面 — "
+        "把行首的全角空格换成 2 个半角空格：正文的每一行都要比“body:”多缩进两格",
+    ),
+    (
+        "a body whose first line is not indented",
+        "title: x\nbody: |\n正文第一段。\n",
+        "f.md:4: 正文: 这一行没有比“body:”缩进得更多，不算正文 — 在行首加 2 个空格：正文的每一行都要比“body:”多缩进两格",
+    ),
+    (
+        "a caption block in a gallery item: a line at the caption's own column",
+        "gallery:\n  - src: a.jpg\n    caption: |\n      第一行说明\n    第二行说明\n  - src: b.jpg\n",
+        "f.md:6: caption: 这一行只缩进了 4 个空格，比上面这段文字的各行（6 个）少，落在了这段文字外面 — "
+        "在行首加 2 个空格，和上面这段文字的各行对齐；这段文字的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "a folded summary (>-) with a line added below it",
+        "title: x\nsummary: >-\n  一段介绍。\n追加一句。\ntags: [a]\n",
+        "f.md:5: summary: 这一行没有缩进，落在了这段文字外面 — "
+        "在行首加 2 个空格，和上面这段文字的各行对齐；这段文字的每一行，包括新的段落，都要这样缩进",
+    ),
+    (
+        "a field with a full-width colon below the body is still that slip",
+        "title: x\nbody: |\n  第一段。\nzone：wujiang\n",
+        "f.md:5: zone: 字段名后面用了全角冒号“：” — 改成半角冒号加一个空格：zone: wujiang",
+    ),
+    (
+        "a colon in the value of the field below the body: named there, not at the body's last line",
+        "title: x\nbody: |\n  第一段。\nsummary: 注意: 先断电\n",
+        'f.md:5: summary: 值里有半角冒号“:”，会被当成又一个字段 — 给整段文字加上半角引号：summary: "注意: 先断电"',
+    ),
+    (
+        "a Tab below the body is named as a Tab",
+        "title: x\nbody: |\n  第一段。\n\t第二段。\n",
+        "f.md:5: 这一行用 Tab 键缩进了 — 缩进只能用空格：把行首的 Tab 换成两个空格",
     ),
 ]
 
@@ -151,6 +245,24 @@ def test_a_list_that_became_one_item_is_a_warning(text: str, expected: str) -> N
     assert [p.format() for p in problems] == [expected]
 
 
+DROPPED = "警告：这一行以“#”开头又缩进得不够，被当成了注释，不会出现在正文里 — 在行首加 2 个空格，和上面正文的各行对齐"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: x\nbody: |\n  第一段。\n## 新的小节\n", f"f.md:5: 正文: {DROPPED}"),
+        ("title: x\nbody: |\n  第一段。\n\n## 新的小节\ntags: [a]\n", f"f.md:6: 正文: {DROPPED}"),
+    ],
+    ids=["at the end of the file", "before the next field"],
+)
+def test_a_heading_below_the_body_read_as_a_comment_is_a_warning(text: str, expected: str) -> None:
+    """Nothing fails when a field or the end of the file follows: without the warning the heading is lost."""
+    data, _, problems = parse_yaml(text, "f.md", line_offset=1)
+    assert data is not None and "新的小节" not in data["body"]
+    assert [p.format() for p in problems] == [expected]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -161,6 +273,11 @@ def test_a_list_that_became_one_item_is_a_warning(text: str, expected: str) -> N
         "title: 【重磅】新品\n",
         "order: -5\n",
         "body: |\n  注意：先断电。\n  - 第一步\n",
+        "body: |\n  第一段。\n备注: 补充一句\n",
+        "body: |\n  第一段。\n\n# 以下是图片\ngallery:\n  - src: a.jpg\n",
+        "gallery:\n  - src: a.jpg\n    caption: |\n      说明\n  - src: b.jpg\n",
+        "body: |\n  ## 小节\n  正文。\n",
+        "note: |\n  一段说明。\n## 以下是字段\nsummary: 好\n",
     ],
 )
 def test_what_is_meant_is_left_alone(text: str) -> None:

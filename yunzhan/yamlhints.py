@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from yunzhan import yamlblocks
+
 LINE_BREAKS = "\r\x85\u2028\u2029"  # besides "\n", characters YAML counts as a new line
 FLOW_COMMAS = "，、"
 LIST_STARTS = ("-", "【", "［")  # how a plain value meant as a list begins
@@ -59,8 +61,11 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
         )
     if "flow" in context and opened is not None:
         return _unclosed_bracket(lines, opened)
+    stray = yamlblocks.stray_line(lines, at)
+    if stray is not None:
+        return _stray_slip(lines, *stray)
     start = opened if opened is not None else max(1, at - 1)
-    text_lines = _block_text(lines)  # a body's words: a "：" there is prose, not a field's colon
+    text_lines = yamlblocks.text_lines(lines)  # a body's words: a "：" there is prose, not a field's colon
     window = [
         (n, lines[n - 1]) for n in range(min(start, at), min(at, len(lines)) + 1) if n not in text_lines
     ]
@@ -74,7 +79,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> Slip:
             return found
     line = lines[at - 1] if at <= len(lines) else ""
     for number in (at, at - 1):
-        if 1 <= number <= len(lines) and _misaligned(lines, number):
+        if 1 <= number <= len(lines) and number not in text_lines and _misaligned(lines, number):
             return Slip(
                 number,
                 _key_of(lines[number - 1]),
@@ -210,23 +215,54 @@ def key_slip(key: str, number: int) -> Slip | None:
     return None
 
 
-_BLOCK_START = re.compile(r"^( *)(?:- +)?[^\s#][^:]*: *[|>][-+0-9]*\s*(?:#.*)?$")
+def dropped_headings(text: str) -> list[Slip]:
+    """Warnings for the headings below a body that YAML read as comments: the build would succeed without
+    them. Only called for a text holding "\\n##" (a body's own headings are indented)."""
+    lines = text.split("\n")
+    slips = []
+    for block, number in yamlblocks.dropped_heading_lines(lines):
+        column = block.column if block.column is not None else block.key_column + 2
+        spaces = column - yamlblocks.indent(lines[number - 1])
+        slips.append(
+            Slip(
+                number,
+                block.key,
+                "这一行以“#”开头又缩进得不够，被当成了注释，不会出现在正文里",
+                f"在行首加 {spaces} 个空格，和上面正文的各行对齐",
+            )
+        )
+    return slips
 
 
-def _block_text(lines: list[str]) -> set[int]:
-    """The numbers of the lines inside block scalars (``body: |`` and the lines indented under it)."""
-    inside: set[int] = set()
-    indent: int | None = None
-    for number, line in enumerate(lines, 1):
-        if indent is not None:
-            if not line.strip() or _indent(line) > indent:
-                inside.add(number)
-                continue
-            indent = None
-        match = _BLOCK_START.match(line)
-        if match:
-            indent = len(match.group(1))
-    return inside
+def _stray_slip(lines: list[str], block: yamlblocks.Block, kind: str) -> Slip:
+    """A line below a block scalar that is indented too little to be part of its text, and how many spaces
+    put it back: a body (正文) by its name, any other block (a caption, a summary) as 这段文字."""
+    number = block.end or len(lines)
+    spaces = yamlblocks.indent(lines[number - 1])
+    what = "正文" if block.key == "body" else "这段文字"
+    column = block.column if block.column is not None else block.key_column + 2
+    if kind == "comment":
+        message = f"这一行以“#”开头又缩进得不够，被当成了注释，{what}到上一行就结束了"
+    elif kind == "full-width":
+        message = f"这一行开头是全角空格“　”，它不算缩进，这一行落在了{what}外面"
+    elif block.column is None:
+        message = f"这一行没有比“{block.key}:”缩进得更多，不算{what}"
+    elif spaces == 0:
+        message = f"这一行没有缩进，落在了{what}外面"
+    else:
+        message = f"这一行只缩进了 {spaces} 个空格，比上面{what}的各行（{column} 个）少，落在了{what}外面"
+    more = yamlblocks.stray_below(lines, block)
+    message += f"（下面还有 {more} 行也缩进得不够）" if more else ""
+    fix = f"在行首加 {column - spaces} 个空格"
+    if kind == "full-width":
+        fix = f"把行首的全角空格换成 {column - spaces} 个半角空格"
+    if block.column is None:
+        hint = f"{fix}：{what}的每一行都要比“{block.key}:”多缩进两格"
+    elif block.filled == 1 and column > block.key_column + 2 and spaces > block.key_column:
+        hint = f"{fix}，和上面{what}的各行对齐；或者把{what}第一行多打的 {column - spaces} 个空格删掉"
+    else:
+        hint = f"{fix}，和上面{what}的各行对齐；{what}的每一行，包括新的段落，都要这样缩进"
+    return Slip(number, block.key, message, hint)
 
 
 def _key_of(line: str) -> str | None:
@@ -253,10 +289,6 @@ def _unclosed_bracket(lines: list[str], opened: int) -> Slip:
     )
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 def _misaligned(lines: list[str], number: int) -> bool:
     """Whether a line starts at a column that neither an earlier line nor the line above it explains: the
     column of an earlier field, deeper after a line ending in ":", or the text after the "- " above."""
@@ -264,11 +296,11 @@ def _misaligned(lines: list[str], number: int) -> bool:
     if not line.strip() or line.lstrip().startswith("#"):
         return False
     earlier = [x for x in lines[: number - 1] if x.strip() and not x.lstrip().startswith("#")]
-    column = _indent(line)
-    if column in {0, *(_indent(x) for x in earlier)}:
+    column = yamlblocks.indent(line)
+    if column in {0, *(yamlblocks.indent(x) for x in earlier)}:
         return False
     above = earlier[-1].rstrip() if earlier else ""
-    if above.endswith(":") and column > _indent(above):
+    if above.endswith(":") and column > yamlblocks.indent(above):
         return False
     item = re.match(r"^(\s*-\s+)", above)
     return not (item and column == len(item.group(1)))
