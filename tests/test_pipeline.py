@@ -279,3 +279,34 @@ def test_titles_pinyin_made_while_the_pages_are_planned_is_the_same(
     soon, late = _tree(tmp_path / "soon"), _tree(tmp_path / "late")
     assert b'"guanyu gy"' in soon["search/meta.json"]  # 关于
     assert soon == late
+
+
+def test_a_build_hands_the_interpreter_lock_over_quickly_and_then_as_before(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker pools are fed by threads of this process: while a build runs, one waiting for the lock waits
+    ``HANDOFF_S``, not Python's 5 ms; after it (and after a failed one), the interval is the caller's."""
+    import sys
+
+    from yunzhan import pipeline, steps
+
+    site = make_site()
+    seen: list[float] = []
+    convert = steps.convert_markdown
+
+    def noting(b: steps.Build) -> None:
+        seen.append(sys.getswitchinterval())
+        convert(b)
+
+    monkeypatch.setattr(steps, "convert_markdown", noting)
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.004)
+        _build(site)
+        assert seen == [pipeline.HANDOFF_S] and sys.getswitchinterval() == pytest.approx(0.004)
+        (site / "content" / "projects" / "broken.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+        with pytest.raises(YunzhanError):
+            _build(site)
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+    finally:
+        sys.setswitchinterval(before)

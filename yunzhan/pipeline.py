@@ -137,7 +137,7 @@ def _build(
 ) -> BuildResult:
     from yunzhan.writing import Stage, remember, write
 
-    with _without_gc(session):
+    with _without_gc(session), _quick_handoffs():
         stage = None if options.preview else Stage(output_dir, options.compress)
         if stage is not None and checked is not None and checked.touched:
             stage.trusted = False  # the output was changed by hand: the records of its trees may be stale
@@ -293,6 +293,24 @@ def _without_gc(session: Session | None = None) -> Iterator[None]:
     finally:
         if enabled and not (session is not None and session.hold_collector()):
             gc.enable()
+
+
+HANDOFF_S = 0.0005  # the interpreter's switch interval while a build runs (Python's default: 5 ms)
+
+
+@contextmanager
+def _quick_handoffs() -> Iterator[None]:
+    """Threads of this process feed and drain the worker processes (the pools' managers: pickling work out,
+    results in) while the main thread works on: each waited up to 5 ms for the interpreter's lock, each time,
+    and the workers for them. A 10,000-record cold build took ~1 s less with 0.5 ms (26.6 -> 25.5 s, the search
+    index's process beside this one busier). No cost without a waiting thread: the interval only bounds how
+    long one waits."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, HANDOFF_S))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _check_output_dir(output_dir: Path, site_dir: Path) -> None:
