@@ -381,3 +381,25 @@ def test_without_a_quick_exit_the_command_exits_the_usual_way(monkeypatch: pytes
     with pytest.raises(SystemExit) as ended:
         processes.exit_now(4)
     assert ended.value.code == 4
+
+
+def test_an_early_flush_runs_beside_where_the_disk_can_be_flushed_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import threading
+
+    from yunzhan.writing import Stage
+
+    called = threading.Event()
+    monkeypatch.setattr(os, "sync", called.set)
+    assert portable.flush_soon() and called.wait(5)  # in a thread: this one goes on
+    monkeypatch.delattr(os, "sync")  # Windows: no whole-disk flush; each file is flushed before the swap
+    before = threading.active_count()
+    assert not portable.flush_soon() and threading.active_count() == before
+    asked: list[bool] = []
+    monkeypatch.setattr(portable, "flush_soon", lambda: asked.append(True) or True)
+    stage = Stage(tmp_path / "output", False)
+    stage.flush_soon(256)  # as many as are flushed one by one before the swap: not worth it
+    assert not asked
+    stage.flush_soon(257)
+    assert asked == [True]

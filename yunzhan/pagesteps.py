@@ -125,6 +125,8 @@ def render_pages(b: Build) -> None:
         pending.add(page.output_file, entry)
     if b.stage is not None and b.session is None:  # the renderers are gone: blocks made as pages are noted
         b.search_soon = searchblocks.blocks_soon(b.config, b.grouped, b.store)
+    if b.search_soon is not None and b.stage is not None:  # a first build: its pages on disk while it goes on
+        b.stage.flush_soon(len(pending.rels))
     b.fresh += pending.rels
     if b.stage is not None:  # a first build's spare tree begun (once the renderers are gone: memory)
         b.stage.expect(pending.rels)

@@ -176,6 +176,17 @@ def flush(paths: list[str], many: int) -> None:
             os.close(fd)
 
 
+def flush_soon() -> bool:
+    """Begin putting what was written on disk, in a thread beside this one, where the system flushes a whole
+    disk at once (``os.sync``, which ``flush`` of many files uses): that flush then waits on less. False, and
+    nothing done, where it has none (Windows: each file is flushed by ``flush``)."""
+    sync = getattr(os, "sync", None)
+    if sync is None:
+        return False
+    threading.Thread(target=sync, name="yunzhan-flush", daemon=True).start()
+    return True
+
+
 @functools.cache
 def _renameat2() -> Any:
     """The C library's renameat2, or None (no such function, or no C library to ask: ``CDLL(None)`` raises

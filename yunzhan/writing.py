@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yunzhan import lookahead, mirror, publish
+from yunzhan import lookahead, mirror, portable, publish
 from yunzhan.incremental.session import Session
 from yunzhan.incremental.sparenote import put_spare
 from yunzhan.incremental.written import Written, as_written, file_stats
 from yunzhan.inplace import InPlaceOutput
-from yunzhan.output import Spare, StagedOutput, WriteStats
+from yunzhan.output import FSYNC_FILES, Spare, StagedOutput, WriteStats
 from yunzhan.samebytes import same_file
 from yunzhan.treesign import TreeRecord
 
@@ -69,6 +69,13 @@ class Stage:
         if self.mirroring is None and self.ahead is None and not self.output_dir.exists():
             self.get()  # first: it removes what builds before left beside the output, the child's folder too
             self.ahead = mirror.start_ahead(self.output_dir, rels)
+
+    def flush_soon(self, count: int) -> None:
+        """``count`` pages rendered into the stage: when there are more than are flushed one by one before the
+        swap (``FSYNC_FILES``), the disk begins to take them now, beside the build (``portable.flush_soon``),
+        so the flush before the swap waits only on what came after (at 10,000 pages it waited ~0.4 s)."""
+        if count > FSYNC_FILES:
+            portable.flush_soon()
 
     def start_mirror_before(self, source: Path, record: TreeRecord) -> None:
         """``start_mirror_after``, started before the swap where it can be (``mirror.start``'s ``source``):
